@@ -1,0 +1,41 @@
+#pragma once
+
+#include "msgbus/Export.h"
+
+#include "msgbus/Message.h"
+
+#include <string>
+
+namespace Poco {
+class Logger;
+namespace Data {
+class Session;
+}
+} // namespace Poco
+
+namespace msgbus {
+
+/// What a handler gets besides the message. Valid only during handle().
+class MSGBUS_API HandlerContext {
+public:
+    virtual ~HandlerContext();
+
+    /// The open database session of the inbox transaction. Everything written through it commits
+    /// together with the deduplication record, or not at all. Do not commit or roll back.
+    virtual Poco::Data::Session& session() = 0;
+
+    /// Writes message to the outbox in the same transaction (consume-transform-produce). The id is
+    /// minted here unless the message has one; validation errors throw InvalidArgument.
+    virtual void publish(Message message) = 0;
+
+    /// A logger for this handler ("msgbus.plugin.<id>").
+    virtual Poco::Logger& logger() = 0;
+
+    /// 1 on the first delivery, 2 on the first retry, and so on.
+    virtual int attempt() const = 0;
+
+    /// The consumer (inbox.consumers entry) running the handler.
+    virtual const std::string& consumerName() const = 0;
+};
+
+} // namespace msgbus

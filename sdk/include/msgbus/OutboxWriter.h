@@ -1,0 +1,52 @@
+#pragma once
+
+#include "msgbus/Export.h"
+
+#include "msgbus/Id.h"
+#include "msgbus/Message.h"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace Poco::Data {
+class Session;
+}
+
+namespace msgbus {
+
+/// Writes messages into the outbox table through the application's own session, inside the
+/// application's own transaction: the events commit or roll back with the business data.
+///
+/// Validates each message where it enters (name, payload is a JSON object, valid UTF-8, size),
+/// throwing InvalidArgument that names the message and the problem, so a bad event is refused in
+/// the producer's transaction instead of being discovered by the relay. Mints the id (UUIDv7)
+/// unless the message has one, and sets createdAt when it is 0.
+///
+/// Works with Poco::Data sessions of the MySQL (MariaDB) and SQLite connectors. Not thread-safe:
+/// one writer per session, like the session itself.
+class MSGBUS_API OutboxWriter {
+public:
+    struct Options {
+        std::string table = "messenger_outbox";
+        std::size_t maxBodyBytes = 1024 * 1024;
+    };
+
+    explicit OutboxWriter(Poco::Data::Session& session);
+    OutboxWriter(Poco::Data::Session& session, Options options);
+
+    /// Inserts one row; returns the message's id (also stored into message).
+    Id write(Message& message);
+    /// Inserts the messages with as few statements as possible; returns their ids in order.
+    std::vector<Id> write(std::vector<Message>& messages);
+
+    /// Throws InvalidArgument when the message could not be written (see class comment).
+    static void validate(const Message& message, std::size_t maxBodyBytes);
+
+private:
+    Poco::Data::Session& _session;
+    Options _options;
+    bool _mysql;
+};
+
+} // namespace msgbus

@@ -1,0 +1,108 @@
+#include "msgbus/OutboxWriter.h"
+
+#include "msgbus/Error.h"
+#include "msgbus/Json.h"
+#include "msgbus/MessageName.h"
+#include "msgbus/SqlIdentifier.h"
+
+#include <Poco/Data/LOB.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Nullable.h>
+
+#include <chrono>
+
+namespace msgbus {
+
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+std::int64_t nowMillis() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+OutboxWriter::OutboxWriter(Poco::Data::Session& session) : OutboxWriter(session, Options{}) {}
+
+OutboxWriter::OutboxWriter(Poco::Data::Session& session, Options options)
+    : _session(session), _options(std::move(options)), _mysql(session.connector() == "mysql") {
+    validateSqlIdentifier(_options.table, "outbox table");
+    if (!_mysql && session.connector() != "sqlite")
+        throw InvalidArgument("OutboxWriter: unsupported connector '" + session.connector() +
+                              "' (MySQL and SQLite are supported)");
+}
+
+void OutboxWriter::validate(const Message& message, std::size_t maxBodyBytes) {
+    validateMessageName(message.name());
+    const std::string what = "message '" + message.name() + "' payload";
+    if (message.payload().size() > maxBodyBytes)
+        throw InvalidArgument(what + ": " + std::to_string(message.payload().size()) +
+                              " bytes exceeds the limit of " + std::to_string(maxBodyBytes));
+    json::requireObject(message.payload(), what);
+    for (const auto& [key, value] : message.headers()) {
+        if (key.empty() || !json::isValidUtf8(key) || !json::isValidUtf8(value))
+            throw InvalidArgument("message '" + message.name() + "' header '" + key +
+                                  "': keys must be non-empty and keys and values valid UTF-8");
+    }
+    if (message.partitionKey() && (message.partitionKey()->size() > 255 ||
+                                   !json::isValidUtf8(*message.partitionKey())))
+        throw InvalidArgument("message '" + message.name() +
+                              "' partition key: at most 255 bytes of UTF-8");
+}
+
+Id OutboxWriter::write(Message& message) {
+    std::vector<Message> one{message};
+    auto ids = write(one);
+    message = std::move(one.front());
+    return ids.front();
+}
+
+std::vector<Id> OutboxWriter::write(std::vector<Message>& messages) {
+    std::vector<Id> ids;
+    ids.reserve(messages.size());
+    const std::int64_t now = nowMillis();
+    for (auto& message : messages) {
+        validate(message, _options.maxBodyBytes);
+        if (!message.hasId())
+            message.setId(Id::generate());
+        if (message.createdAt() == 0)
+            message.setCreatedAt(now);
+        ids.push_back(message.id());
+    }
+
+    // One prepared statement re-executed per row: the bound variables are re-read on each
+    // execute(), and every row goes through the caller's transaction.
+    Poco::Data::BLOB id;
+    std::string name;
+    Poco::Nullable<std::string> partitionKey;
+    std::string headers;
+    Poco::Data::BLOB body;
+    std::int64_t createdAt = 0;
+    Poco::Data::Statement insert(_session);
+    insert << "INSERT INTO " << _options.table
+           << " (message_id, message_name, partition_key, headers, body, created_at, "
+              "available_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+        use(id), use(name), use(partitionKey), use(headers), use(body), use(createdAt),
+        use(createdAt);
+    for (const auto& message : messages) {
+        const auto& bytes = message.id().bytes();
+        id.assignRaw(bytes.data(), bytes.size());
+        name = message.name();
+        if (message.partitionKey())
+            partitionKey = *message.partitionKey();
+        else
+            partitionKey.clear();
+        headers = json::toObject(message.headers());
+        body.assignRaw(reinterpret_cast<const unsigned char*>(message.payload().data()),
+                       message.payload().size());
+        createdAt = message.createdAt();
+        insert.execute();
+    }
+    return ids;
+}
+
+} // namespace msgbus
