@@ -1,1 +1,66 @@
-int main() { return 0; }
+// msgbus: the host and its command line (DESIGN §8).
+#include "core/cli/CommandLine.h"
+#include "core/cli/Commands.h"
+#include "core/config/ConfigError.h"
+#include "core/host/SignalThread.h"
+#include "core/plugins/PluginError.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Logger.h>
+#include <Poco/PatternFormatter.h>
+
+#include <iostream>
+#include <map>
+
+namespace {
+
+void setUpLogging() {
+    Poco::AutoPtr<Poco::PatternFormatter> formatter(
+        new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p [%s] %t"));
+    Poco::AutoPtr<Poco::FormattingChannel> channel(
+        new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel(std::cerr)));
+    Poco::Logger::root().setChannel(channel);
+    Poco::Logger::root().setLevel("information");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // First, before any thread exists: every thread inherits the blocked signals.
+    msgbus::core::SignalThread::blockSignals();
+    setUpLogging();
+
+    using Command = int (*)(const std::vector<std::string>&);
+    namespace cli = msgbus::core::cli;
+    const std::map<std::string, Command> commands{
+        {"run", cli::run},         {"consume", cli::consume}, {"setup", cli::setup},
+        {"publish", cli::publish}, {"stats", cli::stats},     {"plugins", cli::plugins},
+    };
+    if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help") {
+        std::cout << cli::usage();
+        return argc < 2 ? 2 : 0;
+    }
+    auto it = commands.find(argv[1]);
+    if (it == commands.end()) {
+        std::cerr << "msgbus: unknown command '" << argv[1] << "'\n" << cli::usage();
+        return 2;
+    }
+    std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+        return it->second(args);
+    } catch (const msgbus::core::UsageError& e) {
+        std::cerr << "msgbus " << argv[1] << ": " << e.what() << "\n";
+        return 2;
+    } catch (const msgbus::core::ConfigError& e) {
+        std::cerr << "msgbus " << argv[1] << ": " << e.what() << "\n";
+        return 2;
+    } catch (const msgbus::core::PluginError& e) {
+        std::cerr << "msgbus " << argv[1] << ": " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "msgbus " << argv[1] << ": " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <msgbus/WireMessage.h>
+
+#include <amqp.h>
+
+namespace msgbus::core::amqp {
+
+/// Copies what rabbitmq-c decoded (properties, header table, body) into msgbus value types,
+/// so that nothing points into rabbitmq-c's buffers after amqp_destroy_envelope /
+/// amqp_maybe_release_buffers.
+///
+/// Every AMQP field kind is kept with its tag, recursively through arrays and tables; string
+/// and byte values are copied binary-safe (embedded NULs, non-UTF-8); unsigned kinds keep
+/// their kind ('L' keeps the uint64 in FieldValue::integer's bits). Stateless and
+/// thread-safe. Throws msgbus::MalformedMessage for a kind rabbitmq-c itself would never
+/// produce (defensive: the input is untrusted broker data).
+class AmqpMessageDecoder {
+public:
+    AmqpMessageDecoder() = delete;
+
+    static msgbus::WireMessage decode(const amqp_basic_properties_t& properties,
+                                      amqp_bytes_t body);
+    static msgbus::AmqpProperties decodeProperties(const amqp_basic_properties_t& properties);
+    static msgbus::FieldTable decodeTable(const amqp_table_t& table);
+    static msgbus::FieldValue decodeValue(const amqp_field_value_t& value);
+};
+
+} // namespace msgbus::core::amqp

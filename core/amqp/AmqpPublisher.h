@@ -1,0 +1,145 @@
+#pragma once
+
+#include "core/amqp/AmqpConnection.h"
+#include "core/amqp/AmqpUrl.h"
+
+#include <msgbus/WireMessage.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace Poco {
+class Logger;
+}
+
+namespace msgbus::core::amqp {
+
+/// One message for AmqpPublisher::publishBatch. token is the caller's handle (the outbox
+/// row's seq), echoed in the outcome.
+struct OutgoingMessage {
+    std::uint64_t token = 0;
+    std::string exchange;
+    std::string routingKey;
+    msgbus::WireMessage wire;
+};
+
+/// What became of one published message.
+enum class PublishResult {
+    /// The broker took responsibility (basic.ack) and the message was routed to a queue.
+    Confirmed,
+    /// Permanent for this message as it stands: no queue is bound for its routing key
+    /// (basic.return, then ack), its exchange does not exist, or it cannot be encoded (a
+    /// header value outside its kind's range, a name over 255 bytes, headers above
+    /// frame_max). Retry in place with backoff, then move to the failed table.
+    Unroutable,
+    /// The broker refused it (basic.nack: queue overflow with reject-publish, internal
+    /// error). Transient: republish.
+    Nacked,
+    /// Unknown: the channel or connection failed, or no confirm came in time. The broker may
+    /// or may not have it; republish (consumers dedupe by message id: at-least-once).
+    NotConfirmed,
+};
+
+/// The outcome of one OutgoingMessage; error explains every result but Confirmed.
+struct PublishOutcome {
+    std::uint64_t token = 0;
+    PublishResult result = PublishResult::NotConfirmed;
+    std::string error;
+};
+
+/// Publishes batches with publisher confirms and mandatory routing: the AMQP half of the
+/// outbox relay.
+///
+/// Threading: one per relay thread (it owns its connection; rabbitmq-c connections cannot be
+/// shared). No method is thread-safe.
+///
+/// Connection: created lazily by publishBatch, with channel 1 in confirm mode; destroyed on
+/// any connection-level failure and recreated by the next publishBatch. Exchange existence is
+/// checked once per connection and name (passive exchange.declare), so a message to a missing
+/// exchange is reported Unroutable without being published and never costs the channel the
+/// rest of the batch.
+///
+/// Throughput: at most confirmWindow messages are unconfirmed at any time; when the window is
+/// full the publisher reads confirms until half of it is free, so the confirm round trip is
+/// paid once per half window, never per message.
+class AmqpPublisher {
+public:
+    struct Options {
+        AmqpConnection::Options connection;
+        /// Most unconfirmed messages in flight (outbox.confirm_window).
+        std::size_t confirmWindow = 1000;
+    };
+
+    explicit AmqpPublisher(AmqpUrl url);
+    AmqpPublisher(AmqpUrl url, Options options);
+    ~AmqpPublisher();
+
+    AmqpPublisher(const AmqpPublisher&) = delete;
+    AmqpPublisher& operator=(const AmqpPublisher&) = delete;
+
+    /// Publishes every message persistent (delivery_mode 2 unless wire.properties says
+    /// otherwise) with mandatory=1 and waits for the broker's confirms. Returns exactly one
+    /// outcome per input message, in input order; see PublishResult. confirmTimeout bounds the
+    /// whole batch: what is not settled when it expires is NotConfirmed, and the connection
+    /// is torn down (a late ack can no longer be trusted to match).
+    ///
+    /// Unroutable detection needs an id: basic.return carries no delivery tag, so a returned
+    /// message is matched by its message_id property, else by its `x-message-id` header;
+    /// messages with neither are reported Confirmed even when returned (a warning is logged).
+    ///
+    /// Failure: throws AmqpError (connectionLost() == true) only when no connection can be
+    /// made (broker unreachable, login refused): nothing was published, back off and retry.
+    /// A failure after publishing started is reported through the outcomes (NotConfirmed
+    /// with the reason) instead; a channel.close reopens the channel, a connection failure
+    /// destroys the connection for the next call to rebuild.
+    std::vector<PublishOutcome> publishBatch(const std::vector<OutgoingMessage>& messages,
+                                             std::chrono::milliseconds confirmTimeout);
+
+    /// True while a connection exists and is usable.
+    bool isConnected() const noexcept;
+
+    /// Closes the connection politely (nothing is in flight between calls). The next
+    /// publishBatch reconnects.
+    void close() noexcept;
+
+    /// Services heartbeats while idle; call more often than heartbeat/2 between batches (the
+    /// relay's poll loop). Never connects. A connection failure is logged and the connection
+    /// dropped (the next publishBatch reconnects); nothing is thrown.
+    void keepAlive() noexcept;
+
+    /// How many connections this publisher has opened (1 after the first batch): a metric.
+    std::uint64_t connectCount() const noexcept { return _connectCount; }
+
+private:
+    struct Batch;
+
+    void ensureConnected();
+    void ensureChannelReady();
+    void checkExchanges(Batch& batch);
+    void publishOne(Batch& batch, std::size_t index);
+    bool waitForConfirms(Batch& batch, std::size_t target, bool untilUnblocked,
+                         std::chrono::steady_clock::time_point deadline);
+    void handleFrame(Batch& batch, const amqp_frame_t& frame);
+    void handleReturn(Batch& batch, const amqp_frame_t& frame);
+    void settle(Batch& batch, std::uint64_t deliveryTag, bool multiple, bool ack);
+    void teardown() noexcept;
+
+    AmqpUrl _url;
+    Options _options;
+    std::unique_ptr<AmqpConnection> _connection;
+    /// The channel generation confirm.select was sent on; confirm mode dies with the channel.
+    std::uint64_t _confirmGeneration = 0;
+    /// The last delivery tag used on the current confirm channel (tags start at 1 per channel).
+    std::uint64_t _lastDeliveryTag = 0;
+    /// Exchanges known to exist on the current connection.
+    std::unordered_set<std::string> _knownExchanges;
+    std::uint64_t _connectCount = 0;
+    Poco::Logger& _logger;
+};
+
+} // namespace msgbus::core::amqp

@@ -1,0 +1,167 @@
+#include "core/amqp/AmqpUrl.h"
+
+#include <msgbus/Error.h>
+
+#include <cctype>
+
+namespace msgbus::core::amqp {
+
+namespace {
+
+const std::string kScheme = "amqp://";
+
+int hexValue(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// what names the component; showValue is false for the password so that no error text ever
+// carries it (not even a malformed fragment of it).
+std::string percentDecode(const std::string& text, const char* what, bool showValue) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out += text[i];
+            continue;
+        }
+        int hi = i + 2 < text.size() ? hexValue(text[i + 1]) : -1;
+        int lo = i + 2 < text.size() ? hexValue(text[i + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+            std::string msg = std::string("invalid AMQP URL: bad percent-encoding in the ") + what;
+            if (showValue)
+                msg += " '" + text + "'";
+            throw InvalidArgument(msg + " (expected %XX with two hex digits)");
+        }
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    // rabbitmq-c takes NUL-terminated strings: an embedded NUL would silently cut the value.
+    if (out.find('\0') != std::string::npos)
+        throw InvalidArgument(std::string("invalid AMQP URL: the ") + what +
+                              " contains a NUL byte (%00)");
+    return out;
+}
+
+std::string percentEncode(const std::string& text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += hex[u >> 4];
+            out += hex[u & 0xf];
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+AmqpUrl::AmqpUrl(std::string host, std::uint16_t port, std::string vhost, std::string user,
+                 std::string password)
+    : _host(std::move(host)), _port(port), _vhost(std::move(vhost)), _user(std::move(user)),
+      _password(std::move(password)) {}
+
+AmqpUrl AmqpUrl::parse(const std::string& url) {
+    if (url.compare(0, kScheme.size(), kScheme) != 0) {
+        std::string scheme = url.substr(0, url.find(':'));
+        if (scheme == "amqps")
+            throw InvalidArgument("invalid AMQP URL: amqps (TLS) is not supported, use amqp://");
+        throw InvalidArgument("invalid AMQP URL: it must start with amqp:// (got scheme '" +
+                              (scheme.size() < url.size() ? scheme : std::string("none")) +
+                              "')");
+    }
+    std::string rest = url.substr(kScheme.size());
+    if (rest.find_first_of("?#") != std::string::npos)
+        throw InvalidArgument("invalid AMQP URL: query parameters and fragments are not "
+                              "supported (set heartbeat and timeouts in the configuration)");
+
+    std::string authority = rest.substr(0, rest.find('/'));
+    std::string path = rest.size() > authority.size() ? rest.substr(authority.size() + 1) : "";
+
+    std::string user = "guest";
+    std::string password = "guest";
+    // The last '@' ends the user info: a raw '@' in a password is then still accepted.
+    std::size_t at = authority.rfind('@');
+    std::string hostPort = authority;
+    if (at != std::string::npos) {
+        std::string userInfo = authority.substr(0, at);
+        hostPort = authority.substr(at + 1);
+        std::size_t colon = userInfo.find(':');
+        user = percentDecode(userInfo.substr(0, colon), "user", true);
+        if (colon != std::string::npos)
+            password = percentDecode(userInfo.substr(colon + 1), "password", false);
+        if (user.empty())
+            throw InvalidArgument("invalid AMQP URL: the user name is empty");
+    }
+
+    std::string host;
+    std::string portText;
+    if (!hostPort.empty() && hostPort.front() == '[') {
+        std::size_t close = hostPort.find(']');
+        if (close == std::string::npos)
+            throw InvalidArgument("invalid AMQP URL: unterminated IPv6 host '" + hostPort + "'");
+        host = hostPort.substr(1, close - 1);
+        std::string after = hostPort.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':')
+                throw InvalidArgument("invalid AMQP URL: unexpected '" + after +
+                                      "' after the IPv6 host");
+            portText = after.substr(1);
+            if (portText.empty())
+                throw InvalidArgument("invalid AMQP URL: empty port after ':'");
+        }
+    } else {
+        std::size_t colon = hostPort.find(':');
+        host = hostPort.substr(0, colon);
+        if (colon != std::string::npos) {
+            portText = hostPort.substr(colon + 1);
+            if (portText.empty())
+                throw InvalidArgument("invalid AMQP URL: empty port after ':'");
+        }
+    }
+    if (host.empty())
+        throw InvalidArgument("invalid AMQP URL: the host is empty");
+    host = percentDecode(host, "host", true);
+
+    std::uint16_t port = kDefaultPort;
+    if (!portText.empty()) {
+        unsigned long value = 0;
+        for (char c : portText) {
+            if (!std::isdigit(static_cast<unsigned char>(c)) || value > 65535)
+                throw InvalidArgument("invalid AMQP URL: port '" + portText +
+                                      "' is not a number between 1 and 65535");
+            value = value * 10 + static_cast<unsigned long>(c - '0');
+        }
+        if (value < 1 || value > 65535)
+            throw InvalidArgument("invalid AMQP URL: port '" + portText +
+                                  "' is not a number between 1 and 65535");
+        port = static_cast<std::uint16_t>(value);
+    }
+
+    if (path.find('/') != std::string::npos)
+        throw InvalidArgument("invalid AMQP URL: the vhost '" + path +
+                              "' contains a raw '/'; percent-encode it as %2f");
+    std::string vhost = path.empty() ? "/" : percentDecode(path, "vhost", true);
+    return AmqpUrl(std::move(host), port, std::move(vhost), std::move(user), std::move(password));
+}
+
+std::string AmqpUrl::redacted() const {
+    return kScheme + percentEncode(_user) + ":***@" + endpoint() + "/" + percentEncode(_vhost);
+}
+
+std::string AmqpUrl::endpoint() const {
+    bool ipv6 = _host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + _host + "]" : _host) + ":" + std::to_string(_port);
+}
+
+} // namespace msgbus::core::amqp

@@ -1,0 +1,277 @@
+#include "core/cli/Commands.h"
+
+#include "core/amqp/AmqpConnection.h"
+#include "core/amqp/AmqpUrl.h"
+#include "core/amqp/Topology.h"
+#include "core/cli/CommandLine.h"
+#include "core/config/ConfigLoader.h"
+#include "core/config/Settings.h"
+#include "core/db/Database.h"
+#include "core/db/Schema.h"
+#include "core/db/Transaction.h"
+#include "core/failed/FailedStore.h"
+#include "core/host/Host.h"
+#include "core/host/SignalThread.h"
+#include "core/inbox/InboxConsumer.h"
+#include "core/outbox/OutboxRelay.h"
+#include "core/outbox/OutboxStore.h"
+#include "core/plugins/PluginLoader.h"
+#include "core/util/Clock.h"
+
+#include <msgbus/Error.h>
+#include <msgbus/Json.h>
+#include <msgbus/OutboxWriter.h>
+
+#include <Poco/Logger.h>
+#include <Poco/Util/ConfigurationView.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+namespace msgbus::core::cli {
+namespace {
+
+struct Loaded {
+    Poco::AutoPtr<Poco::Util::LayeredConfiguration> config;
+    Settings settings;
+    std::string path;
+};
+
+Loaded loadSettings(const CommandLine& line) {
+    Loaded loaded;
+    loaded.path = resolveConfigPath(line.value("config").value_or(""));
+    loaded.config = loadConfigurationFile(loaded.path);
+    std::vector<std::string> warnings;
+    loaded.settings = Settings::load(*loaded.config, &warnings);
+    for (const auto& warning : warnings)
+        Poco::Logger::get("msgbus.config").warning("%s", warning);
+    return loaded;
+}
+
+TableNames tablesOf(const Settings& s) { return TableNames{s.outbox.table, s.dedupTable, s.failedTable}; }
+
+amqp::TopologySpec topologyOf(const Settings& s) {
+    amqp::TopologySpec spec;
+    for (const auto& e : s.amqp.exchanges)
+        spec.exchanges.push_back({e.name, e.type, true});
+    for (const auto& q : s.amqp.queues) {
+        amqp::QueueSpec queue;
+        queue.name = q.name;
+        for (const auto& b : q.bindings)
+            queue.bindings.push_back({b.exchange, b.pattern});
+        spec.queues.push_back(queue);
+    }
+    return spec;
+}
+
+} // namespace
+
+std::string usage() {
+    return "usage: msgbus <command> [options] [--config FILE]\n"
+           "\n"
+           "  run                          the host: relay, consumers; SIGHUP reloads plugins,\n"
+           "                               SIGTERM/SIGINT finish the batch in hand and exit\n"
+           "  consume outbox|inbox:<c> [--limit N] [--time-limit S]\n"
+           "                               run one worker in the foreground\n"
+           "  setup [--dump-sql] [--schema-only | --topology-only]\n"
+           "                               create the tables and declare the AMQP topology\n"
+           "  publish <name> <json> [--key K] [--header k=v]...\n"
+           "                               write one event to the outbox\n"
+           "  stats [--json]               outbox depth, oldest pending age, retry/failed rows\n"
+           "  plugins                      loaded libraries, ABI, classes, handled names\n"
+           "\n"
+           "--config defaults to $MSGBUS_CONFIG, else ./msgbus.properties.\n"
+           "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.\n";
+}
+
+int setup(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config"}, {"dump-sql", "schema-only", "topology-only"});
+    if (line.has("schema-only") && line.has("topology-only"))
+        throw UsageError("--schema-only and --topology-only exclude each other");
+    auto loaded = loadSettings(line);
+    const auto& s = loaded.settings;
+    const Dialect dialect = s.db.connector == "SQLite" ? Dialect::SQLite : Dialect::MySQL;
+    if (line.has("dump-sql")) {
+        for (const auto& sql : Schema::statements(dialect, tablesOf(s)))
+            std::cout << sql << ";\n\n";
+        return 0;
+    }
+    if (!line.has("topology-only")) {
+        Database database(s.db);
+        Schema::apply(database, tablesOf(s));
+        std::cout << "schema: tables " << s.outbox.table << ", " << s.dedupTable << ", "
+                  << s.failedTable << " are in place\n";
+    }
+    if (!line.has("schema-only")) {
+        amqp::AmqpConnection::Options options;
+        options.connectionName = "msgbus setup";
+        amqp::AmqpConnection connection(amqp::AmqpUrl::parse(s.amqp.url), options);
+        amqp::declareTopology(connection, topologyOf(s));
+        std::cout << "topology: " << s.amqp.exchanges.size() << " exchange(s), "
+                  << s.amqp.queues.size() << " queue(s) declared\n";
+    }
+    return 0;
+}
+
+int publish(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config", "key", "header"}, {});
+    if (line.positional().size() != 2)
+        throw UsageError("publish needs <name> <json>");
+    auto loaded = loadSettings(line);
+    Message message(line.positional()[0], line.positional()[1]);
+    if (auto key = line.value("key"))
+        message.setPartitionKey(*key);
+    for (const auto& header : line.values("header")) {
+        auto eq = header.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw UsageError("--header '" + header + "': expected key=value");
+        message.setHeader(header.substr(0, eq), header.substr(eq + 1));
+    }
+    try {
+        OutboxWriter::validate(message, loaded.settings.outbox.maxBodyBytes);
+    } catch (const msgbus::InvalidArgument& e) {
+        throw UsageError(e.what());
+    }
+    Database database(loaded.settings.db);
+    auto session = database.session();
+    Transaction tx(*session, database.dialect());
+    OutboxWriter writer(*session, {loaded.settings.outbox.table, loaded.settings.outbox.maxBodyBytes});
+    Id id = writer.write(message);
+    tx.commit();
+    std::cout << id.toString() << "\n";
+    return 0;
+}
+
+int plugins(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config"}, {});
+    auto loaded = loadSettings(line);
+    auto set = PluginLoader(loaded.settings, loaded.config).load(1);
+    for (const auto& lib : set->libraries) {
+        const auto& abi = lib->abi();
+        std::cout << lib->pluginId() << ": " << lib->sourcePath() << "\n"
+                  << "  plugin " << abi.name << " " << abi.version << ", SDK ABI " << abi.sdkAbi
+                  << "\n";
+        for (const auto& c : lib->serializerClasses())
+            std::cout << "  serializer " << c
+                      << (set->serializerPlugin == lib->pluginId() ? " (bus.serializer)" : "")
+                      << "\n";
+        for (const auto& c : lib->routingClasses())
+            std::cout << "  routing " << c
+                      << (set->routingPlugin == lib->pluginId() ? " (bus.routing)" : "") << "\n";
+        for (const auto& h : set->handlers) {
+            if (h.pluginId != lib->pluginId())
+                continue;
+            std::cout << "  handler " << h.className << ":";
+            for (const auto& n : h.messageNames)
+                std::cout << " " << n;
+            std::cout << "\n";
+        }
+    }
+    std::error_code ignored;
+    set.reset();
+    std::filesystem::remove_all(loaded.settings.runtimeDir, ignored);
+    return 0;
+}
+
+int run(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config"}, {});
+    auto loaded = loadSettings(line);
+    Host host(loaded.config, loaded.settings, loaded.path);
+    host.start();
+    StopSignal stopped;
+    {
+        SignalThread signals([&stopped] { stopped.requestStop(); },
+                             [&host] { host.reloadPlugins(); });
+        while (!stopped.sleepFor(std::chrono::hours(1))) {
+        }
+    }
+    Poco::Logger::get("msgbus.host").information("stopping: finishing the batches in hand");
+    host.stop();
+    Poco::Logger::get("msgbus.host").information("stopped: %s", host.metrics().summary());
+    return 0;
+}
+
+int consume(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config", "limit", "time-limit"}, {});
+    if (line.positional().size() != 1)
+        throw UsageError("consume needs outbox or inbox:<consumer>");
+    const std::string target = line.positional()[0];
+    const auto limit = static_cast<std::uint64_t>(line.integer("limit", 0));
+    const auto timeLimit = line.integer("time-limit", 0);
+    auto loaded = loadSettings(line);
+    const auto& s = loaded.settings;
+    const ConsumerSettings* consumer = nullptr;
+    if (target.rfind("inbox:", 0) == 0) {
+        std::string name = target.substr(6);
+        for (const auto& c : s.inbox.consumers)
+            if (c.name == name)
+                consumer = &c;
+        if (!consumer)
+            throw UsageError("no consumer '" + name + "' in inbox.consumers");
+    } else if (target != "outbox") {
+        throw UsageError("consume: '" + target + "' is not outbox or inbox:<consumer>");
+    }
+
+    Database database(s.db);
+    PluginRegistry registry;
+    registry.publish(PluginLoader(s, loaded.config).load(1));
+    Metrics metrics;
+    StopSignal stop;
+    SignalThread signals([&stop] { stop.requestStop(); }, {});
+    std::thread timer;
+    if (timeLimit > 0)
+        timer = std::thread([&stop, timeLimit] {
+            stop.sleepFor(std::chrono::seconds(timeLimit));
+            stop.requestStop();
+        });
+    if (consumer) {
+        InboxConsumer inbox(database, registry, s, *consumer, metrics, {});
+        inbox.run(stop, limit);
+    } else {
+        OutboxRelay relay(database, registry, s, metrics, 0);
+        if (limit == 0) {
+            relay.run(stop);
+        } else {
+            std::uint64_t done = 0;
+            while (!stop.stopRequested() && done < limit) {
+                int n = relay.relayBatch();
+                done += static_cast<std::uint64_t>(n);
+                if (n == 0)
+                    stop.sleepFor(s.outbox.pollInterval);
+            }
+        }
+    }
+    stop.requestStop();
+    if (timer.joinable())
+        timer.join();
+    std::cout << metrics.summary() << "\n";
+    registry.publish(nullptr);
+    std::error_code ignored;
+    std::filesystem::remove_all(s.runtimeDir, ignored);
+    return 0;
+}
+
+int stats(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config"}, {"json"});
+    auto loaded = loadSettings(line);
+    const auto& s = loaded.settings;
+    Database database(s.db);
+    auto session = database.session();
+    auto [pending, oldest] = OutboxStore(database.dialect(), s.outbox.table).depth(*session);
+    auto [retry, failed] = FailedStore(database.dialect(), s.failedTable).counts(*session);
+    double age = oldest ? static_cast<double>(nowMillis() - *oldest) / 1000.0 : 0.0;
+    if (line.has("json")) {
+        std::cout << "{\"outbox_pending\":" << pending << ",\"oldest_pending_age_seconds\":" << age
+                  << ",\"retry\":" << retry << ",\"failed\":" << failed << "}\n";
+    } else {
+        std::cout << "outbox pending:        " << pending << "\n"
+                  << "oldest pending age:    " << age << " s\n"
+                  << "retry rows:            " << retry << "\n"
+                  << "failed rows:           " << failed << "\n";
+    }
+    return 0;
+}
+
+} // namespace msgbus::core::cli

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace msgbus::core::cli {
+
+/// Each command takes the arguments after its name and returns the process exit code
+/// (0 ok, 1 runtime failure); usage and configuration errors throw (exit code 2).
+int setup(const std::vector<std::string>& args);
+int publish(const std::vector<std::string>& args);
+int plugins(const std::vector<std::string>& args);
+int run(const std::vector<std::string>& args);
+int consume(const std::vector<std::string>& args);
+int stats(const std::vector<std::string>& args);
+
+/// The usage text of `msgbus help`.
+std::string usage();
+
+} // namespace msgbus::core::cli

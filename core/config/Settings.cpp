@@ -1,0 +1,285 @@
+#include "core/config/Settings.h"
+
+#include "core/config/ConfigError.h"
+
+#include <msgbus/SqlIdentifier.h>
+
+#include <Poco/NumberParser.h>
+#include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <algorithm>
+#include <set>
+#include <unistd.h>
+
+namespace msgbus::core {
+namespace {
+
+using Poco::Util::AbstractConfiguration;
+
+/// Typed, validated reads; every failure names the key. Remembers which keys it was asked for,
+/// so whatever the file holds beyond them can be reported as unknown.
+class Reader {
+public:
+    explicit Reader(const AbstractConfiguration& config) : _config(config) {}
+
+    bool has(const std::string& key) {
+        _known.insert(key);
+        return _config.hasProperty(key);
+    }
+
+    std::string string(const std::string& key, const std::string& fallback) {
+        if (!has(key))
+            return fallback;
+        std::string value = Poco::trim(_config.getString(key));
+        if (value.find("${") != std::string::npos)
+            throw ConfigError(key, "refers to a variable that is not set (check ${system.env.*})");
+        return value;
+    }
+
+    std::string required(const std::string& key, const std::string& expected) {
+        std::string value = string(key, "");
+        if (value.empty())
+            throw ConfigError(key, "missing; expected " + expected);
+        return value;
+    }
+
+    std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t min,
+                         std::int64_t max) {
+        if (!has(key))
+            return fallback;
+        std::string text = string(key, "");
+        Poco::Int64 value = 0;
+        if (!Poco::NumberParser::tryParse64(text, value))
+            throw ConfigError(key, "'" + text + "' is not an integer");
+        if (value < min || value > max)
+            throw ConfigError(key, std::to_string(value) + " is out of range [" +
+                                       std::to_string(min) + ", " + std::to_string(max) + "]");
+        return value;
+    }
+
+    int integer32(const std::string& key, int fallback, int min, int max) {
+        return static_cast<int>(integer(key, fallback, min, max));
+    }
+
+    double real(const std::string& key, double fallback, double min, double max) {
+        if (!has(key))
+            return fallback;
+        std::string text = string(key, "");
+        double value = 0;
+        if (!Poco::NumberParser::tryParseFloat(text, value))
+            throw ConfigError(key, "'" + text + "' is not a number");
+        if (value < min || value > max)
+            throw ConfigError(key, "out of range [" + std::to_string(min) + ", " +
+                                       std::to_string(max) + "]");
+        return value;
+    }
+
+    bool boolean(const std::string& key, bool fallback) {
+        if (!has(key))
+            return fallback;
+        std::string text = Poco::toLower(string(key, ""));
+        if (text == "true" || text == "yes" || text == "on" || text == "1")
+            return true;
+        if (text == "false" || text == "no" || text == "off" || text == "0")
+            return false;
+        throw ConfigError(key, "'" + text + "' is not a boolean (true or false)");
+    }
+
+    std::chrono::milliseconds millis(const std::string& key, std::chrono::milliseconds fallback,
+                                     std::int64_t min, std::int64_t max) {
+        return std::chrono::milliseconds(integer(key, fallback.count(), min, max));
+    }
+
+    std::vector<std::string> list(const std::string& key) {
+        std::vector<std::string> out;
+        if (!has(key))
+            return out;
+        Poco::StringTokenizer tokens(string(key, ""), ",",
+                                     Poco::StringTokenizer::TOK_TRIM |
+                                         Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+        out.assign(tokens.begin(), tokens.end());
+        return out;
+    }
+
+    std::string table(const std::string& key, const std::string& fallback) {
+        std::string name = string(key, fallback);
+        if (!isValidSqlIdentifier(name))
+            throw ConfigError(key, "'" + name + "' is not a valid table name ([A-Za-z_][A-Za-z0-9_]*)");
+        return name;
+    }
+
+    /// Direct child names of prefix ("plugin" → the plugin ids).
+    std::vector<std::string> children(const std::string& prefix) {
+        AbstractConfiguration::Keys keys;
+        _config.keys(prefix, keys);
+        return keys;
+    }
+
+    /// Every leaf key under the roots the file can set, for the unknown-key check.
+    void collectLeaves(const std::string& prefix, std::vector<std::string>& out) {
+        AbstractConfiguration::Keys keys;
+        _config.keys(prefix, keys);
+        if (keys.empty()) {
+            if (!prefix.empty())
+                out.push_back(prefix);
+            return;
+        }
+        if (!prefix.empty() && _config.hasProperty(prefix))
+            out.push_back(prefix);
+        for (const auto& key : keys)
+            collectLeaves(prefix.empty() ? key : prefix + "." + key, out);
+    }
+
+    bool known(const std::string& key) const { return _known.count(key) > 0; }
+
+private:
+    const AbstractConfiguration& _config;
+    std::set<std::string> _known;
+};
+
+std::string defaultRuntimeDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    return std::string(tmp && *tmp ? tmp : "/tmp") + "/msgbus-" + std::to_string(::getpid());
+}
+
+void requireName(const std::string& key, const std::string& value) {
+    // Plugin ids and consumer names become parts of keys, metric labels and dedup rows.
+    bool ok = !value.empty() && value.size() <= 64;
+    for (char c : value)
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-');
+    if (!ok)
+        throw ConfigError(key, "'" + value + "' is not a valid name ([A-Za-z0-9_-], 1-64 chars)");
+}
+
+} // namespace
+
+Settings Settings::load(const AbstractConfiguration& config, std::vector<std::string>* warnings) {
+    Reader read(config);
+    Settings s;
+
+    s.db.connector = read.required("db.connector", "MySQL or SQLite");
+    if (s.db.connector != "MySQL" && s.db.connector != "SQLite")
+        throw ConfigError("db.connector", "'" + s.db.connector + "' is not MySQL or SQLite");
+    s.db.connection =
+        read.required("db.connection", s.db.connector == "SQLite"
+                                           ? "the path of the SQLite database file"
+                                           : "host=...;port=...;db=...;user=...;password=...");
+    s.db.poolMax = read.integer32("db.pool.max", 8, 1, 1024);
+
+    s.amqp.url = read.required("amqp.url", "amqp://user:password@host:port/vhost");
+    s.amqp.heartbeatSeconds = read.integer32("amqp.heartbeat", 30, 0, 3600);
+    for (const auto& name : read.children("amqp.exchange")) {
+        ExchangeSettings exchange;
+        exchange.name = name;
+        exchange.type = read.string("amqp.exchange." + name + ".type", "topic");
+        static const std::set<std::string> types{"topic", "direct", "fanout", "headers"};
+        if (!types.count(exchange.type))
+            throw ConfigError("amqp.exchange." + name + ".type",
+                              "'" + exchange.type + "' is not topic, direct, fanout or headers");
+        s.amqp.exchanges.push_back(exchange);
+    }
+    for (const auto& name : read.children("amqp.queue")) {
+        QueueSettings queue;
+        queue.name = name;
+        const std::string key = "amqp.queue." + name + ".bindings";
+        for (const auto& binding : read.list(key)) {
+            auto colon = binding.find(':');
+            if (colon == std::string::npos || colon == 0)
+                throw ConfigError(key, "binding '" + binding + "' is not <exchange>:<pattern>");
+            queue.bindings.push_back({binding.substr(0, colon), binding.substr(colon + 1)});
+        }
+        s.amqp.queues.push_back(queue);
+    }
+
+    s.pluginsDir = read.string("plugins.dir", MSGBUS_DEFAULT_PLUGIN_DIR);
+    s.runtimeDir = read.string("plugins.runtime_dir", defaultRuntimeDir());
+    for (const auto& id : read.children("plugin")) {
+        requireName("plugin." + id, id);
+        PluginSettings plugin;
+        plugin.id = id;
+        plugin.library = read.required("plugin." + id + ".library", "the plugin's .so file name");
+        plugin.classes = read.list("plugin." + id + ".classes");
+        s.plugins.push_back(plugin);
+        // plugin.<id>.config.* belongs to the plugin; it validates its own keys.
+        std::vector<std::string> own;
+        read.collectLeaves("plugin." + id + ".config", own);
+        for (const auto& key : own)
+            read.has(key);
+    }
+    s.serializer = read.string("bus.serializer", "");
+    s.routing = read.string("bus.routing", "");
+    for (const auto& [key, id] : {std::pair{"bus.serializer", s.serializer},
+                                  std::pair{"bus.routing", s.routing}}) {
+        if (!id.empty() && !s.plugin(id))
+            throw ConfigError(key, "names plugin '" + id + "', but no plugin." + id +
+                                       ".library is configured");
+    }
+
+    s.outbox.table = read.table("outbox.table", s.outbox.table);
+    s.outbox.workers = read.integer32("outbox.workers", 2, 0, 64);
+    s.outbox.batchSize = read.integer32("outbox.batch_size", 500, 1, 10000);
+    s.outbox.confirmWindow = read.integer32("outbox.confirm_window", 1000, 1, 65535);
+    s.outbox.pollInterval = read.millis("outbox.poll_interval_ms", s.outbox.pollInterval, 1, 60000);
+    s.outbox.confirmTimeout =
+        read.millis("outbox.confirm_timeout_ms", s.outbox.confirmTimeout, 100, 600000);
+    s.outbox.maxAttempts = read.integer32("outbox.max_attempts", 10, 1, 1000000);
+    s.outbox.ordered = read.boolean("outbox.ordered", false);
+    s.outbox.lanes = read.integer32("outbox.lanes", 8, 1, 1024);
+    s.outbox.maxBodyBytes = static_cast<std::size_t>(
+        read.integer("outbox.max_body_bytes", 1024 * 1024, 1, 256LL * 1024 * 1024));
+
+    for (const auto& name : read.list("inbox.consumers")) {
+        requireName("inbox.consumers", name);
+        ConsumerSettings consumer;
+        consumer.name = name;
+        const std::string prefix = "inbox.consumer." + name;
+        consumer.queue = read.required(prefix + ".queue", "the AMQP queue to consume");
+        consumer.prefetch = read.integer32(prefix + ".prefetch", 200, 1, 65535);
+        consumer.plugins = read.list(prefix + ".plugins");
+        for (const auto& id : consumer.plugins)
+            if (!s.plugin(id))
+                throw ConfigError(prefix + ".plugins", "names plugin '" + id +
+                                                           "', which is not configured");
+        s.inbox.consumers.push_back(consumer);
+    }
+    s.inbox.batchSize = read.integer32("inbox.batch_size", 200, 1, 10000);
+    s.inbox.batchWait = read.millis("inbox.batch_wait_ms", s.inbox.batchWait, 0, 10000);
+
+    s.retry.maxRetries = read.integer32("retry.max_retries", 3, 0, 1000);
+    s.retry.delay = read.millis("retry.delay_ms", s.retry.delay, 0, 86400000);
+    s.retry.multiplier = read.real("retry.multiplier", 2.0, 1.0, 100.0);
+    s.retry.maxDelay = read.millis("retry.max_delay_ms", s.retry.maxDelay, 0, 86400000LL * 7);
+
+    s.dedupTable = read.table("dedup.table", s.dedupTable);
+    s.failedTable = read.table("failed.table", s.failedTable);
+    s.httpPort = read.integer32("http.port", 9464, 0, 65535);
+    s.loggingFormat = read.string("logging.format", "text");
+    if (s.loggingFormat != "text" && s.loggingFormat != "json")
+        throw ConfigError("logging.format", "'" + s.loggingFormat + "' is not text or json");
+
+    if (warnings) {
+        std::vector<std::string> leaves;
+        for (const auto& root : read.children("")) {
+            // Poco's own layers and Poco logging configuration are not ours to judge.
+            if (root == "system" || root == "application" || root == "logging" ||
+                root == "env")
+                continue;
+            read.collectLeaves(root, leaves);
+        }
+        for (const auto& key : leaves)
+            if (!read.known(key))
+                warnings->push_back("unknown configuration key '" + key + "' (a typo?)");
+    }
+    return s;
+}
+
+const PluginSettings* Settings::plugin(const std::string& id) const {
+    auto it = std::find_if(plugins.begin(), plugins.end(),
+                           [&](const PluginSettings& p) { return p.id == id; });
+    return it == plugins.end() ? nullptr : &*it;
+}
+
+} // namespace msgbus::core

@@ -1,0 +1,111 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace Poco::Util {
+class AbstractConfiguration;
+}
+
+namespace msgbus::core {
+
+struct DatabaseSettings {
+    std::string connector;  ///< "MySQL" or "SQLite"
+    std::string connection; ///< Poco connection string, or the SQLite file path
+    int poolMax = 8;
+};
+
+struct ExchangeSettings {
+    std::string name;
+    std::string type = "topic";
+};
+
+struct QueueBinding {
+    std::string exchange;
+    std::string pattern;
+};
+
+struct QueueSettings {
+    std::string name;
+    std::vector<QueueBinding> bindings;
+};
+
+struct AmqpSettings {
+    std::string url;
+    int heartbeatSeconds = 30;
+    std::vector<ExchangeSettings> exchanges;
+    std::vector<QueueSettings> queues;
+};
+
+struct PluginSettings {
+    std::string id;
+    std::string library;              ///< as written; resolved against plugins.dir
+    std::vector<std::string> classes; ///< empty: every class the library exports
+};
+
+struct OutboxSettings {
+    std::string table = "messenger_outbox";
+    int workers = 2;
+    int batchSize = 500;
+    int confirmWindow = 1000;
+    std::chrono::milliseconds pollInterval{50};
+    std::chrono::milliseconds confirmTimeout{30000};
+    int maxAttempts = 10;
+    bool ordered = false;
+    int lanes = 8;
+    std::size_t maxBodyBytes = 1024 * 1024;
+};
+
+struct ConsumerSettings {
+    std::string name;
+    std::string queue;
+    int prefetch = 200;
+    std::vector<std::string> plugins; ///< empty: every loaded handler
+};
+
+struct InboxSettings {
+    std::vector<ConsumerSettings> consumers;
+    int batchSize = 200;
+    std::chrono::milliseconds batchWait{5};
+};
+
+struct RetrySettings {
+    int maxRetries = 3;
+    std::chrono::milliseconds delay{1000};
+    double multiplier = 2.0;
+    std::chrono::milliseconds maxDelay{60000};
+};
+
+/// Everything the host reads from the properties file, validated in one place.
+///
+/// load() reads every key DESIGN §7 defines, applies the defaults, checks types and ranges and
+/// throws ConfigError naming the first bad key. Keys it does not know are returned as warnings
+/// (they are usually typos). Values are never logged: they may hold credentials.
+struct Settings {
+    DatabaseSettings db;
+    AmqpSettings amqp;
+    std::string pluginsDir;
+    std::string runtimeDir; ///< where private copies of plugin libraries are made
+    std::vector<PluginSettings> plugins;
+    std::string serializer; ///< plugin id
+    std::string routing;    ///< plugin id
+    OutboxSettings outbox;
+    InboxSettings inbox;
+    RetrySettings retry;
+    std::string dedupTable = "message_broker_deduplication";
+    std::string failedTable = "messenger_messages";
+    int httpPort = 9464;
+    std::string loggingFormat = "text";
+
+    /// file: the keys present in the properties file (for the unknown-key check);
+    /// config: where values are read (the file layered over the system configuration, so
+    /// ${system.env.NAME} expands).
+    static Settings load(const Poco::Util::AbstractConfiguration& config,
+                         std::vector<std::string>* warnings = nullptr);
+
+    const PluginSettings* plugin(const std::string& id) const;
+};
+
+} // namespace msgbus::core

@@ -1,0 +1,108 @@
+#include "core/db/Database.h"
+
+#include "core/db/DbErrors.h"
+
+#include <msgbus/Error.h>
+
+#include <Poco/Data/MySQL/Connector.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SessionPool.h>
+
+#include <mutex>
+
+namespace msgbus::core {
+
+using namespace Poco::Data::Keywords;
+
+PooledSession::PooledSession(Database& db, Poco::Data::Session session)
+    : _db(&db), _session(std::make_unique<Poco::Data::Session>(std::move(session))) {}
+
+PooledSession::PooledSession(PooledSession&& other) noexcept
+    : _db(other._db), _session(std::move(other._session)) {
+    other._db = nullptr;
+}
+
+PooledSession::~PooledSession() {
+    if (!_db)
+        return;
+    try {
+        if (_session && _session->isTransaction())
+            _session->rollback();
+    } catch (...) {
+        // A dead connection cannot roll back; the server already did.
+    }
+    _session.reset();
+    _db->release();
+}
+
+void Database::registerConnectors() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        Poco::Data::MySQL::Connector::registerConnector();
+        Poco::Data::SQLite::Connector::registerConnector();
+    });
+}
+
+Database::Database(const DatabaseSettings& settings)
+    : _dialect(settings.connector == "SQLite" ? Dialect::SQLite : Dialect::MySQL),
+      _maxSessions(settings.poolMax) {
+    registerConnectors();
+    const std::string connector = _dialect == Dialect::SQLite ? "SQLite" : "MySQL";
+    _pool = std::make_unique<Poco::Data::SessionPool>(connector, settings.connection, 1,
+                                                      settings.poolMax, 60);
+    if (_dialect == Dialect::MySQL) {
+        // Poco's begin() switches autocommit off and commit() never switches it back; the
+        // pool re-applies this feature whenever a session comes back (PLATFORM-NOTES §3.1).
+        _pool->setFeature("autoCommit", true);
+    }
+}
+
+Database::~Database() = default;
+
+Poco::Data::Session Database::borrowLive() {
+    for (int attempt = 1;; ++attempt) {
+        Poco::Data::Session session = _pool->get();
+        try {
+            if (_dialect == Dialect::MySQL) {
+                // Ping and set the session defaults in one round trip per borrow.
+                session << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", now;
+            } else {
+                session << "PRAGMA busy_timeout = 10000", now;
+                session << "PRAGMA foreign_keys = ON", now;
+            }
+            return session;
+        } catch (const std::exception& e) {
+            if (attempt >= 2 || !isConnectionLost(e))
+                throw;
+            // A session the server had closed: drop it (close()) and try a fresh one.
+            try {
+                session.close();
+            } catch (...) {
+            }
+        }
+    }
+}
+
+PooledSession Database::session() {
+    {
+        std::unique_lock lock(_mutex);
+        _available.wait(lock, [this] { return _borrowed < _maxSessions; });
+        ++_borrowed;
+    }
+    try {
+        return PooledSession(*this, borrowLive());
+    } catch (...) {
+        release();
+        throw;
+    }
+}
+
+void Database::release() {
+    {
+        std::lock_guard lock(_mutex);
+        --_borrowed;
+    }
+    _available.notify_one();
+}
+
+} // namespace msgbus::core

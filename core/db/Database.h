@@ -1,0 +1,75 @@
+#pragma once
+
+#include "core/config/Settings.h"
+#include "core/db/Dialect.h"
+
+#include <Poco/Data/Session.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+namespace Poco::Data {
+class SessionPool;
+}
+
+namespace msgbus::core {
+
+class Database;
+
+/// A session borrowed from the Database's pool; returns it when destroyed (RAII).
+/// Not thread-safe: one thread uses it at a time, like the Poco session inside.
+class PooledSession {
+public:
+    PooledSession(PooledSession&&) noexcept;
+    PooledSession& operator=(PooledSession&&) = delete;
+    PooledSession(const PooledSession&) = delete;
+    ~PooledSession();
+
+    Poco::Data::Session& operator*() { return *_session; }
+    Poco::Data::Session* operator->() { return _session.get(); }
+    Poco::Data::Session& get() { return *_session; }
+
+private:
+    friend class Database;
+    PooledSession(Database& db, Poco::Data::Session session);
+    Database* _db;
+    std::unique_ptr<Poco::Data::Session> _session;
+};
+
+/// The connection pool for MariaDB/MySQL or SQLite, and the dialect that goes with it.
+///
+/// session() blocks while all db.pool.max sessions are out (Poco's pool would throw at once) and
+/// hands out only live sessions: a MySQL session is pinged before use and replaced once if it is
+/// dead (poco#3429: the pool hands out sessions the server already closed). Sessions come with
+/// autocommit on and READ COMMITTED (MySQL), or WAL and a busy timeout (SQLite).
+/// Thread-safe.
+class Database {
+public:
+    explicit Database(const DatabaseSettings& settings);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    Dialect dialect() const noexcept { return _dialect; }
+
+    /// Throws when no live session can be had (the caller treats it as transient).
+    PooledSession session();
+
+    /// Registers the MySQL and SQLite connectors once per process.
+    static void registerConnectors();
+
+private:
+    friend class PooledSession;
+    void release();
+    Poco::Data::Session borrowLive();
+
+    Dialect _dialect;
+    int _maxSessions;
+    std::unique_ptr<Poco::Data::SessionPool> _pool;
+    std::mutex _mutex;
+    std::condition_variable _available;
+    int _borrowed = 0;
+};
+
+} // namespace msgbus::core

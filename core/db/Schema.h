@@ -1,0 +1,27 @@
+#pragma once
+
+#include "core/db/Dialect.h"
+
+#include <string>
+#include <vector>
+
+namespace msgbus::core {
+
+class Database;
+
+/// The names of the three tables (DESIGN §6), validated identifiers.
+struct TableNames {
+    std::string outbox = "messenger_outbox";
+    std::string dedup = "message_broker_deduplication";
+    std::string failed = "messenger_messages";
+};
+
+/// The DDL of the outbox, deduplication and failed tables. Every statement is idempotent
+/// (IF NOT EXISTS), so `msgbus setup` can run any number of times.
+class Schema {
+public:
+    static std::vector<std::string> statements(Dialect dialect, const TableNames& tables);
+    static void apply(Database& database, const TableNames& tables);
+};
+
+} // namespace msgbus::core

@@ -1,0 +1,52 @@
+#include "core/db/Transaction.h"
+
+namespace msgbus::core {
+
+using namespace Poco::Data::Keywords;
+
+Transaction::Transaction(Poco::Data::Session& session, Dialect dialect)
+    : _session(session), _dialect(dialect) {
+    if (_dialect == Dialect::SQLite)
+        _session << "BEGIN IMMEDIATE", now;
+    else
+        _session.begin();
+    _active = true;
+}
+
+Transaction::~Transaction() {
+    if (!_active)
+        return;
+    try {
+        rollback();
+    } catch (...) {
+        // The connection is gone; the server rolled back for us.
+    }
+}
+
+void Transaction::commit() {
+    if (_dialect == Dialect::SQLite)
+        _session << "COMMIT", now;
+    else
+        _session.commit();
+    _active = false;
+}
+
+void Transaction::rollback() {
+    _active = false;
+    if (_dialect == Dialect::SQLite)
+        _session << "ROLLBACK", now;
+    else
+        _session.rollback();
+}
+
+void Transaction::savepoint(const std::string& name) { _session << "SAVEPOINT " + name, now; }
+
+void Transaction::rollbackToSavepoint(const std::string& name) {
+    _session << "ROLLBACK TO SAVEPOINT " + name, now;
+}
+
+void Transaction::releaseSavepoint(const std::string& name) {
+    _session << "RELEASE SAVEPOINT " + name, now;
+}
+
+} // namespace msgbus::core

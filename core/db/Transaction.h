@@ -1,0 +1,38 @@
+#pragma once
+
+#include "core/db/Dialect.h"
+
+#include <Poco/Data/Session.h>
+
+#include <string>
+
+namespace msgbus::core {
+
+/// An explicit transaction on one session; rolls back in the destructor unless committed.
+///
+/// SQLite write transactions start with BEGIN IMMEDIATE: they take the write lock up front, so
+/// they wait in busy_timeout instead of failing with BUSY on the lock upgrade that Poco's
+/// BEGIN DEFERRED risks (PLATFORM-NOTES §3.3). Savepoints let a batch roll back one message's
+/// work and keep the others'.
+class Transaction {
+public:
+    Transaction(Poco::Data::Session& session, Dialect dialect);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+
+    void commit();
+    void rollback();
+    bool active() const noexcept { return _active; }
+
+    void savepoint(const std::string& name);
+    void rollbackToSavepoint(const std::string& name);
+    void releaseSavepoint(const std::string& name);
+
+private:
+    Poco::Data::Session& _session;
+    Dialect _dialect;
+    bool _active = false;
+};
+
+} // namespace msgbus::core

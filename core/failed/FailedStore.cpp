@@ -1,0 +1,153 @@
+#include "core/failed/FailedStore.h"
+
+#include <msgbus/SqlIdentifier.h>
+
+#include <Poco/Data/LOB.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Nullable.h>
+
+namespace msgbus::core {
+
+using namespace Poco::Data::Keywords;
+
+FailedStore::FailedStore(Dialect dialect, std::string table)
+    : _dialect(dialect), _table(std::move(table)) {
+    validateSqlIdentifier(_table, "failed.table");
+}
+
+std::int64_t FailedStore::insert(Poco::Data::Session& session, const FailedRecord& r) {
+    Poco::Nullable<Poco::Data::BLOB> id;
+    if (r.messageId)
+        id = Poco::Data::BLOB(r.messageId->bytes().data(), r.messageId->bytes().size());
+    Poco::Nullable<std::string> name;
+    if (r.messageName)
+        name = *r.messageName;
+    Poco::Data::BLOB body(reinterpret_cast<const unsigned char*>(r.body.data()), r.body.size());
+    std::string queue = r.queueName, source = r.source, envelope = r.envelopeJson;
+    std::string errorClass = r.errorClass.substr(0, 255);
+    std::string errorMessage = r.errorMessage.substr(0, 8000);
+    Poco::Int64 attempts = r.attempts, created = r.createdAt, available = r.availableAt;
+    Poco::Nullable<Poco::Int64> failedAt;
+    if (r.failedAt)
+        failedAt = *r.failedAt;
+    session << "INSERT INTO " + _table +
+                   " (queue_name, source, message_id, message_name, headers, body, error_class, "
+                   "error_message, attempts, created_at, available_at, failed_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        use(queue), use(source), use(id), use(name), use(envelope), use(body), use(errorClass),
+        use(errorMessage), use(attempts), use(created), use(available), use(failedAt), now;
+    Poco::Int64 lastId = 0;
+    session << (_dialect == Dialect::MySQL ? "SELECT LAST_INSERT_ID()" : "SELECT last_insert_rowid()"),
+        into(lastId), now;
+    return lastId;
+}
+
+std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
+                                              const std::string& where,
+                                              const std::vector<std::string>& params, int limit,
+                                              const std::string& order, bool lock) {
+    std::vector<Poco::Int64> ids, attempts, created, available;
+    std::vector<std::string> queues, sources, envelopes, classes, messages;
+    std::vector<Poco::Nullable<std::string>> messageIds, names;
+    std::vector<Poco::Data::BLOB> bodies;
+    std::vector<Poco::Nullable<Poco::Int64>> failedAts;
+    Poco::Data::Statement select(session);
+    select << "SELECT id, queue_name, source, hex(message_id), message_name, headers, body, "
+              "error_class, error_message, attempts, created_at, available_at, failed_at FROM " +
+                  _table + " WHERE " + where + " ORDER BY " + order + " LIMIT " +
+                  std::to_string(limit) +
+                  (lock && _dialect == Dialect::MySQL ? " FOR UPDATE SKIP LOCKED" : ""),
+        into(ids), into(queues), into(sources), into(messageIds), into(names), into(envelopes),
+        into(bodies), into(classes), into(messages), into(attempts), into(created),
+        into(available), into(failedAts);
+    std::vector<std::string> bound = params;
+    for (auto& p : bound)
+        select, use(p);
+    select.execute();
+
+    std::vector<FailedRecord> out;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        FailedRecord r;
+        r.id = ids[i];
+        r.queueName = queues[i];
+        r.source = sources[i];
+        if (!messageIds[i].isNull() && !messageIds[i].value().empty())
+            r.messageId = Id::parse(messageIds[i].value());
+        if (!names[i].isNull())
+            r.messageName = names[i].value();
+        r.envelopeJson = envelopes[i];
+        r.body.assign(reinterpret_cast<const char*>(bodies[i].rawContent()), bodies[i].size());
+        r.errorClass = classes[i];
+        r.errorMessage = messages[i];
+        r.attempts = static_cast<int>(attempts[i]);
+        r.createdAt = created[i];
+        r.availableAt = available[i];
+        if (!failedAts[i].isNull())
+            r.failedAt = failedAts[i].value();
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<FailedRecord> FailedStore::claimDueRetries(Poco::Data::Session& session, int limit,
+                                                       std::int64_t nowMs) {
+    return select(session, "queue_name = 'retry' AND available_at <= " + std::to_string(nowMs),
+                  {}, limit, "available_at, id", true);
+}
+
+std::vector<FailedRecord> FailedStore::list(Poco::Data::Session& session,
+                                            const std::string& queueName,
+                                            const std::string& source, const std::string& name,
+                                            int limit) {
+    std::string where = "1 = 1";
+    std::vector<std::string> params;
+    if (!queueName.empty()) {
+        where += " AND queue_name = ?";
+        params.push_back(queueName);
+    }
+    if (!source.empty()) {
+        where += " AND source = ?";
+        params.push_back(source);
+    }
+    if (!name.empty()) {
+        where += " AND message_name = ?";
+        params.push_back(name);
+    }
+    return select(session, where, params, limit, "id DESC", false);
+}
+
+std::optional<FailedRecord> FailedStore::find(Poco::Data::Session& session, std::int64_t id) {
+    auto rows = select(session, "id = " + std::to_string(id), {}, 1, "id", false);
+    if (rows.empty())
+        return std::nullopt;
+    return rows.front();
+}
+
+void FailedStore::remove(Poco::Data::Session& session, std::int64_t id) {
+    session << "DELETE FROM " + _table + " WHERE id = " + std::to_string(id), now;
+}
+
+void FailedStore::update(Poco::Data::Session& session, const FailedRecord& r) {
+    std::string queue = r.queueName;
+    std::string errorClass = r.errorClass.substr(0, 255);
+    std::string errorMessage = r.errorMessage.substr(0, 8000);
+    Poco::Int64 attempts = r.attempts, available = r.availableAt, id = r.id;
+    Poco::Nullable<Poco::Int64> failedAt;
+    if (r.failedAt)
+        failedAt = *r.failedAt;
+    session << "UPDATE " + _table +
+                   " SET queue_name = ?, error_class = ?, error_message = ?, attempts = ?, "
+                   "available_at = ?, failed_at = ? WHERE id = ?",
+        use(queue), use(errorClass), use(errorMessage), use(attempts), use(available),
+        use(failedAt), use(id), now;
+}
+
+std::pair<std::int64_t, std::int64_t> FailedStore::counts(Poco::Data::Session& session) {
+    Poco::Int64 retry = 0, failed = 0;
+    session << "SELECT COUNT(*) FROM " + _table + " WHERE queue_name = 'retry'", into(retry), now;
+    session << "SELECT COUNT(*) FROM " + _table + " WHERE queue_name = 'failed'", into(failed),
+        now;
+    return {retry, failed};
+}
+
+} // namespace msgbus::core

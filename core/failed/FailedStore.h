@@ -1,0 +1,67 @@
+#pragma once
+
+#include "core/db/Dialect.h"
+
+#include <msgbus/Id.h>
+
+#include <Poco/Data/Session.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace msgbus::core {
+
+/// A row of the failed table (DESIGN §4.3, §6): queue_name "retry" (due again at available_at)
+/// or "failed" (waits for an operator).
+struct FailedRecord {
+    std::int64_t id = 0;
+    std::string queueName = "failed";
+    std::string source; ///< "outbox" or "amqp:<consumer>"
+    std::optional<Id> messageId;
+    std::optional<std::string> messageName;
+    std::string envelopeJson; ///< headers column: AMQP properties and typed headers
+    std::string body;         ///< raw bytes, as received
+    std::string errorClass;
+    std::string errorMessage;
+    int attempts = 0;
+    std::int64_t createdAt = 0;
+    std::int64_t availableAt = 0;
+    std::optional<std::int64_t> failedAt;
+};
+
+/// SQL on the failed/retry table, on the caller's session and transaction.
+class FailedStore {
+public:
+    FailedStore(Dialect dialect, std::string table);
+
+    std::int64_t insert(Poco::Data::Session& session, const FailedRecord& record);
+
+    /// Retry rows due at nowMs, oldest first, locked FOR UPDATE SKIP LOCKED on MySQL.
+    std::vector<FailedRecord> claimDueRetries(Poco::Data::Session& session, int limit,
+                                              std::int64_t nowMs);
+
+    /// Rows for failed:list (newest first), filtered by source and name when not empty.
+    std::vector<FailedRecord> list(Poco::Data::Session& session, const std::string& queueName,
+                                   const std::string& source, const std::string& name, int limit);
+    std::optional<FailedRecord> find(Poco::Data::Session& session, std::int64_t id);
+
+    void remove(Poco::Data::Session& session, std::int64_t id);
+    /// Moves a retry row on: next attempt at availableAt, or to "failed" when failedAt is set.
+    void update(Poco::Data::Session& session, const FailedRecord& record);
+
+    /// Row counts per queue_name ("retry", "failed").
+    std::pair<std::int64_t, std::int64_t> counts(Poco::Data::Session& session);
+
+    const std::string& table() const noexcept { return _table; }
+
+private:
+    std::vector<FailedRecord> select(Poco::Data::Session& session, const std::string& where,
+                                     const std::vector<std::string>& params, int limit,
+                                     const std::string& order, bool lock);
+    Dialect _dialect;
+    std::string _table;
+};
+
+} // namespace msgbus::core

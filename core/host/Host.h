@@ -1,0 +1,54 @@
+#pragma once
+
+#include "core/config/Settings.h"
+#include "core/db/Database.h"
+#include "core/host/Metrics.h"
+#include "core/host/StopSignal.h"
+#include "core/plugins/PluginRegistry.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Util/LayeredConfiguration.h>
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace msgbus::core {
+
+/// The running host: the database pool, the current plugin generation, the outbox relay
+/// threads and one thread per inbox consumer (DESIGN §4).
+///
+/// start() loads generation 1 (any plugin error throws, naming the plugin) and starts the
+/// workers; reloadPlugins() builds a complete new generation from the re-read properties file
+/// and publishes it, keeping the old one when anything fails; stop() asks every worker to finish
+/// the batch in hand (commit, ack) and joins them. Control methods are called from one thread.
+class Host {
+public:
+    Host(Poco::AutoPtr<Poco::Util::LayeredConfiguration> config, Settings settings,
+         std::string configPath);
+    ~Host();
+
+    void start();
+    void stop();
+    /// Returns false (and logs why) when the new generation could not be built.
+    bool reloadPlugins();
+
+    Database& database() { return *_database; }
+    PluginRegistry& plugins() { return _plugins; }
+    Metrics& metrics() { return _metrics; }
+    const Settings& settings() const { return _settings; }
+
+private:
+    Poco::AutoPtr<Poco::Util::LayeredConfiguration> _config;
+    Settings _settings;
+    std::string _configPath;
+    std::unique_ptr<Database> _database;
+    PluginRegistry _plugins;
+    Metrics _metrics;
+    StopSignal _stop;
+    std::vector<std::thread> _threads;
+    std::uint64_t _generation = 0;
+};
+
+} // namespace msgbus::core

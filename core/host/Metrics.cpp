@@ -1,0 +1,30 @@
+#include "core/host/Metrics.h"
+
+namespace msgbus::core {
+
+std::string Metrics::summary() const {
+    auto v = [](const std::atomic<std::uint64_t>& c) {
+        return std::to_string(c.load(std::memory_order_relaxed));
+    };
+    return "published=" + v(published) + " confirmed=" + v(confirmed) + " consumed=" +
+           v(consumed) + " deduplicated=" + v(deduplicated) + " retried=" + v(retried) +
+           " failed=" + v(failed);
+}
+
+std::string Metrics::prometheus() const {
+    std::string out;
+    auto counter = [&out](const char* name, const char* help, const std::atomic<std::uint64_t>& c) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" +
+               name + " " + std::to_string(c.load(std::memory_order_relaxed)) + "\n";
+    };
+    counter("msgbus_outbox_published_total", "Outbox messages published to the broker", published);
+    counter("msgbus_outbox_confirmed_total", "Outbox messages confirmed and deleted", confirmed);
+    counter("msgbus_inbox_consumed_total", "Deliveries handled and committed", consumed);
+    counter("msgbus_inbox_deduplicated_total", "Deliveries skipped as duplicates", deduplicated);
+    counter("msgbus_retried_total", "Retry rows written", retried);
+    counter("msgbus_failed_total", "Rows moved to the failed table", failed);
+    counter("msgbus_plugin_reloads_total", "Successful plugin reloads", reloads);
+    return out;
+}
+
+} // namespace msgbus::core

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <msgbus/HandlerContext.h>
+#include <msgbus/OutboxWriter.h>
+
+#include <Poco/Logger.h>
+
+#include <functional>
+
+namespace msgbus::core {
+
+/// The HandlerContext of one message inside the inbox transaction: publish() writes to the
+/// outbox through the same session, so the new events commit or roll back with the handler's
+/// work and the deduplication record.
+class InboxHandlerContext : public HandlerContext {
+public:
+    InboxHandlerContext(Poco::Data::Session& session, OutboxWriter::Options outbox,
+                        Poco::Logger& logger, int attempt, const std::string& consumer)
+        : _session(session), _writer(session, std::move(outbox)), _logger(logger),
+          _attempt(attempt), _consumer(consumer) {}
+
+    Poco::Data::Session& session() override { return _session; }
+    void publish(Message message) override {
+        _writer.write(message);
+        ++_published;
+    }
+    Poco::Logger& logger() override { return _logger; }
+    int attempt() const override { return _attempt; }
+    const std::string& consumerName() const override { return _consumer; }
+
+    /// How many messages the handler published (the relay is woken when > 0).
+    int published() const noexcept { return _published; }
+
+private:
+    Poco::Data::Session& _session;
+    OutboxWriter _writer;
+    Poco::Logger& _logger;
+    int _attempt;
+    const std::string& _consumer;
+    int _published = 0;
+};
+
+} // namespace msgbus::core

@@ -1,0 +1,188 @@
+#include "core/outbox/OutboxRelay.h"
+
+#include "core/db/DbErrors.h"
+#include "core/db/Transaction.h"
+#include "core/failed/StoredEnvelope.h"
+#include "core/util/Clock.h"
+
+#include <msgbus/Error.h>
+#include <msgbus/Json.h>
+
+#include <Poco/Exception.h>
+
+namespace msgbus::core {
+namespace {
+
+amqp::AmqpPublisher::Options publisherOptions(const Settings& settings, int index) {
+    amqp::AmqpPublisher::Options options;
+    options.connection.heartbeatSeconds = settings.amqp.heartbeatSeconds;
+    options.connection.connectionName = "msgbus relay " + std::to_string(index);
+    options.confirmWindow = static_cast<std::size_t>(settings.outbox.confirmWindow);
+    return options;
+}
+
+} // namespace
+
+OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Settings& settings,
+                         Metrics& metrics, int index)
+    : _database(database), _plugins(plugins), _settings(settings), _metrics(metrics),
+      _store(database.dialect(), settings.outbox.table),
+      _failed(database.dialect(), settings.failedTable),
+      _publisher(amqp::AmqpUrl::parse(settings.amqp.url), publisherOptions(settings, index)),
+      _rowBackoff(std::chrono::milliseconds(1000), 2.0, std::chrono::milliseconds(300000)),
+      _outageBackoff(std::chrono::milliseconds(200), 2.0, std::chrono::milliseconds(30000)),
+      _log(Poco::Logger::get("msgbus.relay")) {}
+
+void OutboxRelay::run(StopSignal& stop) {
+    int outage = 0;
+    while (!stop.stopRequested()) {
+        int claimed = 0;
+        try {
+            claimed = relayBatch();
+            outage = 0;
+        } catch (const std::exception& e) {
+            ++outage;
+            auto delay = _outageBackoff.delay(outage);
+            _log.warning("relay batch failed (retrying in %Ldms): %s",
+                         static_cast<long long>(delay.count()), std::string(e.what()));
+            stop.sleepFor(delay);
+            continue;
+        }
+        // A full batch means more is waiting: go again at once. Otherwise poll.
+        if (claimed < _settings.outbox.batchSize) {
+            if (claimed == 0)
+                _publisher.keepAlive();
+            stop.sleepFor(_settings.outbox.pollInterval);
+        }
+    }
+}
+
+int OutboxRelay::relayBatch() {
+    auto plugins = _plugins.current();
+    if (!plugins || !plugins->serializer || !plugins->routing)
+        throw Error("relay: no serializer or routing plugin is loaded");
+
+    auto session = _database.session();
+    const bool mysql = _database.dialect() == Dialect::MySQL;
+    std::optional<Transaction> claim;
+    if (mysql)
+        claim.emplace(*session, Dialect::MySQL);
+    std::vector<OutboxRow> rows = _store.claimDue(*session, _settings.outbox.batchSize, nowMillis());
+    if (rows.empty()) {
+        if (claim)
+            claim->commit();
+        return 0;
+    }
+
+    std::vector<amqp::OutgoingMessage> outgoing;
+    outgoing.reserve(rows.size());
+    std::vector<RowFailure> failures;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& row = rows[i];
+        try {
+            Message message(row.name, row.body);
+            message.setId(row.id);
+            message.setCreatedAt(row.createdAt);
+            if (row.partitionKey)
+                message.setPartitionKey(*row.partitionKey);
+            message.setHeaders(json::headersFromObject(row.headersJson));
+            Route route = plugins->routing->route(message);
+            WireMessage wire = plugins->serializer->encode(message);
+            // The relay correlates returns by message_id: it must be there whatever the plugin did.
+            wire.properties.messageId = row.id.toString();
+            for (const auto& [key, value] : route.headers)
+                setField(wire.headers, key, FieldValue::ofString(value));
+            outgoing.push_back({i, route.exchange, route.routingKey, std::move(wire)});
+        } catch (const std::exception& e) {
+            failures.push_back({i, std::string("encode/route failed: ") + e.what()});
+        } catch (...) {
+            failures.push_back({i, "encode/route failed: unknown exception from a plugin"});
+        }
+    }
+
+    std::vector<std::int64_t> confirmed;
+    bool transient = false;
+    if (!outgoing.empty()) {
+        auto outcomes = _publisher.publishBatch(outgoing, _settings.outbox.confirmTimeout);
+        Metrics::add(_metrics.published, outgoing.size());
+        for (const auto& outcome : outcomes) {
+            const auto& row = rows[outcome.token];
+            switch (outcome.result) {
+            case amqp::PublishResult::Confirmed:
+                confirmed.push_back(row.seq);
+                break;
+            case amqp::PublishResult::Unroutable:
+                failures.push_back({outcome.token, outcome.error});
+                break;
+            case amqp::PublishResult::Nacked:
+            case amqp::PublishResult::NotConfirmed:
+                transient = true;
+                break;
+            }
+        }
+    }
+
+    if (mysql) {
+        settle(*session, rows, confirmed, failures);
+        claim->commit();
+    } else {
+        Transaction tx(*session, Dialect::SQLite);
+        settle(*session, rows, confirmed, failures);
+        tx.commit();
+    }
+    Metrics::add(_metrics.confirmed, confirmed.size());
+    if (transient)
+        throw Error("relay: some messages were not confirmed by the broker; they stay in the "
+                    "outbox and are published again");
+    return static_cast<int>(rows.size());
+}
+
+void OutboxRelay::settle(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
+                         const std::vector<std::int64_t>& confirmed,
+                         const std::vector<RowFailure>& failures) {
+    std::vector<std::int64_t> toDelete = confirmed;
+    const std::int64_t now = nowMillis();
+    for (const auto& failure : failures) {
+        const auto& row = rows[failure.index];
+        const int attempts = row.attempts + 1;
+        if (attempts >= _settings.outbox.maxAttempts) {
+            Message message(row.name, row.body);
+            message.setId(row.id);
+            message.setCreatedAt(row.createdAt);
+            if (row.partitionKey)
+                message.setPartitionKey(*row.partitionKey);
+            try {
+                message.setHeaders(json::headersFromObject(row.headersJson));
+            } catch (const std::exception&) {
+                // Kept without headers: the row is failing for a reason already.
+            }
+            FailedRecord record;
+            record.queueName = "failed";
+            record.source = "outbox";
+            record.messageId = row.id;
+            record.messageName = row.name;
+            record.envelopeJson = envelopeForOutboxMessage(message);
+            record.body = row.body;
+            record.errorClass = "OutboxPublishFailed";
+            record.errorMessage = failure.error;
+            record.attempts = attempts;
+            record.createdAt = row.createdAt;
+            record.availableAt = now;
+            record.failedAt = now;
+            _failed.insert(session, record);
+            toDelete.push_back(row.seq);
+            Metrics::add(_metrics.failed);
+            _log.error("outbox message %s (%s) moved to the failed table after %d attempts: %s",
+                       row.id.toString(), row.name, attempts, failure.error);
+        } else {
+            auto delay = _rowBackoff.delay(attempts);
+            _store.recordAttempt(session, row.seq, attempts, now + delay.count(), failure.error);
+            _log.warning("outbox message %s (%s) attempt %d failed, next in %Ldms: %s",
+                         row.id.toString(), row.name, attempts,
+                         static_cast<long long>(delay.count()), failure.error);
+        }
+    }
+    _store.remove(session, toDelete);
+}
+
+} // namespace msgbus::core

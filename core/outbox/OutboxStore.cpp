@@ -1,0 +1,94 @@
+#include "core/outbox/OutboxStore.h"
+
+#include <msgbus/SqlIdentifier.h>
+
+#include <Poco/Data/LOB.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Nullable.h>
+
+namespace msgbus::core {
+
+using namespace Poco::Data::Keywords;
+
+OutboxStore::OutboxStore(Dialect dialect, std::string table)
+    : _dialect(dialect), _table(std::move(table)) {
+    validateSqlIdentifier(_table, "outbox.table");
+    // hex() reads BINARY(16) and BLOB alike (Poco's MySQL extractor rejects BINARY as BLOB, and
+    // its SQLite string extractor stops at a NUL byte).
+    _claimSql = "SELECT seq, hex(message_id), message_name, partition_key, headers, body, "
+                "created_at, attempts FROM " +
+                _table + " WHERE available_at <= ? ORDER BY available_at, seq LIMIT ?";
+    if (_dialect == Dialect::MySQL)
+        _claimSql += " FOR UPDATE SKIP LOCKED";
+}
+
+std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int limit,
+                                             std::int64_t nowMs) {
+    std::vector<Poco::Int64> seqs;
+    std::vector<std::string> ids;
+    std::vector<std::string> names;
+    std::vector<Poco::Nullable<std::string>> keys;
+    std::vector<std::string> headers;
+    std::vector<Poco::Data::BLOB> bodies;
+    std::vector<Poco::Int64> created;
+    std::vector<Poco::Int64> attempts;
+    Poco::Int64 now = nowMs;
+    Poco::Int64 max = limit;
+    session << _claimSql, use(now), use(max), into(seqs), into(ids), into(names), into(keys),
+        into(headers), into(bodies), into(created), into(attempts), Poco::Data::Keywords::now;
+
+    std::vector<OutboxRow> rows;
+    rows.reserve(seqs.size());
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        OutboxRow row;
+        row.seq = seqs[i];
+        row.id = Id::parse(ids[i]);
+        row.name = std::move(names[i]);
+        if (!keys[i].isNull())
+            row.partitionKey = keys[i].value();
+        row.headersJson = std::move(headers[i]);
+        row.body.assign(reinterpret_cast<const char*>(bodies[i].rawContent()), bodies[i].size());
+        row.createdAt = created[i];
+        row.attempts = static_cast<int>(attempts[i]);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+void OutboxStore::remove(Poco::Data::Session& session, const std::vector<std::int64_t>& seqs) {
+    if (seqs.empty())
+        return;
+    // The seqs are integers we read ourselves: inlining them keeps this one statement without
+    // a bind per row.
+    std::string sql = "DELETE FROM " + _table + " WHERE seq IN (";
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        if (i)
+            sql += ',';
+        sql += std::to_string(seqs[i]);
+    }
+    sql += ')';
+    session << sql, now;
+}
+
+void OutboxStore::recordAttempt(Poco::Data::Session& session, std::int64_t seq, int attempts,
+                                std::int64_t availableAt, const std::string& error) {
+    Poco::Int64 s = seq;
+    Poco::Int64 a = attempts;
+    Poco::Int64 at = availableAt;
+    std::string e = error.substr(0, 4000);
+    session << "UPDATE " + _table + " SET attempts = ?, available_at = ?, last_error = ? WHERE seq = ?",
+        use(a), use(at), use(e), use(s), now;
+}
+
+std::pair<std::int64_t, std::optional<std::int64_t>>
+OutboxStore::depth(Poco::Data::Session& session) {
+    Poco::Int64 count = 0;
+    Poco::Nullable<Poco::Int64> oldest;
+    session << "SELECT COUNT(*), MIN(created_at) FROM " + _table, into(count), into(oldest), now;
+    std::optional<std::int64_t> o;
+    if (!oldest.isNull())
+        o = oldest.value();
+    return {count, o};
+}
+
+} // namespace msgbus::core

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "core/db/Dialect.h"
+
+#include <msgbus/Id.h>
+
+#include <Poco/Data/Session.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace msgbus::core {
+
+/// One outbox row as the relay sees it.
+struct OutboxRow {
+    std::int64_t seq = 0;
+    Id id = Id::generate();
+    std::string name;
+    std::optional<std::string> partitionKey;
+    std::string headersJson;
+    std::string body;
+    std::int64_t createdAt = 0;
+    int attempts = 0;
+};
+
+/// SQL on the outbox table (DESIGN §6). Stateless apart from the table name; every call runs
+/// on the caller's session and inside the caller's transaction.
+class OutboxStore {
+public:
+    OutboxStore(Dialect dialect, std::string table);
+
+    /// Up to limit rows with available_at <= nowMs, in (available_at, seq) order. On MySQL the
+    /// rows are locked FOR UPDATE SKIP LOCKED (call inside a transaction): concurrent relays
+    /// get disjoint batches, and a dead relay's locks vanish with its connection.
+    std::vector<OutboxRow> claimDue(Poco::Data::Session& session, int limit, std::int64_t nowMs);
+
+    /// Deletes the rows in one statement.
+    void remove(Poco::Data::Session& session, const std::vector<std::int64_t>& seqs);
+
+    /// Records a failed attempt: attempts, next available_at and the error.
+    void recordAttempt(Poco::Data::Session& session, std::int64_t seq, int attempts,
+                       std::int64_t availableAt, const std::string& error);
+
+    /// Rows waiting (all, due or not) and the created_at of the oldest, for stats and metrics.
+    std::pair<std::int64_t, std::optional<std::int64_t>> depth(Poco::Data::Session& session);
+
+    const std::string& table() const noexcept { return _table; }
+
+private:
+    Dialect _dialect;
+    std::string _table;
+    std::string _claimSql;
+};
+
+} // namespace msgbus::core

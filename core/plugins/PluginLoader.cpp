@@ -1,0 +1,208 @@
+#include "core/plugins/PluginLoader.h"
+
+#include "core/plugins/PluginError.h"
+
+#include <msgbus/MessageName.h>
+
+#include <Poco/DigestStream.h>
+#include <Poco/File.h>
+#include <Poco/FileStream.h>
+#include <Poco/Path.h>
+#include <Poco/SHA2Engine.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Util/ConfigurationView.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+namespace msgbus::core {
+namespace {
+
+std::string sha256Prefix(const std::string& path) {
+    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+    Poco::DigestOutputStream digest(engine);
+    Poco::FileInputStream in(path);
+    Poco::StreamCopier::copyStream(in, digest);
+    digest.close();
+    return Poco::DigestEngine::digestToHex(engine.digest()).substr(0, 12);
+}
+
+/// Copies the library to a private, never reused path (PLATFORM-NOTES §1.5 step 2).
+std::string privateCopy(const std::string& source, const std::string& runtimeDir,
+                        std::uint64_t generation) {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::path(runtimeDir) / ("gen-" + std::to_string(generation));
+    fs::create_directories(dir);
+    std::string stem = fs::path(source).stem().string();
+    fs::path target = dir / (stem + "-" + sha256Prefix(source) + ".so");
+    if (!fs::exists(target)) {
+        fs::path temp = target;
+        temp += ".tmp";
+        fs::copy_file(source, temp, fs::copy_options::overwrite_existing);
+        fs::permissions(temp, fs::perms::owner_read | fs::perms::owner_exec);
+        fs::rename(temp, target);
+    }
+    return target.string();
+}
+
+bool selected(const PluginSettings& plugin, const std::string& className) {
+    return plugin.classes.empty() || std::find(plugin.classes.begin(), plugin.classes.end(),
+                                                className) != plugin.classes.end();
+}
+
+template <class Object>
+void configureObject(Object& object, const PluginSettings& plugin, const std::string& className,
+                     const Poco::Util::AbstractConfiguration::Ptr& config,
+                     const std::string& sourcePath) {
+    Poco::AutoPtr<Poco::Util::ConfigurationView> view(
+        new Poco::Util::ConfigurationView("plugin." + plugin.id + ".config", config));
+    try {
+        object.configure(*view);
+    } catch (const std::exception& e) {
+        throw PluginError("plugin '" + plugin.id + "' (" + sourcePath + "): " + className +
+                          "::configure failed: " + e.what());
+    } catch (...) {
+        throw PluginError("plugin '" + plugin.id + "' (" + sourcePath + "): " + className +
+                          "::configure threw");
+    }
+}
+
+} // namespace
+
+std::string PluginLoader::resolveLibraryPath(const std::string& pluginsDir,
+                                             const std::string& library, const std::string& id) {
+    namespace fs = std::filesystem;
+    fs::path base = fs::weakly_canonical(fs::path(pluginsDir));
+    fs::path candidate = fs::path(library).is_absolute() ? fs::path(library) : base / library;
+    fs::path resolved = fs::weakly_canonical(candidate);
+    auto rel = resolved.lexically_relative(base);
+    if (rel.empty() || *rel.begin() == "..")
+        throw PluginError("plugin '" + id + "': library '" + library +
+                          "' resolves outside plugins.dir (" + base.string() + ")");
+    if (!fs::is_regular_file(resolved))
+        throw PluginError("plugin '" + id + "': library file " + resolved.string() +
+                          " does not exist");
+    return resolved.string();
+}
+
+std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) const {
+    auto set = std::make_shared<PluginSet>();
+    set->generation = generation;
+    struct Candidate {
+        std::string pluginId;
+        std::shared_ptr<LoadedLibrary> lib;
+    };
+    std::vector<Candidate> serializerLibs, routingLibs;
+
+    for (const auto& plugin : _settings.plugins) {
+        std::string source = resolveLibraryPath(_settings.pluginsDir, plugin.library, plugin.id);
+        std::string copy;
+        try {
+            copy = privateCopy(source, _settings.runtimeDir, generation);
+        } catch (const std::exception& e) {
+            throw PluginError("plugin '" + plugin.id + "' (" + source +
+                              "): cannot make a private copy in " + _settings.runtimeDir + ": " +
+                              e.what());
+        }
+        auto lib = LoadedLibrary::open(plugin.id, source, copy);
+        set->libraries.push_back(lib);
+
+        for (const auto& requested : plugin.classes) {
+            auto all = lib->serializerClasses();
+            auto r = lib->routingClasses();
+            auto h = lib->handlerClasses();
+            all.insert(all.end(), r.begin(), r.end());
+            all.insert(all.end(), h.begin(), h.end());
+            if (std::find(all.begin(), all.end(), requested) == all.end())
+                throw PluginError("plugin '" + plugin.id + "' (" + source +
+                                  "): plugin." + plugin.id + ".classes names '" + requested +
+                                  "', which the library does not export");
+        }
+        if (!lib->serializerClasses().empty())
+            serializerLibs.push_back({plugin.id, lib});
+        if (!lib->routingClasses().empty())
+            routingLibs.push_back({plugin.id, lib});
+
+        for (const auto& className : lib->handlerClasses()) {
+            if (!selected(plugin, className))
+                continue;
+            HandlerBinding binding{plugin.id, className, lib->createHandler(className), {}};
+            configureObject(*binding.handler, plugin, className, _config, source);
+            try {
+                binding.messageNames = binding.handler->messageNames();
+            } catch (const std::exception& e) {
+                throw PluginError("plugin '" + plugin.id + "': " + className +
+                                  "::messageNames failed: " + e.what());
+            }
+            for (const auto& name : binding.messageNames)
+                if (!isValidMessageName(name))
+                    throw PluginError("plugin '" + plugin.id + "': handler " + className +
+                                      " declares invalid message name '" + name + "'");
+            set->handlers.push_back(std::move(binding));
+        }
+    }
+
+    // The bus serializer and routing strategy: the configured plugin, or the only candidate.
+    auto pick = [&](const std::vector<Candidate>& candidates, const std::string& configured,
+                    const char* key, const char* kind) -> const Candidate* {
+        if (!configured.empty()) {
+            for (const auto& c : candidates)
+                if (c.pluginId == configured)
+                    return &c;
+            throw PluginError(std::string(key) + " = " + configured + ": plugin '" + configured +
+                              "' exports no " + kind);
+        }
+        if (candidates.size() == 1)
+            return &candidates.front();
+        if (candidates.empty())
+            return nullptr;
+        throw PluginError(std::string("several plugins export a ") + kind + "; set " + key);
+    };
+    if (const auto* c = pick(serializerLibs, _settings.serializer, "bus.serializer",
+                             "serializer")) {
+        const auto& plugin = *_settings.plugin(c->pluginId);
+        for (const auto& className : c->lib->serializerClasses()) {
+            if (!selected(plugin, className))
+                continue;
+            set->serializer = c->lib->createSerializer(className);
+            configureObject(*set->serializer, plugin, className, _config, c->lib->sourcePath());
+            set->serializerPlugin = plugin.id;
+            break;
+        }
+    }
+    if (const auto* c = pick(routingLibs, _settings.routing, "bus.routing", "routing strategy")) {
+        const auto& plugin = *_settings.plugin(c->pluginId);
+        for (const auto& className : c->lib->routingClasses()) {
+            if (!selected(plugin, className))
+                continue;
+            set->routing = c->lib->createRouting(className);
+            configureObject(*set->routing, plugin, className, _config, c->lib->sourcePath());
+            set->routingPlugin = plugin.id;
+            break;
+        }
+    }
+
+    for (const auto& consumer : _settings.inbox.consumers) {
+        auto& table = set->dispatch[consumer.name];
+        for (const auto& binding : set->handlers) {
+            if (!consumer.plugins.empty() &&
+                std::find(consumer.plugins.begin(), consumer.plugins.end(), binding.pluginId) ==
+                    consumer.plugins.end())
+                continue;
+            for (const auto& name : binding.messageNames) {
+                auto [it, inserted] = table.emplace(name, &binding);
+                if (!inserted)
+                    throw PluginError("consumer '" + consumer.name + "': message name '" + name +
+                                      "' is claimed by both " + it->second->pluginId + "/" +
+                                      it->second->className + " and " + binding.pluginId + "/" +
+                                      binding.className +
+                                      " (narrow with inbox.consumer." + consumer.name +
+                                      ".plugins)");
+            }
+        }
+    }
+    return set;
+}
+
+} // namespace msgbus::core

@@ -1,0 +1,661 @@
+#!/usr/bin/env bash
+# Private MariaDB + RabbitMQ instances for the msgbus tests, on loopback ports, without systemd.
+#
+#   services.sh start | stop | status [mariadb|rabbitmq] | env
+#   services.sh mariadb-start | mariadb-stop | rabbitmq-start | rabbitmq-stop
+#
+# Everything lives under ${MSGBUS_SERVICES_DIR:-<repo>/.services}. Only processes this script started
+# (recorded with their start time under <state>/pids) are ever signalled.
+# Progress goes to stderr, so `eval "$(services.sh env)"` only ever sees the export lines.
+# See docs in /work/shared/PLATFORM-NOTES.md section 5 for the reasoning behind each setting.
+set -euo pipefail
+
+SCRIPT_PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+REPO_ROOT="$(cd "$(dirname "$SCRIPT_PATH")/../.." && pwd)"
+
+STATE_DIR="${MSGBUS_SERVICES_DIR:-$REPO_ROOT/.services}"
+case "$STATE_DIR" in /*) ;; *) STATE_DIR="$PWD/$STATE_DIR" ;; esac
+
+MYSQL_PORT="${MSGBUS_TEST_MYSQL_PORT:-33906}"
+AMQP_PORT="${MSGBUS_TEST_AMQP_PORT:-56729}"
+DIST_PORT="${MSGBUS_TEST_AMQP_DIST_PORT:-25729}"
+EPMD_PORT="${MSGBUS_TEST_EPMD_PORT:-43699}"
+CTL_DIST_PORT_MIN=$((DIST_PORT + 10000))
+CTL_DIST_PORT_MAX=$((DIST_PORT + 10020))
+NODENAME="msgbus@localhost"
+
+# Fixed, public test credentials (nothing else is ever printed).
+DB_NAME="msgbus_test"
+DB_USER="msgbus"
+DB_PASS="msgbus-test"
+MQ_USER="msgbus"
+MQ_PASS="msgbus-test"
+
+MARIADB_START_TIMEOUT=60
+RABBITMQ_START_TIMEOUT=120
+STOP_TIMEOUT=30
+
+RABBITMQ_LIB_BIN="/usr/lib/rabbitmq/bin"
+
+PIDS_DIR="$STATE_DIR/pids"
+BIN_DIR="$STATE_DIR/bin"
+
+MY_DIR="$STATE_DIR/mariadb"
+MY_DATA="$MY_DIR/data"
+MY_TMP="$MY_DIR/tmp"
+MY_CNF="$MY_DIR/my.cnf"
+MY_PIDFILE="$MY_DIR/mariadbd.pid"
+MY_ERRLOG="$MY_DIR/error.log"
+MY_SOCK="$MY_DIR/mariadbd.sock"
+if [ "${#MY_SOCK}" -gt 100 ]; then # sun_path is 108 bytes
+    MY_SOCK="${TMPDIR:-/tmp}/msgbus-mariadb-$(printf '%s' "$STATE_DIR" | md5sum | cut -c1-12).sock"
+fi
+# mariadbd refuses to run as root unless told to; as non-root it simply runs as the caller.
+OS_USER="$(id -un)"
+
+RB_DIR="$STATE_DIR/rabbitmq"
+RB_HOME="$RB_DIR/home"
+RB_MNESIA="$RB_DIR/mnesia"
+RB_LOGDIR="$RB_DIR/log"
+RB_CONF="$RB_DIR/rabbitmq.conf"
+RB_ADVANCED="$RB_DIR/advanced.config"
+RB_CONF_ENV="$RB_DIR/rabbitmq-env.conf"
+RB_PLUGINS="$RB_DIR/enabled_plugins"
+RB_PIDFILE="$RB_DIR/beam.pid"
+RB_ENV="$RB_DIR/env.sh"
+RB_NODE_LOG="$RB_LOGDIR/$NODENAME.log"
+RB_STDOUT_LOG="$RB_LOGDIR/server-stdout.log"
+RB_PROVISIONED="$RB_MNESIA/.msgbus-provisioned"
+
+EPMD_LOG="$STATE_DIR/epmd.log"
+
+say() { echo "services: $*" >&2; }
+die() {
+    echo "services: ERROR: $*" >&2
+    exit 1
+}
+
+# ---------------------------------------------------------------- process bookkeeping
+
+# Field 22 of /proc/<pid>/stat (start time in clock ticks); guards against PID reuse.
+proc_starttime() {
+    local stat
+    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+    stat="${stat##*) }" # drop "pid (comm) "
+    # shellcheck disable=SC2086 # split the fields on purpose
+    set -- $stat
+    echo "${20}"
+}
+
+# Alive and not a zombie (PID 1 here may not reap orphans).
+proc_alive() {
+    local pid="$1" stat
+    [ -n "$pid" ] || return 1
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+    stat="${stat##*) }"
+    case "$stat" in Z* | X*) return 1 ;; esac
+    return 0
+}
+
+rec_pid() { # name pid
+    local st
+    st="$(proc_starttime "$2")" || st=""
+    mkdir -p "$PIDS_DIR"
+    echo "$2 $st" >"$PIDS_DIR/$1.pid"
+}
+
+rec_forget() { rm -f "$PIDS_DIR/$1.pid"; }
+
+# Prints the recorded PID if that very process is still alive.
+rec_alive() {
+    local f="$PIDS_DIR/$1.pid" pid st cur
+    [ -f "$f" ] || return 1
+    read -r pid st <"$f" || true
+    [ -n "${pid:-}" ] || return 1
+    proc_alive "$pid" || return 1
+    cur="$(proc_starttime "$pid")" || return 1
+    [ -z "${st:-}" ] || [ "$st" = "$cur" ] || return 1
+    echo "$pid"
+}
+
+# Waits for the PIDs to exit; SIGKILL after STOP_TIMEOUT seconds.
+wait_exit() { # label pid...
+    local label="$1" deadline pid left
+    shift
+    deadline=$((SECONDS + STOP_TIMEOUT))
+    while :; do
+        left=()
+        for pid in "$@"; do proc_alive "$pid" && left+=("$pid"); done
+        [ "${#left[@]}" -eq 0 ] && return 0
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            say "$label did not exit within ${STOP_TIMEOUT}s, sending SIGKILL to ${left[*]}"
+            kill -KILL "${left[@]}" 2>/dev/null || true
+            sleep 0.5
+            return 0
+        fi
+        sleep 0.2
+    done
+}
+
+# ---------------------------------------------------------------- ports
+
+port_listening() { # port -> 0 when something listens on it (any address)
+    local port="$1"
+    if command -v ss >/dev/null 2>&1; then
+        [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]
+    else
+        timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
+    fi
+}
+
+require_port_free() { # port what
+    if port_listening "$1"; then
+        die "port $1 ($2) is already in use by a process this script did not start; stop it or set the port variable (see $SCRIPT_PATH)"
+    fi
+}
+
+# In a launch subshell: close every inherited descriptor above 2, so a daemon never keeps a caller's
+# pipe (e.g. ctest capturing a test that restarts the broker) or socket open.
+close_extra_fds() {
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+        fd="${fd##*/}"
+        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+}
+
+show_log_tail() { # file [lines]
+    local f="$1" n="${2:-40}"
+    if [ -s "$f" ]; then
+        echo "----- last $n lines of $f -----" >&2
+        tail -n "$n" "$f" >&2
+        echo "-----" >&2
+    fi
+}
+
+lock_state() {
+    mkdir -p "$STATE_DIR" "$PIDS_DIR"
+    exec 9>>"$STATE_DIR/.lock"
+    flock -w 600 9 || die "could not lock $STATE_DIR/.lock"
+}
+
+# ---------------------------------------------------------------- MariaDB
+
+my_write_config() {
+    mkdir -p "$MY_DIR" "$MY_TMP"
+    cat >"$MY_CNF" <<EOF
+# Generated by $SCRIPT_PATH; rewritten on every start.
+[mysqld]
+user=$OS_USER
+datadir=$MY_DATA
+tmpdir=$MY_TMP
+socket=$MY_SOCK
+pid-file=$MY_PIDFILE
+log-error=$MY_ERRLOG
+port=$MYSQL_PORT
+bind-address=127.0.0.1
+skip-name-resolve
+max_connections=500
+character-set-server=utf8mb4
+collation-server=utf8mb4_unicode_ci
+innodb_buffer_pool_size=128M
+innodb_log_file_size=64M
+innodb_flush_log_at_trx_commit=1
+
+[client]
+socket=$MY_SOCK
+port=$MYSQL_PORT
+default-character-set=utf8mb4
+EOF
+}
+
+my_admin() { mariadb-admin --defaults-file="$MY_CNF" --protocol=socket -u"$OS_USER" "$@"; }
+my_sql() { mariadb --defaults-file="$MY_CNF" --protocol=socket -u"$OS_USER"; }
+
+my_running() { # prints pid
+    local pid
+    pid="$(rec_alive mariadbd)" || return 1
+    port_listening "$MYSQL_PORT" || return 1
+    echo "$pid"
+}
+
+my_kill_recorded() {
+    local pid
+    if pid="$(rec_alive mariadbd)"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        wait_exit mariadbd "$pid"
+    fi
+    rec_forget mariadbd
+}
+
+my_provision() {
+    my_sql <<EOF
+CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASS';
+CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
+ALTER USER '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASS';
+ALTER USER '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost';
+FLUSH PRIVILEGES;
+EOF
+}
+
+mariadb_start() {
+    local pid t0=$SECONDS
+    if pid="$(my_running)"; then
+        say "mariadb already running (pid $pid, 127.0.0.1:$MYSQL_PORT)"
+        return 0
+    fi
+    command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || die "mariadbd not found (run: ./run deps)"
+    # A recorded mariadbd that is alive but not listening is wedged: stop it first.
+    my_kill_recorded
+    require_port_free "$MYSQL_PORT" "MariaDB"
+    my_write_config
+
+    if [ ! -f "$MY_DATA/.msgbus-initialized" ]; then
+        say "mariadb: initialising data directory $MY_DATA"
+        rm -rf -- "$MY_DATA"
+        mkdir -p "$MY_DATA"
+        if ! mariadb-install-db --defaults-file="$MY_CNF" --user="$OS_USER" \
+            --auth-root-authentication-method=socket --skip-test-db \
+            >"$MY_DIR/install-db.log" 2>&1 9>&-; then
+            show_log_tail "$MY_DIR/install-db.log"
+            die "mariadb-install-db failed"
+        fi
+        touch "$MY_DATA/.msgbus-initialized"
+    fi
+
+    rm -f "$MY_PIDFILE"
+    say "mariadb: starting on 127.0.0.1:$MYSQL_PORT"
+    (
+        close_extra_fds
+        PATH="$PATH:/usr/sbin" exec setsid mariadbd --defaults-file="$MY_CNF"
+    ) </dev/null >>"$MY_DIR/mariadbd-stdout.log" 2>&1 9>&- &
+    pid=$!
+    rec_pid mariadbd "$pid"
+
+    local deadline=$((SECONDS + MARIADB_START_TIMEOUT))
+    until my_admin ping >/dev/null 2>&1 && port_listening "$MYSQL_PORT"; do
+        if ! proc_alive "$pid"; then
+            show_log_tail "$MY_ERRLOG"
+            rec_forget mariadbd
+            die "mariadbd exited during start-up"
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            show_log_tail "$MY_ERRLOG"
+            my_kill_recorded
+            die "mariadb did not answer ping within ${MARIADB_START_TIMEOUT}s"
+        fi
+        sleep 0.2
+    done
+    # mariadbd writes its own pid: if setsid had to fork, follow the real process.
+    if [ -s "$MY_PIDFILE" ]; then
+        local real
+        real="$(cat "$MY_PIDFILE")"
+        if [ "$real" != "$pid" ] && proc_alive "$real"; then rec_pid mariadbd "$real"; fi
+    fi
+    if ! my_provision; then
+        show_log_tail "$MY_ERRLOG"
+        die "could not create database/user in mariadb"
+    fi
+    say "mariadb: ready in $((SECONDS - t0))s (pid $(rec_alive mariadbd || echo ?))"
+}
+
+mariadb_stop() {
+    local pid
+    if pid="$(rec_alive mariadbd)"; then
+        say "mariadb: stopping (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        wait_exit mariadbd "$pid"
+    else
+        say "mariadb: not running (nothing started by this script)"
+    fi
+    rec_forget mariadbd
+}
+
+# ---------------------------------------------------------------- epmd
+
+epmd_ensure() {
+    local pid
+    if pid="$(rec_alive epmd)" && port_listening "$EPMD_PORT"; then return 0; fi
+    if [ -n "${pid:-}" ]; then # ours but not listening: replace
+        kill -TERM "$pid" 2>/dev/null || true
+        wait_exit epmd "$pid"
+    fi
+    rec_forget epmd
+    if port_listening "$EPMD_PORT"; then
+        if epmd -port "$EPMD_PORT" -names >/dev/null 2>&1; then
+            say "epmd: reusing an epmd on port $EPMD_PORT that this script did not start (it will not be stopped)"
+            return 0
+        fi
+        die "port $EPMD_PORT (epmd) is in use by something else"
+    fi
+    command -v epmd >/dev/null 2>&1 || die "epmd not found (run: ./run deps)"
+    (
+        close_extra_fds
+        exec setsid epmd -port "$EPMD_PORT" -address 127.0.0.1
+    ) </dev/null >>"$EPMD_LOG" 2>&1 9>&- &
+    pid=$!
+    rec_pid epmd "$pid"
+    local deadline=$((SECONDS + 10))
+    until port_listening "$EPMD_PORT"; do
+        if ! proc_alive "$pid" || [ "$SECONDS" -ge "$deadline" ]; then
+            show_log_tail "$EPMD_LOG"
+            kill -TERM "$pid" 2>/dev/null || true
+            rec_forget epmd
+            die "epmd did not start on 127.0.0.1:$EPMD_PORT"
+        fi
+        sleep 0.1
+    done
+}
+
+epmd_stop() {
+    local pid
+    if pid="$(rec_alive epmd)"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        wait_exit epmd "$pid"
+    fi
+    rec_forget epmd
+}
+
+# ---------------------------------------------------------------- RabbitMQ
+
+q() { printf '%q' "$1"; }
+
+rb_write_config() {
+    mkdir -p "$RB_DIR" "$RB_HOME" "$RB_MNESIA" "$RB_LOGDIR" "$BIN_DIR"
+    chmod 0700 "$RB_HOME"
+    if [ ! -s "$RB_HOME/.erlang.cookie" ]; then
+        (umask 077 && head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z' >"$RB_HOME/.erlang.cookie")
+    fi
+    chmod 0400 "$RB_HOME/.erlang.cookie"
+    : >"$RB_CONF_ENV"
+    [ -f "$RB_PLUGINS" ] || echo '[].' >"$RB_PLUGINS"
+    cat >"$RB_CONF" <<EOF
+# Generated by $SCRIPT_PATH; rewritten on every start.
+# The node address/port come from RABBITMQ_NODE_IP_ADDRESS / RABBITMQ_NODE_PORT (loopback only).
+# On a fresh node the test user is created as the default user (no guest user at all);
+# services.sh also creates/updates it explicitly once per data directory.
+default_vhost = /
+default_user = $MQ_USER
+default_pass = $MQ_PASS
+default_user_tags.administrator = true
+default_permissions.configure = .*
+default_permissions.read = .*
+default_permissions.write = .*
+log.console = false
+log.file.level = info
+EOF
+    local dist_args='-kernel inet_dist_use_interface {127,0,0,1}'
+    {
+        echo "# Generated by $SCRIPT_PATH: environment for the private RabbitMQ node and its CLI."
+        echo "export HOME=$(q "$RB_HOME")"
+        echo "export RABBITMQ_NODENAME=$(q "$NODENAME")"
+        echo "export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1"
+        echo "export RABBITMQ_NODE_PORT=$(q "$AMQP_PORT")"
+        echo "export RABBITMQ_DIST_PORT=$(q "$DIST_PORT")"
+        echo "export RABBITMQ_MNESIA_BASE=$(q "$RB_MNESIA")"
+        echo "export RABBITMQ_LOG_BASE=$(q "$RB_LOGDIR")"
+        echo "export RABBITMQ_CONFIG_FILE=$(q "$RB_CONF")"
+        echo "export RABBITMQ_ADVANCED_CONFIG_FILE=$(q "$RB_ADVANCED")"
+        echo "export RABBITMQ_ENABLED_PLUGINS_FILE=$(q "$RB_PLUGINS")"
+        echo "export RABBITMQ_PID_FILE=$(q "$RB_PIDFILE")"
+        echo "export RABBITMQ_CONF_ENV_FILE=$(q "$RB_CONF_ENV")"
+        echo "export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=$(q "$dist_args")"
+        echo "export RABBITMQ_CTL_ERL_ARGS=$(q "$dist_args")"
+        echo "export RABBITMQ_CTL_DIST_PORT_MIN=$CTL_DIST_PORT_MIN"
+        echo "export RABBITMQ_CTL_DIST_PORT_MAX=$CTL_DIST_PORT_MAX"
+        echo "export ERL_EPMD_PORT=$(q "$EPMD_PORT")"
+        echo "export ERL_EPMD_ADDRESS=127.0.0.1"
+        echo "export LANG=C.UTF-8 LC_ALL=C.UTF-8"
+    } >"$RB_ENV.tmp"
+    mv -f "$RB_ENV.tmp" "$RB_ENV"
+    local tool
+    for tool in rabbitmqctl rabbitmq-diagnostics rabbitmq-plugins rabbitmq-queues; do
+        cat >"$BIN_DIR/$tool.tmp" <<EOF
+#!/bin/sh
+# Runs $tool against the private msgbus test broker ($NODENAME). Generated by $SCRIPT_PATH.
+. $(q "$RB_ENV")
+exec $(q "$RABBITMQ_LIB_BIN/$tool") "\$@"
+EOF
+        chmod 0755 "$BIN_DIR/$tool.tmp"
+        mv -f "$BIN_DIR/$tool.tmp" "$BIN_DIR/$tool"
+    done
+}
+
+rbctl() { "$BIN_DIR/rabbitmqctl" "$@" </dev/null 9>&-; }
+rbdiag() { "$BIN_DIR/rabbitmq-diagnostics" "$@" </dev/null 9>&-; }
+
+rb_running() { # prints "wrapperpid beampid"
+    local w b
+    w="$(rec_alive rabbitmq-wrapper)" || w=""
+    b="$(rec_alive rabbitmq-beam)" || b=""
+    [ -n "$w$b" ] || return 1
+    port_listening "$AMQP_PORT" || return 1
+    echo "${w:--} ${b:--}"
+}
+
+# The beam PID from RABBITMQ_PID_FILE when it is the node this state dir runs (start may have been
+# interrupted before the PID was recorded).
+rb_beam_from_pidfile() {
+    local b
+    [ -s "$RB_PIDFILE" ] || return 1
+    b="$(tr -dc '0-9' <"$RB_PIDFILE")"
+    proc_alive "$b" || return 1
+    grep -qxF "RABBITMQ_MNESIA_BASE=$RB_MNESIA" < <(tr '\0' '\n' <"/proc/$b/environ" 2>/dev/null) || return 1
+    echo "$b"
+}
+
+rb_kill_recorded() {
+    local w b pids=()
+    w="$(rec_alive rabbitmq-wrapper)" || w=""
+    b="$(rec_alive rabbitmq-beam)" || b="$(rb_beam_from_pidfile)" || b=""
+    if [ -n "$w" ]; then
+        # The wrapper forwards SIGTERM to beam.smp (graceful shutdown) and waits for it.
+        kill -TERM "$w" 2>/dev/null || true
+        pids+=("$w")
+    elif [ -n "$b" ]; then
+        kill -TERM "$b" 2>/dev/null || true
+    fi
+    [ -n "$b" ] && pids+=("$b")
+    [ "${#pids[@]}" -gt 0 ] && wait_exit rabbitmq "${pids[@]}"
+    rec_forget rabbitmq-wrapper
+    rec_forget rabbitmq-beam
+    rm -f "$RB_PIDFILE"
+}
+
+rb_fail() {
+    show_log_tail "$RB_NODE_LOG" 60
+    show_log_tail "$RB_STDOUT_LOG" 30
+    rb_kill_recorded
+    die "$1"
+}
+
+rb_provision() {
+    local out
+    # add_user fails when the user exists (normally it does: it is the default user of a fresh node).
+    if ! out="$(rbctl -q add_user "$MQ_USER" "$MQ_PASS" 2>&1)"; then
+        case "$out" in
+        *already*exists*) rbctl -q change_password "$MQ_USER" "$MQ_PASS" >/dev/null ;;
+        *)
+            echo "$out" >&2
+            return 1
+            ;;
+        esac
+    fi
+    rbctl -q set_user_tags "$MQ_USER" administrator >/dev/null &&
+        rbctl -q set_permissions -p / "$MQ_USER" '.*' '.*' '.*' >/dev/null
+}
+
+rabbitmq_start() {
+    local pids t0=$SECONDS
+    if pids="$(rb_running)"; then
+        say "rabbitmq already running (pids $pids, 127.0.0.1:$AMQP_PORT)"
+        return 0
+    fi
+    [ -x "$RABBITMQ_LIB_BIN/rabbitmq-server" ] || die "$RABBITMQ_LIB_BIN/rabbitmq-server not found (run: ./run deps)"
+    rb_kill_recorded # a recorded broker that does not listen is wedged
+    epmd_ensure
+    require_port_free "$AMQP_PORT" "RabbitMQ AMQP"
+    require_port_free "$DIST_PORT" "RabbitMQ distribution"
+    rb_write_config
+    rm -f "$RB_PIDFILE"
+
+    say "rabbitmq: starting $NODENAME on 127.0.0.1:$AMQP_PORT"
+    (
+        # shellcheck source=/dev/null
+        . "$RB_ENV"
+        cd "$RB_DIR"
+        close_extra_fds
+        exec setsid "$RABBITMQ_LIB_BIN/rabbitmq-server"
+    ) </dev/null >>"$RB_STDOUT_LOG" 2>&1 9>&- &
+    local wpid=$! bpid=""
+    rec_pid rabbitmq-wrapper "$wpid"
+
+    local deadline=$((SECONDS + RABBITMQ_START_TIMEOUT))
+    while :; do
+        if [ -z "$bpid" ] && [ -s "$RB_PIDFILE" ]; then
+            bpid="$(tr -dc '0-9' <"$RB_PIDFILE")"
+            if proc_alive "$bpid"; then rec_pid rabbitmq-beam "$bpid"; else bpid=""; fi
+        fi
+        if [ -n "$bpid" ] && port_listening "$AMQP_PORT"; then break; fi
+        if ! proc_alive "$wpid" && { [ -z "$bpid" ] || ! proc_alive "$bpid"; }; then
+            rb_fail "rabbitmq-server exited during start-up"
+        fi
+        [ "$SECONDS" -lt "$deadline" ] || rb_fail "rabbitmq AMQP port $AMQP_PORT not open within ${RABBITMQ_START_TIMEOUT}s"
+        sleep 0.25
+    done
+    say "rabbitmq: AMQP port open after $((SECONDS - t0))s, checking the CLI"
+    until rbdiag -q ping >/dev/null 2>&1; do
+        [ "$SECONDS" -lt "$deadline" ] || {
+            rbdiag -q ping >&2 || true
+            rb_fail "rabbitmq-diagnostics ping did not succeed within ${RABBITMQ_START_TIMEOUT}s"
+        }
+        sleep 0.5
+    done
+    if [ ! -f "$RB_PROVISIONED" ]; then
+        say "rabbitmq: creating user $MQ_USER"
+        rb_provision || rb_fail "could not create the RabbitMQ user"
+        touch "$RB_PROVISIONED"
+    fi
+    say "rabbitmq: ready in $((SECONDS - t0))s (wrapper pid $wpid, beam pid $bpid)"
+}
+
+rabbitmq_stop() {
+    local w b
+    w="$(rec_alive rabbitmq-wrapper)" || w=""
+    b="$(rec_alive rabbitmq-beam)" || b="$(rb_beam_from_pidfile)" || b=""
+    if [ -n "$w$b" ]; then
+        say "rabbitmq: stopping (wrapper pid ${w:--}, beam pid ${b:--})"
+    else
+        say "rabbitmq: not running (nothing started by this script)"
+    fi
+    rb_kill_recorded
+}
+
+# ---------------------------------------------------------------- commands
+
+cmd_status() {
+    local which="${1:-all}" rc=0 pid pids
+    case "$which" in all | mariadb | rabbitmq) ;; *) die "status: unknown service '$which'" ;; esac
+    if [ "$which" != rabbitmq ]; then
+        if pid="$(my_running)"; then
+            echo "mariadb:  running (pid $pid) on 127.0.0.1:$MYSQL_PORT, socket $MY_SOCK"
+        elif pid="$(rec_alive mariadbd)"; then
+            echo "mariadb:  NOT READY (pid $pid alive, port $MYSQL_PORT not listening)"
+            rc=3
+        else
+            echo "mariadb:  stopped"
+            rc=3
+        fi
+    fi
+    if [ "$which" != mariadb ]; then
+        if pids="$(rb_running)"; then
+            echo "rabbitmq: running (wrapper pid ${pids% *}, beam pid ${pids#* }) node $NODENAME on 127.0.0.1:$AMQP_PORT (dist $DIST_PORT)"
+        elif rec_alive rabbitmq-wrapper >/dev/null || rec_alive rabbitmq-beam >/dev/null; then
+            echo "rabbitmq: NOT READY (process alive, port $AMQP_PORT not listening)"
+            rc=3
+        else
+            echo "rabbitmq: stopped"
+            rc=3
+        fi
+        if pid="$(rec_alive epmd)"; then
+            echo "epmd:     running (pid $pid) on 127.0.0.1:$EPMD_PORT"
+        elif port_listening "$EPMD_PORT"; then
+            echo "epmd:     port $EPMD_PORT in use by a process this script did not start"
+        else
+            echo "epmd:     stopped"
+        fi
+    fi
+    [ "$which" = all ] && echo "state:    $STATE_DIR"
+    return "$rc"
+}
+
+dq() { # double-quoted shell word
+    local s="$1"
+    s="${s//\\/\\\\}"
+    s="${s//\"/\\\"}"
+    s="${s//\$/\\\$}"
+    s="${s//\`/\\\`}"
+    printf '"%s"' "$s"
+}
+
+cmd_env() {
+    mkdir -p "$STATE_DIR"
+    rb_write_config >/dev/null
+    echo "export MSGBUS_TEST_MYSQL=$(dq "host=127.0.0.1;port=$MYSQL_PORT;db=$DB_NAME;user=$DB_USER;password=$DB_PASS;character-set=utf8mb4")"
+    echo "export MSGBUS_TEST_AMQP_URL=$(dq "amqp://$MQ_USER:$MQ_PASS@127.0.0.1:$AMQP_PORT/%2f")"
+    echo "export MSGBUS_TEST_RABBITMQCTL=$(dq "$BIN_DIR/rabbitmqctl")"
+    echo "export MSGBUS_SERVICES_SCRIPT=$(dq "$SCRIPT_PATH")"
+    echo "export MSGBUS_SERVICES_DIR=$(dq "$STATE_DIR")"
+}
+
+usage() {
+    cat >&2 <<EOF
+usage: $0 <command>
+  start            start MariaDB and RabbitMQ (no-op for what already runs)
+  stop             stop everything this script started
+  status [svc]     show what runs; exit 0 only if all (or svc: mariadb|rabbitmq) is running
+  env              print export lines for the tests
+  mariadb-start | mariadb-stop | rabbitmq-start | rabbitmq-stop
+                   start/stop one service, keeping its data (epmd stays up across rabbitmq-stop)
+state dir: $STATE_DIR  (MSGBUS_SERVICES_DIR)
+ports: mysql $MYSQL_PORT (MSGBUS_TEST_MYSQL_PORT), amqp $AMQP_PORT (MSGBUS_TEST_AMQP_PORT),
+       dist $DIST_PORT (MSGBUS_TEST_AMQP_DIST_PORT), epmd $EPMD_PORT (MSGBUS_TEST_EPMD_PORT)
+EOF
+}
+
+main() {
+    local cmd="${1:-}"
+    [ $# -gt 0 ] && shift
+    case "$cmd" in
+    start)
+        lock_state
+        mariadb_start
+        rabbitmq_start
+        ;;
+    stop)
+        lock_state
+        rabbitmq_stop
+        mariadb_stop
+        epmd_stop
+        ;;
+    mariadb-start) lock_state && mariadb_start ;;
+    mariadb-stop) lock_state && mariadb_stop ;;
+    rabbitmq-start) lock_state && rabbitmq_start ;;
+    rabbitmq-stop) lock_state && rabbitmq_stop ;;
+    status) cmd_status "$@" ;;
+    env) cmd_env ;;
+    -h | --help | help)
+        usage
+        exit 0
+        ;;
+    *)
+        usage
+        exit 2
+        ;;
+    esac
+}
+
+main "$@"

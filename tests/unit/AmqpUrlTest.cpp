@@ -1,0 +1,152 @@
+#include "core/amqp/AmqpUrl.h"
+
+#include <msgbus/Error.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <string>
+
+using msgbus::core::amqp::AmqpUrl;
+
+class AmqpUrlTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(AmqpUrlTest);
+    CPPUNIT_TEST(testParsesEveryPart);
+    CPPUNIT_TEST(testDefaultsToGuestPort5672AndRootVhost);
+    CPPUNIT_TEST(testPercentDecodesUserPasswordAndVhost);
+    CPPUNIT_TEST(testSlashPathMeansRootVhost);
+    CPPUNIT_TEST(testRawAtSignInPasswordIsAccepted);
+    CPPUNIT_TEST(testParsesIpv6Host);
+    CPPUNIT_TEST(testRedactedHidesPassword);
+    CPPUNIT_TEST(testRejectsOtherSchemes);
+    CPPUNIT_TEST(testRejectsBadHostAndPort);
+    CPPUNIT_TEST(testRejectsRawSlashInVhostAndQueries);
+    CPPUNIT_TEST(testErrorsNeverEchoThePassword);
+    CPPUNIT_TEST(testRejectsNulBytes);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testParsesEveryPart() {
+        AmqpUrl url = AmqpUrl::parse("amqp://bus:s3cret@mq.example.com:5673/orders");
+        CPPUNIT_ASSERT_EQUAL(std::string("bus"), url.user());
+        CPPUNIT_ASSERT_EQUAL(std::string("s3cret"), url.password());
+        CPPUNIT_ASSERT_EQUAL(std::string("mq.example.com"), url.host());
+        CPPUNIT_ASSERT_EQUAL(std::uint16_t(5673), url.port());
+        CPPUNIT_ASSERT_EQUAL(std::string("orders"), url.vhost());
+        CPPUNIT_ASSERT_EQUAL(std::string("mq.example.com:5673"), url.endpoint());
+    }
+
+    void testDefaultsToGuestPort5672AndRootVhost() {
+        AmqpUrl url = AmqpUrl::parse("amqp://localhost");
+        CPPUNIT_ASSERT_EQUAL(std::string("guest"), url.user());
+        CPPUNIT_ASSERT_EQUAL(std::string("guest"), url.password());
+        CPPUNIT_ASSERT_EQUAL(std::uint16_t(5672), url.port());
+        CPPUNIT_ASSERT_EQUAL(std::string("/"), url.vhost());
+        // A user without a password keeps the default password, as rabbitmq-c does.
+        AmqpUrl userOnly = AmqpUrl::parse("amqp://bus@localhost:5672");
+        CPPUNIT_ASSERT_EQUAL(std::string("bus"), userOnly.user());
+        CPPUNIT_ASSERT_EQUAL(std::string("guest"), userOnly.password());
+        // An explicitly empty password stays empty.
+        CPPUNIT_ASSERT_EQUAL(std::string(""), AmqpUrl::parse("amqp://bus:@h").password());
+    }
+
+    void testPercentDecodesUserPasswordAndVhost() {
+        AmqpUrl url = AmqpUrl::parse("amqp://us%40er:p%3Aa%2Fs%25s@h:1/%2f");
+        CPPUNIT_ASSERT_EQUAL(std::string("us@er"), url.user());
+        CPPUNIT_ASSERT_EQUAL(std::string("p:a/s%s"), url.password());
+        CPPUNIT_ASSERT_EQUAL(std::string("/"), url.vhost());
+        CPPUNIT_ASSERT_EQUAL(std::string("/staging"), AmqpUrl::parse("amqp://h/%2Fstaging").vhost());
+    }
+
+    void testSlashPathMeansRootVhost() {
+        CPPUNIT_ASSERT_EQUAL(std::string("/"), AmqpUrl::parse("amqp://h:5672/").vhost());
+        CPPUNIT_ASSERT_EQUAL(std::string("/"), AmqpUrl::parse("amqp://h:5672").vhost());
+    }
+
+    void testRawAtSignInPasswordIsAccepted() {
+        AmqpUrl url = AmqpUrl::parse("amqp://bus:p@ss@h");
+        CPPUNIT_ASSERT_EQUAL(std::string("p@ss"), url.password());
+        CPPUNIT_ASSERT_EQUAL(std::string("h"), url.host());
+    }
+
+    void testParsesIpv6Host() {
+        AmqpUrl url = AmqpUrl::parse("amqp://u:p@[::1]:5999/v");
+        CPPUNIT_ASSERT_EQUAL(std::string("::1"), url.host());
+        CPPUNIT_ASSERT_EQUAL(std::uint16_t(5999), url.port());
+        CPPUNIT_ASSERT_EQUAL(std::string("[::1]:5999"), url.endpoint());
+        CPPUNIT_ASSERT_EQUAL(std::uint16_t(5672), AmqpUrl::parse("amqp://[fe80::1]").port());
+    }
+
+    void testRedactedHidesPassword() {
+        AmqpUrl url = AmqpUrl::parse("amqp://bus:topsecret@127.0.0.1:56729/%2f");
+        CPPUNIT_ASSERT_EQUAL(std::string("amqp://bus:***@127.0.0.1:56729/%2f"), url.redacted());
+        CPPUNIT_ASSERT_EQUAL(std::string("amqp://guest:***@h:5672/orders"),
+                             AmqpUrl::parse("amqp://h/orders").redacted());
+    }
+
+    void testRejectsOtherSchemes() {
+        assertRejected("http://h", "amqp://");
+        assertRejected("amqps://h", "amqps");
+        assertRejected("h:5672", "amqp://");
+        assertRejected("", "amqp://");
+    }
+
+    void testRejectsBadHostAndPort() {
+        assertRejected("amqp://", "host is empty");
+        assertRejected("amqp://u:p@:5672/", "host is empty");
+        assertRejected("amqp://h:0", "port '0'");
+        assertRejected("amqp://h:65536", "port '65536'");
+        assertRejected("amqp://h:99999999999999999999", "port");
+        assertRejected("amqp://h:ab", "port 'ab'");
+        assertRejected("amqp://h:", "empty port");
+        assertRejected("amqp://[::1", "IPv6");
+        assertRejected("amqp://:p@h", "user name is empty");
+    }
+
+    void testRejectsRawSlashInVhostAndQueries() {
+        assertRejected("amqp://h/a/b", "%2f");
+        assertRejected("amqp://h/v?heartbeat=10", "query");
+        assertRejected("amqp://h/%zz", "vhost");
+        assertRejected("amqp://h/%2", "vhost");
+    }
+
+    void testErrorsNeverEchoThePassword() {
+        try {
+            AmqpUrl::parse("amqp://bus:hunter2%zz@h/");
+            CPPUNIT_FAIL("accepted a bad percent-encoding in the password");
+        } catch (const msgbus::InvalidArgument& e) {
+            std::string what = e.what();
+            CPPUNIT_ASSERT(what.find("password") != std::string::npos);
+            CPPUNIT_ASSERT(what.find("hunter2") == std::string::npos);
+        }
+        for (const char* bad : {"amqp://bus:hunter2@h:0/", "amqp://bus:hunter2@h/a/b",
+                                "amqp://bus:hunter2@/", "amqp://bus:hunter2@h/?x=1"}) {
+            try {
+                AmqpUrl::parse(bad);
+                CPPUNIT_FAIL(std::string("accepted ") + bad);
+            } catch (const msgbus::InvalidArgument& e) {
+                CPPUNIT_ASSERT(std::string(e.what()).find("hunter2") == std::string::npos);
+            }
+        }
+    }
+
+    void testRejectsNulBytes() {
+        assertRejected("amqp://bus:a%00b@h", "NUL");
+        assertRejected("amqp://h/v%00", "NUL");
+    }
+
+private:
+    static void assertRejected(const std::string& url, const std::string& expected) {
+        try {
+            AmqpUrl::parse(url);
+        } catch (const msgbus::InvalidArgument& e) {
+            std::string what = e.what();
+            CPPUNIT_ASSERT_MESSAGE("'" + url + "' gave '" + what + "', expected '" + expected +
+                                       "' in it",
+                                   what.find(expected) != std::string::npos);
+            return;
+        }
+        CPPUNIT_FAIL("accepted '" + url + "'");
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(AmqpUrlTest);

@@ -1,0 +1,285 @@
+#include "core/amqp/FieldTableJson.h"
+
+#include <msgbus/Error.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+
+using msgbus::FieldEntry;
+using msgbus::FieldTable;
+using msgbus::FieldValue;
+using msgbus::core::amqp::fieldTableFromJson;
+using msgbus::core::amqp::fieldTableToJson;
+
+namespace {
+
+FieldValue ofKind(char kind, std::int64_t integer) {
+    FieldValue v;
+    v.kind = kind;
+    v.integer = integer;
+    return v;
+}
+
+FieldValue ofReal(char kind, double real) {
+    FieldValue v;
+    v.kind = kind;
+    v.real = real;
+    return v;
+}
+
+FieldValue ofDecimal(std::uint8_t decimals, std::int64_t value) {
+    FieldValue v;
+    v.kind = 'D';
+    v.decimals = decimals;
+    v.integer = value;
+    return v;
+}
+
+FieldValue ofVoid() {
+    return FieldValue{};
+}
+
+FieldValue ofArray(std::vector<FieldValue> values) {
+    FieldValue v;
+    v.kind = 'A';
+    v.array = std::move(values);
+    return v;
+}
+
+FieldValue ofTable(FieldTable table) {
+    FieldValue v;
+    v.kind = 'F';
+    v.table = std::move(table);
+    return v;
+}
+
+// Every kind at its extremes, nested.
+FieldTable everyKind() {
+    const std::string nonUtf8("\xff\xfe\x00\x80 bytes", 10);
+    FieldTable nested{{"k", FieldValue::ofString("v")},
+                      {"deeper", ofArray({ofTable({{"x", ofKind('l', -1)}}), ofVoid()})}};
+    return FieldTable{
+        {"x-message-id", FieldValue::ofString("0190a6f2-3b4c-7d5e-8f60-1a2b3c4d5e6f")},
+        {"flag-true", FieldValue::ofBool(true)},
+        {"flag-false", FieldValue::ofBool(false)},
+        {"i8-min", ofKind('b', INT8_MIN)},
+        {"i8-max", ofKind('b', INT8_MAX)},
+        {"u8-max", ofKind('B', UINT8_MAX)},
+        {"i16-min", ofKind('s', INT16_MIN)},
+        {"u16-max", ofKind('u', UINT16_MAX)},
+        {"i32-min", ofKind('I', INT32_MIN)},
+        {"u32-max", ofKind('i', UINT32_MAX)},
+        {"i64-min", ofKind('l', INT64_MIN)},
+        {"i64-max", ofKind('l', INT64_MAX)},
+        {"u64-max", ofKind('L', static_cast<std::int64_t>(UINT64_MAX))},
+        {"u64-big", ofKind('L', static_cast<std::int64_t>(9223372036854775809ull))},
+        {"f-third", ofReal('f', static_cast<float>(1.0 / 3.0))},
+        {"f-tiny", ofReal('f', std::numeric_limits<float>::denorm_min())},
+        {"f-max", ofReal('f', std::numeric_limits<float>::max())},
+        {"f-integral", ofReal('f', 3.0)},
+        {"d-third", ofReal('d', 1.0 / 3.0)},
+        {"d-max", ofReal('d', std::numeric_limits<double>::max())},
+        {"d-tiny", ofReal('d', std::numeric_limits<double>::denorm_min())},
+        {"d-inf", ofReal('d', std::numeric_limits<double>::infinity())},
+        {"d-minus-inf", ofReal('d', -std::numeric_limits<double>::infinity())},
+        {"price", ofDecimal(2, 12345)},
+        {"decimal-max", ofDecimal(255, UINT32_MAX)},
+        {"text", FieldValue::ofString("h\xc3\xa9llo \"quoted\" \\ \n\t\x01 \xf0\x9f\x98\x80")},
+        {"empty", FieldValue::ofString("")},
+        {"with-nul", FieldValue::ofString(std::string("a\0b", 3))},
+        {"not-utf8", FieldValue::ofString(nonUtf8)},
+        {"bin", FieldValue::ofBytes(std::string("\x00\x01\xff\xfe\x80", 5))},
+        {"bin-empty", FieldValue::ofBytes("")},
+        {"bin-1", FieldValue::ofBytes("a")},
+        {"bin-2", FieldValue::ofBytes("ab")},
+        {"when", FieldValue::ofTimestamp(1700000000)},
+        {"list", ofArray({FieldValue::ofString("a"), FieldValue::ofInt32(1), ofArray({}),
+                          FieldValue::ofBytes(nonUtf8)})},
+        {"nested", ofTable(nested)},
+        {"empty-table", ofTable({})},
+        {"nothing", ofVoid()},
+    };
+}
+
+} // namespace
+
+class FieldTableJsonTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(FieldTableJsonTest);
+    CPPUNIT_TEST(testEveryKindRoundTripsExactly);
+    CPPUNIT_TEST(testWritesTheDocumentedFormat);
+    CPPUNIT_TEST(testNonUtf8StringRoundTripsByteForByteAsS64);
+    CPPUNIT_TEST(testNegativeZeroAndNaNSurvive);
+    CPPUNIT_TEST(testKeyOrderIsKept);
+    CPPUNIT_TEST(testNonUtf8KeyRoundTripsThroughK64);
+    CPPUNIT_TEST(testEmptyTable);
+    CPPUNIT_TEST(testReadsHandWrittenJson);
+    CPPUNIT_TEST(testBadJsonThrowsInvalidArgument);
+    CPPUNIT_TEST(testOutOfRangeValueIsRefusedWhenWriting);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testEveryKindRoundTripsExactly() {
+        FieldTable table = everyKind();
+        std::string json = fieldTableToJson(table);
+        FieldTable back = fieldTableFromJson(json);
+        CPPUNIT_ASSERT_EQUAL(table.size(), back.size());
+        for (std::size_t i = 0; i < table.size(); ++i) {
+            CPPUNIT_ASSERT_EQUAL(table[i].key, back[i].key);
+            CPPUNIT_ASSERT_MESSAGE("header " + table[i].key + " changed: " + json,
+                                   table[i].value == back[i].value);
+        }
+        // Idempotent: writing what was read gives the same text.
+        CPPUNIT_ASSERT_EQUAL(json, fieldTableToJson(back));
+    }
+
+    void testWritesTheDocumentedFormat() {
+        FieldTable table{{"x-message-id", FieldValue::ofString("0190")},
+                         {"count", FieldValue::ofInt64(5)},
+                         {"bin", FieldValue::ofBytes(std::string("\x00\x01", 2))},
+                         {"flag", FieldValue::ofBool(true)},
+                         {"list", ofArray({FieldValue::ofString("a"), FieldValue::ofInt32(1)})},
+                         {"nested", ofTable({{"k", FieldValue::ofString("v")}})},
+                         {"nothing", ofVoid()},
+                         {"price", ofDecimal(2, 12345)},
+                         {"f", ofReal('d', 1.5)},
+                         {"u", ofKind('L', -1)}};
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(
+                R"({"x-message-id":{"S":"0190"},"count":{"l":5},"bin":{"x":"AAE="},)"
+                R"("flag":{"t":true},"list":{"A":[{"S":"a"},{"I":1}]},"nested":{"F":{"k":{"S":"v"}}},)"
+                R"("nothing":{"V":null},"price":{"D":[2,12345]},"f":{"d":1.5},)"
+                R"("u":{"L":18446744073709551615}})"),
+            fieldTableToJson(table));
+    }
+
+    void testNonUtf8StringRoundTripsByteForByteAsS64() {
+        const std::string raw("\xc3\x28\x00\xff", 4);
+        FieldTable table{{"s", FieldValue::ofString(raw)}};
+        std::string json = fieldTableToJson(table);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"s":{"S64":"wygA/w=="}})"), json);
+        FieldTable back = fieldTableFromJson(json);
+        CPPUNIT_ASSERT_EQUAL('S', back.at(0).value.kind);
+        CPPUNIT_ASSERT(raw == back.at(0).value.text);
+    }
+
+    void testNegativeZeroAndNaNSurvive() {
+        FieldTable table{{"neg-zero", ofReal('d', -0.0)},
+                         {"f-neg-zero", ofReal('f', -0.0)},
+                         {"nan", ofReal('d', std::numeric_limits<double>::quiet_NaN())},
+                         {"f-inf", ofReal('f', std::numeric_limits<double>::infinity())}};
+        FieldTable back = fieldTableFromJson(fieldTableToJson(table));
+        CPPUNIT_ASSERT(std::signbit(back.at(0).value.real));
+        CPPUNIT_ASSERT_EQUAL(0.0, back.at(0).value.real);
+        CPPUNIT_ASSERT(std::signbit(back.at(1).value.real));
+        CPPUNIT_ASSERT_EQUAL('f', back.at(1).value.kind);
+        CPPUNIT_ASSERT(std::isnan(back.at(2).value.real));
+        CPPUNIT_ASSERT(std::isinf(back.at(3).value.real));
+        CPPUNIT_ASSERT_EQUAL('f', back.at(3).value.kind);
+    }
+
+    void testKeyOrderIsKept() {
+        FieldTable table;
+        for (const char* key : {"zulu", "alpha", "mike", "bravo", "yankee", "charlie"})
+            table.push_back(FieldEntry{key, FieldValue::ofString(key)});
+        FieldTable back = fieldTableFromJson(fieldTableToJson(table));
+        CPPUNIT_ASSERT(table == back);
+        // Also for nested tables and for JSON written by someone else.
+        FieldTable fromText = fieldTableFromJson(
+            R"({"b":{"F":{"z":{"I":1},"a":{"I":2}}},"a":{"V":null})");
+        CPPUNIT_ASSERT_EQUAL(std::string("b"), fromText.at(0).key);
+        CPPUNIT_ASSERT_EQUAL(std::string("z"), fromText.at(0).value.table.at(0).key);
+        CPPUNIT_ASSERT_EQUAL(std::string("a"), fromText.at(0).value.table.at(1).key);
+        CPPUNIT_ASSERT_EQUAL(std::string("a"), fromText.at(1).key);
+    }
+
+    void testNonUtf8KeyRoundTripsThroughK64() {
+        const std::string key("bad\xff", 4);
+        FieldTable table{{key, FieldValue::ofInt64(7)}, {"good", FieldValue::ofInt64(8)}};
+        std::string json = fieldTableToJson(table);
+        CPPUNIT_ASSERT(json.find("\"k64\"") != std::string::npos);
+        FieldTable back = fieldTableFromJson(json);
+        CPPUNIT_ASSERT(table == back);
+    }
+
+    void testEmptyTable() {
+        CPPUNIT_ASSERT_EQUAL(std::string("{}"), fieldTableToJson({}));
+        CPPUNIT_ASSERT(fieldTableFromJson("{}").empty());
+        CPPUNIT_ASSERT(fieldTableFromJson(" { } ").empty());
+    }
+
+    void testReadsHandWrittenJson() {
+        FieldTable t = fieldTableFromJson(
+            R"({"x-message-id":{"S":"0190"},"count":{"l":5},"bin":{"x":"AAE="},"flag":{"t":true},)"
+            R"("list":{"A":[{"S":"a"},{"I":1}]},"nested":{"F":{"k":{"S":"v"}}},"nothing":{"V":null},)"
+            R"("price":{"D":[2,12345]},"f":{"d":1.5},"g":{"f":2},"h":{"d":"Infinity"}})");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(11), t.size());
+        CPPUNIT_ASSERT(std::string("\x00\x01", 2) == t[2].value.text);
+        CPPUNIT_ASSERT_EQUAL('x', t[2].value.kind);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(5), t[1].value.integer);
+        CPPUNIT_ASSERT_EQUAL(std::uint8_t(2), t[7].value.decimals);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(12345), t[7].value.integer);
+        CPPUNIT_ASSERT_EQUAL(2.0, t[9].value.real);
+        CPPUNIT_ASSERT(std::isinf(t[10].value.real));
+    }
+
+    void testBadJsonThrowsInvalidArgument() {
+        for (const char* bad : {
+                 "",
+                 "not json",
+                 "{",
+                 "[]",
+                 "5",
+                 R"({"a":5})",
+                 R"({"a":{}})",
+                 R"({"a":{"Q":1}})",
+                 R"({"a":{"SS":"x"}})",
+                 R"({"a":{"S":"x","l":1}})",
+                 R"({"a":{"S":1}})",
+                 R"({"a":{"l":1.5}})",
+                 R"({"a":{"l":"1"}})",
+                 R"({"a":{"l":true}})",
+                 R"({"a":{"t":1}})",
+                 R"({"a":{"b":128}})",
+                 R"({"a":{"B":-1}})",
+                 R"({"a":{"u":65536}})",
+                 R"({"a":{"i":-1}})",
+                 R"({"a":{"l":9223372036854775808}})",
+                 R"({"a":{"L":-1}})",
+                 R"({"a":{"L":18446744073709551616}})",
+                 R"({"a":{"f":1e300}})",
+                 R"({"a":{"d":"big"}})",
+                 R"({"a":{"D":[2]}})",
+                 R"({"a":{"D":[256,1]}})",
+                 R"({"a":{"D":[2,-1]}})",
+                 R"({"a":{"x":"!!!!"}})",
+                 R"({"a":{"x":"AAE"}})",
+                 R"({"a":{"x":"A=AA"}})",
+                 R"({"a":{"S64":"*"}})",
+                 R"({"a":{"A":{}}})",
+                 R"({"a":{"A":[1]}})",
+                 R"({"a":{"F":[]}})",
+                 R"({"a":{"V":0}})",
+                 R"({"a":{"S":"x","k64":"%%"}})",
+             }) {
+            try {
+                fieldTableFromJson(bad);
+                CPPUNIT_FAIL(std::string("accepted ") + bad);
+            } catch (const msgbus::InvalidArgument& e) {
+                CPPUNIT_ASSERT(std::strlen(e.what()) > 0);
+            }
+        }
+    }
+
+    void testOutOfRangeValueIsRefusedWhenWriting() {
+        CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", ofKind('b', 300)}}), msgbus::InvalidArgument);
+        CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", ofKind('?', 1)}}), msgbus::InvalidArgument);
+        CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", ofDecimal(1, -5)}}), msgbus::InvalidArgument);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(FieldTableJsonTest);
