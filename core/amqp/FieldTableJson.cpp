@@ -262,8 +262,13 @@ void writeTable(std::string& out, const FieldTable& table, const std::string& pa
 
 FieldTable readTable(const Object::Ptr& object, const std::string& path);
 
+// Poco's Var calls a bool an integer and a number; JSON does not.
+bool isJsonInteger(const Var& v) {
+    return v.isInteger() && v.type() != typeid(bool);
+}
+
 std::int64_t readSigned(const Var& v, const std::string& path) {
-    if (!v.isInteger())
+    if (!isJsonInteger(v))
         throw InvalidArgument(path + ": an integer is required");
     try {
         return v.convert<Poco::Int64>();
@@ -273,7 +278,7 @@ std::int64_t readSigned(const Var& v, const std::string& path) {
 }
 
 std::uint64_t readUnsigned(const Var& v, const std::string& path) {
-    if (!v.isInteger())
+    if (!isJsonInteger(v))
         throw InvalidArgument(path + ": an integer is required");
     try {
         return v.convert<Poco::UInt64>();
@@ -294,7 +299,7 @@ double readReal(const Var& v, const std::string& path) {
         throw InvalidArgument(path + ": a number, \"NaN\", \"Infinity\" or \"-Infinity\" is "
                                      "required");
     }
-    if (!v.isNumeric())
+    if (!v.isNumeric() || v.type() == typeid(bool))
         throw InvalidArgument(path + ": a number is required");
     return v.convert<double>();
 }
@@ -353,9 +358,12 @@ FieldValue readValue(const Var& var, const std::string& path) {
         break;
     case 'f': {
         double d = readReal(v, path);
-        if (std::isfinite(d) && std::fabs(d) > std::numeric_limits<float>::max())
+        auto f = static_cast<float>(d);
+        // FLT_MAX itself is written as 3.4028235e+38, a hair above it: only a value that
+        // rounds to infinity is out of range.
+        if (std::isfinite(d) && std::isinf(f))
             throw InvalidArgument(path + ": value out of range for 'f'");
-        value.real = static_cast<float>(d);
+        value.real = f;
         break;
     }
     case 'd':

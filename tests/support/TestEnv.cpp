@@ -1,0 +1,109 @@
+#include "support/TestEnv.h"
+
+#include <Poco/Util/MapConfiguration.h>
+#include <Poco/Util/SystemConfiguration.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace msgbus::test {
+namespace {
+
+std::string requireEnv(const char* name) {
+    const char* value = std::getenv(name);
+    if (!value || !*value)
+        CPPUNIT_FAIL(std::string(name) +
+                     " is not set: run the tests with `./run test`, or start the services with "
+                     "`./run services start` and `eval \"$(tests/support/services.sh env)\"`");
+    return value;
+}
+
+} // namespace
+
+std::string mysqlConnection() { return requireEnv("MSGBUS_TEST_MYSQL"); }
+std::string amqpUrl() { return requireEnv("MSGBUS_TEST_AMQP_URL"); }
+std::string pluginDir() { return requireEnv("MSGBUS_PLUGIN_DIR"); }
+std::string buildDir() { return requireEnv("MSGBUS_BUILD_DIR"); }
+std::string sourceDir() { return requireEnv("MSGBUS_SOURCE_DIR"); }
+std::string msgbusBinary() { return buildDir() + "/core/msgbus"; }
+
+std::string uniqueName(const std::string& prefix) {
+    static std::atomic<int> counter{0};
+    return prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+}
+
+std::string tempDir(const std::string& prefix) {
+    auto dir = std::filesystem::temp_directory_path() / uniqueName("msgbus_" + prefix);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir.string();
+}
+
+Poco::AutoPtr<Poco::Util::LayeredConfiguration> configFrom(
+    const std::map<std::string, std::string>& properties) {
+    Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+    for (const auto& [key, value] : properties)
+        map->setString(key, value);
+    Poco::AutoPtr<Poco::Util::LayeredConfiguration> layered(new Poco::Util::LayeredConfiguration);
+    layered->add(map, "file", 0, false);
+    layered->add(new Poco::Util::SystemConfiguration, "system", 100, false);
+    return layered;
+}
+
+std::string writeProperties(const std::string& path,
+                            const std::map<std::string, std::string>& properties) {
+    std::ofstream out(path);
+    for (const auto& [key, value] : properties)
+        out << key << " = " << value << "\n";
+    return path;
+}
+
+std::map<std::string, std::string> baseProperties(const std::string& connector,
+                                                  const std::string& connection,
+                                                  const std::string& exchange,
+                                                  const std::map<std::string, std::string>& extra) {
+    std::map<std::string, std::string> p{
+        {"db.connector", connector},
+        {"db.connection", connection},
+        {"db.pool.max", "8"},
+        {"amqp.url", amqpUrl()},
+        {"plugins.dir", pluginDir()},
+        {"plugins.runtime_dir", tempDir("runtime")},
+        {"plugin.json.library", "libmsgbus-json.so"},
+        {"plugin.routing.library", "libmsgbus-routing.so"},
+        {"plugin.routing.config.exchange", exchange},
+        {"bus.serializer", "json"},
+        {"bus.routing", "routing"},
+        {"outbox.table", uniqueName("outbox")},
+        {"dedup.table", uniqueName("dedup")},
+        {"failed.table", uniqueName("failed")},
+        {"outbox.poll_interval_ms", "10"},
+        {"http.port", "0"},
+    };
+    for (const auto& [key, value] : extra)
+        p[key] = value;
+    return p;
+}
+
+int runCommand(const std::string& command, std::string* output) {
+    std::string full = command + " 2>&1";
+    FILE* pipe = ::popen(full.c_str(), "r");
+    if (!pipe)
+        return -1;
+    char buffer[4096];
+    std::string text;
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
+        text.append(buffer, n);
+    int status = ::pclose(pipe);
+    if (output)
+        *output = text;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+} // namespace msgbus::test
