@@ -432,6 +432,45 @@ FieldTable readTable(const Object::Ptr& object, const std::string& path) {
     return table;
 }
 
+// Poco 1.11's JSON parser wraps some integer literals just above the 64-bit range instead of
+// failing (18446744073709551616 reads as 0), so such literals are refused before parsing.
+void checkIntegerLiterals(const std::string& json) {
+    static const std::string kMaxUnsigned = "18446744073709551615";
+    static const std::string kMaxNegative = "9223372036854775808";
+    bool inString = false;
+    for (std::size_t i = 0; i < json.size(); ++i) {
+        char c = json[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        if (c == '"') {
+            inString = true;
+            continue;
+        }
+        if (c != '-' && !(c >= '0' && c <= '9'))
+            continue;
+        bool negative = c == '-';
+        std::size_t start = negative ? i + 1 : i;
+        std::size_t end = start;
+        while (end < json.size() && json[end] >= '0' && json[end] <= '9')
+            ++end;
+        bool integral = end >= json.size() ||
+                        (json[end] != '.' && json[end] != 'e' && json[end] != 'E');
+        std::string digits = json.substr(start, end - start);
+        digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
+        const std::string& limit = negative ? kMaxNegative : kMaxUnsigned;
+        if (integral && (digits.size() > limit.size() ||
+                         (digits.size() == limit.size() && digits > limit)))
+            throw InvalidArgument("header JSON: integer " + json.substr(i, end - i) +
+                                  " is outside the 64-bit range");
+        i = end > i ? end - 1 : i;
+    }
+}
+
 } // namespace
 
 std::string fieldTableToJson(const FieldTable& table) {
@@ -441,6 +480,7 @@ std::string fieldTableToJson(const FieldTable& table) {
 }
 
 FieldTable fieldTableFromJson(const std::string& json) {
+    checkIntegerLiterals(json);
     Var root;
     try {
         // true: keep the members in document order (wire order of the headers).

@@ -226,10 +226,13 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     s.outbox.confirmTimeout =
         read.millis("outbox.confirm_timeout_ms", s.outbox.confirmTimeout, 100, 600000);
     s.outbox.maxAttempts = read.integer32("outbox.max_attempts", 10, 1, 1000000);
+    s.outbox.retryDelay = read.millis("outbox.retry_delay_ms", s.outbox.retryDelay, 0, 86400000);
+    s.outbox.maxRetryDelay =
+        read.millis("outbox.max_retry_delay_ms", s.outbox.maxRetryDelay, 0, 86400000LL * 7);
     s.outbox.ordered = read.boolean("outbox.ordered", false);
     s.outbox.lanes = read.integer32("outbox.lanes", 8, 1, 1024);
     s.outbox.maxBodyBytes = static_cast<std::size_t>(
-        read.integer("outbox.max_body_bytes", 1024 * 1024, 1, 256LL * 1024 * 1024));
+        read.integer("outbox.max_body_bytes", 1024 * 1024, 1, 16LL * 1024 * 1024 - 1));
 
     for (const auto& name : read.list("inbox.consumers")) {
         requireName("inbox.consumers", name);

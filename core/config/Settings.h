@@ -53,6 +53,8 @@ struct OutboxSettings {
     std::chrono::milliseconds pollInterval{50};
     std::chrono::milliseconds confirmTimeout{30000};
     int maxAttempts = 10;
+    std::chrono::milliseconds retryDelay{1000}; ///< first backoff of a failing row (doubles)
+    std::chrono::milliseconds maxRetryDelay{300000};
     bool ordered = false;
     int lanes = 8;
     std::size_t maxBodyBytes = 1024 * 1024;

@@ -11,7 +11,9 @@ using namespace Poco::Data::Keywords;
 namespace {
 
 std::vector<std::string> mysqlStatements(const TableNames& t) {
-    // utf8mb4_bin: names and headers compare byte for byte. The outbox index serves the claim
+    // utf8mb4_bin: names and headers compare byte for byte. Bodies are MEDIUMBLOB (16 MiB), not
+    // the LONGBLOB of DESIGN §6: Poco 1.11's MySQL extractor sizes its result buffer from the
+    // column's declared length and crashes on LONGBLOB's 4 GiB (probed on Debian 12). The outbox index serves the claim
     // query (WHERE available_at <= ? ORDER BY available_at, seq): InnoDB walks it in order and
     // locks only the rows it returns, so concurrent relays skip each other's batches.
     return {
@@ -22,7 +24,7 @@ std::vector<std::string> mysqlStatements(const TableNames& t) {
             "  message_name VARCHAR(255) NOT NULL,\n"
             "  partition_key VARCHAR(255) NULL,\n"
             "  headers MEDIUMTEXT NOT NULL,\n"
-            "  body LONGBLOB NOT NULL,\n"
+            "  body MEDIUMBLOB NOT NULL,\n"
             "  created_at BIGINT NOT NULL,\n"
             "  available_at BIGINT NOT NULL,\n"
             "  attempts INT NOT NULL DEFAULT 0,\n"
@@ -47,7 +49,7 @@ std::vector<std::string> mysqlStatements(const TableNames& t) {
             "  message_id BINARY(16) NULL,\n"
             "  message_name VARCHAR(255) NULL,\n"
             "  headers MEDIUMTEXT NOT NULL,\n"
-            "  body LONGBLOB NOT NULL,\n"
+            "  body MEDIUMBLOB NOT NULL,\n"
             "  error_class VARCHAR(255) NOT NULL,\n"
             "  error_message TEXT NOT NULL,\n"
             "  attempts INT NOT NULL DEFAULT 0,\n"

@@ -29,7 +29,7 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Sett
       _store(database.dialect(), settings.outbox.table),
       _failed(database.dialect(), settings.failedTable),
       _publisher(amqp::AmqpUrl::parse(settings.amqp.url), publisherOptions(settings, index)),
-      _rowBackoff(std::chrono::milliseconds(1000), 2.0, std::chrono::milliseconds(300000)),
+      _rowBackoff(settings.outbox.retryDelay, 2.0, settings.outbox.maxRetryDelay),
       _outageBackoff(std::chrono::milliseconds(200), 2.0, std::chrono::milliseconds(30000)),
       _log(Poco::Logger::get("msgbus.relay")) {}
 

@@ -9,6 +9,7 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
+#include <Poco/String.h>
 
 #include <chrono>
 
@@ -29,9 +30,10 @@ std::int64_t nowMillis() {
 OutboxWriter::OutboxWriter(Poco::Data::Session& session) : OutboxWriter(session, Options{}) {}
 
 OutboxWriter::OutboxWriter(Poco::Data::Session& session, Options options)
-    : _session(session), _options(std::move(options)), _mysql(session.connector() == "mysql") {
+    : _session(session), _options(std::move(options)),
+      _mysql(Poco::toLower(session.connector()) == "mysql") {
     validateSqlIdentifier(_options.table, "outbox table");
-    if (!_mysql && session.connector() != "sqlite")
+    if (!_mysql && Poco::toLower(session.connector()) != "sqlite")
         throw InvalidArgument("OutboxWriter: unsupported connector '" + session.connector() +
                               "' (MySQL and SQLite are supported)");
 }

@@ -1,5 +1,14 @@
 #include "support/TestEnv.h"
 
+#include "core/amqp/AmqpConnection.h"
+#include "core/amqp/AmqpUrl.h"
+#include "core/amqp/Topology.h"
+#include "core/db/Database.h"
+
+#include <Poco/Data/Session.h>
+
+#include <amqp.h>
+
 #include <Poco/Util/MapConfiguration.h>
 #include <Poco/Util/SystemConfiguration.h>
 
@@ -89,6 +98,53 @@ std::map<std::string, std::string> baseProperties(const std::string& connector,
     for (const auto& [key, value] : extra)
         p[key] = value;
     return p;
+}
+
+std::string createMysqlDatabase() {
+    std::string base = mysqlConnection();
+    core::Database::registerConnectors();
+    std::string name = uniqueName("t");
+    {
+        Poco::Data::Session session("MySQL", base);
+        session << "CREATE DATABASE " + name + " CHARACTER SET utf8mb4", Poco::Data::Keywords::now;
+    }
+    auto pos = base.find("db=");
+    if (pos == std::string::npos)
+        return base + ";db=" + name;
+    auto end = base.find(';', pos);
+    return base.substr(0, pos) + "db=" + name + (end == std::string::npos ? "" : base.substr(end));
+}
+
+std::string createSqliteDatabase() { return tempDir("sqlite") + "/test.db"; }
+
+void declareQueue(const std::string& exchange, const std::string& queue,
+                  const std::string& pattern) {
+    core::amqp::AmqpConnection connection(core::amqp::AmqpUrl::parse(amqpUrl()), {});
+    core::amqp::TopologySpec spec;
+    spec.exchanges.push_back({exchange, "topic", true});
+    core::amqp::QueueSpec q;
+    q.name = queue;
+    q.bindings.push_back({exchange, pattern});
+    spec.queues.push_back(q);
+    core::amqp::declareTopology(connection, spec);
+}
+
+void deleteQueueAndExchange(const std::string& queue, const std::string& exchange) {
+    try {
+        core::amqp::AmqpConnection connection(core::amqp::AmqpUrl::parse(amqpUrl()), {});
+        if (!queue.empty()) {
+            amqp_queue_delete(connection.state(), connection.channel(),
+                              amqp_cstring_bytes(queue.c_str()), 0, 0);
+            connection.checkRpcReply("queue.delete");
+        }
+        if (!exchange.empty()) {
+            amqp_exchange_delete(connection.state(), connection.channel(),
+                                 amqp_cstring_bytes(exchange.c_str()), 0);
+            connection.checkRpcReply("exchange.delete");
+        }
+    } catch (const std::exception&) {
+        // Cleanup only: a missing queue or exchange is fine.
+    }
 }
 
 int runCommand(const std::string& command, std::string* output) {

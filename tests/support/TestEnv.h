@@ -43,6 +43,20 @@ std::map<std::string, std::string> baseProperties(const std::string& connector,
                                                   const std::string& exchange,
                                                   const std::map<std::string, std::string>& extra = {});
 
+/// Creates a fresh MariaDB database (unique name) on the test server and returns the Poco
+/// connection string for it; tests never share tables.
+std::string createMysqlDatabase();
+
+/// A fresh SQLite database file path in a temporary directory.
+std::string createSqliteDatabase();
+
+/// Declares a durable topic exchange and a queue bound to it with pattern.
+void declareQueue(const std::string& exchange, const std::string& queue,
+                  const std::string& pattern);
+
+/// Deletes the queue and the exchange (ignoring ones that do not exist).
+void deleteQueueAndExchange(const std::string& queue, const std::string& exchange);
+
 /// Runs a shell command; returns its exit code and fills output (stdout+stderr) when given.
 int runCommand(const std::string& command, std::string* output = nullptr);
 

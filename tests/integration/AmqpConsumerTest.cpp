@@ -1,0 +1,404 @@
+// AmqpConsumer against the real RabbitMQ (MSGBUS_TEST_AMQP_URL): prefetch, redelivery, epochs,
+// broker cancel, and headers of every AMQP kind.
+#include "core/amqp/AmqpConnection.h"
+#include "core/amqp/AmqpConsumer.h"
+#include "core/amqp/AmqpError.h"
+#include "core/amqp/AmqpPublisher.h"
+#include "core/amqp/AmqpUrl.h"
+#include "core/amqp/Topology.h"
+
+#include <msgbus/Id.h>
+
+#include <amqp.h>
+#include <amqp_framing.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace msgbus::core::amqp;
+using msgbus::FieldTable;
+using msgbus::FieldValue;
+using msgbus::WireMessage;
+
+namespace {
+
+constexpr std::chrono::milliseconds kConfirmTimeout{30000};
+constexpr std::chrono::seconds kWait{10};
+
+AmqpUrl testUrl() {
+    const char* url = std::getenv("MSGBUS_TEST_AMQP_URL");
+    if (!url || !*url)
+        CPPUNIT_FAIL("MSGBUS_TEST_AMQP_URL is not set: run the tests with `./run test`, or start "
+                     "the services and export their settings with "
+                     "`eval \"$(tests/support/services.sh env)\"`");
+    return AmqpUrl::parse(url);
+}
+
+std::string uniqueName(const std::string& prefix) {
+    return "msgbus-test." + prefix + "." + msgbus::Id::generate().toString().substr(24);
+}
+
+FieldValue ofKind(char kind, std::int64_t integer) {
+    FieldValue v;
+    v.kind = kind;
+    v.integer = integer;
+    return v;
+}
+
+FieldValue ofReal(char kind, double real) {
+    FieldValue v;
+    v.kind = kind;
+    v.real = real;
+    return v;
+}
+
+FieldValue ofArray(std::vector<FieldValue> values) {
+    FieldValue v;
+    v.kind = 'A';
+    v.array = std::move(values);
+    return v;
+}
+
+FieldValue ofTable(FieldTable table) {
+    FieldValue v;
+    v.kind = 'F';
+    v.table = std::move(table);
+    return v;
+}
+
+// Every kind FieldValue.h lists, at its extremes, nested, with binary and non-UTF-8 bytes.
+FieldTable everyKind() {
+    FieldValue decimal;
+    decimal.kind = 'D';
+    decimal.decimals = 3;
+    decimal.integer = 4294967295LL;
+    const std::string raw("\x00\xff\xfe\x80\xc3\x28", 6);
+    return FieldTable{
+        {"x-message-id", FieldValue::ofString(msgbus::Id::generate().toString())},
+        {"t", FieldValue::ofBool(true)},
+        {"t-false", FieldValue::ofBool(false)},
+        {"b", ofKind('b', INT8_MIN)},
+        {"B", ofKind('B', UINT8_MAX)},
+        {"s", ofKind('s', INT16_MIN)},
+        {"u", ofKind('u', UINT16_MAX)},
+        {"I", ofKind('I', INT32_MIN)},
+        {"i", ofKind('i', UINT32_MAX)},
+        {"l", ofKind('l', INT64_MIN)},
+        {"l-max", ofKind('l', INT64_MAX)},
+        {"L", ofKind('L', static_cast<std::int64_t>(UINT64_MAX))},
+        {"f", ofReal('f', 1.0f / 3.0f)},
+        {"f-inf", ofReal('f', -std::numeric_limits<float>::infinity())},
+        {"d", ofReal('d', 1.0 / 3.0)},
+        {"d-min", ofReal('d', std::numeric_limits<double>::denorm_min())},
+        {"D", decimal},
+        {"S", FieldValue::ofString("h\xc3\xa9llo \xf0\x9f\x98\x80")},
+        {"S-raw", FieldValue::ofString(raw)},
+        {"S-empty", FieldValue::ofString("")},
+        {"x", FieldValue::ofBytes(raw)},
+        {"x-empty", FieldValue::ofBytes("")},
+        {"T", FieldValue::ofTimestamp(1700000000)},
+        {"A", ofArray({FieldValue::ofString("a"), ofKind('b', -1), ofKind('L', 7), ofArray({}),
+                       ofTable({{"k", FieldValue::ofBytes(raw)}}), FieldValue{}})},
+        {"A-empty", ofArray({})},
+        {"F", ofTable({{"k", FieldValue::ofString("v")},
+                       {"deeper", ofTable({{"n", ofKind('u', 1)}, {"list", ofArray({})}})}})},
+        {"F-empty", ofTable({})},
+        {"V", FieldValue{}},
+    };
+}
+
+} // namespace
+
+class AmqpConsumerTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(AmqpConsumerTest);
+    CPPUNIT_TEST(testHeadersOfEveryKindRoundTrip);
+    CPPUNIT_TEST(testPrefetchIsRespected);
+    CPPUNIT_TEST(testUnackedDeliveryComesBackRedeliveredAfterClose);
+    CPPUNIT_TEST(testAckWithStaleEpochIsIgnored);
+    CPPUNIT_TEST(testNackWithRequeueRedelivers);
+    CPPUNIT_TEST(testNextReturnsNulloptWhenIdle);
+    CPPUNIT_TEST(testQueueDeletionCancelsTheConsumer);
+    CPPUNIT_TEST(testConnectToMissingQueueNamesIt);
+    CPPUNIT_TEST(testNextWithoutConnectThrowsConnectionLost);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void setUp() override { _url = std::make_unique<AmqpUrl>(testUrl()); }
+
+    void tearDown() override {
+        if (!_url)
+            return;
+        try {
+            AmqpConnection c(*_url, {});
+            for (const auto& q : _queues) {
+                amqp_queue_delete(c.state(), c.channel(), amqpBytes(q), 0, 0);
+                c.checkRpcReply("queue.delete '" + q + "'");
+            }
+            for (const auto& x : _exchanges) {
+                amqp_exchange_delete(c.state(), c.channel(), amqpBytes(x), 0);
+                c.checkRpcReply("exchange.delete '" + x + "'");
+            }
+        } catch (const std::exception& e) {
+            std::cerr << "cleanup failed: " << e.what() << "\n";
+        }
+        _queues.clear();
+        _exchanges.clear();
+    }
+
+    void testHeadersOfEveryKindRoundTrip() {
+        auto [exchange, queue] = declareBound();
+        WireMessage wire;
+        wire.body = std::string("\x00\x01 body \xff", 9);
+        wire.properties.messageId = "every-kind";
+        wire.properties.deliveryMode = 2;
+        wire.headers = everyKind();
+        publish(exchange, "every.kind", {wire});
+
+        AmqpConsumer consumer(*_url, options(queue));
+        consumer.connect();
+        std::optional<Delivery> d = consumer.next(kWait);
+        CPPUNIT_ASSERT(d.has_value());
+        CPPUNIT_ASSERT_EQUAL(exchange, d->exchange);
+        CPPUNIT_ASSERT_EQUAL(std::string("every.kind"), d->routingKey);
+        CPPUNIT_ASSERT_EQUAL(wire.headers.size(), d->wire.headers.size());
+        for (std::size_t i = 0; i < wire.headers.size(); ++i) {
+            CPPUNIT_ASSERT_EQUAL(wire.headers[i].key, d->wire.headers[i].key);
+            CPPUNIT_ASSERT_MESSAGE("header " + wire.headers[i].key + " changed (kind '" +
+                                       std::string(1, d->wire.headers[i].value.kind) + "')",
+                                   wire.headers[i].value == d->wire.headers[i].value);
+        }
+        CPPUNIT_ASSERT(wire == d->wire);
+        CPPUNIT_ASSERT(consumer.ack(d->deliveryTag, false, d->connectionEpoch));
+    }
+
+    void testPrefetchIsRespected() {
+        auto [exchange, queue] = declareBound();
+        publish(exchange, "k", messages(20));
+        AmqpConsumer::Options o = options(queue);
+        o.prefetch = 5;
+        AmqpConsumer consumer(*_url, o);
+        consumer.connect();
+        std::vector<Delivery> held;
+        for (int i = 0; i < 5; ++i) {
+            std::optional<Delivery> d = consumer.next(kWait);
+            CPPUNIT_ASSERT(d.has_value());
+            held.push_back(*d);
+        }
+        // Five unacked: the broker sends no sixth.
+        CPPUNIT_ASSERT(!consumer.next(std::chrono::milliseconds(700)).has_value());
+        CPPUNIT_ASSERT(consumer.ack(held[0].deliveryTag, false, held[0].connectionEpoch));
+        std::optional<Delivery> sixth = consumer.next(kWait);
+        CPPUNIT_ASSERT(sixth.has_value());
+        CPPUNIT_ASSERT_EQUAL(std::string("m5"), *sixth->wire.properties.messageId);
+        CPPUNIT_ASSERT(!consumer.next(std::chrono::milliseconds(700)).has_value());
+        // A multiple ack frees the rest of the window at once.
+        CPPUNIT_ASSERT(consumer.ack(sixth->deliveryTag, true, sixth->connectionEpoch));
+        for (int i = 0; i < 5; ++i)
+            CPPUNIT_ASSERT(consumer.next(kWait).has_value());
+        CPPUNIT_ASSERT(!consumer.next(std::chrono::milliseconds(500)).has_value());
+    }
+
+    void testUnackedDeliveryComesBackRedeliveredAfterClose() {
+        auto [exchange, queue] = declareBound();
+        publish(exchange, "k", messages(1));
+        AmqpConsumer first(*_url, options(queue));
+        first.connect();
+        std::optional<Delivery> d = first.next(kWait);
+        CPPUNIT_ASSERT(d.has_value());
+        CPPUNIT_ASSERT(!d->redelivered);
+        first.close();
+        CPPUNIT_ASSERT(!first.isConnected());
+
+        AmqpConsumer second(*_url, options(queue));
+        second.connect();
+        std::optional<Delivery> again = second.next(kWait);
+        CPPUNIT_ASSERT(again.has_value());
+        CPPUNIT_ASSERT(again->redelivered);
+        CPPUNIT_ASSERT(d->wire == again->wire);
+        CPPUNIT_ASSERT(second.ack(again->deliveryTag, false, again->connectionEpoch));
+        second.close();
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(0), messageCount(queue));
+    }
+
+    void testAckWithStaleEpochIsIgnored() {
+        auto [exchange, queue] = declareBound();
+        publish(exchange, "k", messages(1));
+        AmqpConsumer consumer(*_url, options(queue));
+        consumer.connect();
+        std::optional<Delivery> old = consumer.next(kWait);
+        CPPUNIT_ASSERT(old.has_value());
+        CPPUNIT_ASSERT_EQUAL(consumer.epoch(), old->connectionEpoch);
+
+        consumer.connect(); // a rebuilt connection: the old tag is dead
+        CPPUNIT_ASSERT(consumer.epoch() != old->connectionEpoch);
+        std::optional<Delivery> fresh = consumer.next(kWait);
+        CPPUNIT_ASSERT(fresh.has_value());
+        CPPUNIT_ASSERT(fresh->redelivered);
+        // Same tag number on the new channel: acking with the old epoch must not touch it.
+        CPPUNIT_ASSERT_EQUAL(old->deliveryTag, fresh->deliveryTag);
+        CPPUNIT_ASSERT(!consumer.ack(old->deliveryTag, false, old->connectionEpoch));
+        CPPUNIT_ASSERT(!consumer.nack(old->deliveryTag, false, false, old->connectionEpoch));
+        consumer.close();
+        CPPUNIT_ASSERT(!consumer.ack(fresh->deliveryTag, false, fresh->connectionEpoch));
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(1), messageCount(queue));
+
+        consumer.connect();
+        std::optional<Delivery> last = consumer.next(kWait);
+        CPPUNIT_ASSERT(last.has_value());
+        CPPUNIT_ASSERT(consumer.ack(last->deliveryTag, false, last->connectionEpoch));
+        consumer.close();
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(0), messageCount(queue));
+    }
+
+    void testNackWithRequeueRedelivers() {
+        auto [exchange, queue] = declareBound();
+        publish(exchange, "k", messages(2));
+        AmqpConsumer consumer(*_url, options(queue));
+        consumer.connect();
+        std::optional<Delivery> a = consumer.next(kWait);
+        CPPUNIT_ASSERT(a.has_value());
+        CPPUNIT_ASSERT(consumer.nack(a->deliveryTag, false, true, a->connectionEpoch));
+        std::optional<Delivery> b = consumer.next(kWait);
+        std::optional<Delivery> c = consumer.next(kWait);
+        CPPUNIT_ASSERT(b.has_value() && c.has_value());
+        // The requeued one comes back flagged; the other arrives for the first time.
+        const Delivery& requeued = b->redelivered ? *b : *c;
+        const Delivery& other = b->redelivered ? *c : *b;
+        CPPUNIT_ASSERT(requeued.redelivered);
+        CPPUNIT_ASSERT(!other.redelivered);
+        CPPUNIT_ASSERT(a->wire == requeued.wire);
+        // nack without requeue drops it (no dead-letter exchange configured).
+        CPPUNIT_ASSERT(consumer.nack(requeued.deliveryTag, false, false, requeued.connectionEpoch));
+        CPPUNIT_ASSERT(consumer.ack(other.deliveryTag, false, other.connectionEpoch));
+        CPPUNIT_ASSERT(!consumer.next(std::chrono::milliseconds(500)).has_value());
+        consumer.close();
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(0), messageCount(queue));
+    }
+
+    void testNextReturnsNulloptWhenIdle() {
+        auto [exchange, queue] = declareBound();
+        AmqpConsumer::Options o = options(queue);
+        o.heartbeatSeconds = 1;
+        AmqpConsumer consumer(*_url, o);
+        consumer.connect();
+        auto start = std::chrono::steady_clock::now();
+        // Idle across several heartbeat intervals: next() services them.
+        for (int i = 0; i < 6; ++i)
+            CPPUNIT_ASSERT(!consumer.next(std::chrono::milliseconds(600)).has_value());
+        auto elapsed = std::chrono::steady_clock::now() - start;
+        CPPUNIT_ASSERT(elapsed >= std::chrono::milliseconds(3500));
+        CPPUNIT_ASSERT(consumer.isConnected());
+        publish(exchange, "k", messages(1));
+        CPPUNIT_ASSERT(consumer.next(kWait).has_value());
+    }
+
+    void testQueueDeletionCancelsTheConsumer() {
+        auto [exchange, queue] = declareBound();
+        AmqpConsumer consumer(*_url, options(queue));
+        consumer.connect();
+        {
+            AmqpConnection admin(*_url, {});
+            amqp_queue_delete(admin.state(), admin.channel(), amqpBytes(queue), 0, 0);
+            admin.checkRpcReply("queue.delete");
+        }
+        try {
+            consumer.next(kWait);
+            CPPUNIT_FAIL("the consumer did not notice the broker's basic.cancel");
+        } catch (const AmqpError& e) {
+            CPPUNIT_ASSERT(e.connectionLost());
+            CPPUNIT_ASSERT_MESSAGE(e.what(),
+                                   std::string(e.what()).find("cancelled") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(e.what(),
+                                   std::string(e.what()).find(queue) != std::string::npos);
+        }
+        CPPUNIT_ASSERT(!consumer.isConnected());
+    }
+
+    void testConnectToMissingQueueNamesIt() {
+        std::string missing = uniqueName("missing");
+        AmqpConsumer consumer(*_url, options(missing));
+        try {
+            consumer.connect();
+            CPPUNIT_FAIL("consumed from a missing queue");
+        } catch (const AmqpError& e) {
+            CPPUNIT_ASSERT_EQUAL(std::uint16_t(404), e.replyCode());
+            CPPUNIT_ASSERT_MESSAGE(e.what(),
+                                   std::string(e.what()).find(missing) != std::string::npos);
+        }
+        CPPUNIT_ASSERT(!consumer.isConnected());
+    }
+
+    void testNextWithoutConnectThrowsConnectionLost() {
+        AmqpConsumer consumer(*_url, options("whatever"));
+        try {
+            consumer.next(std::chrono::milliseconds(10));
+            CPPUNIT_FAIL("next() without connect()");
+        } catch (const AmqpError& e) {
+            CPPUNIT_ASSERT(e.connectionLost());
+        }
+        CPPUNIT_ASSERT(!consumer.ack(1, false, consumer.epoch()));
+    }
+
+private:
+    static AmqpConsumer::Options options(const std::string& queue) {
+        AmqpConsumer::Options o;
+        o.queue = queue;
+        o.connectionName = "AmqpConsumerTest";
+        return o;
+    }
+
+    static std::vector<WireMessage> messages(int n) {
+        std::vector<WireMessage> out;
+        for (int i = 0; i < n; ++i) {
+            WireMessage w;
+            w.body = "body " + std::to_string(i);
+            w.properties.messageId = "m" + std::to_string(i);
+            w.headers = {{"x-message-id", FieldValue::ofString("m" + std::to_string(i))}};
+            out.push_back(std::move(w));
+        }
+        return out;
+    }
+
+    void publish(const std::string& exchange, const std::string& key,
+                 const std::vector<WireMessage>& wires) {
+        std::vector<OutgoingMessage> batch;
+        for (std::size_t i = 0; i < wires.size(); ++i)
+            batch.push_back(OutgoingMessage{i, exchange, key, wires[i]});
+        AmqpPublisher publisher(*_url);
+        for (const PublishOutcome& o : publisher.publishBatch(batch, kConfirmTimeout))
+            CPPUNIT_ASSERT_MESSAGE(o.error, o.result == PublishResult::Confirmed);
+    }
+
+    std::pair<std::string, std::string> declareBound() {
+        std::string exchange = uniqueName("x");
+        std::string queue = uniqueName("q");
+        _exchanges.push_back(exchange);
+        _queues.push_back(queue);
+        AmqpConnection admin(*_url, {});
+        declareTopology(admin, TopologySpec{{ExchangeSpec{exchange, "topic", false}},
+                                            {QueueSpec{queue, true, {{exchange, "#"}}}}});
+        return {exchange, queue};
+    }
+
+    std::uint32_t messageCount(const std::string& queue) {
+        AmqpConnection admin(*_url, {});
+        amqp_queue_declare_ok_t* ok = amqp_queue_declare(admin.state(), admin.channel(),
+                                                         amqpBytes(queue), 1, 0, 0, 0,
+                                                         amqp_empty_table);
+        admin.checkRpcReply("queue.declare (passive) '" + queue + "'");
+        return ok->message_count;
+    }
+
+    std::unique_ptr<AmqpUrl> _url;
+    std::vector<std::string> _exchanges;
+    std::vector<std::string> _queues;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(AmqpConsumerTest);

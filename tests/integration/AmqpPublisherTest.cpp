@@ -1,0 +1,566 @@
+// AmqpPublisher against the real RabbitMQ (MSGBUS_TEST_AMQP_URL): confirms, returns, missing
+// exchanges, nacks, timeouts, recovery, and the publish rate.
+#include "core/amqp/AmqpConnection.h"
+#include "core/amqp/AmqpConsumer.h"
+#include "core/amqp/AmqpError.h"
+#include "core/amqp/AmqpPublisher.h"
+#include "core/amqp/AmqpUrl.h"
+#include "core/amqp/Topology.h"
+
+#include <msgbus/Id.h>
+
+#include <amqp.h>
+#include <amqp_framing.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace msgbus::core::amqp;
+using msgbus::FieldTable;
+using msgbus::FieldValue;
+using msgbus::WireMessage;
+
+namespace {
+
+constexpr std::chrono::milliseconds kConfirmTimeout{30000};
+
+AmqpUrl testUrl() {
+    const char* url = std::getenv("MSGBUS_TEST_AMQP_URL");
+    if (!url || !*url)
+        CPPUNIT_FAIL("MSGBUS_TEST_AMQP_URL is not set: run the tests with `./run test`, or start "
+                     "the services and export their settings with "
+                     "`eval \"$(tests/support/services.sh env)\"`");
+    return AmqpUrl::parse(url);
+}
+
+std::string uniqueName(const std::string& prefix) {
+    return "msgbus-test." + prefix + "." + msgbus::Id::generate().toString().substr(24);
+}
+
+FieldValue ofKind(char kind, std::int64_t integer) {
+    FieldValue v;
+    v.kind = kind;
+    v.integer = integer;
+    return v;
+}
+
+FieldValue ofReal(char kind, double real) {
+    FieldValue v;
+    v.kind = kind;
+    v.real = real;
+    return v;
+}
+
+// A message with every property set and headers of many kinds; the body is binary (NULs,
+// every byte value) and every 250th body spans several frames.
+WireMessage makeWire(int i, const std::string& user) {
+    WireMessage w;
+    std::string body = "message " + std::to_string(i) + std::string("\0", 1);
+    for (int b = 0; b < 256; ++b)
+        body += static_cast<char>((b + i) & 0xff);
+    if (i % 250 == 0)
+        body += std::string(300000, static_cast<char>(i & 0x7f));
+    w.body = body;
+    std::string id = msgbus::Id::generate().toString();
+    auto& p = w.properties;
+    p.contentType = "application/octet-stream";
+    if (i % 2)
+        p.contentEncoding = "identity";
+    if (i % 3 == 0)
+        p.deliveryMode = 2; // else left to the publisher's default (2)
+    p.priority = static_cast<std::uint8_t>(i % 10);
+    p.correlationId = "corr-" + std::to_string(i);
+    p.replyTo = "reply.queue";
+    p.expiration = "600000";
+    p.messageId = id;
+    p.timestamp = 1700000000 + i;
+    p.type = "test.message";
+    p.userId = user; // RabbitMQ refuses a user_id other than the connection's user
+    p.appId = "AmqpPublisherTest";
+    FieldValue decimal;
+    decimal.kind = 'D';
+    decimal.decimals = 2;
+    decimal.integer = 12345 + i;
+    FieldValue list;
+    list.kind = 'A';
+    list.array = {FieldValue::ofString("a"), FieldValue::ofInt32(i), FieldValue::ofBool(false)};
+    FieldValue nested;
+    nested.kind = 'F';
+    nested.table = {{"k", FieldValue::ofString("v")}, {"n", FieldValue::ofInt64(-i)}};
+    w.headers = {
+        {"x-message-id", FieldValue::ofString(id)},
+        {"x-message-name", FieldValue::ofString("test.message")},
+        {"x-created-at", FieldValue::ofInt64(1700000000000LL + i)},
+        {"flag", FieldValue::ofBool(i % 2 == 0)},
+        {"i8", ofKind('b', -100)},
+        {"i16", ofKind('s', -30000)},
+        {"i32", FieldValue::ofInt32(-i)},
+        {"bin", FieldValue::ofBytes(std::string("\x00\xff\x01", 3) + std::to_string(i))},
+        {"f32", ofReal('f', 1.5f + static_cast<float>(i))},
+        {"f64", ofReal('d', 1.0 / (i + 3))},
+        {"price", decimal},
+        {"when", FieldValue::ofTimestamp(1700000000 + i)},
+        {"list", list},
+        {"nested", nested},
+        {"nothing", FieldValue{}},
+    };
+    return w;
+}
+
+// What the consumer must see: the publisher defaults delivery_mode to 2.
+WireMessage expectedOnWire(WireMessage wire) {
+    if (!wire.properties.deliveryMode)
+        wire.properties.deliveryMode = 2;
+    return wire;
+}
+
+const char* resultName(PublishResult r) {
+    switch (r) {
+    case PublishResult::Confirmed:
+        return "Confirmed";
+    case PublishResult::Unroutable:
+        return "Unroutable";
+    case PublishResult::Nacked:
+        return "Nacked";
+    case PublishResult::NotConfirmed:
+        return "NotConfirmed";
+    }
+    return "?";
+}
+
+void assertResult(PublishResult expected, const PublishOutcome& outcome) {
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("token " + std::to_string(outcome.token) + ": " + outcome.error,
+                                 std::string(resultName(expected)),
+                                 std::string(resultName(outcome.result)));
+}
+
+} // namespace
+
+class AmqpPublisherTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(AmqpPublisherTest);
+    CPPUNIT_TEST(testThousandMessagesConfirmedAndConsumedByteForByte);
+    CPPUNIT_TEST(testUnroutableMessageReportedWhileOthersConfirmed);
+    CPPUNIT_TEST(testMissingExchangeReportedWhileOthersConfirmedAndPublisherRecovers);
+    CPPUNIT_TEST(testExchangeDeletedAfterCheckFailsBatchThenReportsUnroutable);
+    CPPUNIT_TEST(testNackedWhenQueueRejectsPublish);
+    CPPUNIT_TEST(testUnencodableMessagesAreIsolated);
+    CPPUNIT_TEST(testSmallConfirmWindowStillConfirmsEverything);
+    CPPUNIT_TEST(testConfirmTimeoutReportsNotConfirmedAndReconnects);
+    CPPUNIT_TEST(testKeepAliveHoldsAnIdleConnection);
+    CPPUNIT_TEST(testCloseThenPublishReconnects);
+    CPPUNIT_TEST(testUnreachableBrokerThrowsConnectionLost);
+    CPPUNIT_TEST(testEmptyBatchDoesNotConnect);
+    CPPUNIT_TEST(testTenThousandPublishRate);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void setUp() override { _url = std::make_unique<AmqpUrl>(testUrl()); }
+
+    void tearDown() override {
+        if (!_url)
+            return;
+        try {
+            AmqpConnection c(*_url, {});
+            for (const auto& q : _queues) {
+                amqp_queue_delete(c.state(), c.channel(), amqpBytes(q), 0, 0);
+                c.checkRpcReply("queue.delete '" + q + "'");
+            }
+            for (const auto& x : _exchanges) {
+                amqp_exchange_delete(c.state(), c.channel(), amqpBytes(x), 0);
+                c.checkRpcReply("exchange.delete '" + x + "'");
+            }
+        } catch (const std::exception& e) {
+            std::cerr << "cleanup failed: " << e.what() << "\n";
+        }
+        _queues.clear();
+        _exchanges.clear();
+    }
+
+    void testThousandMessagesConfirmedAndConsumedByteForByte() {
+        auto [exchange, queue] = declareBound("test.#");
+        std::vector<OutgoingMessage> batch;
+        for (int i = 0; i < 1000; ++i)
+            batch.push_back(OutgoingMessage{static_cast<std::uint64_t>(i + 1), exchange,
+                                            "test.message." + std::to_string(i % 5),
+                                            makeWire(i, _url->user())});
+        AmqpPublisher publisher(*_url);
+        std::vector<PublishOutcome> outcomes = publisher.publishBatch(batch, kConfirmTimeout);
+        CPPUNIT_ASSERT_EQUAL(batch.size(), outcomes.size());
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            CPPUNIT_ASSERT_EQUAL(batch[i].token, outcomes[i].token);
+            assertResult(PublishResult::Confirmed, outcomes[i]);
+            CPPUNIT_ASSERT(outcomes[i].error.empty());
+        }
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(1000), messageCount(queue));
+
+        AmqpConsumer::Options options;
+        options.queue = queue;
+        AmqpConsumer consumer(*_url, options);
+        consumer.connect();
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            std::optional<Delivery> d = consumer.next(std::chrono::seconds(10));
+            CPPUNIT_ASSERT_MESSAGE("delivery " + std::to_string(i) + " missing", d.has_value());
+            CPPUNIT_ASSERT_EQUAL(exchange, d->exchange);
+            CPPUNIT_ASSERT_EQUAL(batch[i].routingKey, d->routingKey);
+            CPPUNIT_ASSERT(!d->redelivered);
+            WireMessage expected = expectedOnWire(batch[i].wire);
+            CPPUNIT_ASSERT(expected.body == d->wire.body);
+            CPPUNIT_ASSERT(expected.properties == d->wire.properties);
+            CPPUNIT_ASSERT_EQUAL(expected.headers.size(), d->wire.headers.size());
+            for (std::size_t h = 0; h < expected.headers.size(); ++h) {
+                CPPUNIT_ASSERT_EQUAL(expected.headers[h].key, d->wire.headers[h].key);
+                CPPUNIT_ASSERT_MESSAGE("message " + std::to_string(i) + " header " +
+                                           expected.headers[h].key,
+                                       expected.headers[h].value == d->wire.headers[h].value);
+            }
+            CPPUNIT_ASSERT(expected == d->wire);
+            CPPUNIT_ASSERT(consumer.ack(d->deliveryTag, false, d->connectionEpoch));
+        }
+        CPPUNIT_ASSERT(!consumer.next(std::chrono::milliseconds(200)).has_value());
+    }
+
+    void testUnroutableMessageReportedWhileOthersConfirmed() {
+        auto [exchange, queue] = declareBound("bound.#");
+        std::vector<OutgoingMessage> batch;
+        for (int i = 0; i < 10; ++i) {
+            bool unroutable = i == 2 || i == 5 || i == 8;
+            batch.push_back(OutgoingMessage{static_cast<std::uint64_t>(100 + i), exchange,
+                                            unroutable ? "nowhere." + std::to_string(i)
+                                                       : "bound." + std::to_string(i),
+                                            makeWire(i + 1, _url->user())});
+        }
+        // Without message_id the return is matched by the x-message-id header.
+        batch[8].wire.properties.messageId.reset();
+        AmqpPublisher publisher(*_url);
+        std::vector<PublishOutcome> outcomes = publisher.publishBatch(batch, kConfirmTimeout);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(10), outcomes.size());
+        for (int i = 0; i < 10; ++i) {
+            CPPUNIT_ASSERT_EQUAL(std::uint64_t(100 + i), outcomes[i].token);
+            if (i == 2 || i == 5 || i == 8) {
+                assertResult(PublishResult::Unroutable, outcomes[i]);
+                const std::string& error = outcomes[i].error;
+                CPPUNIT_ASSERT_MESSAGE(error, error.find("NO_ROUTE") == 0);
+                CPPUNIT_ASSERT_MESSAGE(error,
+                                       error.find("exchange '" + exchange + "'") !=
+                                           std::string::npos);
+                CPPUNIT_ASSERT_MESSAGE(error, error.find("routing key 'nowhere." +
+                                                         std::to_string(i) + "'") !=
+                                                  std::string::npos);
+                CPPUNIT_ASSERT_MESSAGE(error, error.find("312") != std::string::npos);
+            } else {
+                assertResult(PublishResult::Confirmed, outcomes[i]);
+            }
+        }
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(7), messageCount(queue));
+        // The returns left nothing behind: the next batch on the same connection is clean.
+        std::vector<OutgoingMessage> next{batch[0]};
+        assertResult(PublishResult::Confirmed,
+                     publisher.publishBatch(next, kConfirmTimeout).at(0));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), publisher.connectCount());
+    }
+
+    void testMissingExchangeReportedWhileOthersConfirmedAndPublisherRecovers() {
+        auto [exchange, queue] = declareBound("#");
+        std::string missing = uniqueName("missing");
+        std::vector<OutgoingMessage> batch;
+        for (int i = 0; i < 6; ++i)
+            batch.push_back(OutgoingMessage{static_cast<std::uint64_t>(i),
+                                            i == 1 || i == 4 ? missing : exchange, "k",
+                                            makeWire(i + 1, _url->user())});
+        AmqpPublisher publisher(*_url);
+        std::vector<PublishOutcome> outcomes = publisher.publishBatch(batch, kConfirmTimeout);
+        for (int i = 0; i < 6; ++i) {
+            if (i == 1 || i == 4) {
+                assertResult(PublishResult::Unroutable, outcomes[i]);
+                const std::string& error = outcomes[i].error;
+                CPPUNIT_ASSERT_MESSAGE(error, error.find("exchange '" + missing +
+                                                         "' does not exist") == 0);
+                CPPUNIT_ASSERT_MESSAGE(error, error.find("404") != std::string::npos);
+            } else {
+                assertResult(PublishResult::Confirmed, outcomes[i]);
+            }
+        }
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(4), messageCount(queue));
+        CPPUNIT_ASSERT(publisher.isConnected());
+
+        // The publisher recovered on the same connection and publishes again.
+        std::vector<OutgoingMessage> again;
+        for (int i = 0; i < 3; ++i)
+            again.push_back(OutgoingMessage{static_cast<std::uint64_t>(10 + i), exchange, "k",
+                                            makeWire(10 + i, _url->user())});
+        for (const PublishOutcome& o : publisher.publishBatch(again, kConfirmTimeout))
+            assertResult(PublishResult::Confirmed, o);
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(7), messageCount(queue));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), publisher.connectCount());
+    }
+
+    void testExchangeDeletedAfterCheckFailsBatchThenReportsUnroutable() {
+        auto [exchange, queue] = declareBound("#");
+        auto [other, otherQueue] = declareBound("#");
+        AmqpPublisher publisher(*_url);
+        std::vector<OutgoingMessage> batch{
+            OutgoingMessage{1, exchange, "k", makeWire(1, _url->user())}};
+        assertResult(PublishResult::Confirmed, publisher.publishBatch(batch, kConfirmTimeout)[0]);
+
+        // Deleted behind the publisher's back: its cache says the exchange exists, so it
+        // publishes and the broker closes the channel with 404.
+        {
+            AmqpConnection admin(*_url, {});
+            amqp_exchange_delete(admin.state(), admin.channel(), amqpBytes(exchange), 0);
+            admin.checkRpcReply("exchange.delete");
+        }
+        std::vector<OutgoingMessage> doomed;
+        for (int i = 0; i < 5; ++i)
+            doomed.push_back(OutgoingMessage{static_cast<std::uint64_t>(i), exchange, "k",
+                                             makeWire(i, _url->user())});
+        for (const PublishOutcome& o : publisher.publishBatch(doomed, kConfirmTimeout)) {
+            assertResult(PublishResult::NotConfirmed, o);
+            CPPUNIT_ASSERT_MESSAGE(o.error, o.error.find("NOT_FOUND") != std::string::npos);
+        }
+        CPPUNIT_ASSERT(publisher.isConnected());
+        // Now checked again: reported without publishing; other exchanges unaffected.
+        doomed.push_back(OutgoingMessage{99, other, "k", makeWire(99, _url->user())});
+        std::vector<PublishOutcome> outcomes = publisher.publishBatch(doomed, kConfirmTimeout);
+        for (std::size_t i = 0; i + 1 < outcomes.size(); ++i) {
+            assertResult(PublishResult::Unroutable, outcomes[i]);
+            CPPUNIT_ASSERT(outcomes[i].error.find("does not exist") != std::string::npos);
+        }
+        assertResult(PublishResult::Confirmed, outcomes.back());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), publisher.connectCount());
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(1), messageCount(otherQueue));
+    }
+
+    void testNackedWhenQueueRejectsPublish() {
+        std::string exchange = uniqueName("x");
+        std::string queue = uniqueName("q");
+        _exchanges.push_back(exchange);
+        _queues.push_back(queue);
+        {
+            AmqpConnection admin(*_url, {});
+            declareTopology(admin, TopologySpec{{ExchangeSpec{exchange, "topic", false}}, {}});
+            amqp_table_entry_t args[2];
+            args[0].key = amqp_cstring_bytes("x-max-length");
+            args[0].value.kind = AMQP_FIELD_KIND_I64;
+            args[0].value.value.i64 = 2;
+            args[1].key = amqp_cstring_bytes("x-overflow");
+            args[1].value.kind = AMQP_FIELD_KIND_UTF8;
+            args[1].value.value.bytes = amqp_cstring_bytes("reject-publish");
+            amqp_queue_declare(admin.state(), admin.channel(), amqpBytes(queue), 0, 0, 0, 0,
+                               amqp_table_t{2, args});
+            admin.checkRpcReply("queue.declare");
+            amqp_queue_bind(admin.state(), admin.channel(), amqpBytes(queue), amqpBytes(exchange),
+                            amqp_cstring_bytes("#"), amqp_empty_table);
+            admin.checkRpcReply("queue.bind");
+        }
+        std::vector<OutgoingMessage> batch;
+        for (int i = 0; i < 5; ++i)
+            batch.push_back(OutgoingMessage{static_cast<std::uint64_t>(i), exchange, "k",
+                                            makeWire(i + 1, _url->user())});
+        AmqpPublisher publisher(*_url);
+        std::vector<PublishOutcome> outcomes = publisher.publishBatch(batch, kConfirmTimeout);
+        assertResult(PublishResult::Confirmed, outcomes[0]);
+        assertResult(PublishResult::Confirmed, outcomes[1]);
+        for (int i = 2; i < 5; ++i) {
+            assertResult(PublishResult::Nacked, outcomes[i]);
+            CPPUNIT_ASSERT(outcomes[i].error.find("nack") != std::string::npos);
+        }
+        CPPUNIT_ASSERT(publisher.isConnected());
+    }
+
+    void testUnencodableMessagesAreIsolated() {
+        auto [exchange, queue] = declareBound("#");
+        std::vector<OutgoingMessage> batch;
+        for (int i = 0; i < 5; ++i)
+            batch.push_back(OutgoingMessage{static_cast<std::uint64_t>(i), exchange, "k",
+                                            makeWire(i + 1, _url->user())});
+        batch[1].wire.headers.push_back({"too-big-for-int8", ofKind('b', 1000)});
+        // A header frame cannot be split: 200 KB of headers exceed frame_max (128 KB).
+        batch[3].wire.headers.push_back({"huge", FieldValue::ofString(std::string(200000, 'h'))});
+        batch[4].routingKey = std::string(300, 'r');
+        AmqpPublisher publisher(*_url);
+        std::vector<PublishOutcome> outcomes = publisher.publishBatch(batch, kConfirmTimeout);
+        assertResult(PublishResult::Confirmed, outcomes[0]);
+        assertResult(PublishResult::Unroutable, outcomes[1]);
+        CPPUNIT_ASSERT_MESSAGE(outcomes[1].error,
+                               outcomes[1].error.find("too-big-for-int8") != std::string::npos);
+        assertResult(PublishResult::Confirmed, outcomes[2]);
+        assertResult(PublishResult::Unroutable, outcomes[3]);
+        CPPUNIT_ASSERT_MESSAGE(outcomes[3].error,
+                               outcomes[3].error.find("frame_max") != std::string::npos);
+        assertResult(PublishResult::Unroutable, outcomes[4]);
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), messageCount(queue));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), publisher.connectCount());
+    }
+
+    void testSmallConfirmWindowStillConfirmsEverything() {
+        auto [exchange, queue] = declareBound("#");
+        AmqpPublisher::Options options;
+        options.confirmWindow = 7;
+        AmqpPublisher publisher(*_url, options);
+        std::vector<OutgoingMessage> batch;
+        for (int i = 1; i <= 500; ++i)
+            batch.push_back(OutgoingMessage{static_cast<std::uint64_t>(i), exchange, "k",
+                                            makeWire(i, _url->user())});
+        std::vector<PublishOutcome> outcomes = publisher.publishBatch(batch, kConfirmTimeout);
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            CPPUNIT_ASSERT_EQUAL(batch[i].token, outcomes[i].token);
+            assertResult(PublishResult::Confirmed, outcomes[i]);
+        }
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(500), messageCount(queue));
+    }
+
+    void testConfirmTimeoutReportsNotConfirmedAndReconnects() {
+        auto [exchange, queue] = declareBound("#");
+        AmqpPublisher publisher(*_url);
+        std::vector<OutgoingMessage> batch;
+        for (int i = 0; i < 50; ++i)
+            batch.push_back(OutgoingMessage{static_cast<std::uint64_t>(i), exchange, "k",
+                                            makeWire(i + 1, _url->user())});
+        // No confirm can arrive within 0 ms: everything is unknown, the connection is dropped.
+        for (const PublishOutcome& o : publisher.publishBatch(batch, std::chrono::milliseconds(0))) {
+            assertResult(PublishResult::NotConfirmed, o);
+            CPPUNIT_ASSERT_MESSAGE(o.error, o.error.find("no publisher confirm") != std::string::npos);
+        }
+        CPPUNIT_ASSERT(!publisher.isConnected());
+        for (const PublishOutcome& o : publisher.publishBatch(batch, kConfirmTimeout))
+            assertResult(PublishResult::Confirmed, o);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), publisher.connectCount());
+    }
+
+    void testKeepAliveHoldsAnIdleConnection() {
+        auto [exchange, queue] = declareBound("#");
+        AmqpPublisher::Options options;
+        options.connection.heartbeatSeconds = 1;
+        AmqpPublisher publisher(*_url, options);
+        std::vector<OutgoingMessage> batch{
+            OutgoingMessage{1, exchange, "k", makeWire(1, _url->user())}};
+        assertResult(PublishResult::Confirmed, publisher.publishBatch(batch, kConfirmTimeout)[0]);
+        // Idle for more than two heartbeat intervals, serviced like the relay's poll loop.
+        for (int i = 0; i < 16; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+            publisher.keepAlive();
+        }
+        CPPUNIT_ASSERT(publisher.isConnected());
+        assertResult(PublishResult::Confirmed, publisher.publishBatch(batch, kConfirmTimeout)[0]);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), publisher.connectCount());
+    }
+
+    void testCloseThenPublishReconnects() {
+        auto [exchange, queue] = declareBound("#");
+        AmqpPublisher publisher(*_url);
+        std::vector<OutgoingMessage> batch{
+            OutgoingMessage{1, exchange, "k", makeWire(1, _url->user())}};
+        assertResult(PublishResult::Confirmed, publisher.publishBatch(batch, kConfirmTimeout)[0]);
+        publisher.close();
+        CPPUNIT_ASSERT(!publisher.isConnected());
+        publisher.keepAlive(); // never connects
+        CPPUNIT_ASSERT(!publisher.isConnected());
+        assertResult(PublishResult::Confirmed, publisher.publishBatch(batch, kConfirmTimeout)[0]);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), publisher.connectCount());
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), messageCount(queue));
+    }
+
+    void testUnreachableBrokerThrowsConnectionLost() {
+        AmqpPublisher::Options options;
+        options.connection.connectTimeout = std::chrono::milliseconds(500);
+        AmqpPublisher publisher(AmqpUrl("127.0.0.1", 1, "/", "u", "secret-pw-4711"), options);
+        std::vector<OutgoingMessage> batch{OutgoingMessage{1, "x", "k", makeWire(1, "u")}};
+        try {
+            publisher.publishBatch(batch, kConfirmTimeout);
+            CPPUNIT_FAIL("published to a closed port");
+        } catch (const AmqpError& e) {
+            CPPUNIT_ASSERT(e.connectionLost());
+            CPPUNIT_ASSERT(std::string(e.what()).find("127.0.0.1:1") != std::string::npos);
+            CPPUNIT_ASSERT(std::string(e.what()).find("secret-pw-4711") == std::string::npos);
+        }
+        CPPUNIT_ASSERT(!publisher.isConnected());
+    }
+
+    void testEmptyBatchDoesNotConnect() {
+        AmqpPublisher publisher(AmqpUrl("127.0.0.1", 1, "/", "u", "p"));
+        CPPUNIT_ASSERT(publisher.publishBatch({}, kConfirmTimeout).empty());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), publisher.connectCount());
+    }
+
+    // Not an assertion on speed (machines differ); proves there is no per-message round trip
+    // by printing the rate, which a per-message confirm wait would cap near 1k msg/s.
+    void testTenThousandPublishRate() {
+        auto [exchange, queue] = declareBound("#");
+        std::vector<OutgoingMessage> messages;
+        for (int i = 0; i < 10000; ++i) {
+            OutgoingMessage m{static_cast<std::uint64_t>(i), exchange, "rate.test", {}};
+            m.wire.body = R"({"orderId":)" + std::to_string(i) +
+                          R"(,"customer":"c-42","lines":[{"sku":"A-1","qty":2}],"total":"19.90"})";
+            m.wire.properties.contentType = "application/json";
+            m.wire.properties.messageId = msgbus::Id::generate().toString();
+            m.wire.properties.type = "order.placed";
+            m.wire.properties.timestamp = 1700000000;
+            m.wire.headers = {{"x-message-id", FieldValue::ofString(*m.wire.properties.messageId)},
+                              {"x-message-name", FieldValue::ofString("order.placed")},
+                              {"x-created-at", FieldValue::ofInt64(1700000000000LL + i)}};
+            messages.push_back(std::move(m));
+        }
+        AmqpPublisher publisher(*_url);
+        publisher.publishBatch({messages[0]}, kConfirmTimeout); // connect + exchange check
+        auto start = std::chrono::steady_clock::now();
+        std::vector<PublishOutcome> outcomes = publisher.publishBatch(messages, kConfirmTimeout);
+        double oneBatch = seconds(start);
+        for (const PublishOutcome& o : outcomes)
+            assertResult(PublishResult::Confirmed, o);
+
+        // As the relay does it: batches of 500 (outbox.batch_size).
+        start = std::chrono::steady_clock::now();
+        for (std::size_t from = 0; from < messages.size(); from += 500) {
+            std::vector<OutgoingMessage> slice(messages.begin() + from,
+                                               messages.begin() + from + 500);
+            for (const PublishOutcome& o : publisher.publishBatch(slice, kConfirmTimeout))
+                assertResult(PublishResult::Confirmed, o);
+        }
+        double batchesOf500 = seconds(start);
+        std::cout << "\n[AmqpPublisherTest] 10000 persistent publishes with confirms (window "
+                  << AmqpPublisher::Options{}.confirmWindow << "): one batch " << oneBatch
+                  << " s (" << static_cast<long>(10000 / oneBatch) << " msg/s); 20 batches of 500 "
+                  << batchesOf500 << " s (" << static_cast<long>(10000 / batchesOf500)
+                  << " msg/s)\n";
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(20001), messageCount(queue));
+    }
+
+private:
+    static double seconds(std::chrono::steady_clock::time_point start) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+
+    // A fresh topic exchange and a queue bound to it with pattern; both deleted in tearDown.
+    std::pair<std::string, std::string> declareBound(const std::string& pattern) {
+        std::string exchange = uniqueName("x");
+        std::string queue = uniqueName("q");
+        _exchanges.push_back(exchange);
+        _queues.push_back(queue);
+        AmqpConnection admin(*_url, {});
+        declareTopology(admin, TopologySpec{{ExchangeSpec{exchange, "topic", false}},
+                                            {QueueSpec{queue, true, {{exchange, pattern}}}}});
+        return {exchange, queue};
+    }
+
+    std::uint32_t messageCount(const std::string& queue) {
+        AmqpConnection admin(*_url, {});
+        amqp_queue_declare_ok_t* ok = amqp_queue_declare(admin.state(), admin.channel(),
+                                                         amqpBytes(queue), 1, 0, 0, 0,
+                                                         amqp_empty_table);
+        admin.checkRpcReply("queue.declare (passive) '" + queue + "'");
+        return ok->message_count;
+    }
+
+    std::unique_ptr<AmqpUrl> _url;
+    std::vector<std::string> _exchanges;
+    std::vector<std::string> _queues;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(AmqpPublisherTest);

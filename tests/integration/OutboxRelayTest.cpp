@@ -1,0 +1,155 @@
+// The outbox relay against real MariaDB/SQLite and RabbitMQ: it publishes exactly what was
+// committed, and a row the broker cannot route ends in the failed table without holding up
+// the others.
+#include "core/amqp/AmqpConsumer.h"
+#include "core/amqp/AmqpUrl.h"
+#include "core/config/Settings.h"
+#include "core/db/Database.h"
+#include "core/db/Schema.h"
+#include "core/db/Transaction.h"
+#include "core/failed/FailedStore.h"
+#include "core/host/Metrics.h"
+#include "core/outbox/OutboxRelay.h"
+#include "core/plugins/PluginLoader.h"
+#include "support/TestEnv.h"
+
+#include <msgbus/OutboxWriter.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <set>
+#include <thread>
+
+using namespace msgbus;
+using namespace Poco::Data::Keywords;
+
+class OutboxRelayTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(OutboxRelayTest);
+    CPPUNIT_TEST(testRelayPublishesExactlyTheCommittedRowsOnMariaDb);
+    CPPUNIT_TEST(testRelayPublishesExactlyTheCommittedRowsOnSqlite);
+    CPPUNIT_TEST(testUnroutableRowGoesToFailedTableWhileOthersPass);
+    CPPUNIT_TEST_SUITE_END();
+
+    struct Bus {
+        std::string exchange = test::uniqueName("relay_ex");
+        std::string queue = test::uniqueName("relay_q");
+        core::Settings settings;
+        std::unique_ptr<core::Database> database;
+        core::PluginRegistry plugins;
+        core::Metrics metrics;
+
+        Bus(const std::string& connector, std::map<std::string, std::string> extra = {}) {
+            std::string connection =
+                connector == "MySQL" ? test::createMysqlDatabase() : test::createSqliteDatabase();
+            auto config = test::configFrom(test::baseProperties(connector, connection, exchange, extra));
+            settings = core::Settings::load(*config);
+            database = std::make_unique<core::Database>(settings.db);
+            core::Schema::apply(*database, {settings.outbox.table, settings.dedupTable,
+                                            settings.failedTable});
+            plugins.publish(core::PluginLoader(settings, config).load(1));
+            test::declareQueue(exchange, queue, "order.#");
+        }
+        ~Bus() {
+            plugins.publish(nullptr);
+            test::deleteQueueAndExchange(queue, exchange);
+        }
+
+        /// Writes count messages in transactions of 100; commits them unless rollback.
+        std::set<std::string> write(int count, const std::string& name, bool rollback = false) {
+            std::set<std::string> ids;
+            auto session = database->session();
+            for (int done = 0; done < count;) {
+                core::Transaction tx(*session, database->dialect());
+                OutboxWriter writer(*session, {settings.outbox.table, settings.outbox.maxBodyBytes});
+                for (int i = 0; i < 100 && done < count; ++i, ++done) {
+                    Message m(name, R"({"n":)" + std::to_string(done) + "}");
+                    ids.insert(writer.write(m).toString());
+                }
+                if (rollback)
+                    tx.rollback();
+                else
+                    tx.commit();
+            }
+            return ids;
+        }
+
+        int outboxRows() {
+            auto session = database->session();
+            int n = -1;
+            *session << "SELECT COUNT(*) FROM " + settings.outbox.table, into(n), now;
+            return n;
+        }
+
+        /// Consumes the test queue until it stays empty for a second; returns every x-message-id.
+        std::multiset<std::string> drainQueue() {
+            core::amqp::AmqpConsumer::Options options;
+            options.queue = queue;
+            options.prefetch = 1000;
+            core::amqp::AmqpConsumer consumer(core::amqp::AmqpUrl::parse(test::amqpUrl()), options);
+            consumer.connect();
+            std::multiset<std::string> ids;
+            while (auto delivery = consumer.next(std::chrono::milliseconds(1000))) {
+                const auto* id = delivery->wire.header("x-message-id");
+                CPPUNIT_ASSERT(id);
+                ids.insert(id->text);
+                consumer.ack(delivery->deliveryTag, false, delivery->connectionEpoch);
+            }
+            return ids;
+        }
+    };
+
+    void relayPublishesExactlyTheCommittedRows(const std::string& connector) {
+        Bus bus(connector, {{"outbox.batch_size", "500"}});
+        auto committed = bus.write(2000, "order.placed");
+        bus.write(300, "order.placed", true); // rolled back: must never reach the broker
+        CPPUNIT_ASSERT_EQUAL(2000, bus.outboxRows());
+
+        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+        int total = 0;
+        while (int n = relay.relayBatch())
+            total += n;
+        CPPUNIT_ASSERT_EQUAL(2000, total);
+        CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
+
+        auto received = bus.drainQueue();
+        CPPUNIT_ASSERT_EQUAL(committed.size(), received.size()); // no duplicates, nothing extra
+        CPPUNIT_ASSERT(std::set<std::string>(received.begin(), received.end()) == committed);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2000), bus.metrics.confirmed.load());
+    }
+
+public:
+    void testRelayPublishesExactlyTheCommittedRowsOnMariaDb() {
+        relayPublishesExactlyTheCommittedRows("MySQL");
+    }
+    void testRelayPublishesExactlyTheCommittedRowsOnSqlite() {
+        relayPublishesExactlyTheCommittedRows("SQLite");
+    }
+
+    void testUnroutableRowGoesToFailedTableWhileOthersPass() {
+        Bus bus("MySQL", {{"outbox.max_attempts", "3"}, {"outbox.retry_delay_ms", "1"},
+                          {"outbox.batch_size", "200"}});
+        auto good = bus.write(1000, "order.placed");
+        auto bad = bus.write(1, "invoice.paid"); // nothing is bound to invoice.#
+        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+        for (int round = 0; round < 50 && bus.outboxRows() > 0; ++round) {
+            while (relay.relayBatch() > 0) {
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
+        auto received = bus.drainQueue();
+        CPPUNIT_ASSERT(std::set<std::string>(received.begin(), received.end()) == good);
+
+        auto session = bus.database->session();
+        core::FailedStore failed(bus.database->dialect(), bus.settings.failedTable);
+        auto rows = failed.list(*session, "failed", "outbox", "", 10);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rows.size());
+        CPPUNIT_ASSERT_EQUAL(*bad.begin(), rows[0].messageId->toString());
+        CPPUNIT_ASSERT_EQUAL(3, rows[0].attempts);
+        CPPUNIT_ASSERT_MESSAGE(rows[0].errorMessage,
+                               rows[0].errorMessage.find("NO_ROUTE") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"n":0})"), rows[0].body);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(OutboxRelayTest);
