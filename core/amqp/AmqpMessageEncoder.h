@@ -21,7 +21,8 @@ namespace msgbus::core::amqp {
 /// shared state: one per publishing thread and message).
 ///
 /// Failure: throws msgbus::InvalidArgument, naming the header path, when a value does not fit
-/// its kind ('b' 300, 'D' negative), the kind is unknown, or a short string (header name,
+/// its kind ('b' 300, 'D' negative), a float is NaN or infinite (RabbitMQ's header parser
+/// crashes on them and closes the connection), the kind is unknown, or a short string (header name,
 /// content_type, message_id, ...) is longer than 255 bytes — all of which rabbitmq-c would
 /// otherwise reject half-way through a publish, killing the connection.
 class AmqpMessageEncoder {

@@ -82,8 +82,16 @@ std::shared_ptr<LoadedLibrary> LoadedLibrary::open(const std::string& pluginId,
     if (std::string mismatch = abiMismatch(*lib->_abi); !mismatch.empty())
         throw PluginError(where + ": ABI mismatch: " + mismatch);
 
-    if (auto init = reinterpret_cast<LifecycleFunc>(lib->symbol("pocoInitializeLibrary")))
-        init();
+    if (auto init = reinterpret_cast<LifecycleFunc>(lib->symbol("pocoInitializeLibrary"))) {
+        try {
+            init();
+        } catch (const std::exception& e) {
+            throw PluginError(where + ": pocoInitializeLibrary failed: " + e.what());
+        } catch (...) {
+            throw PluginError(where + ": pocoInitializeLibrary threw");
+        }
+    }
+    lib->_initialized = true;
     lib->_serializers = lib->buildManifest<Serializer>("pocoBuildManifestSerializers");
     lib->_routing = lib->buildManifest<RoutingStrategy>("pocoBuildManifestRoutingStrategies");
     lib->_handlers = lib->buildManifest<Handler>("pocoBuildManifestHandlers");
@@ -100,7 +108,8 @@ LoadedLibrary::~LoadedLibrary() {
     _routing.reset();
     _handlers.reset();
     if (_handle) {
-        if (auto uninit = reinterpret_cast<LifecycleFunc>(symbol("pocoUninitializeLibrary")))
+        auto uninit = reinterpret_cast<LifecycleFunc>(symbol("pocoUninitializeLibrary"));
+        if (_initialized && uninit)
             uninit();
         ::dlclose(_handle);
     }

@@ -64,6 +64,9 @@ private:
     std::string _loadPath;
     void* _handle = nullptr;
     const MsgbusPluginAbi* _abi = nullptr;
+    /// pocoInitializeLibrary ran (or there is none): only then does pocoUninitializeLibrary run.
+    /// A library refused by the ABI check never has any of its functions called.
+    bool _initialized = false;
     std::unique_ptr<Poco::Manifest<Serializer>> _serializers;
     std::unique_ptr<Poco::Manifest<RoutingStrategy>> _routing;
     std::unique_ptr<Poco::Manifest<Handler>> _handlers;

@@ -10,7 +10,7 @@
 #include <Poco/Path.h>
 #include <Poco/SHA2Engine.h>
 #include <Poco/StreamCopier.h>
-#include <Poco/Util/ConfigurationView.h>
+#include <Poco/Util/MapConfiguration.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -51,12 +51,32 @@ bool selected(const PluginSettings& plugin, const std::string& className) {
                                                 className) != plugin.classes.end();
 }
 
+void copyTree(const Poco::Util::AbstractConfiguration& from, const std::string& fromKey,
+              Poco::Util::MapConfiguration& to, const std::string& toKey) {
+    if (!toKey.empty() && from.hasProperty(fromKey))
+        to.setString(toKey, from.getString(fromKey));
+    Poco::Util::AbstractConfiguration::Keys children;
+    from.keys(fromKey, children);
+    for (const auto& child : children)
+        copyTree(from, fromKey + "." + child, to, toKey.empty() ? child : toKey + "." + child);
+}
+
+/// The plugin's own configuration: plugin.<id>.config.* without the prefix, ${...} expanded.
+/// A copy, not a Poco::Util::ConfigurationView: in Poco 1.11 a view falls back to the
+/// unprefixed key when the prefixed one is missing, so a plugin asking for "db.connection"
+/// would read the host's credentials.
+Poco::AutoPtr<Poco::Util::MapConfiguration> pluginConfig(
+    const PluginSettings& plugin, const Poco::Util::AbstractConfiguration& config) {
+    Poco::AutoPtr<Poco::Util::MapConfiguration> own(new Poco::Util::MapConfiguration);
+    copyTree(config, "plugin." + plugin.id + ".config", *own, "");
+    return own;
+}
+
 template <class Object>
 void configureObject(Object& object, const PluginSettings& plugin, const std::string& className,
                      const Poco::Util::AbstractConfiguration::Ptr& config,
                      const std::string& sourcePath) {
-    Poco::AutoPtr<Poco::Util::ConfigurationView> view(
-        new Poco::Util::ConfigurationView("plugin." + plugin.id + ".config", config));
+    auto view = pluginConfig(plugin, *config);
     try {
         object.configure(*view);
     } catch (const std::exception& e) {

@@ -94,7 +94,7 @@ FieldTable everyKind() {
         {"l-max", ofKind('l', INT64_MAX)},
         {"L", ofKind('L', static_cast<std::int64_t>(UINT64_MAX))},
         {"f", ofReal('f', 1.0f / 3.0f)},
-        {"f-inf", ofReal('f', -std::numeric_limits<float>::infinity())},
+        {"f-min", ofReal('f', -std::numeric_limits<float>::max())},
         {"d", ofReal('d', 1.0 / 3.0)},
         {"d-min", ofReal('d', std::numeric_limits<double>::denorm_min())},
         {"D", decimal},

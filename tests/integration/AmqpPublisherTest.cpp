@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -384,6 +385,15 @@ public:
         // A header frame cannot be split: 200 KB of headers exceed frame_max (128 KB).
         batch[3].wire.headers.push_back({"huge", FieldValue::ofString(std::string(200000, 'h'))});
         batch[4].routingKey = std::string(300, 'r');
+        // RabbitMQ's header parser cannot read NaN/Infinity and would close the connection
+        // (541), taking every message in flight with it.
+        batch.push_back(OutgoingMessage{5, exchange, "k", makeWire(6, _url->user())});
+        batch[5].wire.headers.push_back(
+            {"inf", ofReal('d', std::numeric_limits<double>::infinity())});
+        batch.push_back(OutgoingMessage{6, exchange, "k", makeWire(7, _url->user())});
+        batch[6].wire.headers.push_back(
+            {"nan", ofReal('f', std::numeric_limits<double>::quiet_NaN())});
+        batch.push_back(OutgoingMessage{7, exchange, "k", makeWire(8, _url->user())});
         AmqpPublisher publisher(*_url);
         std::vector<PublishOutcome> outcomes = publisher.publishBatch(batch, kConfirmTimeout);
         assertResult(PublishResult::Confirmed, outcomes[0]);
@@ -395,7 +405,11 @@ public:
         CPPUNIT_ASSERT_MESSAGE(outcomes[3].error,
                                outcomes[3].error.find("frame_max") != std::string::npos);
         assertResult(PublishResult::Unroutable, outcomes[4]);
-        CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), messageCount(queue));
+        assertResult(PublishResult::Unroutable, outcomes[5]);
+        CPPUNIT_ASSERT_MESSAGE(outcomes[5].error, outcomes[5].error.find("541") != std::string::npos);
+        assertResult(PublishResult::Unroutable, outcomes[6]);
+        assertResult(PublishResult::Confirmed, outcomes[7]);
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(3), messageCount(queue));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), publisher.connectCount());
     }
 

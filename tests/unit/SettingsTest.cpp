@@ -1,0 +1,153 @@
+#include "core/config/ConfigError.h"
+#include "core/config/Settings.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Util/LayeredConfiguration.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <Poco/Util/SystemConfiguration.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <cstdlib>
+#include <map>
+
+using msgbus::core::ConfigError;
+using msgbus::core::Settings;
+
+class SettingsTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(SettingsTest);
+    CPPUNIT_TEST(testMinimalConfigurationGetsTheDefaults);
+    CPPUNIT_TEST(testMissingKeyIsNamed);
+    CPPUNIT_TEST(testInvalidValuesAreNamedWithWhatWasExpected);
+    CPPUNIT_TEST(testUnknownKeysAreWarnedAbout);
+    CPPUNIT_TEST(testEnvironmentVariablesExpandAndUnsetOnesAreNamed);
+    CPPUNIT_TEST(testConsumersBindingsAndPluginsAreRead);
+    CPPUNIT_TEST_SUITE_END();
+
+    static std::map<std::string, std::string> minimal() {
+        return {{"db.connector", "SQLite"},
+                {"db.connection", "/tmp/x.db"},
+                {"amqp.url", "amqp://u:p@127.0.0.1:5672/%2f"}};
+    }
+
+    static Settings load(const std::map<std::string, std::string>& props,
+                         std::vector<std::string>* warnings = nullptr) {
+        Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+        for (const auto& [k, v] : props)
+            map->setString(k, v);
+        Poco::AutoPtr<Poco::Util::LayeredConfiguration> config(
+            new Poco::Util::LayeredConfiguration);
+        config->add(map, "file", 0, false);
+        config->add(new Poco::Util::SystemConfiguration, "system", 100, false);
+        return Settings::load(*config, warnings);
+    }
+
+    static std::string errorOf(const std::map<std::string, std::string>& props) {
+        try {
+            load(props);
+        } catch (const ConfigError& e) {
+            return e.what();
+        }
+        CPPUNIT_FAIL("configuration was accepted");
+        return "";
+    }
+
+    static std::map<std::string, std::string> with(std::map<std::string, std::string> base,
+                                                   const std::string& key,
+                                                   const std::string& value) {
+        base[key] = value;
+        return base;
+    }
+
+    static void assertContains(const std::string& text, const std::string& part) {
+        CPPUNIT_ASSERT_MESSAGE("'" + text + "' lacks '" + part + "'",
+                               text.find(part) != std::string::npos);
+    }
+
+public:
+    void testMinimalConfigurationGetsTheDefaults() {
+        Settings s = load(minimal());
+        CPPUNIT_ASSERT_EQUAL(std::string("messenger_outbox"), s.outbox.table);
+        CPPUNIT_ASSERT_EQUAL(std::string("message_broker_deduplication"), s.dedupTable);
+        CPPUNIT_ASSERT_EQUAL(std::string("messenger_messages"), s.failedTable);
+        CPPUNIT_ASSERT_EQUAL(2, s.outbox.workers);
+        CPPUNIT_ASSERT_EQUAL(500, s.outbox.batchSize);
+        CPPUNIT_ASSERT_EQUAL(1000, s.outbox.confirmWindow);
+        CPPUNIT_ASSERT_EQUAL(10, s.outbox.maxAttempts);
+        CPPUNIT_ASSERT_EQUAL(3, s.retry.maxRetries);
+        CPPUNIT_ASSERT_EQUAL(9464, s.httpPort);
+    }
+
+    void testMissingKeyIsNamed() {
+        auto p = minimal();
+        p.erase("amqp.url");
+        assertContains(errorOf(p), "'amqp.url': missing");
+        p = minimal();
+        p.erase("db.connector");
+        assertContains(errorOf(p), "'db.connector': missing; expected MySQL or SQLite");
+    }
+
+    void testInvalidValuesAreNamedWithWhatWasExpected() {
+        assertContains(errorOf(with(minimal(), "db.connector", "Oracle")), "'db.connector'");
+        assertContains(errorOf(with(minimal(), "outbox.batch_size", "lots")),
+                       "'outbox.batch_size': 'lots' is not an integer");
+        assertContains(errorOf(with(minimal(), "outbox.batch_size", "0")),
+                       "'outbox.batch_size': 0 is out of range");
+        assertContains(errorOf(with(minimal(), "outbox.ordered", "maybe")),
+                       "'outbox.ordered': 'maybe' is not a boolean");
+        assertContains(errorOf(with(minimal(), "outbox.table", "drop table;")),
+                       "'outbox.table': 'drop table;' is not a valid table name");
+        assertContains(errorOf(with(minimal(), "bus.serializer", "nope")),
+                       "'bus.serializer': names plugin 'nope'");
+        assertContains(errorOf(with(minimal(), "inbox.consumers", "a")),
+                       "'inbox.consumer.a.queue': missing");
+        assertContains(errorOf(with(with(minimal(), "amqp.queue.q.bindings", "nocolon"), "x", "y")),
+                       "'amqp.queue.q.bindings': binding 'nocolon' is not <exchange>:<pattern>");
+        assertContains(errorOf(with(minimal(), "logging.format", "xml")), "'logging.format'");
+    }
+
+    void testUnknownKeysAreWarnedAbout() {
+        std::vector<std::string> warnings;
+        load(with(with(minimal(), "outbox.batchsize", "10"), "plugin.x.library", "libx.so"),
+             &warnings);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), warnings.size());
+        assertContains(warnings[0], "'outbox.batchsize'");
+    }
+
+    void testEnvironmentVariablesExpandAndUnsetOnesAreNamed() {
+        ::setenv("MSGBUS_SETTINGS_TEST_URL", "amqp://a:b@h:1/%2f", 1);
+        Settings s = load(with(minimal(), "amqp.url", "${system.env.MSGBUS_SETTINGS_TEST_URL}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("amqp://a:b@h:1/%2f"), s.amqp.url);
+        ::unsetenv("MSGBUS_SETTINGS_UNSET_PASSWORD");
+        assertContains(
+            errorOf(with(minimal(), "db.connection",
+                         "host=x;password=${system.env.MSGBUS_SETTINGS_UNSET_PASSWORD}")),
+            "'db.connection': refers to a variable that is not set");
+    }
+
+    void testConsumersBindingsAndPluginsAreRead() {
+        auto p = minimal();
+        p["plugin.h.library"] = "libh.so";
+        p["plugin.h.classes"] = "A, B";
+        p["plugin.h.config.anything"] = "1";
+        p["inbox.consumers"] = "orders, billing";
+        p["inbox.consumer.orders.queue"] = "q1";
+        p["inbox.consumer.orders.prefetch"] = "50";
+        p["inbox.consumer.orders.plugins"] = "h";
+        p["inbox.consumer.billing.queue"] = "q2";
+        p["amqp.exchange.bus.type"] = "topic";
+        p["amqp.queue.q1.bindings"] = "bus:order.#, bus:invoice.*";
+        std::vector<std::string> warnings;
+        Settings s = load(p, &warnings);
+        CPPUNIT_ASSERT(warnings.empty());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.inbox.consumers.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("q1"), s.inbox.consumers[0].queue);
+        CPPUNIT_ASSERT_EQUAL(50, s.inbox.consumers[0].prefetch);
+        CPPUNIT_ASSERT_EQUAL(std::string("h"), s.inbox.consumers[0].plugins.at(0));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.plugin("h")->classes.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.amqp.queues.at(0).bindings.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("invoice.*"), s.amqp.queues[0].bindings[1].pattern);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(SettingsTest);
