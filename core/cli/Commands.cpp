@@ -50,7 +50,9 @@ Loaded loadSettings(const CommandLine& line) {
     return loaded;
 }
 
-TableNames tablesOf(const Settings& s) { return TableNames{s.outbox.table, s.dedupTable, s.failedTable}; }
+TableNames tablesOf(const Settings& s) {
+    return TableNames{s.outbox.table, s.dedupTable, s.failedTable};
+}
 
 amqp::TopologySpec topologyOf(const Settings& s) {
     amqp::TopologySpec spec;
@@ -137,7 +139,8 @@ int publish(const std::vector<std::string>& args) {
     Database database(loaded.settings.db);
     auto session = database.session();
     Transaction tx(*session, database.dialect());
-    OutboxWriter writer(*session, {loaded.settings.outbox.table, loaded.settings.outbox.maxBodyBytes});
+    OutboxWriter writer(*session,
+                        {loaded.settings.outbox.table, loaded.settings.outbox.maxBodyBytes});
     Id id = writer.write(message);
     tx.commit();
     std::cout << id.toString() << "\n";

@@ -106,7 +106,8 @@ public:
     std::string table(const std::string& key, const std::string& fallback) {
         std::string name = string(key, fallback);
         if (!isValidSqlIdentifier(name))
-            throw ConfigError(key, "'" + name + "' is not a valid table name ([A-Za-z_][A-Za-z0-9_]*)");
+            throw ConfigError(key,
+                              "'" + name + "' is not a valid table name ([A-Za-z_][A-Za-z0-9_]*)");
         return name;
     }
 
@@ -211,8 +212,8 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     }
     s.serializer = read.string("bus.serializer", "");
     s.routing = read.string("bus.routing", "");
-    for (const auto& [key, id] : {std::pair{"bus.serializer", s.serializer},
-                                  std::pair{"bus.routing", s.routing}}) {
+    for (const auto& [key, id] :
+         {std::pair{"bus.serializer", s.serializer}, std::pair{"bus.routing", s.routing}}) {
         if (!id.empty() && !s.plugin(id))
             throw ConfigError(key, "names plugin '" + id + "', but no plugin." + id +
                                        ".library is configured");
@@ -244,8 +245,8 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
         consumer.plugins = read.list(prefix + ".plugins");
         for (const auto& id : consumer.plugins)
             if (!s.plugin(id))
-                throw ConfigError(prefix + ".plugins", "names plugin '" + id +
-                                                           "', which is not configured");
+                throw ConfigError(prefix + ".plugins",
+                                  "names plugin '" + id + "', which is not configured");
         s.inbox.consumers.push_back(consumer);
     }
     s.inbox.batchSize = read.integer32("inbox.batch_size", 200, 1, 10000);
@@ -267,8 +268,7 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
         std::vector<std::string> leaves;
         for (const auto& root : read.children("")) {
             // Poco's own layers and Poco logging configuration are not ours to judge.
-            if (root == "system" || root == "application" || root == "logging" ||
-                root == "env")
+            if (root == "system" || root == "application" || root == "logging" || root == "env")
                 continue;
             read.collectLeaves(root, leaves);
         }

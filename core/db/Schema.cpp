@@ -13,9 +13,10 @@ namespace {
 std::vector<std::string> mysqlStatements(const TableNames& t) {
     // utf8mb4_bin: names and headers compare byte for byte. Bodies are MEDIUMBLOB (16 MiB), not
     // the LONGBLOB of DESIGN §6: Poco 1.11's MySQL extractor sizes its result buffer from the
-    // column's declared length and crashes on LONGBLOB's 4 GiB (probed on Debian 12). The outbox index serves the claim
-    // query (WHERE available_at <= ? ORDER BY available_at, seq): InnoDB walks it in order and
-    // locks only the rows it returns, so concurrent relays skip each other's batches.
+    // column's declared length and crashes on LONGBLOB's 4 GiB (probed on Debian 12). The outbox
+    // index serves the claim query (WHERE available_at <= ? ORDER BY available_at, seq): InnoDB
+    // walks it in order and locks only the rows it returns, so concurrent relays skip each other's
+    // batches.
     return {
         "CREATE TABLE IF NOT EXISTS " + t.outbox +
             " (\n"
@@ -29,8 +30,12 @@ std::vector<std::string> mysqlStatements(const TableNames& t) {
             "  available_at BIGINT NOT NULL,\n"
             "  attempts INT NOT NULL DEFAULT 0,\n"
             "  last_error TEXT NULL,\n"
-            "  UNIQUE KEY uq_" + t.outbox + "_message_id (message_id),\n"
-            "  KEY ix_" + t.outbox + "_available (available_at, seq)\n"
+            "  UNIQUE KEY uq_" +
+            t.outbox +
+            "_message_id (message_id),\n"
+            "  KEY ix_" +
+            t.outbox +
+            "_available (available_at, seq)\n"
             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
         "CREATE TABLE IF NOT EXISTS " + t.dedup +
             " (\n"
@@ -39,7 +44,9 @@ std::vector<std::string> mysqlStatements(const TableNames& t) {
             "  message_name VARCHAR(255) NOT NULL,\n"
             "  processed_at BIGINT NOT NULL,\n"
             "  PRIMARY KEY (message_id, consumer),\n"
-            "  KEY ix_" + t.dedup + "_processed (processed_at)\n"
+            "  KEY ix_" +
+            t.dedup +
+            "_processed (processed_at)\n"
             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
         "CREATE TABLE IF NOT EXISTS " + t.failed +
             " (\n"
@@ -56,7 +63,9 @@ std::vector<std::string> mysqlStatements(const TableNames& t) {
             "  created_at BIGINT NOT NULL,\n"
             "  available_at BIGINT NOT NULL,\n"
             "  failed_at BIGINT NULL,\n"
-            "  KEY ix_" + t.failed + "_queue (queue_name, available_at)\n"
+            "  KEY ix_" +
+            t.failed +
+            "_queue (queue_name, available_at)\n"
             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
     };
 }
@@ -86,8 +95,7 @@ std::vector<std::string> sqliteStatements(const TableNames& t) {
             "  processed_at INTEGER NOT NULL,\n"
             "  PRIMARY KEY (message_id, consumer)\n"
             ") WITHOUT ROWID",
-        "CREATE INDEX IF NOT EXISTS ix_" + t.dedup + "_processed ON " + t.dedup +
-            " (processed_at)",
+        "CREATE INDEX IF NOT EXISTS ix_" + t.dedup + "_processed ON " + t.dedup + " (processed_at)",
         "CREATE TABLE IF NOT EXISTS " + t.failed +
             " (\n"
             "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"

@@ -39,7 +39,9 @@ void Transaction::rollback() {
         _session.rollback();
 }
 
-void Transaction::savepoint(const std::string& name) { _session << "SAVEPOINT " + name, now; }
+void Transaction::savepoint(const std::string& name) {
+    _session << "SAVEPOINT " + name, now;
+}
 
 void Transaction::rollbackToSavepoint(const std::string& name) {
     _session << "ROLLBACK TO SAVEPOINT " + name, now;

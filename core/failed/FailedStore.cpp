@@ -37,7 +37,8 @@ std::int64_t FailedStore::insert(Poco::Data::Session& session, const FailedRecor
         use(queue), use(source), use(id), use(name), use(envelope), use(body), use(errorClass),
         use(errorMessage), use(attempts), use(created), use(available), use(failedAt), now;
     Poco::Int64 lastId = 0;
-    session << (_dialect == Dialect::MySQL ? "SELECT LAST_INSERT_ID()" : "SELECT last_insert_rowid()"),
+    session << (_dialect == Dialect::MySQL ? "SELECT LAST_INSERT_ID()"
+                                           : "SELECT last_insert_rowid()"),
         into(lastId), now;
     return lastId;
 }
@@ -58,8 +59,8 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
                   std::to_string(limit) +
                   (lock && _dialect == Dialect::MySQL ? " FOR UPDATE SKIP LOCKED" : ""),
         into(ids), into(queues), into(sources), into(messageIds), into(names), into(envelopes),
-        into(bodies), into(classes), into(messages), into(attempts), into(created),
-        into(available), into(failedAts);
+        into(bodies), into(classes), into(messages), into(attempts), into(created), into(available),
+        into(failedAts);
     std::vector<std::string> bound = params;
     for (auto& p : bound)
         select, use(p);
@@ -91,14 +92,13 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
 
 std::vector<FailedRecord> FailedStore::claimDueRetries(Poco::Data::Session& session, int limit,
                                                        std::int64_t nowMs) {
-    return select(session, "queue_name = 'retry' AND available_at <= " + std::to_string(nowMs),
-                  {}, limit, "available_at, id", true);
+    return select(session, "queue_name = 'retry' AND available_at <= " + std::to_string(nowMs), {},
+                  limit, "available_at, id", true);
 }
 
 std::vector<FailedRecord> FailedStore::list(Poco::Data::Session& session,
-                                            const std::string& queueName,
-                                            const std::string& source, const std::string& name,
-                                            int limit) {
+                                            const std::string& queueName, const std::string& source,
+                                            const std::string& name, int limit) {
     std::string where = "1 = 1";
     std::vector<std::string> params;
     if (!queueName.empty()) {
@@ -145,8 +145,7 @@ void FailedStore::update(Poco::Data::Session& session, const FailedRecord& r) {
 std::pair<std::int64_t, std::int64_t> FailedStore::counts(Poco::Data::Session& session) {
     Poco::Int64 retry = 0, failed = 0;
     session << "SELECT COUNT(*) FROM " + _table + " WHERE queue_name = 'retry'", into(retry), now;
-    session << "SELECT COUNT(*) FROM " + _table + " WHERE queue_name = 'failed'", into(failed),
-        now;
+    session << "SELECT COUNT(*) FROM " + _table + " WHERE queue_name = 'failed'", into(failed), now;
     return {retry, failed};
 }
 

@@ -44,8 +44,7 @@ void Host::start() {
             inbox.run(_stop);
         });
     log.information("started: %d relay(s), %z consumer(s), plugin generation %Lu", relays,
-                    _settings.inbox.consumers.size(),
-                    static_cast<unsigned long long>(_generation));
+                    _settings.inbox.consumers.size(), static_cast<unsigned long long>(_generation));
 }
 
 void Host::stop() {

@@ -6,9 +6,8 @@ std::string Metrics::summary() const {
     auto v = [](const std::atomic<std::uint64_t>& c) {
         return std::to_string(c.load(std::memory_order_relaxed));
     };
-    return "published=" + v(published) + " confirmed=" + v(confirmed) + " consumed=" +
-           v(consumed) + " deduplicated=" + v(deduplicated) + " retried=" + v(retried) +
-           " failed=" + v(failed);
+    return "published=" + v(published) + " confirmed=" + v(confirmed) + " consumed=" + v(consumed) +
+           " deduplicated=" + v(deduplicated) + " retried=" + v(retried) + " failed=" + v(failed);
 }
 
 std::string Metrics::prometheus() const {

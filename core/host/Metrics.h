@@ -9,12 +9,12 @@ namespace msgbus::core {
 /// Process-wide counters, updated lock-free by the workers (relaxed atomics: they are
 /// statistics, not synchronisation) and rendered by `msgbus run` at exit and by /metrics.
 struct Metrics {
-    std::atomic<std::uint64_t> published{0};   ///< outbox rows handed to the broker
-    std::atomic<std::uint64_t> confirmed{0};   ///< confirmed by the broker and deleted
-    std::atomic<std::uint64_t> consumed{0};    ///< deliveries whose handlers committed
-    std::atomic<std::uint64_t> deduplicated{0};///< deliveries skipped as duplicates
-    std::atomic<std::uint64_t> retried{0};     ///< retry rows written
-    std::atomic<std::uint64_t> failed{0};      ///< rows moved to the failed table
+    std::atomic<std::uint64_t> published{0};    ///< outbox rows handed to the broker
+    std::atomic<std::uint64_t> confirmed{0};    ///< confirmed by the broker and deleted
+    std::atomic<std::uint64_t> consumed{0};     ///< deliveries whose handlers committed
+    std::atomic<std::uint64_t> deduplicated{0}; ///< deliveries skipped as duplicates
+    std::atomic<std::uint64_t> retried{0};      ///< retry rows written
+    std::atomic<std::uint64_t> failed{0};       ///< rows moved to the failed table
     std::atomic<std::uint64_t> reloads{0};
 
     static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {

@@ -23,8 +23,7 @@ public:
     bool stopRequested() const noexcept { return _stop.load(); }
 
     /// Sleeps up to duration; returns true when a stop was requested.
-    template <class Rep, class Period>
-    bool sleepFor(std::chrono::duration<Rep, Period> duration) {
+    template <class Rep, class Period> bool sleepFor(std::chrono::duration<Rep, Period> duration) {
         std::unique_lock lock(_mutex);
         return _cv.wait_for(lock, duration, [this] { return _stop.load(); });
     }

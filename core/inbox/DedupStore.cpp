@@ -39,8 +39,7 @@ std::size_t DedupStore::removeOlderThan(Poco::Data::Session& session, std::int64
         remove << "DELETE FROM " + _table + " WHERE processed_at < ? LIMIT ?", use(cutoff),
             use(limit);
     else
-        remove << "DELETE FROM " + _table +
-                      " WHERE rowid IN (SELECT rowid FROM " + _table +
+        remove << "DELETE FROM " + _table + " WHERE rowid IN (SELECT rowid FROM " + _table +
                       " WHERE processed_at < ? LIMIT ?)",
             use(cutoff), use(limit);
     return remove.execute();

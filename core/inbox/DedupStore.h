@@ -22,8 +22,7 @@ public:
                    const std::string& messageName, std::int64_t processedAt);
 
     /// Deletes up to batchSize rows older than cutoff; returns how many went.
-    std::size_t removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs,
-                                int batchSize);
+    std::size_t removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs, int batchSize);
 
     const std::string& table() const noexcept { return _table; }
 

@@ -80,14 +80,13 @@ ProcessResult MessageProcessor::fail(Poco::Data::Session& session, const WireMes
     tx.commit();
     Metrics::add(_metrics.failed);
     _log.error("consumer %s: message %s (%s) moved to the failed table: %s: %s", _consumer,
-               id ? id->toString() : std::string("<no id>"), name.value_or("<no name>"),
-               errorClass, error);
+               id ? id->toString() : std::string("<no id>"), name.value_or("<no name>"), errorClass,
+               error);
     return ProcessResult::Failed;
 }
 
 ProcessResult MessageProcessor::retryLater(Poco::Data::Session& session, const WireMessage& wire,
-                                           const Message& message,
-                                           const std::string& errorClass,
+                                           const Message& message, const std::string& errorClass,
                                            const std::string& error, int attempt,
                                            std::int64_t retryRowId) {
     if (attempt > _settings.retry.maxRetries)
@@ -140,12 +139,12 @@ ProcessResult MessageProcessor::process(const PluginSet& plugins, const WireMess
         validateMessageName(message.name());
     } catch (const MalformedMessage& e) {
         auto session = _database.session();
-        return fail(*session, wire, idOf(wire), nameOf(wire), "MalformedMessage", e.what(),
-                    attempt, retryRowId);
+        return fail(*session, wire, idOf(wire), nameOf(wire), "MalformedMessage", e.what(), attempt,
+                    retryRowId);
     } catch (const InvalidArgument& e) {
         auto session = _database.session();
-        return fail(*session, wire, idOf(wire), nameOf(wire), "MalformedMessage", e.what(),
-                    attempt, retryRowId);
+        return fail(*session, wire, idOf(wire), nameOf(wire), "MalformedMessage", e.what(), attempt,
+                    retryRowId);
     } catch (const std::exception& e) {
         // Any other serializer failure counts as transient (DESIGN §3) but must not loop on
         // the broker: it goes through the retry table like a handler failure.
@@ -156,7 +155,8 @@ ProcessResult MessageProcessor::process(const PluginSet& plugins, const WireMess
         else
             return fail(*session, wire, std::nullopt, nameOf(wire), "DecodeError", describe(e),
                         attempt, retryRowId);
-        return retryLater(*session, wire, placeholder, "DecodeError", describe(e), attempt, retryRowId);
+        return retryLater(*session, wire, placeholder, "DecodeError", describe(e), attempt,
+                          retryRowId);
     }
 
     const HandlerBinding* binding = plugins.handlerFor(_consumer, message.name());

@@ -19,10 +19,10 @@ namespace msgbus::core {
 
 /// What became of one message.
 enum class ProcessResult {
-    Handled,      ///< handlers ran and committed with the dedup row
-    Duplicate,    ///< the dedup row existed: nothing ran
-    Retry,        ///< a handler failed: a retry row was written
-    Failed,       ///< permanent: a failed row was written
+    Handled,   ///< handlers ran and committed with the dedup row
+    Duplicate, ///< the dedup row existed: nothing ran
+    Retry,     ///< a handler failed: a retry row was written
+    Failed,    ///< permanent: a failed row was written
 };
 
 /// The inbox pipeline for one message of one consumer (DESIGN §4.2), shared by the AMQP
@@ -51,9 +51,9 @@ private:
                        const std::optional<Id>& id, const std::optional<std::string>& name,
                        const std::string& errorClass, const std::string& error, int attempts,
                        std::int64_t retryRowId);
-    ProcessResult retryLater(Poco::Data::Session& session, const WireMessage& wire, const Message& message,
-                             const std::string& errorClass, const std::string& error,
-                             int attempt, std::int64_t retryRowId);
+    ProcessResult retryLater(Poco::Data::Session& session, const WireMessage& wire,
+                             const Message& message, const std::string& errorClass,
+                             const std::string& error, int attempt, std::int64_t retryRowId);
 
     Database& _database;
     const Settings& _settings;

@@ -67,7 +67,8 @@ int OutboxRelay::relayBatch() {
     std::optional<Transaction> claim;
     if (mysql)
         claim.emplace(*session, Dialect::MySQL);
-    std::vector<OutboxRow> rows = _store.claimDue(*session, _settings.outbox.batchSize, nowMillis());
+    std::vector<OutboxRow> rows =
+        _store.claimDue(*session, _settings.outbox.batchSize, nowMillis());
     if (rows.empty()) {
         if (claim)
             claim->commit();

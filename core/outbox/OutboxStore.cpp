@@ -76,7 +76,8 @@ void OutboxStore::recordAttempt(Poco::Data::Session& session, std::int64_t seq, 
     Poco::Int64 a = attempts;
     Poco::Int64 at = availableAt;
     std::string e = error.substr(0, 4000);
-    session << "UPDATE " + _table + " SET attempts = ?, available_at = ?, last_error = ? WHERE seq = ?",
+    session << "UPDATE " + _table +
+                   " SET attempts = ?, available_at = ?, last_error = ? WHERE seq = ?",
         use(a), use(at), use(e), use(s), now;
 }
 

@@ -46,7 +46,9 @@ std::string LoadedLibrary::abiMismatch(const MsgbusPluginAbi& abi) {
     return "";
 }
 
-void* LoadedLibrary::symbol(const char* name) const noexcept { return ::dlsym(_handle, name); }
+void* LoadedLibrary::symbol(const char* name) const noexcept {
+    return ::dlsym(_handle, name);
+}
 
 template <class Base>
 std::unique_ptr<Poco::Manifest<Base>> LoadedLibrary::buildManifest(const char* symbolName) {
@@ -96,9 +98,8 @@ std::shared_ptr<LoadedLibrary> LoadedLibrary::open(const std::string& pluginId,
     lib->_routing = lib->buildManifest<RoutingStrategy>("pocoBuildManifestRoutingStrategies");
     lib->_handlers = lib->buildManifest<Handler>("pocoBuildManifestHandlers");
     if (!lib->_serializers && !lib->_routing && !lib->_handlers)
-        throw PluginError(where +
-                          ": exports no manifest (expected POCO_BEGIN_NAMED_MANIFEST with "
-                          "Serializers, RoutingStrategies or Handlers)");
+        throw PluginError(where + ": exports no manifest (expected POCO_BEGIN_NAMED_MANIFEST with "
+                                  "Serializers, RoutingStrategies or Handlers)");
     return lib;
 }
 
@@ -150,9 +151,13 @@ std::vector<std::string> LoadedLibrary::serializerClasses() const {
     return names(_serializers.get());
 }
 
-std::vector<std::string> LoadedLibrary::routingClasses() const { return names(_routing.get()); }
+std::vector<std::string> LoadedLibrary::routingClasses() const {
+    return names(_routing.get());
+}
 
-std::vector<std::string> LoadedLibrary::handlerClasses() const { return names(_handlers.get()); }
+std::vector<std::string> LoadedLibrary::handlerClasses() const {
+    return names(_handlers.get());
+}
 
 std::shared_ptr<Serializer> LoadedLibrary::createSerializer(const std::string& className) {
     return create(_serializers.get(), "serializer", className);

@@ -25,9 +25,8 @@ class LoadedLibrary : public std::enable_shared_from_this<LoadedLibrary> {
 public:
     /// pluginId and sourcePath are for messages; loadPath is what is dlopened.
     /// Throws PluginError naming the plugin, the file and the problem.
-    static std::shared_ptr<LoadedLibrary> open(const std::string& pluginId,
-                                               const std::string& sourcePath,
-                                               const std::string& loadPath);
+    static std::shared_ptr<LoadedLibrary>
+    open(const std::string& pluginId, const std::string& sourcePath, const std::string& loadPath);
     ~LoadedLibrary();
     LoadedLibrary(const LoadedLibrary&) = delete;
     LoadedLibrary& operator=(const LoadedLibrary&) = delete;
@@ -55,8 +54,7 @@ private:
     template <class Base>
     std::shared_ptr<Base> create(const Poco::Manifest<Base>* manifest, const char* kind,
                                  const std::string& className);
-    template <class Base>
-    std::unique_ptr<Poco::Manifest<Base>> buildManifest(const char* symbol);
+    template <class Base> std::unique_ptr<Poco::Manifest<Base>> buildManifest(const char* symbol);
     void* symbol(const char* name) const noexcept;
 
     std::string _pluginId;

@@ -26,8 +26,8 @@ public:
     std::shared_ptr<const PluginSet> load(std::uint64_t generation) const;
 
     /// plugins.dir/<library>, refusing absolute paths outside it and "..".
-    static std::string resolveLibraryPath(const std::string& pluginsDir,
-                                          const std::string& library, const std::string& id);
+    static std::string resolveLibraryPath(const std::string& pluginsDir, const std::string& library,
+                                          const std::string& id);
 
 private:
     const Settings& _settings;

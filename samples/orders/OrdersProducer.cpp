@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
     for (int i = 1; i <= count; ++i) {
         std::string orderId = "order-" + std::to_string(i);
         double total = 10.0 + i % 90;
-        msgbus::Message placed("order.placed", R"({"orderId":")" + orderId +
-                                                   R"(","total":)" + std::to_string(total) + "}");
+        msgbus::Message placed("order.placed", R"({"orderId":")" + orderId + R"(","total":)" +
+                                                   std::to_string(total) + "}");
         placed.setHeader("correlation-id", orderId);
         placed.setPartitionKey(orderId);
 

@@ -124,9 +124,10 @@ class Generator {
 public:
     Id::Bytes next() {
         std::lock_guard lock(_mutex);
-        auto now = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                  std::chrono::system_clock::now().time_since_epoch())
-                                                  .count());
+        auto now =
+            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
         if (now > _lastMs) {
             _lastMs = now;
             _randA = static_cast<std::uint16_t>(_rng() & 0x0fff);
@@ -168,7 +169,9 @@ Generator& generator() {
 
 } // namespace
 
-Id Id::generate() { return Id(generator().next()); }
+Id Id::generate() {
+    return Id(generator().next());
+}
 
 Id Id::parse(std::string_view text) {
     Bytes bytes{};

@@ -50,8 +50,8 @@ void OutboxWriter::validate(const Message& message, std::size_t maxBodyBytes) {
             throw InvalidArgument("message '" + message.name() + "' header '" + key +
                                   "': keys must be non-empty and keys and values valid UTF-8");
     }
-    if (message.partitionKey() && (message.partitionKey()->size() > 255 ||
-                                   !json::isValidUtf8(*message.partitionKey())))
+    if (message.partitionKey() &&
+        (message.partitionKey()->size() > 255 || !json::isValidUtf8(*message.partitionKey())))
         throw InvalidArgument("message '" + message.name() +
                               "' partition key: at most 255 bytes of UTF-8");
 }

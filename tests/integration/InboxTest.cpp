@@ -41,17 +41,17 @@ class InboxTest : public CppUnit::TestFixture {
         explicit Inbox(const std::string& connector) {
             std::string connection =
                 connector == "MySQL" ? test::createMysqlDatabase() : test::createSqliteDatabase();
-            auto config = test::configFrom(test::baseProperties(
-                connector, connection, exchange,
-                {{"plugin.orders.library", "liborders-handlers.so"},
-                 {"inbox.consumers", "orders"},
-                 {"inbox.consumer.orders.queue", queue},
-                 {"inbox.consumer.orders.plugins", "orders"},
-                 {"retry.delay_ms", "60000"}}));
+            auto config = test::configFrom(
+                test::baseProperties(connector, connection, exchange,
+                                     {{"plugin.orders.library", "liborders-handlers.so"},
+                                      {"inbox.consumers", "orders"},
+                                      {"inbox.consumer.orders.queue", queue},
+                                      {"inbox.consumer.orders.plugins", "orders"},
+                                      {"retry.delay_ms", "60000"}}));
             settings = core::Settings::load(*config);
             database = std::make_unique<core::Database>(settings.db);
-            core::Schema::apply(*database, {settings.outbox.table, settings.dedupTable,
-                                            settings.failedTable});
+            core::Schema::apply(*database,
+                                {settings.outbox.table, settings.dedupTable, settings.failedTable});
             auto session = database->session();
             *session << "CREATE TABLE order_projection (order_id VARCHAR(64) PRIMARY KEY, "
                         "total DOUBLE NOT NULL, message_id VARCHAR(36) NOT NULL)",
@@ -121,9 +121,10 @@ public:
         WireMessage notJson = inbox.encode(order("o-bad-1"));
         notJson.body = "{this is not json";
         WireMessage noId = inbox.encode(order("o-bad-2"));
-        noId.headers.erase(std::remove_if(noId.headers.begin(), noId.headers.end(),
-                                          [](const FieldEntry& e) { return e.key == "x-message-id"; }),
-                           noId.headers.end());
+        noId.headers.erase(
+            std::remove_if(noId.headers.begin(), noId.headers.end(),
+                           [](const FieldEntry& e) { return e.key == "x-message-id"; }),
+            noId.headers.end());
         noId.properties.messageId.reset();
         Message unknownName = order("o-bad-3");
         unknownName.setName("order.cancelled");

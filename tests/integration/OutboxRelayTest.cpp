@@ -1,6 +1,7 @@
 // The outbox relay against real MariaDB/SQLite and RabbitMQ: it publishes exactly what was
 // committed, and a row the broker cannot route ends in the failed table without holding up
 // the others.
+#include "core/outbox/OutboxRelay.h"
 #include "core/amqp/AmqpConsumer.h"
 #include "core/amqp/AmqpUrl.h"
 #include "core/config/Settings.h"
@@ -9,7 +10,6 @@
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
 #include "core/host/Metrics.h"
-#include "core/outbox/OutboxRelay.h"
 #include "core/plugins/PluginLoader.h"
 #include "support/TestEnv.h"
 
@@ -41,11 +41,12 @@ class OutboxRelayTest : public CppUnit::TestFixture {
         Bus(const std::string& connector, std::map<std::string, std::string> extra = {}) {
             std::string connection =
                 connector == "MySQL" ? test::createMysqlDatabase() : test::createSqliteDatabase();
-            auto config = test::configFrom(test::baseProperties(connector, connection, exchange, extra));
+            auto config =
+                test::configFrom(test::baseProperties(connector, connection, exchange, extra));
             settings = core::Settings::load(*config);
             database = std::make_unique<core::Database>(settings.db);
-            core::Schema::apply(*database, {settings.outbox.table, settings.dedupTable,
-                                            settings.failedTable});
+            core::Schema::apply(*database,
+                                {settings.outbox.table, settings.dedupTable, settings.failedTable});
             plugins.publish(core::PluginLoader(settings, config).load(1));
             test::declareQueue(exchange, queue, "order.#");
         }
@@ -60,7 +61,8 @@ class OutboxRelayTest : public CppUnit::TestFixture {
             auto session = database->session();
             for (int done = 0; done < count;) {
                 core::Transaction tx(*session, database->dialect());
-                OutboxWriter writer(*session, {settings.outbox.table, settings.outbox.maxBodyBytes});
+                OutboxWriter writer(*session,
+                                    {settings.outbox.table, settings.outbox.maxBodyBytes});
                 for (int i = 0; i < 100 && done < count; ++i, ++done) {
                     Message m(name, R"({"n":)" + std::to_string(done) + "}");
                     ids.insert(writer.write(m).toString());
@@ -126,7 +128,8 @@ public:
     }
 
     void testUnroutableRowGoesToFailedTableWhileOthersPass() {
-        Bus bus("MySQL", {{"outbox.max_attempts", "3"}, {"outbox.retry_delay_ms", "1"},
+        Bus bus("MySQL", {{"outbox.max_attempts", "3"},
+                          {"outbox.retry_delay_ms", "1"},
                           {"outbox.batch_size", "200"}});
         auto good = bus.write(1000, "order.placed");
         auto bad = bus.write(1, "invoice.paid"); // nothing is bound to invoice.#

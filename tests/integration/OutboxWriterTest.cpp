@@ -36,8 +36,10 @@ class OutboxWriterTest : public CppUnit::TestFixture {
         Fixture f;
         std::string connection =
             connector == "MySQL" ? test::createMysqlDatabase() : test::createSqliteDatabase();
-        f.database = std::make_unique<core::Database>(core::DatabaseSettings{connector, connection, 2});
-        core::Schema::apply(*f.database, {f.table, test::uniqueName("dedup"), test::uniqueName("failed")});
+        f.database =
+            std::make_unique<core::Database>(core::DatabaseSettings{connector, connection, 2});
+        core::Schema::apply(*f.database,
+                            {f.table, test::uniqueName("dedup"), test::uniqueName("failed")});
         auto session = f.database->session();
         *session << "CREATE TABLE business (name VARCHAR(64) NOT NULL)", now;
         return f;
@@ -86,7 +88,8 @@ class OutboxWriterTest : public CppUnit::TestFixture {
         Poco::Data::BLOB body;
         Poco::Int64 created = 0, available = 0, attempts = -1;
         *session << "SELECT lower(hex(message_id)), message_name, partition_key, headers, body, "
-                    "created_at, available_at, attempts FROM " + f.table,
+                    "created_at, available_at, attempts FROM " +
+                        f.table,
             into(hexId), into(name), into(key), into(headers), into(body), into(created),
             into(available), into(attempts), now;
         std::string expectedHex = id.toString();
@@ -96,10 +99,11 @@ class OutboxWriterTest : public CppUnit::TestFixture {
         CPPUNIT_ASSERT(m.id() == id);
         CPPUNIT_ASSERT_EQUAL(std::string("billing.invoice.paid"), name);
         CPPUNIT_ASSERT_EQUAL(std::string("customer-7"), key);
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"correlation-id":"c-1","traceparent":"00-abc-def-01"})"),
-                             headers);
-        CPPUNIT_ASSERT_EQUAL(m.payload(), std::string(reinterpret_cast<const char*>(body.rawContent()),
-                                                      body.size()));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"({"correlation-id":"c-1","traceparent":"00-abc-def-01"})"), headers);
+        CPPUNIT_ASSERT_EQUAL(
+            m.payload(),
+            std::string(reinterpret_cast<const char*>(body.rawContent()), body.size()));
         CPPUNIT_ASSERT(created > 1700000000000LL);
         CPPUNIT_ASSERT_EQUAL(created, available);
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(0), attempts);
@@ -120,7 +124,8 @@ public:
                 writer.write(m);
                 CPPUNIT_FAIL("accepted " + m.name() + " " + m.payload());
             } catch (const InvalidArgument& e) {
-                CPPUNIT_ASSERT_MESSAGE(e.what(), std::string(e.what()).find(expected) != std::string::npos);
+                CPPUNIT_ASSERT_MESSAGE(e.what(),
+                                       std::string(e.what()).find(expected) != std::string::npos);
             }
         };
         refused(Message("Order.Placed", "{}"), "invalid message name 'Order.Placed'");

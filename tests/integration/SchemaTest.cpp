@@ -1,7 +1,7 @@
 // msgbus setup against real MariaDB and SQLite: the three tables exist, twice is harmless.
+#include "core/db/Schema.h"
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
-#include "core/db/Schema.h"
 #include "support/TestEnv.h"
 
 #include <Poco/Data/RecordSet.h>
@@ -91,10 +91,10 @@ public:
         std::string dir = test::tempDir("setup");
         std::string exchange = test::uniqueName("setup_ex");
         std::string queue = test::uniqueName("setup_q");
-        auto props = test::baseProperties("SQLite", dir + "/bus.db", exchange,
-                                          {{"amqp.exchange." + exchange + ".type", "topic"},
-                                           {"amqp.queue." + queue + ".bindings",
-                                            exchange + ":order.#"}});
+        auto props =
+            test::baseProperties("SQLite", dir + "/bus.db", exchange,
+                                 {{"amqp.exchange." + exchange + ".type", "topic"},
+                                  {"amqp.queue." + queue + ".bindings", exchange + ":order.#"}});
         std::string config = test::writeProperties(dir + "/msgbus.properties", props);
         std::string output;
         for (int i = 0; i < 2; ++i) {

@@ -35,12 +35,24 @@ std::string requireEnv(const char* name) {
 
 } // namespace
 
-std::string mysqlConnection() { return requireEnv("MSGBUS_TEST_MYSQL"); }
-std::string amqpUrl() { return requireEnv("MSGBUS_TEST_AMQP_URL"); }
-std::string pluginDir() { return requireEnv("MSGBUS_PLUGIN_DIR"); }
-std::string buildDir() { return requireEnv("MSGBUS_BUILD_DIR"); }
-std::string sourceDir() { return requireEnv("MSGBUS_SOURCE_DIR"); }
-std::string msgbusBinary() { return buildDir() + "/core/msgbus"; }
+std::string mysqlConnection() {
+    return requireEnv("MSGBUS_TEST_MYSQL");
+}
+std::string amqpUrl() {
+    return requireEnv("MSGBUS_TEST_AMQP_URL");
+}
+std::string pluginDir() {
+    return requireEnv("MSGBUS_PLUGIN_DIR");
+}
+std::string buildDir() {
+    return requireEnv("MSGBUS_BUILD_DIR");
+}
+std::string sourceDir() {
+    return requireEnv("MSGBUS_SOURCE_DIR");
+}
+std::string msgbusBinary() {
+    return buildDir() + "/core/msgbus";
+}
 
 std::string uniqueName(const std::string& prefix) {
     static std::atomic<int> counter{0};
@@ -54,8 +66,8 @@ std::string tempDir(const std::string& prefix) {
     return dir.string();
 }
 
-Poco::AutoPtr<Poco::Util::LayeredConfiguration> configFrom(
-    const std::map<std::string, std::string>& properties) {
+Poco::AutoPtr<Poco::Util::LayeredConfiguration>
+configFrom(const std::map<std::string, std::string>& properties) {
     Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
     for (const auto& [key, value] : properties)
         map->setString(key, value);
@@ -115,7 +127,9 @@ std::string createMysqlDatabase() {
     return base.substr(0, pos) + "db=" + name + (end == std::string::npos ? "" : base.substr(end));
 }
 
-std::string createSqliteDatabase() { return tempDir("sqlite") + "/test.db"; }
+std::string createSqliteDatabase() {
+    return tempDir("sqlite") + "/test.db";
+}
 
 void declareQueue(const std::string& exchange, const std::string& queue,
                   const std::string& pattern) {

@@ -13,12 +13,12 @@ namespace msgbus::test {
 /// Where the real services and the build are, from the environment `./run test` sets up.
 /// Each accessor fails the test (CppUnit assertion) with a hint when the variable is missing:
 /// integration tests never skip.
-std::string mysqlConnection();  ///< MSGBUS_TEST_MYSQL
-std::string amqpUrl();          ///< MSGBUS_TEST_AMQP_URL
-std::string pluginDir();        ///< MSGBUS_PLUGIN_DIR (build/lib/plugins)
-std::string buildDir();         ///< MSGBUS_BUILD_DIR
-std::string sourceDir();        ///< MSGBUS_SOURCE_DIR
-std::string msgbusBinary();     ///< build/core/msgbus
+std::string mysqlConnection(); ///< MSGBUS_TEST_MYSQL
+std::string amqpUrl();         ///< MSGBUS_TEST_AMQP_URL
+std::string pluginDir();       ///< MSGBUS_PLUGIN_DIR (build/lib/plugins)
+std::string buildDir();        ///< MSGBUS_BUILD_DIR
+std::string sourceDir();       ///< MSGBUS_SOURCE_DIR
+std::string msgbusBinary();    ///< build/core/msgbus
 
 /// A name unique to this process and call, for tables, queues and exchanges: prefix_<pid>_<n>.
 std::string uniqueName(const std::string& prefix);
@@ -28,8 +28,8 @@ std::string tempDir(const std::string& prefix);
 
 /// Properties text → a configuration as the host reads it (layered over the system config so
 /// ${system.env.*} expands).
-Poco::AutoPtr<Poco::Util::LayeredConfiguration> configFrom(
-    const std::map<std::string, std::string>& properties);
+Poco::AutoPtr<Poco::Util::LayeredConfiguration>
+configFrom(const std::map<std::string, std::string>& properties);
 
 /// Writes properties to a file; returns its path.
 std::string writeProperties(const std::string& path,
@@ -38,10 +38,9 @@ std::string writeProperties(const std::string& path,
 /// The properties of a MariaDB (connector "MySQL") or SQLite (connector "SQLite", file path as
 /// connection) host with the json and routing plugins, unique table names and the given
 /// exchange; extra entries override.
-std::map<std::string, std::string> baseProperties(const std::string& connector,
-                                                  const std::string& connection,
-                                                  const std::string& exchange,
-                                                  const std::map<std::string, std::string>& extra = {});
+std::map<std::string, std::string>
+baseProperties(const std::string& connector, const std::string& connection,
+               const std::string& exchange, const std::map<std::string, std::string>& extra = {});
 
 /// Creates a fresh MariaDB database (unique name) on the test server and returns the Poco
 /// connection string for it; tests never share tables.

@@ -54,7 +54,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("us@er"), url.user());
         CPPUNIT_ASSERT_EQUAL(std::string("p:a/s%s"), url.password());
         CPPUNIT_ASSERT_EQUAL(std::string("/"), url.vhost());
-        CPPUNIT_ASSERT_EQUAL(std::string("/staging"), AmqpUrl::parse("amqp://h/%2Fstaging").vhost());
+        CPPUNIT_ASSERT_EQUAL(std::string("/staging"),
+                             AmqpUrl::parse("amqp://h/%2Fstaging").vhost());
     }
 
     void testSlashPathMeansRootVhost() {

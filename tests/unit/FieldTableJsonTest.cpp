@@ -189,8 +189,8 @@ public:
         FieldTable back = fieldTableFromJson(fieldTableToJson(table));
         CPPUNIT_ASSERT(table == back);
         // Also for nested tables and for JSON written by someone else.
-        FieldTable fromText = fieldTableFromJson(
-            R"({"b":{"F":{"z":{"I":1},"a":{"I":2}}},"a":{"V":null}})");
+        FieldTable fromText =
+            fieldTableFromJson(R"({"b":{"F":{"z":{"I":1},"a":{"I":2}}},"a":{"V":null}})");
         CPPUNIT_ASSERT_EQUAL(std::string("b"), fromText.at(0).key);
         CPPUNIT_ASSERT_EQUAL(std::string("z"), fromText.at(0).value.table.at(0).key);
         CPPUNIT_ASSERT_EQUAL(std::string("a"), fromText.at(0).value.table.at(1).key);

@@ -102,9 +102,9 @@ public:
     }
 
     void testRejectsGarbageWithClearMessage() {
-        for (const char* bad : {"", "abc", "0190a6f2-3b4c-7d5e-8f60-1a2b3c4d5e6", "not-a-uuid-at-all",
-                                "0190a6f2x3b4cx7d5ex8f60x1a2b3c4d5e6f",
-                                "0190a6f2-3b4c-7d5e-8f60-1a2b3c4d5e6g"}) {
+        for (const char* bad :
+             {"", "abc", "0190a6f2-3b4c-7d5e-8f60-1a2b3c4d5e6", "not-a-uuid-at-all",
+              "0190a6f2x3b4cx7d5ex8f60x1a2b3c4d5e6f", "0190a6f2-3b4c-7d5e-8f60-1a2b3c4d5e6g"}) {
             try {
                 Id::parse(bad);
                 CPPUNIT_FAIL(std::string("accepted '") + bad + "'");

@@ -1,5 +1,5 @@
-#include "core/config/ConfigError.h"
 #include "core/config/Settings.h"
+#include "core/config/ConfigError.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/LayeredConfiguration.h>

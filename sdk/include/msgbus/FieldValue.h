@@ -24,9 +24,9 @@ struct MSGBUS_API FieldValue {
     std::int64_t integer = 0;
     double real = 0;
     std::uint8_t decimals = 0;
-    std::string text;               ///< 'S' and 'x'
-    std::vector<FieldValue> array;  ///< 'A'
-    std::vector<FieldEntry> table;  ///< 'F'
+    std::string text;              ///< 'S' and 'x'
+    std::vector<FieldValue> array; ///< 'A'
+    std::vector<FieldEntry> table; ///< 'F'
 
     static FieldValue ofString(std::string value);
     static FieldValue ofBytes(std::string value);

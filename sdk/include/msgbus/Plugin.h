@@ -24,8 +24,8 @@
 #include <Poco/Version.h>
 
 /// Declares the plugin's name and version and exports its ABI block. Exactly once per library.
-#define MSGBUS_PLUGIN(pluginName, pluginVersion)                                                  \
-    extern "C" POCO_LIBRARY_API const MsgbusPluginAbi* msgbusPluginAbi() {                        \
+#define MSGBUS_PLUGIN(pluginName, pluginVersion)                                                   \
+    extern "C" POCO_LIBRARY_API const MsgbusPluginAbi* msgbusPluginAbi() {                         \
         static const MsgbusPluginAbi abi{MSGBUS_PLUGIN_ABI_MAGIC,                                  \
                                          MSGBUS_SDK_ABI,                                           \
                                          POCO_VERSION,                                             \
@@ -35,5 +35,5 @@
                                          sizeof(msgbus::WireMessage),                              \
                                          pluginName,                                               \
                                          pluginVersion};                                           \
-        return &abi;                                                                              \
+        return &abi;                                                                               \
     }
