@@ -65,8 +65,8 @@ void copyTree(const Poco::Util::AbstractConfiguration& from, const std::string& 
 /// A copy, not a Poco::Util::ConfigurationView: in Poco 1.11 a view falls back to the
 /// unprefixed key when the prefixed one is missing, so a plugin asking for "db.connection"
 /// would read the host's credentials.
-Poco::AutoPtr<Poco::Util::MapConfiguration> pluginConfig(
-    const PluginSettings& plugin, const Poco::Util::AbstractConfiguration& config) {
+Poco::AutoPtr<Poco::Util::MapConfiguration>
+pluginConfig(const PluginSettings& plugin, const Poco::Util::AbstractConfiguration& config) {
     Poco::AutoPtr<Poco::Util::MapConfiguration> own(new Poco::Util::MapConfiguration);
     copyTree(config, "plugin." + plugin.id + ".config", *own, "");
     return own;

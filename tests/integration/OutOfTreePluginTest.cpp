@@ -31,7 +31,9 @@ std::string run(const std::string& command) {
     return output;
 }
 
-std::string quoted(const std::string& path) { return "'" + path + "'"; }
+std::string quoted(const std::string& path) {
+    return "'" + path + "'";
+}
 
 } // namespace
 
@@ -53,8 +55,7 @@ public:
         const std::string build = _dir + "/oot";
 
         // The whole install, no component: what a packager or `make install` does.
-        run("cmake --install " + quoted(msgbus::test::buildDir()) + " --prefix " +
-            quoted(prefix));
+        run("cmake --install " + quoted(msgbus::test::buildDir()) + " --prefix " + quoted(prefix));
         for (const char* file :
              {"include/msgbus/Plugin.h", "include/msgbus/PluginAbi.h",
               "include/msgbus/testing/FakeHandlerContext.h", "lib/libmsgbus-sdk.so",
@@ -64,8 +65,8 @@ public:
             CPPUNIT_ASSERT_MESSAGE(prefix + "/" + file + " was not installed",
                                    fs::exists(prefix + "/" + file));
 
-        run("cmake -S " + quoted(msgbus::test::sourceDir() + "/tests/plugins/outoftree") +
-            " -B " + quoted(build) + " -DCMAKE_PREFIX_PATH=" + quoted(prefix));
+        run("cmake -S " + quoted(msgbus::test::sourceDir() + "/tests/plugins/outoftree") + " -B " +
+            quoted(build) + " -DCMAKE_PREFIX_PATH=" + quoted(prefix));
         run("cmake --build " + quoted(build));
         const std::string library = build + "/liboutoftree.so";
         CPPUNIT_ASSERT_MESSAGE(library + " was not built", fs::exists(library));
@@ -78,13 +79,12 @@ public:
             std::string("0"),
             Poco::trim(run("readelf -Ws --wide " + quoted(library) + " | grep -c UNIQUE || true")));
 
-        auto properties = msgbus::test::baseProperties(
-            "SQLite", _dir + "/bus.db", "ex",
-            {{"plugins.dir", build},
-             {"plugins.runtime_dir", _dir + "/runtime"},
-             {"plugin.oot.library", "liboutoftree.so"},
-             {"inbox.consumers", "main"},
-             {"inbox.consumer.main.queue", "q_main"}});
+        auto properties = msgbus::test::baseProperties("SQLite", _dir + "/bus.db", "ex",
+                                                       {{"plugins.dir", build},
+                                                        {"plugins.runtime_dir", _dir + "/runtime"},
+                                                        {"plugin.oot.library", "liboutoftree.so"},
+                                                        {"inbox.consumers", "main"},
+                                                        {"inbox.consumer.main.queue", "q_main"}});
         // Only the out-of-tree plugin: the built-in ones are not in this plugins.dir.
         for (const char* key : {"plugin.json.library", "plugin.routing.library",
                                 "plugin.routing.config.exchange", "bus.serializer", "bus.routing"})

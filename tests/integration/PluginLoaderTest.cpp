@@ -1,9 +1,9 @@
 // PluginLoader against real plugin libraries: the built-in json and routing plugins and the
 // fixtures under tests/plugins (DESIGN §3, PLATFORM-NOTES §1). No services: the database is an
 // SQLite file the loader never opens.
+#include "core/plugins/PluginLoader.h"
 #include "core/config/Settings.h"
 #include "core/plugins/PluginError.h"
-#include "core/plugins/PluginLoader.h"
 #include "core/plugins/PluginSet.h"
 #include "support/TestEnv.h"
 
@@ -193,8 +193,8 @@ public:
     void testConfigureGetsOnlyThePluginsOwnView() {
         auto set = load(properties({{"plugin.good.library", "libmsgbus-test-good.so"},
                                     {"plugin.good.config.greeting", "hello from the config"}}));
-        auto reply = handleAndReadPublished(*set->handlerFor("main", "test.good")->handler,
-                                            "test.good");
+        auto reply =
+            handleAndReadPublished(*set->handlerFor("main", "test.good")->handler, "test.good");
         CPPUNIT_ASSERT_EQUAL(std::string("hello from the config"),
                              reply->getValue<std::string>("greeting"));
         // db.connection may hold credentials: a plugin sees plugin.<id>.config.* and nothing else.
@@ -291,10 +291,9 @@ public:
         assertContains(error, "required_key");
 
         // Given the key, the same class loads.
-        auto set =
-            load(properties({{"plugin.thrower.library", "libmsgbus-test-throwing.so"},
-                             {"plugin.thrower.classes", "ThrowingConfigureHandler"},
-                             {"plugin.thrower.config.required_key", "present"}}));
+        auto set = load(properties({{"plugin.thrower.library", "libmsgbus-test-throwing.so"},
+                                    {"plugin.thrower.classes", "ThrowingConfigureHandler"},
+                                    {"plugin.thrower.config.required_key", "present"}}));
         CPPUNIT_ASSERT_EQUAL(std::string("ThrowingConfigureHandler"),
                              set->handlerFor("main", "test.throwing")->className);
     }
@@ -418,8 +417,7 @@ public:
                 continue;
             const std::string path = entry.path().string();
             std::string output;
-            msgbus::test::runCommand("readelf -Ws --wide '" + path + "' | grep -c UNIQUE",
-                                     &output);
+            msgbus::test::runCommand("readelf -Ws --wide '" + path + "' | grep -c UNIQUE", &output);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(path + " has STB_GNU_UNIQUE symbols", std::string("0"),
                                          Poco::trim(output));
             checked.push_back(entry.path().filename().string());
@@ -436,11 +434,10 @@ private:
     /// The base properties (json + routing from the build's plugin directory, an SQLite file,
     /// one consumer "main") with this test's runtime directory; extra entries override.
     Properties properties(const Properties& extra) const {
-        Properties p = msgbus::test::baseProperties(
-            "SQLite", _dir + "/bus.db", "ex",
-            {{"plugins.runtime_dir", _runtimeDir},
-             {"inbox.consumers", "main"},
-             {"inbox.consumer.main.queue", "q_main"}});
+        Properties p = msgbus::test::baseProperties("SQLite", _dir + "/bus.db", "ex",
+                                                    {{"plugins.runtime_dir", _runtimeDir},
+                                                     {"inbox.consumers", "main"},
+                                                     {"inbox.consumer.main.queue", "q_main"}});
         for (const auto& [key, value] : extra)
             p[key] = value;
         return p;

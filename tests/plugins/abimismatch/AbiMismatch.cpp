@@ -25,21 +25,20 @@ void touch(const char* variable) {
 } // namespace
 
 extern "C" POCO_LIBRARY_API const MsgbusPluginAbi* msgbusPluginAbi() {
-    static const MsgbusPluginAbi abi{MSGBUS_PLUGIN_ABI_MAGIC,
-                                     MSGBUS_SDK_ABI + 1,
-                                     POCO_VERSION,
-                                     __GXX_ABI_VERSION,
-                                     _GLIBCXX_USE_CXX11_ABI,
-                                     sizeof(msgbus::Message),
-                                     sizeof(msgbus::WireMessage),
-                                     "abimismatch",
-                                     "1.0.0"};
+    static const MsgbusPluginAbi abi{
+        MSGBUS_PLUGIN_ABI_MAGIC,     MSGBUS_SDK_ABI + 1,     POCO_VERSION,
+        __GXX_ABI_VERSION,           _GLIBCXX_USE_CXX11_ABI, sizeof(msgbus::Message),
+        sizeof(msgbus::WireMessage), "abimismatch",          "1.0.0"};
     return &abi;
 }
 
-void pocoInitializeLibrary() { touch("MSGBUS_TEST_INIT_MARKER"); }
+void pocoInitializeLibrary() {
+    touch("MSGBUS_TEST_INIT_MARKER");
+}
 
-void pocoUninitializeLibrary() { touch("MSGBUS_TEST_UNINIT_MARKER"); }
+void pocoUninitializeLibrary() {
+    touch("MSGBUS_TEST_UNINIT_MARKER");
+}
 
 POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
 POCO_EXPORT_CLASS(AbiMismatchHandler)

@@ -21,12 +21,12 @@ public:
     std::vector<std::string> messageNames() const override { return {"test.good"}; }
 
     void handle(const msgbus::Message& message, msgbus::HandlerContext& context) override {
-        msgbus::Message greeted(
-            "test.greeted", "{\"greeting\":" + msgbus::json::quote(_greeting) +
-                                ",\"seesHostKeys\":" + (_seesHostKeys ? "true" : "false") +
-                                ",\"to\":" + msgbus::json::quote(message.id().toString()) +
-                                ",\"consumer\":" + msgbus::json::quote(context.consumerName()) +
-                                ",\"attempt\":" + std::to_string(context.attempt()) + "}");
+        msgbus::Message greeted("test.greeted",
+                                "{\"greeting\":" + msgbus::json::quote(_greeting) +
+                                    ",\"seesHostKeys\":" + (_seesHostKeys ? "true" : "false") +
+                                    ",\"to\":" + msgbus::json::quote(message.id().toString()) +
+                                    ",\"consumer\":" + msgbus::json::quote(context.consumerName()) +
+                                    ",\"attempt\":" + std::to_string(context.attempt()) + "}");
         context.publish(std::move(greeted));
     }
 
