@@ -39,16 +39,12 @@ void Transaction::rollback() {
         _session.rollback();
 }
 
-void Transaction::savepoint(const std::string& name) {
+void Transaction::Savepoints::set(const std::string& name) {
     _session << "SAVEPOINT " + name, now;
 }
 
-void Transaction::rollbackToSavepoint(const std::string& name) {
+void Transaction::Savepoints::rollbackTo(const std::string& name) {
     _session << "ROLLBACK TO SAVEPOINT " + name, now;
-}
-
-void Transaction::releaseSavepoint(const std::string& name) {
-    _session << "RELEASE SAVEPOINT " + name, now;
 }
 
 } // namespace msgbus::core

@@ -25,9 +25,17 @@ public:
     void rollback();
     bool active() const noexcept { return _active; }
 
-    void savepoint(const std::string& name);
-    void rollbackToSavepoint(const std::string& name);
-    void releaseSavepoint(const std::string& name);
+    /// Savepoints on a session inside a transaction. Setting one with a name already in use
+    /// replaces it (MariaDB and SQLite alike), so one name serves a whole loop.
+    class Savepoints {
+    public:
+        explicit Savepoints(Poco::Data::Session& session) : _session(session) {}
+        void set(const std::string& name);
+        void rollbackTo(const std::string& name);
+
+    private:
+        Poco::Data::Session& _session;
+    };
 
 private:
     Poco::Data::Session& _session;

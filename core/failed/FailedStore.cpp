@@ -93,7 +93,7 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
 std::vector<FailedRecord> FailedStore::claimDueRetries(Poco::Data::Session& session, int limit,
                                                        std::int64_t nowMs) {
     return select(session, "queue_name = 'retry' AND available_at <= " + std::to_string(nowMs), {},
-                  limit, "available_at, id", true);
+                  limit, "available_at, id", false);
 }
 
 std::vector<FailedRecord> FailedStore::list(Poco::Data::Session& session,

@@ -38,7 +38,8 @@ public:
 
     std::int64_t insert(Poco::Data::Session& session, const FailedRecord& record);
 
-    /// Retry rows due at nowMs, oldest first, locked FOR UPDATE SKIP LOCKED on MySQL.
+    /// Retry rows due at nowMs, oldest first. Not locked: the retry worker processes each in
+    /// its own transaction, and the dedup key makes a concurrent second attempt a duplicate.
     std::vector<FailedRecord> claimDueRetries(Poco::Data::Session& session, int limit,
                                               std::int64_t nowMs);
 

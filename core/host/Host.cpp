@@ -2,6 +2,7 @@
 
 #include "core/config/ConfigLoader.h"
 #include "core/inbox/InboxConsumer.h"
+#include "core/inbox/RetryWorker.h"
 #include "core/outbox/OutboxRelay.h"
 #include "core/plugins/PluginLoader.h"
 
@@ -38,10 +39,18 @@ void Host::start() {
             OutboxRelay relay(*_database, _plugins, _settings, _metrics, i);
             relay.run(_stop);
         });
+    // A handler that publishes wakes the relays: consume-transform-produce does not wait for
+    // the next poll.
+    auto wakeRelays = [this] { _stop.wake(); };
     for (const auto& consumer : _settings.inbox.consumers)
-        _threads.emplace_back([this, &consumer] {
-            InboxConsumer inbox(*_database, _plugins, _settings, consumer, _metrics, {});
+        _threads.emplace_back([this, &consumer, wakeRelays] {
+            InboxConsumer inbox(*_database, _plugins, _settings, consumer, _metrics, wakeRelays);
             inbox.run(_stop);
+        });
+    if (!_settings.inbox.consumers.empty())
+        _threads.emplace_back([this, wakeRelays] {
+            RetryWorker retry(*_database, _plugins, _settings, _metrics, wakeRelays);
+            retry.run(_stop);
         });
     log.information("started: %d relay(s), %z consumer(s), plugin generation %Lu", relays,
                     _settings.inbox.consumers.size(), static_cast<unsigned long long>(_generation));

@@ -3,6 +3,8 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/util/Backoff.h"
 
+#include <algorithm>
+
 namespace msgbus::core {
 namespace {
 
@@ -31,24 +33,57 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
     Backoff backoff(std::chrono::milliseconds(200), 2.0, std::chrono::milliseconds(30000));
     int failures = 0;
     std::uint64_t processed = 0;
+    std::vector<amqp::Delivery> deliveries;
+    std::vector<InboxItem> items;
     while (!stop.stopRequested() && (limit == 0 || processed < limit)) {
         try {
             if (!_consumer.isConnected())
                 _consumer.connect();
-            auto delivery = _consumer.next(std::chrono::milliseconds(200));
-            if (!delivery)
+            auto first = _consumer.next(std::chrono::milliseconds(200));
+            if (!first)
                 continue;
+            // Gather a batch: what is already here, up to inbox.batch_size, waiting at most
+            // inbox.batch_wait_ms for more. One commit then covers all of them.
+            deliveries.clear();
+            deliveries.push_back(std::move(*first));
+            std::size_t want = static_cast<std::size_t>(_settings.inbox.batchSize);
+            if (limit > 0)
+                want = std::min<std::size_t>(want, limit - processed);
+            const auto deadline = std::chrono::steady_clock::now() + _settings.inbox.batchWait;
+            std::exception_ptr brokerError;
+            try {
+                while (deliveries.size() < want) {
+                    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now());
+                    auto next = _consumer.next(std::max(left, std::chrono::milliseconds(0)));
+                    if (!next)
+                        break;
+                    deliveries.push_back(std::move(*next));
+                }
+            } catch (...) {
+                // The connection broke while gathering: still settle what we hold (its acks
+                // are void now; the broker redelivers and the dedup rows catch it).
+                brokerError = std::current_exception();
+            }
+
+            items.clear();
+            for (const auto& d : deliveries)
+                items.push_back(InboxItem{&d.wire, 1, 0});
+            const auto& last = deliveries.back();
             auto plugins = _plugins.current();
             try {
-                _processor.process(*plugins, delivery->wire, 1);
-            } catch (const std::exception& e) {
-                // The outcome is not durable: give the delivery back to the broker.
-                _consumer.nack(delivery->deliveryTag, false, true, delivery->connectionEpoch);
+                _processor.processBatch(*plugins, items);
+            } catch (const std::exception&) {
+                // Nothing was committed: give the whole batch back to the broker.
+                _consumer.nack(last.deliveryTag, true, true, last.connectionEpoch);
                 throw;
             }
-            _consumer.ack(delivery->deliveryTag, false, delivery->connectionEpoch);
-            ++processed;
+            // Acks only after the commit, one per batch.
+            _consumer.ack(last.deliveryTag, true, last.connectionEpoch);
+            processed += deliveries.size();
             failures = 0;
+            if (brokerError)
+                std::rethrow_exception(brokerError);
         } catch (const std::exception& e) {
             ++failures;
             auto delay = backoff.delay(failures);

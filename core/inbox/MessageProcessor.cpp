@@ -9,7 +9,14 @@
 #include <msgbus/Error.h>
 #include <msgbus/MessageName.h>
 
+#include <Poco/Data/Statement.h>
+
+#include <set>
+
 namespace msgbus::core {
+
+using namespace Poco::Data::Keywords;
+
 namespace {
 
 /// Best-effort identity of a message that could not be decoded, for the failed row's columns.
@@ -30,11 +37,47 @@ std::optional<std::string> nameOf(const WireMessage& wire) {
     return std::nullopt;
 }
 
-std::string describe(const std::exception& e) {
-    return e.what();
+std::string hexOf(const Id& id) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(32);
+    for (auto b : id.bytes()) {
+        out += digits[b >> 4];
+        out += digits[b & 0xf];
+    }
+    return out;
+}
+
+/// Database trouble that invalidates the whole transaction: the batch is given back.
+bool abortsBatch(const std::exception& e) {
+    return isConnectionLost(e) || isLockConflict(e);
 }
 
 } // namespace
+
+/// A handler threw while the batch ran without savepoints: run it again with them.
+class MessageProcessor::HandlerFailedInFastPath : public std::exception {};
+
+struct MessageProcessor::Prepared {
+    const InboxItem* item = nullptr;
+    std::optional<Message> message;
+    const HandlerBinding* handler = nullptr;
+    // Set by prepare() when the message cannot reach a handler at all.
+    std::string rejectClass;
+    std::string rejectError;
+    bool rejectRetryable = false;
+    // The outcome of the current run.
+    ProcessResult result = ProcessResult::Handled;
+    std::string error;
+    int published = 0;
+
+    std::optional<Id> id() const {
+        return message ? std::optional<Id>(message->id()) : idOf(*item->wire);
+    }
+    std::optional<std::string> name() const {
+        return message ? std::optional<std::string>(message->name()) : nameOf(*item->wire);
+    }
+};
 
 MessageProcessor::MessageProcessor(Database& database, const Settings& settings, Metrics& metrics,
                                    std::string consumer, std::function<void()> onOutboxWrite)
@@ -44,171 +87,265 @@ MessageProcessor::MessageProcessor(Database& database, const Settings& settings,
       _retryBackoff(settings.retry.delay, settings.retry.multiplier, settings.retry.maxDelay),
       _onOutboxWrite(std::move(onOutboxWrite)), _log(Poco::Logger::get("msgbus.inbox")) {}
 
-ProcessResult MessageProcessor::fail(Poco::Data::Session& session, const WireMessage& wire,
-                                     const std::optional<Id>& id,
-                                     const std::optional<std::string>& name,
-                                     const std::string& errorClass, const std::string& error,
-                                     int attempts, std::int64_t retryRowId) {
-    const std::int64_t now = nowMillis();
-    Transaction tx(session, _database.dialect());
-    if (retryRowId != 0) {
-        auto row = _failed.find(session, retryRowId);
-        if (row) {
-            row->queueName = "failed";
-            row->errorClass = errorClass;
-            row->errorMessage = error;
-            row->attempts = attempts;
-            row->failedAt = now;
-            _failed.update(session, *row);
+std::vector<MessageProcessor::Prepared>
+MessageProcessor::prepare(const PluginSet& plugins, const std::vector<InboxItem>& items) {
+    if (!plugins.serializer)
+        throw Error("consumer " + _consumer + ": no serializer plugin is loaded");
+    std::vector<Prepared> batch(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        Prepared& p = batch[i];
+        p.item = &items[i];
+        try {
+            Message message = plugins.serializer->decode(*p.item->wire);
+            if (!message.hasId())
+                throw MalformedMessage("message id", "the serializer returned no id");
+            validateMessageName(message.name());
+            p.message = std::move(message);
+        } catch (const MalformedMessage& e) {
+            p.rejectClass = "MalformedMessage";
+            p.rejectError = e.what();
+            continue;
+        } catch (const InvalidArgument& e) {
+            p.rejectClass = "MalformedMessage";
+            p.rejectError = e.what();
+            continue;
+        } catch (const std::exception& e) {
+            // Any other serializer failure is transient (DESIGN §3): retried, never looped on
+            // the broker.
+            p.rejectClass = "DecodeError";
+            p.rejectError = e.what();
+            p.rejectRetryable = true;
+            continue;
+        } catch (...) {
+            p.rejectClass = "DecodeError";
+            p.rejectError = "unknown exception from the serializer";
+            p.rejectRetryable = true;
+            continue;
         }
-    } else {
-        FailedRecord record;
-        record.queueName = "failed";
-        record.source = _source;
-        record.messageId = id;
-        record.messageName = name;
-        record.envelopeJson = envelopeToJson(wire);
-        record.body = wire.body;
-        record.errorClass = errorClass;
-        record.errorMessage = error;
-        record.attempts = attempts;
-        record.createdAt = now;
-        record.availableAt = now;
-        record.failedAt = now;
-        _failed.insert(session, record);
+        p.handler = plugins.handlerFor(_consumer, p.message->name());
+        if (!p.handler) {
+            p.rejectClass = "UnknownMessageName";
+            p.rejectError = "no handler of consumer '" + _consumer + "' takes message name '" +
+                            p.message->name() + "'";
+        }
     }
-    tx.commit();
-    Metrics::add(_metrics.failed);
-    _log.error("consumer %s: message %s (%s) moved to the failed table: %s: %s", _consumer,
-               id ? id->toString() : std::string("<no id>"), name.value_or("<no name>"), errorClass,
-               error);
-    return ProcessResult::Failed;
+    return batch;
 }
 
-ProcessResult MessageProcessor::retryLater(Poco::Data::Session& session, const WireMessage& wire,
-                                           const Message& message, const std::string& errorClass,
-                                           const std::string& error, int attempt,
-                                           std::int64_t retryRowId) {
-    if (attempt > _settings.retry.maxRetries)
-        return fail(session, wire, message.id(), message.name(), errorClass,
-                    error + " (after " + std::to_string(attempt) + " attempts)", attempt,
-                    retryRowId);
+void MessageProcessor::recordFailure(Poco::Data::Session& session, Prepared& p,
+                                     const std::string& errorClass, const std::string& error,
+                                     bool retryable) {
     const std::int64_t now = nowMillis();
-    const std::int64_t due = now + _retryBackoff.delay(attempt).count();
-    Transaction tx(session, _database.dialect());
-    if (retryRowId != 0) {
-        if (auto row = _failed.find(session, retryRowId)) {
+    const int attempt = p.item->attempt;
+    const bool retry = retryable && attempt <= _settings.retry.maxRetries;
+    p.result = retry ? ProcessResult::Retry : ProcessResult::Failed;
+    p.error = errorClass + ": " + error;
+    const std::int64_t due = retry ? now + _retryBackoff.delay(attempt).count() : now;
+
+    if (p.item->retryRowId != 0) {
+        if (auto row = _failed.find(session, p.item->retryRowId)) {
+            row->queueName = retry ? "retry" : "failed";
             row->errorClass = errorClass;
             row->errorMessage = error;
             row->attempts = attempt;
             row->availableAt = due;
+            if (!retry)
+                row->failedAt = now;
             _failed.update(session, *row);
         }
-    } else {
-        FailedRecord record;
-        record.queueName = "retry";
-        record.source = _source;
-        record.messageId = message.id();
-        record.messageName = message.name();
-        record.envelopeJson = envelopeToJson(wire);
-        record.body = wire.body;
-        record.errorClass = errorClass;
-        record.errorMessage = error;
-        record.attempts = attempt;
-        record.createdAt = now;
-        record.availableAt = due;
-        _failed.insert(session, record);
+        return;
     }
-    tx.commit();
-    Metrics::add(_metrics.retried);
-    _log.warning("consumer %s: message %s (%s) attempt %d failed, retry in %Ldms: %s", _consumer,
-                 message.id().toString(), message.name(), attempt,
-                 static_cast<long long>(due - now), error);
-    return ProcessResult::Retry;
+    FailedRecord record;
+    record.queueName = retry ? "retry" : "failed";
+    record.source = _source;
+    record.messageId = p.id();
+    record.messageName = p.name();
+    record.envelopeJson = envelopeToJson(*p.item->wire);
+    record.body = p.item->wire->body;
+    record.errorClass = errorClass;
+    record.errorMessage = error;
+    record.attempts = attempt;
+    record.createdAt = now;
+    record.availableAt = due;
+    if (!retry)
+        record.failedAt = now;
+    _failed.insert(session, record);
+}
+
+void MessageProcessor::markKnownDuplicates(Poco::Data::Session& session,
+                                           std::vector<Prepared>& batch) {
+    // One SELECT finds the ids this consumer already processed (the usual redelivery case).
+    std::string in;
+    for (const auto& p : batch) {
+        if (!p.handler || p.result != ProcessResult::Handled)
+            continue;
+        in += (in.empty() ? "X'" : ",X'") + hexOf(p.message->id()) + "'";
+    }
+    if (in.empty())
+        return;
+    std::vector<std::string> known;
+    // The consumer name was validated as [A-Za-z0-9_-]: safe to inline.
+    session << "SELECT hex(message_id) FROM " + _dedup.table() + " WHERE consumer = '" + _consumer +
+                   "' AND message_id IN (" + in + ")",
+        into(known), now;
+    std::set<std::string> seen(known.begin(), known.end());
+    for (auto& p : batch)
+        if (p.handler && p.result == ProcessResult::Handled && seen.count(hexOf(p.message->id())))
+            p.result = ProcessResult::Duplicate;
+}
+
+bool MessageProcessor::insertDedupRows(Poco::Data::Session& session,
+                                       std::vector<Prepared*>& fresh) {
+    if (fresh.empty())
+        return true;
+    const std::string at = std::to_string(nowMillis());
+    std::string sql = "INSERT INTO " + _dedup.table() +
+                      " (message_id, consumer, message_name, processed_at) VALUES ";
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+        // Ids are bytes, names validated message names, the consumer a validated name: the
+        // literals need no escaping, and one statement inserts the whole batch.
+        sql += (i ? ",(X'" : "(X'") + hexOf(fresh[i]->message->id()) + "','" + _consumer + "','" +
+               fresh[i]->message->name() + "'," + at + ")";
+    }
+    sql += _database.dialect() == Dialect::MySQL
+               ? " ON DUPLICATE KEY UPDATE message_id = message_id"
+               : " ON CONFLICT (message_id, consumer) DO NOTHING";
+    Poco::Data::Statement insert(session);
+    insert << sql;
+    // Fewer rows than ids: another worker committed one of them since our SELECT.
+    return insert.execute() == fresh.size();
+}
+
+void MessageProcessor::runHandler(Poco::Data::Session& session, Prepared& p) {
+    OutboxWriter::Options outbox{_settings.outbox.table, _settings.outbox.maxBodyBytes};
+    InboxHandlerContext context(session, outbox,
+                                Poco::Logger::get("msgbus.plugin." + p.handler->pluginId),
+                                p.item->attempt, _consumer);
+    p.handler->handler->handle(*p.message, context);
+    p.published = context.published();
+}
+
+void MessageProcessor::runBatch(Poco::Data::Session& session, std::vector<Prepared>& batch,
+                                bool savepoints) {
+    std::set<Id> inBatch;
+    for (auto& p : batch) {
+        p.result = ProcessResult::Handled;
+        p.error.clear();
+        p.published = 0;
+        if (!p.rejectClass.empty()) {
+            recordFailure(session, p, p.rejectClass, p.rejectError, p.rejectRetryable);
+            continue;
+        }
+        // The same message twice in one batch (a redelivered copy): the later one is a duplicate.
+        if (!inBatch.insert(p.message->id()).second)
+            p.result = ProcessResult::Duplicate;
+    }
+    markKnownDuplicates(session, batch);
+
+    std::vector<Prepared*> fresh;
+    for (auto& p : batch)
+        if (p.handler && p.result == ProcessResult::Handled)
+            fresh.push_back(&p);
+
+    if (!savepoints) {
+        if (!insertDedupRows(session, fresh))
+            throw HandlerFailedInFastPath();
+        for (auto* p : fresh) {
+            try {
+                runHandler(session, *p);
+            } catch (const std::exception& e) {
+                if (abortsBatch(e))
+                    throw;
+                throw HandlerFailedInFastPath();
+            } catch (...) {
+                throw HandlerFailedInFastPath();
+            }
+        }
+    } else {
+        static const std::string savepoint = "msgbus_item";
+        Transaction::Savepoints sp(session);
+        for (auto* p : fresh) {
+            sp.set(savepoint);
+            if (!_dedup.tryInsert(session, p->message->id(), _consumer, p->message->name(),
+                                  nowMillis())) {
+                p->result = ProcessResult::Duplicate;
+                continue;
+            }
+            const std::string who = p->handler->pluginId + "/" + p->handler->className + ": ";
+            try {
+                runHandler(session, *p);
+            } catch (const MalformedMessage& e) {
+                sp.rollbackTo(savepoint);
+                recordFailure(session, *p, "MalformedMessage", who + e.what(), false);
+            } catch (const std::exception& e) {
+                if (abortsBatch(e))
+                    throw;
+                sp.rollbackTo(savepoint);
+                recordFailure(session, *p, "HandlerFailed", who + e.what(), true);
+            } catch (...) {
+                sp.rollbackTo(savepoint);
+                recordFailure(session, *p, "HandlerFailed", who + "unknown exception", true);
+            }
+        }
+    }
+
+    // A retry row whose message is now done (handled, or found to be a duplicate) goes.
+    for (auto& p : batch)
+        if (p.item->retryRowId != 0 &&
+            (p.result == ProcessResult::Handled || p.result == ProcessResult::Duplicate))
+            _failed.remove(session, p.item->retryRowId);
+}
+
+std::vector<ProcessResult> MessageProcessor::processBatch(const PluginSet& plugins,
+                                                          const std::vector<InboxItem>& items) {
+    std::vector<Prepared> batch = prepare(plugins, items);
+    auto session = _database.session();
+    try {
+        Transaction tx(*session, _database.dialect());
+        runBatch(*session, batch, false);
+        tx.commit();
+    } catch (const HandlerFailedInFastPath&) {
+        // Rare path: the transaction above was rolled back whole; isolate each message.
+        Transaction tx(*session, _database.dialect());
+        runBatch(*session, batch, true);
+        tx.commit();
+    }
+
+    std::vector<ProcessResult> results;
+    results.reserve(batch.size());
+    bool published = false;
+    for (const auto& p : batch) {
+        results.push_back(p.result);
+        published = published || p.published > 0;
+        const std::string id = p.id() ? p.id()->toString() : std::string("<no id>");
+        const std::string name = p.name().value_or("<no name>");
+        switch (p.result) {
+        case ProcessResult::Handled:
+            Metrics::add(_metrics.consumed);
+            break;
+        case ProcessResult::Duplicate:
+            Metrics::add(_metrics.deduplicated);
+            break;
+        case ProcessResult::Retry:
+            Metrics::add(_metrics.retried);
+            _log.warning("consumer %s: message %s (%s) attempt %d failed, will be retried: %s",
+                         _consumer, id, name, p.item->attempt, p.error);
+            break;
+        case ProcessResult::Failed:
+            Metrics::add(_metrics.failed);
+            _log.error("consumer %s: message %s (%s) moved to the failed table: %s", _consumer, id,
+                       name, p.error);
+            break;
+        }
+    }
+    if (published && _onOutboxWrite)
+        _onOutboxWrite();
+    return results;
 }
 
 ProcessResult MessageProcessor::process(const PluginSet& plugins, const WireMessage& wire,
                                         int attempt, std::int64_t retryRowId) {
-    if (!plugins.serializer)
-        throw Error("consumer " + _consumer + ": no serializer plugin is loaded");
-    Message message;
-    try {
-        message = plugins.serializer->decode(wire);
-        if (!message.hasId())
-            throw MalformedMessage("message id", "the serializer returned a message without id");
-        validateMessageName(message.name());
-    } catch (const MalformedMessage& e) {
-        auto session = _database.session();
-        return fail(*session, wire, idOf(wire), nameOf(wire), "MalformedMessage", e.what(), attempt,
-                    retryRowId);
-    } catch (const InvalidArgument& e) {
-        auto session = _database.session();
-        return fail(*session, wire, idOf(wire), nameOf(wire), "MalformedMessage", e.what(), attempt,
-                    retryRowId);
-    } catch (const std::exception& e) {
-        // Any other serializer failure counts as transient (DESIGN §3) but must not loop on
-        // the broker: it goes through the retry table like a handler failure.
-        auto session = _database.session();
-        Message placeholder(nameOf(wire).value_or(""), "");
-        if (auto id = idOf(wire))
-            placeholder.setId(*id);
-        else
-            return fail(*session, wire, std::nullopt, nameOf(wire), "DecodeError", describe(e),
-                        attempt, retryRowId);
-        return retryLater(*session, wire, placeholder, "DecodeError", describe(e), attempt,
-                          retryRowId);
-    }
-
-    const HandlerBinding* binding = plugins.handlerFor(_consumer, message.name());
-    if (!binding) {
-        auto session = _database.session();
-        return fail(*session, wire, message.id(), message.name(), "UnknownMessageName",
-                    "no handler of consumer '" + _consumer + "' takes message name '" +
-                        message.name() + "'",
-                    attempt, retryRowId);
-    }
-
-    auto session = _database.session();
-    Transaction tx(*session, _database.dialect());
-    if (!_dedup.tryInsert(*session, message.id(), _consumer, message.name(), nowMillis())) {
-        if (retryRowId != 0)
-            _failed.remove(*session, retryRowId);
-        tx.commit();
-        Metrics::add(_metrics.deduplicated);
-        return ProcessResult::Duplicate;
-    }
-    int published = 0;
-    try {
-        OutboxWriter::Options outbox{_settings.outbox.table, _settings.outbox.maxBodyBytes};
-        InboxHandlerContext context(*session, outbox,
-                                    Poco::Logger::get("msgbus.plugin." + binding->pluginId),
-                                    attempt, _consumer);
-        binding->handler->handle(message, context);
-        published = context.published();
-    } catch (const MalformedMessage& e) {
-        tx.rollback();
-        return fail(*session, wire, message.id(), message.name(), "MalformedMessage", e.what(),
-                    attempt, retryRowId);
-    } catch (const std::exception& e) {
-        if (isConnectionLost(e))
-            throw; // the transaction is gone with the connection: redeliver
-        tx.rollback();
-        return retryLater(*session, wire, message, "HandlerFailed",
-                          binding->pluginId + "/" + binding->className + ": " + describe(e),
-                          attempt, retryRowId);
-    } catch (...) {
-        tx.rollback();
-        return retryLater(*session, wire, message, "HandlerFailed",
-                          binding->pluginId + "/" + binding->className + ": unknown exception",
-                          attempt, retryRowId);
-    }
-    if (retryRowId != 0)
-        _failed.remove(*session, retryRowId);
-    tx.commit();
-    Metrics::add(_metrics.consumed);
-    if (published > 0 && _onOutboxWrite)
-        _onOutboxWrite();
-    return ProcessResult::Handled;
+    return processBatch(plugins, {InboxItem{&wire, attempt, retryRowId}}).front();
 }
 
 } // namespace msgbus::core

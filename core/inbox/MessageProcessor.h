@@ -14,46 +14,66 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace msgbus::core {
 
 /// What became of one message.
 enum class ProcessResult {
-    Handled,   ///< handlers ran and committed with the dedup row
+    Handled,   ///< the handler ran and committed with the dedup row
     Duplicate, ///< the dedup row existed: nothing ran
-    Retry,     ///< a handler failed: a retry row was written
+    Retry,     ///< the handler failed: a retry row was written
     Failed,    ///< permanent: a failed row was written
 };
 
-/// The inbox pipeline for one message of one consumer (DESIGN §4.2), shared by the AMQP
-/// consumers and the retry worker: decode → find the handler → one transaction holding the
-/// dedup insert-or-ignore and the handler's work → commit. A handler exception rolls back and
-/// writes a retry row (or, after retry.max_retries, a failed row); malformed input, an unknown
-/// name or a bad id writes a failed row with the raw body and headers. Every outcome is durable
-/// before process() returns, so the caller may ack. Database trouble throws (the caller nacks
-/// with requeue, or leaves the retry row, and backs off).
-/// Not thread-safe (one per worker thread); the plugin set is passed per call.
+/// One message for the pipeline: the wire form, the attempt number (1 for a fresh delivery)
+/// and, when it comes from the retry table, that row's id.
+struct InboxItem {
+    const WireMessage* wire = nullptr;
+    int attempt = 1;
+    std::int64_t retryRowId = 0;
+};
+
+/// The inbox pipeline of one consumer (DESIGN §4.2), shared by the AMQP consumer and the retry
+/// worker. A batch of messages goes through ONE transaction:
+///
+///   decode each → find its handler → known duplicates by one SELECT → dedup rows of the rest by
+///   one multi-row insert-or-ignore → the handlers → failed/retry rows → COMMIT.
+///
+/// That is the fast path: one commit and a handful of statements per batch, whatever its size.
+/// When a handler throws, the whole transaction is rolled back and the batch is run again with
+/// a savepoint per message, so only the failing message's work is undone; it gets a retry row
+/// (or, after retry.max_retries, a failed row). Malformed input, an unknown name or a bad id
+/// get a failed row holding the raw body and headers. Every outcome is committed before
+/// processBatch() returns, so the caller may ack the whole batch. A lost connection, deadlock
+/// or lock timeout throws: nothing was committed, the caller nacks with requeue and backs off.
+///
+/// Not thread-safe: one per worker thread. The plugin set is passed per batch (a snapshot).
 class MessageProcessor {
 public:
     MessageProcessor(Database& database, const Settings& settings, Metrics& metrics,
                      std::string consumer, std::function<void()> onOutboxWrite = {});
 
-    /// attempt: 1 for a fresh delivery; a retry passes the retry row's attempts + 1.
-    /// retryRowId: the retry row this attempt comes from (deleted in the same transaction on
-    /// success, updated on failure), or 0.
+    std::vector<ProcessResult> processBatch(const PluginSet& plugins,
+                                            const std::vector<InboxItem>& items);
+
+    /// One message (the retry worker's unit).
     ProcessResult process(const PluginSet& plugins, const WireMessage& wire, int attempt,
                           std::int64_t retryRowId = 0);
 
     const std::string& consumer() const noexcept { return _consumer; }
 
 private:
-    ProcessResult fail(Poco::Data::Session& session, const WireMessage& wire,
-                       const std::optional<Id>& id, const std::optional<std::string>& name,
-                       const std::string& errorClass, const std::string& error, int attempts,
-                       std::int64_t retryRowId);
-    ProcessResult retryLater(Poco::Data::Session& session, const WireMessage& wire,
-                             const Message& message, const std::string& errorClass,
-                             const std::string& error, int attempt, std::int64_t retryRowId);
+    struct Prepared;
+    class HandlerFailedInFastPath;
+
+    std::vector<Prepared> prepare(const PluginSet& plugins, const std::vector<InboxItem>& items);
+    void runBatch(Poco::Data::Session& session, std::vector<Prepared>& batch, bool savepoints);
+    void runHandler(Poco::Data::Session& session, Prepared& item);
+    void recordFailure(Poco::Data::Session& session, Prepared& item, const std::string& errorClass,
+                       const std::string& error, bool retryable);
+    void markKnownDuplicates(Poco::Data::Session& session, std::vector<Prepared>& batch);
+    bool insertDedupRows(Poco::Data::Session& session, std::vector<Prepared*>& fresh);
 
     Database& _database;
     const Settings& _settings;

@@ -52,7 +52,7 @@ void OutboxRelay::run(StopSignal& stop) {
         if (claimed < _settings.outbox.batchSize) {
             if (claimed == 0)
                 _publisher.keepAlive();
-            stop.sleepFor(_settings.outbox.pollInterval);
+            stop.sleepUntilWoken(_settings.outbox.pollInterval);
         }
     }
 }
