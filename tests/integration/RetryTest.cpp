@@ -1,0 +1,154 @@
+// Handler failures against real MariaDB and RabbitMQ: retry rows, the retry worker, failed rows
+// after retry.max_retries, and one effect in the end.
+#include "core/amqp/AmqpPublisher.h"
+#include "core/amqp/AmqpUrl.h"
+#include "core/config/Settings.h"
+#include "core/db/Database.h"
+#include "core/db/Schema.h"
+#include "core/failed/FailedStore.h"
+#include "core/host/Metrics.h"
+#include "core/host/StopSignal.h"
+#include "core/inbox/InboxConsumer.h"
+#include "core/inbox/RetryWorker.h"
+#include "core/plugins/PluginLoader.h"
+#include "support/TestEnv.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <thread>
+
+using namespace msgbus;
+using namespace Poco::Data::Keywords;
+
+class RetryTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(RetryTest);
+    CPPUNIT_TEST(testHandlerFailingTwiceThenSucceedingHasOneEffectAndNoRetryRow);
+    CPPUNIT_TEST(testAlwaysFailingHandlerEndsAsFailedRowAfterMaxRetries);
+    CPPUNIT_TEST(testFailingMessageDoesNotUndoTheOthersInItsBatch);
+    CPPUNIT_TEST_SUITE_END();
+
+    struct Bus {
+        std::string exchange = test::uniqueName("retry_ex");
+        std::string queue = test::uniqueName("retry_q");
+        core::Settings settings;
+        std::unique_ptr<core::Database> database;
+        core::PluginRegistry plugins;
+        core::Metrics metrics;
+        core::amqp::AmqpPublisher publisher{core::amqp::AmqpUrl::parse(test::amqpUrl())};
+
+        explicit Bus(const std::string& connector) {
+            std::string connection =
+                connector == "MySQL" ? test::createMysqlDatabase() : test::createSqliteDatabase();
+            auto config = test::configFrom(
+                test::baseProperties(connector, connection, exchange,
+                                     {{"plugin.flaky.library", "libmsgbus-test-flaky.so"},
+                                      {"inbox.consumers", "flaky"},
+                                      {"inbox.consumer.flaky.queue", queue},
+                                      {"inbox.consumer.flaky.plugins", "flaky"},
+                                      {"retry.max_retries", "3"},
+                                      {"retry.delay_ms", "20"},
+                                      {"retry.multiplier", "1"}}));
+            settings = core::Settings::load(*config);
+            database = std::make_unique<core::Database>(settings.db);
+            core::Schema::apply(*database,
+                                {settings.outbox.table, settings.dedupTable, settings.failedTable});
+            auto session = database->session();
+            *session << "CREATE TABLE flaky_effects (k VARCHAR(64) PRIMARY KEY, attempt INT)", now;
+            plugins.publish(core::PluginLoader(settings, config).load(1));
+            test::declareQueue(exchange, queue, "#");
+        }
+        ~Bus() {
+            plugins.publish(nullptr);
+            test::deleteQueueAndExchange(queue, exchange);
+        }
+
+        void send(const std::vector<std::pair<std::string, int>>& messages) {
+            std::vector<core::amqp::OutgoingMessage> out;
+            for (const auto& [key, failUntil] : messages) {
+                Message m("test.flaky", R"({"key":")" + key + R"(","failUntil":)" +
+                                            std::to_string(failUntil) + "}");
+                m.setId(Id::generate());
+                m.setCreatedAt(1700000000000);
+                out.push_back(
+                    {out.size(), exchange, "test.flaky", plugins.current()->serializer->encode(m)});
+            }
+            for (const auto& outcome : publisher.publishBatch(out, std::chrono::seconds(10)))
+                CPPUNIT_ASSERT(outcome.result == core::amqp::PublishResult::Confirmed);
+        }
+
+        void consume(std::uint64_t n) {
+            core::StopSignal stop;
+            core::InboxConsumer consumer(*database, plugins, settings, settings.inbox.consumers[0],
+                                         metrics, {});
+            consumer.run(stop, n);
+        }
+
+        /// Runs the retry worker until no retry row is left or the deadline passes.
+        void retryUntilSettled() {
+            core::RetryWorker worker(*database, plugins, settings, metrics, {});
+            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+            while (count("SELECT COUNT(*) FROM " + settings.failedTable +
+                         " WHERE queue_name = 'retry'") > 0 &&
+                   std::chrono::steady_clock::now() < deadline) {
+                worker.retryDue();
+                std::this_thread::sleep_for(std::chrono::milliseconds(25));
+            }
+        }
+
+        int count(const std::string& sql) {
+            auto session = database->session();
+            int n = -1;
+            *session << sql, into(n), now;
+            return n;
+        }
+    };
+
+public:
+    void testHandlerFailingTwiceThenSucceedingHasOneEffectAndNoRetryRow() {
+        Bus bus("MySQL");
+        bus.send({{"k1", 2}});
+        bus.consume(1);
+        CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable +
+                                          " WHERE queue_name = 'retry'"));
+        bus.retryUntilSettled();
+        CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM flaky_effects"));
+        CPPUNIT_ASSERT_EQUAL(3, bus.count("SELECT attempt FROM flaky_effects WHERE k = 'k1'"));
+        CPPUNIT_ASSERT_EQUAL(0, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable));
+        CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM " + bus.settings.dedupTable));
+    }
+
+    void testAlwaysFailingHandlerEndsAsFailedRowAfterMaxRetries() {
+        Bus bus("SQLite");
+        bus.send({{"k2", 1000}});
+        bus.consume(1);
+        bus.retryUntilSettled();
+        CPPUNIT_ASSERT_EQUAL(0, bus.count("SELECT COUNT(*) FROM flaky_effects"));
+        CPPUNIT_ASSERT_EQUAL(0, bus.count("SELECT COUNT(*) FROM " + bus.settings.dedupTable));
+        auto session = bus.database->session();
+        core::FailedStore failed(bus.database->dialect(), bus.settings.failedTable);
+        auto rows = failed.list(*session, "", "", "", 10);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rows.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("failed"), rows[0].queueName);
+        CPPUNIT_ASSERT_EQUAL(4, rows[0].attempts); // the first delivery + 3 retries
+        CPPUNIT_ASSERT(rows[0].failedAt.has_value());
+        CPPUNIT_ASSERT(rows[0].errorMessage.find("fails on purpose") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::string("amqp:flaky"), rows[0].source);
+    }
+
+    void testFailingMessageDoesNotUndoTheOthersInItsBatch() {
+        Bus bus("MySQL");
+        std::vector<std::pair<std::string, int>> batch;
+        for (int i = 0; i < 50; ++i)
+            batch.push_back({"ok" + std::to_string(i), i == 25 ? 1000 : 0});
+        bus.send(batch);
+        bus.consume(50);
+        CPPUNIT_ASSERT_EQUAL(49, bus.count("SELECT COUNT(*) FROM flaky_effects"));
+        CPPUNIT_ASSERT_EQUAL(49, bus.count("SELECT COUNT(*) FROM " + bus.settings.dedupTable));
+        CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable +
+                                          " WHERE queue_name = 'retry'"));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(49), bus.metrics.consumed.load());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), bus.metrics.retried.load());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(RetryTest);

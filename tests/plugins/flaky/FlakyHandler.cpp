@@ -1,0 +1,40 @@
+// Fixture: a handler that fails until a given attempt, then records its effect.
+// Payload {"key":"k","failUntil":N}: attempts 1..N throw, attempt N+1 inserts key into
+// flaky_effects (a PRIMARY KEY, so a second effect would fail loudly).
+#include <msgbus/Plugin.h>
+
+#include <Poco/Data/Session.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <stdexcept>
+
+namespace {
+
+using namespace Poco::Data::Keywords;
+
+class FlakyHandler : public msgbus::Handler {
+public:
+    std::vector<std::string> messageNames() const override { return {"test.flaky"}; }
+
+    void handle(const msgbus::Message& message, msgbus::HandlerContext& context) override {
+        Poco::JSON::Parser parser;
+        auto body = parser.parse(message.payload()).extract<Poco::JSON::Object::Ptr>();
+        std::string key = body->getValue<std::string>("key");
+        int failUntil = body->getValue<int>("failUntil");
+        if (context.attempt() <= failUntil)
+            throw std::runtime_error("flaky: attempt " + std::to_string(context.attempt()) +
+                                     " of " + key + " fails on purpose");
+        int attempt = context.attempt();
+        context.session() << "INSERT INTO flaky_effects (k, attempt) VALUES (?, ?)", use(key),
+            use(attempt), now;
+    }
+};
+
+} // namespace
+
+MSGBUS_PLUGIN("flaky", "1.0.0")
+
+POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
+POCO_EXPORT_CLASS(FlakyHandler)
+POCO_END_MANIFEST
