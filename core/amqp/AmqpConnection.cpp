@@ -47,8 +47,7 @@ void AmqpConnection::StateDeleter::operator()(amqp_connection_state_t state) con
 }
 
 AmqpConnection::AmqpConnection(const AmqpUrl& url, const Options& options)
-    : _state(amqp_new_connection()),
-      _endpoint(url.endpoint() + " vhost '" + url.vhost() + "'"),
+    : _state(amqp_new_connection()), _endpoint(url.endpoint() + " vhost '" + url.vhost() + "'"),
       _rpcTimeout(options.rpcTimeout), _logger(Poco::Logger::get("msgbus.amqp")) {
     if (!_state)
         throw AmqpError(context("connect") + ": out of memory creating the connection", true);
@@ -163,8 +162,7 @@ void AmqpConnection::checkRpcReply(const amqp_rpc_reply_t& reply, const std::str
         int status = amqp_send_method(_state.get(), kChannel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
         if (status != AMQP_STATUS_OK)
             _broken = true;
-        throw AmqpError(context(what) + ": the broker closed the channel: " + text, _broken,
-                        code);
+        throw AmqpError(context(what) + ": the broker closed the channel: " + text, _broken, code);
     }
     case AMQP_CONNECTION_CLOSE_METHOD: {
         const auto* close = static_cast<const amqp_connection_close_t*>(reply.reply.decoded);
@@ -173,8 +171,7 @@ void AmqpConnection::checkRpcReply(const amqp_rpc_reply_t& reply, const std::str
         _broken = true;
         amqp_connection_close_ok_t ok{};
         amqp_send_method(_state.get(), 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
-        throw AmqpError(context(what) + ": the broker closed the connection: " + text, true,
-                        code);
+        throw AmqpError(context(what) + ": the broker closed the connection: " + text, true, code);
     }
     default: {
         _broken = true;
@@ -211,8 +208,7 @@ bool AmqpConnection::handleAsyncMethod(const amqp_frame_t& frame) {
             AMQP_STATUS_OK)
             _broken = true;
         _logger.warning("AMQP %s: the broker closed channel %d: %s", _endpoint,
-                        static_cast<int>(frame.channel),
-                        text);
+                        static_cast<int>(frame.channel), text);
         throw AmqpError(context("channel") + ": the broker closed the channel: " + text, _broken,
                         code);
     }
@@ -225,8 +221,8 @@ bool AmqpConnection::handleAsyncMethod(const amqp_frame_t& frame) {
         amqp_connection_close_ok_t ok{};
         amqp_send_method(_state.get(), 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
         _logger.warning("AMQP %s: the broker closed the connection: %s", _endpoint, text);
-        throw AmqpError(context("connection") + ": the broker closed the connection: " + text,
-                        true, code);
+        throw AmqpError(context("connection") + ": the broker closed the connection: " + text, true,
+                        code);
     }
     default:
         return false;
@@ -244,9 +240,11 @@ void AmqpConnection::reopenChannel() {
     if (_broken)
         throw AmqpError(context("channel.open") + ": the connection is broken", true);
     if (_channelOpen) {
-        amqp_channel_close(_state.get(), kChannel, AMQP_REPLY_SUCCESS);
+        // amqp_channel_close returns its reply: it does not update what amqp_get_rpc_reply
+        // reports (only the generated amqp_*_declare/open/... calls do).
+        amqp_rpc_reply_t reply = amqp_channel_close(_state.get(), kChannel, AMQP_REPLY_SUCCESS);
         _channelOpen = false;
-        checkRpcReply("channel.close");
+        checkRpcReply(reply, "channel.close");
     }
     openChannel();
 }

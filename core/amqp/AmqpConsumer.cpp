@@ -69,17 +69,16 @@ void AmqpConsumer::connect() {
     options.heartbeatSeconds = _options.heartbeatSeconds;
     options.connectTimeout = _options.connectTimeout;
     options.rpcTimeout = _options.rpcTimeout;
-    options.connectionName = _options.connectionName.empty()
-                                 ? "msgbus consumer " + _options.queue
-                                 : _options.connectionName;
+    options.connectionName = _options.connectionName.empty() ? "msgbus consumer " + _options.queue
+                                                             : _options.connectionName;
     auto connection = std::make_unique<AmqpConnection>(_url, options);
     amqp_connection_state_t state = connection->state();
 
     amqp_basic_qos(state, connection->channel(), 0, _options.prefetch, /*global*/ 0);
     connection->checkRpcReply("basic.qos prefetch " + std::to_string(_options.prefetch));
 
-    amqp_bytes_t tag = _options.consumerTag.empty() ? amqp_empty_bytes
-                                                    : amqpBytes(_options.consumerTag);
+    amqp_bytes_t tag =
+        _options.consumerTag.empty() ? amqp_empty_bytes : amqpBytes(_options.consumerTag);
     amqp_basic_consume_ok_t* ok =
         amqp_basic_consume(state, connection->channel(), amqpBytes(_options.queue), tag,
                            /*no_local*/ 0, /*no_ack*/ 0, /*exclusive*/ 0, amqp_empty_table);
@@ -88,9 +87,8 @@ void AmqpConsumer::connect() {
 
     _connection = std::move(connection);
     ++_epoch;
-    _logger.information("AMQP consuming queue '%s' as '%s' (prefetch %d, epoch %s)",
-                        _options.queue, _consumerTag, static_cast<int>(_options.prefetch),
-                        std::to_string(_epoch));
+    _logger.information("AMQP consuming queue '%s' as '%s' (prefetch %d, epoch %s)", _options.queue,
+                        _consumerTag, static_cast<int>(_options.prefetch), std::to_string(_epoch));
 }
 
 void AmqpConsumer::requireConnected(const char* what) const {
@@ -141,8 +139,7 @@ std::optional<Delivery> AmqpConsumer::next(std::chrono::milliseconds timeout) {
                 return std::nullopt;
             continue;
         }
-        int status = reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION ? reply.library_error
-                                                                          : 0;
+        int status = reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION ? reply.library_error : 0;
         fail(_connection->context("consume from queue '" + _options.queue + "'") + ": " +
                  (status ? amqp_error_string2(status) : "unexpected reply"),
              0, status);
@@ -203,8 +200,8 @@ void AmqpConsumer::handleNonDelivery() {
 bool AmqpConsumer::ack(std::uint64_t deliveryTag, bool multiple, std::uint64_t epoch) {
     if (!isConnected() || epoch != _epoch)
         return false;
-    int status = amqp_basic_ack(_connection->state(), _connection->channel(), deliveryTag,
-                                multiple ? 1 : 0);
+    int status =
+        amqp_basic_ack(_connection->state(), _connection->channel(), deliveryTag, multiple ? 1 : 0);
     if (status != AMQP_STATUS_OK)
         fail(_connection->context("basic.ack on queue '" + _options.queue + "'") + ": " +
                  amqp_error_string2(status),

@@ -41,6 +41,10 @@ struct Delivery {
 /// already requeued it and will redeliver it): an old tag must never ack a new delivery that
 /// happens to carry the same number.
 ///
+/// Heartbeats: rabbitmq-c services them only inside the library, i.e. inside next(). Work
+/// done between two next() calls (a handler, a commit) must stay well below 2 x
+/// heartbeatSeconds, or the broker drops the connection and the deliveries are redelivered.
+///
 /// Failure: every connection-level problem (socket error, heartbeat timeout,
 /// connection.close, channel.close, basic.cancel from the broker because the queue was
 /// deleted) destroys the connection and throws AmqpError with connectionLost() == true; the

@@ -55,8 +55,8 @@ FieldTable AmqpMessageDecoder::decodeTable(const amqp_table_t& table) {
     FieldTable out;
     out.reserve(static_cast<std::size_t>(std::max(0, table.num_entries)));
     for (int i = 0; i < table.num_entries; ++i)
-        out.push_back(FieldEntry{toStdString(table.entries[i].key),
-                                 decodeValue(table.entries[i].value)});
+        out.push_back(
+            FieldEntry{toStdString(table.entries[i].key), decodeValue(table.entries[i].value)});
     return out;
 }
 

@@ -19,8 +19,7 @@ class AmqpMessageDecoder {
 public:
     AmqpMessageDecoder() = delete;
 
-    static msgbus::WireMessage decode(const amqp_basic_properties_t& properties,
-                                      amqp_bytes_t body);
+    static msgbus::WireMessage decode(const amqp_basic_properties_t& properties, amqp_bytes_t body);
     static msgbus::AmqpProperties decodeProperties(const amqp_basic_properties_t& properties);
     static msgbus::FieldTable decodeTable(const amqp_table_t& table);
     static msgbus::FieldValue decodeValue(const amqp_field_value_t& value);

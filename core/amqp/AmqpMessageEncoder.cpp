@@ -81,8 +81,7 @@ AmqpMessageEncoder::AmqpMessageEncoder(const WireMessage& wire) : _wire(wire) {
         size += 8;
     }
     setString(_properties, AMQP_BASIC_TYPE_FLAG, _properties.type, p.type, "type", size);
-    setString(_properties, AMQP_BASIC_USER_ID_FLAG, _properties.user_id, p.userId, "user_id",
-              size);
+    setString(_properties, AMQP_BASIC_USER_ID_FLAG, _properties.user_id, p.userId, "user_id", size);
     setString(_properties, AMQP_BASIC_APP_ID_FLAG, _properties.app_id, p.appId, "app_id", size);
     if (!wire.headers.empty()) {
         _properties._flags |= AMQP_BASIC_HEADERS_FLAG;
@@ -209,8 +208,7 @@ void AmqpMessageEncoder::encodeValue(const FieldValue& in, amqp_field_value_t& o
     case AMQP_FIELD_KIND_VOID:
         break;
     default:
-        throw InvalidArgument(path + ": unknown AMQP field kind '" + std::string(1, in.kind) +
-                              "'");
+        throw InvalidArgument(path + ": unknown AMQP field kind '" + std::string(1, in.kind) + "'");
     }
 }
 

@@ -44,8 +44,8 @@ public:
 private:
     amqp_table_t encodeTable(const msgbus::FieldTable& table, const std::string& path,
                              std::size_t& size);
-    void encodeValue(const msgbus::FieldValue& in, amqp_field_value_t& out,
-                     const std::string& path, std::size_t& size);
+    void encodeValue(const msgbus::FieldValue& in, amqp_field_value_t& out, const std::string& path,
+                     std::size_t& size);
 
     const msgbus::WireMessage& _wire;
     amqp_basic_properties_t _properties{};

@@ -148,10 +148,24 @@ void AmqpPublisher::keepAlive() noexcept {
     } catch (const std::exception& e) {
         _logger.error("AMQP publisher idle check: %s", std::string(e.what()));
         teardown();
+    } catch (...) {
+        teardown();
     }
 }
 
 void AmqpPublisher::ensureConnected() {
+    if (_connection) {
+        // Whatever happened while idle (a connection.close from an operator or a node
+        // shutdown, a channel.close) is still unread: read it now, so that a dead connection
+        // is replaced before the batch instead of failing it.
+        try {
+            _connection->serviceHeartbeats();
+        } catch (const AmqpError& e) {
+            _logger.warning("AMQP publisher: %s", std::string(e.what()));
+            if (e.connectionLost())
+                teardown();
+        }
+    }
     if (_connection && !_connection->isUsable())
         teardown();
     if (!_connection) {
@@ -179,8 +193,9 @@ void AmqpPublisher::ensureChannelReady() {
     _lastDeliveryTag = 0;
 }
 
-std::vector<PublishOutcome> AmqpPublisher::publishBatch(
-    const std::vector<OutgoingMessage>& messages, std::chrono::milliseconds confirmTimeout) {
+std::vector<PublishOutcome>
+AmqpPublisher::publishBatch(const std::vector<OutgoingMessage>& messages,
+                            std::chrono::milliseconds confirmTimeout) {
     std::vector<PublishOutcome> outcomes(messages.size());
     for (std::size_t i = 0; i < messages.size(); ++i)
         outcomes[i].token = messages[i].token;
@@ -190,8 +205,12 @@ std::vector<PublishOutcome> AmqpPublisher::publishBatch(
     // Unreachable broker: throws, nothing published, the caller backs off.
     ensureConnected();
 
-    Batch batch{messages, outcomes, std::vector<char>(messages.size(), 0),
-                std::vector<char>(messages.size(), 0), {}, {}};
+    Batch batch{messages,
+                outcomes,
+                std::vector<char>(messages.size(), 0),
+                std::vector<char>(messages.size(), 0),
+                {},
+                {}};
     const auto deadline = Clock::now() + confirmTimeout;
     const std::size_t window = _options.confirmWindow;
     try {
@@ -206,10 +225,11 @@ std::vector<PublishOutcome> AmqpPublisher::publishBatch(
             publishOne(batch, i);
         }
         waitForConfirms(batch, 0, false, deadline);
-        bool unsettled = std::find(batch.settled.begin(), batch.settled.end(), 0) !=
-                         batch.settled.end();
+        bool unsettled =
+            std::find(batch.settled.begin(), batch.settled.end(), 0) != batch.settled.end();
         if (unsettled) {
-            std::string reason = _connection->context("publish") + ": no publisher confirm within " +
+            std::string reason = _connection->context("publish") +
+                                 ": no publisher confirm within " +
                                  std::to_string(confirmTimeout.count()) + " ms" +
                                  (_connection->blocked() ? " (the broker blocked publishing)" : "");
             _logger.warning("%s; tearing the connection down", reason);
@@ -233,6 +253,12 @@ std::vector<PublishOutcome> AmqpPublisher::publishBatch(
                 teardown();
             }
         }
+    } catch (...) {
+        // Unexpected (out of memory, ...): acks still in flight would be read by the next
+        // batch and matched to the wrong messages, so the connection goes too.
+        batch.failUnsettled("publish interrupted by an unexpected error");
+        teardown();
+        throw;
     }
     return outcomes;
 }
@@ -360,8 +386,7 @@ void AmqpPublisher::handleReturn(Batch& batch, const amqp_frame_t& frame) {
     // The header and body frames of the returned message follow: they must be consumed here,
     // or the next wait would see them as stray frames.
     amqp_message_t message{};
-    amqp_rpc_reply_t reply =
-        amqp_read_message(_connection->state(), frame.channel, &message, 0);
+    amqp_rpc_reply_t reply = amqp_read_message(_connection->state(), frame.channel, &message, 0);
     _connection->checkRpcReply(reply, "reading a basic.return");
     std::string key = correlationKey(message.properties);
     amqp_destroy_message(&message);

@@ -84,9 +84,11 @@ public:
 
     /// Publishes every message persistent (delivery_mode 2 unless wire.properties says
     /// otherwise) with mandatory=1 and waits for the broker's confirms. Returns exactly one
-    /// outcome per input message, in input order; see PublishResult. confirmTimeout bounds the
-    /// whole batch: what is not settled when it expires is NotConfirmed, and the connection
-    /// is torn down (a late ack can no longer be trusted to match).
+    /// outcome per input message, in input order; see PublishResult. confirmTimeout is the
+    /// deadline for publishing and confirming the batch (connecting and the exchange checks
+    /// are bounded by the connection's connect and RPC timeouts): what is not settled when it
+    /// expires is NotConfirmed, and the connection is torn down (a late ack could otherwise
+    /// be matched to the wrong batch).
     ///
     /// Unroutable detection needs an id: basic.return carries no delivery tag, so a returned
     /// message is matched by its message_id property, else by its `x-message-id` header;

@@ -77,8 +77,7 @@ AmqpUrl AmqpUrl::parse(const std::string& url) {
         if (scheme == "amqps")
             throw InvalidArgument("invalid AMQP URL: amqps (TLS) is not supported, use amqp://");
         throw InvalidArgument("invalid AMQP URL: it must start with amqp:// (got scheme '" +
-                              (scheme.size() < url.size() ? scheme : std::string("none")) +
-                              "')");
+                              (scheme.size() < url.size() ? scheme : std::string("none")) + "')");
     }
     std::string rest = url.substr(kScheme.size());
     if (rest.find_first_of("?#") != std::string::npos)

@@ -101,7 +101,7 @@ std::size_t utf8SequenceLength(const std::string& s, std::size_t i) {
            : msgbus::json::isValidUtf8(std::string_view(s).substr(i, 2)) ? 2
            : msgbus::json::isValidUtf8(std::string_view(s).substr(i, 3)) ? 3
            : msgbus::json::isValidUtf8(std::string_view(s).substr(i, 4)) ? 4
-                                                                           : 0;
+                                                                         : 0;
 }
 
 // Each invalid byte becomes U+FFFD: a readable stand-in for a key that k64 carries exactly.
@@ -182,8 +182,8 @@ void writeValue(std::string& out, const FieldValue& value, const std::string& pa
     if (integerRange(value.kind, range)) {
         if (value.integer < range.min || value.integer > range.max)
             throw InvalidArgument(path + ": value " + std::to_string(value.integer) +
-                                  " does not fit AMQP field kind '" +
-                                  std::string(1, value.kind) + "'");
+                                  " does not fit AMQP field kind '" + std::string(1, value.kind) +
+                                  "'");
         out += std::to_string(value.integer);
     } else {
         switch (value.kind) {
@@ -203,8 +203,7 @@ void writeValue(std::string& out, const FieldValue& value, const std::string& pa
             if (value.integer < 0 || value.integer > UINT32_MAX)
                 throw InvalidArgument(path + ": decimal value " + std::to_string(value.integer) +
                                       " does not fit 32 unsigned bits");
-            out += "[" + std::to_string(value.decimals) + "," + std::to_string(value.integer) +
-                   "]";
+            out += "[" + std::to_string(value.decimals) + "," + std::to_string(value.integer) + "]";
             break;
         case 'S':
             out += msgbus::json::quote(value.text);
@@ -458,13 +457,13 @@ void checkIntegerLiterals(const std::string& json) {
         std::size_t end = start;
         while (end < json.size() && json[end] >= '0' && json[end] <= '9')
             ++end;
-        bool integral = end >= json.size() ||
-                        (json[end] != '.' && json[end] != 'e' && json[end] != 'E');
+        bool integral =
+            end >= json.size() || (json[end] != '.' && json[end] != 'e' && json[end] != 'E');
         std::string digits = json.substr(start, end - start);
         digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
         const std::string& limit = negative ? kMaxNegative : kMaxUnsigned;
-        if (integral && (digits.size() > limit.size() ||
-                         (digits.size() == limit.size() && digits > limit)))
+        if (integral &&
+            (digits.size() > limit.size() || (digits.size() == limit.size() && digits > limit)))
             throw InvalidArgument("header JSON: integer " + json.substr(i, end - i) +
                                   " is outside the 64-bit range");
         i = end > i ? end - 1 : i;

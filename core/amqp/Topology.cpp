@@ -51,8 +51,8 @@ void declareTopology(AmqpConnection& connection, const TopologySpec& spec) {
         for (const BindingSpec& binding : queue.bindings) {
             amqp_queue_bind(state, channel, amqpBytes(queue.name), amqpBytes(binding.exchange),
                             amqpBytes(binding.pattern), amqp_empty_table);
-            check(connection, "queue.bind '" + queue.name + "' to exchange '" +
-                                  binding.exchange + "' pattern '" + binding.pattern + "'");
+            check(connection, "queue.bind '" + queue.name + "' to exchange '" + binding.exchange +
+                                  "' pattern '" + binding.pattern + "'");
         }
     }
 }

@@ -13,8 +13,11 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace msgbus::core::amqp;
 
@@ -164,6 +167,10 @@ public:
         c.reopenChannel();
         CPPUNIT_ASSERT(c.channelOpen());
         CPPUNIT_ASSERT_EQUAL(generation + 1, c.channelGeneration());
+        CPPUNIT_ASSERT(exchangeExists(c, "amq.direct"));
+        // Reopening an open channel closes it first.
+        c.reopenChannel();
+        CPPUNIT_ASSERT_EQUAL(generation + 2, c.channelGeneration());
         CPPUNIT_ASSERT(exchangeExists(c, "amq.direct"));
     }
 

@@ -1,7 +1,7 @@
 // AmqpConsumer against the real RabbitMQ (MSGBUS_TEST_AMQP_URL): prefetch, redelivery, epochs,
 // broker cancel, and headers of every AMQP kind.
-#include "core/amqp/AmqpConnection.h"
 #include "core/amqp/AmqpConsumer.h"
+#include "core/amqp/AmqpConnection.h"
 #include "core/amqp/AmqpError.h"
 #include "core/amqp/AmqpPublisher.h"
 #include "core/amqp/AmqpUrl.h"
@@ -15,11 +15,13 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace msgbus::core::amqp;
@@ -43,6 +45,36 @@ AmqpUrl testUrl() {
 
 std::string uniqueName(const std::string& prefix) {
     return "msgbus-test." + prefix + "." + msgbus::Id::generate().toString().substr(24);
+}
+
+// Closes, through rabbitmqctl, the broker connection whose client-provided name is name
+// (as an operator or a node shutdown would: connection.close 320 CONNECTION_FORCED).
+void forceCloseConnection(const std::string& name) {
+    const char* ctl = std::getenv("MSGBUS_TEST_RABBITMQCTL");
+    if (!ctl || !*ctl)
+        CPPUNIT_FAIL("MSGBUS_TEST_RABBITMQCTL is not set: run the tests with `./run test`, or "
+                     "start the services and export their settings with "
+                     "`eval \"$(tests/support/services.sh env)\"`");
+    std::string list =
+        std::string(ctl) + " -q list_connections --no-table-headers pid client_properties 2>&1";
+    std::string pid;
+    for (int attempt = 0; attempt < 50 && pid.empty(); ++attempt) {
+        FILE* pipe = ::popen(list.c_str(), "r");
+        CPPUNIT_ASSERT(pipe != nullptr);
+        char line[8192];
+        while (std::fgets(line, sizeof line, pipe)) {
+            std::string text = line;
+            if (text.find("\"" + name + "\"") != std::string::npos)
+                pid = text.substr(0, text.find_first_of("\t "));
+        }
+        ::pclose(pipe);
+        if (pid.empty())
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CPPUNIT_ASSERT_MESSAGE("no broker connection named " + name, !pid.empty());
+    std::string close = std::string(ctl) + " -q close_connection '" + pid +
+                        "' 'closed by the msgbus tests' > /dev/null 2>&1";
+    CPPUNIT_ASSERT_EQUAL(0, std::system(close.c_str()));
 }
 
 FieldValue ofKind(char kind, std::int64_t integer) {
@@ -125,6 +157,8 @@ class AmqpConsumerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNackWithRequeueRedelivers);
     CPPUNIT_TEST(testNextReturnsNulloptWhenIdle);
     CPPUNIT_TEST(testQueueDeletionCancelsTheConsumer);
+    CPPUNIT_TEST(testConnectionClosedByBrokerThrowsConnectionLostAndReconnects);
+    CPPUNIT_TEST(testDoubleAckClosesTheChannelAndThrows);
     CPPUNIT_TEST(testConnectToMissingQueueNamesIt);
     CPPUNIT_TEST(testNextWithoutConnectThrowsConnectionLost);
     CPPUNIT_TEST_SUITE_END();
@@ -321,6 +355,58 @@ public:
         CPPUNIT_ASSERT(!consumer.isConnected());
     }
 
+    void testConnectionClosedByBrokerThrowsConnectionLostAndReconnects() {
+        auto [exchange, queue] = declareBound();
+        publish(exchange, "k", messages(1));
+        AmqpConsumer::Options o = options(queue);
+        o.connectionName = uniqueName("consumer");
+        AmqpConsumer consumer(*_url, o);
+        consumer.connect();
+        std::optional<Delivery> d = consumer.next(kWait);
+        CPPUNIT_ASSERT(d.has_value());
+        forceCloseConnection(o.connectionName);
+        try {
+            consumer.next(kWait);
+            CPPUNIT_FAIL("the consumer did not notice the connection.close");
+        } catch (const AmqpError& e) {
+            CPPUNIT_ASSERT(e.connectionLost());
+            CPPUNIT_ASSERT_EQUAL(std::uint16_t(320), e.replyCode());
+            CPPUNIT_ASSERT_MESSAGE(e.what(), std::string(e.what()).find("CONNECTION_FORCED") !=
+                                                 std::string::npos);
+        }
+        CPPUNIT_ASSERT(!consumer.isConnected());
+        CPPUNIT_ASSERT(!consumer.ack(d->deliveryTag, false, d->connectionEpoch));
+        consumer.connect();
+        std::optional<Delivery> again = consumer.next(kWait);
+        CPPUNIT_ASSERT(again.has_value());
+        CPPUNIT_ASSERT(again->redelivered);
+        CPPUNIT_ASSERT(consumer.ack(again->deliveryTag, false, again->connectionEpoch));
+    }
+
+    void testDoubleAckClosesTheChannelAndThrows() {
+        auto [exchange, queue] = declareBound();
+        publish(exchange, "k", messages(2));
+        AmqpConsumer consumer(*_url, options(queue));
+        consumer.connect();
+        std::optional<Delivery> d = consumer.next(kWait);
+        CPPUNIT_ASSERT(d.has_value());
+        CPPUNIT_ASSERT(consumer.ack(d->deliveryTag, false, d->connectionEpoch));
+        CPPUNIT_ASSERT(consumer.ack(d->deliveryTag, false, d->connectionEpoch));
+        // The broker answers the unknown tag with channel.close 406; the second message may
+        // or may not have been delivered before that.
+        try {
+            for (int i = 0; i < 3; ++i)
+                consumer.next(kWait);
+            CPPUNIT_FAIL("the consumer did not notice the channel.close");
+        } catch (const AmqpError& e) {
+            CPPUNIT_ASSERT(e.connectionLost());
+            CPPUNIT_ASSERT_EQUAL(std::uint16_t(406), e.replyCode());
+            CPPUNIT_ASSERT_MESSAGE(e.what(), std::string(e.what()).find("unknown delivery tag") !=
+                                                 std::string::npos);
+        }
+        CPPUNIT_ASSERT(!consumer.isConnected());
+    }
+
     void testConnectToMissingQueueNamesIt() {
         std::string missing = uniqueName("missing");
         AmqpConsumer consumer(*_url, options(missing));
@@ -389,9 +475,8 @@ private:
 
     std::uint32_t messageCount(const std::string& queue) {
         AmqpConnection admin(*_url, {});
-        amqp_queue_declare_ok_t* ok = amqp_queue_declare(admin.state(), admin.channel(),
-                                                         amqpBytes(queue), 1, 0, 0, 0,
-                                                         amqp_empty_table);
+        amqp_queue_declare_ok_t* ok = amqp_queue_declare(
+            admin.state(), admin.channel(), amqpBytes(queue), 1, 0, 0, 0, amqp_empty_table);
         admin.checkRpcReply("queue.declare (passive) '" + queue + "'");
         return ok->message_count;
     }

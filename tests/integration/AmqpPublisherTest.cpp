@@ -1,9 +1,9 @@
 // AmqpPublisher against the real RabbitMQ (MSGBUS_TEST_AMQP_URL): confirms, returns, missing
 // exchanges, nacks, timeouts, recovery, and the publish rate.
+#include "core/amqp/AmqpPublisher.h"
 #include "core/amqp/AmqpConnection.h"
 #include "core/amqp/AmqpConsumer.h"
 #include "core/amqp/AmqpError.h"
-#include "core/amqp/AmqpPublisher.h"
 #include "core/amqp/AmqpUrl.h"
 #include "core/amqp/Topology.h"
 
@@ -15,6 +15,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <limits>
@@ -43,6 +44,36 @@ AmqpUrl testUrl() {
 
 std::string uniqueName(const std::string& prefix) {
     return "msgbus-test." + prefix + "." + msgbus::Id::generate().toString().substr(24);
+}
+
+// Closes, through rabbitmqctl, the broker connection whose client-provided name is name
+// (as an operator or a node shutdown would: connection.close 320 CONNECTION_FORCED).
+void forceCloseConnection(const std::string& name) {
+    const char* ctl = std::getenv("MSGBUS_TEST_RABBITMQCTL");
+    if (!ctl || !*ctl)
+        CPPUNIT_FAIL("MSGBUS_TEST_RABBITMQCTL is not set: run the tests with `./run test`, or "
+                     "start the services and export their settings with "
+                     "`eval \"$(tests/support/services.sh env)\"`");
+    std::string list =
+        std::string(ctl) + " -q list_connections --no-table-headers pid client_properties 2>&1";
+    std::string pid;
+    for (int attempt = 0; attempt < 50 && pid.empty(); ++attempt) {
+        FILE* pipe = ::popen(list.c_str(), "r");
+        CPPUNIT_ASSERT(pipe != nullptr);
+        char line[8192];
+        while (std::fgets(line, sizeof line, pipe)) {
+            std::string text = line;
+            if (text.find("\"" + name + "\"") != std::string::npos)
+                pid = text.substr(0, text.find_first_of("\t "));
+        }
+        ::pclose(pipe);
+        if (pid.empty())
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CPPUNIT_ASSERT_MESSAGE("no broker connection named " + name, !pid.empty());
+    std::string close = std::string(ctl) + " -q close_connection '" + pid +
+                        "' 'closed by the msgbus tests' > /dev/null 2>&1";
+    CPPUNIT_ASSERT_EQUAL(0, std::system(close.c_str()));
 }
 
 FieldValue ofKind(char kind, std::int64_t integer) {
@@ -156,6 +187,7 @@ class AmqpPublisherTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testConfirmTimeoutReportsNotConfirmedAndReconnects);
     CPPUNIT_TEST(testKeepAliveHoldsAnIdleConnection);
     CPPUNIT_TEST(testCloseThenPublishReconnects);
+    CPPUNIT_TEST(testConnectionClosedByBrokerWhileIdleIsReplacedBeforeTheNextBatch);
     CPPUNIT_TEST(testUnreachableBrokerThrowsConnectionLost);
     CPPUNIT_TEST(testEmptyBatchDoesNotConnect);
     CPPUNIT_TEST(testTenThousandPublishRate);
@@ -248,12 +280,11 @@ public:
                 assertResult(PublishResult::Unroutable, outcomes[i]);
                 const std::string& error = outcomes[i].error;
                 CPPUNIT_ASSERT_MESSAGE(error, error.find("NO_ROUTE") == 0);
-                CPPUNIT_ASSERT_MESSAGE(error,
-                                       error.find("exchange '" + exchange + "'") !=
-                                           std::string::npos);
-                CPPUNIT_ASSERT_MESSAGE(error, error.find("routing key 'nowhere." +
-                                                         std::to_string(i) + "'") !=
+                CPPUNIT_ASSERT_MESSAGE(error, error.find("exchange '" + exchange + "'") !=
                                                   std::string::npos);
+                CPPUNIT_ASSERT_MESSAGE(
+                    error, error.find("routing key 'nowhere." + std::to_string(i) + "'") !=
+                               std::string::npos);
                 CPPUNIT_ASSERT_MESSAGE(error, error.find("312") != std::string::npos);
             } else {
                 assertResult(PublishResult::Confirmed, outcomes[i]);
@@ -262,8 +293,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::uint32_t(7), messageCount(queue));
         // The returns left nothing behind: the next batch on the same connection is clean.
         std::vector<OutgoingMessage> next{batch[0]};
-        assertResult(PublishResult::Confirmed,
-                     publisher.publishBatch(next, kConfirmTimeout).at(0));
+        assertResult(PublishResult::Confirmed, publisher.publishBatch(next, kConfirmTimeout).at(0));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), publisher.connectCount());
     }
 
@@ -281,8 +311,8 @@ public:
             if (i == 1 || i == 4) {
                 assertResult(PublishResult::Unroutable, outcomes[i]);
                 const std::string& error = outcomes[i].error;
-                CPPUNIT_ASSERT_MESSAGE(error, error.find("exchange '" + missing +
-                                                         "' does not exist") == 0);
+                CPPUNIT_ASSERT_MESSAGE(
+                    error, error.find("exchange '" + missing + "' does not exist") == 0);
                 CPPUNIT_ASSERT_MESSAGE(error, error.find("404") != std::string::npos);
             } else {
                 assertResult(PublishResult::Confirmed, outcomes[i]);
@@ -406,7 +436,8 @@ public:
                                outcomes[3].error.find("frame_max") != std::string::npos);
         assertResult(PublishResult::Unroutable, outcomes[4]);
         assertResult(PublishResult::Unroutable, outcomes[5]);
-        CPPUNIT_ASSERT_MESSAGE(outcomes[5].error, outcomes[5].error.find("541") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(outcomes[5].error,
+                               outcomes[5].error.find("541") != std::string::npos);
         assertResult(PublishResult::Unroutable, outcomes[6]);
         assertResult(PublishResult::Confirmed, outcomes[7]);
         CPPUNIT_ASSERT_EQUAL(std::uint32_t(3), messageCount(queue));
@@ -438,9 +469,11 @@ public:
             batch.push_back(OutgoingMessage{static_cast<std::uint64_t>(i), exchange, "k",
                                             makeWire(i + 1, _url->user())});
         // No confirm can arrive within 0 ms: everything is unknown, the connection is dropped.
-        for (const PublishOutcome& o : publisher.publishBatch(batch, std::chrono::milliseconds(0))) {
+        for (const PublishOutcome& o :
+             publisher.publishBatch(batch, std::chrono::milliseconds(0))) {
             assertResult(PublishResult::NotConfirmed, o);
-            CPPUNIT_ASSERT_MESSAGE(o.error, o.error.find("no publisher confirm") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(o.error,
+                                   o.error.find("no publisher confirm") != std::string::npos);
         }
         CPPUNIT_ASSERT(!publisher.isConnected());
         for (const PublishOutcome& o : publisher.publishBatch(batch, kConfirmTimeout))
@@ -476,6 +509,22 @@ public:
         CPPUNIT_ASSERT(!publisher.isConnected());
         publisher.keepAlive(); // never connects
         CPPUNIT_ASSERT(!publisher.isConnected());
+        assertResult(PublishResult::Confirmed, publisher.publishBatch(batch, kConfirmTimeout)[0]);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), publisher.connectCount());
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), messageCount(queue));
+    }
+
+    void testConnectionClosedByBrokerWhileIdleIsReplacedBeforeTheNextBatch() {
+        auto [exchange, queue] = declareBound("#");
+        AmqpPublisher::Options options;
+        options.connection.connectionName = uniqueName("publisher");
+        AmqpPublisher publisher(*_url, options);
+        std::vector<OutgoingMessage> batch{
+            OutgoingMessage{1, exchange, "k", makeWire(1, _url->user())}};
+        assertResult(PublishResult::Confirmed, publisher.publishBatch(batch, kConfirmTimeout)[0]);
+        forceCloseConnection(options.connection.connectionName);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        // The unread connection.close is noticed before publishing: nothing is lost.
         assertResult(PublishResult::Confirmed, publisher.publishBatch(batch, kConfirmTimeout)[0]);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), publisher.connectCount());
         CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), messageCount(queue));
@@ -539,8 +588,8 @@ public:
         }
         double batchesOf500 = seconds(start);
         std::cout << "\n[AmqpPublisherTest] 10000 persistent publishes with confirms (window "
-                  << AmqpPublisher::Options{}.confirmWindow << "): one batch " << oneBatch
-                  << " s (" << static_cast<long>(10000 / oneBatch) << " msg/s); 20 batches of 500 "
+                  << AmqpPublisher::Options{}.confirmWindow << "): one batch " << oneBatch << " s ("
+                  << static_cast<long>(10000 / oneBatch) << " msg/s); 20 batches of 500 "
                   << batchesOf500 << " s (" << static_cast<long>(10000 / batchesOf500)
                   << " msg/s)\n";
         CPPUNIT_ASSERT_EQUAL(std::uint32_t(20001), messageCount(queue));
@@ -565,9 +614,8 @@ private:
 
     std::uint32_t messageCount(const std::string& queue) {
         AmqpConnection admin(*_url, {});
-        amqp_queue_declare_ok_t* ok = amqp_queue_declare(admin.state(), admin.channel(),
-                                                         amqpBytes(queue), 1, 0, 0, 0,
-                                                         amqp_empty_table);
+        amqp_queue_declare_ok_t* ok = amqp_queue_declare(
+            admin.state(), admin.channel(), amqpBytes(queue), 1, 0, 0, 0, amqp_empty_table);
         admin.checkRpcReply("queue.declare (passive) '" + queue + "'");
         return ok->message_count;
     }

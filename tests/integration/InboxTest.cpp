@@ -7,6 +7,7 @@
 #include "core/db/Database.h"
 #include "core/db/Schema.h"
 #include "core/failed/FailedStore.h"
+#include "core/failed/StoredEnvelope.h"
 #include "core/host/Metrics.h"
 #include "core/host/StopSignal.h"
 #include "core/inbox/InboxConsumer.h"
@@ -27,6 +28,8 @@ class InboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testDuplicateDeliveryRunsHandlerOnceOnSqlite);
     CPPUNIT_TEST(testMalformedMessagesAreFailedWithReasonAndGoodOnesPass);
     CPPUNIT_TEST(testHandlerFailureRollsBackAndWritesRetryRow);
+    CPPUNIT_TEST(testEveryMalformedClassIsFailedByteForByteAndNamed);
+    CPPUNIT_TEST(testThreeConsumersOfTheSameIdsEachRunOnce);
     CPPUNIT_TEST_SUITE_END();
 
     struct Inbox {
@@ -179,6 +182,123 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, rows[0].attempts);
         CPPUNIT_ASSERT_EQUAL(std::string("HandlerFailed"), rows[0].errorClass);
         CPPUNIT_ASSERT(rows[0].availableAt > rows[0].createdAt);
+    }
+
+    void testEveryMalformedClassIsFailedByteForByteAndNamed() {
+        Inbox inbox("MySQL");
+        struct Case {
+            std::string expect; // a part of the reason
+            WireMessage wire;
+        };
+        std::vector<Case> cases;
+        auto base = [&] { return inbox.encode(order("o-" + std::to_string(cases.size()))); };
+        auto withHeader = [&](const std::string& key, FieldValue value) {
+            WireMessage w = base();
+            setField(w.headers, key, std::move(value));
+            return w;
+        };
+        {
+            WireMessage w = withHeader("x-message-id", FieldValue::ofString("not-a-uuid"));
+            w.properties.messageId.reset();
+            cases.push_back({"not-a-uuid", w});
+        }
+        {
+            WireMessage w = withHeader(
+                "x-message-id", FieldValue::ofString("00000000-0000-0000-0000-000000000000"));
+            w.properties.messageId.reset();
+            cases.push_back({"NIL", w});
+        }
+        {
+            WireMessage w = withHeader("x-message-name", FieldValue::ofString("Order Placed!"));
+            w.properties.type.reset();
+            cases.push_back({"Order Placed!", w});
+        }
+        {
+            WireMessage w = base();
+            w.headers.erase(
+                std::remove_if(w.headers.begin(), w.headers.end(),
+                               [](const FieldEntry& e) { return e.key == "x-message-name"; }),
+                w.headers.end());
+            w.properties.type.reset();
+            cases.push_back({"name", w});
+        }
+        {
+            WireMessage w = base();
+            w.body = "[1,2,3]";
+            cases.push_back({"object", w});
+        }
+        {
+            WireMessage w = base();
+            w.body = std::string("{\"orderId\":\"\xc3\x28\"}", 16);
+            cases.push_back({"UTF-8", w});
+        }
+        {
+            WireMessage w = base();
+            w.body = R"({"orderId":")" + std::string(2 * 1024 * 1024, 'x') + "\"}";
+            cases.push_back({"bytes", w});
+        }
+        {
+            WireMessage w = withHeader("x-created-at", FieldValue::ofString("yesterday"));
+            cases.push_back({"x-created-at", w});
+        }
+        std::vector<WireMessage> wires{inbox.encode(order("good-1"))};
+        for (const auto& c : cases)
+            wires.push_back(c.wire);
+        wires.push_back(inbox.encode(order("good-2")));
+        inbox.send(wires);
+        inbox.consume(wires.size());
+
+        CPPUNIT_ASSERT_EQUAL(2, inbox.count("SELECT COUNT(*) FROM order_projection"));
+        auto session = inbox.database->session();
+        core::FailedStore failed(inbox.database->dialect(), inbox.settings.failedTable);
+        auto rows = failed.list(*session, "failed", "", "", 100);
+        CPPUNIT_ASSERT_EQUAL(cases.size(), rows.size());
+        for (const auto& c : cases) {
+            auto row = std::find_if(rows.begin(), rows.end(), [&](const core::FailedRecord& r) {
+                return r.body == c.wire.body && r.errorMessage.find(c.expect) != std::string::npos;
+            });
+            CPPUNIT_ASSERT_MESSAGE("no failed row naming '" + c.expect + "'", row != rows.end());
+            CPPUNIT_ASSERT_EQUAL(std::string("MalformedMessage"), row->errorClass);
+            // The stored envelope re-creates the headers exactly.
+            WireMessage stored = core::envelopeFromJson(row->envelopeJson, row->body);
+            CPPUNIT_ASSERT(stored.headers == c.wire.headers);
+        }
+    }
+
+    void testThreeConsumersOfTheSameIdsEachRunOnce() {
+        Inbox inbox("MySQL");
+        // The same 100 messages reach three consumers (three queues fanned out from one
+        // exchange in production; here the same dedup table with three consumer names).
+        std::vector<WireMessage> wires;
+        for (int i = 0; i < 100; ++i)
+            wires.push_back(inbox.encode(order("fan-" + std::to_string(i))));
+        auto session = inbox.database->session();
+        *session << "CREATE TABLE fan_effects (consumer VARCHAR(64), order_id VARCHAR(64), "
+                    "PRIMARY KEY (consumer, order_id))",
+            now;
+        for (const std::string consumer : {"alpha", "beta", "gamma"}) {
+            core::MessageProcessor processor(*inbox.database, inbox.settings, inbox.metrics,
+                                             consumer);
+            core::PluginSet plugins = *inbox.plugins.current();
+            // Route the consumer's name to the orders handler.
+            plugins.dispatch[consumer] = plugins.dispatch["orders"];
+            std::vector<core::InboxItem> items;
+            for (const auto& w : wires)
+                items.push_back({&w, 1, 0});
+            // Each consumer gets every message twice (a redelivery of the whole batch).
+            for (int round = 0; round < 2; ++round) {
+                *session << "DELETE FROM order_projection", now;
+                processor.processBatch(plugins, items);
+            }
+        }
+        CPPUNIT_ASSERT_EQUAL(300, inbox.count("SELECT COUNT(*) FROM " + inbox.settings.dedupTable));
+        CPPUNIT_ASSERT_EQUAL(
+            3, inbox.count("SELECT COUNT(DISTINCT consumer) FROM " + inbox.settings.dedupTable));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(300), inbox.metrics.consumed.load());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(300), inbox.metrics.deduplicated.load());
+        // Each consumer's handler published its order.confirmed once per message.
+        CPPUNIT_ASSERT_EQUAL(300,
+                             inbox.count("SELECT COUNT(*) FROM " + inbox.settings.outbox.table));
     }
 };
 
