@@ -45,11 +45,11 @@ void Database::registerConnectors() {
 
 Database::Database(const DatabaseSettings& settings)
     : _dialect(settings.connector == "SQLite" ? Dialect::SQLite : Dialect::MySQL),
-      _maxSessions(settings.poolMax) {
+      _connector(_dialect == Dialect::SQLite ? "SQLite" : "MySQL"),
+      _connection(settings.connection), _maxSessions(settings.poolMax) {
     registerConnectors();
-    const std::string connector = _dialect == Dialect::SQLite ? "SQLite" : "MySQL";
-    _pool = std::make_unique<Poco::Data::SessionPool>(connector, settings.connection, 1,
-                                                      settings.poolMax, 60);
+    _pool =
+        std::make_unique<Poco::Data::SessionPool>(_connector, _connection, 1, settings.poolMax, 60);
     if (_dialect == Dialect::MySQL) {
         // Poco's begin() switches autocommit off and commit() never switches it back; the
         // pool re-applies this feature whenever a session comes back (PLATFORM-NOTES §3.1).
@@ -58,6 +58,10 @@ Database::Database(const DatabaseSettings& settings)
 }
 
 Database::~Database() = default;
+
+Poco::Data::Session Database::openDedicated() const {
+    return Poco::Data::Session(_connector, _connection);
+}
 
 Poco::Data::Session Database::borrowLive() {
     for (int attempt = 1;; ++attempt) {

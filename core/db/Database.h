@@ -56,6 +56,10 @@ public:
     /// Throws when no live session can be had (the caller treats it as transient).
     PooledSession session();
 
+    /// A session of its own, outside the pool, for state tied to one connection (advisory locks
+    /// held for as long as the connection lives).
+    Poco::Data::Session openDedicated() const;
+
     /// Registers the MySQL and SQLite connectors once per process.
     static void registerConnectors();
 
@@ -65,6 +69,8 @@ private:
     Poco::Data::Session borrowLive();
 
     Dialect _dialect;
+    std::string _connector;
+    std::string _connection;
     int _maxSessions;
     std::unique_ptr<Poco::Data::SessionPool> _pool;
     std::mutex _mutex;

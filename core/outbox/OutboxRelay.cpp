@@ -10,6 +10,8 @@
 
 #include <Poco/Exception.h>
 
+#include <set>
+
 namespace msgbus::core {
 namespace {
 
@@ -31,7 +33,13 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Sett
       _publisher(amqp::AmqpUrl::parse(settings.amqp.url), publisherOptions(settings, index)),
       _rowBackoff(settings.outbox.retryDelay, 2.0, settings.outbox.maxRetryDelay),
       _outageBackoff(std::chrono::milliseconds(200), 2.0, std::chrono::milliseconds(30000)),
-      _log(Poco::Logger::get("msgbus.relay")) {}
+      _log(Poco::Logger::get("msgbus.relay")) {
+    if (settings.outbox.ordered) {
+        const int workers =
+            database.dialect() == Dialect::SQLite ? 1 : std::max(1, settings.outbox.workers);
+        _lanes.emplace(database, settings.outbox.table, settings.outbox.lanes, index, workers);
+    }
+}
 
 void OutboxRelay::run(StopSignal& stop) {
     int outage = 0;
@@ -67,8 +75,14 @@ int OutboxRelay::relayBatch() {
     std::optional<Transaction> claim;
     if (mysql)
         claim.emplace(*session, Dialect::MySQL);
-    std::vector<OutboxRow> rows =
-        _store.claimDue(*session, _settings.outbox.batchSize, nowMillis());
+    std::vector<OutboxRow> rows;
+    if (_lanes) {
+        _lanes->refresh();
+        rows = _store.claimOrdered(*session, _settings.outbox.batchSize, nowMillis(),
+                                   _lanes->lanes(), _lanes->owned(), _lanes->ownsAll());
+    } else {
+        rows = _store.claimDue(*session, _settings.outbox.batchSize, nowMillis());
+    }
     if (rows.empty()) {
         if (claim)
             claim->commit();
@@ -123,6 +137,9 @@ int OutboxRelay::relayBatch() {
         }
     }
 
+    if (_lanes)
+        holdBackBehindFailures(rows, confirmed, failures);
+
     if (mysql) {
         settle(*session, rows, confirmed, failures);
         claim->commit();
@@ -136,6 +153,41 @@ int OutboxRelay::relayBatch() {
         throw Error("relay: some messages were not confirmed by the broker; they stay in the "
                     "outbox and are published again");
     return static_cast<int>(rows.size());
+}
+
+void OutboxRelay::holdBackBehindFailures(const std::vector<OutboxRow>& rows,
+                                         std::vector<std::int64_t>& confirmed,
+                                         std::vector<RowFailure>& failures) {
+    // Ordered lanes: once a key's row failed in this batch, its later rows are not settled
+    // either: they stay, untouched, and go out again after the failed one. They may have
+    // reached the broker already (the consumer deduplicates the second copy), but the key's
+    // order of first deliveries is kept.
+    std::set<std::int64_t> confirmedSeqs(confirmed.begin(), confirmed.end());
+    std::set<std::size_t> failedIndexes;
+    for (const auto& f : failures)
+        failedIndexes.insert(f.index);
+    std::set<std::string> held;
+    std::vector<std::int64_t> keptConfirmed;
+    std::vector<RowFailure> keptFailures;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& row = rows[i];
+        const bool isConfirmed = confirmedSeqs.count(row.seq) > 0;
+        const bool isFailed = failedIndexes.count(i) > 0;
+        if (row.partitionKey && held.count(*row.partitionKey))
+            continue;
+        if (isConfirmed) {
+            keptConfirmed.push_back(row.seq);
+        } else {
+            if (row.partitionKey)
+                held.insert(*row.partitionKey);
+            if (isFailed)
+                for (const auto& f : failures)
+                    if (f.index == i)
+                        keptFailures.push_back(f);
+        }
+    }
+    confirmed = std::move(keptConfirmed);
+    failures = std::move(keptFailures);
 }
 
 void OutboxRelay::settle(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,

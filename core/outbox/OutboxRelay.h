@@ -7,11 +7,14 @@
 #include "core/failed/FailedStore.h"
 #include "core/host/Metrics.h"
 #include "core/host/StopSignal.h"
+#include "core/outbox/LaneOwnership.h"
 #include "core/outbox/OutboxStore.h"
 #include "core/plugins/PluginRegistry.h"
 #include "core/util/Backoff.h"
 
 #include <Poco/Logger.h>
+
+#include <optional>
 
 namespace msgbus::core {
 
@@ -26,6 +29,10 @@ namespace msgbus::core {
 /// as they are (republished later: at-least-once, the inbox deduplicates). A row the broker
 /// cannot route or the serializer rejects gets attempts/available_at/last_error and, after
 /// outbox.max_attempts, moves to the failed table; it never blocks the rows behind it.
+///
+/// outbox.ordered = true: rows with a partition key are claimed in seq order by the owner of
+/// their lane only (LaneOwnership), a key whose head is backing off is skipped as a whole, and
+/// a key's rows behind a failure in the same batch are kept for the next one.
 class OutboxRelay {
 public:
     OutboxRelay(Database& database, PluginRegistry& plugins, const Settings& settings,
@@ -43,6 +50,9 @@ private:
         std::size_t index;
         std::string error;
     };
+    void holdBackBehindFailures(const std::vector<OutboxRow>& rows,
+                                std::vector<std::int64_t>& confirmed,
+                                std::vector<RowFailure>& failures);
     void settle(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
                 const std::vector<std::int64_t>& confirmed,
                 const std::vector<RowFailure>& failures);
@@ -57,6 +67,7 @@ private:
     Backoff _rowBackoff;
     Backoff _outageBackoff;
     Poco::Logger& _log;
+    std::optional<LaneOwnership> _lanes; ///< set when outbox.ordered
 };
 
 } // namespace msgbus::core

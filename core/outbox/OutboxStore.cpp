@@ -16,14 +16,15 @@ OutboxStore::OutboxStore(Dialect dialect, std::string table)
     // hex() reads BINARY(16) and BLOB alike (Poco's MySQL extractor rejects BINARY as BLOB, and
     // its SQLite string extractor stops at a NUL byte).
     _claimSql = "SELECT seq, hex(message_id), message_name, partition_key, headers, body, "
-                "created_at, attempts FROM " +
+                "created_at, attempts, available_at FROM " +
                 _table + " WHERE available_at <= ? ORDER BY available_at, seq LIMIT ?";
     if (_dialect == Dialect::MySQL)
         _claimSql += " FOR UPDATE SKIP LOCKED";
 }
 
-std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int limit,
-                                             std::int64_t nowMs) {
+namespace {
+
+std::vector<OutboxRow> readRows(Poco::Data::Statement& select) {
     std::vector<Poco::Int64> seqs;
     std::vector<std::string> ids;
     std::vector<std::string> names;
@@ -32,10 +33,10 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
     std::vector<Poco::Data::BLOB> bodies;
     std::vector<Poco::Int64> created;
     std::vector<Poco::Int64> attempts;
-    Poco::Int64 now = nowMs;
-    Poco::Int64 max = limit;
-    session << _claimSql, use(now), use(max), into(seqs), into(ids), into(names), into(keys),
-        into(headers), into(bodies), into(created), into(attempts), Poco::Data::Keywords::now;
+    std::vector<Poco::Int64> available;
+    select, into(seqs), into(ids), into(names), into(keys), into(headers), into(bodies),
+        into(created), into(attempts), into(available);
+    select.execute();
 
     std::vector<OutboxRow> rows;
     rows.reserve(seqs.size());
@@ -50,9 +51,64 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
         row.body.assign(reinterpret_cast<const char*>(bodies[i].rawContent()), bodies[i].size());
         row.createdAt = created[i];
         row.attempts = static_cast<int>(attempts[i]);
+        row.availableAt = available[i];
         rows.push_back(std::move(row));
     }
     return rows;
+}
+
+} // namespace
+
+std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int limit,
+                                             std::int64_t nowMs) {
+    Poco::Int64 now = nowMs;
+    Poco::Int64 max = limit;
+    Poco::Data::Statement select(session);
+    select << _claimSql, use(now), use(max);
+    return readRows(select);
+}
+
+std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, int limit,
+                                                 std::int64_t nowMs, int lanes,
+                                                 const std::set<int>& ownedLanes, bool allLanes) {
+    Poco::Int64 now = nowMs;
+    // Keys with a row backing off (only ever a key's head: the rows behind it are never tried
+    // while it waits). Few rows, found through the (available_at, seq) index.
+    std::vector<std::string> blocked;
+    session << "SELECT DISTINCT partition_key FROM " + _table +
+                   " WHERE available_at > ? AND partition_key IS NOT NULL",
+        use(now), into(blocked), Poco::Data::Keywords::now;
+
+    std::string sql = "SELECT seq, hex(message_id), message_name, partition_key, headers, body, "
+                      "created_at, attempts, available_at FROM " +
+                      _table + " WHERE (partition_key IS NULL AND available_at <= ?)";
+    std::string laneList;
+    for (int lane : ownedLanes)
+        laneList += (laneList.empty() ? "" : ",") + std::to_string(lane);
+    if (allLanes || !laneList.empty()) {
+        sql += " OR (partition_key IS NOT NULL";
+        if (!allLanes)
+            sql += " AND MOD(CRC32(partition_key), " + std::to_string(lanes) + ") IN (" + laneList +
+                   ")";
+        if (!blocked.empty()) {
+            sql += " AND partition_key NOT IN (";
+            for (std::size_t i = 0; i < blocked.size(); ++i)
+                sql += i ? ",?" : "?";
+            sql += ")";
+        }
+        sql += ")";
+    }
+    sql += " ORDER BY seq LIMIT ?";
+    if (_dialect == Dialect::MySQL)
+        sql += " FOR UPDATE SKIP LOCKED";
+    Poco::Int64 max = limit;
+    Poco::Data::Statement select(session);
+    select << sql, use(now);
+    if (allLanes || !laneList.empty())
+        for (auto& key : blocked)
+            select, use(key);
+    select, use(max);
+    return readRows(select);
 }
 
 void OutboxStore::remove(Poco::Data::Session& session, const std::vector<std::int64_t>& seqs) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct OutboxRow {
     std::string headersJson;
     std::string body;
     std::int64_t createdAt = 0;
+    std::int64_t availableAt = 0;
     int attempts = 0;
 };
 
@@ -35,6 +37,13 @@ public:
     /// rows are locked FOR UPDATE SKIP LOCKED (call inside a transaction): concurrent relays
     /// get disjoint batches, and a dead relay's locks vanish with its connection.
     std::vector<OutboxRow> claimDue(Poco::Data::Session& session, int limit, std::int64_t nowMs);
+
+    /// The ordered form (outbox.ordered = true): due rows without a partition key, and rows of
+    /// the given lanes (CRC32(key) % lanes) whose key has no row backing off, in seq order, so
+    /// that each key's rows go out in the order they were written and a failing head holds
+    /// back only its own key. allLanes: SQLite, where the one relay owns every lane.
+    std::vector<OutboxRow> claimOrdered(Poco::Data::Session& session, int limit, std::int64_t nowMs,
+                                        int lanes, const std::set<int>& ownedLanes, bool allLanes);
 
     /// Deletes the rows in one statement.
     void remove(Poco::Data::Session& session, const std::vector<std::int64_t>& seqs);
