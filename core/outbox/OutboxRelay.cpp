@@ -34,6 +34,8 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Sett
       _rowBackoff(settings.outbox.retryDelay, 2.0, settings.outbox.maxRetryDelay),
       _outageBackoff(std::chrono::milliseconds(200), 2.0, std::chrono::milliseconds(30000)),
       _log(Poco::Logger::get("msgbus.relay")) {
+    if (database.dialect() == Dialect::SQLite)
+        _sqliteLock.emplace(settings.db.connection);
     if (settings.outbox.ordered) {
         const int workers =
             database.dialect() == Dialect::SQLite ? 1 : std::max(1, settings.outbox.workers);
@@ -70,6 +72,12 @@ int OutboxRelay::relayBatch() {
     if (!plugins || !plugins->serializer || !plugins->routing)
         throw Error("relay: no serializer or routing plugin is loaded");
 
+    if (_sqliteLock && !_sqliteLock->acquire()) {
+        if (!_standbyLogged)
+            _log.information("another relay owns this SQLite database; standing by");
+        _standbyLogged = true;
+        return 0;
+    }
     auto session = _database.session();
     const bool mysql = _database.dialect() == Dialect::MySQL;
     std::optional<Transaction> claim;

@@ -9,6 +9,7 @@
 #include "core/host/StopSignal.h"
 #include "core/outbox/LaneOwnership.h"
 #include "core/outbox/OutboxStore.h"
+#include "core/outbox/SqliteRelayLock.h"
 #include "core/plugins/PluginRegistry.h"
 #include "core/util/Backoff.h"
 
@@ -67,7 +68,9 @@ private:
     Backoff _rowBackoff;
     Backoff _outageBackoff;
     Poco::Logger& _log;
-    std::optional<LaneOwnership> _lanes; ///< set when outbox.ordered
+    std::optional<LaneOwnership> _lanes;        ///< set when outbox.ordered
+    std::optional<SqliteRelayLock> _sqliteLock; ///< set on SQLite: one relay per file
+    bool _standbyLogged = false;
 };
 
 } // namespace msgbus::core

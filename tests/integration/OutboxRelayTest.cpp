@@ -17,6 +17,7 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -28,6 +29,7 @@ class OutboxRelayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRelayPublishesExactlyTheCommittedRowsOnMariaDb);
     CPPUNIT_TEST(testRelayPublishesExactlyTheCommittedRowsOnSqlite);
     CPPUNIT_TEST(testUnroutableRowGoesToFailedTableWhileOthersPass);
+    CPPUNIT_TEST(testOnlyOneRelayPerSqliteFileAndTheOtherTakesOver);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus {
@@ -152,6 +154,25 @@ public:
         CPPUNIT_ASSERT_MESSAGE(rows[0].errorMessage,
                                rows[0].errorMessage.find("NO_ROUTE") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"n":0})"), rows[0].body);
+    }
+
+    void testOnlyOneRelayPerSqliteFileAndTheOtherTakesOver() {
+        Bus bus("SQLite", {{"outbox.batch_size", "100"}});
+        auto committed = bus.write(300, "order.placed");
+        auto standby = std::make_unique<core::OutboxRelay>(*bus.database, bus.plugins, bus.settings,
+                                                           bus.metrics, 1);
+        {
+            core::OutboxRelay owner(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+            CPPUNIT_ASSERT_EQUAL(100, owner.relayBatch());
+            CPPUNIT_ASSERT_EQUAL(0, standby->relayBatch()); // locked out: publishes nothing
+            CPPUNIT_ASSERT_EQUAL(200, bus.outboxRows());
+        } // the owner goes away
+        int total = 0;
+        while (int n = standby->relayBatch())
+            total += n;
+        CPPUNIT_ASSERT_EQUAL(200, total);
+        auto received = bus.drainQueue();
+        CPPUNIT_ASSERT_EQUAL(committed.size(), received.size());
     }
 };
 
