@@ -110,8 +110,13 @@ LoadedLibrary::~LoadedLibrary() {
     _handlers.reset();
     if (_handle) {
         auto uninit = reinterpret_cast<LifecycleFunc>(symbol("pocoUninitializeLibrary"));
-        if (_initialized && uninit)
-            uninit();
+        if (_initialized && uninit) {
+            try {
+                uninit();
+            } catch (...) {
+                // A destructor must not throw; the library is closed all the same.
+            }
+        }
         ::dlclose(_handle);
     }
 }
