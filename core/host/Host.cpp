@@ -1,10 +1,15 @@
 #include "core/host/Host.h"
 
 #include "core/config/ConfigLoader.h"
+#include "core/failed/FailedStore.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/RetryWorker.h"
 #include "core/outbox/OutboxRelay.h"
+#include "core/outbox/OutboxStore.h"
 #include "core/plugins/PluginLoader.h"
+#include "core/util/Clock.h"
+
+#include <msgbus/Json.h>
 
 #include <Poco/Logger.h>
 
@@ -52,12 +57,22 @@ void Host::start() {
             RetryWorker retry(*_database, _plugins, _settings, _metrics, wakeRelays);
             retry.run(_stop);
         });
+    if (_settings.httpPort > 0) {
+        _http = std::make_unique<AdminHttpServer>(
+            _settings.httpPort,
+            AdminHttpServer::Probes{[this] { return renderMetrics(); },
+                                    [this] { return renderHealth(); },
+                                    [this](std::string& reason) { return isReady(reason); }});
+        log.information("operations endpoint on http://127.0.0.1:%d (/metrics, /health, /ready)",
+                        _http->port());
+    }
     log.information("started: %d relay(s), %z consumer(s), plugin generation %Lu", relays,
                     _settings.inbox.consumers.size(), static_cast<unsigned long long>(_generation));
 }
 
 void Host::stop() {
     _stop.requestStop();
+    _http.reset();
     for (auto& thread : _threads)
         if (thread.joinable())
             thread.join();
@@ -80,14 +95,76 @@ bool Host::reloadPlugins() {
         ++_generation;
         _plugins.publish(set);
         Metrics::add(_metrics.reloads);
+        {
+            std::lock_guard lock(_reloadMutex);
+            _lastReloadError.clear();
+        }
         log.information("reload: plugin generation %Lu is live",
-                        static_cast<unsigned long long>(_generation));
+                        static_cast<unsigned long long>(_generation.load()));
         return true;
     } catch (const std::exception& e) {
+        Metrics::add(_metrics.reloadFailures);
+        {
+            std::lock_guard lock(_reloadMutex);
+            _lastReloadError = e.what();
+        }
         log.error("reload failed, keeping generation %Lu: %s",
-                  static_cast<unsigned long long>(_generation), std::string(e.what()));
+                  static_cast<unsigned long long>(_generation.load()), std::string(e.what()));
         return false;
     }
+}
+
+std::string Host::renderMetrics() {
+    std::string out = _metrics.prometheus();
+    auto gauge = [&out](const char* name, const char* help, double value) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
+               " " + std::to_string(value) + "\n";
+    };
+    gauge("msgbus_plugin_generation", "Plugin generation in use",
+          static_cast<double>(_generation.load()));
+    try {
+        auto session = _database->session();
+        auto [pending, oldest] =
+            OutboxStore(_database->dialect(), _settings.outbox.table).depth(*session);
+        auto [retry, failed] =
+            FailedStore(_database->dialect(), _settings.failedTable).counts(*session);
+        gauge("msgbus_outbox_pending", "Rows waiting in the outbox", static_cast<double>(pending));
+        gauge("msgbus_outbox_oldest_pending_age_seconds", "Age of the oldest outbox row",
+              oldest ? static_cast<double>(nowMillis() - *oldest) / 1000.0 : 0.0);
+        gauge("msgbus_retry_rows", "Rows waiting for a retry", static_cast<double>(retry));
+        gauge("msgbus_failed_rows", "Rows in the failed table", static_cast<double>(failed));
+    } catch (const std::exception&) {
+        // The database is down: /ready says so; the counters above are still worth a scrape.
+    }
+    return out;
+}
+
+std::string Host::renderHealth() const {
+    std::string error;
+    {
+        std::lock_guard lock(_reloadMutex);
+        error = _lastReloadError;
+    }
+    return std::string("{\"status\":\"") + (error.empty() ? "ok" : "degraded") +
+           "\",\"plugin_generation\":" + std::to_string(_generation.load()) +
+           ",\"last_reload_error\":" + (error.empty() ? "null" : json::quote(error)) + "}\n";
+}
+
+bool Host::isReady(std::string& reason) const {
+    // Workers report every successful database and broker round trip; idle ones poll several
+    // times a second, so silence for this long means trouble.
+    constexpr std::int64_t staleAfterMs = 15000;
+    const std::int64_t now = Metrics::steadyMillis();
+    if (now - _metrics.databaseOkAt.load() > staleAfterMs) {
+        reason = "the database has not answered for 15 s";
+        return false;
+    }
+    const bool usesBroker = _settings.outbox.workers > 0 || !_settings.inbox.consumers.empty();
+    if (usesBroker && now - _metrics.brokerOkAt.load() > staleAfterMs) {
+        reason = "the broker has not answered for 15 s";
+        return false;
+    }
+    return true;
 }
 
 } // namespace msgbus::core

@@ -2,6 +2,7 @@
 
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
+#include "core/host/AdminHttpServer.h"
 #include "core/host/Metrics.h"
 #include "core/host/StopSignal.h"
 #include "core/plugins/PluginRegistry.h"
@@ -9,6 +10,7 @@
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/LayeredConfiguration.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -48,7 +50,14 @@ private:
     Metrics _metrics;
     StopSignal _stop;
     std::vector<std::thread> _threads;
-    std::uint64_t _generation = 0;
+    std::atomic<std::uint64_t> _generation{0};
+    mutable std::mutex _reloadMutex;
+    std::string _lastReloadError;
+    std::unique_ptr<AdminHttpServer> _http;
+
+    std::string renderMetrics();
+    std::string renderHealth() const;
+    bool isReady(std::string& reason) const;
 };
 
 } // namespace msgbus::core

@@ -1,6 +1,14 @@
 #include "core/host/Metrics.h"
 
+#include <chrono>
+
 namespace msgbus::core {
+
+std::int64_t Metrics::steadyMillis() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 std::string Metrics::summary() const {
     auto v = [](const std::atomic<std::uint64_t>& c) {
@@ -23,6 +31,12 @@ std::string Metrics::prometheus() const {
     counter("msgbus_retried_total", "Retry rows written", retried);
     counter("msgbus_failed_total", "Rows moved to the failed table", failed);
     counter("msgbus_plugin_reloads_total", "Successful plugin reloads", reloads);
+    counter("msgbus_plugin_reload_failures_total", "Failed plugin reloads (old set kept)",
+            reloadFailures);
+    out += relayLatency.render("msgbus_relay_latency_seconds",
+                               "Outbox row creation to broker confirm");
+    out += handlerDuration.render("msgbus_inbox_batch_duration_seconds",
+                                  "Inbox batch: decode, handlers, commit");
     return out;
 }
 

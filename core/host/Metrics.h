@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/host/Histogram.h"
+
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -16,6 +18,18 @@ struct Metrics {
     std::atomic<std::uint64_t> retried{0};      ///< retry rows written
     std::atomic<std::uint64_t> failed{0};       ///< rows moved to the failed table
     std::atomic<std::uint64_t> reloads{0};
+    std::atomic<std::uint64_t> reloadFailures{0};
+
+    Histogram relayLatency;    ///< outbox created_at → broker confirm
+    Histogram handlerDuration; ///< one inbox batch: decode, handlers, commit
+
+    /// When a worker last talked to the database / the broker successfully (steady-clock ms),
+    /// for /ready.
+    std::atomic<std::int64_t> databaseOkAt{0};
+    std::atomic<std::int64_t> brokerOkAt{0};
+    static std::int64_t steadyMillis();
+    void databaseOk() { databaseOkAt.store(steadyMillis(), std::memory_order_relaxed); }
+    void brokerOk() { brokerOkAt.store(steadyMillis(), std::memory_order_relaxed); }
 
     static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
         counter.fetch_add(n, std::memory_order_relaxed);

@@ -24,7 +24,7 @@ amqp::AmqpConsumer::Options consumerOptions(const Settings& settings,
 InboxConsumer::InboxConsumer(Database& database, PluginRegistry& plugins, const Settings& settings,
                              const ConsumerSettings& consumer, Metrics& metrics,
                              std::function<void()> onOutboxWrite)
-    : _settings(settings), _consumerSettings(consumer), _plugins(plugins),
+    : _settings(settings), _consumerSettings(consumer), _plugins(plugins), _metrics(metrics),
       _processor(database, settings, metrics, consumer.name, std::move(onOutboxWrite)),
       _consumer(amqp::AmqpUrl::parse(settings.amqp.url), consumerOptions(settings, consumer)),
       _log(Poco::Logger::get("msgbus.inbox")) {}
@@ -40,6 +40,7 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
             if (!_consumer.isConnected())
                 _consumer.connect();
             auto first = _consumer.next(std::chrono::milliseconds(200));
+            _metrics.brokerOk();
             if (!first)
                 continue;
             // Gather a batch: what is already here, up to inbox.batch_size, waiting at most
@@ -71,8 +72,13 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
                 items.push_back(InboxItem{&d.wire, 1, 0});
             const auto& last = deliveries.back();
             auto plugins = _plugins.current();
+            const auto started = std::chrono::steady_clock::now();
             try {
                 _processor.processBatch(*plugins, items);
+                _metrics.databaseOk();
+                _metrics.handlerDuration.observe(std::chrono::duration<double, std::milli>(
+                                                     std::chrono::steady_clock::now() - started)
+                                                     .count());
             } catch (const std::exception&) {
                 // Nothing was committed: give the whole batch back to the broker.
                 _consumer.nack(last.deliveryTag, true, true, last.connectionEpoch);

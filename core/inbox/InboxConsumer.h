@@ -28,6 +28,7 @@ private:
     const Settings& _settings;
     const ConsumerSettings& _consumerSettings;
     PluginRegistry& _plugins;
+    Metrics& _metrics;
     MessageProcessor _processor;
     amqp::AmqpConsumer _consumer;
     Poco::Logger& _log;

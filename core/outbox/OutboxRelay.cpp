@@ -60,8 +60,11 @@ void OutboxRelay::run(StopSignal& stop) {
         }
         // A full batch means more is waiting: go again at once. Otherwise poll.
         if (claimed < _settings.outbox.batchSize) {
-            if (claimed == 0)
+            if (claimed == 0) {
                 _publisher.keepAlive();
+                if (_publisher.isConnected())
+                    _metrics.brokerOk();
+            }
             stop.sleepUntilWoken(_settings.outbox.pollInterval);
         }
     }
@@ -94,6 +97,7 @@ int OutboxRelay::relayBatch() {
     if (rows.empty()) {
         if (claim)
             claim->commit();
+        _metrics.databaseOk();
         return 0;
     }
 
@@ -157,6 +161,16 @@ int OutboxRelay::relayBatch() {
         tx.commit();
     }
     Metrics::add(_metrics.confirmed, confirmed.size());
+    {
+        const std::int64_t settledAt = nowMillis();
+        std::set<std::int64_t> done(confirmed.begin(), confirmed.end());
+        for (const auto& row : rows)
+            if (done.count(row.seq))
+                _metrics.relayLatency.observe(static_cast<double>(settledAt - row.createdAt));
+    }
+    _metrics.databaseOk();
+    if (!outgoing.empty())
+        _metrics.brokerOk();
     if (transient)
         throw Error("relay: some messages were not confirmed by the broker; they stay in the "
                     "outbox and are published again");
