@@ -35,8 +35,17 @@ int main(int argc, char** argv) {
     using Command = int (*)(const std::vector<std::string>&);
     namespace cli = msgbus::core::cli;
     const std::map<std::string, Command> commands{
-        {"run", cli::run},         {"consume", cli::consume}, {"setup", cli::setup},
-        {"publish", cli::publish}, {"stats", cli::stats},     {"plugins", cli::plugins},
+        {"run", cli::run},
+        {"consume", cli::consume},
+        {"setup", cli::setup},
+        {"publish", cli::publish},
+        {"stats", cli::stats},
+        {"plugins", cli::plugins},
+        {"failed:list", cli::failedList},
+        {"failed:show", cli::failedShow},
+        {"failed:retry", cli::failedRetry},
+        {"failed:remove", cli::failedRemove},
+        {"cleanup:dedup", cli::cleanupDedup},
     };
     if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help") {
         std::cout << cli::usage();

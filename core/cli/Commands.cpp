@@ -4,6 +4,7 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/amqp/Topology.h"
 #include "core/cli/CommandLine.h"
+#include "core/cli/Loaded.h"
 #include "core/config/ConfigLoader.h"
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
@@ -31,13 +32,7 @@
 #include <iostream>
 
 namespace msgbus::core::cli {
-namespace {
-
-struct Loaded {
-    Poco::AutoPtr<Poco::Util::LayeredConfiguration> config;
-    Settings settings;
-    std::string path;
-};
+namespace {} // namespace
 
 Loaded loadSettings(const CommandLine& line) {
     Loaded loaded;
@@ -49,6 +44,8 @@ Loaded loadSettings(const CommandLine& line) {
         Poco::Logger::get("msgbus.config").warning("%s", warning);
     return loaded;
 }
+
+namespace {
 
 TableNames tablesOf(const Settings& s) {
     return TableNames{s.outbox.table, s.dedupTable, s.failedTable};
@@ -83,6 +80,13 @@ std::string usage() {
            "                               write one event to the outbox\n"
            "  stats [--json]               outbox depth, oldest pending age, retry/failed rows\n"
            "  plugins                      loaded libraries, ABI, classes, handled names\n"
+           "  failed:list [--source S] [--name N] [--limit N]\n"
+           "  failed:show <id>\n"
+           "  failed:retry <id>... | --all [--source S]\n"
+           "                               outbox rows go back to the outbox (same id); inbox\n"
+           "                               rows get one more attempt by their consumer\n"
+           "  failed:remove <id>... | --all --force\n"
+           "  cleanup:dedup --older-than 7d [--batch-size 1000]\n"
            "\n"
            "--config defaults to $MSGBUS_CONFIG, else ./msgbus.properties.\n"
            "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.\n";

@@ -13,6 +13,11 @@ int plugins(const std::vector<std::string>& args);
 int run(const std::vector<std::string>& args);
 int consume(const std::vector<std::string>& args);
 int stats(const std::vector<std::string>& args);
+int failedList(const std::vector<std::string>& args);
+int failedShow(const std::vector<std::string>& args);
+int failedRetry(const std::vector<std::string>& args);
+int failedRemove(const std::vector<std::string>& args);
+int cleanupDedup(const std::vector<std::string>& args);
 
 /// The usage text of `msgbus help`.
 std::string usage();

@@ -39,8 +39,10 @@ std::size_t DedupStore::removeOlderThan(Poco::Data::Session& session, std::int64
         remove << "DELETE FROM " + _table + " WHERE processed_at < ? LIMIT ?", use(cutoff),
             use(limit);
     else
-        remove << "DELETE FROM " + _table + " WHERE rowid IN (SELECT rowid FROM " + _table +
-                      " WHERE processed_at < ? LIMIT ?)",
+        // The table is WITHOUT ROWID: pick the victims by their key.
+        remove << "DELETE FROM " + _table +
+                      " WHERE (message_id, consumer) IN (SELECT message_id, consumer FROM " +
+                      _table + " WHERE processed_at < ? LIMIT ?)",
             use(cutoff), use(limit);
     return remove.execute();
 }

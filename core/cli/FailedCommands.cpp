@@ -1,0 +1,250 @@
+// failed:list, failed:show, failed:retry, failed:remove and cleanup:dedup (DESIGN §4.3, §8).
+#include "core/cli/CommandLine.h"
+#include "core/cli/Commands.h"
+#include "core/cli/Loaded.h"
+#include "core/db/Database.h"
+#include "core/db/Transaction.h"
+#include "core/failed/FailedStore.h"
+#include "core/failed/StoredEnvelope.h"
+#include "core/inbox/DedupStore.h"
+#include "core/util/Clock.h"
+
+#include <msgbus/Json.h>
+#include <msgbus/OutboxWriter.h>
+
+#include <Poco/Base64Encoder.h>
+
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace msgbus::core::cli {
+namespace {
+
+std::string shortText(std::string text, std::size_t max) {
+    for (auto& c : text)
+        if (c == '\n' || c == '\r' || c == '\t')
+            c = ' ';
+    return text.size() > max ? text.substr(0, max - 3) + "..." : text;
+}
+
+std::string timeText(std::int64_t ms) {
+    std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    std::ostringstream out;
+    out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+    return out.str();
+}
+
+std::vector<std::int64_t> idsFrom(const CommandLine& line) {
+    std::vector<std::int64_t> ids;
+    for (const auto& text : line.positional()) {
+        try {
+            std::size_t used = 0;
+            long long id = std::stoll(text, &used);
+            if (used != text.size() || id <= 0)
+                throw std::invalid_argument(text);
+            ids.push_back(id);
+        } catch (const std::exception&) {
+            throw UsageError("'" + text + "' is not a failed row id");
+        }
+    }
+    return ids;
+}
+
+/// The rows named on the command line, or with --all every row (of --source when given).
+std::vector<FailedRecord> selectRows(const CommandLine& line, FailedStore& store,
+                                     Poco::Data::Session& session) {
+    if (line.has("all")) {
+        if (!line.positional().empty())
+            throw UsageError("give row ids or --all, not both");
+        return store.list(session, "", line.value("source").value_or(""), "", 1000000);
+    }
+    auto ids = idsFrom(line);
+    if (ids.empty())
+        throw UsageError("give one or more row ids, or --all");
+    std::vector<FailedRecord> rows;
+    for (auto id : ids) {
+        auto row = store.find(session, id);
+        if (!row)
+            throw UsageError("no failed row " + std::to_string(id));
+        rows.push_back(*row);
+    }
+    return rows;
+}
+
+/// Puts an outbox message back into the outbox with its original id.
+void requeueToOutbox(Poco::Data::Session& session, const Settings& s, const FailedRecord& row) {
+    WireMessage envelope = envelopeFromJson(row.envelopeJson, row.body);
+    Message message(row.messageName.value_or(""), row.body);
+    if (row.messageId)
+        message.setId(*row.messageId);
+    for (const auto& entry : envelope.headers) {
+        if (entry.key == "x-partition-key" && entry.value.isString())
+            message.setPartitionKey(entry.value.text);
+        else if (entry.key == "x-created-at" && entry.value.isInteger())
+            message.setCreatedAt(entry.value.integer);
+        else if (entry.value.isString())
+            message.setHeader(entry.key, entry.value.text);
+    }
+    OutboxWriter(session, {s.outbox.table, s.outbox.maxBodyBytes}).write(message);
+}
+
+} // namespace
+
+int failedList(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config", "source", "name", "limit"}, {});
+    auto loaded = loadSettings(line);
+    Database database(loaded.settings.db);
+    auto session = database.session();
+    FailedStore store(database.dialect(), loaded.settings.failedTable);
+    auto rows =
+        store.list(*session, "", line.value("source").value_or(""), line.value("name").value_or(""),
+                   static_cast<int>(line.integer("limit", 50)));
+    std::cout << std::left << std::setw(8) << "ID" << std::setw(7) << "QUEUE" << std::setw(20)
+              << "SOURCE" << std::setw(38) << "MESSAGE ID" << std::setw(24) << "NAME"
+              << std::setw(5) << "TRY"
+              << "ERROR\n";
+    for (const auto& r : rows)
+        std::cout << std::left << std::setw(8) << r.id << std::setw(7) << r.queueName
+                  << std::setw(20) << shortText(r.source, 19) << std::setw(38)
+                  << (r.messageId ? r.messageId->toString() : "-") << std::setw(24)
+                  << shortText(r.messageName.value_or("-"), 23) << std::setw(5) << r.attempts
+                  << shortText(r.errorClass + ": " + r.errorMessage, 80) << "\n";
+    std::cout << rows.size() << " row(s)\n";
+    return 0;
+}
+
+int failedShow(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config"}, {});
+    auto ids = idsFrom(line);
+    if (ids.size() != 1)
+        throw UsageError("failed:show needs exactly one row id");
+    auto loaded = loadSettings(line);
+    Database database(loaded.settings.db);
+    auto session = database.session();
+    auto row = FailedStore(database.dialect(), loaded.settings.failedTable).find(*session, ids[0]);
+    if (!row)
+        throw UsageError("no failed row " + std::to_string(ids[0]));
+    std::cout << "id:           " << row->id << "\n"
+              << "queue:        " << row->queueName << "\n"
+              << "source:       " << row->source << "\n"
+              << "message id:   " << (row->messageId ? row->messageId->toString() : "-") << "\n"
+              << "message name: " << row->messageName.value_or("-") << "\n"
+              << "attempts:     " << row->attempts << "\n"
+              << "created at:   " << timeText(row->createdAt) << "\n"
+              << "available at: " << timeText(row->availableAt) << "\n"
+              << "failed at:    " << (row->failedAt ? timeText(*row->failedAt) : "-") << "\n"
+              << "error:        " << row->errorClass << ": " << row->errorMessage << "\n"
+              << "envelope:     " << row->envelopeJson << "\n";
+    if (json::isValidUtf8(row->body)) {
+        std::cout << "body:         " << row->body << "\n";
+    } else {
+        std::ostringstream base64;
+        Poco::Base64Encoder encoder(base64);
+        encoder << row->body;
+        encoder.close();
+        std::cout << "body (base64, not UTF-8): " << base64.str() << "\n";
+    }
+    return 0;
+}
+
+int failedRetry(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config", "source"}, {"all"});
+    auto loaded = loadSettings(line);
+    const auto& s = loaded.settings;
+    Database database(s.db);
+    auto session = database.session();
+    FailedStore store(database.dialect(), s.failedTable);
+    auto rows = selectRows(line, store, *session);
+    int outbox = 0, inbox = 0;
+    for (auto& row : rows) {
+        Transaction tx(*session, database.dialect());
+        if (row.source == "outbox") {
+            // Back into the outbox with the same id: the relay publishes it again.
+            requeueToOutbox(*session, s, row);
+            store.remove(*session, row.id);
+            ++outbox;
+        } else {
+            // Due now for the retry worker of a host running that consumer: one more attempt.
+            row.queueName = "retry";
+            row.availableAt = nowMillis();
+            row.failedAt.reset();
+            row.attempts = std::min(row.attempts, s.retry.maxRetries);
+            store.update(*session, row);
+            ++inbox;
+        }
+        tx.commit();
+    }
+    std::cout << "retrying " << rows.size() << " row(s): " << outbox << " back into the outbox, "
+              << inbox << " due now for their consumer\n";
+    return 0;
+}
+
+int failedRemove(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config", "source"}, {"all", "force"});
+    if (line.has("all") && !line.has("force"))
+        throw UsageError("--all removes every failed row: add --force to confirm");
+    auto loaded = loadSettings(line);
+    Database database(loaded.settings.db);
+    auto session = database.session();
+    FailedStore store(database.dialect(), loaded.settings.failedTable);
+    auto rows = selectRows(line, store, *session);
+    Transaction tx(*session, database.dialect());
+    for (const auto& row : rows)
+        store.remove(*session, row.id);
+    tx.commit();
+    std::cout << "removed " << rows.size() << " row(s)\n";
+    return 0;
+}
+
+int cleanupDedup(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config", "older-than", "batch-size"}, {});
+    auto olderThan = line.value("older-than");
+    if (!olderThan)
+        throw UsageError("cleanup:dedup needs --older-than <N>d|h|m|s");
+    std::int64_t unit = 0;
+    switch (olderThan->empty() ? ' ' : olderThan->back()) {
+    case 'd':
+        unit = 86400000;
+        break;
+    case 'h':
+        unit = 3600000;
+        break;
+    case 'm':
+        unit = 60000;
+        break;
+    case 's':
+        unit = 1000;
+        break;
+    default:
+        throw UsageError("--older-than '" + *olderThan + "': expected a number and d, h, m or s");
+    }
+    std::int64_t amount = 0;
+    try {
+        amount = std::stoll(olderThan->substr(0, olderThan->size() - 1));
+    } catch (const std::exception&) {
+        throw UsageError("--older-than '" + *olderThan + "': expected a number and d, h, m or s");
+    }
+    const int batch = static_cast<int>(line.integer("batch-size", 1000));
+    if (batch <= 0)
+        throw UsageError("--batch-size must be positive");
+    auto loaded = loadSettings(line);
+    Database database(loaded.settings.db);
+    DedupStore dedup(database.dialect(), loaded.settings.dedupTable);
+    const std::int64_t cutoff = nowMillis() - amount * unit;
+    std::size_t total = 0;
+    for (;;) {
+        // Small transactions: the consumers keep inserting while this runs.
+        auto session = database.session();
+        std::size_t n = dedup.removeOlderThan(*session, cutoff, batch);
+        total += n;
+        if (n < static_cast<std::size_t>(batch))
+            break;
+    }
+    std::cout << "removed " << total << " deduplication row(s) older than " << *olderThan << "\n";
+    return 0;
+}
+
+} // namespace msgbus::core::cli
