@@ -48,7 +48,7 @@ std::string privateCopy(const std::string& source, const std::string& runtimeDir
 
 bool selected(const PluginSettings& plugin, const std::string& className) {
     return plugin.classes.empty() || std::find(plugin.classes.begin(), plugin.classes.end(),
-                                                className) != plugin.classes.end();
+                                               className) != plugin.classes.end();
 }
 
 void copyTree(const Poco::Util::AbstractConfiguration& from, const std::string& fromKey,
@@ -135,8 +135,8 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
             all.insert(all.end(), r.begin(), r.end());
             all.insert(all.end(), h.begin(), h.end());
             if (std::find(all.begin(), all.end(), requested) == all.end())
-                throw PluginError("plugin '" + plugin.id + "' (" + source +
-                                  "): plugin." + plugin.id + ".classes names '" + requested +
+                throw PluginError("plugin '" + plugin.id + "' (" + source + "): plugin." +
+                                  plugin.id + ".classes names '" + requested +
                                   "', which the library does not export");
         }
         if (!lib->serializerClasses().empty())
@@ -179,8 +179,8 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
             return nullptr;
         throw PluginError(std::string("several plugins export a ") + kind + "; set " + key);
     };
-    if (const auto* c = pick(serializerLibs, _settings.serializer, "bus.serializer",
-                             "serializer")) {
+    if (const auto* c =
+            pick(serializerLibs, _settings.serializer, "bus.serializer", "serializer")) {
         const auto& plugin = *_settings.plugin(c->pluginId);
         for (const auto& className : c->lib->serializerClasses()) {
             if (!selected(plugin, className))
@@ -216,9 +216,8 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
                     throw PluginError("consumer '" + consumer.name + "': message name '" + name +
                                       "' is claimed by both " + it->second->pluginId + "/" +
                                       it->second->className + " and " + binding.pluginId + "/" +
-                                      binding.className +
-                                      " (narrow with inbox.consumer." + consumer.name +
-                                      ".plugins)");
+                                      binding.className + " (narrow with inbox.consumer." +
+                                      consumer.name + ".plugins)");
             }
         }
     }
