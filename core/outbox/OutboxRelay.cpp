@@ -58,13 +58,13 @@ void OutboxRelay::run(StopSignal& stop) {
             stop.sleepFor(delay);
             continue;
         }
-        // A full batch means more is waiting: go again at once. Otherwise poll.
-        if (claimed < _settings.outbox.batchSize) {
-            if (claimed == 0) {
-                _publisher.keepAlive();
-                if (_publisher.isConnected())
-                    _metrics.brokerOk();
-            }
+        // Rows were there: more may have arrived while they were published, so claim again at
+        // once (the latency of a steady stream is one batch, not a poll interval). Sleep only
+        // when the outbox had nothing due.
+        if (claimed == 0) {
+            _publisher.keepAlive();
+            if (_publisher.isConnected())
+                _metrics.brokerOk();
             stop.sleepUntilWoken(_settings.outbox.pollInterval);
         }
     }
