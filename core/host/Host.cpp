@@ -1,4 +1,5 @@
 #include "core/host/Host.h"
+#include "core/util/ErrorText.h"
 
 #include "core/config/ConfigLoader.h"
 #include "core/failed/FailedStore.h"
@@ -66,8 +67,8 @@ void Host::start() {
         log.information("operations endpoint on http://127.0.0.1:%d (/metrics, /health, /ready)",
                         _http->port());
     }
-    log.information("started: %d relay(s), %z consumer(s), plugin generation %Lu", relays,
-                    _settings.inbox.consumers.size(), static_cast<unsigned long long>(_generation));
+    log.information("started: %d relay(s), %z consumer(s), plugin generation %s", relays,
+                    _settings.inbox.consumers.size(), std::to_string(_generation.load()));
 }
 
 void Host::stop() {
@@ -99,17 +100,16 @@ bool Host::reloadPlugins() {
             std::lock_guard lock(_reloadMutex);
             _lastReloadError.clear();
         }
-        log.information("reload: plugin generation %Lu is live",
-                        static_cast<unsigned long long>(_generation.load()));
+        log.information("reload: plugin generation %s is live", std::to_string(_generation.load()));
         return true;
     } catch (const std::exception& e) {
         Metrics::add(_metrics.reloadFailures);
         {
             std::lock_guard lock(_reloadMutex);
-            _lastReloadError = e.what();
+            _lastReloadError = errorText(e);
         }
-        log.error("reload failed, keeping generation %Lu: %s",
-                  static_cast<unsigned long long>(_generation.load()), std::string(e.what()));
+        log.error("reload failed, keeping generation %s: %s", std::to_string(_generation.load()),
+                  errorText(e));
         return false;
     }
 }

@@ -1,4 +1,5 @@
 #include "core/inbox/InboxConsumer.h"
+#include "core/util/ErrorText.h"
 
 #include "core/amqp/AmqpUrl.h"
 #include "core/util/Backoff.h"
@@ -93,8 +94,8 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
         } catch (const std::exception& e) {
             ++failures;
             auto delay = backoff.delay(failures);
-            _log.warning("consumer %s: %s (retrying in %Ldms)", _consumerSettings.name,
-                         std::string(e.what()), static_cast<long long>(delay.count()));
+            _log.warning("consumer %s: %s (retrying in %sms)", _consumerSettings.name, errorText(e),
+                         std::to_string(delay.count()));
             stop.sleepFor(delay);
         }
     }

@@ -1,4 +1,5 @@
 #include "core/inbox/MessageProcessor.h"
+#include "core/util/ErrorText.h"
 
 #include "core/db/DbErrors.h"
 #include "core/db/Transaction.h"
@@ -113,7 +114,7 @@ MessageProcessor::prepare(const PluginSet& plugins, const std::vector<InboxItem>
             // Any other serializer failure is transient (DESIGN §3): retried, never looped on
             // the broker.
             p.rejectClass = "DecodeError";
-            p.rejectError = e.what();
+            p.rejectError = errorText(e);
             p.rejectRetryable = true;
             continue;
         } catch (...) {
@@ -281,7 +282,7 @@ void MessageProcessor::runBatch(Poco::Data::Session& session, std::vector<Prepar
                 if (abortsBatch(e))
                     throw;
                 sp.rollbackTo(savepoint);
-                recordFailure(session, *p, "HandlerFailed", who + e.what(), true);
+                recordFailure(session, *p, "HandlerFailed", who + errorText(e), true);
             } catch (...) {
                 sp.rollbackTo(savepoint);
                 recordFailure(session, *p, "HandlerFailed", who + "unknown exception", true);

@@ -1,4 +1,5 @@
 #include "core/inbox/RetryWorker.h"
+#include "core/util/ErrorText.h"
 
 #include "core/failed/StoredEnvelope.h"
 #include "core/util/Backoff.h"
@@ -32,8 +33,8 @@ int RetryWorker::retryDue() {
         try {
             wire = envelopeFromJson(row.envelopeJson, row.body);
         } catch (const std::exception& e) {
-            _log.error("retry row %Ld: stored envelope unreadable: %s",
-                       static_cast<long long>(row.id), std::string(e.what()));
+            _log.error("retry row %s: stored envelope unreadable: %s", std::to_string(row.id),
+                       errorText(e));
             continue;
         }
         it->second->process(*plugins, wire, row.attempts + 1, row.id);
@@ -54,8 +55,8 @@ void RetryWorker::run(StopSignal& stop) {
         } catch (const std::exception& e) {
             ++failures;
             auto delay = backoff.delay(failures);
-            _log.warning("retry worker: %s (retrying in %Ldms)", std::string(e.what()),
-                         static_cast<long long>(delay.count()));
+            _log.warning("retry worker: %s (retrying in %sms)", errorText(e),
+                         std::to_string(delay.count()));
             stop.sleepFor(delay);
         }
     }

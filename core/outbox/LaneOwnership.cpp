@@ -1,4 +1,5 @@
 #include "core/outbox/LaneOwnership.h"
+#include "core/util/ErrorText.h"
 
 #include <Poco/Checksum.h>
 #include <Poco/Data/Session.h>
@@ -76,7 +77,7 @@ void LaneOwnership::refresh() {
     } catch (const std::exception& e) {
         // The connection (and with it every lock) is gone: own nothing until retaken.
         _log.warning("relay %d: lane ownership connection lost, dropping %z lanes: %s", _index,
-                     _owned.size(), std::string(e.what()));
+                     _owned.size(), errorText(e));
         _owned.clear();
         _session.reset();
     }

@@ -1,4 +1,5 @@
 #include "core/outbox/OutboxRelay.h"
+#include "core/util/ErrorText.h"
 
 #include "core/db/DbErrors.h"
 #include "core/db/Transaction.h"
@@ -53,8 +54,8 @@ void OutboxRelay::run(StopSignal& stop) {
         } catch (const std::exception& e) {
             ++outage;
             auto delay = _outageBackoff.delay(outage);
-            _log.warning("relay batch failed (retrying in %Ldms): %s",
-                         static_cast<long long>(delay.count()), std::string(e.what()));
+            _log.warning("relay batch failed (retrying in %sms): %s", std::to_string(delay.count()),
+                         errorText(e));
             stop.sleepFor(delay);
             continue;
         }
@@ -121,7 +122,7 @@ int OutboxRelay::relayBatch() {
                 setField(wire.headers, key, FieldValue::ofString(value));
             outgoing.push_back({i, route.exchange, route.routingKey, std::move(wire)});
         } catch (const std::exception& e) {
-            failures.push_back({i, std::string("encode/route failed: ") + e.what()});
+            failures.push_back({i, "encode/route failed: " + errorText(e)});
         } catch (...) {
             failures.push_back({i, "encode/route failed: unknown exception from a plugin"});
         }
@@ -152,13 +153,24 @@ int OutboxRelay::relayBatch() {
     if (_lanes)
         holdBackBehindFailures(rows, confirmed, failures);
 
-    if (mysql) {
-        settle(*session, rows, confirmed, failures);
-        claim->commit();
-    } else {
-        Transaction tx(*session, Dialect::SQLite);
-        settle(*session, rows, confirmed, failures);
-        tx.commit();
+    try {
+        if (mysql) {
+            settle(*session, rows, confirmed, failures);
+            claim->commit();
+        } else {
+            Transaction tx(*session, Dialect::SQLite);
+            settle(*session, rows, confirmed, failures);
+            tx.commit();
+        }
+    } catch (const std::exception& e) {
+        // The broker has confirmed these rows: a deadlock or lock timeout here must not send
+        // them out again. Settle them in a transaction of their own (the claim's locks are
+        // gone, so a row another relay deleted meanwhile simply is not there any more).
+        if (!isLockConflict(e))
+            throw;
+        if (claim)
+            claim.reset();
+        settleAgain(rows, confirmed, failures, errorText(e));
     }
     Metrics::add(_metrics.confirmed, confirmed.size());
     {
@@ -212,6 +224,24 @@ void OutboxRelay::holdBackBehindFailures(const std::vector<OutboxRow>& rows,
     failures = std::move(keptFailures);
 }
 
+void OutboxRelay::settleAgain(const std::vector<OutboxRow>& rows,
+                              const std::vector<std::int64_t>& confirmed,
+                              const std::vector<RowFailure>& failures, const std::string& why) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            auto session = _database.session();
+            Transaction tx(*session, _database.dialect());
+            settle(*session, rows, confirmed, failures);
+            tx.commit();
+            _log.information("relay: settled a confirmed batch again after: %s", why);
+            return;
+        } catch (const std::exception& e) {
+            if (!isLockConflict(e) || attempt >= 5)
+                throw;
+        }
+    }
+}
+
 void OutboxRelay::settle(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
                          const std::vector<std::int64_t>& confirmed,
                          const std::vector<RowFailure>& failures) {
@@ -252,9 +282,9 @@ void OutboxRelay::settle(Poco::Data::Session& session, const std::vector<OutboxR
         } else {
             auto delay = _rowBackoff.delay(attempts);
             _store.recordAttempt(session, row.seq, attempts, now + delay.count(), failure.error);
-            _log.warning("outbox message %s (%s) attempt %d failed, next in %Ldms: %s",
-                         row.id.toString(), row.name, attempts,
-                         static_cast<long long>(delay.count()), failure.error);
+            _log.warning("outbox message %s (%s) attempt %d failed, next in %sms: %s",
+                         row.id.toString(), row.name, attempts, std::to_string(delay.count()),
+                         failure.error);
         }
     }
     _store.remove(session, toDelete);

@@ -6,6 +6,8 @@
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
 
+#include <algorithm>
+
 namespace msgbus::core {
 
 using namespace Poco::Data::Keywords;
@@ -15,9 +17,14 @@ OutboxStore::OutboxStore(Dialect dialect, std::string table)
     validateSqlIdentifier(_table, "outbox.table");
     // hex() reads BINARY(16) and BLOB alike (Poco's MySQL extractor rejects BINARY as BLOB, and
     // its SQLite string extractor stops at a NUL byte).
+    // FORCE INDEX: with stale statistics (a table that just filled up) MariaDB may pick a full
+    // scan and a filesort, and FOR UPDATE SKIP LOCKED then locks every due row, so a second
+    // relay claims nothing and deletes deadlock (seen in the two-relay e2e test).
     _claimSql = "SELECT seq, hex(message_id), message_name, partition_key, headers, body, "
                 "created_at, attempts, available_at FROM " +
-                _table + " WHERE available_at <= ? ORDER BY available_at, seq LIMIT ?";
+                _table +
+                (_dialect == Dialect::MySQL ? " FORCE INDEX (ix_" + _table + "_available)" : "") +
+                " WHERE available_at <= ? ORDER BY available_at, seq LIMIT ?";
     if (_dialect == Dialect::MySQL)
         _claimSql += " FOR UPDATE SKIP LOCKED";
 }
@@ -81,7 +88,8 @@ std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, i
 
     std::string sql = "SELECT seq, hex(message_id), message_name, partition_key, headers, body, "
                       "created_at, attempts, available_at FROM " +
-                      _table + " WHERE (partition_key IS NULL AND available_at <= ?)";
+                      _table + (_dialect == Dialect::MySQL ? " FORCE INDEX (PRIMARY)" : "") +
+                      " WHERE (partition_key IS NULL AND available_at <= ?)";
     std::string laneList;
     for (int lane : ownedLanes)
         laneList += (laneList.empty() ? "" : ",") + std::to_string(lane);
@@ -112,18 +120,21 @@ std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, i
 }
 
 void OutboxStore::remove(Poco::Data::Session& session, const std::vector<std::int64_t>& seqs) {
-    if (seqs.empty())
-        return;
-    // The seqs are integers we read ourselves: inlining them keeps this one statement without
-    // a bind per row.
-    std::string sql = "DELETE FROM " + _table + " WHERE seq IN (";
-    for (std::size_t i = 0; i < seqs.size(); ++i) {
-        if (i)
-            sql += ',';
-        sql += std::to_string(seqs[i]);
+    // The seqs are integers we read ourselves: inlining them keeps each statement free of
+    // per-row binds. Chunks stay below MariaDB's eq_range_index_dive_limit (200), so the
+    // optimizer looks each key up in the primary key instead of guessing from statistics and
+    // scanning (and locking) rows of other relays' batches.
+    constexpr std::size_t chunk = 100;
+    for (std::size_t start = 0; start < seqs.size(); start += chunk) {
+        std::string sql = "DELETE FROM " + _table + " WHERE seq IN (";
+        for (std::size_t i = start; i < std::min(seqs.size(), start + chunk); ++i) {
+            if (i != start)
+                sql += ',';
+            sql += std::to_string(seqs[i]);
+        }
+        sql += ')';
+        session << sql, now;
     }
-    sql += ')';
-    session << sql, now;
 }
 
 void OutboxStore::recordAttempt(Poco::Data::Session& session, std::int64_t seq, int attempts,

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <unistd.h>
 
 namespace msgbus::core {
 namespace {
@@ -37,8 +38,9 @@ std::string privateCopy(const std::string& source, const std::string& runtimeDir
     std::string stem = fs::path(source).stem().string();
     fs::path target = dir / (stem + "-" + sha256Prefix(source) + ".so");
     if (!fs::exists(target)) {
+        // A temporary name of this process: hosts sharing a runtime_dir never collide.
         fs::path temp = target;
-        temp += ".tmp";
+        temp += ".tmp." + std::to_string(::getpid());
         fs::copy_file(source, temp, fs::copy_options::overwrite_existing);
         fs::permissions(temp, fs::perms::owner_read | fs::perms::owner_exec);
         fs::rename(temp, target);

@@ -1,0 +1,12 @@
+#pragma once
+
+#include <exception>
+#include <string>
+
+namespace msgbus::core {
+
+/// The full text of an exception for logs and failed rows: Poco's displayText() (its what() is
+/// only the class name, "MySQL"), else what().
+std::string errorText(const std::exception& error);
+
+} // namespace msgbus::core

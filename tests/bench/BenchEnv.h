@@ -1,0 +1,149 @@
+#pragma once
+
+#include "core/config/Settings.h"
+#include "core/db/Database.h"
+#include "core/host/Metrics.h"
+#include "core/plugins/PluginRegistry.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Util/LayeredConfiguration.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace msgbus::bench {
+
+/// The services and the build, from the environment run-bench.sh sets up
+/// (tests/support/services.sh env + MSGBUS_PLUGIN_DIR). Throws naming the variable when unset.
+std::string requireEnv(const char* name);
+std::string mysqlConnection(); ///< MSGBUS_TEST_MYSQL (its db= is replaced per scratch database)
+std::string amqpUrl();         ///< MSGBUS_TEST_AMQP_URL
+std::string pluginDir();       ///< MSGBUS_PLUGIN_DIR (<build>/lib/plugins)
+/// A numeric knob (BENCH_ROWS, ...): the variable's value, else fallback.
+long envInt(const char* name, long fallback);
+
+/// The text of an exception: Poco's displayText() (what() is only the class name, "MySQL"),
+/// else what().
+std::string describe(const std::exception& e);
+
+/// prefix_<pid>_<n>: unique per process and call, for databases, tables, queues and exchanges.
+std::string uniqueName(const std::string& prefix);
+
+/// "bench: <name>: <value> <unit>" on stdout, flushed at once (the figures come minutes apart).
+void report(const std::string& name, double value, const std::string& unit, int decimals = 0);
+/// "bench: <name>: <ratio>[ (<comment>)]", two decimals.
+void reportRatio(const std::string& name, double ratio, const std::string& comment = {});
+/// "bench: note: <text>": context that is not a figure (settings, checks, noise).
+void note(const std::string& text);
+
+/// Seconds and milliseconds since construction (steady clock).
+class Stopwatch {
+public:
+    Stopwatch() : _start(std::chrono::steady_clock::now()) {}
+    double seconds() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - _start).count();
+    }
+    double millis() const { return seconds() * 1000.0; }
+
+private:
+    std::chrono::steady_clock::time_point _start;
+};
+
+/// The p-quantile (0..1) of values (sorted in place), nearest rank; 0 when empty.
+double percentile(std::vector<double>& values, double p);
+
+/// A MariaDB database created for one figure on the test server; dropped by the destructor.
+class ScratchMysqlDatabase {
+public:
+    ScratchMysqlDatabase();
+    ~ScratchMysqlDatabase();
+    ScratchMysqlDatabase(const ScratchMysqlDatabase&) = delete;
+    ScratchMysqlDatabase& operator=(const ScratchMysqlDatabase&) = delete;
+
+    const std::string& name() const { return _name; }
+    /// Poco connection string for it.
+    const std::string& connection() const { return _connection; }
+
+private:
+    std::string _name;
+    std::string _connection;
+};
+
+/// A SQLite database file in a fresh temporary directory; the directory is removed by the
+/// destructor.
+class ScratchSqliteFile {
+public:
+    ScratchSqliteFile();
+    ~ScratchSqliteFile();
+    ScratchSqliteFile(const ScratchSqliteFile&) = delete;
+    ScratchSqliteFile& operator=(const ScratchSqliteFile&) = delete;
+
+    const std::string& path() const { return _path; }
+
+private:
+    std::string _dir;
+    std::string _path;
+};
+
+/// A durable topic exchange and a durable queue bound to it with pattern; both deleted by the
+/// destructor (their messages with them).
+class ScratchQueue {
+public:
+    explicit ScratchQueue(const std::string& pattern = "#");
+    ~ScratchQueue();
+    ScratchQueue(const ScratchQueue&) = delete;
+    ScratchQueue& operator=(const ScratchQueue&) = delete;
+
+    const std::string& exchange() const { return _exchange; }
+    const std::string& queue() const { return _queue; }
+    /// Ready messages in the queue (passive queue.declare).
+    std::uint64_t messageCount() const;
+    void purge() const;
+
+private:
+    std::string _exchange;
+    std::string _queue;
+};
+
+/// A host configuration for one figure, as `msgbus run` would read it from a properties file:
+/// the json and routing plugins (routing to exchange), the bench handler plugin as plugin
+/// "bench", default worker settings unless extra overrides them. Owns the settings, a database
+/// pool and a loaded plugin generation. Not thread-safe apart from what Database and
+/// PluginRegistry promise.
+class BenchBus {
+public:
+    BenchBus(const std::string& connector, const std::string& connection,
+             const std::string& exchange, const std::map<std::string, std::string>& extra = {});
+    ~BenchBus();
+    BenchBus(const BenchBus&) = delete;
+    BenchBus& operator=(const BenchBus&) = delete;
+
+    /// The first column of the first row of sql, as an integer.
+    std::int64_t queryInt(const std::string& sql);
+    void execute(const std::string& sql);
+
+    Poco::AutoPtr<Poco::Util::LayeredConfiguration> config;
+    core::Settings settings;
+    std::unique_ptr<core::Database> database;
+    core::PluginRegistry plugins;
+    core::Metrics metrics;
+};
+
+/// The JSON payload every figure sends: {"k":<k>,"pad":"xxx…"} padded to bytes (at least the
+/// object without padding).
+std::string benchPayload(std::int64_t k, std::size_t bytes);
+
+/// The payload size of every figure's messages.
+constexpr std::size_t kPayloadBytes = 200;
+
+/// Puts count due rows named name into the outbox table with multi-row INSERTs (1,000 rows a
+/// statement on MariaDB, 500 on SQLite) in transactions of 10,000 rows: the relay figures'
+/// starting point, written much faster than any producer would.
+void fillOutbox(core::Database& database, const std::string& table, const std::string& name,
+                std::int64_t count);
+
+} // namespace msgbus::bench

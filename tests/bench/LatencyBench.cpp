@@ -1,0 +1,220 @@
+// Figures 3 and 5: latency at a steady offered load, through the host as `msgbus run` runs it.
+#include "BenchEnv.h"
+#include "Figures.h"
+
+#include "core/amqp/AmqpConsumer.h"
+#include "core/amqp/AmqpUrl.h"
+#include "core/db/Transaction.h"
+#include "core/host/Host.h"
+#include "core/util/Clock.h"
+
+#include <msgbus/OutboxWriter.h>
+
+#include <Poco/Data/Session.h>
+
+#include <atomic>
+#include <filesystem>
+#include <limits>
+#include <stdexcept>
+#include <thread>
+
+namespace msgbus::bench {
+namespace {
+
+using namespace Poco::Data::Keywords;
+
+/// Messages the producer writes per transaction; one transaction every 10 ms at 1,000 msg/s.
+constexpr int kPerTransaction = 10;
+/// Samples from the first second (connections, first polls) are left out.
+constexpr std::int64_t kWarmUpMillis = 1000;
+
+struct Production {
+    std::int64_t written = 0;
+    std::int64_t startMs = 0; ///< wall clock at the first write
+    double seconds = 0;
+};
+
+/// Commits rate messages per second into the outbox, kPerTransaction per transaction at an
+/// even pace, for seconds s, through the SDK's OutboxWriter (what an application does).
+Production produce(core::Database& database, const core::Settings& settings,
+                   const std::string& name, int rate, int seconds) {
+    Production result;
+    auto session = database.session();
+    OutboxWriter writer(*session, {settings.outbox.table, settings.outbox.maxBodyBytes});
+    const auto period = std::chrono::microseconds(1000000LL * kPerTransaction / rate);
+    auto next = std::chrono::steady_clock::now();
+    const auto end = next + std::chrono::seconds(seconds);
+    result.startMs = core::nowMillis();
+    Stopwatch clock;
+    while (std::chrono::steady_clock::now() < end) {
+        std::vector<Message> batch;
+        batch.reserve(kPerTransaction);
+        for (int i = 0; i < kPerTransaction; ++i)
+            batch.emplace_back(name, benchPayload(result.written + i, kPayloadBytes));
+        core::Transaction tx(*session, database.dialect());
+        writer.write(batch);
+        tx.commit();
+        result.written += kPerTransaction;
+        next += period;
+        std::this_thread::sleep_until(next); // returns at once when behind: catch up
+    }
+    result.seconds = clock.seconds();
+    return result;
+}
+
+/// The host's settings with a runtime directory of its own: its plugin loader must not copy
+/// libraries over the ones the BenchBus generation has mapped.
+core::Settings hostSettings(const core::Settings& settings) {
+    core::Settings copy = settings;
+    copy.runtimeDir =
+        (std::filesystem::temp_directory_path() / uniqueName("msgbus_bench_host")).string();
+    return copy;
+}
+
+void reportLatencies(const std::string& what, const std::string& setup,
+                     std::vector<double>& millis) {
+    report(what + " p50 (" + setup + ")", percentile(millis, 0.50), "ms");
+    report(what + " p99 (" + setup + ")", percentile(millis, 0.99), "ms");
+    report(what + " max (" + setup + ")", percentile(millis, 1.0), "ms");
+}
+
+std::string rateLabel(const Production& production) {
+    return std::to_string(
+        static_cast<int>(static_cast<double>(production.written) / production.seconds + 0.5));
+}
+
+} // namespace
+
+void relayLatency(int rate, int seconds) {
+    ScratchQueue queue("bench.#");
+    ScratchMysqlDatabase mysql;
+    BenchBus bus("MySQL", mysql.connection(), queue.exchange());
+    const auto& settings = bus.settings;
+
+    std::vector<double> latencies;
+    std::atomic<bool> producing{true};
+    std::atomic<std::int64_t> expected{-1};
+    std::atomic<std::int64_t> warmUpEnd{std::numeric_limits<std::int64_t>::max()};
+    std::string consumerError;
+    std::thread consumerThread([&] {
+        try {
+            core::amqp::AmqpConsumer::Options options;
+            options.queue = queue.queue();
+            options.prefetch = 1000;
+            options.connectionName = "msgbus bench latency consumer";
+            core::amqp::AmqpConsumer consumer(core::amqp::AmqpUrl::parse(amqpUrl()), options);
+            consumer.connect();
+            std::int64_t received = 0;
+            auto giveUp = std::chrono::steady_clock::time_point::max();
+            while (std::chrono::steady_clock::now() < giveUp) {
+                if (!producing && giveUp == std::chrono::steady_clock::time_point::max())
+                    giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+                if (expected >= 0 && received >= expected)
+                    break;
+                auto delivery = consumer.next(std::chrono::milliseconds(100));
+                if (!delivery)
+                    continue;
+                const std::int64_t now = core::nowMillis();
+                const auto* created = delivery->wire.header("x-created-at");
+                if (created && created->isInteger() && created->integer >= warmUpEnd)
+                    latencies.push_back(static_cast<double>(now - created->integer));
+                consumer.ack(delivery->deliveryTag, false, delivery->connectionEpoch);
+                ++received;
+            }
+            consumer.close();
+        } catch (const std::exception& e) {
+            consumerError = describe(e);
+        }
+    });
+
+    core::Host host(bus.config, hostSettings(settings), "");
+    Production production;
+    try {
+        host.start();
+        warmUpEnd = core::nowMillis() + kWarmUpMillis;
+        production = produce(*bus.database, settings, "bench.latency", rate, seconds);
+    } catch (...) {
+        producing = false;
+        expected = 0;
+        consumerThread.join();
+        throw;
+    }
+    expected = production.written;
+    producing = false;
+    consumerThread.join();
+    host.stop();
+    if (!consumerError.empty())
+        throw std::runtime_error("latency consumer: " + consumerError);
+
+    const std::string setup =
+        "MariaDB, " + std::to_string(rate) +
+        " msg/s offered, outbox.workers=" + std::to_string(settings.outbox.workers) + ", poll " +
+        std::to_string(settings.outbox.pollInterval.count()) + " ms";
+    const auto samples = latencies.size();
+    reportLatencies("relay latency commit->delivery", setup, latencies);
+    note("relay latency: producer wrote " + std::to_string(production.written) + " rows at " +
+         rateLabel(production) + " msg/s in transactions of " + std::to_string(kPerTransaction) +
+         "; " + std::to_string(samples) + " samples after a " + std::to_string(kWarmUpMillis) +
+         " ms warm-up; the latency runs from OutboxWriter's createdAt (just before the "
+         "producer's commit) to the consumer's delivery");
+}
+
+void endToEndLatency(int rate, int seconds) {
+    ScratchQueue queue("bench.#");
+    ScratchMysqlDatabase mysql;
+    BenchBus bus("MySQL", mysql.connection(), queue.exchange(),
+                 {{"inbox.consumers", "bench"},
+                  {"inbox.consumer.bench.queue", queue.queue()},
+                  {"inbox.consumer.bench.plugins", "bench"}});
+    const auto& settings = bus.settings;
+    bus.execute("CREATE TABLE bench_latency (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, "
+                "created_at BIGINT NOT NULL, handled_at BIGINT NOT NULL)");
+
+    core::Host host(bus.config, hostSettings(settings), "");
+    host.start();
+    const std::int64_t warmUpEnd = core::nowMillis() + kWarmUpMillis;
+    Production production;
+    try {
+        production = produce(*bus.database, settings, "bench.e2e", rate, seconds);
+    } catch (...) {
+        host.stop();
+        throw;
+    }
+    std::int64_t handled = 0;
+    for (Stopwatch wait; wait.seconds() < 60;) {
+        handled = bus.queryInt("SELECT COUNT(*) FROM bench_latency");
+        if (handled >= production.written)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    host.stop();
+
+    std::vector<Poco::Int64> values;
+    {
+        auto session = bus.database->session();
+        Poco::Int64 from = warmUpEnd;
+        *session << "SELECT handled_at - created_at FROM bench_latency WHERE created_at >= ?",
+            use(from), into(values), now;
+    }
+    std::vector<double> latencies(values.begin(), values.end());
+    const std::string setup =
+        "MariaDB, " + std::to_string(rate) +
+        " msg/s offered, outbox.workers=" + std::to_string(settings.outbox.workers) + ", poll " +
+        std::to_string(settings.outbox.pollInterval.count()) + " ms, prefetch " +
+        std::to_string(settings.inbox.consumers[0].prefetch);
+    const auto samples = latencies.size();
+    reportLatencies("end-to-end latency commit->handler", setup, latencies);
+    const double p99 = percentile(latencies, 0.99);
+    note(std::string("end-to-end p99 target <= 100 ms: ") + (p99 <= 100 ? "met" : "MISSED"));
+    note("end-to-end: producer wrote " + std::to_string(production.written) + " at " +
+         rateLabel(production) + " msg/s, handlers ran for " + std::to_string(handled) + "; " +
+         std::to_string(samples) + " samples after a " + std::to_string(kWarmUpMillis) +
+         " ms warm-up; the handler stamps handled_at inside the inbox transaction, just "
+         "before its commit");
+    const auto failed = bus.queryInt("SELECT COUNT(*) FROM " + settings.failedTable);
+    if (handled < production.written || failed != 0)
+        note("end-to-end: " + std::to_string(production.written - handled) +
+             " messages not handled within 60 s, " + std::to_string(failed) + " retry/failed rows");
+}
+
+} // namespace msgbus::bench

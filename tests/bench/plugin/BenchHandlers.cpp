@@ -1,0 +1,90 @@
+// The handlers of the benchmark's inbox and end-to-end figures.
+//
+// CounterHandler (bench.count): one UPDATE per message, the smallest realistic unit of handler
+// work: `UPDATE <counter_table> SET n = n + 1 WHERE id = k % 100`, k read from the payload
+// {"k":<integer>,...}.
+// LatencyHandler (bench.e2e): records the message's createdAt (the producer's write time) and
+// the time the handler ran, in the inbox transaction, so the bench can compute producer commit →
+// handler commit from the table after the run.
+#include <msgbus/Plugin.h>
+#include <msgbus/SqlIdentifier.h>
+
+#include <Poco/Data/Session.h>
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <charconv>
+#include <chrono>
+
+namespace bench {
+
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+std::int64_t nowMillis() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+/// The integer after "k": in the payload; throws MalformedMessage when there is none.
+std::int64_t keyOf(const std::string& payload) {
+    static const std::string marker = "\"k\":";
+    auto pos = payload.find(marker);
+    if (pos == std::string::npos)
+        throw msgbus::MalformedMessage("payload.k", "bench.count needs {\"k\":<integer>}");
+    const char* begin = payload.data() + pos + marker.size();
+    std::int64_t k = 0;
+    auto [end, ec] = std::from_chars(begin, payload.data() + payload.size(), k);
+    if (ec != std::errc() || end == begin)
+        throw msgbus::MalformedMessage("payload.k", "bench.count needs {\"k\":<integer>}");
+    return k;
+}
+
+} // namespace
+
+class CounterHandler : public msgbus::Handler {
+public:
+    void configure(const Poco::Util::AbstractConfiguration& config) override {
+        std::string table = config.getString("counter_table", "bench_counter");
+        msgbus::validateSqlIdentifier(table, "plugin.<id>.config.counter_table");
+        _sql = "UPDATE " + table + " SET n = n + 1 WHERE id = ?";
+    }
+    std::vector<std::string> messageNames() const override { return {"bench.count"}; }
+
+    void handle(const msgbus::Message& message, msgbus::HandlerContext& context) override {
+        Poco::Int64 id = keyOf(message.payload()) % 100;
+        context.session() << _sql, use(id), now;
+    }
+
+private:
+    std::string _sql = "UPDATE bench_counter SET n = n + 1 WHERE id = ?";
+};
+
+class LatencyHandler : public msgbus::Handler {
+public:
+    void configure(const Poco::Util::AbstractConfiguration& config) override {
+        std::string table = config.getString("latency_table", "bench_latency");
+        msgbus::validateSqlIdentifier(table, "plugin.<id>.config.latency_table");
+        _sql = "INSERT INTO " + table + " (created_at, handled_at) VALUES (?, ?)";
+    }
+    std::vector<std::string> messageNames() const override { return {"bench.e2e"}; }
+
+    void handle(const msgbus::Message& message, msgbus::HandlerContext& context) override {
+        Poco::Int64 created = message.createdAt();
+        Poco::Int64 handled = nowMillis();
+        context.session() << _sql, use(created), use(handled), now;
+    }
+
+private:
+    std::string _sql = "INSERT INTO bench_latency (created_at, handled_at) VALUES (?, ?)";
+};
+
+} // namespace bench
+
+MSGBUS_PLUGIN("bench-handlers", "1.0.0")
+
+POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
+POCO_EXPORT_CLASS(bench::CounterHandler)
+POCO_EXPORT_CLASS(bench::LatencyHandler)
+POCO_END_MANIFEST

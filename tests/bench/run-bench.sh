@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the msgbus benchmark (msgbus-bench) against the local MariaDB and RabbitMQ and prints one
+# line per figure: `bench: <name>: <value> <unit>`, ratio lines and `bench: note: ...` context.
+#
+# Called by `./run bench`, which builds, starts the services when needed and exports
+# MSGBUS_TEST_MYSQL, MSGBUS_TEST_AMQP_URL, MSGBUS_BUILD_DIR and MSGBUS_SOURCE_DIR. Run by hand:
+#   eval "$(tests/support/services.sh env)"; MSGBUS_BUILD_DIR=build tests/bench/run-bench.sh
+# Knobs (see tests/bench/BenchMain.cpp): BENCH_ONLY=raw,relay,phases,latency,inbox,e2e,
+# BENCH_ROWS, BENCH_RAW_MESSAGES, BENCH_RATE, BENCH_SECONDS, BENCH_INBOX_MESSAGES, ...
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+
+die() {
+    echo "run-bench: ERROR: $*" >&2
+    exit 2
+}
+
+BUILD_DIR="${MSGBUS_BUILD_DIR:-$ROOT/build}"
+BENCH_BIN="$BUILD_DIR/tests/bench/msgbus-bench"
+[ -x "$BENCH_BIN" ] ||
+    die "$BENCH_BIN not found: build it (cmake --build $BUILD_DIR --target msgbus-bench) or set MSGBUS_BUILD_DIR"
+
+if [ -z "${MSGBUS_TEST_MYSQL:-}" ] || [ -z "${MSGBUS_TEST_AMQP_URL:-}" ]; then
+    eval "$("$ROOT/tests/support/services.sh" env)"
+fi
+export MSGBUS_TEST_MYSQL MSGBUS_TEST_AMQP_URL
+export MSGBUS_PLUGIN_DIR="${MSGBUS_PLUGIN_DIR:-$BUILD_DIR/lib/plugins}"
+[ -f "$MSGBUS_PLUGIN_DIR/libmsgbus-bench-handlers.so" ] ||
+    die "$MSGBUS_PLUGIN_DIR/libmsgbus-bench-handlers.so not found (build the msgbus-bench target)"
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+echo "bench: note: $(nproc) cores; load average at start $(loadavg); other clients of the same services make the figures noisy"
+rc=0
+"$BENCH_BIN" || rc=$?
+echo "bench: note: load average at the end $(loadavg)"
+exit "$rc"
