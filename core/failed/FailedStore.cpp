@@ -50,23 +50,38 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
     std::vector<Poco::Int64> ids, attempts, created, available;
     std::vector<std::string> queues, sources, envelopes, classes, messages;
     std::vector<Poco::Nullable<std::string>> messageIds, names;
-    std::vector<Poco::Data::BLOB> bodies;
+    std::vector<Poco::Data::BLOB> blobBodies; // SQLite (see OutboxStore::readRows)
+    std::vector<std::string> stringBodies;    // MySQL: LEFT(body, n) is VARBINARY
+    std::vector<Poco::Int64> envelopeLengths, bodyLengths;
     std::vector<Poco::Nullable<Poco::Int64>> failedAts;
+    // Bounded reads of the two big columns: Poco 1.11's MySQL extractor would otherwise
+    // allocate and clear ~80 MiB per statement (see OutboxStore); a longer row is read again.
+    const std::string heavy = _dialect == Dialect::MySQL
+                                  ? "LEFT(headers, 65535), LENGTH(headers), LEFT(body, 1048576), "
+                                    "LENGTH(body)"
+                                  : "headers, length(CAST(headers AS BLOB)), body, length(body)";
     Poco::Data::Statement select(session);
-    select << "SELECT id, queue_name, source, hex(message_id), message_name, headers, body, "
-              "error_class, error_message, attempts, created_at, available_at, failed_at FROM " +
+    select << "SELECT id, queue_name, source, hex(message_id), message_name, " + heavy +
+                  ", error_class, error_message, attempts, created_at, available_at, failed_at "
+                  "FROM " +
                   _table + " WHERE " + where + " ORDER BY " + order + " LIMIT " +
                   std::to_string(limit) +
                   (lock && _dialect == Dialect::MySQL ? " FOR UPDATE SKIP LOCKED" : ""),
         into(ids), into(queues), into(sources), into(messageIds), into(names), into(envelopes),
-        into(bodies), into(classes), into(messages), into(attempts), into(created), into(available),
-        into(failedAts);
+        into(envelopeLengths);
+    if (_dialect == Dialect::MySQL)
+        select, into(stringBodies);
+    else
+        select, into(blobBodies);
+    select, into(bodyLengths), into(classes), into(messages), into(attempts), into(created),
+        into(available), into(failedAts);
     std::vector<std::string> bound = params;
     for (auto& p : bound)
         select, use(p);
     select.execute();
 
     std::vector<FailedRecord> out;
+    std::vector<std::size_t> truncated;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         FailedRecord r;
         r.id = ids[i];
@@ -77,7 +92,11 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
         if (!names[i].isNull())
             r.messageName = names[i].value();
         r.envelopeJson = envelopes[i];
-        r.body.assign(reinterpret_cast<const char*>(bodies[i].rawContent()), bodies[i].size());
+        if (_dialect == Dialect::MySQL)
+            r.body = std::move(stringBodies[i]);
+        else
+            r.body.assign(reinterpret_cast<const char*>(blobBodies[i].rawContent()),
+                          blobBodies[i].size());
         r.errorClass = classes[i];
         r.errorMessage = messages[i];
         r.attempts = static_cast<int>(attempts[i]);
@@ -85,7 +104,19 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
         r.availableAt = available[i];
         if (!failedAts[i].isNull())
             r.failedAt = failedAts[i].value();
+        if (static_cast<std::size_t>(envelopeLengths[i]) != r.envelopeJson.size() ||
+            static_cast<std::size_t>(bodyLengths[i]) != r.body.size())
+            truncated.push_back(out.size());
         out.push_back(std::move(r));
+    }
+    select = Poco::Data::Statement(session); // one open result per MySQL connection
+    for (std::size_t index : truncated) {
+        auto& r = out[index];
+        Poco::Int64 id = r.id;
+        Poco::Data::BLOB body;
+        session << "SELECT headers, body FROM " + _table + " WHERE id = ?", use(id),
+            into(r.envelopeJson), into(body), now;
+        r.body.assign(reinterpret_cast<const char*>(body.rawContent()), body.size());
     }
     return out;
 }

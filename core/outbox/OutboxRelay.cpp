@@ -29,7 +29,7 @@ amqp::AmqpPublisher::Options publisherOptions(const Settings& settings, int inde
 OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Settings& settings,
                          Metrics& metrics, int index)
     : _database(database), _plugins(plugins), _settings(settings), _metrics(metrics),
-      _store(database.dialect(), settings.outbox.table),
+      _store(database.dialect(), settings.outbox.table, settings.outbox.maxBodyBytes),
       _failed(database.dialect(), settings.failedTable),
       _publisher(amqp::AmqpUrl::parse(settings.amqp.url), publisherOptions(settings, index)),
       _rowBackoff(settings.outbox.retryDelay, 2.0, settings.outbox.maxRetryDelay),

@@ -5,6 +5,7 @@
 #include <msgbus/Id.h>
 
 #include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
 
 #include <cstdint>
 #include <optional>
@@ -25,13 +26,16 @@ struct OutboxRow {
     std::int64_t createdAt = 0;
     std::int64_t availableAt = 0;
     int attempts = 0;
+    bool truncated = false; ///< read through a bounded window; completed before it is returned
 };
 
 /// SQL on the outbox table (DESIGN §6). Stateless apart from the table name; every call runs
 /// on the caller's session and inside the caller's transaction.
 class OutboxStore {
 public:
-    OutboxStore(Dialect dialect, std::string table);
+    /// bodyWindow: bodies up to this size come with the claim; a longer one costs one more
+    /// statement (outbox.max_body_bytes keeps new rows below it).
+    OutboxStore(Dialect dialect, std::string table, std::size_t bodyWindow = 1024 * 1024);
 
     /// Up to limit rows with available_at <= nowMs, in (available_at, seq) order. On MySQL the
     /// rows are locked FOR UPDATE SKIP LOCKED (call inside a transaction): concurrent relays
@@ -58,8 +62,13 @@ public:
     const std::string& table() const noexcept { return _table; }
 
 private:
+    static std::vector<OutboxRow> readRows(Poco::Data::Statement& select, Dialect dialect);
+    std::vector<OutboxRow> completeRows(Poco::Data::Session& session, std::vector<OutboxRow> rows);
+    void readInFull(Poco::Data::Session& session, OutboxRow& row);
+
     Dialect _dialect;
     std::string _table;
+    std::size_t _bodyWindow;
     std::string _claimSql;
 };
 

@@ -17,6 +17,7 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <thread>
@@ -30,6 +31,7 @@ class OutboxRelayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRelayPublishesExactlyTheCommittedRowsOnSqlite);
     CPPUNIT_TEST(testUnroutableRowGoesToFailedTableWhileOthersPass);
     CPPUNIT_TEST(testOnlyOneRelayPerSqliteFileAndTheOtherTakesOver);
+    CPPUNIT_TEST(testBodyLongerThanTheReadWindowIsPublishedWhole);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus {
@@ -173,6 +175,35 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, total);
         auto received = bus.drainQueue();
         CPPUNIT_ASSERT_EQUAL(committed.size(), received.size());
+    }
+
+    void testBodyLongerThanTheReadWindowIsPublishedWhole() {
+        // The relay reads bodies up to outbox.max_body_bytes with the claim (a bounded read);
+        // a row written before the limit was lowered is read again in full, never truncated.
+        Bus bus("MySQL", {{"outbox.max_body_bytes", "100"}});
+        std::string big = R"({"blob":")" + std::string(5000, 'x') + "\"}";
+        {
+            auto session = bus.database->session();
+            core::Transaction tx(*session, bus.database->dialect());
+            Message m("order.placed", big);
+            OutboxWriter(*session, {bus.settings.outbox.table, 1 << 20}).write(m);
+            tx.commit();
+        }
+        bus.write(3, "order.placed");
+        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+        while (relay.relayBatch() > 0) {
+        }
+        core::amqp::AmqpConsumer::Options options;
+        options.queue = bus.queue;
+        core::amqp::AmqpConsumer consumer(core::amqp::AmqpUrl::parse(test::amqpUrl()), options);
+        consumer.connect();
+        std::vector<std::size_t> sizes;
+        while (auto d = consumer.next(std::chrono::milliseconds(1000))) {
+            sizes.push_back(d->wire.body.size());
+            consumer.ack(d->deliveryTag, false, d->connectionEpoch);
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), sizes.size());
+        CPPUNIT_ASSERT(std::find(sizes.begin(), sizes.end(), big.size()) != sizes.end());
     }
 };
 
