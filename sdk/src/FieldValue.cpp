@@ -1,5 +1,10 @@
 #include "msgbus/FieldValue.h"
 
+#include "msgbus/Error.h"
+
+#include <string>
+#include <utility>
+
 namespace msgbus {
 
 FieldValue FieldValue::ofString(std::string value) {
@@ -17,17 +22,11 @@ FieldValue FieldValue::ofBytes(std::string value) {
 }
 
 FieldValue FieldValue::ofInt64(std::int64_t value) {
-    FieldValue v;
-    v.kind = 'l';
-    v.integer = value;
-    return v;
+    return ofInteger('l', value);
 }
 
 FieldValue FieldValue::ofInt32(std::int32_t value) {
-    FieldValue v;
-    v.kind = 'I';
-    v.integer = value;
-    return v;
+    return ofInteger('I', value);
 }
 
 FieldValue FieldValue::ofBool(bool value) {
@@ -38,10 +37,53 @@ FieldValue FieldValue::ofBool(bool value) {
 }
 
 FieldValue FieldValue::ofTimestamp(std::int64_t unixSeconds) {
+    return ofInteger('T', unixSeconds);
+}
+
+FieldValue FieldValue::ofInteger(char kind, std::int64_t value) {
     FieldValue v;
-    v.kind = 'T';
-    v.integer = unixSeconds;
+    v.kind = kind;
+    if (!v.isInteger() && kind != 'T')
+        throw InvalidArgument("FieldValue::ofInteger: '" + std::string(1, kind) +
+                              "' is not an integer kind (b B s u I i l L T)");
+    v.integer = value;
     return v;
+}
+
+FieldValue FieldValue::ofReal(char kind, double value) {
+    if (kind != 'f' && kind != 'd')
+        throw InvalidArgument("FieldValue::ofReal: '" + std::string(1, kind) +
+                              "' is not a real kind (f d)");
+    FieldValue v;
+    v.kind = kind;
+    v.real = value;
+    return v;
+}
+
+FieldValue FieldValue::ofDecimal(std::uint8_t decimals, std::int64_t value) {
+    FieldValue v;
+    v.kind = 'D';
+    v.decimals = decimals;
+    v.integer = value;
+    return v;
+}
+
+FieldValue FieldValue::ofArray(std::vector<FieldValue> values) {
+    FieldValue v;
+    v.kind = 'A';
+    v.array = std::move(values);
+    return v;
+}
+
+FieldValue FieldValue::ofTable(std::vector<FieldEntry> entries) {
+    FieldValue v;
+    v.kind = 'F';
+    v.table = std::move(entries);
+    return v;
+}
+
+FieldValue FieldValue::ofVoid() {
+    return FieldValue{};
 }
 
 bool FieldValue::isInteger() const noexcept {

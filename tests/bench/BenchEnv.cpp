@@ -7,11 +7,11 @@
 #include "core/db/Transaction.h"
 #include "core/plugins/PluginLoader.h"
 #include "core/util/Clock.h"
+#include "core/util/ErrorText.h"
 
 #include <msgbus/Id.h>
 
 #include <Poco/Data/Session.h>
-#include <Poco/Exception.h>
 #include <Poco/Util/MapConfiguration.h>
 #include <Poco/Util/SystemConfiguration.h>
 
@@ -59,12 +59,6 @@ long envInt(const char* name, long fallback) {
         throw std::runtime_error(std::string(name) + "='" + value +
                                  "' is not a non-negative integer");
     return n;
-}
-
-std::string describe(const std::exception& e) {
-    if (const auto* poco = dynamic_cast<const Poco::Exception*>(&e))
-        return poco->displayText();
-    return e.what();
 }
 
 std::string uniqueName(const std::string& prefix) {
@@ -126,7 +120,8 @@ ScratchMysqlDatabase::~ScratchMysqlDatabase() {
         Poco::Data::Session session("MySQL", mysqlConnection());
         session << "DROP DATABASE IF EXISTS " + _name, now;
     } catch (const std::exception& e) {
-        std::cerr << "bench: could not drop database " << _name << ": " << describe(e) << "\n";
+        std::cerr << "bench: could not drop database " << _name << ": " << core::errorText(e)
+                  << "\n";
     }
 }
 
@@ -175,8 +170,8 @@ ScratchQueue::~ScratchQueue() {
                              amqp_cstring_bytes(_exchange.c_str()), 0);
         connection->checkRpcReply("exchange.delete " + _exchange);
     } catch (const std::exception& e) {
-        std::cerr << "bench: could not delete queue/exchange " << _queue << ": " << describe(e)
-                  << "\n";
+        std::cerr << "bench: could not delete queue/exchange " << _queue << ": "
+                  << core::errorText(e) << "\n";
     }
 }
 

@@ -26,10 +26,6 @@ std::string pluginDir();       ///< MSGBUS_PLUGIN_DIR (<build>/lib/plugins)
 /// A numeric knob (BENCH_ROWS, ...): the variable's value, else fallback.
 long envInt(const char* name, long fallback);
 
-/// The text of an exception: Poco's displayText() (what() is only the class name, "MySQL"),
-/// else what().
-std::string describe(const std::exception& e);
-
 /// prefix_<pid>_<n>: unique per process and call, for databases, tables, queues and exchanges.
 std::string uniqueName(const std::string& prefix);
 

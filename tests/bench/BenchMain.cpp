@@ -17,6 +17,7 @@
 #include "Figures.h"
 
 #include "core/db/Database.h"
+#include "core/util/ErrorText.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
@@ -87,7 +88,7 @@ template <class F> auto attempt(const std::string& figure, F&& f) -> std::option
         return f();
     } catch (const std::exception& e) {
         ++failures;
-        std::cout << "bench: " << figure << ": FAILED: " << describe(e) << std::endl;
+        std::cout << "bench: " << figure << ": FAILED: " << msgbus::core::errorText(e) << std::endl;
         return std::nullopt;
     }
 }
@@ -111,7 +112,7 @@ int main() {
         amqpUrl();
         pluginDir();
     } catch (const std::exception& e) {
-        std::cerr << "msgbus-bench: " << describe(e) << "\n";
+        std::cerr << "msgbus-bench: " << msgbus::core::errorText(e) << "\n";
         return 2;
     }
     const auto on = [&](const char* figure) { return figures.count(figure) > 0; };

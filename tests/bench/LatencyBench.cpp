@@ -7,6 +7,7 @@
 #include "core/db/Transaction.h"
 #include "core/host/Host.h"
 #include "core/util/Clock.h"
+#include "core/util/ErrorText.h"
 
 #include <msgbus/OutboxWriter.h>
 
@@ -123,7 +124,7 @@ void relayLatency(int rate, int seconds) {
             }
             consumer.close();
         } catch (const std::exception& e) {
-            consumerError = describe(e);
+            consumerError = core::errorText(e);
         }
     });
 

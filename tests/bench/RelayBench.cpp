@@ -8,6 +8,7 @@
 #include "core/outbox/OutboxRelay.h"
 #include "core/outbox/OutboxStore.h"
 #include "core/util/Clock.h"
+#include "core/util/ErrorText.h"
 
 #include <msgbus/Json.h>
 
@@ -74,7 +75,7 @@ double relayThroughput(const std::string& connector, int workers, std::int64_t r
                     // 1213 deadlocks between claimers, a lost confirm: the rows stay; go again.
                     {
                         std::lock_guard lock(errorMutex);
-                        lastError = describe(e).substr(0, 400);
+                        lastError = core::errorText(e).substr(0, 400);
                     }
                     if (++errors > 100)
                         break;

@@ -4,7 +4,8 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/amqp/Topology.h"
 
-#include <msgbus/Id.h>
+#include "support/AmqpTestSupport.h"
+#include "support/TestEnv.h"
 
 #include <amqp.h>
 #include <amqp_framing.h>
@@ -12,29 +13,13 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <iostream>
-#include <memory>
 #include <string>
 #include <thread>
-#include <vector>
 
 using namespace msgbus::core::amqp;
+using msgbus::test::uniqueName;
 
 namespace {
-
-AmqpUrl testUrl() {
-    const char* url = std::getenv("MSGBUS_TEST_AMQP_URL");
-    if (!url || !*url)
-        CPPUNIT_FAIL("MSGBUS_TEST_AMQP_URL is not set: run the tests with `./run test`, or start "
-                     "the services and export their settings with "
-                     "`eval \"$(tests/support/services.sh env)\"`");
-    return AmqpUrl::parse(url);
-}
-
-std::string uniqueName(const std::string& prefix) {
-    return "msgbus-test." + prefix + "." + msgbus::Id::generate().toString().substr(24);
-}
 
 bool exchangeExists(AmqpConnection& c, const std::string& name) {
     amqp_exchange_declare(c.state(), c.channel(), amqpBytes(name), amqp_empty_bytes, 1, 0, 0, 0,
@@ -52,7 +37,7 @@ bool exchangeExists(AmqpConnection& c, const std::string& name) {
 
 } // namespace
 
-class AmqpConnectionTest : public CppUnit::TestFixture {
+class AmqpConnectionTest : public msgbus::test::AmqpFixture {
     CPPUNIT_TEST_SUITE(AmqpConnectionTest);
     CPPUNIT_TEST(testConnectsAndServicesHeartbeatsWhileIdle);
     CPPUNIT_TEST(testWrongPasswordThrowsConnectionLostWithoutThePassword);
@@ -64,28 +49,6 @@ class AmqpConnectionTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void setUp() override { _url = std::make_unique<AmqpUrl>(testUrl()); }
-
-    void tearDown() override {
-        if (!_url)
-            return;
-        try {
-            AmqpConnection c(*_url, {});
-            for (const auto& q : _queues) {
-                amqp_queue_delete(c.state(), c.channel(), amqpBytes(q), 0, 0);
-                c.checkRpcReply("queue.delete");
-            }
-            for (const auto& x : _exchanges) {
-                amqp_exchange_delete(c.state(), c.channel(), amqpBytes(x), 0);
-                c.checkRpcReply("exchange.delete");
-            }
-        } catch (const std::exception& e) {
-            std::cerr << "cleanup failed: " << e.what() << "\n";
-        }
-        _queues.clear();
-        _exchanges.clear();
-    }
-
     void testConnectsAndServicesHeartbeatsWhileIdle() {
         AmqpConnection::Options options;
         options.heartbeatSeconds = 1;
@@ -178,8 +141,8 @@ public:
         TopologySpec spec;
         std::string exchange = uniqueName("x");
         std::string queue = uniqueName("q");
-        _exchanges.push_back(exchange);
-        _queues.push_back(queue);
+        addExchange(exchange);
+        addQueue(queue);
         spec.exchanges.push_back(ExchangeSpec{exchange, "topic", true});
         spec.queues.push_back(QueueSpec{queue, true, {{exchange, "order.*"}, {exchange, "#.x"}}});
         AmqpConnection c(*_url, {});
@@ -194,7 +157,7 @@ public:
 
     void testTopologyMismatchNamesTheExchangeAndBrokerText() {
         std::string exchange = uniqueName("x");
-        _exchanges.push_back(exchange);
+        addExchange(exchange);
         AmqpConnection c(*_url, {});
         declareTopology(c, TopologySpec{{ExchangeSpec{exchange, "topic", true}}, {}});
         try {
@@ -211,7 +174,7 @@ public:
         // The channel was reopened: the connection goes on.
         CPPUNIT_ASSERT(c.channelOpen());
         std::string queue = uniqueName("q");
-        _queues.push_back(queue);
+        addQueue(queue);
         declareTopology(c, TopologySpec{{}, {QueueSpec{queue, false, {}}}});
         try {
             declareTopology(c, TopologySpec{{}, {QueueSpec{queue, true, {}}}});
@@ -221,11 +184,6 @@ public:
             CPPUNIT_ASSERT(std::string(e.what()).find("'" + queue + "'") != std::string::npos);
         }
     }
-
-private:
-    std::unique_ptr<AmqpUrl> _url;
-    std::vector<std::string> _exchanges;
-    std::vector<std::string> _queues;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(AmqpConnectionTest);

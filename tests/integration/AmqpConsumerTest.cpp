@@ -7,6 +7,9 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/amqp/Topology.h"
 
+#include "support/AmqpTestSupport.h"
+#include "support/TestEnv.h"
+
 #include <msgbus/Id.h>
 
 #include <amqp.h>
@@ -15,140 +18,66 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <iostream>
 #include <limits>
-#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace msgbus::core::amqp;
 using msgbus::FieldTable;
 using msgbus::FieldValue;
 using msgbus::WireMessage;
+using msgbus::test::forceCloseConnection;
+using msgbus::test::uniqueName;
 
 namespace {
 
 constexpr std::chrono::milliseconds kConfirmTimeout{30000};
 constexpr std::chrono::seconds kWait{10};
 
-AmqpUrl testUrl() {
-    const char* url = std::getenv("MSGBUS_TEST_AMQP_URL");
-    if (!url || !*url)
-        CPPUNIT_FAIL("MSGBUS_TEST_AMQP_URL is not set: run the tests with `./run test`, or start "
-                     "the services and export their settings with "
-                     "`eval \"$(tests/support/services.sh env)\"`");
-    return AmqpUrl::parse(url);
-}
-
-std::string uniqueName(const std::string& prefix) {
-    return "msgbus-test." + prefix + "." + msgbus::Id::generate().toString().substr(24);
-}
-
-// Closes, through rabbitmqctl, the broker connection whose client-provided name is name
-// (as an operator or a node shutdown would: connection.close 320 CONNECTION_FORCED).
-void forceCloseConnection(const std::string& name) {
-    const char* ctl = std::getenv("MSGBUS_TEST_RABBITMQCTL");
-    if (!ctl || !*ctl)
-        CPPUNIT_FAIL("MSGBUS_TEST_RABBITMQCTL is not set: run the tests with `./run test`, or "
-                     "start the services and export their settings with "
-                     "`eval \"$(tests/support/services.sh env)\"`");
-    std::string list =
-        std::string(ctl) + " -q list_connections --no-table-headers pid client_properties 2>&1";
-    std::string pid;
-    for (int attempt = 0; attempt < 50 && pid.empty(); ++attempt) {
-        FILE* pipe = ::popen(list.c_str(), "r");
-        CPPUNIT_ASSERT(pipe != nullptr);
-        char line[8192];
-        while (std::fgets(line, sizeof line, pipe)) {
-            std::string text = line;
-            if (text.find("\"" + name + "\"") != std::string::npos)
-                pid = text.substr(0, text.find_first_of("\t "));
-        }
-        ::pclose(pipe);
-        if (pid.empty())
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    CPPUNIT_ASSERT_MESSAGE("no broker connection named " + name, !pid.empty());
-    std::string close = std::string(ctl) + " -q close_connection '" + pid +
-                        "' 'closed by the msgbus tests' > /dev/null 2>&1";
-    CPPUNIT_ASSERT_EQUAL(0, std::system(close.c_str()));
-}
-
-FieldValue ofKind(char kind, std::int64_t integer) {
-    FieldValue v;
-    v.kind = kind;
-    v.integer = integer;
-    return v;
-}
-
-FieldValue ofReal(char kind, double real) {
-    FieldValue v;
-    v.kind = kind;
-    v.real = real;
-    return v;
-}
-
-FieldValue ofArray(std::vector<FieldValue> values) {
-    FieldValue v;
-    v.kind = 'A';
-    v.array = std::move(values);
-    return v;
-}
-
-FieldValue ofTable(FieldTable table) {
-    FieldValue v;
-    v.kind = 'F';
-    v.table = std::move(table);
-    return v;
-}
-
 // Every kind FieldValue.h lists, at its extremes, nested, with binary and non-UTF-8 bytes.
 FieldTable everyKind() {
-    FieldValue decimal;
-    decimal.kind = 'D';
-    decimal.decimals = 3;
-    decimal.integer = 4294967295LL;
     const std::string raw("\x00\xff\xfe\x80\xc3\x28", 6);
     return FieldTable{
         {"x-message-id", FieldValue::ofString(msgbus::Id::generate().toString())},
         {"t", FieldValue::ofBool(true)},
         {"t-false", FieldValue::ofBool(false)},
-        {"b", ofKind('b', INT8_MIN)},
-        {"B", ofKind('B', UINT8_MAX)},
-        {"s", ofKind('s', INT16_MIN)},
-        {"u", ofKind('u', UINT16_MAX)},
-        {"I", ofKind('I', INT32_MIN)},
-        {"i", ofKind('i', UINT32_MAX)},
-        {"l", ofKind('l', INT64_MIN)},
-        {"l-max", ofKind('l', INT64_MAX)},
-        {"L", ofKind('L', static_cast<std::int64_t>(UINT64_MAX))},
-        {"f", ofReal('f', 1.0f / 3.0f)},
-        {"f-min", ofReal('f', -std::numeric_limits<float>::max())},
-        {"d", ofReal('d', 1.0 / 3.0)},
-        {"d-min", ofReal('d', std::numeric_limits<double>::denorm_min())},
-        {"D", decimal},
+        {"b", FieldValue::ofInteger('b', INT8_MIN)},
+        {"B", FieldValue::ofInteger('B', UINT8_MAX)},
+        {"s", FieldValue::ofInteger('s', INT16_MIN)},
+        {"u", FieldValue::ofInteger('u', UINT16_MAX)},
+        {"I", FieldValue::ofInteger('I', INT32_MIN)},
+        {"i", FieldValue::ofInteger('i', UINT32_MAX)},
+        {"l", FieldValue::ofInteger('l', INT64_MIN)},
+        {"l-max", FieldValue::ofInteger('l', INT64_MAX)},
+        {"L", FieldValue::ofInteger('L', static_cast<std::int64_t>(UINT64_MAX))},
+        {"f", FieldValue::ofReal('f', 1.0f / 3.0f)},
+        {"f-min", FieldValue::ofReal('f', -std::numeric_limits<float>::max())},
+        {"d", FieldValue::ofReal('d', 1.0 / 3.0)},
+        {"d-min", FieldValue::ofReal('d', std::numeric_limits<double>::denorm_min())},
+        {"D", FieldValue::ofDecimal(3, 4294967295LL)},
         {"S", FieldValue::ofString("h\xc3\xa9llo \xf0\x9f\x98\x80")},
         {"S-raw", FieldValue::ofString(raw)},
         {"S-empty", FieldValue::ofString("")},
         {"x", FieldValue::ofBytes(raw)},
         {"x-empty", FieldValue::ofBytes("")},
         {"T", FieldValue::ofTimestamp(1700000000)},
-        {"A", ofArray({FieldValue::ofString("a"), ofKind('b', -1), ofKind('L', 7), ofArray({}),
-                       ofTable({{"k", FieldValue::ofBytes(raw)}}), FieldValue{}})},
-        {"A-empty", ofArray({})},
-        {"F", ofTable({{"k", FieldValue::ofString("v")},
-                       {"deeper", ofTable({{"n", ofKind('u', 1)}, {"list", ofArray({})}})}})},
-        {"F-empty", ofTable({})},
-        {"V", FieldValue{}},
+        {"A", FieldValue::ofArray({FieldValue::ofString("a"), FieldValue::ofInteger('b', -1),
+                                   FieldValue::ofInteger('L', 7), FieldValue::ofArray({}),
+                                   FieldValue::ofTable({{"k", FieldValue::ofBytes(raw)}}),
+                                   FieldValue::ofVoid()})},
+        {"A-empty", FieldValue::ofArray({})},
+        {"F", FieldValue::ofTable(
+                  {{"k", FieldValue::ofString("v")},
+                   {"deeper", FieldValue::ofTable({{"n", FieldValue::ofInteger('u', 1)},
+                                                   {"list", FieldValue::ofArray({})}})}})},
+        {"F-empty", FieldValue::ofTable({})},
+        {"V", FieldValue::ofVoid()},
     };
 }
 
 } // namespace
 
-class AmqpConsumerTest : public CppUnit::TestFixture {
+class AmqpConsumerTest : public msgbus::test::AmqpFixture {
     CPPUNIT_TEST_SUITE(AmqpConsumerTest);
     CPPUNIT_TEST(testHeadersOfEveryKindRoundTrip);
     CPPUNIT_TEST(testPrefetchIsRespected);
@@ -164,28 +93,6 @@ class AmqpConsumerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void setUp() override { _url = std::make_unique<AmqpUrl>(testUrl()); }
-
-    void tearDown() override {
-        if (!_url)
-            return;
-        try {
-            AmqpConnection c(*_url, {});
-            for (const auto& q : _queues) {
-                amqp_queue_delete(c.state(), c.channel(), amqpBytes(q), 0, 0);
-                c.checkRpcReply("queue.delete '" + q + "'");
-            }
-            for (const auto& x : _exchanges) {
-                amqp_exchange_delete(c.state(), c.channel(), amqpBytes(x), 0);
-                c.checkRpcReply("exchange.delete '" + x + "'");
-            }
-        } catch (const std::exception& e) {
-            std::cerr << "cleanup failed: " << e.what() << "\n";
-        }
-        _queues.clear();
-        _exchanges.clear();
-    }
-
     void testHeadersOfEveryKindRoundTrip() {
         auto [exchange, queue] = declareBound();
         WireMessage wire;
@@ -461,29 +368,6 @@ private:
         for (const PublishOutcome& o : publisher.publishBatch(batch, kConfirmTimeout))
             CPPUNIT_ASSERT_MESSAGE(o.error, o.result == PublishResult::Confirmed);
     }
-
-    std::pair<std::string, std::string> declareBound() {
-        std::string exchange = uniqueName("x");
-        std::string queue = uniqueName("q");
-        _exchanges.push_back(exchange);
-        _queues.push_back(queue);
-        AmqpConnection admin(*_url, {});
-        declareTopology(admin, TopologySpec{{ExchangeSpec{exchange, "topic", false}},
-                                            {QueueSpec{queue, true, {{exchange, "#"}}}}});
-        return {exchange, queue};
-    }
-
-    std::uint32_t messageCount(const std::string& queue) {
-        AmqpConnection admin(*_url, {});
-        amqp_queue_declare_ok_t* ok = amqp_queue_declare(
-            admin.state(), admin.channel(), amqpBytes(queue), 1, 0, 0, 0, amqp_empty_table);
-        admin.checkRpcReply("queue.declare (passive) '" + queue + "'");
-        return ok->message_count;
-    }
-
-    std::unique_ptr<AmqpUrl> _url;
-    std::vector<std::string> _exchanges;
-    std::vector<std::string> _queues;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(AmqpConsumerTest);

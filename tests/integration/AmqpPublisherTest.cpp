@@ -7,6 +7,9 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/amqp/Topology.h"
 
+#include "support/AmqpTestSupport.h"
+#include "support/TestEnv.h"
+
 #include <msgbus/Id.h>
 
 #include <amqp.h>
@@ -15,11 +18,8 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <limits>
-#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,67 +28,12 @@ using namespace msgbus::core::amqp;
 using msgbus::FieldTable;
 using msgbus::FieldValue;
 using msgbus::WireMessage;
+using msgbus::test::forceCloseConnection;
+using msgbus::test::uniqueName;
 
 namespace {
 
 constexpr std::chrono::milliseconds kConfirmTimeout{30000};
-
-AmqpUrl testUrl() {
-    const char* url = std::getenv("MSGBUS_TEST_AMQP_URL");
-    if (!url || !*url)
-        CPPUNIT_FAIL("MSGBUS_TEST_AMQP_URL is not set: run the tests with `./run test`, or start "
-                     "the services and export their settings with "
-                     "`eval \"$(tests/support/services.sh env)\"`");
-    return AmqpUrl::parse(url);
-}
-
-std::string uniqueName(const std::string& prefix) {
-    return "msgbus-test." + prefix + "." + msgbus::Id::generate().toString().substr(24);
-}
-
-// Closes, through rabbitmqctl, the broker connection whose client-provided name is name
-// (as an operator or a node shutdown would: connection.close 320 CONNECTION_FORCED).
-void forceCloseConnection(const std::string& name) {
-    const char* ctl = std::getenv("MSGBUS_TEST_RABBITMQCTL");
-    if (!ctl || !*ctl)
-        CPPUNIT_FAIL("MSGBUS_TEST_RABBITMQCTL is not set: run the tests with `./run test`, or "
-                     "start the services and export their settings with "
-                     "`eval \"$(tests/support/services.sh env)\"`");
-    std::string list =
-        std::string(ctl) + " -q list_connections --no-table-headers pid client_properties 2>&1";
-    std::string pid;
-    for (int attempt = 0; attempt < 50 && pid.empty(); ++attempt) {
-        FILE* pipe = ::popen(list.c_str(), "r");
-        CPPUNIT_ASSERT(pipe != nullptr);
-        char line[8192];
-        while (std::fgets(line, sizeof line, pipe)) {
-            std::string text = line;
-            if (text.find("\"" + name + "\"") != std::string::npos)
-                pid = text.substr(0, text.find_first_of("\t "));
-        }
-        ::pclose(pipe);
-        if (pid.empty())
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    CPPUNIT_ASSERT_MESSAGE("no broker connection named " + name, !pid.empty());
-    std::string close = std::string(ctl) + " -q close_connection '" + pid +
-                        "' 'closed by the msgbus tests' > /dev/null 2>&1";
-    CPPUNIT_ASSERT_EQUAL(0, std::system(close.c_str()));
-}
-
-FieldValue ofKind(char kind, std::int64_t integer) {
-    FieldValue v;
-    v.kind = kind;
-    v.integer = integer;
-    return v;
-}
-
-FieldValue ofReal(char kind, double real) {
-    FieldValue v;
-    v.kind = kind;
-    v.real = real;
-    return v;
-}
 
 // A message with every property set and headers of many kinds; the body is binary (NULs,
 // every byte value) and every 250th body spans several frames.
@@ -116,32 +61,24 @@ WireMessage makeWire(int i, const std::string& user) {
     p.type = "test.message";
     p.userId = user; // RabbitMQ refuses a user_id other than the connection's user
     p.appId = "AmqpPublisherTest";
-    FieldValue decimal;
-    decimal.kind = 'D';
-    decimal.decimals = 2;
-    decimal.integer = 12345 + i;
-    FieldValue list;
-    list.kind = 'A';
-    list.array = {FieldValue::ofString("a"), FieldValue::ofInt32(i), FieldValue::ofBool(false)};
-    FieldValue nested;
-    nested.kind = 'F';
-    nested.table = {{"k", FieldValue::ofString("v")}, {"n", FieldValue::ofInt64(-i)}};
     w.headers = {
         {"x-message-id", FieldValue::ofString(id)},
         {"x-message-name", FieldValue::ofString("test.message")},
         {"x-created-at", FieldValue::ofInt64(1700000000000LL + i)},
         {"flag", FieldValue::ofBool(i % 2 == 0)},
-        {"i8", ofKind('b', -100)},
-        {"i16", ofKind('s', -30000)},
+        {"i8", FieldValue::ofInteger('b', -100)},
+        {"i16", FieldValue::ofInteger('s', -30000)},
         {"i32", FieldValue::ofInt32(-i)},
         {"bin", FieldValue::ofBytes(std::string("\x00\xff\x01", 3) + std::to_string(i))},
-        {"f32", ofReal('f', 1.5f + static_cast<float>(i))},
-        {"f64", ofReal('d', 1.0 / (i + 3))},
-        {"price", decimal},
+        {"f32", FieldValue::ofReal('f', 1.5f + static_cast<float>(i))},
+        {"f64", FieldValue::ofReal('d', 1.0 / (i + 3))},
+        {"price", FieldValue::ofDecimal(2, 12345 + i)},
         {"when", FieldValue::ofTimestamp(1700000000 + i)},
-        {"list", list},
-        {"nested", nested},
-        {"nothing", FieldValue{}},
+        {"list", FieldValue::ofArray({FieldValue::ofString("a"), FieldValue::ofInt32(i),
+                                      FieldValue::ofBool(false)})},
+        {"nested",
+         FieldValue::ofTable({{"k", FieldValue::ofString("v")}, {"n", FieldValue::ofInt64(-i)}})},
+        {"nothing", FieldValue::ofVoid()},
     };
     return w;
 }
@@ -175,7 +112,7 @@ void assertResult(PublishResult expected, const PublishOutcome& outcome) {
 
 } // namespace
 
-class AmqpPublisherTest : public CppUnit::TestFixture {
+class AmqpPublisherTest : public msgbus::test::AmqpFixture {
     CPPUNIT_TEST_SUITE(AmqpPublisherTest);
     CPPUNIT_TEST(testThousandMessagesConfirmedAndConsumedByteForByte);
     CPPUNIT_TEST(testUnroutableMessageReportedWhileOthersConfirmed);
@@ -194,28 +131,6 @@ class AmqpPublisherTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void setUp() override { _url = std::make_unique<AmqpUrl>(testUrl()); }
-
-    void tearDown() override {
-        if (!_url)
-            return;
-        try {
-            AmqpConnection c(*_url, {});
-            for (const auto& q : _queues) {
-                amqp_queue_delete(c.state(), c.channel(), amqpBytes(q), 0, 0);
-                c.checkRpcReply("queue.delete '" + q + "'");
-            }
-            for (const auto& x : _exchanges) {
-                amqp_exchange_delete(c.state(), c.channel(), amqpBytes(x), 0);
-                c.checkRpcReply("exchange.delete '" + x + "'");
-            }
-        } catch (const std::exception& e) {
-            std::cerr << "cleanup failed: " << e.what() << "\n";
-        }
-        _queues.clear();
-        _exchanges.clear();
-    }
-
     void testThousandMessagesConfirmedAndConsumedByteForByte() {
         auto [exchange, queue] = declareBound("test.#");
         std::vector<OutgoingMessage> batch;
@@ -371,8 +286,8 @@ public:
     void testNackedWhenQueueRejectsPublish() {
         std::string exchange = uniqueName("x");
         std::string queue = uniqueName("q");
-        _exchanges.push_back(exchange);
-        _queues.push_back(queue);
+        addExchange(exchange);
+        addQueue(queue);
         {
             AmqpConnection admin(*_url, {});
             declareTopology(admin, TopologySpec{{ExchangeSpec{exchange, "topic", false}}, {}});
@@ -411,7 +326,7 @@ public:
         for (int i = 0; i < 5; ++i)
             batch.push_back(OutgoingMessage{static_cast<std::uint64_t>(i), exchange, "k",
                                             makeWire(i + 1, _url->user())});
-        batch[1].wire.headers.push_back({"too-big-for-int8", ofKind('b', 1000)});
+        batch[1].wire.headers.push_back({"too-big-for-int8", FieldValue::ofInteger('b', 1000)});
         // A header frame cannot be split: 200 KB of headers exceed frame_max (128 KB).
         batch[3].wire.headers.push_back({"huge", FieldValue::ofString(std::string(200000, 'h'))});
         batch[4].routingKey = std::string(300, 'r');
@@ -419,10 +334,10 @@ public:
         // (541), taking every message in flight with it.
         batch.push_back(OutgoingMessage{5, exchange, "k", makeWire(6, _url->user())});
         batch[5].wire.headers.push_back(
-            {"inf", ofReal('d', std::numeric_limits<double>::infinity())});
+            {"inf", FieldValue::ofReal('d', std::numeric_limits<double>::infinity())});
         batch.push_back(OutgoingMessage{6, exchange, "k", makeWire(7, _url->user())});
         batch[6].wire.headers.push_back(
-            {"nan", ofReal('f', std::numeric_limits<double>::quiet_NaN())});
+            {"nan", FieldValue::ofReal('f', std::numeric_limits<double>::quiet_NaN())});
         batch.push_back(OutgoingMessage{7, exchange, "k", makeWire(8, _url->user())});
         AmqpPublisher publisher(*_url);
         std::vector<PublishOutcome> outcomes = publisher.publishBatch(batch, kConfirmTimeout);
@@ -599,30 +514,6 @@ private:
     static double seconds(std::chrono::steady_clock::time_point start) {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-
-    // A fresh topic exchange and a queue bound to it with pattern; both deleted in tearDown.
-    std::pair<std::string, std::string> declareBound(const std::string& pattern) {
-        std::string exchange = uniqueName("x");
-        std::string queue = uniqueName("q");
-        _exchanges.push_back(exchange);
-        _queues.push_back(queue);
-        AmqpConnection admin(*_url, {});
-        declareTopology(admin, TopologySpec{{ExchangeSpec{exchange, "topic", false}},
-                                            {QueueSpec{queue, true, {{exchange, pattern}}}}});
-        return {exchange, queue};
-    }
-
-    std::uint32_t messageCount(const std::string& queue) {
-        AmqpConnection admin(*_url, {});
-        amqp_queue_declare_ok_t* ok = amqp_queue_declare(
-            admin.state(), admin.channel(), amqpBytes(queue), 1, 0, 0, 0, amqp_empty_table);
-        admin.checkRpcReply("queue.declare (passive) '" + queue + "'");
-        return ok->message_count;
-    }
-
-    std::unique_ptr<AmqpUrl> _url;
-    std::vector<std::string> _exchanges;
-    std::vector<std::string> _queues;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(AmqpPublisherTest);

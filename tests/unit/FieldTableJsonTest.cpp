@@ -18,77 +18,39 @@ using msgbus::core::amqp::fieldTableToJson;
 
 namespace {
 
-FieldValue ofKind(char kind, std::int64_t integer) {
-    FieldValue v;
-    v.kind = kind;
-    v.integer = integer;
-    return v;
-}
-
-FieldValue ofReal(char kind, double real) {
-    FieldValue v;
-    v.kind = kind;
-    v.real = real;
-    return v;
-}
-
-FieldValue ofDecimal(std::uint8_t decimals, std::int64_t value) {
-    FieldValue v;
-    v.kind = 'D';
-    v.decimals = decimals;
-    v.integer = value;
-    return v;
-}
-
-FieldValue ofVoid() {
-    return FieldValue{};
-}
-
-FieldValue ofArray(std::vector<FieldValue> values) {
-    FieldValue v;
-    v.kind = 'A';
-    v.array = std::move(values);
-    return v;
-}
-
-FieldValue ofTable(FieldTable table) {
-    FieldValue v;
-    v.kind = 'F';
-    v.table = std::move(table);
-    return v;
-}
-
 // Every kind at its extremes, nested.
 FieldTable everyKind() {
     const std::string nonUtf8("\xff\xfe\x00\x80 bytes", 10);
     FieldTable nested{{"k", FieldValue::ofString("v")},
-                      {"deeper", ofArray({ofTable({{"x", ofKind('l', -1)}}), ofVoid()})}};
+                      {"deeper", FieldValue::ofArray(
+                                     {FieldValue::ofTable({{"x", FieldValue::ofInteger('l', -1)}}),
+                                      FieldValue::ofVoid()})}};
     return FieldTable{
         {"x-message-id", FieldValue::ofString("0190a6f2-3b4c-7d5e-8f60-1a2b3c4d5e6f")},
         {"flag-true", FieldValue::ofBool(true)},
         {"flag-false", FieldValue::ofBool(false)},
-        {"i8-min", ofKind('b', INT8_MIN)},
-        {"i8-max", ofKind('b', INT8_MAX)},
-        {"u8-max", ofKind('B', UINT8_MAX)},
-        {"i16-min", ofKind('s', INT16_MIN)},
-        {"u16-max", ofKind('u', UINT16_MAX)},
-        {"i32-min", ofKind('I', INT32_MIN)},
-        {"u32-max", ofKind('i', UINT32_MAX)},
-        {"i64-min", ofKind('l', INT64_MIN)},
-        {"i64-max", ofKind('l', INT64_MAX)},
-        {"u64-max", ofKind('L', static_cast<std::int64_t>(UINT64_MAX))},
-        {"u64-big", ofKind('L', static_cast<std::int64_t>(9223372036854775809ull))},
-        {"f-third", ofReal('f', static_cast<float>(1.0 / 3.0))},
-        {"f-tiny", ofReal('f', std::numeric_limits<float>::denorm_min())},
-        {"f-max", ofReal('f', std::numeric_limits<float>::max())},
-        {"f-integral", ofReal('f', 3.0)},
-        {"d-third", ofReal('d', 1.0 / 3.0)},
-        {"d-max", ofReal('d', std::numeric_limits<double>::max())},
-        {"d-tiny", ofReal('d', std::numeric_limits<double>::denorm_min())},
-        {"d-inf", ofReal('d', std::numeric_limits<double>::infinity())},
-        {"d-minus-inf", ofReal('d', -std::numeric_limits<double>::infinity())},
-        {"price", ofDecimal(2, 12345)},
-        {"decimal-max", ofDecimal(255, UINT32_MAX)},
+        {"i8-min", FieldValue::ofInteger('b', INT8_MIN)},
+        {"i8-max", FieldValue::ofInteger('b', INT8_MAX)},
+        {"u8-max", FieldValue::ofInteger('B', UINT8_MAX)},
+        {"i16-min", FieldValue::ofInteger('s', INT16_MIN)},
+        {"u16-max", FieldValue::ofInteger('u', UINT16_MAX)},
+        {"i32-min", FieldValue::ofInteger('I', INT32_MIN)},
+        {"u32-max", FieldValue::ofInteger('i', UINT32_MAX)},
+        {"i64-min", FieldValue::ofInteger('l', INT64_MIN)},
+        {"i64-max", FieldValue::ofInteger('l', INT64_MAX)},
+        {"u64-max", FieldValue::ofInteger('L', static_cast<std::int64_t>(UINT64_MAX))},
+        {"u64-big", FieldValue::ofInteger('L', static_cast<std::int64_t>(9223372036854775809ull))},
+        {"f-third", FieldValue::ofReal('f', static_cast<float>(1.0 / 3.0))},
+        {"f-tiny", FieldValue::ofReal('f', std::numeric_limits<float>::denorm_min())},
+        {"f-max", FieldValue::ofReal('f', std::numeric_limits<float>::max())},
+        {"f-integral", FieldValue::ofReal('f', 3.0)},
+        {"d-third", FieldValue::ofReal('d', 1.0 / 3.0)},
+        {"d-max", FieldValue::ofReal('d', std::numeric_limits<double>::max())},
+        {"d-tiny", FieldValue::ofReal('d', std::numeric_limits<double>::denorm_min())},
+        {"d-inf", FieldValue::ofReal('d', std::numeric_limits<double>::infinity())},
+        {"d-minus-inf", FieldValue::ofReal('d', -std::numeric_limits<double>::infinity())},
+        {"price", FieldValue::ofDecimal(2, 12345)},
+        {"decimal-max", FieldValue::ofDecimal(255, UINT32_MAX)},
         {"text", FieldValue::ofString("h\xc3\xa9llo \"quoted\" \\ \n\t\x01 \xf0\x9f\x98\x80")},
         {"empty", FieldValue::ofString("")},
         {"with-nul", FieldValue::ofString(std::string("a\0b", 3))},
@@ -98,11 +60,11 @@ FieldTable everyKind() {
         {"bin-1", FieldValue::ofBytes("a")},
         {"bin-2", FieldValue::ofBytes("ab")},
         {"when", FieldValue::ofTimestamp(1700000000)},
-        {"list", ofArray({FieldValue::ofString("a"), FieldValue::ofInt32(1), ofArray({}),
-                          FieldValue::ofBytes(nonUtf8)})},
-        {"nested", ofTable(nested)},
-        {"empty-table", ofTable({})},
-        {"nothing", ofVoid()},
+        {"list", FieldValue::ofArray({FieldValue::ofString("a"), FieldValue::ofInt32(1),
+                                      FieldValue::ofArray({}), FieldValue::ofBytes(nonUtf8)})},
+        {"nested", FieldValue::ofTable(nested)},
+        {"empty-table", FieldValue::ofTable({})},
+        {"nothing", FieldValue::ofVoid()},
     };
 }
 
@@ -138,16 +100,17 @@ public:
     }
 
     void testWritesTheDocumentedFormat() {
-        FieldTable table{{"x-message-id", FieldValue::ofString("0190")},
-                         {"count", FieldValue::ofInt64(5)},
-                         {"bin", FieldValue::ofBytes(std::string("\x00\x01", 2))},
-                         {"flag", FieldValue::ofBool(true)},
-                         {"list", ofArray({FieldValue::ofString("a"), FieldValue::ofInt32(1)})},
-                         {"nested", ofTable({{"k", FieldValue::ofString("v")}})},
-                         {"nothing", ofVoid()},
-                         {"price", ofDecimal(2, 12345)},
-                         {"f", ofReal('d', 1.5)},
-                         {"u", ofKind('L', -1)}};
+        FieldTable table{
+            {"x-message-id", FieldValue::ofString("0190")},
+            {"count", FieldValue::ofInt64(5)},
+            {"bin", FieldValue::ofBytes(std::string("\x00\x01", 2))},
+            {"flag", FieldValue::ofBool(true)},
+            {"list", FieldValue::ofArray({FieldValue::ofString("a"), FieldValue::ofInt32(1)})},
+            {"nested", FieldValue::ofTable({{"k", FieldValue::ofString("v")}})},
+            {"nothing", FieldValue::ofVoid()},
+            {"price", FieldValue::ofDecimal(2, 12345)},
+            {"f", FieldValue::ofReal('d', 1.5)},
+            {"u", FieldValue::ofInteger('L', -1)}};
         CPPUNIT_ASSERT_EQUAL(
             std::string(
                 R"({"x-message-id":{"S":"0190"},"count":{"l":5},"bin":{"x":"AAE="},)"
@@ -168,10 +131,11 @@ public:
     }
 
     void testNegativeZeroAndNaNSurvive() {
-        FieldTable table{{"neg-zero", ofReal('d', -0.0)},
-                         {"f-neg-zero", ofReal('f', -0.0)},
-                         {"nan", ofReal('d', std::numeric_limits<double>::quiet_NaN())},
-                         {"f-inf", ofReal('f', std::numeric_limits<double>::infinity())}};
+        FieldTable table{
+            {"neg-zero", FieldValue::ofReal('d', -0.0)},
+            {"f-neg-zero", FieldValue::ofReal('f', -0.0)},
+            {"nan", FieldValue::ofReal('d', std::numeric_limits<double>::quiet_NaN())},
+            {"f-inf", FieldValue::ofReal('f', std::numeric_limits<double>::infinity())}};
         FieldTable back = fieldTableFromJson(fieldTableToJson(table));
         CPPUNIT_ASSERT(std::signbit(back.at(0).value.real));
         CPPUNIT_ASSERT_EQUAL(0.0, back.at(0).value.real);
@@ -278,9 +242,13 @@ public:
     }
 
     void testOutOfRangeValueIsRefusedWhenWriting() {
-        CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", ofKind('b', 300)}}), msgbus::InvalidArgument);
-        CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", ofKind('?', 1)}}), msgbus::InvalidArgument);
-        CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", ofDecimal(1, -5)}}), msgbus::InvalidArgument);
+        CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", FieldValue::ofInteger('b', 300)}}),
+                             msgbus::InvalidArgument);
+        FieldValue unknownKind = FieldValue::ofInteger('l', 1);
+        unknownKind.kind = '?'; // no factory makes a kind that does not exist
+        CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", unknownKind}}), msgbus::InvalidArgument);
+        CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", FieldValue::ofDecimal(1, -5)}}),
+                             msgbus::InvalidArgument);
     }
 };
 

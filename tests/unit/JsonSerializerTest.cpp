@@ -79,20 +79,6 @@ WireMessage symfonyWire(const std::string& idStampJson) {
     return wire;
 }
 
-FieldValue ofKind(char kind, std::int64_t integer) {
-    FieldValue v;
-    v.kind = kind;
-    v.integer = integer;
-    return v;
-}
-
-FieldValue ofReal(char kind, double real) {
-    FieldValue v;
-    v.kind = kind;
-    v.real = real;
-    return v;
-}
-
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
@@ -445,7 +431,7 @@ public:
     void testCreatedAtAcceptsEveryIntegerType() {
         for (char kind : {'b', 'B', 's', 'u', 'I', 'i', 'l', 'L'}) {
             WireMessage wire = msgbusWire();
-            wire.headers.push_back({"x-created-at", ofKind(kind, 100)});
+            wire.headers.push_back({"x-created-at", FieldValue::ofInteger(kind, 100)});
             CPPUNIT_ASSERT_EQUAL(std::int64_t(100), serializer().decode(wire).createdAt());
         }
     }
@@ -649,8 +635,9 @@ public:
     }
 
     void testNonIntegerCreatedAtIsMalformed() {
-        for (const FieldValue& bad : {FieldValue::ofString("1720000000123"),
-                                      ofReal('d', 1720000000123.0), FieldValue::ofTimestamp(1)}) {
+        for (const FieldValue& bad :
+             {FieldValue::ofString("1720000000123"), FieldValue::ofReal('d', 1720000000123.0),
+              FieldValue::ofTimestamp(1)}) {
             WireMessage wire = msgbusWire();
             wire.headers.push_back({"x-created-at", bad});
             auto e = decodeFails(wire);
@@ -728,18 +715,18 @@ public:
         auto add = [&wire](const char* key, FieldValue v) { wire.headers.push_back({key, v}); };
         add("s", FieldValue::ofString("caf\xc3\xa9"));
         add("x", FieldValue::ofBytes("raw text"));
-        add("b", ofKind('b', -8));
-        add("B", ofKind('B', 255));
-        add("sh", ofKind('s', -300));
-        add("u", ofKind('u', 65535));
+        add("b", FieldValue::ofInteger('b', -8));
+        add("B", FieldValue::ofInteger('B', 255));
+        add("sh", FieldValue::ofInteger('s', -300));
+        add("u", FieldValue::ofInteger('u', 65535));
         add("I", FieldValue::ofInt32(-70000));
-        add("i", ofKind('i', 4294967295));
+        add("i", FieldValue::ofInteger('i', 4294967295));
         add("l", FieldValue::ofInt64(-9000000000));
-        add("L", ofKind('L', -1)); // 2^64-1 kept in the int64's bits
+        add("L", FieldValue::ofInteger('L', -1)); // 2^64-1 kept in the int64's bits
         add("t", FieldValue::ofBool(true));
         add("f", FieldValue::ofBool(false));
-        add("float", ofReal('f', static_cast<double>(0.1f)));
-        add("double", ofReal('d', 2.5));
+        add("float", FieldValue::ofReal('f', static_cast<double>(0.1f)));
+        add("double", FieldValue::ofReal('d', 2.5));
         add("T", FieldValue::ofTimestamp(1720000000));
         Message m = serializer().decode(wire);
         Message::Headers expected{{"s", "caf\xc3\xa9"}, {"x", "raw text"},
@@ -755,21 +742,10 @@ public:
 
     void testHeadersWithoutTextFormAreSkipped() {
         WireMessage wire = msgbusWire();
-        FieldValue array;
-        array.kind = 'A';
-        array.array.push_back(FieldValue::ofString("a"));
-        FieldValue table;
-        table.kind = 'F';
-        table.table.push_back({"k", FieldValue::ofString("v")});
-        FieldValue decimal;
-        decimal.kind = 'D';
-        decimal.integer = 1234;
-        decimal.decimals = 2;
-        FieldValue nothing; // 'V'
-        wire.headers.push_back({"array", array});
-        wire.headers.push_back({"table", table});
-        wire.headers.push_back({"decimal", decimal});
-        wire.headers.push_back({"void", nothing});
+        wire.headers.push_back({"array", FieldValue::ofArray({FieldValue::ofString("a")})});
+        wire.headers.push_back({"table", FieldValue::ofTable({{"k", FieldValue::ofString("v")}})});
+        wire.headers.push_back({"decimal", FieldValue::ofDecimal(2, 1234)});
+        wire.headers.push_back({"void", FieldValue::ofVoid()});
         wire.headers.push_back({"binary", FieldValue::ofBytes(std::string("\x00\xff\xfe", 3))});
         wire.headers.push_back({"latin1", FieldValue::ofString("caf\xe9")});
         wire.headers.push_back({"", FieldValue::ofString("no key")});
@@ -807,9 +783,7 @@ public:
 
     void testPartitionKeyWithoutTextFormIsMalformed() {
         WireMessage wire = msgbusWire();
-        FieldValue table;
-        table.kind = 'F';
-        wire.headers.push_back({"x-partition-key", table});
+        wire.headers.push_back({"x-partition-key", FieldValue::ofTable({})});
         auto e = decodeFails(wire);
         CPPUNIT_ASSERT_EQUAL(std::string("header x-partition-key"), e.field());
         CPPUNIT_ASSERT(contains(e.what(), "table"));

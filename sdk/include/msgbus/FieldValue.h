@@ -34,6 +34,20 @@ struct MSGBUS_API FieldValue {
     static FieldValue ofInt32(std::int32_t value);
     static FieldValue ofBool(bool value);
     static FieldValue ofTimestamp(std::int64_t unixSeconds);
+    /// An integer of the given kind: 'b' 'B' 's' 'u' 'I' 'i' 'l' 'L' or 'T' ('L' keeps a uint64
+    /// in value's bits). The value is stored as given, not range-checked against the kind.
+    /// Throws InvalidArgument for any other kind.
+    static FieldValue ofInteger(char kind, std::int64_t value);
+    /// A float ('f') or a double ('d'). Throws InvalidArgument for any other kind.
+    static FieldValue ofReal(char kind, double value);
+    /// A decimal ('D'): value scaled down by 10^decimals.
+    static FieldValue ofDecimal(std::uint8_t decimals, std::int64_t value);
+    /// An array ('A') of values.
+    static FieldValue ofArray(std::vector<FieldValue> values);
+    /// A nested table ('F') of entries, in wire order.
+    static FieldValue ofTable(std::vector<FieldEntry> entries);
+    /// Void ('V'), the same as a default-constructed FieldValue.
+    static FieldValue ofVoid();
 
     bool isString() const noexcept { return kind == 'S'; }
     bool isInteger() const noexcept;
