@@ -13,6 +13,8 @@
 #include <msgbus/Json.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -43,8 +45,11 @@ double relayThroughput(const std::string& connector, int workers, std::int64_t r
         sqlite = std::make_unique<ScratchSqliteFile>();
         connection = sqlite->path();
     }
-    BenchBus bus(connector, connection, queue.exchange(),
-                 {{"outbox.workers", std::to_string(workers)}});
+    // BENCH_BATCH: outbox.batch_size for the relay figures (default: the host's 500).
+    std::map<std::string, std::string> extra{{"outbox.workers", std::to_string(workers)}};
+    if (const char* batch = std::getenv("BENCH_BATCH"); batch && *batch)
+        extra["outbox.batch_size"] = batch;
+    BenchBus bus(connector, connection, queue.exchange(), extra);
     const std::string& table = bus.settings.outbox.table;
 
     Stopwatch fillClock;
