@@ -119,9 +119,35 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
     Poco::Int64 now = nowMs;
     Poco::Int64 max = limit;
     std::vector<OutboxRow> rows;
-    {
+    if (_dialect == Dialect::SQLite) {
         Poco::Data::Statement select(session);
         select << _claimSql, use(now), use(max);
+        rows = readRows(select, _dialect);
+        return completeRows(session, std::move(rows));
+    }
+    // MariaDB, in two steps. A locking scan of the (available_at, seq) index would also lock
+    // the index entries of rows it skips (SKIP LOCKED skips the row, not the entry), and the
+    // relays' DELETEs then deadlock on each other's entries (seen in the two-relay e2e test;
+    // every deadlock after a publish means a republished batch). So: find candidates with a
+    // plain, lock-free read of the index, then lock rows by primary key only.
+    std::vector<Poco::Int64> candidates;
+    Poco::Int64 wanted = 2 * static_cast<Poco::Int64>(limit);
+    session << "SELECT seq FROM " + _table + " FORCE INDEX (ix_" + _table +
+                   "_available) WHERE available_at <= ? ORDER BY available_at, seq LIMIT ?",
+        use(now), use(wanted), into(candidates), Poco::Data::Keywords::now;
+    if (candidates.empty())
+        return rows;
+    std::string in;
+    for (auto seq : candidates)
+        in += (in.empty() ? "" : ",") + std::to_string(seq);
+    {
+        Poco::Data::Statement select(session);
+        select << "SELECT seq, hex(message_id), message_name, partition_key, " +
+                      heavyColumns(_dialect, _bodyWindow) +
+                      ", created_at, attempts, available_at FROM " + _table +
+                      " FORCE INDEX (PRIMARY) WHERE seq IN (" + in +
+                      ") AND available_at <= ? ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED",
+            use(now), use(max);
         rows = readRows(select, _dialect);
     }
     return completeRows(session, std::move(rows));
