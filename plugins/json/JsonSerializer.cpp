@@ -3,6 +3,7 @@
 #include <msgbus/Error.h>
 #include <msgbus/Json.h>
 #include <msgbus/MessageName.h>
+#include <msgbus/PrintableText.h>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -122,28 +123,8 @@ std::string typeName(char kind) {
     return std::string(kindName(kind)) + " (AMQP type '" + std::string(1, kind) + "')";
 }
 
-// Wire text as it may appear in an error: printable ASCII, every other byte as \xNN. The reason
-// ends up in logs and in the failed table's error_message column, which must stay valid UTF-8
-// whatever bytes a peer sent.
-std::string printable(std::string_view text) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u < 0x7f) {
-            out += c;
-        } else {
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
-        }
-    }
-    return out;
-}
-
 std::string headerField(std::string_view key) {
-    return "header " + printable(key);
+    return "header " + printableText(key);
 }
 
 // The text of a header that must be a string (id, name, stamps). Byte arrays are accepted too:
@@ -204,7 +185,7 @@ void checkName(std::string_view name, const std::string& field) {
     try {
         validateMessageName(name);
     } catch (const InvalidArgument& e) {
-        throw MalformedMessage(field, printable(e.what()));
+        throw MalformedMessage(field, printableText(e.what()));
     }
 }
 
@@ -244,8 +225,8 @@ Id idFromStamp(std::string_view key, const FieldValue& value) {
         if (parsed.type() == typeid(Poco::JSON::Array::Ptr))
             stamps = parsed.extract<Poco::JSON::Array::Ptr>();
     } catch (const Poco::Exception& e) {
-        throw MalformedMessage(field,
-                               "not valid JSON (" + printable(e.displayText()) + "); " + expected);
+        throw MalformedMessage(field, "not valid JSON (" + printableText(e.displayText()) + "); " +
+                                          expected);
     }
     if (!stamps)
         throw MalformedMessage(field, "not a JSON array; " + expected);
@@ -444,7 +425,8 @@ void JsonSerializer::checkBody(const std::string& body) const {
         try {
             parseJson(body);
         } catch (const Poco::Exception& e) {
-            throw MalformedMessage("body", "not valid JSON (" + printable(e.displayText()) + ")");
+            throw MalformedMessage("body",
+                                   "not valid JSON (" + printableText(e.displayText()) + ")");
         }
         return;
     }
@@ -453,7 +435,7 @@ void JsonSerializer::checkBody(const std::string& body) const {
     try {
         parseJson("[" + body + "]");
     } catch (const Poco::Exception& e) {
-        throw MalformedMessage("body", "not valid JSON (" + printable(e.displayText()) + ")");
+        throw MalformedMessage("body", "not valid JSON (" + printableText(e.displayText()) + ")");
     }
     throw MalformedMessage("body", "a JSON object is required, got " + jsonKind(body));
 }

@@ -2,6 +2,7 @@
 
 #include <msgbus/Error.h>
 #include <msgbus/MessageName.h>
+#include <msgbus/PrintableText.h>
 
 #include <Poco/Util/AbstractConfiguration.h>
 
@@ -57,24 +58,6 @@ std::string checkedRoutingKey(const std::string& key, const std::string& value) 
     return value;
 }
 
-// A name from an outbox row another producer wrote may hold any bytes; the error goes to logs
-// and the failed table, so it is kept to printable ASCII (\xNN for the rest).
-std::string printable(std::string_view text) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (char c : text) {
-        auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u < 0x7f) {
-            out += c;
-        } else {
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
-        }
-    }
-    return out;
-}
-
 } // namespace
 
 ConventionRouting::ConventionRouting() = default;
@@ -125,7 +108,7 @@ Route ConventionRouting::route(const Message& message) const {
         try {
             validateMessageName(name);
         } catch (const InvalidArgument& e) {
-            throw MalformedMessage("message name", printable(e.what()));
+            throw MalformedMessage("message name", printableText(e.what()));
         }
     }
     Route route;

@@ -1,6 +1,7 @@
 #include "msgbus/Id.h"
 
 #include "msgbus/Error.h"
+#include "msgbus/PrintableText.h"
 
 #include <algorithm>
 #include <chrono>
@@ -35,25 +36,6 @@ int crockfordValue(char c) noexcept {
         if (alphabet[i] == c)
             return i;
     return -1;
-}
-
-// What we print of a rejected text: bounded and with control bytes escaped, since it comes
-// from the wire.
-std::string printable(std::string_view text) {
-    std::string out;
-    for (char c : text.substr(0, 64)) {
-        auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u < 0x7f) {
-            out += c;
-        } else {
-            out += "\\x";
-            out += hexDigits[u >> 4];
-            out += hexDigits[u & 0xf];
-        }
-    }
-    if (text.size() > 64)
-        out += "...";
-    return out;
 }
 
 bool hexInto(std::string_view text, Id::Bytes& bytes) noexcept {
@@ -176,12 +158,12 @@ Id Id::generate() {
 Id Id::parse(std::string_view text) {
     Bytes bytes{};
     if (!parseInto(text, bytes))
-        throw InvalidArgument("invalid message id '" + printable(text) +
+        throw InvalidArgument("invalid message id '" + printableText(text, 64) +
                               "': expected a UUID (36 characters), a ULID (26) or 32 hex digits");
     if (isNil(bytes))
-        throw InvalidArgument("invalid message id '" + printable(text) + "': the NIL UUID");
+        throw InvalidArgument("invalid message id '" + printableText(text, 64) + "': the NIL UUID");
     if (isMax(bytes))
-        throw InvalidArgument("invalid message id '" + printable(text) + "': the MAX UUID");
+        throw InvalidArgument("invalid message id '" + printableText(text, 64) + "': the MAX UUID");
     return Id(bytes);
 }
 

@@ -1,6 +1,7 @@
 #include "msgbus/MessageName.h"
 
 #include "msgbus/Error.h"
+#include "msgbus/PrintableText.h"
 
 #include <string>
 
@@ -28,8 +29,7 @@ bool isValidMessageName(std::string_view name) noexcept {
 
 void validateMessageName(std::string_view name) {
     if (!isValidMessageName(name)) {
-        std::string shown(name.substr(0, 80));
-        throw InvalidArgument("invalid message name '" + shown +
+        throw InvalidArgument("invalid message name '" + printableText(name, 80) +
                               "': expected two or more dot-separated lowercase segments "
                               "like 'order.placed' ([a-z][a-z0-9_]*, at most 255 characters)");
     }

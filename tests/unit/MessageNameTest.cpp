@@ -1,5 +1,6 @@
 #include <msgbus/Error.h>
 #include <msgbus/MessageName.h>
+#include <msgbus/PrintableText.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -22,6 +23,7 @@ class MessageNameTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testAcceptsAt255CharactersAndRejects256);
     CPPUNIT_TEST(testValidateThrowsInvalidArgumentNamingTheName);
     CPPUNIT_TEST(testValidateShortensAVeryLongName);
+    CPPUNIT_TEST(testRejectedNameIsShownAsPrintableText);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -107,6 +109,17 @@ public:
             CPPUNIT_ASSERT(what.find(std::string(80, 'x')) != std::string::npos);
             CPPUNIT_ASSERT(what.find(std::string(81, 'x')) == std::string::npos);
         }
+    }
+
+    void testRejectedNameIsShownAsPrintableText() {
+        try {
+            msgbus::validateMessageName(std::string("order.\xc3\x28\x01", 9));
+            CPPUNIT_FAIL("accepted a name with control bytes");
+        } catch (const msgbus::InvalidArgument& e) {
+            std::string what = e.what();
+            CPPUNIT_ASSERT(what.find("order.\\xc3(\\x01") != std::string::npos);
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string("abc..."), msgbus::printableText("abcdef", 3));
     }
 };
 
