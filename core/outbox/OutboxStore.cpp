@@ -7,6 +7,7 @@
 #include <Poco/Nullable.h>
 
 #include <algorithm>
+#include <tuple>
 
 namespace msgbus::core {
 
@@ -21,11 +22,28 @@ namespace {
 // that is longer is read again on its own.
 constexpr std::size_t headersWindow = 65535; // characters
 
-std::string heavyColumns(Dialect dialect, std::size_t bodyWindow) {
+std::string heavyColumns(Dialect dialect, std::size_t bodyWindow, const std::string& prefix = "") {
+    const std::string headers = prefix + "headers";
+    const std::string body = prefix + "body";
     if (dialect == Dialect::MySQL)
-        return "LEFT(headers, " + std::to_string(headersWindow) +
-               "), LENGTH(headers), LEFT(body, " + std::to_string(bodyWindow) + "), LENGTH(body)";
+        return "LEFT(" + headers + ", " + std::to_string(headersWindow) + "), LENGTH(" + headers +
+               "), LEFT(" + body + ", " + std::to_string(bodyWindow) + "), LENGTH(" + body + ")";
     return "headers, length(CAST(headers AS BLOB)), body, length(body)";
+}
+
+/// A derived table "k" with one BIGINT column "seq" holding the given seqs (MariaDB 10.6+),
+/// for joins that must reach the outbox through its primary key and nothing else. The seqs
+/// are integers we read ourselves, so they are inlined.
+template <typename Ints>
+std::string seqTable(const Ints& seqs) {
+    std::string json = "[";
+    for (const auto seq : seqs) {
+        if (json.size() > 1)
+            json += ',';
+        json += std::to_string(seq);
+    }
+    json += ']';
+    return "JSON_TABLE('" + json + "', '$[*]' COLUMNS (seq BIGINT PATH '$')) AS k";
 }
 
 } // namespace
@@ -137,19 +155,24 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
         use(now), use(wanted), into(candidates), Poco::Data::Keywords::now;
     if (candidates.empty())
         return rows;
-    std::string in;
-    for (auto seq : candidates)
-        in += (in.empty() ? "" : ",") + std::to_string(seq);
     {
+        // The candidates are locked through a join on the primary key (eq_ref). A plain
+        // "seq IN (...)" covering a good part of a small table makes the optimizer scan the
+        // whole primary key, even with FORCE INDEX, and a scan waits on and locks other
+        // relays' rows (checked with EXPLAIN on MariaDB 10.11). No ORDER BY: a sort would lock
+        // every candidate before the LIMIT applies; the rows are sorted here instead.
         Poco::Data::Statement select(session);
-        select << "SELECT seq, hex(message_id), message_name, partition_key, " +
-                      heavyColumns(_dialect, _bodyWindow) +
-                      ", created_at, attempts, available_at FROM " + _table +
-                      " FORCE INDEX (PRIMARY) WHERE seq IN (" + in +
-                      ") AND available_at <= ? ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED",
+        select << "SELECT o.seq, hex(o.message_id), o.message_name, o.partition_key, " +
+                      heavyColumns(_dialect, _bodyWindow, "o.") +
+                      ", o.created_at, o.attempts, o.available_at FROM " + seqTable(candidates) +
+                      " STRAIGHT_JOIN " + _table +
+                      " o ON o.seq = k.seq WHERE o.available_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED",
             use(now), use(max);
         rows = readRows(select, _dialect);
     }
+    std::sort(rows.begin(), rows.end(), [](const OutboxRow& a, const OutboxRow& b) {
+        return std::tie(a.availableAt, a.seq) < std::tie(b.availableAt, b.seq);
+    });
     return completeRows(session, std::move(rows));
 }
 
@@ -203,21 +226,29 @@ std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, i
 }
 
 void OutboxStore::remove(Poco::Data::Session& session, const std::vector<std::int64_t>& seqs) {
-    // The seqs are integers we read ourselves: inlining them keeps each statement free of
-    // per-row binds. Chunks stay below MariaDB's eq_range_index_dive_limit (200), so the
-    // optimizer looks each key up in the primary key instead of guessing from statistics and
-    // scanning (and locking) rows of other relays' batches.
-    constexpr std::size_t chunk = 100;
-    for (std::size_t start = 0; start < seqs.size(); start += chunk) {
-        std::string sql = "DELETE FROM " + _table + " WHERE seq IN (";
-        for (std::size_t i = start; i < std::min(seqs.size(), start + chunk); ++i) {
-            if (i != start)
-                sql += ',';
-            sql += std::to_string(seqs[i]);
-        }
-        sql += ')';
-        session << sql, now;
+    if (seqs.empty())
+        return;
+    if (_dialect == Dialect::MySQL) {
+        // A join on the primary key, for the reason given in claimDue: "DELETE ... WHERE seq IN
+        // (...)" turned into a scan of the whole table when the batch was a large part of it,
+        // and two relays' scans deadlocked on each other's rows (InnoDB's deadlock report in the
+        // two-relay e2e test). The lost transaction's rows were then claimed and published again
+        // by the other relay.
+        session << "DELETE o FROM " + seqTable(seqs) + " STRAIGHT_JOIN " + _table +
+                       " o ON o.seq = k.seq",
+            now;
+        return;
     }
+    // The seqs are integers we read ourselves: inlining them keeps the statement free of
+    // per-row binds.
+    std::string sql = "DELETE FROM " + _table + " WHERE seq IN (";
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        if (i != 0)
+            sql += ',';
+        sql += std::to_string(seqs[i]);
+    }
+    sql += ')';
+    session << sql, now;
 }
 
 void OutboxStore::recordAttempt(Poco::Data::Session& session, std::int64_t seq, int attempts,
