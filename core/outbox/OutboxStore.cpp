@@ -34,8 +34,7 @@ std::string heavyColumns(Dialect dialect, std::size_t bodyWindow, const std::str
 /// A derived table "k" with one BIGINT column "seq" holding the given seqs (MariaDB 10.6+),
 /// for joins that must reach the outbox through its primary key and nothing else. The seqs
 /// are integers we read ourselves, so they are inlined.
-template <typename Ints>
-std::string seqTable(const Ints& seqs) {
+template <typename Ints> std::string seqTable(const Ints& seqs) {
     std::string json = "[";
     for (const auto seq : seqs) {
         if (json.size() > 1)
@@ -162,11 +161,12 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
         // relays' rows (checked with EXPLAIN on MariaDB 10.11). No ORDER BY: a sort would lock
         // every candidate before the LIMIT applies; the rows are sorted here instead.
         Poco::Data::Statement select(session);
-        select << "SELECT o.seq, hex(o.message_id), o.message_name, o.partition_key, " +
-                      heavyColumns(_dialect, _bodyWindow, "o.") +
-                      ", o.created_at, o.attempts, o.available_at FROM " + seqTable(candidates) +
-                      " STRAIGHT_JOIN " + _table +
-                      " o ON o.seq = k.seq WHERE o.available_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED",
+        select
+            << "SELECT o.seq, hex(o.message_id), o.message_name, o.partition_key, " +
+                   heavyColumns(_dialect, _bodyWindow, "o.") +
+                   ", o.created_at, o.attempts, o.available_at FROM " + seqTable(candidates) +
+                   " STRAIGHT_JOIN " + _table +
+                   " o ON o.seq = k.seq WHERE o.available_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED",
             use(now), use(max);
         rows = readRows(select, _dialect);
     }

@@ -81,8 +81,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(a->logTail(), confirmedA > 0);
         CPPUNIT_ASSERT_MESSAGE(b->logTail(), confirmedB > 0);
         const std::string logs = warnings(*a) + warnings(*b);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("rows confirmed (each exactly once)\n" + logs,
-                                     2LL * orders, confirmedA + confirmedB);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("rows confirmed (each exactly once)\n" + logs, 2LL * orders,
+                                     confirmedA + confirmedB);
         // Every handler ran exactly once per message across both hosts, and nothing reached
         // a consumer twice.
         CPPUNIT_ASSERT_EQUAL(2LL * orders, consumedA + consumedB);
