@@ -61,33 +61,26 @@ std::string correlationKey(const amqp_basic_properties_t& p) {
 
 } // namespace
 
-/// The bookkeeping of one publishBatch call.
+/// The bookkeeping of one submitted batch.
 struct AmqpPublisher::Batch {
-    const std::vector<OutgoingMessage>& messages;
-    std::vector<PublishOutcome>& outcomes;
+    BatchId id = 0;
+    std::vector<OutgoingMessage> messages;
+    std::vector<PublishOutcome> outcomes;
     /// An outcome is final (published and confirmed/nacked, or never to be published).
     std::vector<char> settled;
     /// A basic.return named the message; its ack will then mean Unroutable.
     std::vector<char> returned;
-    /// Delivery tag -> message index, for the messages published and not yet confirmed.
-    std::map<std::uint64_t, std::size_t> unconfirmed;
-    /// Correlation key -> indexes of unconfirmed messages, for matching basic.return.
-    std::unordered_map<std::string, std::vector<std::size_t>> inFlightByKey;
+    std::size_t unsettled = 0;
+    Clock::time_point deadline;
+    std::chrono::milliseconds confirmTimeout{0};
 
     void finish(std::size_t index, PublishResult result, std::string error) {
+        if (settled[index])
+            return;
         outcomes[index].result = result;
         outcomes[index].error = std::move(error);
         settled[index] = 1;
-    }
-
-    void forgetKey(std::size_t index) {
-        auto it = inFlightByKey.find(correlationKey(messages[index].wire));
-        if (it == inFlightByKey.end())
-            return;
-        auto& indexes = it->second;
-        indexes.erase(std::remove(indexes.begin(), indexes.end(), index), indexes.end());
-        if (indexes.empty())
-            inFlightByKey.erase(it);
+        --unsettled;
     }
 
     /// Everything not settled becomes NotConfirmed with reason, except messages the broker
@@ -101,8 +94,6 @@ struct AmqpPublisher::Batch {
             else
                 finish(i, PublishResult::NotConfirmed, reason);
         }
-        unconfirmed.clear();
-        inFlightByKey.clear();
     }
 };
 
@@ -124,25 +115,64 @@ bool AmqpPublisher::isConnected() const noexcept {
 }
 
 void AmqpPublisher::close() noexcept {
+    failInFlight("the publisher was closed before the broker confirmed");
     _connection.reset();
     _knownExchanges.clear();
 }
 
 void AmqpPublisher::teardown() noexcept {
+    failInFlight("the connection was torn down before the broker confirmed");
     if (_connection)
         _connection->markBroken();
     _connection.reset();
     _knownExchanges.clear();
 }
 
+void AmqpPublisher::failInFlight(const std::string& reason) noexcept {
+    // Confirms are per channel: with the channel or connection gone, nothing published on it
+    // will ever be confirmed. Messages the broker returned were certainly not routed.
+    try {
+        for (auto& [tag, m] : _unconfirmed) {
+            Batch& batch = *m.batch;
+            if (batch.returned[m.index])
+                batch.finish(m.index, PublishResult::Unroutable, batch.outcomes[m.index].error);
+            else
+                batch.finish(m.index, PublishResult::NotConfirmed, reason);
+        }
+    } catch (...) {
+        // Only string allocation can throw here; await() reports what is left unsettled.
+    }
+    _unconfirmed.clear();
+    _inFlightByKey.clear();
+}
+
+void AmqpPublisher::readArrived() {
+    // Whatever the socket already holds, without waiting. With messages in flight this must go
+    // through handleFrame: a confirm read and dropped here would never settle its message.
+    for (;;) {
+        timeval zero{0, 0};
+        amqp_frame_t frame{};
+        int status = amqp_simple_wait_frame_noblock(_connection->state(), &frame, &zero);
+        if (status == AMQP_STATUS_TIMEOUT)
+            return;
+        _connection->checkStatus(status, "reading publisher confirms");
+        handleFrame(frame);
+        amqp_maybe_release_buffers(_connection->state());
+    }
+}
+
 void AmqpPublisher::keepAlive() noexcept {
     if (!_connection)
         return;
     try {
-        _connection->serviceHeartbeats();
+        if (_unconfirmed.empty())
+            _connection->serviceHeartbeats();
+        else
+            readArrived();
     } catch (const AmqpError& e) {
-        // A closed channel is reopened by the next publishBatch; a lost connection recreated.
+        // A closed channel is reopened by the next submit; a lost connection recreated.
         _logger.warning("AMQP publisher idle check: %s", std::string(e.what()));
+        failInFlight(e.what());
         if (e.connectionLost())
             teardown();
     } catch (const std::exception& e) {
@@ -159,9 +189,13 @@ void AmqpPublisher::ensureConnected() {
         // shutdown, a channel.close) is still unread: read it now, so that a dead connection
         // is replaced before the batch instead of failing it.
         try {
-            _connection->serviceHeartbeats();
+            if (_unconfirmed.empty())
+                _connection->serviceHeartbeats();
+            else
+                readArrived();
         } catch (const AmqpError& e) {
             _logger.warning("AMQP publisher: %s", std::string(e.what()));
+            failInFlight(e.what());
             if (e.connectionLost())
                 teardown();
         }
@@ -183,10 +217,13 @@ void AmqpPublisher::ensureConnected() {
 }
 
 void AmqpPublisher::ensureChannelReady() {
+    if (_connection->channelOpen() && _confirmGeneration == _connection->channelGeneration())
+        return;
+    // A new channel: whatever was published on the old one will never be confirmed.
+    failInFlight(_connection->context("channel") + ": the channel closed before the broker "
+                                                   "confirmed");
     if (!_connection->channelOpen())
         _connection->reopenChannel();
-    if (_confirmGeneration == _connection->channelGeneration())
-        return;
     amqp_confirm_select(_connection->state(), _connection->channel());
     _connection->checkRpcReply("confirm.select");
     _confirmGeneration = _connection->channelGeneration();
@@ -196,71 +233,134 @@ void AmqpPublisher::ensureChannelReady() {
 std::vector<PublishOutcome>
 AmqpPublisher::publishBatch(const std::vector<OutgoingMessage>& messages,
                             std::chrono::milliseconds confirmTimeout) {
-    std::vector<PublishOutcome> outcomes(messages.size());
-    for (std::size_t i = 0; i < messages.size(); ++i)
-        outcomes[i].token = messages[i].token;
-    if (messages.empty())
-        return outcomes;
+    return await(submit(messages, confirmTimeout));
+}
+
+AmqpPublisher::BatchId AmqpPublisher::submit(std::vector<OutgoingMessage> messages,
+                                             std::chrono::milliseconds confirmTimeout) {
+    auto owned = std::make_unique<Batch>();
+    Batch& batch = *owned;
+    batch.id = _nextBatchId++;
+    batch.messages = std::move(messages);
+    const std::size_t n = batch.messages.size();
+    batch.outcomes.resize(n);
+    for (std::size_t i = 0; i < n; ++i)
+        batch.outcomes[i].token = batch.messages[i].token;
+    batch.settled.assign(n, 0);
+    batch.returned.assign(n, 0);
+    batch.unsettled = n;
+    batch.confirmTimeout = confirmTimeout;
+    batch.deadline = Clock::now() + confirmTimeout;
+    if (n == 0) {
+        _batches.push_back(std::move(owned));
+        return batch.id;
+    }
 
     // Unreachable broker: throws, nothing published, the caller backs off.
     ensureConnected();
+    _batches.push_back(std::move(owned));
 
-    Batch batch{messages,
-                outcomes,
-                std::vector<char>(messages.size(), 0),
-                std::vector<char>(messages.size(), 0),
-                {},
-                {}};
-    const auto deadline = Clock::now() + confirmTimeout;
     const std::size_t window = _options.confirmWindow;
     try {
         checkExchanges(batch);
-        for (std::size_t i = 0; i < messages.size(); ++i) {
+        for (std::size_t i = 0; i < n; ++i) {
             if (batch.settled[i])
                 continue;
-            if (batch.unconfirmed.size() >= window || _connection->blocked()) {
-                if (!waitForConfirms(batch, window / 2, true, deadline))
-                    break;
+            if (_unconfirmed.size() >= window || _connection->blocked()) {
+                if (!waitForConfirms(window / 2, true, batch.deadline))
+                    break; // await() reports the rest as not confirmed in time
             }
             publishOne(batch, i);
         }
-        waitForConfirms(batch, 0, false, deadline);
-        bool unsettled =
-            std::find(batch.settled.begin(), batch.settled.end(), 0) != batch.settled.end();
-        if (unsettled) {
+    } catch (const AmqpError& e) {
+        handleFailure(e);
+        batch.failUnsettled(e.what()); // the messages not published yet
+    } catch (...) {
+        // Unexpected (out of memory, ...): acks still in flight would be matched to the wrong
+        // messages later, so the connection goes too.
+        teardown();
+        _batches.pop_back();
+        throw;
+    }
+    return batch.id;
+}
+
+AmqpPublisher::Batch& AmqpPublisher::batchOf(BatchId id) {
+    for (auto& batch : _batches)
+        if (batch->id == id)
+            return *batch;
+    throw InvalidArgument("AmqpPublisher: batch " + std::to_string(id) +
+                          " is not in flight (awaited twice?)");
+}
+
+bool AmqpPublisher::poll(BatchId id) {
+    Batch& batch = batchOf(id);
+    if (batch.unsettled > 0 && _connection && !_unconfirmed.empty()) {
+        try {
+            readArrived();
+        } catch (const AmqpError& e) {
+            handleFailure(e);
+        }
+    }
+    return batch.unsettled == 0;
+}
+
+std::vector<PublishOutcome> AmqpPublisher::await(BatchId id) {
+    Batch& batch = batchOf(id);
+    if (batch.unsettled > 0) {
+        bool inTime = false;
+        try {
+            inTime = _connection && waitForBatch(batch, batch.deadline);
+        } catch (const AmqpError& e) {
+            handleFailure(e);
+            batch.failUnsettled(e.what()); // published ones are settled by handleFailure
+            inTime = true;
+        } catch (...) {
+            teardown();
+            forget(id);
+            throw;
+        }
+        if (!inTime && batch.unsettled > 0 && !_connection) {
+            batch.failUnsettled("publish: the connection was lost before these were published");
+        } else if (!inTime && batch.unsettled > 0) {
             std::string reason = _connection->context("publish") +
                                  ": no publisher confirm within " +
-                                 std::to_string(confirmTimeout.count()) + " ms" +
+                                 std::to_string(batch.confirmTimeout.count()) + " ms" +
                                  (_connection->blocked() ? " (the broker blocked publishing)" : "");
             _logger.warning("%s; tearing the connection down", reason);
             batch.failUnsettled(reason);
             teardown();
         }
-    } catch (const AmqpError& e) {
-        batch.failUnsettled(e.what());
-        if (e.connectionLost()) {
-            _logger.warning("AMQP publisher lost its connection: %s", std::string(e.what()));
-            teardown();
-        } else {
-            // Only the channel died: the exchange cache may be what misled us (an exchange
-            // deleted since it was checked), so check again on the fresh channel.
-            _knownExchanges.clear();
-            try {
-                ensureChannelReady();
-            } catch (const AmqpError& again) {
-                _logger.warning("AMQP publisher cannot reopen its channel: %s",
-                                std::string(again.what()));
-                teardown();
-            }
-        }
-    } catch (...) {
-        // Unexpected (out of memory, ...): acks still in flight would be read by the next
-        // batch and matched to the wrong messages, so the connection goes too.
-        batch.failUnsettled("publish interrupted by an unexpected error");
-        teardown();
-        throw;
     }
+    std::vector<PublishOutcome> outcomes = std::move(batch.outcomes);
+    forget(id);
     return outcomes;
+}
+
+void AmqpPublisher::forget(BatchId id) noexcept {
+    // Only settled batches are forgotten: nothing in _unconfirmed points into them.
+    _batches.erase(std::find_if(_batches.begin(), _batches.end(),
+                                [id](const auto& b) { return b->id == id; }));
+}
+
+void AmqpPublisher::handleFailure(const AmqpError& e) {
+    if (e.connectionLost()) {
+        _logger.warning("AMQP publisher lost its connection: %s", std::string(e.what()));
+        failInFlight(e.what());
+        teardown();
+        return;
+    }
+    // Only the channel died, and with it every unconfirmed message on it. The exchange cache
+    // may be what misled us (an exchange deleted since it was checked), so check again on the
+    // fresh channel.
+    failInFlight(e.what());
+    _knownExchanges.clear();
+    try {
+        ensureChannelReady();
+    } catch (const AmqpError& again) {
+        _logger.warning("AMQP publisher cannot reopen its channel: %s", std::string(again.what()));
+        teardown();
+    }
 }
 
 void AmqpPublisher::checkExchanges(Batch& batch) {
@@ -287,7 +387,9 @@ void AmqpPublisher::checkExchanges(Batch& batch) {
         } catch (const AmqpError& e) {
             if (e.connectionLost() || e.replyCode() != AMQP_NOT_FOUND)
                 throw;
-            // The 404 closed the channel (close-ok already sent): confirm mode went with it.
+            // The 404 closed the channel (close-ok already sent): confirm mode went with it,
+            // and so did the confirms of earlier batches still in flight (ensureChannelReady
+            // fails them).
             missing.emplace(name, e.what());
             ensureChannelReady();
         }
@@ -326,29 +428,44 @@ void AmqpPublisher::publishOne(Batch& batch, std::size_t index) {
     // Only the local write is reported here; routing, 404s and acks arrive asynchronously.
     _connection->checkStatus(status, "basic.publish to exchange '" + m.exchange + "'");
     std::uint64_t tag = ++_lastDeliveryTag;
-    batch.unconfirmed.emplace(tag, index);
-    batch.inFlightByKey[correlationKey(m.wire)].push_back(index);
+    _unconfirmed.emplace(tag, InFlight{&batch, index});
+    _inFlightByKey[correlationKey(m.wire)].push_back(InFlight{&batch, index});
 }
 
-bool AmqpPublisher::waitForConfirms(Batch& batch, std::size_t target, bool untilUnblocked,
+bool AmqpPublisher::waitForConfirms(std::size_t target, bool untilUnblocked,
                                     Clock::time_point deadline) {
-    amqp_connection_state_t state = _connection->state();
-    while (batch.unconfirmed.size() > target || (untilUnblocked && _connection->blocked())) {
+    while (_unconfirmed.size() > target || (untilUnblocked && _connection->blocked())) {
         if (Clock::now() >= deadline)
             return false;
         timeval timeout = remainingUntil(deadline);
-        amqp_frame_t frame{};
-        int status = amqp_simple_wait_frame_noblock(state, &frame, &timeout);
-        if (status == AMQP_STATUS_TIMEOUT)
-            continue;
-        _connection->checkStatus(status, "waiting for publisher confirms");
-        handleFrame(batch, frame);
-        amqp_maybe_release_buffers(state);
+        readFrame(&timeout);
     }
     return true;
 }
 
-void AmqpPublisher::handleFrame(Batch& batch, const amqp_frame_t& frame) {
+bool AmqpPublisher::waitForBatch(const Batch& batch, Clock::time_point deadline) {
+    while (batch.unsettled > 0) {
+        if (Clock::now() >= deadline)
+            return false;
+        timeval timeout = remainingUntil(deadline);
+        readFrame(&timeout);
+    }
+    return true;
+}
+
+void AmqpPublisher::readFrame(const timeval* timeout) {
+    amqp_connection_state_t state = _connection->state();
+    timeval copy = *timeout;
+    amqp_frame_t frame{};
+    int status = amqp_simple_wait_frame_noblock(state, &frame, &copy);
+    if (status == AMQP_STATUS_TIMEOUT)
+        return;
+    _connection->checkStatus(status, "waiting for publisher confirms");
+    handleFrame(frame);
+    amqp_maybe_release_buffers(state);
+}
+
+void AmqpPublisher::handleFrame(const amqp_frame_t& frame) {
     if (frame.frame_type != AMQP_FRAME_METHOD) {
         _logger.warning("AMQP publisher: ignored a stray frame of type %d on channel %d",
                         static_cast<int>(frame.frame_type), static_cast<int>(frame.channel));
@@ -357,16 +474,16 @@ void AmqpPublisher::handleFrame(Batch& batch, const amqp_frame_t& frame) {
     switch (frame.payload.method.id) {
     case AMQP_BASIC_ACK_METHOD: {
         const auto* ack = static_cast<const amqp_basic_ack_t*>(frame.payload.method.decoded);
-        settle(batch, ack->delivery_tag, ack->multiple != 0, true);
+        settle(ack->delivery_tag, ack->multiple != 0, true);
         return;
     }
     case AMQP_BASIC_NACK_METHOD: {
         const auto* nack = static_cast<const amqp_basic_nack_t*>(frame.payload.method.decoded);
-        settle(batch, nack->delivery_tag, nack->multiple != 0, false);
+        settle(nack->delivery_tag, nack->multiple != 0, false);
         return;
     }
     case AMQP_BASIC_RETURN_METHOD:
-        handleReturn(batch, frame);
+        handleReturn(frame);
         return;
     default:
         if (!_connection->handleAsyncMethod(frame))
@@ -375,7 +492,7 @@ void AmqpPublisher::handleFrame(Batch& batch, const amqp_frame_t& frame) {
     }
 }
 
-void AmqpPublisher::handleReturn(Batch& batch, const amqp_frame_t& frame) {
+void AmqpPublisher::handleReturn(const amqp_frame_t& frame) {
     const auto* ret = static_cast<const amqp_basic_return_t*>(frame.payload.method.decoded);
     // Copied before amqp_read_message, which reads more frames into the connection's buffers.
     const std::uint16_t replyCode = ret->reply_code;
@@ -393,12 +510,12 @@ void AmqpPublisher::handleReturn(Batch& batch, const amqp_frame_t& frame) {
 
     std::string error = replyText + ": exchange '" + exchange + "' routing key '" + routingKey +
                         "' (reply " + std::to_string(replyCode) + ")";
-    auto it = key.empty() ? batch.inFlightByKey.end() : batch.inFlightByKey.find(key);
-    if (it != batch.inFlightByKey.end()) {
-        for (std::size_t index : it->second) {
-            if (!batch.returned[index]) {
-                batch.returned[index] = 1;
-                batch.outcomes[index].error = error;
+    auto it = key.empty() ? _inFlightByKey.end() : _inFlightByKey.find(key);
+    if (it != _inFlightByKey.end()) {
+        for (const InFlight& m : it->second) {
+            if (!m.batch->returned[m.index]) {
+                m.batch->returned[m.index] = 1;
+                m.batch->outcomes[m.index].error = error;
                 return;
             }
         }
@@ -408,25 +525,39 @@ void AmqpPublisher::handleReturn(Batch& batch, const amqp_frame_t& frame) {
                     error, key);
 }
 
-void AmqpPublisher::settle(Batch& batch, std::uint64_t deliveryTag, bool multiple, bool ack) {
-    auto& unconfirmed = batch.unconfirmed;
-    auto first = multiple ? unconfirmed.begin() : unconfirmed.find(deliveryTag);
-    if (first == unconfirmed.end())
+void AmqpPublisher::forgetKey(const InFlight& message) {
+    auto it = _inFlightByKey.find(correlationKey(message.batch->messages[message.index].wire));
+    if (it == _inFlightByKey.end())
+        return;
+    auto& list = it->second;
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const InFlight& m) {
+                                  return m.batch == message.batch && m.index == message.index;
+                              }),
+               list.end());
+    if (list.empty())
+        _inFlightByKey.erase(it);
+}
+
+void AmqpPublisher::settle(std::uint64_t deliveryTag, bool multiple, bool ack) {
+    auto first = multiple ? _unconfirmed.begin() : _unconfirmed.find(deliveryTag);
+    if (first == _unconfirmed.end())
         return; // a tag of nothing we track (already settled): harmless
-    auto last = multiple ? unconfirmed.upper_bound(deliveryTag) : std::next(first);
+    auto last = multiple ? _unconfirmed.upper_bound(deliveryTag) : std::next(first);
     for (auto it = first; it != last; ++it) {
-        std::size_t index = it->second;
-        batch.forgetKey(index);
+        const InFlight& m = it->second;
+        Batch& batch = *m.batch;
+        forgetKey(m);
         if (!ack)
-            batch.finish(index, PublishResult::Nacked,
+            batch.finish(m.index, PublishResult::Nacked,
                          _connection->context("publish") +
                              ": the broker nacked the message (basic.nack)");
-        else if (batch.returned[index])
-            batch.finish(index, PublishResult::Unroutable, batch.outcomes[index].error);
+        else if (batch.returned[m.index])
+            batch.finish(m.index, PublishResult::Unroutable, batch.outcomes[m.index].error);
         else
-            batch.finish(index, PublishResult::Confirmed, {});
+            batch.finish(m.index, PublishResult::Confirmed, {});
     }
-    unconfirmed.erase(first, last);
+    _unconfirmed.erase(first, last);
 }
 
 } // namespace msgbus::core::amqp

@@ -8,8 +8,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -18,6 +21,8 @@ class Logger;
 }
 
 namespace msgbus::core::amqp {
+
+class AmqpError;
 
 /// One message for AmqpPublisher::publishBatch. token is the caller's handle (the outbox
 /// row's seq), echoed in the outcome.
@@ -58,15 +63,16 @@ struct PublishOutcome {
 /// Threading: one per relay thread (it owns its connection; rabbitmq-c connections cannot be
 /// shared). No method is thread-safe.
 ///
-/// Connection: created lazily by publishBatch, with channel 1 in confirm mode; destroyed on
-/// any connection-level failure and recreated by the next publishBatch. Exchange existence is
+/// Connection: created lazily by submit, with channel 1 in confirm mode; destroyed on
+/// any connection-level failure and recreated by the next submit. Exchange existence is
 /// checked once per connection and name (passive exchange.declare), so a message to a missing
 /// exchange is reported Unroutable without being published and never costs the channel the
 /// rest of the batch.
 ///
 /// Throughput: at most confirmWindow messages are unconfirmed at any time; when the window is
 /// full the publisher reads confirms until half of it is free, so the confirm round trip is
-/// paid once per half window, never per message.
+/// paid once per half window, never per message. Batches are pipelined: submit() returns once
+/// the batch is written, so the broker works on one batch while the caller claims the next.
 class AmqpPublisher {
 public:
     struct Options {
@@ -83,30 +89,52 @@ public:
     AmqpPublisher& operator=(const AmqpPublisher&) = delete;
 
     /// Publishes every message persistent (delivery_mode 2 unless wire.properties says
-    /// otherwise) with mandatory=1 and waits for the broker's confirms. Returns exactly one
-    /// outcome per input message, in input order; see PublishResult. confirmTimeout is the
-    /// deadline for publishing and confirming the batch (connecting and the exchange checks
-    /// are bounded by the connection's connect and RPC timeouts): what is not settled when it
-    /// expires is NotConfirmed, and the connection is torn down (a late ack could otherwise
-    /// be matched to the wrong batch).
+    /// otherwise) with mandatory=1 and waits for the broker's confirms: submit() then
+    /// await(). Returns exactly one outcome per input message, in input order; see
+    /// PublishResult and submit() for the failure rules.
+    std::vector<PublishOutcome> publishBatch(const std::vector<OutgoingMessage>& messages,
+                                             std::chrono::milliseconds confirmTimeout);
+
+    /// A batch handed to submit(), until await() collected it.
+    using BatchId = std::uint64_t;
+
+    /// Publishes the messages and returns without waiting for their confirms, so that the
+    /// caller can prepare the next batch while the broker works on this one. When the confirm
+    /// window is full, confirms (of this or earlier batches) are read before publishing more.
+    /// confirmTimeout is the deadline for publishing and confirming this batch (connecting and
+    /// the exchange checks are bounded by the connection's connect and RPC timeouts): what is
+    /// not settled when await() finds it expired is NotConfirmed, and the connection is torn
+    /// down (a late ack could otherwise be matched to the wrong message).
     ///
     /// Unroutable detection needs an id: basic.return carries no delivery tag, so a returned
     /// message is matched by its message_id property, else by its `x-message-id` header;
     /// messages with neither are reported Confirmed even when returned (a warning is logged).
     ///
     /// Failure: throws AmqpError (connectionLost() == true) only when no connection can be
-    /// made (broker unreachable, login refused): nothing was published, back off and retry.
-    /// A failure after publishing started is reported through the outcomes (NotConfirmed
-    /// with the reason) instead; a channel.close reopens the channel, a connection failure
-    /// destroys the connection for the next call to rebuild.
-    std::vector<PublishOutcome> publishBatch(const std::vector<OutgoingMessage>& messages,
-                                             std::chrono::milliseconds confirmTimeout);
+    /// made (broker unreachable, login refused): nothing of this batch was published, back off
+    /// and retry. A failure after publishing started is reported through the outcomes
+    /// (NotConfirmed with the reason), for this batch and every other batch still in flight
+    /// on the connection; a channel.close reopens the channel, a connection failure destroys
+    /// the connection for the next submit to rebuild.
+    BatchId submit(std::vector<OutgoingMessage> messages, std::chrono::milliseconds confirmTimeout);
+
+    /// Reads confirms until the batch is settled or its deadline passes, and returns its
+    /// outcomes (one per message, in submit order). Each id is awaited once; batches may be
+    /// awaited in any order.
+    std::vector<PublishOutcome> await(BatchId id);
+
+    /// Reads the confirms that have already arrived, without blocking; true when the batch is
+    /// settled (await() then returns at once).
+    bool poll(BatchId id);
+
+    /// Batches submitted and not awaited yet.
+    std::size_t batchesInFlight() const noexcept { return _batches.size(); }
 
     /// True while a connection exists and is usable.
     bool isConnected() const noexcept;
 
-    /// Closes the connection politely (nothing is in flight between calls). The next
-    /// publishBatch reconnects.
+    /// Closes the connection politely; batches still in flight end NotConfirmed. The next
+    /// submit reconnects.
     void close() noexcept;
 
     /// Services heartbeats while idle; call more often than heartbeat/2 between batches (the
@@ -119,16 +147,29 @@ public:
 
 private:
     struct Batch;
+    /// Where a published, unconfirmed message is: its batch and index there.
+    struct InFlight {
+        Batch* batch;
+        std::size_t index;
+    };
 
+    Batch& batchOf(BatchId id);
+    void forget(BatchId id) noexcept;
     void ensureConnected();
     void ensureChannelReady();
     void checkExchanges(Batch& batch);
     void publishOne(Batch& batch, std::size_t index);
-    bool waitForConfirms(Batch& batch, std::size_t target, bool untilUnblocked,
+    bool waitForConfirms(std::size_t target, bool untilUnblocked,
                          std::chrono::steady_clock::time_point deadline);
-    void handleFrame(Batch& batch, const amqp_frame_t& frame);
-    void handleReturn(Batch& batch, const amqp_frame_t& frame);
-    void settle(Batch& batch, std::uint64_t deliveryTag, bool multiple, bool ack);
+    bool waitForBatch(const Batch& batch, std::chrono::steady_clock::time_point deadline);
+    void readFrame(const timeval* timeout);
+    void readArrived();
+    void handleFrame(const amqp_frame_t& frame);
+    void handleReturn(const amqp_frame_t& frame);
+    void settle(std::uint64_t deliveryTag, bool multiple, bool ack);
+    void forgetKey(const InFlight& message);
+    void handleFailure(const AmqpError& e);
+    void failInFlight(const std::string& reason) noexcept;
     void teardown() noexcept;
 
     AmqpUrl _url;
@@ -141,6 +182,13 @@ private:
     /// Exchanges known to exist on the current connection.
     std::unordered_set<std::string> _knownExchanges;
     std::uint64_t _connectCount = 0;
+    /// Submitted and not yet awaited, oldest first.
+    std::deque<std::unique_ptr<Batch>> _batches;
+    BatchId _nextBatchId = 1;
+    /// Delivery tag -> message, for every published message not yet confirmed.
+    std::map<std::uint64_t, InFlight> _unconfirmed;
+    /// Correlation key -> unconfirmed messages, for matching basic.return.
+    std::unordered_map<std::string, std::vector<InFlight>> _inFlightByKey;
     Poco::Logger& _logger;
 };
 

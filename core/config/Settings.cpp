@@ -221,8 +221,9 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
 
     s.outbox.table = read.table("outbox.table", s.outbox.table);
     s.outbox.workers = read.integer32("outbox.workers", 2, 0, 64);
-    s.outbox.batchSize = read.integer32("outbox.batch_size", 500, 1, 10000);
-    s.outbox.confirmWindow = read.integer32("outbox.confirm_window", 1000, 1, 65535);
+    s.outbox.batchSize = read.integer32("outbox.batch_size", s.outbox.batchSize, 1, 10000);
+    s.outbox.confirmWindow =
+        read.integer32("outbox.confirm_window", s.outbox.confirmWindow, 1, 65535);
     s.outbox.pollInterval = read.millis("outbox.poll_interval_ms", s.outbox.pollInterval, 1, 60000);
     s.outbox.confirmTimeout =
         read.millis("outbox.confirm_timeout_ms", s.outbox.confirmTimeout, 100, 600000);

@@ -48,8 +48,8 @@ struct PluginSettings {
 struct OutboxSettings {
     std::string table = "messenger_outbox";
     int workers = 2;
-    int batchSize = 500;
-    int confirmWindow = 1000;
+    int batchSize = 1000;
+    int confirmWindow = 2000;
     std::chrono::milliseconds pollInterval{50};
     std::chrono::milliseconds confirmTimeout{30000};
     int maxAttempts = 10;

@@ -101,6 +101,21 @@ PooledSession Database::session() {
     }
 }
 
+std::optional<PooledSession> Database::trySession() {
+    {
+        std::lock_guard lock(_mutex);
+        if (_borrowed >= _maxSessions)
+            return std::nullopt;
+        ++_borrowed;
+    }
+    try {
+        return PooledSession(*this, borrowLive());
+    } catch (...) {
+        release();
+        throw;
+    }
+}
+
 void Database::release() {
     {
         std::lock_guard lock(_mutex);

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace Poco::Data {
 class SessionPool;
@@ -55,6 +56,11 @@ public:
 
     /// Throws when no live session can be had (the caller treats it as transient).
     PooledSession session();
+
+    /// A session when one is free right now, else nothing (for work that can wait: a caller
+    /// already holding a session must not block on a second one, or callers holding one each
+    /// could wait on each other forever).
+    std::optional<PooledSession> trySession();
 
     /// A session of its own, outside the pool, for state tied to one connection (advisory locks
     /// held for as long as the connection lives).

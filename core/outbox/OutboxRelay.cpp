@@ -34,7 +34,7 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Sett
       _publisher(amqp::AmqpUrl::parse(settings.amqp.url), publisherOptions(settings, index)),
       _rowBackoff(settings.outbox.retryDelay, 2.0, settings.outbox.maxRetryDelay),
       _outageBackoff(std::chrono::milliseconds(200), 2.0, std::chrono::milliseconds(30000)),
-      _log(Poco::Logger::get("msgbus.relay")) {
+      _log(Poco::Logger::get("msgbus.relay")), _pipelineDepth(settings.outbox.ordered ? 1 : 2) {
     if (database.dialect() == Dialect::SQLite)
         _sqliteLock.emplace(settings.db.connection);
     if (settings.outbox.ordered) {
@@ -44,14 +44,21 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Sett
     }
 }
 
+OutboxRelay::~OutboxRelay() {
+    drain();
+}
+
 void OutboxRelay::run(StopSignal& stop) {
     int outage = 0;
     while (!stop.stopRequested()) {
-        int claimed = 0;
+        bool idle = false;
         try {
-            claimed = relayBatch();
+            idle = !step();
             outage = 0;
         } catch (const std::exception& e) {
+            // Settle what is in flight before backing off: its row locks must not outlive the
+            // failure, and its confirmed rows can still be deleted.
+            drain();
             ++outage;
             auto delay = _outageBackoff.delay(outage);
             _log.warning("relay batch failed (retrying in %sms): %s", std::to_string(delay.count()),
@@ -59,52 +66,105 @@ void OutboxRelay::run(StopSignal& stop) {
             stop.sleepFor(delay);
             continue;
         }
-        // Rows were there: more may have arrived while they were published, so claim again at
-        // once (the latency of a steady stream is one batch, not a poll interval). Sleep only
-        // when the outbox had nothing due.
-        if (claimed == 0) {
+        // Sleep only when the outbox had nothing due and nothing is in flight: after rows were
+        // found, more may have arrived while they were published, so claim again at once (the
+        // latency of a steady stream is one batch, not a poll interval).
+        if (idle) {
             _publisher.keepAlive();
             if (_publisher.isConnected())
                 _metrics.brokerOk();
             stop.sleepUntilWoken(_settings.outbox.pollInterval);
         }
     }
+    drain();
+}
+
+bool OutboxRelay::step() {
+    // Keep the pipeline full while the outbox has full batches waiting; otherwise settle the
+    // oldest batch before claiming again.
+    if (_inFlight.size() < _pipelineDepth) {
+        auto batch = claim(!_inFlight.empty());
+        if (batch) {
+            const bool full =
+                batch->rows.size() >= static_cast<std::size_t>(_settings.outbox.batchSize);
+            encodeAndSubmit(*batch);
+            _inFlight.push_back(std::move(*batch));
+            if (full && _inFlight.size() < _pipelineDepth)
+                return true;
+        } else if (_inFlight.empty()) {
+            return false;
+        }
+    }
+    PendingBatch oldest = std::move(_inFlight.front());
+    _inFlight.pop_front();
+    finish(oldest);
+    return true;
 }
 
 int OutboxRelay::relayBatch() {
-    auto plugins = _plugins.current();
-    if (!plugins || !plugins->serializer || !plugins->routing)
-        throw Error("relay: no serializer or routing plugin is loaded");
+    auto batch = claim(false);
+    if (!batch)
+        return 0;
+    encodeAndSubmit(*batch);
+    finish(*batch);
+    return static_cast<int>(batch->rows.size());
+}
 
+std::vector<std::int64_t> OutboxRelay::inFlightSeqs() const {
+    std::vector<std::int64_t> seqs;
+    for (const auto& batch : _inFlight)
+        for (const auto& row : batch.rows)
+            seqs.push_back(row.seq);
+    return seqs;
+}
+
+std::optional<OutboxRelay::PendingBatch> OutboxRelay::claim(bool pipelined) {
     if (_sqliteLock && !_sqliteLock->acquire()) {
         if (!_standbyLogged)
             _log.information("another relay owns this SQLite database; standing by");
         _standbyLogged = true;
-        return 0;
+        return std::nullopt;
     }
-    auto session = _database.session();
+    PendingBatch batch;
+    if (pipelined) {
+        // Never block on a second session while holding one: with every session out, settle
+        // the batch in flight first.
+        auto free = _database.trySession();
+        if (!free)
+            return std::nullopt;
+        batch.session.emplace(std::move(*free));
+    } else {
+        batch.session.emplace(_database.session());
+    }
+    auto& session = **batch.session;
     const bool mysql = _database.dialect() == Dialect::MySQL;
-    std::optional<Transaction> claim;
     if (mysql)
-        claim.emplace(*session, Dialect::MySQL);
-    std::vector<OutboxRow> rows;
+        batch.claim = std::make_unique<Transaction>(session, Dialect::MySQL);
     if (_lanes) {
         _lanes->refresh();
-        rows = _store.claimOrdered(*session, _settings.outbox.batchSize, nowMillis(),
-                                   _lanes->lanes(), _lanes->owned(), _lanes->ownsAll());
+        batch.rows = _store.claimOrdered(session, _settings.outbox.batchSize, nowMillis(),
+                                         _lanes->lanes(), _lanes->owned(), _lanes->ownsAll());
     } else {
-        rows = _store.claimDue(*session, _settings.outbox.batchSize, nowMillis());
+        batch.rows =
+            _store.claimDue(session, _settings.outbox.batchSize, nowMillis(), inFlightSeqs());
     }
-    if (rows.empty()) {
-        if (claim)
-            claim->commit();
-        _metrics.databaseOk();
-        return 0;
+    _metrics.databaseOk();
+    if (batch.rows.empty()) {
+        if (batch.claim)
+            batch.claim->commit();
+        return std::nullopt;
     }
+    return batch;
+}
 
+void OutboxRelay::encodeAndSubmit(PendingBatch& batch) {
+    auto plugins = _plugins.current();
+    if (!plugins || !plugins->serializer || !plugins->routing)
+        throw Error("relay: no serializer or routing plugin is loaded");
+
+    const auto& rows = batch.rows;
     std::vector<amqp::OutgoingMessage> outgoing;
     outgoing.reserve(rows.size());
-    std::vector<RowFailure> failures;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const auto& row = rows[i];
         try {
@@ -122,17 +182,25 @@ int OutboxRelay::relayBatch() {
                 setField(wire.headers, key, FieldValue::ofString(value));
             outgoing.push_back({i, route.exchange, route.routingKey, std::move(wire)});
         } catch (const std::exception& e) {
-            failures.push_back({i, "encode/route failed: " + errorText(e)});
+            batch.failures.push_back({i, "encode/route failed: " + errorText(e)});
         } catch (...) {
-            failures.push_back({i, "encode/route failed: unknown exception from a plugin"});
+            batch.failures.push_back({i, "encode/route failed: unknown exception from a plugin"});
         }
     }
+    batch.published = outgoing.size();
+    if (!outgoing.empty())
+        batch.publishId = _publisher.submit(std::move(outgoing), _settings.outbox.confirmTimeout);
+}
 
+void OutboxRelay::finish(PendingBatch& batch) {
+    const auto& rows = batch.rows;
+    auto& failures = batch.failures;
     std::vector<std::int64_t> confirmed;
     bool transient = false;
-    if (!outgoing.empty()) {
-        auto outcomes = _publisher.publishBatch(outgoing, _settings.outbox.confirmTimeout);
-        Metrics::add(_metrics.published, outgoing.size());
+    if (batch.publishId) {
+        auto outcomes = _publisher.await(*batch.publishId);
+        batch.publishId.reset();
+        Metrics::add(_metrics.published, batch.published);
         for (const auto& outcome : outcomes) {
             const auto& row = rows[outcome.token];
             switch (outcome.result) {
@@ -153,13 +221,14 @@ int OutboxRelay::relayBatch() {
     if (_lanes)
         holdBackBehindFailures(rows, confirmed, failures);
 
+    auto& session = **batch.session;
     try {
-        if (mysql) {
-            settle(*session, rows, confirmed, failures);
-            claim->commit();
+        if (batch.claim) {
+            settle(session, rows, confirmed, failures);
+            batch.claim->commit();
         } else {
-            Transaction tx(*session, Dialect::SQLite);
-            settle(*session, rows, confirmed, failures);
+            Transaction tx(session, _database.dialect());
+            settle(session, rows, confirmed, failures);
             tx.commit();
         }
     } catch (const std::exception& e) {
@@ -168,10 +237,11 @@ int OutboxRelay::relayBatch() {
         // gone, so a row another relay deleted meanwhile simply is not there any more).
         if (!isLockConflict(e))
             throw;
-        if (claim)
-            claim.reset();
+        batch.claim.reset();
         settleAgain(rows, confirmed, failures, errorText(e));
     }
+    batch.claim.reset();
+    batch.session.reset();
     Metrics::add(_metrics.confirmed, confirmed.size());
     {
         const std::int64_t settledAt = nowMillis();
@@ -181,12 +251,35 @@ int OutboxRelay::relayBatch() {
                 _metrics.relayLatency.observe(static_cast<double>(settledAt - row.createdAt));
     }
     _metrics.databaseOk();
-    if (!outgoing.empty())
+    if (batch.published > 0 && !transient)
         _metrics.brokerOk();
     if (transient)
         throw Error("relay: some messages were not confirmed by the broker; they stay in the "
                     "outbox and are published again");
-    return static_cast<int>(rows.size());
+}
+
+void OutboxRelay::drain() noexcept {
+    while (!_inFlight.empty()) {
+        PendingBatch oldest = std::move(_inFlight.front());
+        _inFlight.pop_front();
+        try {
+            finish(oldest);
+        } catch (const std::exception& e) {
+            _log.warning("relay: a batch in flight was not fully settled (its rows stay and are "
+                         "published again): %s",
+                         errorText(e));
+        } catch (...) {
+            _log.warning("relay: a batch in flight was not fully settled (its rows stay)");
+        }
+        if (oldest.publishId) {
+            // finish() failed before collecting the outcomes: collect them, or the publisher
+            // would keep the batch for ever.
+            try {
+                _publisher.await(*oldest.publishId);
+            } catch (...) {
+            }
+        }
+    }
 }
 
 void OutboxRelay::holdBackBehindFailures(const std::vector<OutboxRow>& rows,

@@ -4,6 +4,7 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
+#include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
 #include "core/host/Metrics.h"
 #include "core/host/StopSignal.h"
@@ -15,6 +16,8 @@
 
 #include <Poco/Logger.h>
 
+#include <deque>
+#include <memory>
 #include <optional>
 
 namespace msgbus::core {
@@ -31,6 +34,13 @@ namespace msgbus::core {
 /// cannot route or the serializer rejects gets attempts/available_at/last_error and, after
 /// outbox.max_attempts, moves to the failed table; it never blocks the rows behind it.
 ///
+/// Pipelining (run()): while the broker persists and confirms one batch, the relay settles the
+/// batch before it and claims and publishes the next, so neither the broker nor the database
+/// waits for the other. Two batches are in flight at most, each holding its own session and
+/// claim transaction; SKIP LOCKED keeps the second claim off the first one's rows. Ordered
+/// lanes run one batch at a time (a key's next rows must not leave before its earlier ones
+/// are confirmed).
+///
 /// outbox.ordered = true: rows with a partition key are claimed in seq order by the owner of
 /// their lane only (LaneOwnership), a key whose head is backing off is skipped as a whole, and
 /// a key's rows behind a failure in the same batch are kept for the next one.
@@ -38,12 +48,14 @@ class OutboxRelay {
 public:
     OutboxRelay(Database& database, PluginRegistry& plugins, const Settings& settings,
                 Metrics& metrics, int index);
+    ~OutboxRelay();
 
-    /// Runs batches until stop is requested; returns after the batch in flight is settled.
+    /// Runs batches until stop is requested; returns after the batches in flight are settled.
     void run(StopSignal& stop);
 
-    /// One batch. Returns the number of rows claimed (0: nothing was due).
-    /// Throws on broker or database failure (the rows stay).
+    /// One batch, claimed, published and settled before it returns (no pipelining). Returns the
+    /// number of rows claimed (0: nothing was due). Throws on broker or database failure (the
+    /// rows stay).
     int relayBatch();
 
 private:
@@ -51,6 +63,29 @@ private:
         std::size_t index;
         std::string error;
     };
+    /// A claimed batch from its claim until it is settled. On MySQL its session holds the
+    /// claim's transaction (the row locks) all along.
+    struct PendingBatch {
+        std::optional<PooledSession> session;
+        std::unique_ptr<Transaction> claim;
+        std::vector<OutboxRow> rows;
+        std::vector<RowFailure> failures; ///< encode/route failures, then unroutable ones
+        std::size_t published = 0;
+        std::optional<amqp::AmqpPublisher::BatchId> publishId;
+    };
+
+    /// The next step of the pipeline; false when the relay is idle (nothing due, nothing in
+    /// flight).
+    bool step();
+    /// Claims and encodes due rows; nothing when none is due or (pipelined) no session is free.
+    std::optional<PendingBatch> claim(bool pipelined);
+    void encodeAndSubmit(PendingBatch& batch);
+    /// Waits for the batch's confirms and settles it; throws after settling what it could when
+    /// the broker did not confirm everything.
+    void finish(PendingBatch& batch);
+    /// Finishes every batch in flight, oldest first; failures are logged (their rows stay).
+    void drain() noexcept;
+    std::vector<std::int64_t> inFlightSeqs() const;
     void holdBackBehindFailures(const std::vector<OutboxRow>& rows,
                                 std::vector<std::int64_t>& confirmed,
                                 std::vector<RowFailure>& failures);
@@ -73,6 +108,8 @@ private:
     std::optional<LaneOwnership> _lanes;        ///< set when outbox.ordered
     std::optional<SqliteRelayLock> _sqliteLock; ///< set on SQLite: one relay per file
     bool _standbyLogged = false;
+    std::size_t _pipelineDepth;
+    std::deque<PendingBatch> _inFlight; ///< oldest first
 };
 
 } // namespace msgbus::core

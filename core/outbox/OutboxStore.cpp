@@ -132,13 +132,21 @@ void OutboxStore::readInFull(Poco::Data::Session& session, OutboxRow& row) {
 }
 
 std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int limit,
-                                             std::int64_t nowMs) {
+                                             std::int64_t nowMs,
+                                             const std::vector<std::int64_t>& inFlight) {
     Poco::Int64 now = nowMs;
     Poco::Int64 max = limit;
     std::vector<OutboxRow> rows;
     if (_dialect == Dialect::SQLite) {
+        std::string sql = _claimSql;
+        if (!inFlight.empty()) {
+            std::string list;
+            for (auto seq : inFlight)
+                list += (list.empty() ? "" : ",") + std::to_string(seq);
+            sql.replace(sql.find(" ORDER BY"), 0, " AND seq NOT IN (" + list + ")");
+        }
         Poco::Data::Statement select(session);
-        select << _claimSql, use(now), use(max);
+        select << sql, use(now), use(max);
         rows = readRows(select, _dialect);
         return completeRows(session, std::move(rows));
     }
@@ -146,12 +154,21 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
     // the index entries of rows it skips (SKIP LOCKED skips the row, not the entry), and the
     // relays' DELETEs then deadlock on each other's entries (seen in the two-relay e2e test;
     // every deadlock after a publish means a republished batch). So: find candidates with a
-    // plain, lock-free read of the index, then lock rows by primary key only.
+    // plain, lock-free read of the index, then lock rows by primary key only. The candidates
+    // include rows other relays hold (skipped when locking) and this relay's own batches in
+    // flight (left out here).
     std::vector<Poco::Int64> candidates;
-    Poco::Int64 wanted = 2 * static_cast<Poco::Int64>(limit);
+    Poco::Int64 wanted =
+        2 * static_cast<Poco::Int64>(limit) + static_cast<Poco::Int64>(inFlight.size());
     session << "SELECT seq FROM " + _table + " FORCE INDEX (ix_" + _table +
                    "_available) WHERE available_at <= ? ORDER BY available_at, seq LIMIT ?",
         use(now), use(wanted), into(candidates), Poco::Data::Keywords::now;
+    if (!inFlight.empty()) {
+        std::set<std::int64_t> mine(inFlight.begin(), inFlight.end());
+        candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
+                                        [&](Poco::Int64 seq) { return mine.count(seq) > 0; }),
+                         candidates.end());
+    }
     if (candidates.empty())
         return rows;
     {

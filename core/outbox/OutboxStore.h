@@ -40,7 +40,10 @@ public:
     /// Up to limit rows with available_at <= nowMs, in (available_at, seq) order. On MySQL the
     /// rows are locked FOR UPDATE SKIP LOCKED (call inside a transaction): concurrent relays
     /// get disjoint batches, and a dead relay's locks vanish with its connection.
-    std::vector<OutboxRow> claimDue(Poco::Data::Session& session, int limit, std::int64_t nowMs);
+    /// inFlight: rows this relay claimed and has not settled yet (its pipelined batches); they
+    /// are left out (on SQLite nothing else would keep them out).
+    std::vector<OutboxRow> claimDue(Poco::Data::Session& session, int limit, std::int64_t nowMs,
+                                    const std::vector<std::int64_t>& inFlight = {});
 
     /// The ordered form (outbox.ordered = true): due rows without a partition key, and rows of
     /// the given lanes (CRC32(key) % lanes) whose key has no row backing off, in seq order, so

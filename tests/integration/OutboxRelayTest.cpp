@@ -10,6 +10,7 @@
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
 #include "core/host/Metrics.h"
+#include "core/host/StopSignal.h"
 #include "core/plugins/PluginLoader.h"
 #include "support/TestEnv.h"
 
@@ -110,11 +111,20 @@ class OutboxRelayTest : public CppUnit::TestFixture {
         bus.write(300, "order.placed", true); // rolled back: must never reach the broker
         CPPUNIT_ASSERT_EQUAL(rows, bus.outboxRows());
 
-        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
-        int total = 0;
-        while (int n = relay.relayBatch())
-            total += n;
-        CPPUNIT_ASSERT_EQUAL(rows, total);
+        // As the host runs it: OutboxRelay::run, two batches in flight, so the second claim
+        // must leave the first batch's rows alone (row locks on MariaDB, the in-flight list on
+        // SQLite) or they would be published twice.
+        core::StopSignal stop;
+        std::thread relayThread([&] {
+            core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+            relay.run(stop);
+        });
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+        while (bus.metrics.confirmed.load() < static_cast<std::uint64_t>(rows) &&
+               std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        stop.requestStop();
+        relayThread.join();
         CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
 
         auto received = bus.drainQueue();

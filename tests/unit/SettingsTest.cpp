@@ -71,8 +71,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("message_broker_deduplication"), s.dedupTable);
         CPPUNIT_ASSERT_EQUAL(std::string("messenger_messages"), s.failedTable);
         CPPUNIT_ASSERT_EQUAL(2, s.outbox.workers);
-        CPPUNIT_ASSERT_EQUAL(500, s.outbox.batchSize);
-        CPPUNIT_ASSERT_EQUAL(1000, s.outbox.confirmWindow);
+        CPPUNIT_ASSERT_EQUAL(1000, s.outbox.batchSize);
+        CPPUNIT_ASSERT_EQUAL(2000, s.outbox.confirmWindow);
         CPPUNIT_ASSERT_EQUAL(10, s.outbox.maxAttempts);
         CPPUNIT_ASSERT_EQUAL(3, s.retry.maxRetries);
         CPPUNIT_ASSERT_EQUAL(9464, s.httpPort);
