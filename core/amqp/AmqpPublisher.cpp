@@ -376,6 +376,20 @@ void AmqpPublisher::checkExchanges(Batch& batch) {
         if (!m.exchange.empty() && !_knownExchanges.count(m.exchange))
             toCheck.insert(m.exchange);
     }
+    if (toCheck.empty())
+        return;
+    if (!_unconfirmed.empty()) {
+        // A passive declare that finds no exchange closes the channel, and rabbitmq-c keeps
+        // the frames that arrive during an RPC for later: acks of earlier batches would then be
+        // read after the channel was reopened and its delivery tags restarted, and settle the
+        // wrong messages. So the earlier batches are confirmed first (once per exchange and
+        // connection, so rarely).
+        if (!waitForConfirms(0, false, batch.deadline))
+            throw AmqpError(_connection->context("publish") +
+                                ": earlier batches were not confirmed in time before checking "
+                                "an exchange",
+                            true);
+    }
     std::map<std::string, std::string> missing;
     for (const std::string& name : toCheck) {
         amqp_exchange_declare(_connection->state(), _connection->channel(), amqpBytes(name),

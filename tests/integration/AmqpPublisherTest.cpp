@@ -128,9 +128,114 @@ class AmqpPublisherTest : public msgbus::test::AmqpFixture {
     CPPUNIT_TEST(testUnreachableBrokerThrowsConnectionLost);
     CPPUNIT_TEST(testEmptyBatchDoesNotConnect);
     CPPUNIT_TEST(testTenThousandPublishRate);
+    CPPUNIT_TEST(testPipelinedBatchesSettleIndependently);
+    CPPUNIT_TEST(testReturnsAreMatchedAcrossBatchesInFlight);
+    CPPUNIT_TEST(testTimeoutOfOneBatchFailsEveryBatchInFlight);
+    CPPUNIT_TEST(testMissingExchangeWhileAnotherBatchIsInFlight);
     CPPUNIT_TEST_SUITE_END();
 
+    std::vector<OutgoingMessage> messages(const std::string& exchange, const std::string& key,
+                                          int first, int count) {
+        std::vector<OutgoingMessage> batch;
+        for (int i = first; i < first + count; ++i)
+            batch.push_back(OutgoingMessage{static_cast<std::uint64_t>(i), exchange, key,
+                                            makeWire(i, _url->user())});
+        return batch;
+    }
+
 public:
+    void testPipelinedBatchesSettleIndependently() {
+        auto [exchange, queue] = declareBound("#");
+        AmqpPublisher::Options options;
+        options.confirmWindow = 600; // the third batch waits for confirms of the first ones
+        AmqpPublisher publisher(*_url, options);
+        auto a = publisher.submit(messages(exchange, "k", 1, 400), kConfirmTimeout);
+        auto b = publisher.submit(messages(exchange, "k", 1001, 400), kConfirmTimeout);
+        auto c = publisher.submit(messages(exchange, "k", 2001, 400), kConfirmTimeout);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), publisher.batchesInFlight());
+        // Awaited out of order: each batch gets its own outcomes, tokens in submit order.
+        for (auto [id, first] : {std::pair{b, 1001}, std::pair{a, 1}, std::pair{c, 2001}}) {
+            auto outcomes = publisher.await(id);
+            CPPUNIT_ASSERT_EQUAL(std::size_t(400), outcomes.size());
+            for (std::size_t i = 0; i < outcomes.size(); ++i) {
+                CPPUNIT_ASSERT_EQUAL(static_cast<std::uint64_t>(first + i), outcomes[i].token);
+                assertResult(PublishResult::Confirmed, outcomes[i]);
+            }
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), publisher.batchesInFlight());
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(1200), messageCount(queue));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), publisher.connectCount());
+        CPPUNIT_ASSERT_THROW(publisher.await(a), msgbus::InvalidArgument); // awaited already
+    }
+
+    void testReturnsAreMatchedAcrossBatchesInFlight() {
+        auto [exchange, queue] = declareBound("bound.#");
+        AmqpPublisher publisher(*_url);
+        auto first = messages(exchange, "bound.a", 1, 20);
+        first[3].routingKey = "nowhere";
+        auto second = messages(exchange, "bound.b", 101, 20);
+        second[7].routingKey = "nowhere";
+        auto a = publisher.submit(first, kConfirmTimeout);
+        auto b = publisher.submit(second, kConfirmTimeout);
+        while (!publisher.poll(b))
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        auto outcomesB = publisher.await(b);
+        auto outcomesA = publisher.await(a);
+        for (int i = 0; i < 20; ++i) {
+            assertResult(i == 3 ? PublishResult::Unroutable : PublishResult::Confirmed,
+                         outcomesA[i]);
+            assertResult(i == 7 ? PublishResult::Unroutable : PublishResult::Confirmed,
+                         outcomesB[i]);
+        }
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(38), messageCount(queue));
+    }
+
+    void testTimeoutOfOneBatchFailsEveryBatchInFlight() {
+        auto [exchange, queue] = declareBound("#");
+        AmqpPublisher publisher(*_url);
+        // No confirm can arrive within 0 ms: awaiting the first batch tears the connection
+        // down, and the second batch's confirms can no longer arrive either.
+        auto a = publisher.submit(messages(exchange, "k", 1, 50), std::chrono::milliseconds(0));
+        auto b = publisher.submit(messages(exchange, "k", 101, 50), kConfirmTimeout);
+        for (const PublishOutcome& o : publisher.await(a)) {
+            assertResult(PublishResult::NotConfirmed, o);
+            CPPUNIT_ASSERT_MESSAGE(o.error,
+                                   o.error.find("no publisher confirm") != std::string::npos);
+        }
+        CPPUNIT_ASSERT(!publisher.isConnected());
+        for (const PublishOutcome& o : publisher.await(b)) {
+            assertResult(PublishResult::NotConfirmed, o);
+            CPPUNIT_ASSERT_MESSAGE(o.error, o.error.find("torn down") != std::string::npos);
+        }
+        // Everything unknown is published again on a new connection.
+        for (const PublishOutcome& o :
+             publisher.publishBatch(messages(exchange, "k", 1, 50), kConfirmTimeout))
+            assertResult(PublishResult::Confirmed, o);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), publisher.connectCount());
+    }
+
+    void testMissingExchangeWhileAnotherBatchIsInFlight() {
+        auto [exchange, queue] = declareBound("#");
+        AmqpPublisher publisher(*_url);
+        // The check of the missing exchange closes the channel; the batch in flight on it is
+        // confirmed before the check, so none of its confirms is lost or misread.
+        auto a = publisher.submit(messages(exchange, "k", 1, 300), kConfirmTimeout);
+        auto second = messages(exchange, "k", 1001, 10);
+        second[4].exchange = uniqueName("missing");
+        auto b = publisher.submit(second, kConfirmTimeout);
+        auto c = publisher.submit(messages(exchange, "k", 2001, 300), kConfirmTimeout);
+        for (const PublishOutcome& o : publisher.await(a))
+            assertResult(PublishResult::Confirmed, o);
+        auto outcomesB = publisher.await(b);
+        for (int i = 0; i < 10; ++i)
+            assertResult(i == 4 ? PublishResult::Unroutable : PublishResult::Confirmed,
+                         outcomesB[i]);
+        for (const PublishOutcome& o : publisher.await(c))
+            assertResult(PublishResult::Confirmed, o);
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(609), messageCount(queue));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), publisher.connectCount());
+    }
+
     void testThousandMessagesConfirmedAndConsumedByteForByte() {
         auto [exchange, queue] = declareBound("test.#");
         std::vector<OutgoingMessage> batch;
