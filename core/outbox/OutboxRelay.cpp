@@ -165,8 +165,14 @@ void OutboxRelay::encodeAndSubmit(PendingBatch& batch) {
     const auto& rows = batch.rows;
     std::vector<amqp::OutgoingMessage> outgoing;
     outgoing.reserve(rows.size());
+    // Ordered lanes: a key whose row cannot be encoded or routed sends none of its later rows
+    // in this batch (they wait, unpublished, behind it).
+    std::set<std::string> heldKeys;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const auto& row = rows[i];
+        if (_lanes && row.partitionKey && heldKeys.count(*row.partitionKey))
+            continue;
+        const std::size_t failuresBefore = batch.failures.size();
         try {
             Message message(row.name, row.body);
             message.setId(row.id);
@@ -186,6 +192,8 @@ void OutboxRelay::encodeAndSubmit(PendingBatch& batch) {
         } catch (...) {
             batch.failures.push_back({i, "encode/route failed: unknown exception from a plugin"});
         }
+        if (_lanes && row.partitionKey && batch.failures.size() != failuresBefore)
+            heldKeys.insert(*row.partitionKey);
     }
     batch.published = outgoing.size();
     if (!outgoing.empty())

@@ -32,6 +32,7 @@ class OrderedRelayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testTwoRelaysKeepPerKeyOrderAndSplitTheLanes);
     CPPUNIT_TEST(testDeadOwnersLanesAreTakenOverInOrder);
     CPPUNIT_TEST(testFailingHeadHoldsBackOnlyItsOwnKey);
+    CPPUNIT_TEST(testUnencodableHeadSendsNothingOfItsKey);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus {
@@ -192,6 +193,38 @@ public:
                 others.push_back(d);
         }
         assertPerKeyOrder(others, 2, 5);
+    }
+
+    void testUnencodableHeadSendsNothingOfItsKey() {
+        Bus bus(std::map<std::string, std::string>{{"outbox.workers", "1"},
+                                                   {"outbox.retry_delay_ms", "60000"}});
+        // key-0's first row has headers that are not JSON (written by something else than
+        // OutboxWriter): it fails before publishing, and so its key's later rows in the same
+        // batch are not published either, not even once.
+        bus.write(3, 5);
+        {
+            auto session = bus.database->session();
+            *session << "UPDATE " + bus.settings.outbox.table +
+                            " SET headers = '{not json' WHERE seq = (SELECT MIN(seq) FROM " +
+                            bus.settings.outbox.table + " t WHERE partition_key = 'key-0')",
+                now;
+        }
+        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+        for (int round = 0; round < 5; ++round)
+            relay.relayBatch();
+        CPPUNIT_ASSERT_EQUAL(5, bus.outboxRows());
+        std::vector<std::pair<std::string, int>> others;
+        for (const auto& d : bus.drain()) {
+            CPPUNIT_ASSERT_MESSAGE("key-0 row " + std::to_string(d.second) + " was published",
+                                   d.first != "key-0");
+            others.push_back(d);
+        }
+        assertPerKeyOrder(others, 2, 5);
+        auto session = bus.database->session();
+        std::string error;
+        *session << "SELECT last_error FROM " + bus.settings.outbox.table + " WHERE attempts = 1",
+            into(error), now;
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("encode/route failed") != std::string::npos);
     }
 };
 
