@@ -93,12 +93,7 @@ PooledSession Database::session() {
         _available.wait(lock, [this] { return _borrowed < _maxSessions; });
         ++_borrowed;
     }
-    try {
-        return PooledSession(*this, borrowLive());
-    } catch (...) {
-        release();
-        throw;
-    }
+    return borrowCounted();
 }
 
 std::optional<PooledSession> Database::trySession() {
@@ -108,6 +103,11 @@ std::optional<PooledSession> Database::trySession() {
             return std::nullopt;
         ++_borrowed;
     }
+    return borrowCounted();
+}
+
+PooledSession Database::borrowCounted() {
+    // The slot is already counted in _borrowed: give it back if no session comes of it.
     try {
         return PooledSession(*this, borrowLive());
     } catch (...) {

@@ -73,6 +73,7 @@ private:
     friend class PooledSession;
     void release();
     Poco::Data::Session borrowLive();
+    PooledSession borrowCounted();
 
     Dialect _dialect;
     std::string _connector;

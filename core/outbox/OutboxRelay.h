@@ -37,7 +37,8 @@ namespace msgbus::core {
 /// Pipelining (run()): while the broker persists and confirms one batch, the relay settles the
 /// batch before it and claims and publishes the next, so neither the broker nor the database
 /// waits for the other. Two batches are in flight at most, each holding its own session and
-/// claim transaction; SKIP LOCKED keeps the second claim off the first one's rows. Ordered
+/// claim transaction; SKIP LOCKED keeps the second claim off the first one's rows (on SQLite,
+/// the claim leaves out the seqs in flight). Ordered
 /// lanes run one batch at a time (a key's next rows must not leave before its earlier ones
 /// are confirmed).
 ///
