@@ -162,21 +162,27 @@ void AmqpPublisher::readArrived() {
 }
 
 void AmqpPublisher::keepAlive() noexcept {
-    if (!_connection)
-        return;
+    if (_connection)
+        catchUp("AMQP publisher idle check");
+}
+
+void AmqpPublisher::catchUp(const char* what) noexcept {
+    // Reads what arrived while the caller was busy elsewhere: heartbeats, a connection.close
+    // from an operator or a node shutdown, a channel.close, confirms. A dead connection is then
+    // replaced before the next batch instead of failing it; a closed channel is reopened by the
+    // next submit.
     try {
         if (_unconfirmed.empty())
             _connection->serviceHeartbeats();
         else
             readArrived();
     } catch (const AmqpError& e) {
-        // A closed channel is reopened by the next submit; a lost connection recreated.
-        _logger.warning("AMQP publisher idle check: %s", std::string(e.what()));
+        _logger.warning("%s: %s", std::string(what), std::string(e.what()));
         failInFlight(e.what());
         if (e.connectionLost())
             teardown();
     } catch (const std::exception& e) {
-        _logger.error("AMQP publisher idle check: %s", std::string(e.what()));
+        _logger.error("%s: %s", std::string(what), std::string(e.what()));
         teardown();
     } catch (...) {
         teardown();
@@ -184,22 +190,8 @@ void AmqpPublisher::keepAlive() noexcept {
 }
 
 void AmqpPublisher::ensureConnected() {
-    if (_connection) {
-        // Whatever happened while idle (a connection.close from an operator or a node
-        // shutdown, a channel.close) is still unread: read it now, so that a dead connection
-        // is replaced before the batch instead of failing it.
-        try {
-            if (_unconfirmed.empty())
-                _connection->serviceHeartbeats();
-            else
-                readArrived();
-        } catch (const AmqpError& e) {
-            _logger.warning("AMQP publisher: %s", std::string(e.what()));
-            failInFlight(e.what());
-            if (e.connectionLost())
-                teardown();
-        }
-    }
+    if (_connection)
+        catchUp("AMQP publisher");
     if (_connection && !_connection->isUsable())
         teardown();
     if (!_connection) {

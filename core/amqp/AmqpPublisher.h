@@ -164,6 +164,7 @@ private:
     bool waitForBatch(const Batch& batch, std::chrono::steady_clock::time_point deadline);
     void readFrame(const timeval* timeout);
     void readArrived();
+    void catchUp(const char* what) noexcept;
     void handleFrame(const amqp_frame_t& frame);
     void handleReturn(const amqp_frame_t& frame);
     void settle(std::uint64_t deliveryTag, bool multiple, bool ack);

@@ -1,4 +1,5 @@
 #include "core/outbox/OutboxRelay.h"
+#include "core/outbox/OutboxRowEncoding.h"
 #include "core/util/ErrorText.h"
 
 #include "core/db/DbErrors.h"
@@ -7,7 +8,6 @@
 #include "core/util/Clock.h"
 
 #include <msgbus/Error.h>
-#include <msgbus/Json.h>
 
 #include <Poco/Exception.h>
 
@@ -174,19 +174,7 @@ void OutboxRelay::encodeAndSubmit(PendingBatch& batch) {
             continue;
         const std::size_t failuresBefore = batch.failures.size();
         try {
-            Message message(row.name, row.body);
-            message.setId(row.id);
-            message.setCreatedAt(row.createdAt);
-            if (row.partitionKey)
-                message.setPartitionKey(*row.partitionKey);
-            message.setHeaders(json::headersFromObject(row.headersJson));
-            Route route = plugins->routing->route(message);
-            WireMessage wire = plugins->serializer->encode(message);
-            // The relay correlates returns by message_id: it must be there whatever the plugin did.
-            wire.properties.messageId = row.id.toString();
-            for (const auto& [key, value] : route.headers)
-                setField(wire.headers, key, FieldValue::ofString(value));
-            outgoing.push_back({i, route.exchange, route.routingKey, std::move(wire)});
+            outgoing.push_back(outgoingOf(row, *plugins->serializer, *plugins->routing, i));
         } catch (const std::exception& e) {
             batch.failures.push_back({i, "encode/route failed: " + errorText(e)});
         } catch (...) {
@@ -352,16 +340,14 @@ void OutboxRelay::settle(Poco::Data::Session& session, const std::vector<OutboxR
         const auto& row = rows[failure.index];
         const int attempts = row.attempts + 1;
         if (attempts >= _settings.outbox.maxAttempts) {
-            Message message(row.name, row.body);
-            message.setId(row.id);
-            message.setCreatedAt(row.createdAt);
-            if (row.partitionKey)
-                message.setPartitionKey(*row.partitionKey);
-            try {
-                message.setHeaders(json::headersFromObject(row.headersJson));
-            } catch (const std::exception&) {
-                // Kept without headers: the row is failing for a reason already.
-            }
+            const Message message = [&] {
+                try {
+                    return messageOf(row);
+                } catch (const std::exception&) {
+                    // Kept without headers: the row is failing for a reason already.
+                    return messageOf(row, false);
+                }
+            }();
             FailedRecord record;
             record.queueName = "failed";
             record.source = "outbox";

@@ -7,11 +7,11 @@
 #include "core/db/Transaction.h"
 #include "core/host/StopSignal.h"
 #include "core/outbox/OutboxRelay.h"
+#include "core/outbox/OutboxRowEncoding.h"
 #include "core/outbox/OutboxStore.h"
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
 
-#include <msgbus/Json.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -150,17 +150,8 @@ void relayPhases(std::int64_t rows) {
         std::vector<core::amqp::OutgoingMessage> outgoing;
         outgoing.reserve(claimed.size());
         for (std::size_t i = 0; i < claimed.size(); ++i) {
-            const auto& row = claimed[i];
-            Message message(row.name, row.body);
-            message.setId(row.id);
-            message.setCreatedAt(row.createdAt);
-            message.setHeaders(json::headersFromObject(row.headersJson));
-            Route route = plugins->routing->route(message);
-            WireMessage wire = plugins->serializer->encode(message);
-            wire.properties.messageId = row.id.toString();
-            for (const auto& [key, value] : route.headers)
-                setField(wire.headers, key, FieldValue::ofString(value));
-            outgoing.push_back({i, route.exchange, route.routingKey, std::move(wire)});
+            outgoing.push_back(
+                core::outgoingOf(claimed[i], *plugins->serializer, *plugins->routing, i));
         }
         encode += step.millis();
 

@@ -1,0 +1,29 @@
+#include "core/outbox/OutboxRowEncoding.h"
+
+#include <msgbus/Json.h>
+
+namespace msgbus::core {
+
+Message messageOf(const OutboxRow& row, bool withHeaders) {
+    Message message(row.name, row.body);
+    message.setId(row.id);
+    message.setCreatedAt(row.createdAt);
+    if (row.partitionKey)
+        message.setPartitionKey(*row.partitionKey);
+    if (withHeaders)
+        message.setHeaders(json::headersFromObject(row.headersJson));
+    return message;
+}
+
+amqp::OutgoingMessage outgoingOf(const OutboxRow& row, const Serializer& serializer,
+                                 const RoutingStrategy& routing, std::uint64_t token) {
+    const Message message = messageOf(row);
+    Route route = routing.route(message);
+    WireMessage wire = serializer.encode(message);
+    wire.properties.messageId = row.id.toString();
+    for (const auto& [key, value] : route.headers)
+        setField(wire.headers, key, FieldValue::ofString(value));
+    return {token, std::move(route.exchange), std::move(route.routingKey), std::move(wire)};
+}
+
+} // namespace msgbus::core
