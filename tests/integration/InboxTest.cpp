@@ -5,13 +5,12 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
-#include "core/db/Schema.h"
 #include "core/failed/FailedStore.h"
 #include "core/failed/StoredEnvelope.h"
 #include "core/host/Metrics.h"
 #include "core/host/StopSignal.h"
 #include "core/inbox/InboxConsumer.h"
-#include "core/plugins/PluginLoader.h"
+#include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -32,39 +31,21 @@ class InboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testThreeConsumersOfTheSameIdsEachRunOnce);
     CPPUNIT_TEST_SUITE_END();
 
-    struct Inbox {
-        std::string exchange = test::uniqueName("inbox_ex");
-        std::string queue = test::uniqueName("inbox_q");
-        core::Settings settings;
-        std::unique_ptr<core::Database> database;
-        core::PluginRegistry plugins;
-        core::Metrics metrics;
+    struct Inbox : test::ScratchBus {
         core::amqp::AmqpPublisher publisher{core::amqp::AmqpUrl::parse(test::amqpUrl())};
 
-        explicit Inbox(const std::string& connector) {
-            std::string connection =
-                connector == "MySQL" ? test::createMysqlDatabase() : test::createSqliteDatabase();
-            auto config = test::configFrom(
-                test::baseProperties(connector, connection, exchange,
-                                     {{"plugin.orders.library", "liborders-handlers.so"},
-                                      {"inbox.consumers", "orders"},
-                                      {"inbox.consumer.orders.queue", queue},
-                                      {"inbox.consumer.orders.plugins", "orders"},
-                                      {"retry.delay_ms", "60000"}}));
-            settings = core::Settings::load(*config);
-            database = std::make_unique<core::Database>(settings.db);
-            core::Schema::apply(*database,
-                                {settings.outbox.table, settings.dedupTable, settings.failedTable});
-            auto session = database->session();
-            *session << "CREATE TABLE order_projection (order_id VARCHAR(64) PRIMARY KEY, "
-                        "total DOUBLE NOT NULL, message_id VARCHAR(36) NOT NULL)",
-                now;
-            plugins.publish(core::PluginLoader(settings, config).load(1));
-            test::declareQueue(exchange, queue, "#");
-        }
-        ~Inbox() {
-            plugins.publish(nullptr);
-            test::deleteQueueAndExchange(queue, exchange);
+        explicit Inbox(const std::string& connector) : ScratchBus("inbox") {
+            open(connector,
+                 {{"plugin.orders.library", "liborders-handlers.so"},
+                  {"inbox.consumers", "orders"},
+                  {"inbox.consumer.orders.queue", queue},
+                  {"inbox.consumer.orders.plugins", "orders"},
+                  {"retry.delay_ms", "60000"}},
+                 "#", [](Poco::Data::Session& session) {
+                     session << "CREATE TABLE order_projection (order_id VARCHAR(64) PRIMARY "
+                                "KEY, total DOUBLE NOT NULL, message_id VARCHAR(36) NOT NULL)",
+                         now;
+                 });
         }
 
         WireMessage encode(const Message& m) { return plugins.current()->serializer->encode(m); }
@@ -82,13 +63,6 @@ class InboxTest : public CppUnit::TestFixture {
             core::InboxConsumer consumer(*database, plugins, settings, settings.inbox.consumers[0],
                                          metrics, {});
             consumer.run(stop, deliveries);
-        }
-
-        int count(const std::string& sql) {
-            auto session = database->session();
-            int n = -1;
-            *session << sql, into(n), now;
-            return n;
         }
     };
 

@@ -4,12 +4,11 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
-#include "core/db/Schema.h"
 #include "core/db/Transaction.h"
 #include "core/host/Metrics.h"
 #include "core/outbox/LaneOwnership.h"
 #include "core/outbox/OutboxRelay.h"
-#include "core/plugins/PluginLoader.h"
+#include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
 #include <msgbus/OutboxWriter.h>
@@ -35,31 +34,13 @@ class OrderedRelayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUnencodableHeadSendsNothingOfItsKey);
     CPPUNIT_TEST_SUITE_END();
 
-    struct Bus {
-        std::string exchange = test::uniqueName("ord_ex");
-        std::string queue = test::uniqueName("ord_q");
-        core::Settings settings;
-        std::unique_ptr<core::Database> database;
-        core::PluginRegistry plugins;
-        core::Metrics metrics;
-
-        explicit Bus(std::map<std::string, std::string> extra = {}) {
+    struct Bus : test::ScratchBus {
+        explicit Bus(std::map<std::string, std::string> extra = {}) : ScratchBus("ord") {
             extra.emplace("outbox.ordered", "true");
             extra.emplace("outbox.lanes", "8");
             extra.emplace("outbox.workers", "2");
             extra.emplace("outbox.batch_size", "100");
-            auto config = test::configFrom(
-                test::baseProperties("MySQL", test::createMysqlDatabase(), exchange, extra));
-            settings = core::Settings::load(*config);
-            database = std::make_unique<core::Database>(settings.db);
-            core::Schema::apply(*database,
-                                {settings.outbox.table, settings.dedupTable, settings.failedTable});
-            plugins.publish(core::PluginLoader(settings, config).load(1));
-            test::declareQueue(exchange, queue, "order.#");
-        }
-        ~Bus() {
-            plugins.publish(nullptr);
-            test::deleteQueueAndExchange(queue, exchange);
+            open("MySQL", extra, "order.#");
         }
 
         /// Writes perKey messages for each of keys keys, interleaved; payload {"k":key,"n":i}.
@@ -77,12 +58,7 @@ class OrderedRelayTest : public CppUnit::TestFixture {
             tx.commit();
         }
 
-        int outboxRows() {
-            auto session = database->session();
-            int n = -1;
-            *session << "SELECT COUNT(*) FROM " + settings.outbox.table, into(n), now;
-            return n;
-        }
+        int outboxRows() { return count("SELECT COUNT(*) FROM " + settings.outbox.table); }
 
         /// Every delivery in queue order as (key, n); the first copy of each id only.
         std::vector<std::pair<std::string, int>> drain() {

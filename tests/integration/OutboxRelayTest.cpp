@@ -6,12 +6,11 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
-#include "core/db/Schema.h"
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
 #include "core/host/Metrics.h"
 #include "core/host/StopSignal.h"
-#include "core/plugins/PluginLoader.h"
+#include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
 #include <msgbus/OutboxWriter.h>
@@ -35,29 +34,10 @@ class OutboxRelayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBodyLongerThanTheReadWindowIsPublishedWhole);
     CPPUNIT_TEST_SUITE_END();
 
-    struct Bus {
-        std::string exchange = test::uniqueName("relay_ex");
-        std::string queue = test::uniqueName("relay_q");
-        core::Settings settings;
-        std::unique_ptr<core::Database> database;
-        core::PluginRegistry plugins;
-        core::Metrics metrics;
-
-        Bus(const std::string& connector, std::map<std::string, std::string> extra = {}) {
-            std::string connection =
-                connector == "MySQL" ? test::createMysqlDatabase() : test::createSqliteDatabase();
-            auto config =
-                test::configFrom(test::baseProperties(connector, connection, exchange, extra));
-            settings = core::Settings::load(*config);
-            database = std::make_unique<core::Database>(settings.db);
-            core::Schema::apply(*database,
-                                {settings.outbox.table, settings.dedupTable, settings.failedTable});
-            plugins.publish(core::PluginLoader(settings, config).load(1));
-            test::declareQueue(exchange, queue, "order.#");
-        }
-        ~Bus() {
-            plugins.publish(nullptr);
-            test::deleteQueueAndExchange(queue, exchange);
+    struct Bus : test::ScratchBus {
+        explicit Bus(const std::string& connector, std::map<std::string, std::string> extra = {})
+            : ScratchBus("relay") {
+            open(connector, extra, "order.#");
         }
 
         /// Writes count messages in transactions of 100; commits them unless rollback.
@@ -80,12 +60,7 @@ class OutboxRelayTest : public CppUnit::TestFixture {
             return ids;
         }
 
-        int outboxRows() {
-            auto session = database->session();
-            int n = -1;
-            *session << "SELECT COUNT(*) FROM " + settings.outbox.table, into(n), now;
-            return n;
-        }
+        int outboxRows() { return count("SELECT COUNT(*) FROM " + settings.outbox.table); }
 
         /// Consumes the test queue until it stays empty for a second; returns every x-message-id.
         std::multiset<std::string> drainQueue() {

@@ -4,13 +4,12 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
-#include "core/db/Schema.h"
 #include "core/failed/FailedStore.h"
 #include "core/host/Metrics.h"
 #include "core/host/StopSignal.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/RetryWorker.h"
-#include "core/plugins/PluginLoader.h"
+#include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -27,39 +26,23 @@ class RetryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testFailingMessageDoesNotUndoTheOthersInItsBatch);
     CPPUNIT_TEST_SUITE_END();
 
-    struct Bus {
-        std::string exchange = test::uniqueName("retry_ex");
-        std::string queue = test::uniqueName("retry_q");
-        core::Settings settings;
-        std::unique_ptr<core::Database> database;
-        core::PluginRegistry plugins;
-        core::Metrics metrics;
+    struct Bus : test::ScratchBus {
         core::amqp::AmqpPublisher publisher{core::amqp::AmqpUrl::parse(test::amqpUrl())};
 
-        explicit Bus(const std::string& connector) {
-            std::string connection =
-                connector == "MySQL" ? test::createMysqlDatabase() : test::createSqliteDatabase();
-            auto config = test::configFrom(
-                test::baseProperties(connector, connection, exchange,
-                                     {{"plugin.flaky.library", "libmsgbus-test-flaky.so"},
-                                      {"inbox.consumers", "flaky"},
-                                      {"inbox.consumer.flaky.queue", queue},
-                                      {"inbox.consumer.flaky.plugins", "flaky"},
-                                      {"retry.max_retries", "3"},
-                                      {"retry.delay_ms", "20"},
-                                      {"retry.multiplier", "1"}}));
-            settings = core::Settings::load(*config);
-            database = std::make_unique<core::Database>(settings.db);
-            core::Schema::apply(*database,
-                                {settings.outbox.table, settings.dedupTable, settings.failedTable});
-            auto session = database->session();
-            *session << "CREATE TABLE flaky_effects (k VARCHAR(64) PRIMARY KEY, attempt INT)", now;
-            plugins.publish(core::PluginLoader(settings, config).load(1));
-            test::declareQueue(exchange, queue, "#");
-        }
-        ~Bus() {
-            plugins.publish(nullptr);
-            test::deleteQueueAndExchange(queue, exchange);
+        explicit Bus(const std::string& connector) : ScratchBus("retry") {
+            open(connector,
+                 {{"plugin.flaky.library", "libmsgbus-test-flaky.so"},
+                  {"inbox.consumers", "flaky"},
+                  {"inbox.consumer.flaky.queue", queue},
+                  {"inbox.consumer.flaky.plugins", "flaky"},
+                  {"retry.max_retries", "3"},
+                  {"retry.delay_ms", "20"},
+                  {"retry.multiplier", "1"}},
+                 "#", [](Poco::Data::Session& session) {
+                     session << "CREATE TABLE flaky_effects (k VARCHAR(64) PRIMARY KEY, attempt "
+                                "INT)",
+                         now;
+                 });
         }
 
         void send(const std::vector<std::pair<std::string, int>>& messages) {
@@ -93,13 +76,6 @@ class RetryTest : public CppUnit::TestFixture {
                 worker.retryDue();
                 std::this_thread::sleep_for(std::chrono::milliseconds(25));
             }
-        }
-
-        int count(const std::string& sql) {
-            auto session = database->session();
-            int n = -1;
-            *session << sql, into(n), now;
-            return n;
         }
     };
 
