@@ -12,7 +12,6 @@
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
 
-
 #include <atomic>
 #include <cstdlib>
 #include <map>
