@@ -20,14 +20,6 @@ constexpr int kFrameMax = 131072;
 // A polite close must not hold up a shutdown or a reconnect when the broker is slow.
 constexpr std::chrono::milliseconds kCloseTimeout{2000};
 
-timeval toTimeval(std::chrono::milliseconds duration) {
-    auto ms = std::max<std::int64_t>(0, duration.count());
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(ms / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
-    return tv;
-}
-
 amqp_table_entry_t boolEntry(const char* key, bool value) {
     amqp_table_entry_t entry{};
     entry.key = amqp_cstring_bytes(key);
@@ -273,6 +265,19 @@ void AmqpConnection::serviceHeartbeats() {
         }
         amqp_maybe_release_buffers(_state.get());
     }
+}
+
+timeval toTimeval(std::chrono::microseconds duration) noexcept {
+    const auto us = std::max<std::int64_t>(0, duration.count());
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(us / 1000000);
+    tv.tv_usec = static_cast<suseconds_t>(us % 1000000);
+    return tv;
+}
+
+timeval timeUntil(std::chrono::steady_clock::time_point deadline) noexcept {
+    return toTimeval(std::chrono::duration_cast<std::chrono::microseconds>(
+        deadline - std::chrono::steady_clock::now()));
 }
 
 } // namespace msgbus::core::amqp

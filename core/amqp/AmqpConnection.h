@@ -140,6 +140,12 @@ private:
     Poco::Logger& _logger;
 };
 
+/// A duration as the timeval rabbitmq-c waits take (negative: zero).
+timeval toTimeval(std::chrono::microseconds duration) noexcept;
+
+/// The time left until deadline as a timeval (zero once it has passed).
+timeval timeUntil(std::chrono::steady_clock::time_point deadline) noexcept;
+
 /// amqp_bytes_t over a std::string's bytes, binary-safe (never amqp_cstring_bytes, which stops
 /// at the first NUL). The string must outlive the use of the result; rabbitmq-c only reads it.
 inline amqp_bytes_t amqpBytes(const std::string& text) noexcept {

@@ -17,16 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-timeval remainingUntil(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
-    if (left.count() < 0)
-        left = std::chrono::microseconds(0);
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(left.count() / 1000000);
-    tv.tv_usec = static_cast<suseconds_t>(left.count() % 1000000);
-    return tv;
-}
-
 // Destroys the envelope whatever happens while copying out of it.
 class EnvelopeGuard {
 public:
@@ -113,7 +103,7 @@ std::optional<Delivery> AmqpConsumer::next(std::chrono::milliseconds timeout) {
         // Releases the previous envelope's and frames' memory; safe only now that nothing
         // from them is referenced.
         amqp_maybe_release_buffers(state);
-        timeval wait = remainingUntil(deadline);
+        timeval wait = timeUntil(deadline);
         amqp_envelope_t envelope{};
         amqp_rpc_reply_t reply = amqp_consume_message(state, &envelope, &wait, 0);
         if (reply.reply_type == AMQP_RESPONSE_NORMAL) {

@@ -25,16 +25,6 @@ using Clock = std::chrono::steady_clock;
 // Header frames cannot be split: leave room for the frame envelope (type, channel, size, end).
 constexpr std::size_t kFrameOverhead = 8;
 
-timeval remainingUntil(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
-    if (left.count() < 0)
-        left = std::chrono::microseconds(0);
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(left.count() / 1000000);
-    tv.tv_usec = static_cast<suseconds_t>(left.count() % 1000000);
-    return tv;
-}
-
 // The id a basic.return is matched by: the message_id property, else the x-message-id header.
 std::string correlationKey(const WireMessage& wire) {
     if (wire.properties.messageId)
@@ -443,7 +433,7 @@ bool AmqpPublisher::waitForConfirms(std::size_t target, bool untilUnblocked,
     while (_unconfirmed.size() > target || (untilUnblocked && _connection->blocked())) {
         if (Clock::now() >= deadline)
             return false;
-        timeval timeout = remainingUntil(deadline);
+        timeval timeout = timeUntil(deadline);
         readFrame(&timeout);
     }
     return true;
@@ -453,7 +443,7 @@ bool AmqpPublisher::waitForBatch(const Batch& batch, Clock::time_point deadline)
     while (batch.unsettled > 0) {
         if (Clock::now() >= deadline)
             return false;
-        timeval timeout = remainingUntil(deadline);
+        timeval timeout = timeUntil(deadline);
         readFrame(&timeout);
     }
     return true;
