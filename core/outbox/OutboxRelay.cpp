@@ -49,7 +49,15 @@ OutboxRelay::~OutboxRelay() {
 }
 
 void OutboxRelay::run(StopSignal& stop) {
+    using SteadyClock = std::chrono::steady_clock;
     int outage = 0;
+    // While a stream is flowing (rows were found within the last poll interval), an empty
+    // outbox is polled ten times as often: a producer committing every few milliseconds then
+    // waits a few milliseconds, not a whole interval. Once the stream pauses for a full
+    // interval, the relay falls back to the plain interval (cheap when idle).
+    const auto pollInterval = _settings.outbox.pollInterval;
+    const auto streamPoll = std::max(std::chrono::milliseconds(1), pollInterval / 10);
+    auto lastRows = SteadyClock::now() - pollInterval;
     while (!stop.stopRequested()) {
         bool idle = false;
         try {
@@ -69,12 +77,15 @@ void OutboxRelay::run(StopSignal& stop) {
         // Sleep only when the outbox had nothing due and nothing is in flight: after rows were
         // found, more may have arrived while they were published, so claim again at once (the
         // latency of a steady stream is one batch, not a poll interval).
-        if (idle) {
-            _publisher.keepAlive();
-            if (_publisher.isConnected())
-                _metrics.brokerOk();
-            stop.sleepUntilWoken(_settings.outbox.pollInterval);
+        const auto now = SteadyClock::now();
+        if (!idle) {
+            lastRows = now;
+            continue;
         }
+        _publisher.keepAlive();
+        if (_publisher.isConnected())
+            _metrics.brokerOk();
+        stop.sleepUntilWoken(now - lastRows < pollInterval ? streamPoll : pollInterval);
     }
     drain();
 }
