@@ -2,16 +2,16 @@
 // MariaDB: the host stays up, reconnects its relays and consumers, and in the end every order is
 // projected and confirmed exactly once, the outbox is empty and SIGTERM still exits 0.
 //
-// Stops and starts the shared test broker through $MSGBUS_SERVICES_SCRIPT (rabbitmq-stop /
-// rabbitmq-start); it is started again whatever happens (CTest runs this test alone: RUN_SERIAL).
+// Stops and starts the shared test broker (ServiceOutage); it is started again whatever happens
+// (CTest runs this test alone: RUN_SERIAL).
 #include "support/HostProcess.h"
 #include "support/OrdersBus.h"
+#include "support/ServiceOutage.h"
 #include "support/TestEnv.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <csignal>
-#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -19,44 +19,6 @@ using namespace msgbus::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Stops RabbitMQ; the destructor starts it again if the test did not (also on failure).
-class BrokerOutage {
-public:
-    BrokerOutage() {
-        const char* script = std::getenv("MSGBUS_SERVICES_SCRIPT");
-        if (!script || !*script)
-            CPPUNIT_FAIL("MSGBUS_SERVICES_SCRIPT is not set: run the tests with `./run test`, or "
-                         "`eval \"$(tests/support/services.sh env)\"`");
-        _script = script;
-    }
-    ~BrokerOutage() {
-        if (_stopped) {
-            std::string output;
-            if (runCommand(_script + " rabbitmq-start", &output) != 0)
-                std::cerr << "e2e: could not start RabbitMQ again:\n" << output << "\n";
-        }
-    }
-    BrokerOutage(const BrokerOutage&) = delete;
-    BrokerOutage& operator=(const BrokerOutage&) = delete;
-
-    void stop() {
-        _stopped = true; // before the command: a half-done stop is undone too
-        std::string output;
-        int rc = runCommand(_script + " rabbitmq-stop", &output);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("rabbitmq-stop: " + output, 0, rc);
-    }
-    void start() {
-        std::string output;
-        int rc = runCommand(_script + " rabbitmq-start", &output);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("rabbitmq-start: " + output, 0, rc);
-        _stopped = false;
-    }
-
-private:
-    std::string _script;
-    bool _stopped = false;
-};
 
 long long msSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
@@ -79,7 +41,7 @@ public:
         bus.writeOrders(1, orders);
         // Declared after the bus: destroyed first, so the broker is back before the bus deletes
         // its queues.
-        BrokerOutage outage;
+        ServiceOutage outage("rabbitmq");
         auto host = bus.startHost("host");
         std::this_thread::sleep_for(1s);
 
