@@ -76,6 +76,10 @@ public:
                                    host->logTail(),
                                status && status->success());
         bus.assertExactlyOnce(orders, "database restart");
+        // The connection errors were logged without the credentials they came with.
+        CPPUNIT_ASSERT_MESSAGE(host->logTail(), host->logContains("relay batch failed"));
+        CPPUNIT_ASSERT_MESSAGE(host->logTail(), !host->logContains("password="));
+        CPPUNIT_ASSERT_MESSAGE(host->logTail(), !host->logContains("msgbus-test"));
         std::cout << "\n  deduplicated=" << OrdersBus::summaryValue(*host, "deduplicated")
                   << " published=" << OrdersBus::summaryValue(*host, "published")
                   << " confirmed=" << OrdersBus::summaryValue(*host, "confirmed") << std::flush;
