@@ -31,7 +31,7 @@ InboxConsumer::InboxConsumer(Database& database, PluginRegistry& plugins, const 
       _log(Poco::Logger::get("msgbus.inbox")) {}
 
 void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
-    Backoff backoff(std::chrono::milliseconds(200), 2.0, std::chrono::milliseconds(30000));
+    Backoff backoff = Backoff::forOutage();
     int failures = 0;
     std::uint64_t processed = 0;
     std::vector<amqp::Delivery> deliveries;

@@ -44,7 +44,7 @@ int RetryWorker::retryDue() {
 }
 
 void RetryWorker::run(StopSignal& stop) {
-    Backoff backoff(std::chrono::milliseconds(200), 2.0, std::chrono::milliseconds(30000));
+    Backoff backoff = Backoff::forOutage();
     int failures = 0;
     while (!stop.stopRequested()) {
         try {

@@ -33,8 +33,8 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Sett
       _failed(database.dialect(), settings.failedTable),
       _publisher(amqp::AmqpUrl::parse(settings.amqp.url), publisherOptions(settings, index)),
       _rowBackoff(settings.outbox.retryDelay, 2.0, settings.outbox.maxRetryDelay),
-      _outageBackoff(std::chrono::milliseconds(200), 2.0, std::chrono::milliseconds(30000)),
-      _log(Poco::Logger::get("msgbus.relay")), _pipelineDepth(settings.outbox.ordered ? 1 : 2) {
+      _outageBackoff(Backoff::forOutage()), _log(Poco::Logger::get("msgbus.relay")),
+      _pipelineDepth(settings.outbox.ordered ? 1 : 2) {
     if (database.dialect() == Dialect::SQLite)
         _sqliteLock.emplace(settings.db.connection);
     if (settings.outbox.ordered) {
