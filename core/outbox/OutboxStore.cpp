@@ -31,18 +31,23 @@ std::string heavyColumns(Dialect dialect, std::size_t bodyWindow, const std::str
     return "headers, length(CAST(headers AS BLOB)), body, length(body)";
 }
 
-/// A derived table "k" with one BIGINT column "seq" holding the given seqs (MariaDB 10.6+),
-/// for joins that must reach the outbox through its primary key and nothing else. The seqs
-/// are integers we read ourselves, so they are inlined.
-template <typename Ints> std::string seqTable(const Ints& seqs) {
-    std::string json = "[";
-    for (const auto seq : seqs) {
-        if (json.size() > 1)
-            json += ',';
-        json += std::to_string(seq);
+/// "1,2,3": integers we read or chose ourselves, inlined in SQL to keep statements free of
+/// per-row binds.
+template <typename Ints> std::string commaSeparated(const Ints& numbers) {
+    std::string out;
+    for (const auto n : numbers) {
+        if (!out.empty())
+            out += ',';
+        out += std::to_string(n);
     }
-    json += ']';
-    return "JSON_TABLE('" + json + "', '$[*]' COLUMNS (seq BIGINT PATH '$')) AS k";
+    return out;
+}
+
+/// A derived table "k" with one BIGINT column "seq" holding the given seqs (MariaDB 10.6+),
+/// for joins that must reach the outbox through its primary key and nothing else.
+template <typename Ints> std::string seqTable(const Ints& seqs) {
+    return "JSON_TABLE('[" + commaSeparated(seqs) +
+           "]', '$[*]' COLUMNS (seq BIGINT PATH '$')) AS k";
 }
 
 } // namespace
@@ -139,12 +144,9 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
     std::vector<OutboxRow> rows;
     if (_dialect == Dialect::SQLite) {
         std::string sql = _claimSql;
-        if (!inFlight.empty()) {
-            std::string list;
-            for (auto seq : inFlight)
-                list += (list.empty() ? "" : ",") + std::to_string(seq);
-            sql.replace(sql.find(" ORDER BY"), 0, " AND seq NOT IN (" + list + ")");
-        }
+        if (!inFlight.empty())
+            sql.replace(sql.find(" ORDER BY"), 0,
+                        " AND seq NOT IN (" + commaSeparated(inFlight) + ")");
         Poco::Data::Statement select(session);
         select << sql, use(now), use(max);
         rows = readRows(select, _dialect);
@@ -209,9 +211,7 @@ std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, i
                       ", created_at, attempts, available_at FROM " + _table +
                       (_dialect == Dialect::MySQL ? " FORCE INDEX (PRIMARY)" : "") +
                       " WHERE (partition_key IS NULL AND available_at <= ?)";
-    std::string laneList;
-    for (int lane : ownedLanes)
-        laneList += (laneList.empty() ? "" : ",") + std::to_string(lane);
+    const std::string laneList = commaSeparated(ownedLanes);
     if (allLanes || !laneList.empty()) {
         sql += " OR (partition_key IS NOT NULL";
         if (!allLanes)
@@ -256,16 +256,7 @@ void OutboxStore::remove(Poco::Data::Session& session, const std::vector<std::in
             now;
         return;
     }
-    // The seqs are integers we read ourselves: inlining them keeps the statement free of
-    // per-row binds.
-    std::string sql = "DELETE FROM " + _table + " WHERE seq IN (";
-    for (std::size_t i = 0; i < seqs.size(); ++i) {
-        if (i != 0)
-            sql += ',';
-        sql += std::to_string(seqs[i]);
-    }
-    sql += ')';
-    session << sql, now;
+    session << "DELETE FROM " + _table + " WHERE seq IN (" + commaSeparated(seqs) + ")", now;
 }
 
 void OutboxStore::recordAttempt(Poco::Data::Session& session, std::int64_t seq, int attempts,
