@@ -3,6 +3,8 @@
 #include "core/amqp/AmqpError.h"
 #include "core/amqp/AmqpMessageDecoder.h"
 
+#include "core/util/ErrorText.h"
+
 #include <msgbus/Error.h>
 
 #include <Poco/Logger.h>
@@ -28,6 +30,38 @@ public:
 private:
     amqp_envelope_t& _envelope;
 };
+
+// What a delivery says about earlier deliveries of the same message (quorum queues only).
+std::optional<std::int64_t> deliveryCountOf(const WireMessage& wire) {
+    const FieldValue* count = wire.header("x-delivery-count");
+    if (count && count->isInteger())
+        return count->integer;
+    return std::nullopt;
+}
+
+// Copies the message out of rabbitmq-c's buffers. Whatever fails here (headers nested too
+// deep, no memory for a huge body) must not lose the delivery: it is still returned, with
+// what could be copied and the reason, so that it is settled as a failed row.
+void copyMessage(const amqp_message_t& message, Delivery& delivery) {
+    try {
+        delivery.wire = AmqpMessageDecoder::decode(message.properties, message.body);
+        delivery.deliveryCount = deliveryCountOf(delivery.wire);
+        return;
+    } catch (const std::exception& e) {
+        delivery.decodeError = "the delivery could not be decoded: " + errorText(e);
+    }
+    delivery.wire = WireMessage{};
+    try {
+        delivery.wire.properties = AmqpMessageDecoder::decodeProperties(message.properties);
+    } catch (const std::exception&) {
+    }
+    try {
+        delivery.wire.body = toStdString(message.body);
+    } catch (const std::exception&) {
+        *delivery.decodeError +=
+            "; the body (" + std::to_string(message.body.len) + " bytes) could not be copied";
+    }
+}
 
 } // namespace
 
@@ -114,8 +148,7 @@ std::optional<Delivery> AmqpConsumer::next(std::chrono::milliseconds timeout) {
             delivery.exchange = toStdString(envelope.exchange);
             delivery.routingKey = toStdString(envelope.routing_key);
             delivery.redelivered = envelope.redelivered != 0;
-            delivery.wire =
-                AmqpMessageDecoder::decode(envelope.message.properties, envelope.message.body);
+            copyMessage(envelope.message, delivery);
             return delivery;
         }
         if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&

@@ -27,7 +27,14 @@ struct Delivery {
     std::string routingKey;
     /// The broker delivered it before (to this or another consumer) without an ack.
     bool redelivered = false;
+    /// How often the broker delivered it before, when the broker counts (quorum queues'
+    /// x-delivery-count header); nullopt on classic queues.
+    std::optional<std::int64_t> deliveryCount;
     msgbus::WireMessage wire;
+    /// Set when the delivery could not be copied into wire whole (headers nested too deep, no
+    /// memory for the body): wire then holds what could be copied, and the delivery must still
+    /// be settled (a failed row), never left unacked.
+    std::optional<std::string> decodeError;
 };
 
 /// Consumes one queue with manual acks and a prefetch limit: the AMQP half of an inbox

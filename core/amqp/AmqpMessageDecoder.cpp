@@ -51,16 +51,19 @@ AmqpProperties AmqpMessageDecoder::decodeProperties(const amqp_basic_properties_
     return out;
 }
 
-FieldTable AmqpMessageDecoder::decodeTable(const amqp_table_t& table) {
+FieldTable AmqpMessageDecoder::decodeTable(const amqp_table_t& table, int depth) {
+    if (depth > maxDepth)
+        throw MalformedMessage("headers", "tables or arrays nested more than " +
+                                              std::to_string(maxDepth) + " levels deep");
     FieldTable out;
     out.reserve(static_cast<std::size_t>(std::max(0, table.num_entries)));
     for (int i = 0; i < table.num_entries; ++i)
-        out.push_back(
-            FieldEntry{toStdString(table.entries[i].key), decodeValue(table.entries[i].value)});
+        out.push_back(FieldEntry{toStdString(table.entries[i].key),
+                                 decodeValue(table.entries[i].value, depth)});
     return out;
 }
 
-FieldValue AmqpMessageDecoder::decodeValue(const amqp_field_value_t& in) {
+FieldValue AmqpMessageDecoder::decodeValue(const amqp_field_value_t& in, int depth) {
     FieldValue out;
     out.kind = static_cast<char>(in.kind);
     switch (in.kind) {
@@ -107,12 +110,15 @@ FieldValue AmqpMessageDecoder::decodeValue(const amqp_field_value_t& in) {
         out.text = toStdString(in.value.bytes);
         break;
     case AMQP_FIELD_KIND_ARRAY:
+        if (depth >= maxDepth)
+            throw MalformedMessage("headers", "tables or arrays nested more than " +
+                                                  std::to_string(maxDepth) + " levels deep");
         out.array.reserve(static_cast<std::size_t>(std::max(0, in.value.array.num_entries)));
         for (int i = 0; i < in.value.array.num_entries; ++i)
-            out.array.push_back(decodeValue(in.value.array.entries[i]));
+            out.array.push_back(decodeValue(in.value.array.entries[i], depth + 1));
         break;
     case AMQP_FIELD_KIND_TABLE:
-        out.table = decodeTable(in.value.table);
+        out.table = decodeTable(in.value.table, depth + 1);
         break;
     case AMQP_FIELD_KIND_VOID:
         break;

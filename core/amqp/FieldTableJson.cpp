@@ -1,5 +1,7 @@
 #include "core/amqp/FieldTableJson.h"
 
+#include "core/util/Utf8Text.h"
+
 #include <msgbus/Error.h>
 #include <msgbus/Json.h>
 
@@ -91,31 +93,6 @@ std::string base64Decode(const std::string& text, const std::string& where) {
             out += static_cast<char>((n >> 8) & 0xff);
         if (pad < 1)
             out += static_cast<char>(n & 0xff);
-    }
-    return out;
-}
-
-// The length of the valid UTF-8 sequence starting at i, 0 when it is not valid.
-std::size_t utf8SequenceLength(const std::string& s, std::size_t i) {
-    return msgbus::json::isValidUtf8(std::string_view(s).substr(i, 1))   ? 1
-           : msgbus::json::isValidUtf8(std::string_view(s).substr(i, 2)) ? 2
-           : msgbus::json::isValidUtf8(std::string_view(s).substr(i, 3)) ? 3
-           : msgbus::json::isValidUtf8(std::string_view(s).substr(i, 4)) ? 4
-                                                                         : 0;
-}
-
-// Each invalid byte becomes U+FFFD: a readable stand-in for a key that k64 carries exactly.
-std::string lossyUtf8(const std::string& s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size();) {
-        std::size_t len = utf8SequenceLength(s, i);
-        if (len == 0) {
-            out += "\xef\xbf\xbd";
-            ++i;
-        } else {
-            out.append(s, i, len);
-            i += len;
-        }
     }
     return out;
 }

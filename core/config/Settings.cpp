@@ -252,6 +252,7 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     }
     s.inbox.batchSize = read.integer32("inbox.batch_size", 200, 1, 10000);
     s.inbox.batchWait = read.millis("inbox.batch_wait_ms", s.inbox.batchWait, 0, 10000);
+    s.inbox.maxRedeliveries = read.integer32("inbox.max_redeliveries", 5, 1, 1000);
 
     s.retry.maxRetries = read.integer32("retry.max_retries", 3, 0, 1000);
     s.retry.delay = read.millis("retry.delay_ms", s.retry.delay, 0, 86400000);

@@ -71,6 +71,9 @@ struct InboxSettings {
     std::vector<ConsumerSettings> consumers;
     int batchSize = 200;
     std::chrono::milliseconds batchWait{5};
+    /// A delivery that came back more often than this is stored as failed instead of being
+    /// handled again (a message that crashes or stalls its consumer must not loop for ever).
+    int maxRedeliveries = 5;
 };
 
 struct RetrySettings {

@@ -23,6 +23,10 @@ bool contains(const std::string& text, const char* needle) {
 } // namespace
 
 int mysqlErrorNumber(const std::exception& error) noexcept {
+    // The number is parsed from the text (Poco 1.11 never sets code()), so only a database
+    // exception's text counts: any other exception may say anything.
+    if (!dynamic_cast<const Poco::Data::DataException*>(&error))
+        return 0;
     try {
         const std::string text = textOf(error);
         for (const char* marker : {"[mysql_stmt_errno]: ", "[mysql_errno]: "}) {
@@ -62,6 +66,10 @@ bool isConnectionLost(const std::exception& error) noexcept {
         dynamic_cast<const Poco::Data::NotConnectedException*>(&error) ||
         dynamic_cast<const Poco::Data::SessionUnavailableException*>(&error))
         return true;
+    // Only a database error can mean a lost database: a handler's runtime_error("Lost
+    // connection to payment API") must stay a handler failure, not pass for an outage.
+    if (!dynamic_cast<const Poco::Data::DataException*>(&error))
+        return false;
     try {
         const std::string text = textOf(error);
         return contains(text, "Lost connection") || contains(text, "server has gone away") ||
@@ -78,6 +86,8 @@ bool isLockConflict(const std::exception& error) noexcept {
     if (dynamic_cast<const Poco::Data::SQLite::DBLockedException*>(&error) ||
         dynamic_cast<const Poco::Data::SQLite::TableLockedException*>(&error))
         return true;
+    if (!dynamic_cast<const Poco::Data::DataException*>(&error))
+        return false;
     try {
         const std::string text = textOf(error);
         return contains(text, "database is locked") || contains(text, "database table is locked");

@@ -1,10 +1,18 @@
 #include "core/failed/FailedStore.h"
 
+#include "core/db/DbErrors.h"
+#include "core/util/ErrorText.h"
+#include "core/util/Utf8Text.h"
+
+#include <msgbus/Json.h>
 #include <msgbus/SqlIdentifier.h>
 
 #include <Poco/Data/LOB.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
+
+#include <algorithm>
+#include <limits>
 
 namespace msgbus::core {
 
@@ -15,7 +23,75 @@ FailedStore::FailedStore(Dialect dialect, std::string table)
     validateSqlIdentifier(_table, "failed.table");
 }
 
-std::int64_t FailedStore::insert(Poco::Data::Session& session, const FailedRecord& r) {
+namespace {
+
+// Column limits, in bytes, that every stored value is kept under (utf8mb4 VARCHAR(255) holds
+// 255 characters, so 255 bytes always fit).
+constexpr std::size_t kShortColumn = 255;
+constexpr std::size_t kErrorColumn = 8000; // error_message TEXT: 65,535 bytes
+constexpr std::size_t kMediumBlob = 16 * 1024 * 1024 - 1;
+// Room left in a packet besides the body: the other columns and the statement itself.
+constexpr std::size_t kPacketOverhead = 64 * 1024;
+
+} // namespace
+
+std::size_t FailedStore::bodyCapacity(Poco::Data::Session& session, std::size_t otherBytes) {
+    if (_dialect != Dialect::MySQL)
+        return std::numeric_limits<std::size_t>::max();
+    if (!_maxPacket) {
+        // A statement bigger than max_allowed_packet is not refused politely: the server drops
+        // the connection ("server has gone away"), which would look like an outage for ever.
+        Poco::Int64 packet = 0;
+        session << "SELECT @@max_allowed_packet", into(packet), now;
+        _maxPacket = static_cast<std::size_t>(std::max<Poco::Int64>(packet, 0));
+    }
+    const std::size_t reserved = otherBytes + kPacketOverhead;
+    const std::size_t byPacket = *_maxPacket > reserved ? *_maxPacket - reserved : 0;
+    return std::min(kMediumBlob, byPacket);
+}
+
+void FailedStore::fit(Poco::Data::Session& session, FailedRecord& r) {
+    r.errorClass = storableText(r.errorClass, kShortColumn);
+    if (r.messageName &&
+        (r.messageName->size() > kShortColumn || !json::isValidUtf8(*r.messageName)))
+        r.messageName.reset(); // the headers column still carries it
+    const std::size_t capacity =
+        bodyCapacity(session, r.envelopeJson.size() + kErrorColumn + 2 * kShortColumn);
+    if (r.body.size() > capacity) {
+        const std::size_t whole = r.body.size();
+        r.body.resize(capacity);
+        r.errorMessage += " [body cut: the first " + std::to_string(capacity) + " of " +
+                          std::to_string(whole) + " bytes are stored]";
+        // A retry would run on the cut body: only an operator can decide what to do with it.
+        if (r.queueName == "retry") {
+            r.queueName = "failed";
+            r.failedAt = r.availableAt;
+        }
+    }
+    r.errorMessage = storableText(r.errorMessage, kErrorColumn);
+}
+
+std::int64_t FailedStore::insert(Poco::Data::Session& session, FailedRecord r) {
+    fit(session, r);
+    try {
+        return insertRow(session, r);
+    } catch (const std::exception& e) {
+        if (isConnectionLost(e) || isLockConflict(e))
+            throw;
+        // Storing a failure must not fail: keep what can always be stored (identity, reason)
+        // and say what was dropped and why.
+        FailedRecord bare = r;
+        bare.envelopeJson = "{}";
+        bare.body.clear();
+        bare.errorMessage = storableText(r.errorMessage + " [the headers and the body (" +
+                                             std::to_string(r.body.size()) +
+                                             " bytes) could not be stored: " + errorText(e) + "]",
+                                         kErrorColumn);
+        return insertRow(session, bare);
+    }
+}
+
+std::int64_t FailedStore::insertRow(Poco::Data::Session& session, const FailedRecord& r) {
     Poco::Nullable<Poco::Data::BLOB> id;
     if (r.messageId)
         id = Poco::Data::BLOB(r.messageId->bytes().data(), r.messageId->bytes().size());
@@ -24,16 +100,16 @@ std::int64_t FailedStore::insert(Poco::Data::Session& session, const FailedRecor
         name = *r.messageName;
     Poco::Data::BLOB body(reinterpret_cast<const unsigned char*>(r.body.data()), r.body.size());
     std::string queue = r.queueName, source = r.source, envelope = r.envelopeJson;
-    std::string errorClass = r.errorClass.substr(0, 255);
-    std::string errorMessage = r.errorMessage.substr(0, 8000);
+    std::string errorClass = r.errorClass, errorMessage = r.errorMessage;
     Poco::Int64 attempts = r.attempts, created = r.createdAt, available = r.availableAt;
     Poco::Nullable<Poco::Int64> failedAt;
     if (r.failedAt)
         failedAt = *r.failedAt;
+    // COALESCE: Poco binds an empty BLOB as NULL, and an empty body is a body like any other.
     session << "INSERT INTO " + _table +
                    " (queue_name, source, message_id, message_name, headers, body, error_class, "
                    "error_message, attempts, created_at, available_at, failed_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "VALUES (?, ?, ?, ?, ?, COALESCE(?, X''), ?, ?, ?, ?, ?, ?)",
         use(queue), use(source), use(id), use(name), use(envelope), use(body), use(errorClass),
         use(errorMessage), use(attempts), use(created), use(available), use(failedAt), now;
     Poco::Int64 lastId = 0;
@@ -87,7 +163,9 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
         r.id = ids[i];
         r.queueName = queues[i];
         r.source = sources[i];
-        if (!messageIds[i].isNull() && !messageIds[i].value().empty())
+        // A row is listed even when its id column holds no valid id (written by hand): one odd
+        // row must not hide the others.
+        if (!messageIds[i].isNull() && Id::isValid(messageIds[i].value()))
             r.messageId = Id::parse(messageIds[i].value());
         if (!names[i].isNull())
             r.messageName = names[i].value();
@@ -122,9 +200,18 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
 }
 
 std::vector<FailedRecord> FailedStore::claimDueRetries(Poco::Data::Session& session, int limit,
-                                                       std::int64_t nowMs) {
-    return select(session, "queue_name = 'retry' AND available_at <= " + std::to_string(nowMs), {},
-                  limit, "available_at, id", false);
+                                                       std::int64_t nowMs,
+                                                       const std::vector<std::string>& sources) {
+    if (sources.empty())
+        return {};
+    // Only this host's consumers' rows: rows of a consumer it does not run must not fill every
+    // claim and starve its own.
+    std::string where =
+        "queue_name = 'retry' AND available_at <= " + std::to_string(nowMs) + " AND source IN (";
+    for (std::size_t i = 0; i < sources.size(); ++i)
+        where += i ? ",?" : "?";
+    where += ")";
+    return select(session, where, sources, limit, "available_at, id", false);
 }
 
 std::vector<FailedRecord> FailedStore::list(Poco::Data::Session& session,
@@ -160,8 +247,8 @@ void FailedStore::remove(Poco::Data::Session& session, std::int64_t id) {
 
 void FailedStore::update(Poco::Data::Session& session, const FailedRecord& r) {
     std::string queue = r.queueName;
-    std::string errorClass = r.errorClass.substr(0, 255);
-    std::string errorMessage = r.errorMessage.substr(0, 8000);
+    std::string errorClass = storableText(r.errorClass, kShortColumn);
+    std::string errorMessage = storableText(r.errorMessage, kErrorColumn);
     Poco::Int64 attempts = r.attempts, available = r.availableAt, id = r.id;
     Poco::Nullable<Poco::Int64> failedAt;
     if (r.failedAt)

@@ -36,12 +36,25 @@ class FailedStore {
 public:
     FailedStore(Dialect dialect, std::string table);
 
-    std::int64_t insert(Poco::Data::Session& session, const FailedRecord& record);
+    /// Inserts the row and returns its id. Storing a failure does not fail for what the row
+    /// holds: text columns get valid UTF-8 cut to their size, a body that would not fit the
+    /// column or the server's max_allowed_packet is cut (the error message says so, and a
+    /// "retry" row becomes "failed": a retry must not run on a cut body), and when the INSERT
+    /// still fails for anything but a lost connection or a lock conflict, the row is stored
+    /// without headers and body, the reason saying why. Those two throw: the caller's
+    /// transaction is gone.
+    std::int64_t insert(Poco::Data::Session& session, FailedRecord record);
 
-    /// Retry rows due at nowMs, oldest first. Not locked: the retry worker processes each in
-    /// its own transaction, and the dedup key makes a concurrent second attempt a duplicate.
+    /// What insert() will store of record (see there), applied to it: the caller learns
+    /// whether the row stays a retry row.
+    void fit(Poco::Data::Session& session, FailedRecord& record);
+
+    /// Retry rows of the given sources due at nowMs, oldest first. Not locked: the retry
+    /// worker processes each in its own transaction, and the dedup key makes a concurrent
+    /// second attempt a duplicate.
     std::vector<FailedRecord> claimDueRetries(Poco::Data::Session& session, int limit,
-                                              std::int64_t nowMs);
+                                              std::int64_t nowMs,
+                                              const std::vector<std::string>& sources);
 
     /// Rows for failed:list (newest first), filtered by source and name when not empty.
     std::vector<FailedRecord> list(Poco::Data::Session& session, const std::string& queueName,
@@ -58,11 +71,16 @@ public:
     const std::string& table() const noexcept { return _table; }
 
 private:
+    std::int64_t insertRow(Poco::Data::Session& session, const FailedRecord& record);
+    /// The largest body a row can take besides otherBytes of other columns (MySQL: the column
+    /// and max_allowed_packet, read once).
+    std::size_t bodyCapacity(Poco::Data::Session& session, std::size_t otherBytes);
     std::vector<FailedRecord> select(Poco::Data::Session& session, const std::string& where,
                                      const std::vector<std::string>& params, int limit,
                                      const std::string& order, bool lock);
     Dialect _dialect;
     std::string _table;
+    std::optional<std::size_t> _maxPacket;
 };
 
 } // namespace msgbus::core

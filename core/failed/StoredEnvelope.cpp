@@ -5,6 +5,8 @@
 #include <msgbus/Error.h>
 #include <msgbus/Json.h>
 
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
@@ -14,6 +16,30 @@
 namespace msgbus::core {
 namespace {
 
+std::string base64(const std::string& bytes) {
+    std::ostringstream out;
+    Poco::Base64Encoder encoder(out, Poco::BASE64_NO_PADDING);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << bytes;
+    encoder.close();
+    return out.str();
+}
+
+std::string unbase64(const std::string& text, const char* key) {
+    std::istringstream in(text);
+    Poco::Base64Decoder decoder(in, Poco::BASE64_NO_PADDING);
+    std::string out;
+    char c;
+    while (decoder.get(c))
+        out += c;
+    if (!decoder.eof())
+        throw InvalidArgument(std::string("stored envelope: property '") + key +
+                              "' has bad base64");
+    return out;
+}
+
+// A property that is not valid UTF-8 (a message_id of raw bytes) cannot be a JSON string, and
+// a utf8mb4 column would refuse the row: it is kept as {"S64": "<base64>"} instead, exactly.
 void addString(std::string& out, const char* key, const std::optional<std::string>& value) {
     if (!value)
         return;
@@ -21,7 +47,10 @@ void addString(std::string& out, const char* key, const std::optional<std::strin
         out += ',';
     out += json::quote(key);
     out += ':';
-    out += json::quote(*value);
+    if (json::isValidUtf8(*value))
+        out += json::quote(*value);
+    else
+        out += "{\"S64\":\"" + base64(*value) + "\"}";
 }
 
 void addInt(std::string& out, const char* key, const std::optional<std::int64_t>& value) {
@@ -37,6 +66,8 @@ void addInt(std::string& out, const char* key, const std::optional<std::int64_t>
 std::optional<std::string> getString(const Poco::JSON::Object::Ptr& o, const char* key) {
     if (!o->has(key))
         return std::nullopt;
+    if (auto bytes = o->getObject(key))
+        return unbase64(bytes->getValue<std::string>("S64"), key);
     return o->getValue<std::string>(key);
 }
 

@@ -37,6 +37,9 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
     std::vector<amqp::Delivery> deliveries;
     std::vector<InboxItem> items;
     while (!stop.stopRequested() && (limit == 0 || processed < limit)) {
+        // Outside the try: an exception object thrown from plugin code must be destroyed while
+        // the snapshot still keeps that plugin's library mapped.
+        std::shared_ptr<const PluginSet> plugins;
         try {
             if (!_consumer.isConnected())
                 _consumer.connect();
@@ -69,28 +72,57 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
             }
 
             items.clear();
-            for (const auto& d : deliveries)
-                items.push_back(InboxItem{&d.wire, 1, 0});
+            for (const auto& d : deliveries) {
+                InboxItem item{&d.wire, 1, 0};
+                item.decodeError = d.decodeError;
+                item.redeliveries = _redeliveries.redeliveries(d);
+                if (item.redeliveries > 0)
+                    item.lastError = _redeliveries.lastError(d);
+                items.push_back(std::move(item));
+            }
             const auto& last = deliveries.back();
-            auto plugins = _plugins.current();
+            plugins = _plugins.current();
             const auto started = std::chrono::steady_clock::now();
+            std::vector<ProcessResult> results;
             try {
-                _processor.processBatch(*plugins, items);
+                results = _processor.processBatch(*plugins, items);
                 _metrics.databaseOk();
                 _metrics.handlerDuration.observe(std::chrono::duration<double, std::milli>(
                                                      std::chrono::steady_clock::now() - started)
                                                      .count());
-            } catch (const std::exception&) {
-                // Nothing was committed: give the whole batch back to the broker.
+            } catch (const std::exception& e) {
+                // Nothing was committed and no message is to blame (the database is gone, or
+                // the transaction lost a lock conflict): give the whole batch back.
+                for (const auto& d : deliveries)
+                    _redeliveries.gaveBack(d, errorText(e), true);
                 _consumer.nack(last.deliveryTag, true, true, last.connectionEpoch);
                 throw;
             }
-            // Acks only after the commit, one per batch.
-            _consumer.ack(last.deliveryTag, true, last.connectionEpoch);
+            // Acks only after the commit: one per batch, unless some could not be settled.
+            const bool allSettled =
+                std::find(results.begin(), results.end(), ProcessResult::Requeue) == results.end();
+            if (allSettled) {
+                _consumer.ack(last.deliveryTag, true, last.connectionEpoch);
+                for (const auto& d : deliveries)
+                    _redeliveries.settled(d);
+            } else {
+                for (std::size_t i = 0; i < deliveries.size(); ++i) {
+                    const auto& d = deliveries[i];
+                    if (results[i] == ProcessResult::Requeue) {
+                        _redeliveries.gaveBack(d, "it could not be processed or stored", false);
+                        _consumer.nack(d.deliveryTag, false, true, d.connectionEpoch);
+                    } else {
+                        _redeliveries.settled(d);
+                        _consumer.ack(d.deliveryTag, false, d.connectionEpoch);
+                    }
+                }
+            }
             processed += deliveries.size();
-            failures = 0;
+            failures = allSettled ? 0 : failures + 1;
             if (brokerError)
                 std::rethrow_exception(brokerError);
+            if (!allSettled)
+                stop.sleepFor(backoff.delay(failures));
         } catch (const std::exception& e) {
             ++failures;
             auto delay = backoff.delay(failures);

@@ -3,6 +3,7 @@
 #include "core/amqp/AmqpConsumer.h"
 #include "core/host/StopSignal.h"
 #include "core/inbox/MessageProcessor.h"
+#include "core/inbox/RedeliveryTracker.h"
 #include "core/plugins/PluginRegistry.h"
 
 #include <Poco/Logger.h>
@@ -31,6 +32,7 @@ private:
     Metrics& _metrics;
     MessageProcessor _processor;
     amqp::AmqpConsumer _consumer;
+    RedeliveryTracker _redeliveries;
     Poco::Logger& _log;
 };
 

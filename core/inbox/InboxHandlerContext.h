@@ -15,9 +15,10 @@ namespace msgbus::core {
 class InboxHandlerContext : public HandlerContext {
 public:
     InboxHandlerContext(Poco::Data::Session& session, OutboxWriter::Options outbox,
-                        Poco::Logger& logger, int attempt, const std::string& consumer)
+                        Poco::Logger& logger, int attempt, const std::string& consumer,
+                        bool rerun = false)
         : _session(session), _writer(session, std::move(outbox)), _logger(logger),
-          _attempt(attempt), _consumer(consumer) {}
+          _attempt(attempt), _consumer(consumer), _rerun(rerun) {}
 
     Poco::Data::Session& session() override { return _session; }
     void publish(Message message) override {
@@ -27,6 +28,7 @@ public:
     Poco::Logger& logger() override { return _logger; }
     int attempt() const override { return _attempt; }
     const std::string& consumerName() const override { return _consumer; }
+    bool isRerun() const override { return _rerun; }
 
     /// How many messages the handler published (the relay is woken when > 0).
     int published() const noexcept { return _published; }
@@ -37,6 +39,7 @@ private:
     Poco::Logger& _logger;
     int _attempt;
     const std::string& _consumer;
+    bool _rerun;
     int _published = 0;
 };
 

@@ -49,9 +49,17 @@ std::string hexOf(const Id& id) {
     return out;
 }
 
-/// Database trouble that invalidates the whole transaction: the batch is given back.
+/// The inbox transaction itself is gone (rolled back by the server under us): nothing of the
+/// batch can be committed; it is run again later, whole.
+class TransactionLost : public Error {
+public:
+    using Error::Error;
+};
+
+/// Trouble of our own session that invalidates the whole transaction: the batch is given back
+/// (no message is to blame).
 bool abortsBatch(const std::exception& e) {
-    return isConnectionLost(e) || isLockConflict(e);
+    return isConnectionLost(e) || isLockConflict(e) || dynamic_cast<const TransactionLost*>(&e);
 }
 
 } // namespace
@@ -67,6 +75,8 @@ struct MessageProcessor::Prepared {
     std::string rejectClass;
     std::string rejectError;
     bool rejectRetryable = false;
+    /// Its handler already ran once for this attempt, in a run that was rolled back.
+    bool handlerRan = false;
     // The outcome of the current run.
     ProcessResult result = ProcessResult::Handled;
     std::string error;
@@ -96,6 +106,11 @@ MessageProcessor::prepare(const PluginSet& plugins, const std::vector<InboxItem>
     for (std::size_t i = 0; i < items.size(); ++i) {
         Prepared& p = batch[i];
         p.item = &items[i];
+        if (p.item->decodeError) {
+            p.rejectClass = "UndecodableDelivery";
+            p.rejectError = *p.item->decodeError;
+            continue;
+        }
         try {
             Message message = plugins.serializer->decode(*p.item->wire);
             if (!message.hasId())
@@ -161,20 +176,33 @@ void MessageProcessor::recordFailure(Poco::Data::Session& session, Prepared& p,
     record.source = _source;
     record.messageId = p.id();
     record.messageName = p.name();
-    record.envelopeJson = envelopeToJson(*p.item->wire);
     record.body = p.item->wire->body;
     record.errorClass = errorClass;
     record.errorMessage = error;
+    try {
+        record.envelopeJson = envelopeToJson(*p.item->wire);
+    } catch (const std::exception& e) {
+        // Headers the failed-row JSON cannot hold (a value outside its kind's range): the row
+        // is kept without them, and a retry could not re-create the message.
+        record.envelopeJson = "{}";
+        record.errorMessage += " [headers not stored: " + errorText(e) + "]";
+        record.queueName = "failed";
+    }
     record.attempts = attempt;
     record.createdAt = now;
     record.availableAt = due;
-    if (!retry)
+    if (record.queueName == "failed")
         record.failedAt = now;
-    _failed.insert(session, record);
+    _failed.fit(session, record);
+    if (record.queueName == "failed") {
+        p.result = ProcessResult::Failed;
+        p.error = errorClass + ": " + record.errorMessage;
+    }
+    _failed.insert(session, std::move(record));
 }
 
 void MessageProcessor::markKnownDuplicates(Poco::Data::Session& session,
-                                           std::vector<Prepared>& batch) {
+                                           std::span<Prepared> batch) {
     // One SELECT finds the ids this consumer already processed (the usual redelivery case).
     std::string in;
     for (const auto& p : batch) {
@@ -221,12 +249,13 @@ void MessageProcessor::runHandler(Poco::Data::Session& session, Prepared& p) {
     OutboxWriter::Options outbox{_settings.outbox.table, _settings.outbox.maxBodyBytes};
     InboxHandlerContext context(session, outbox,
                                 Poco::Logger::get("msgbus.plugin." + p.handler->pluginId),
-                                p.item->attempt, _consumer);
+                                p.item->attempt, _consumer, p.handlerRan);
+    p.handlerRan = true;
     p.handler->handler->handle(*p.message, context);
     p.published = context.published();
 }
 
-void MessageProcessor::runBatch(Poco::Data::Session& session, std::vector<Prepared>& batch,
+void MessageProcessor::runBatch(Poco::Data::Session& session, std::span<Prepared> batch,
                                 bool savepoints) {
     std::set<Id> inBatch;
     for (auto& p : batch) {
@@ -244,9 +273,25 @@ void MessageProcessor::runBatch(Poco::Data::Session& session, std::vector<Prepar
     markKnownDuplicates(session, batch);
 
     std::vector<Prepared*> fresh;
-    for (auto& p : batch)
-        if (p.handler && p.result == ProcessResult::Handled)
-            fresh.push_back(&p);
+    for (auto& p : batch) {
+        if (!p.handler || p.result != ProcessResult::Handled)
+            continue;
+        if (p.item->redeliveries > _settings.inbox.maxRedeliveries) {
+            // It keeps coming back (it crashed or stalled a consumer, or its batch kept
+            // failing): stop the loop here, whatever the cause.
+            recordFailure(session, p, "RedeliveryLimit",
+                          "delivered " + std::to_string(p.item->redeliveries + 1) +
+                              " times (inbox.max_redeliveries = " +
+                              std::to_string(_settings.inbox.maxRedeliveries) + "); last error: " +
+                              (p.item->lastError.empty()
+                                   ? std::string("none seen by this host (an earlier delivery "
+                                                 "may have stopped a host)")
+                                   : p.item->lastError),
+                          false);
+            continue;
+        }
+        fresh.push_back(&p);
+    }
 
     if (!savepoints) {
         if (!insertDedupRows(session, fresh))
@@ -254,17 +299,17 @@ void MessageProcessor::runBatch(Poco::Data::Session& session, std::vector<Prepar
         for (auto* p : fresh) {
             try {
                 runHandler(session, *p);
-            } catch (const std::exception& e) {
-                if (abortsBatch(e))
-                    throw;
-                throw HandlerFailedInFastPath();
             } catch (...) {
+                // Whatever it was, the run with savepoints tells the handler's failure from
+                // the transaction's.
                 throw HandlerFailedInFastPath();
             }
         }
+        requireDedupRows(session, fresh);
     } else {
         static const std::string savepoint = "msgbus_item";
         Transaction::Savepoints sp(session);
+        std::vector<Prepared*> handled;
         for (auto* p : fresh) {
             sp.set(savepoint);
             if (!_dedup.tryInsert(session, p->message->id(), _consumer, p->message->name(),
@@ -273,21 +318,33 @@ void MessageProcessor::runBatch(Poco::Data::Session& session, std::vector<Prepar
                 continue;
             }
             const std::string who = p->handler->pluginId + "/" + p->handler->className + ": ";
+            std::string errorClass = "HandlerFailed";
+            std::string error;
+            bool retryable = true;
             try {
                 runHandler(session, *p);
+                handled.push_back(p);
+                continue;
             } catch (const MalformedMessage& e) {
-                sp.rollbackTo(savepoint);
-                recordFailure(session, *p, "MalformedMessage", who + e.what(), false);
+                errorClass = "MalformedMessage";
+                error = who + e.what();
+                retryable = false;
             } catch (const std::exception& e) {
-                if (abortsBatch(e))
-                    throw;
-                sp.rollbackTo(savepoint);
-                recordFailure(session, *p, "HandlerFailed", who + errorText(e), true);
+                error = who + errorText(e);
             } catch (...) {
-                sp.rollbackTo(savepoint);
-                recordFailure(session, *p, "HandlerFailed", who + "unknown exception", true);
+                error = who + "unknown exception";
             }
+            // Rolling back to the savepoint is what tells a handler's failure from the
+            // transaction's: after a deadlock or a lost connection the savepoint is gone too.
+            try {
+                sp.rollbackTo(savepoint);
+            } catch (const std::exception& e) {
+                throw TransactionLost("the inbox transaction failed under handler " + who + error +
+                                      " (rolling back to its savepoint: " + errorText(e) + ")");
+            }
+            recordFailure(session, *p, errorClass, error, retryable);
         }
+        requireDedupRows(session, handled);
     }
 
     // A retry row whose message is now done (handled, or found to be a duplicate) goes.
@@ -297,26 +354,100 @@ void MessageProcessor::runBatch(Poco::Data::Session& session, std::vector<Prepar
             _failed.remove(session, p.item->retryRowId);
 }
 
+void MessageProcessor::requireDedupRows(Poco::Data::Session& session,
+                                        std::span<Prepared*> handled) {
+    // A handler that catches a deadlock and carries on leaves a transaction that the server
+    // has already rolled back, our dedup rows with it; committing now would keep only what
+    // ran after the deadlock. One primary-key read per batch finds that out.
+    if (handled.empty())
+        return;
+    std::string in;
+    for (const auto* p : handled)
+        in += (in.empty() ? "X'" : ",X'") + hexOf(p->message->id()) + "'";
+    Poco::Int64 present = 0;
+    session << "SELECT COUNT(*) FROM " + _dedup.table() + " WHERE consumer = '" + _consumer +
+                   "' AND message_id IN (" + in + ")",
+        into(present), now;
+    if (static_cast<std::size_t>(present) != handled.size())
+        throw TransactionLost("the inbox transaction was rolled back while its handlers ran (" +
+                              std::to_string(handled.size() - static_cast<std::size_t>(present)) +
+                              " dedup rows vanished; did a handler catch a deadlock?)");
+}
+
+void MessageProcessor::runInTransaction(Poco::Data::Session& session, std::span<Prepared> batch,
+                                        bool savepoints) {
+    Transaction tx(session, _database.dialect());
+    runBatch(session, batch, savepoints);
+    tx.commit();
+}
+
+void MessageProcessor::runAlone(Poco::Data::Session& session, std::span<Prepared> batch) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        Prepared& p = batch[i];
+        try {
+            runInTransaction(session, std::span<Prepared>(&p, 1), true);
+            continue;
+        } catch (const std::exception& e) {
+            if (abortsBatch(e)) {
+                // The database went away: what was committed stays, the rest goes back.
+                _log.warning("consumer %s: %s; %z messages go back to the broker", _consumer,
+                             errorText(e), batch.size() - i);
+                for (std::size_t k = i; k < batch.size(); ++k)
+                    batch[k].result = ProcessResult::Requeue;
+                return;
+            }
+            p.error = errorText(e);
+        }
+        // This message alone makes the database refuse our statements (say a name too long for
+        // the dedup table): it is the guilty one.
+        try {
+            Transaction tx(session, _database.dialect());
+            p.result = ProcessResult::Failed;
+            recordFailure(session, p, "StorageFailed",
+                          "the database refused to record this message: " + p.error, false);
+            tx.commit();
+        } catch (const std::exception& e) {
+            _log.error("consumer %s: a message can be neither processed nor stored as failed, it "
+                       "goes back to the broker: %s",
+                       _consumer, errorText(e));
+            p.result = ProcessResult::Requeue;
+            p.error = errorText(e);
+        }
+    }
+}
+
 std::vector<ProcessResult> MessageProcessor::processBatch(const PluginSet& plugins,
                                                           const std::vector<InboxItem>& items) {
     std::vector<Prepared> batch = prepare(plugins, items);
     auto session = _database.session();
     try {
-        Transaction tx(*session, _database.dialect());
-        runBatch(*session, batch, false);
-        tx.commit();
-    } catch (const HandlerFailedInFastPath&) {
-        // Rare path: the transaction above was rolled back whole; isolate each message.
-        Transaction tx(*session, _database.dialect());
-        runBatch(*session, batch, true);
-        tx.commit();
+        try {
+            runInTransaction(*session, batch, false);
+        } catch (const HandlerFailedInFastPath&) {
+            // Rare path: the transaction above was rolled back whole; isolate each message.
+            runInTransaction(*session, batch, true);
+        }
+    } catch (const std::exception& e) {
+        if (abortsBatch(e))
+            throw;
+        // Not an outage, so some message of the batch makes the database refuse a statement
+        // of ours: run each alone, so that only that one fails.
+        _log.warning("consumer %s: a batch of %z failed (%s); running its messages one by one",
+                     _consumer, batch.size(), errorText(e));
+        runAlone(*session, batch);
     }
+    report(batch);
 
     std::vector<ProcessResult> results;
     results.reserve(batch.size());
+    for (const auto& p : batch)
+        results.push_back(p.result);
+    return results;
+}
+
+void MessageProcessor::report(std::span<const Prepared> batch) {
     bool published = false;
     for (const auto& p : batch) {
-        results.push_back(p.result);
         published = published || p.published > 0;
         const std::string id = p.id() ? p.id()->toString() : std::string("<no id>");
         const std::string name = p.name().value_or("<no name>");
@@ -337,11 +468,12 @@ std::vector<ProcessResult> MessageProcessor::processBatch(const PluginSet& plugi
             _log.error("consumer %s: message %s (%s) moved to the failed table: %s", _consumer, id,
                        name, p.error);
             break;
+        case ProcessResult::Requeue:
+            break;
         }
     }
     if (published && _onOutboxWrite)
         _onOutboxWrite();
-    return results;
 }
 
 ProcessResult MessageProcessor::process(const PluginSet& plugins, const WireMessage& wire,

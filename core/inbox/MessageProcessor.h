@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 
 namespace msgbus::core {
 
@@ -24,14 +25,28 @@ enum class ProcessResult {
     Duplicate, ///< the dedup row existed: nothing ran
     Retry,     ///< the handler failed: a retry row was written
     Failed,    ///< permanent: a failed row was written
+    Requeue,   ///< nothing could be committed for it (the database went away meanwhile): the
+               ///< caller gives it back to the broker and backs off
 };
 
 /// One message for the pipeline: the wire form, the attempt number (1 for a fresh delivery)
 /// and, when it comes from the retry table, that row's id.
 struct InboxItem {
+    InboxItem() = default;
+    InboxItem(const WireMessage* wire_, int attempt_ = 1, std::int64_t retryRowId_ = 0)
+        : wire(wire_), attempt(attempt_), retryRowId(retryRowId_) {}
+
     const WireMessage* wire = nullptr;
     int attempt = 1;
     std::int64_t retryRowId = 0;
+    /// The transport could not hand the message over whole (see amqp::Delivery::decodeError):
+    /// it goes to the failed table with this reason and what wire holds.
+    std::optional<std::string> decodeError;
+    /// How often the broker delivered it before without it being settled, not counting the
+    /// times this host gave it back during a database outage; above inbox.max_redeliveries
+    /// it goes to the failed table (with lastError), whatever the cause.
+    int redeliveries = 0;
+    std::string lastError;
 };
 
 /// The inbox pipeline of one consumer (DESIGN §4.2), shared by the AMQP consumer and the retry
@@ -46,7 +61,17 @@ struct InboxItem {
 /// (or, after retry.max_retries, a failed row). Malformed input, an unknown name or a bad id
 /// get a failed row holding the raw body and headers. Every outcome is committed before
 /// processBatch() returns, so the caller may ack the whole batch. A lost connection, deadlock
-/// or lock timeout throws: nothing was committed, the caller nacks with requeue and backs off.
+/// or lock timeout of the inbox's own session throws: nothing was committed, the caller nacks
+/// with requeue and backs off.
+///
+/// A batch never waits on its worst member: when the batch fails for any other reason (a
+/// statement of ours the database refuses for one message's sake), every message is run again
+/// alone, each in its own transaction, and only the guilty one ends in the failed table.
+///
+/// What a handler throws is always that handler's failure (a retry row), whatever its text:
+/// only the inbox transaction itself failing (its savepoint cannot be rolled back to, or its
+/// dedup rows vanished under the handlers, as after a deadlock a handler swallowed) aborts the
+/// batch.
 ///
 /// Not thread-safe: one per worker thread. The plugin set is passed per batch (a snapshot).
 class MessageProcessor {
@@ -68,11 +93,15 @@ private:
     class HandlerFailedInFastPath;
 
     std::vector<Prepared> prepare(const PluginSet& plugins, const std::vector<InboxItem>& items);
-    void runBatch(Poco::Data::Session& session, std::vector<Prepared>& batch, bool savepoints);
+    void runInTransaction(Poco::Data::Session& session, std::span<Prepared> batch, bool savepoints);
+    void runBatch(Poco::Data::Session& session, std::span<Prepared> batch, bool savepoints);
+    void runAlone(Poco::Data::Session& session, std::span<Prepared> batch);
     void runHandler(Poco::Data::Session& session, Prepared& item);
+    void requireDedupRows(Poco::Data::Session& session, std::span<Prepared*> handled);
+    void report(std::span<const Prepared> batch);
     void recordFailure(Poco::Data::Session& session, Prepared& item, const std::string& errorClass,
                        const std::string& error, bool retryable);
-    void markKnownDuplicates(Poco::Data::Session& session, std::vector<Prepared>& batch);
+    void markKnownDuplicates(Poco::Data::Session& session, std::span<Prepared> batch);
     bool insertDedupRows(Poco::Data::Session& session, std::vector<Prepared*>& fresh);
 
     Database& _database;

@@ -20,8 +20,11 @@ RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins, const Sett
 int RetryWorker::retryDue() {
     std::vector<FailedRecord> rows;
     {
+        std::vector<std::string> sources;
+        for (const auto& [source, processor] : _processors)
+            sources.push_back(source);
         auto session = _database.session();
-        rows = _failed.claimDueRetries(*session, 100, nowMillis());
+        rows = _failed.claimDueRetries(*session, 100, nowMillis(), sources);
     }
     auto plugins = _plugins.current();
     int attempted = 0;
@@ -33,14 +36,28 @@ int RetryWorker::retryDue() {
         try {
             wire = envelopeFromJson(row.envelopeJson, row.body);
         } catch (const std::exception& e) {
-            _log.error("retry row %s: stored envelope unreadable: %s", std::to_string(row.id),
-                       errorText(e));
+            // It would stay first in line for ever: it becomes a failed row, with the reason.
+            markUnreadable(row, errorText(e));
+            ++attempted;
             continue;
         }
         it->second->process(*plugins, wire, row.attempts + 1, row.id);
         ++attempted;
     }
     return attempted;
+}
+
+void RetryWorker::markUnreadable(FailedRecord row, const std::string& error) {
+    _log.error("retry row %s: its stored headers cannot be read, moved to failed: %s",
+               std::to_string(row.id), error);
+    const std::int64_t now = nowMillis();
+    row.queueName = "failed";
+    row.errorClass = "UnreadableRetryRow";
+    row.errorMessage = "the stored headers cannot be read: " + error;
+    row.availableAt = now;
+    row.failedAt = now;
+    auto session = _database.session();
+    _failed.update(*session, row);
 }
 
 void RetryWorker::run(StopSignal& stop) {

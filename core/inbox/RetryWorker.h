@@ -27,6 +27,8 @@ public:
     int retryDue();
 
 private:
+    void markUnreadable(FailedRecord row, const std::string& error);
+
     Database& _database;
     PluginRegistry& _plugins;
     const Settings& _settings;

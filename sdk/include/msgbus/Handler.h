@@ -16,7 +16,9 @@ namespace msgbus {
 ///
 /// handle() may be called from several consumer threads at once. Throwing rolls back the
 /// message's work; the message is then retried later (retry.*) and, after the last retry, moved
-/// to the failed table.
+/// to the failed table, whatever the exception says. Throwing msgbus::MalformedMessage moves it
+/// to the failed table at once (no retry). handle() can run twice for one attempt when another
+/// message of its batch fails (see HandlerContext::isRerun()).
 class MSGBUS_API Handler : public Configurable {
 public:
     ~Handler() override;

@@ -36,6 +36,13 @@ public:
 
     /// The consumer (inbox.consumers entry) running the handler.
     virtual const std::string& consumerName() const = 0;
+
+    /// True when handle() already ran for this message in this attempt and that run's database
+    /// work was rolled back, because another message of the same batch failed (the batch is then
+    /// run again with one savepoint per message). Database effects happen once, but what the
+    /// handler did outside the transaction (an HTTP call, an e-mail) has happened already: a
+    /// handler with such effects checks this, or makes them idempotent. attempt() is unchanged.
+    virtual bool isRerun() const { return false; }
 };
 
 } // namespace msgbus

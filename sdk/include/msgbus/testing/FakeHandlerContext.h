@@ -63,6 +63,9 @@ public:
     const std::string& consumerName() const override { return _consumerName; }
     void setConsumerName(std::string name) { _consumerName = std::move(name); }
 
+    bool isRerun() const override { return _rerun; }
+    void setRerun(bool rerun) { _rerun = rerun; }
+
     /// The logger's name; "msgbus.plugin.test" unless set.
     void setLoggerName(std::string name) { _loggerName = std::move(name); }
 
@@ -81,6 +84,7 @@ private:
     std::string _loggerName = "msgbus.plugin.test";
     std::size_t _maxBodyBytes = 1024 * 1024;
     int _attempt = 1;
+    bool _rerun = false;
 };
 
 } // namespace msgbus::testing

@@ -1,0 +1,57 @@
+#include "core/inbox/RedeliveryTracker.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace msgbus::core {
+
+std::string RedeliveryTracker::keyOf(const amqp::Delivery& delivery) {
+    const auto& wire = delivery.wire;
+    if (const auto* id = wire.header("x-message-id"); id && id->isString())
+        return "id:" + id->text;
+    if (wire.properties.messageId)
+        return "id:" + *wire.properties.messageId;
+    return "body:" + std::to_string(std::hash<std::string>{}(wire.body)) + ":" +
+           std::to_string(wire.body.size()) + ":" + delivery.routingKey;
+}
+
+int RedeliveryTracker::redeliveries(const amqp::Delivery& delivery) {
+    if (!delivery.redelivered && !delivery.deliveryCount)
+        return 0;
+    const std::string key = keyOf(delivery);
+    auto it = _entries.find(key);
+    if (it == _entries.end()) {
+        if (_entries.size() >= _capacity)
+            _entries.clear();
+        it = _entries.emplace(key, Entry{}).first;
+    }
+    Entry& entry = it->second;
+    if (delivery.redelivered)
+        ++entry.seen;
+    const std::int64_t count =
+        std::max<std::int64_t>(entry.seen, delivery.deliveryCount.value_or(0));
+    return static_cast<int>(std::max<std::int64_t>(0, count - entry.excused));
+}
+
+std::string RedeliveryTracker::lastError(const amqp::Delivery& delivery) const {
+    auto it = _entries.find(keyOf(delivery));
+    return it == _entries.end() ? std::string() : it->second.lastError;
+}
+
+void RedeliveryTracker::gaveBack(const amqp::Delivery& delivery, const std::string& error,
+                                 bool outage) {
+    if (_entries.size() >= _capacity)
+        _entries.clear();
+    Entry& entry = _entries[keyOf(delivery)];
+    if (outage)
+        ++entry.excused;
+    else
+        entry.lastError = error;
+}
+
+void RedeliveryTracker::settled(const amqp::Delivery& delivery) {
+    if (!_entries.empty())
+        _entries.erase(keyOf(delivery));
+}
+
+} // namespace msgbus::core

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "core/amqp/AmqpConsumer.h"
+
+#include <cstddef>
+#include <string>
+#include <unordered_map>
+
+namespace msgbus::core {
+
+/// Counts how often a delivery came back, so that a message that keeps coming back (it stalls
+/// or fails its batch, or its consumer) ends in the failed table instead of looping.
+///
+/// The count is the broker's x-delivery-count where the queue keeps one (quorum queues), else
+/// the redelivered deliveries this consumer saw of the message (identified by its message id,
+/// else by its body). Give-backs during a database outage are excused: they are not the
+/// message's fault, and a long outage must not fail healthy messages. The last error seen is
+/// kept for the failed row's reason.
+///
+/// Limitation: on a classic queue the count lives in this process, so a message that kills the
+/// host process outright is counted again from zero after each restart.
+///
+/// Memory: an entry exists only for a message that came back and is not settled yet; the
+/// table is emptied if it ever grows past capacity. Not thread-safe: one per consumer thread.
+class RedeliveryTracker {
+public:
+    explicit RedeliveryTracker(std::size_t capacity = 10000) : _capacity(capacity) {}
+
+    /// How often delivery was delivered before without being settled, excused give-backs
+    /// left out; 0 for a first delivery.
+    int redeliveries(const amqp::Delivery& delivery);
+
+    /// The last error recorded for it by gaveBack(), or "".
+    std::string lastError(const amqp::Delivery& delivery) const;
+
+    /// delivery goes back to the broker: because of error, excused when outage is true.
+    void gaveBack(const amqp::Delivery& delivery, const std::string& error, bool outage);
+
+    /// delivery's outcome is committed: forget it.
+    void settled(const amqp::Delivery& delivery);
+
+private:
+    struct Entry {
+        int seen = 0;
+        int excused = 0;
+        std::string lastError;
+    };
+    static std::string keyOf(const amqp::Delivery& delivery);
+
+    std::size_t _capacity;
+    std::unordered_map<std::string, Entry> _entries;
+};
+
+} // namespace msgbus::core

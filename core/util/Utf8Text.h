@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace msgbus::core {
+
+/// text with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD. For text
+/// columns and logs: a utf8mb4 column refuses invalid bytes, and a failure must be storable
+/// whatever bytes its reason carries.
+std::string lossyUtf8(std::string_view text);
+
+/// The longest prefix of text that is at most maxBytes long and does not end inside a UTF-8
+/// sequence (a cut in the middle of a multibyte character is invalid UTF-8 too).
+std::string_view utf8Prefix(std::string_view text, std::size_t maxBytes);
+
+/// lossyUtf8(text) cut to at most maxBytes; when it had to be cut, the end says by how much, so
+/// a reader knows the text is not whole.
+std::string storableText(std::string_view text, std::size_t maxBytes);
+
+} // namespace msgbus::core
