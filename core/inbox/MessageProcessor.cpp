@@ -57,9 +57,10 @@ public:
 };
 
 /// Trouble of our own session that invalidates the whole transaction: the batch is given back
-/// (no message is to blame).
+/// (no message is to blame). A TransactionLost is not among them: it happens under some
+/// handler, and running the messages alone finds which.
 bool abortsBatch(const std::exception& e) {
-    return isConnectionLost(e) || isLockConflict(e) || dynamic_cast<const TransactionLost*>(&e);
+    return isConnectionLost(e) || isLockConflict(e);
 }
 
 } // namespace
@@ -384,11 +385,13 @@ void MessageProcessor::runInTransaction(Poco::Data::Session& session, std::span<
 void MessageProcessor::runAlone(Poco::Data::Session& session, std::span<Prepared> batch) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
         Prepared& p = batch[i];
+        std::string errorClass = "StorageFailed";
+        bool retryable = false;
         try {
             runInTransaction(session, std::span<Prepared>(&p, 1), true);
             continue;
         } catch (const std::exception& e) {
-            if (abortsBatch(e)) {
+            if (isConnectionLost(e)) {
                 // The database went away: what was committed stays, the rest goes back.
                 _log.warning("consumer %s: %s; %z messages go back to the broker", _consumer,
                              errorText(e), batch.size() - i);
@@ -397,14 +400,21 @@ void MessageProcessor::runAlone(Poco::Data::Session& session, std::span<Prepared
                 return;
             }
             p.error = errorText(e);
+            if (isLockConflict(e) || dynamic_cast<const TransactionLost*>(&e)) {
+                // Its transaction was lost while it ran alone: maybe its handler's doing, maybe
+                // bad luck. Retried later like a handler failure.
+                errorClass = "TransactionFailed";
+                retryable = true;
+            }
         }
-        // This message alone makes the database refuse our statements (say a name too long for
-        // the dedup table): it is the guilty one.
+        // This message alone makes the database refuse our statements, or loses its
+        // transaction: it is the guilty one.
         try {
             Transaction tx(session, _database.dialect());
-            p.result = ProcessResult::Failed;
-            recordFailure(session, p, "StorageFailed",
-                          "the database refused to record this message: " + p.error, false);
+            recordFailure(session, p, errorClass,
+                          retryable ? p.error
+                                    : "the database refused to record this message: " + p.error,
+                          retryable);
             tx.commit();
         } catch (const std::exception& e) {
             _log.error("consumer %s: a message can be neither processed nor stored as failed, it "

@@ -16,7 +16,9 @@ std::string RedeliveryTracker::keyOf(const amqp::Delivery& delivery) {
 }
 
 int RedeliveryTracker::redeliveries(const amqp::Delivery& delivery) {
-    if (!delivery.redelivered && !delivery.deliveryCount)
+    // Only a redelivery counts, and only then its x-delivery-count: a first delivery may carry
+    // that header from elsewhere (a message moved from a quorum queue by a shovel).
+    if (!delivery.redelivered)
         return 0;
     const std::string key = keyOf(delivery);
     auto it = _entries.find(key);

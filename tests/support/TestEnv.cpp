@@ -143,6 +143,15 @@ void declareQueue(const std::string& exchange, const std::string& queue,
     core::amqp::declareTopology(connection, spec);
 }
 
+int queueDepth(const std::string& queue) {
+    core::amqp::AmqpConnection connection(core::amqp::AmqpUrl::parse(amqpUrl()), {});
+    amqp_queue_declare_ok_t* ok = amqp_queue_declare(connection.state(), connection.channel(),
+                                                     amqp_cstring_bytes(queue.c_str()),
+                                                     /*passive*/ 1, 0, 0, 0, amqp_empty_table);
+    connection.checkRpcReply("queue.declare passive " + queue);
+    return ok ? static_cast<int>(ok->message_count) : -1;
+}
+
 void deleteQueueAndExchange(const std::string& queue, const std::string& exchange) {
     try {
         core::amqp::AmqpConnection connection(core::amqp::AmqpUrl::parse(amqpUrl()), {});

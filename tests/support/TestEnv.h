@@ -53,6 +53,9 @@ std::string createSqliteDatabase();
 void declareQueue(const std::string& exchange, const std::string& queue,
                   const std::string& pattern);
 
+/// How many messages the queue holds (ready, not unacked), by a passive queue.declare.
+int queueDepth(const std::string& queue);
+
 /// Deletes the queue and the exchange (ignoring ones that do not exist).
 void deleteQueueAndExchange(const std::string& queue, const std::string& exchange);
 

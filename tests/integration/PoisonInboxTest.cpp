@@ -1,0 +1,298 @@
+// "Poison between good messages" for the inbox, against the real MariaDB and RabbitMQ: one bad
+// delivery among good ones never stalls its queue. The good neighbours are each handled exactly
+// once, the poison ends in the failed (or retry) table with a reason, and the queue ends empty.
+#include "core/amqp/AmqpConsumer.h"
+#include "core/amqp/AmqpPublisher.h"
+#include "core/amqp/AmqpUrl.h"
+#include "core/failed/FailedStore.h"
+#include "core/failed/StoredEnvelope.h"
+#include "core/host/StopSignal.h"
+#include "core/inbox/InboxConsumer.h"
+#include "core/inbox/RetryWorker.h"
+#include "core/util/Clock.h"
+#include "support/ScratchBus.h"
+#include "support/TestEnv.h"
+
+#include <msgbus/Json.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+using namespace msgbus;
+using namespace Poco::Data::Keywords;
+
+class PoisonInboxTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(PoisonInboxTest);
+    CPPUNIT_TEST(testEmptyBodyIsAFailedRowAndNeighboursPass);
+    CPPUNIT_TEST(testInvalidUtf8MessageIdIsStoredExactly);
+    CPPUNIT_TEST(testBodyBiggerThanTheColumnIsCutAndSaidSo);
+    CPPUNIT_TEST(testHeadersNestedTooDeepAreAFailedRow);
+    CPPUNIT_TEST(testHandlerTextThatReadsLikeAnOutageIsAHandlerFailure);
+    CPPUNIT_TEST(testTransactionRolledBackUnderAHandlerIsFoundAndOnlyItFails);
+    CPPUNIT_TEST(testHandlerIsToldWhenItRunsAgain);
+    CPPUNIT_TEST(testRedeliveredTooOftenIsAFailedRow);
+    CPPUNIT_TEST(testReasonsWithBadBytesAndMultibyteCutsAreStored);
+    CPPUNIT_TEST(testOtherConsumersRetryRowsDoNotStarveOwnAndUnreadableOnesFail);
+    CPPUNIT_TEST_SUITE_END();
+
+    struct Bus : test::ScratchBus {
+        core::amqp::AmqpPublisher publisher{core::amqp::AmqpUrl::parse(test::amqpUrl())};
+
+        explicit Bus(const std::string& connector = "MySQL") : ScratchBus("poison") {
+            open(connector,
+                 {{"plugin.poison.library", "libmsgbus-test-poison.so"},
+                  {"inbox.consumers", "poison"},
+                  {"inbox.consumer.poison.queue", queue},
+                  {"inbox.consumer.poison.plugins", "poison"},
+                  {"retry.delay_ms", "60000"}},
+                 "#", [](Poco::Data::Session& session) {
+                     session << "CREATE TABLE poison_effects (k VARCHAR(64) PRIMARY KEY, rerun "
+                                "INT NOT NULL)",
+                         now;
+                 });
+        }
+
+        WireMessage message(const std::string& key, const std::string& mode = "ok") {
+            Message m("test.poison", R"({"key":")" + key + R"(","mode":")" + mode + R"("})");
+            m.setId(Id::generate());
+            return plugins.current()->serializer->encode(m);
+        }
+
+        /// Good messages g-0 … g-(n-1) with the poison in the middle.
+        std::vector<WireMessage> between(const WireMessage& poison, int good = 10) {
+            std::vector<WireMessage> wires;
+            for (int i = 0; i < good; ++i) {
+                if (i == good / 2)
+                    wires.push_back(poison);
+                wires.push_back(message("g-" + std::to_string(i)));
+            }
+            return wires;
+        }
+
+        void send(const std::vector<WireMessage>& wires) {
+            std::vector<core::amqp::OutgoingMessage> out;
+            for (std::size_t i = 0; i < wires.size(); ++i)
+                out.push_back({i, exchange, "test.poison", wires[i]});
+            for (const auto& outcome : publisher.publishBatch(out, std::chrono::seconds(30)))
+                CPPUNIT_ASSERT(outcome.result == core::amqp::PublishResult::Confirmed);
+        }
+
+        void consume(std::uint64_t deliveries) {
+            core::StopSignal stop;
+            core::InboxConsumer consumer(*database, plugins, settings, settings.inbox.consumers[0],
+                                         metrics, {});
+            consumer.run(stop, deliveries);
+        }
+
+        std::vector<core::FailedRecord> rows(const std::string& queueName) {
+            auto session = database->session();
+            return core::FailedStore(database->dialect(), settings.failedTable)
+                .list(*session, queueName, "", "", 100);
+        }
+
+        /// Every good neighbour ran exactly once and the queue is empty.
+        void assertNeighboursHandledOnce(int good = 10) {
+            CPPUNIT_ASSERT_EQUAL(good,
+                                 count("SELECT COUNT(*) FROM poison_effects WHERE k LIKE 'g-%'"));
+            CPPUNIT_ASSERT_EQUAL(0, test::queueDepth(queue));
+        }
+    };
+
+    static bool contains(const std::string& text, const std::string& part) {
+        return text.find(part) != std::string::npos;
+    }
+
+public:
+    void testEmptyBodyIsAFailedRowAndNeighboursPass() {
+        Bus bus;
+        WireMessage empty = bus.message("empty");
+        empty.body.clear();
+        bus.send(bus.between(empty));
+        bus.consume(11);
+        bus.assertNeighboursHandledOnce();
+        auto failed = bus.rows("failed");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
+        CPPUNIT_ASSERT_EQUAL(std::string(""), failed[0].body);
+        CPPUNIT_ASSERT_EQUAL(std::string("MalformedMessage"), failed[0].errorClass);
+    }
+
+    void testInvalidUtf8MessageIdIsStoredExactly() {
+        Bus bus;
+        WireMessage poison = bus.message("bad-id");
+        const std::string rawId("\xff\xfe\x00id\xc3", 6);
+        poison.properties.messageId = rawId;
+        poison.headers.erase(
+            std::remove_if(poison.headers.begin(), poison.headers.end(),
+                           [](const FieldEntry& e) { return e.key == "x-message-id"; }),
+            poison.headers.end());
+        bus.send(bus.between(poison));
+        bus.consume(11);
+        bus.assertNeighboursHandledOnce();
+        auto failed = bus.rows("failed");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
+        CPPUNIT_ASSERT(json::isValidUtf8(failed[0].envelopeJson));
+        // The stored headers give back the very bytes that arrived.
+        WireMessage stored = core::envelopeFromJson(failed[0].envelopeJson, failed[0].body);
+        CPPUNIT_ASSERT(stored.properties.messageId == rawId);
+    }
+
+    void testBodyBiggerThanTheColumnIsCutAndSaidSo() {
+        Bus bus;
+        WireMessage poison = bus.message("huge");
+        const std::size_t size = 17 * 1024 * 1024; // over MEDIUMBLOB and the default packet
+        poison.body = std::string(size, 'x');      // not JSON: a malformed message
+        bus.send(bus.between(poison));
+        bus.consume(11);
+        bus.assertNeighboursHandledOnce();
+        auto failed = bus.rows("failed");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
+        CPPUNIT_ASSERT(failed[0].body.size() < size);
+        CPPUNIT_ASSERT(failed[0].body.size() > 1024 * 1024);
+        CPPUNIT_ASSERT(contains(failed[0].errorMessage, "body cut"));
+        CPPUNIT_ASSERT(contains(failed[0].errorMessage, std::to_string(size)));
+    }
+
+    void testHeadersNestedTooDeepAreAFailedRow() {
+        Bus bus;
+        WireMessage poison = bus.message("deep");
+        FieldValue nested = FieldValue::ofString("bottom");
+        for (int level = 0; level < 200; ++level) {
+            FieldValue table;
+            table.kind = 'F';
+            table.table.push_back({"n", std::move(nested)});
+            nested = std::move(table);
+        }
+        poison.headers.push_back({"x-deep", std::move(nested)});
+        bus.send(bus.between(poison));
+        bus.consume(11);
+        bus.assertNeighboursHandledOnce();
+        auto failed = bus.rows("failed");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("UndecodableDelivery"), failed[0].errorClass);
+        CPPUNIT_ASSERT(contains(failed[0].errorMessage, "nested"));
+        CPPUNIT_ASSERT(contains(failed[0].body, "deep")); // the body is kept
+    }
+
+    void testHandlerTextThatReadsLikeAnOutageIsAHandlerFailure() {
+        Bus bus;
+        bus.send(bus.between(bus.message("liar", "lie")));
+        bus.consume(11);
+        bus.assertNeighboursHandledOnce();
+        auto retry = bus.rows("retry");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), retry.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("HandlerFailed"), retry[0].errorClass);
+        CPPUNIT_ASSERT(contains(retry[0].errorMessage, "payment API"));
+    }
+
+    void testTransactionRolledBackUnderAHandlerIsFoundAndOnlyItFails() {
+        Bus bus;
+        bus.send(bus.between(bus.message("swallower", "rollback")));
+        bus.consume(11);
+        bus.assertNeighboursHandledOnce();
+        // No dedup row without its effect, none for the poison.
+        CPPUNIT_ASSERT_EQUAL(10, bus.count("SELECT COUNT(*) FROM " + bus.settings.dedupTable));
+        auto retry = bus.rows("retry");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), retry.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("TransactionFailed"), retry[0].errorClass);
+        CPPUNIT_ASSERT(contains(retry[0].errorMessage, "rolled back"));
+    }
+
+    void testHandlerIsToldWhenItRunsAgain() {
+        Bus bus;
+        bus.send({bus.message("before"), bus.message("failing", "fail"), bus.message("after")});
+        bus.consume(3);
+        // The batch ran without savepoints first; the failure made every handler run again.
+        CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT rerun FROM poison_effects WHERE k = 'before'"));
+        CPPUNIT_ASSERT_EQUAL(2, bus.count("SELECT COUNT(*) FROM poison_effects"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), bus.rows("retry").size());
+    }
+
+    void testRedeliveredTooOftenIsAFailedRow() {
+        Bus bus;
+        WireMessage poison = bus.message("looper");
+        // What a quorum queue adds to a message it delivered nine times before.
+        setField(poison.headers, "x-delivery-count", FieldValue::ofInt64(9));
+        bus.send({poison});
+        {
+            // One delivery that goes back unsettled: the broker marks it redelivered.
+            core::amqp::AmqpConsumer::Options options;
+            options.queue = bus.queue;
+            options.prefetch = 10;
+            core::amqp::AmqpConsumer raw(core::amqp::AmqpUrl::parse(test::amqpUrl()), options);
+            raw.connect();
+            auto delivery = raw.next(std::chrono::seconds(10));
+            CPPUNIT_ASSERT(delivery);
+            raw.nack(delivery->deliveryTag, false, true, delivery->connectionEpoch);
+        }
+        std::vector<WireMessage> good;
+        for (int i = 0; i < 10; ++i)
+            good.push_back(bus.message("g-" + std::to_string(i)));
+        bus.send(good);
+        bus.consume(11);
+        bus.assertNeighboursHandledOnce();
+        CPPUNIT_ASSERT_EQUAL(0,
+                             bus.count("SELECT COUNT(*) FROM poison_effects WHERE k = 'looper'"));
+        auto failed = bus.rows("failed");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("RedeliveryLimit"), failed[0].errorClass);
+        CPPUNIT_ASSERT(contains(failed[0].errorMessage, "inbox.max_redeliveries = 5"));
+    }
+
+    void testReasonsWithBadBytesAndMultibyteCutsAreStored() {
+        Bus bus;
+        core::FailedRecord record;
+        record.source = "amqp:poison";
+        record.messageName = "test.poison";
+        record.envelopeJson = "{}";
+        record.errorClass = std::string(300, 'E');
+        // 7,999 bytes, then a two-byte character across the 8,000-byte limit, then bad bytes.
+        record.errorMessage = std::string(7999, 'r') + "\xc3\xa9" + "\xff\xfe tail";
+        record.body = std::string("\x00\x01", 2);
+        auto session = bus.database->session();
+        core::FailedStore store(bus.database->dialect(), bus.settings.failedTable);
+        const auto id = store.insert(*session, record);
+        auto stored = store.find(*session, id);
+        CPPUNIT_ASSERT(stored);
+        CPPUNIT_ASSERT(json::isValidUtf8(stored->errorMessage));
+        CPPUNIT_ASSERT(stored->errorMessage.size() <= 8000);
+        CPPUNIT_ASSERT(contains(stored->errorMessage, "[cut:"));
+        CPPUNIT_ASSERT(stored->errorClass.size() <= 255);
+        CPPUNIT_ASSERT(stored->body == record.body);
+    }
+
+    void testOtherConsumersRetryRowsDoNotStarveOwnAndUnreadableOnesFail() {
+        Bus bus;
+        auto session = bus.database->session();
+        core::FailedStore store(bus.database->dialect(), bus.settings.failedTable);
+        const std::int64_t due = core::nowMillis() - 1000;
+        core::FailedRecord other;
+        other.queueName = "retry";
+        other.source = "amqp:someone-else";
+        other.envelopeJson = "{}";
+        other.errorClass = "HandlerFailed";
+        other.createdAt = other.availableAt = due - 1000; // older: first in line
+        for (int i = 0; i < 150; ++i)
+            store.insert(*session, other);
+        core::FailedRecord unreadable = other;
+        unreadable.source = "amqp:poison";
+        unreadable.envelopeJson = "{not json";
+        store.insert(*session, unreadable);
+        core::FailedRecord own = other;
+        own.source = "amqp:poison";
+        own.availableAt = due;
+        own.envelopeJson = core::envelopeToJson(bus.message("retried"));
+        own.body = bus.message("retried").body;
+        store.insert(*session, own);
+
+        core::RetryWorker worker(*bus.database, bus.plugins, bus.settings, bus.metrics, {});
+        worker.retryDue();
+        CPPUNIT_ASSERT_EQUAL(1,
+                             bus.count("SELECT COUNT(*) FROM poison_effects WHERE k = 'retried'"));
+        auto failed = bus.rows("failed");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("UnreadableRetryRow"), failed[0].errorClass);
+        CPPUNIT_ASSERT_EQUAL(150, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable +
+                                            " WHERE source = 'amqp:someone-else'"));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(PoisonInboxTest);

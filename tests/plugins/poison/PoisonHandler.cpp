@@ -1,0 +1,50 @@
+// Fixture: a handler whose payload says how to misbehave, for "poison between good messages"
+// tests. Payload {"key":"k","mode":M}:
+//   ok        inserts (k, isRerun) into poison_effects
+//   lie       throws runtime_error("Lost connection to payment API"): text that reads like a
+//             database outage, from a handler
+//   rollback  rolls the inbox transaction back under the host and returns normally, as a
+//             handler that catches a deadlock and carries on would leave it
+//   fail      throws on its first attempt, then behaves like ok
+#include <msgbus/Plugin.h>
+
+#include <Poco/Data/Session.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <stdexcept>
+
+namespace {
+
+using namespace Poco::Data::Keywords;
+
+class PoisonHandler : public msgbus::Handler {
+public:
+    std::vector<std::string> messageNames() const override { return {"test.poison"}; }
+
+    void handle(const msgbus::Message& message, msgbus::HandlerContext& context) override {
+        Poco::JSON::Parser parser;
+        auto body = parser.parse(message.payload()).extract<Poco::JSON::Object::Ptr>();
+        std::string key = body->getValue<std::string>("key");
+        std::string mode = body->getValue<std::string>("mode");
+        if (mode == "lie")
+            throw std::runtime_error("Lost connection to payment API (server has gone away)");
+        if (mode == "fail" && context.attempt() == 1)
+            throw std::runtime_error("poison: " + key + " fails its first attempt");
+        if (mode == "rollback") {
+            context.session() << "ROLLBACK", now;
+            return;
+        }
+        int rerun = context.isRerun() ? 1 : 0;
+        context.session() << "INSERT INTO poison_effects (k, rerun) VALUES (?, ?)", use(key),
+            use(rerun), now;
+    }
+};
+
+} // namespace
+
+MSGBUS_PLUGIN("poison", "1.0.0")
+
+POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
+POCO_EXPORT_CLASS(PoisonHandler)
+POCO_END_MANIFEST
