@@ -118,16 +118,19 @@ void AmqpPublisher::teardown() noexcept {
     _knownExchanges.clear();
 }
 
-void AmqpPublisher::failInFlight(const std::string& reason) noexcept {
+void AmqpPublisher::failInFlight(const std::string& reason,
+                                 std::uint16_t channelReplyCode) noexcept {
     // Confirms are per channel: with the channel or connection gone, nothing published on it
     // will ever be confirmed. Messages the broker returned were certainly not routed.
     try {
         for (auto& [tag, m] : _unconfirmed) {
             Batch& batch = *m.batch;
-            if (batch.returned[m.index])
+            if (batch.returned[m.index]) {
                 batch.finish(m.index, PublishResult::Unroutable, batch.outcomes[m.index].error);
-            else
+            } else {
                 batch.finish(m.index, PublishResult::NotConfirmed, reason);
+                batch.outcomes[m.index].channelReplyCode = channelReplyCode;
+            }
         }
     } catch (...) {
         // Only string allocation can throw here; await() reports what is left unsettled.
@@ -334,8 +337,10 @@ void AmqpPublisher::handleFailure(const AmqpError& e) {
     }
     // Only the channel died, and with it every unconfirmed message on it. The exchange cache
     // may be what misled us (an exchange deleted since it was checked), so check again on the
-    // fresh channel.
-    failInFlight(e.what());
+    // fresh channel. The reply code goes with the outcomes: the broker may have refused one of
+    // these messages (no write permission, too large), which only publishing them one by one
+    // can tell.
+    failInFlight(e.what(), e.replyCode());
     _knownExchanges.clear();
     try {
         ensureChannelReady();
@@ -381,11 +386,12 @@ void AmqpPublisher::checkExchanges(Batch& batch) {
             _connection->checkRpcReply("exchange.declare (passive) '" + name + "'");
             _knownExchanges.insert(name);
         } catch (const AmqpError& e) {
-            if (e.connectionLost() || e.replyCode() != AMQP_NOT_FOUND)
+            if (e.connectionLost())
                 throw;
-            // The 404 closed the channel (close-ok already sent): confirm mode went with it,
-            // and so did the confirms of earlier batches still in flight (ensureChannelReady
-            // fails them).
+            // A 404 (or a 403: this user may not use it) closed the channel (close-ok already
+            // sent): confirm mode went with it, and so did the confirms of earlier batches
+            // still in flight (ensureChannelReady fails them). The exchange's messages fail
+            // alone; the rest of the batch goes on.
             missing.emplace(name, e.what());
             ensureChannelReady();
         }
@@ -396,7 +402,8 @@ void AmqpPublisher::checkExchanges(Batch& batch) {
         auto it = missing.find(batch.messages[i].exchange);
         if (it != missing.end() && !batch.settled[i])
             batch.finish(i, PublishResult::Unroutable,
-                         "exchange '" + it->first + "' does not exist (" + it->second + ")");
+                         "exchange '" + it->first + "' does not exist or may not be used (" +
+                             it->second + ")");
     }
 }
 

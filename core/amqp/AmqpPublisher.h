@@ -55,6 +55,11 @@ struct PublishOutcome {
     std::uint64_t token = 0;
     PublishResult result = PublishResult::NotConfirmed;
     std::string error;
+    /// NotConfirmed because the broker closed the channel while the message was unconfirmed,
+    /// with this reply code (403 ACCESS_REFUSED, 406 PRECONDITION_FAILED for a message over
+    /// max_message_size, ...): the message itself may be what the broker refused, or another
+    /// one of the same channel. 0 otherwise.
+    std::uint16_t channelReplyCode = 0;
 };
 
 /// Publishes batches with publisher confirms and mandatory routing: the AMQP half of the
@@ -170,7 +175,7 @@ private:
     void settle(std::uint64_t deliveryTag, bool multiple, bool ack);
     void forgetKey(const InFlight& message);
     void handleFailure(const AmqpError& e);
-    void failInFlight(const std::string& reason) noexcept;
+    void failInFlight(const std::string& reason, std::uint16_t channelReplyCode = 0) noexcept;
     void teardown() noexcept;
 
     AmqpUrl _url;

@@ -184,6 +184,12 @@ void OutboxRelay::encodeAndSubmit(PendingBatch& batch) {
         if (_lanes && row.partitionKey && heldKeys.count(*row.partitionKey))
             continue;
         const std::size_t failuresBefore = batch.failures.size();
+        if (row.readError) {
+            batch.failures.push_back({i, *row.readError, true});
+            if (_lanes && row.partitionKey)
+                heldKeys.insert(*row.partitionKey);
+            continue;
+        }
         try {
             outgoing.push_back(outgoingOf(row, *plugins->serializer, *plugins->routing, i));
         } catch (const std::exception& e) {
@@ -208,6 +214,7 @@ void OutboxRelay::finish(PendingBatch& batch) {
         auto outcomes = _publisher.await(*batch.publishId);
         batch.publishId.reset();
         Metrics::add(_metrics.published, batch.published);
+        std::vector<std::size_t> suspects;
         for (const auto& outcome : outcomes) {
             const auto& row = rows[outcome.token];
             switch (outcome.result) {
@@ -218,11 +225,20 @@ void OutboxRelay::finish(PendingBatch& batch) {
                 failures.push_back({outcome.token, outcome.error});
                 break;
             case amqp::PublishResult::Nacked:
+                // Counted like any refusal: a row the broker nacks every time must end in the
+                // failed table, not be published for ever. It backs off meanwhile.
+                failures.push_back({outcome.token, "nacked by the broker: " + outcome.error});
+                break;
             case amqp::PublishResult::NotConfirmed:
-                transient = true;
+                if (outcome.channelReplyCode != 0)
+                    suspects.push_back(outcome.token);
+                else
+                    transient = true;
                 break;
             }
         }
+        if (!suspects.empty() && !isolateRefused(batch, suspects, confirmed, failures))
+            transient = true;
     }
 
     if (_lanes)
@@ -289,6 +305,48 @@ void OutboxRelay::drain() noexcept {
     }
 }
 
+bool OutboxRelay::isolateRefused(const PendingBatch& batch,
+                                 const std::vector<std::size_t>& suspects,
+                                 std::vector<std::int64_t>& confirmed,
+                                 std::vector<RowFailure>& failures) {
+    _log.warning("relay: the broker closed the channel under %z unconfirmed messages; publishing "
+                 "them one by one to find the one it refuses",
+                 suspects.size());
+    auto plugins = _plugins.current();
+    bool settledAll = true;
+    for (std::size_t index : suspects) {
+        const auto& row = batch.rows[index];
+        amqp::OutgoingMessage message;
+        try {
+            message = outgoingOf(row, *plugins->serializer, *plugins->routing, index);
+        } catch (const std::exception& e) {
+            failures.push_back({index, "encode/route failed: " + errorText(e)});
+            continue;
+        }
+        const auto outcome =
+            _publisher.publishBatch({std::move(message)}, _settings.outbox.confirmTimeout).front();
+        switch (outcome.result) {
+        case amqp::PublishResult::Confirmed:
+            confirmed.push_back(row.seq);
+            break;
+        case amqp::PublishResult::Unroutable:
+            failures.push_back({index, outcome.error});
+            break;
+        case amqp::PublishResult::Nacked:
+            failures.push_back({index, "nacked by the broker: " + outcome.error});
+            break;
+        case amqp::PublishResult::NotConfirmed:
+            if (outcome.channelReplyCode != 0) {
+                failures.push_back({index, "refused by the broker: " + outcome.error});
+            } else {
+                settledAll = false;
+            }
+            break;
+        }
+    }
+    return settledAll;
+}
+
 void OutboxRelay::holdBackBehindFailures(const std::vector<OutboxRow>& rows,
                                          std::vector<std::int64_t>& confirmed,
                                          std::vector<RowFailure>& failures) {
@@ -350,23 +408,30 @@ void OutboxRelay::settle(Poco::Data::Session& session, const std::vector<OutboxR
     for (const auto& failure : failures) {
         const auto& row = rows[failure.index];
         const int attempts = row.attempts + 1;
-        if (attempts >= _settings.outbox.maxAttempts) {
-            const Message message = [&] {
-                try {
-                    return messageOf(row);
-                } catch (const std::exception&) {
-                    // Kept without headers: the row is failing for a reason already.
-                    return messageOf(row, false);
-                }
-            }();
+        if (failure.permanent || attempts >= _settings.outbox.maxAttempts) {
             FailedRecord record;
             record.queueName = "failed";
             record.source = "outbox";
-            record.messageId = row.id;
             record.messageName = row.name;
-            record.envelopeJson = envelopeForOutboxMessage(message);
+            if (row.readError) {
+                // No id to put back into the outbox with: the operator sees the row's content
+                // and the reason.
+                record.envelopeJson = R"({"properties":{},"headers":{}})";
+                record.errorClass = "UnreadableOutboxRow";
+            } else {
+                const Message message = [&] {
+                    try {
+                        return messageOf(row);
+                    } catch (const std::exception&) {
+                        // Kept without headers: the row is failing for a reason already.
+                        return messageOf(row, false);
+                    }
+                }();
+                record.messageId = row.id;
+                record.envelopeJson = envelopeForOutboxMessage(message);
+                record.errorClass = "OutboxPublishFailed";
+            }
             record.body = row.body;
-            record.errorClass = "OutboxPublishFailed";
             record.errorMessage = failure.error;
             record.attempts = attempts;
             record.createdAt = row.createdAt;
@@ -376,7 +441,8 @@ void OutboxRelay::settle(Poco::Data::Session& session, const std::vector<OutboxR
             toDelete.push_back(row.seq);
             Metrics::add(_metrics.failed);
             _log.error("outbox message %s (%s) moved to the failed table after %d attempts: %s",
-                       row.id.toString(), row.name, attempts, failure.error);
+                       row.readError ? "seq " + std::to_string(row.seq) : row.id.toString(),
+                       row.name, attempts, failure.error);
         } else {
             auto delay = _rowBackoff.delay(attempts);
             _store.recordAttempt(session, row.seq, attempts, now + delay.count(), failure.error);

@@ -63,6 +63,7 @@ private:
     struct RowFailure {
         std::size_t index;
         std::string error;
+        bool permanent = false; ///< straight to the failed table (retrying cannot help)
     };
     /// A claimed batch from its claim until it is settled. On MySQL its session holds the
     /// claim's transaction (the row locks) all along.
@@ -87,6 +88,11 @@ private:
     /// Finishes every batch in flight, oldest first; failures are logged (their rows stay).
     void drain() noexcept;
     std::vector<std::int64_t> inFlightSeqs() const;
+    /// Publishes the rows at the given indexes one at a time, to find which the broker
+    /// refuses (it closed the channel under several); sorts each into confirmed or failures.
+    /// Returns false when some could not be settled either way (publish the rest again).
+    bool isolateRefused(const PendingBatch& batch, const std::vector<std::size_t>& suspects,
+                        std::vector<std::int64_t>& confirmed, std::vector<RowFailure>& failures);
     void holdBackBehindFailures(const std::vector<OutboxRow>& rows,
                                 std::vector<std::int64_t>& confirmed,
                                 std::vector<RowFailure>& failures);

@@ -98,7 +98,14 @@ std::vector<OutboxRow> OutboxStore::readRows(Poco::Data::Statement& select, Dial
     for (std::size_t i = 0; i < seqs.size(); ++i) {
         OutboxRow row;
         row.seq = seqs[i];
-        row.id = Id::parse(ids[i]);
+        // One row with a bad id must not fail the whole claim: every relay would stop on the
+        // same head row for ever.
+        try {
+            row.id = Id::parse(ids[i]);
+        } catch (const std::exception& e) {
+            row.readError = "outbox row seq " + std::to_string(seqs[i]) + ": message_id (hex " +
+                            ids[i].substr(0, 80) + ") is not a valid id: " + e.what();
+        }
         row.name = std::move(names[i]);
         if (!keys[i].isNull())
             row.partitionKey = keys[i].value();

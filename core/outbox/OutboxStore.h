@@ -27,6 +27,10 @@ struct OutboxRow {
     std::int64_t availableAt = 0;
     int attempts = 0;
     bool truncated = false; ///< read through a bounded window; completed before it is returned
+    /// Why the row cannot be relayed as it stands (its message_id is no valid id: NIL, MAX, a
+    /// text id in a BLOB column). The relay moves such a row to the failed table at once; the
+    /// rows around it go on.
+    std::optional<std::string> readError;
 };
 
 /// SQL on the outbox table (DESIGN §6). Stateless apart from the table name; every call runs
