@@ -169,6 +169,8 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
                                            ? "the path of the SQLite database file"
                                            : "host=...;port=...;db=...;user=...;password=...");
     s.db.poolMax = read.integer32("db.pool.max", 8, 1, 1024);
+    s.db.poolWait = read.millis("db.pool.wait_ms", s.db.poolWait, 1, 3600000);
+    s.db.ioTimeout = read.millis("db.io_timeout_ms", s.db.ioTimeout, 0, 86400000);
 
     s.amqp.url = read.required("amqp.url", "amqp://user:password@host:port/vhost");
     s.amqp.heartbeatSeconds = read.integer32("amqp.heartbeat", 30, 0, 3600);

@@ -15,6 +15,12 @@ struct DatabaseSettings {
     std::string connector;  ///< "MySQL" or "SQLite"
     std::string connection; ///< Poco connection string, or the SQLite file path
     int poolMax = 8;
+    /// Longest wait for a free pooled session before the caller gets an error (and backs off).
+    std::chrono::milliseconds poolWait{30000};
+    /// MariaDB socket read/write timeout: a database host that stops answering (frozen, cut
+    /// off without a reset) fails the statement after this long instead of freezing the
+    /// worker and SIGTERM. 0: wait for ever.
+    std::chrono::milliseconds ioTimeout{60000};
 };
 
 struct ExchangeSettings {

@@ -4,9 +4,15 @@
 
 #include <msgbus/Error.h>
 
+#include <Poco/Data/DataException.h>
 #include <Poco/Data/MySQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SessionPool.h>
+
+#include <ma_pvio.h>
+#include <mysql.h>
+
+#include <algorithm>
 
 #include <mutex>
 
@@ -46,7 +52,8 @@ void Database::registerConnectors() {
 Database::Database(const DatabaseSettings& settings)
     : _dialect(settings.connector == "SQLite" ? Dialect::SQLite : Dialect::MySQL),
       _connector(_dialect == Dialect::SQLite ? "SQLite" : "MySQL"),
-      _connection(settings.connection), _maxSessions(settings.poolMax) {
+      _connection(settings.connection), _maxSessions(settings.poolMax),
+      _poolWait(settings.poolWait), _ioTimeout(settings.ioTimeout) {
     registerConnectors();
     _pool =
         std::make_unique<Poco::Data::SessionPool>(_connector, _connection, 1, settings.poolMax, 60);
@@ -60,7 +67,26 @@ Database::Database(const DatabaseSettings& settings)
 Database::~Database() = default;
 
 Poco::Data::Session Database::openDedicated() const {
-    return Poco::Data::Session(_connector, _connection);
+    Poco::Data::Session session(_connector, _connection);
+    applyIoTimeout(session);
+    return session;
+}
+
+void Database::applyIoTimeout(Poco::Data::Session& session) const {
+    if (_dialect != Dialect::MySQL || _ioTimeout.count() <= 0)
+        return;
+    // Poco opens the connection in its constructor, so MYSQL_OPT_READ_TIMEOUT (which Poco's
+    // setConnectionTimeout sets) comes too late: Connector/C reads it only while connecting.
+    // The timeouts in force live on the connection's I/O object, set here directly; without
+    // them a read from a frozen server waits in poll() for ever.
+    MYSQL* handle = Poco::AnyCast<MYSQL*>(session.getProperty("handle"));
+    if (!handle || !handle->net.pvio || !handle->net.pvio->methods ||
+        !handle->net.pvio->methods->set_timeout)
+        return;
+    const int seconds = static_cast<int>(std::max<std::int64_t>(1, _ioTimeout.count() / 1000));
+    auto* pvio = handle->net.pvio;
+    pvio->methods->set_timeout(pvio, PVIO_READ_TIMEOUT, seconds);
+    pvio->methods->set_timeout(pvio, PVIO_WRITE_TIMEOUT, seconds);
 }
 
 Poco::Data::Session Database::borrowLive() {
@@ -68,6 +94,7 @@ Poco::Data::Session Database::borrowLive() {
         Poco::Data::Session session = _pool->get();
         try {
             if (_dialect == Dialect::MySQL) {
+                applyIoTimeout(session);
                 // Ping and set the session defaults in one round trip per borrow.
                 session << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", now;
             } else {
@@ -90,7 +117,11 @@ Poco::Data::Session Database::borrowLive() {
 PooledSession Database::session() {
     {
         std::unique_lock lock(_mutex);
-        _available.wait(lock, [this] { return _borrowed < _maxSessions; });
+        if (!_available.wait_for(lock, _poolWait, [this] { return _borrowed < _maxSessions; }))
+            throw Poco::Data::SessionPoolExhaustedException(
+                "no database session came free within db.pool.wait_ms (" +
+                std::to_string(_poolWait.count()) +
+                " ms; db.pool.max = " + std::to_string(_maxSessions) + ")");
         ++_borrowed;
     }
     return borrowCounted();

@@ -40,10 +40,10 @@ private:
 
 /// The connection pool for MariaDB/MySQL or SQLite, and the dialect that goes with it.
 ///
-/// session() blocks while all db.pool.max sessions are out (Poco's pool would throw at once) and
-/// hands out only live sessions: a MySQL session is pinged before use and replaced once if it is
-/// dead (poco#3429: the pool hands out sessions the server already closed). Sessions come with
-/// autocommit on and READ COMMITTED (MySQL), or WAL and a busy timeout (SQLite).
+/// session() waits while all db.pool.max sessions are out (Poco's pool would throw at once), at
+/// most db.pool.wait_ms, and hands out only live sessions: a MySQL session is pinged before use and
+/// replaced once if it is dead (poco#3429: the pool hands out sessions the server already closed).
+/// Sessions come with autocommit on and READ COMMITTED (MySQL), or WAL and a busy timeout (SQLite).
 /// Thread-safe.
 class Database {
 public:
@@ -54,7 +54,8 @@ public:
 
     Dialect dialect() const noexcept { return _dialect; }
 
-    /// Throws when no live session can be had (the caller treats it as transient).
+    /// Throws when no live session can be had, or none is free within db.pool.wait_ms
+    /// (Poco::Data::SessionPoolExhaustedException); the caller treats it as transient.
     PooledSession session();
 
     /// A session when one is free right now, else nothing (for work that can wait: a caller
@@ -74,11 +75,14 @@ private:
     void release();
     Poco::Data::Session borrowLive();
     PooledSession borrowCounted();
+    void applyIoTimeout(Poco::Data::Session& session) const;
 
     Dialect _dialect;
     std::string _connector;
     std::string _connection;
     int _maxSessions;
+    std::chrono::milliseconds _poolWait;
+    std::chrono::milliseconds _ioTimeout;
     std::unique_ptr<Poco::Data::SessionPool> _pool;
     std::mutex _mutex;
     std::condition_variable _available;

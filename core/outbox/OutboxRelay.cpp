@@ -261,7 +261,7 @@ void OutboxRelay::finish(PendingBatch& batch) {
         if (!isLockConflict(e))
             throw;
         batch.claim.reset();
-        settleAgain(rows, confirmed, failures, errorText(e));
+        settleAgain(session, rows, confirmed, failures, errorText(e));
     }
     batch.claim.reset();
     batch.session.reset();
@@ -382,14 +382,15 @@ void OutboxRelay::holdBackBehindFailures(const std::vector<OutboxRow>& rows,
     failures = std::move(keptFailures);
 }
 
-void OutboxRelay::settleAgain(const std::vector<OutboxRow>& rows,
+void OutboxRelay::settleAgain(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
                               const std::vector<std::int64_t>& confirmed,
                               const std::vector<RowFailure>& failures, const std::string& why) {
+    // On the batch's own session: waiting for a second one while holding it could wait for
+    // ever (db.pool.max = 1, or every session held by a relay doing the same).
     for (int attempt = 1;; ++attempt) {
         try {
-            auto session = _database.session();
-            Transaction tx(*session, _database.dialect());
-            settle(*session, rows, confirmed, failures);
+            Transaction tx(session, _database.dialect());
+            settle(session, rows, confirmed, failures);
             tx.commit();
             _log.information("relay: settled a confirmed batch again after: %s", why);
             return;

@@ -96,7 +96,8 @@ private:
     void holdBackBehindFailures(const std::vector<OutboxRow>& rows,
                                 std::vector<std::int64_t>& confirmed,
                                 std::vector<RowFailure>& failures);
-    void settleAgain(const std::vector<OutboxRow>& rows, const std::vector<std::int64_t>& confirmed,
+    void settleAgain(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
+                     const std::vector<std::int64_t>& confirmed,
                      const std::vector<RowFailure>& failures, const std::string& why);
     void settle(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
                 const std::vector<std::int64_t>& confirmed,
