@@ -111,6 +111,17 @@ bool Host::reloadPlugins() {
         log.error("reload failed, keeping generation %s: %s", std::to_string(_generation.load()),
                   errorText(e));
         return false;
+    } catch (...) {
+        // Plugin code can throw anything; a reload must never take the host down.
+        Metrics::add(_metrics.reloadFailures);
+        {
+            std::lock_guard lock(_reloadMutex);
+            _lastReloadError = "a plugin threw something that is not a std::exception";
+        }
+        log.error("reload failed, keeping generation %s: a plugin threw something that is not a "
+                  "std::exception",
+                  std::to_string(_generation.load()));
+        return false;
     }
 }
 

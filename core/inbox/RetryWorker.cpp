@@ -26,7 +26,10 @@ int RetryWorker::retryDue() {
         auto session = _database.session();
         rows = _failed.claimDueRetries(*session, 100, nowMillis(), sources);
     }
-    auto plugins = _plugins.current();
+    // Kept in a member: an exception thrown from plugin code below is destroyed in run()'s
+    // handler, and the library that defines it must still be mapped then.
+    _pluginsInUse = _plugins.current();
+    const auto& plugins = _pluginsInUse;
     int attempted = 0;
     for (const auto& row : rows) {
         auto it = _processors.find(row.source);
@@ -66,6 +69,7 @@ void RetryWorker::run(StopSignal& stop) {
     while (!stop.stopRequested()) {
         try {
             int n = retryDue();
+            _pluginsInUse.reset();
             failures = 0;
             if (n == 0)
                 stop.sleepFor(std::chrono::milliseconds(200));
@@ -74,6 +78,7 @@ void RetryWorker::run(StopSignal& stop) {
             auto delay = backoff.delay(failures);
             _log.warning("retry worker: %s (retrying in %sms)", errorText(e),
                          std::to_string(delay.count()));
+            _pluginsInUse.reset();
             stop.sleepFor(delay);
         }
     }

@@ -156,6 +156,9 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
             } catch (const std::exception& e) {
                 throw PluginError("plugin '" + plugin.id + "': " + className +
                                   "::messageNames failed: " + e.what());
+            } catch (...) {
+                throw PluginError("plugin '" + plugin.id + "': " + className +
+                                  "::messageNames threw something that is not a std::exception");
             }
             for (const auto& name : binding.messageNames)
                 if (!isValidMessageName(name))
@@ -222,6 +225,13 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
                                       consumer.name + ".plugins)");
             }
         }
+        // Every message of such a consumer would go to the failed table as "unknown name".
+        if (table.empty())
+            throw PluginError("consumer '" + consumer.name +
+                              "': no loaded handler takes any message for it" +
+                              (consumer.plugins.empty()
+                                   ? std::string(" (no plugin exports a handler)")
+                                   : " (inbox.consumer." + consumer.name + ".plugins)"));
     }
     return set;
 }

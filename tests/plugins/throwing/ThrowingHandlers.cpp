@@ -28,6 +28,13 @@ public:
     void handle(const msgbus::Message&, msgbus::HandlerContext&) override {}
 };
 
+// Throws something that is not a std::exception, as C++ allows.
+class ThrowingNamesHandler : public msgbus::Handler {
+public:
+    std::vector<std::string> messageNames() const override { throw 42; }
+    void handle(const msgbus::Message&, msgbus::HandlerContext&) override {}
+};
+
 } // namespace
 
 MSGBUS_PLUGIN("throwing", "1.0.0")
@@ -35,4 +42,5 @@ MSGBUS_PLUGIN("throwing", "1.0.0")
 POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
 POCO_EXPORT_CLASS(ThrowingConstructorHandler)
 POCO_EXPORT_CLASS(ThrowingConfigureHandler)
+POCO_EXPORT_CLASS(ThrowingNamesHandler)
 POCO_END_MANIFEST
