@@ -1,5 +1,6 @@
 #include "core/config/Settings.h"
 
+#include "core/amqp/AmqpUrl.h"
 #include "core/config/ConfigError.h"
 
 #include <msgbus/SqlIdentifier.h>
@@ -10,6 +11,7 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <unistd.h>
 
@@ -35,6 +37,19 @@ public:
         std::string value = Poco::trim(_config.getString(key));
         if (value.find("${") != std::string::npos)
             throw ConfigError(key, "refers to a variable that is not set (check ${system.env.*})");
+        return value;
+    }
+
+    /// A credential: taken as is (not trimmed: a secret may end in a space) and never quoted
+    /// in an error.
+    std::optional<std::string> secret(const std::string& key) {
+        if (!has(key))
+            return std::nullopt;
+        std::string value = _config.getString(key);
+        if (value.find("${system.env.") != std::string::npos)
+            throw ConfigError(key, "refers to a variable that is not set (check ${system.env.*})");
+        if (value.empty())
+            throw ConfigError(key, "is empty");
         return value;
     }
 
@@ -145,6 +160,24 @@ std::string defaultRuntimeDir() {
     return std::string(tmp && *tmp ? tmp : "/tmp") + "/msgbus-" + std::to_string(::getpid());
 }
 
+/// amqp.url with amqp.user / amqp.password applied, validated here so that a bad URL stops the
+/// start-up with the key's name instead of failing later in a worker thread.
+std::string amqpUrl(Reader& read) {
+    const std::string key = "amqp.url";
+    std::string text = read.required(key, "amqp://user:password@host:port/vhost");
+    auto user = read.secret("amqp.user");
+    auto password = read.secret("amqp.password");
+    try {
+        amqp::AmqpUrl url = amqp::AmqpUrl::parse(text);
+        if (user || password)
+            url = url.withCredentials(user.value_or(url.user()), password.value_or(url.password()));
+        return url.text();
+    } catch (const msgbus::InvalidArgument& e) {
+        // AmqpUrl's messages never quote the user info, so they can be shown as they are.
+        throw ConfigError(key, e.what());
+    }
+}
+
 void requireName(const std::string& key, const std::string& value) {
     // Plugin ids and consumer names become parts of keys, metric labels and dedup rows.
     bool ok = !value.empty() && value.size() <= 64;
@@ -170,7 +203,7 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
                                            : "host=...;port=...;db=...;user=...;password=...");
     s.db.poolMax = read.integer32("db.pool.max", 8, 1, 1024);
 
-    s.amqp.url = read.required("amqp.url", "amqp://user:password@host:port/vhost");
+    s.amqp.url = amqpUrl(read);
     s.amqp.heartbeatSeconds = read.integer32("amqp.heartbeat", 30, 0, 3600);
     for (const auto& name : read.children("amqp.exchange")) {
         ExchangeSettings exchange;

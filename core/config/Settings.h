@@ -33,6 +33,8 @@ struct QueueSettings {
 };
 
 struct AmqpSettings {
+    /// amqp.url with amqp.user / amqp.password applied, validated and re-encoded: pass it to
+    /// AmqpUrl::parse. It carries the password: never log it (log AmqpUrl::redacted()).
     std::string url;
     int heartbeatSeconds = 30;
     std::vector<ExchangeSettings> exchanges;

@@ -1,4 +1,5 @@
 #include "core/config/Settings.h"
+#include "core/amqp/AmqpUrl.h"
 #include "core/config/ConfigError.h"
 
 #include <Poco/AutoPtr.h>
@@ -22,6 +23,8 @@ class SettingsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUnknownKeysAreWarnedAbout);
     CPPUNIT_TEST(testEnvironmentVariablesExpandAndUnsetOnesAreNamed);
     CPPUNIT_TEST(testConsumersBindingsAndPluginsAreRead);
+    CPPUNIT_TEST(testAmqpUserAndPasswordOverrideTheUrlCredentials);
+    CPPUNIT_TEST(testBadAmqpUrlIsNamedAndNeverQuotesThePassword);
     CPPUNIT_TEST_SUITE_END();
 
     static std::map<std::string, std::string> minimal() {
@@ -149,6 +152,61 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.plugin("h")->classes.size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.amqp.queues.at(0).bindings.size());
         CPPUNIT_ASSERT_EQUAL(std::string("invoice.*"), s.amqp.queues[0].bindings[1].pattern);
+    }
+
+    void testAmqpUserAndPasswordOverrideTheUrlCredentials() {
+        // A secret as a secret store makes them: every character the URL syntax reserves.
+        const std::string secret = "s3cr/et+9x==:@%?# ";
+        ::setenv("MSGBUS_SETTINGS_TEST_AMQP_PASSWORD", secret.c_str(), 1);
+        const std::string ref = "${system.env.MSGBUS_SETTINGS_TEST_AMQP_PASSWORD}";
+        auto p =
+            with(with(with(minimal(), "amqp.url", "amqp://127.0.0.1:5673/%2f"), "amqp.user", "bus"),
+                 "amqp.password", ref);
+        std::vector<std::string> warnings;
+        auto url = msgbus::core::amqp::AmqpUrl::parse(load(p, &warnings).amqp.url);
+        CPPUNIT_ASSERT(warnings.empty());
+        CPPUNIT_ASSERT_EQUAL(std::string("bus"), url.user());
+        CPPUNIT_ASSERT_EQUAL(secret, url.password());
+        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1:5673"), url.endpoint());
+        CPPUNIT_ASSERT_EQUAL(std::string("/"), url.vhost());
+
+        // Only the password: the URL's user stays.
+        p = with(minimal(), "amqp.password", ref);
+        url = msgbus::core::amqp::AmqpUrl::parse(load(p).amqp.url);
+        CPPUNIT_ASSERT_EQUAL(std::string("u"), url.user());
+        CPPUNIT_ASSERT_EQUAL(secret, url.password());
+
+        ::unsetenv("MSGBUS_SETTINGS_UNSET_PASSWORD");
+        assertContains(errorOf(with(minimal(), "amqp.password",
+                                    "${system.env.MSGBUS_SETTINGS_UNSET_PASSWORD}")),
+                       "'amqp.password': refers to a variable that is not set");
+    }
+
+    void testBadAmqpUrlIsNamedAndNeverQuotesThePassword() {
+        // Was: "invalid AMQP URL: port 's3cr' is not a number", at the first connection.
+        const std::string secret = "s3cr/et+9x==";
+        ::setenv("MSGBUS_SETTINGS_TEST_AMQP_PASSWORD", secret.c_str(), 1);
+        const std::string ref = "${system.env.MSGBUS_SETTINGS_TEST_AMQP_PASSWORD}";
+        std::string what =
+            errorOf(with(minimal(), "amqp.url", "amqp://u:" + ref + "@127.0.0.1:5672/%2f"));
+        assertContains(what, "'amqp.url'");
+        assertContains(what, "amqp.password");
+        assertNoFragmentOf(secret, what);
+        for (const std::string& url :
+             {"amqp://u:" + ref + "@127.0.0.1:x/%2f", "amqp://u:" + ref, "u:" + ref + "@h",
+              "amqp://u:" + ref + "@/%2f", "amqp://u:" + ref + "%zz@h"}) {
+            what = errorOf(with(minimal(), "amqp.url", url));
+            assertContains(what, "'amqp.url'");
+            assertNoFragmentOf(secret, what);
+        }
+    }
+
+private:
+    /// No piece of secret of 3 characters or more appears in text.
+    static void assertNoFragmentOf(const std::string& secret, const std::string& text) {
+        for (std::size_t i = 0; i + 3 <= secret.size(); ++i)
+            CPPUNIT_ASSERT_MESSAGE("'" + text + "' quotes part of the secret",
+                                   text.find(secret.substr(i, 3)) == std::string::npos);
     }
 };
 
