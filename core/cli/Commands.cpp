@@ -28,7 +28,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 
 namespace msgbus::core::cli {
@@ -176,9 +175,8 @@ int plugins(const std::vector<std::string>& args) {
             std::cout << "\n";
         }
     }
-    std::error_code ignored;
+    // Removes this run's copies (and the private runtime directory), nothing else.
     set.reset();
-    std::filesystem::remove_all(loaded.settings.runtimeDir, ignored);
     return 0;
 }
 
@@ -255,8 +253,6 @@ int consume(const std::vector<std::string>& args) {
         timer.join();
     std::cout << metrics.summary() << "\n";
     registry.publish(nullptr);
-    std::error_code ignored;
-    std::filesystem::remove_all(s.runtimeDir, ignored);
     return 0;
 }
 

@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <optional>
 #include <set>
-#include <unistd.h>
 
 namespace msgbus::core {
 namespace {
@@ -155,11 +154,6 @@ private:
     std::set<std::string> _known;
 };
 
-std::string defaultRuntimeDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    return std::string(tmp && *tmp ? tmp : "/tmp") + "/msgbus-" + std::to_string(::getpid());
-}
-
 /// amqp.url with amqp.user / amqp.password applied, validated here so that a bad URL stops the
 /// start-up with the key's name instead of failing later in a worker thread.
 std::string amqpUrl(Reader& read) {
@@ -229,7 +223,7 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     }
 
     s.pluginsDir = read.string("plugins.dir", MSGBUS_DEFAULT_PLUGIN_DIR);
-    s.runtimeDir = read.string("plugins.runtime_dir", defaultRuntimeDir());
+    s.runtimeDir = read.string("plugins.runtime_dir", "");
     for (const auto& id : read.children("plugin")) {
         requireName("plugin." + id, id);
         PluginSettings plugin;

@@ -91,7 +91,9 @@ struct Settings {
     DatabaseSettings db;
     AmqpSettings amqp;
     std::string pluginsDir;
-    std::string runtimeDir; ///< where private copies of plugin libraries are made
+    /// Where private copies of plugin libraries are made (plugins.runtime_dir); empty: a
+    /// private temporary directory (see PluginRuntimeDir).
+    std::string runtimeDir;
     std::vector<PluginSettings> plugins;
     std::string serializer; ///< plugin id
     std::string routing;    ///< plugin id

@@ -14,8 +14,6 @@
 
 #include <Poco/Logger.h>
 
-#include <filesystem>
-
 namespace msgbus::core {
 
 Host::Host(Poco::AutoPtr<Poco::Util::LayeredConfiguration> config, Settings settings,
@@ -25,13 +23,13 @@ Host::Host(Poco::AutoPtr<Poco::Util::LayeredConfiguration> config, Settings sett
 
 Host::~Host() {
     stop();
+    // The copies and their directories go with the last reference to the plugin set.
     _plugins.publish(nullptr);
-    std::error_code ignored;
-    std::filesystem::remove_all(_settings.runtimeDir, ignored);
 }
 
 void Host::start() {
-    _plugins.publish(PluginLoader(_settings, _config).load(++_generation));
+    _runtimeDir = PluginRuntimeDir::open(_settings.runtimeDir);
+    _plugins.publish(PluginLoader(_settings, _config, _runtimeDir).load(++_generation));
     auto& log = Poco::Logger::get("msgbus.host");
 
     int relays = _settings.outbox.workers;
@@ -92,7 +90,7 @@ bool Host::reloadPlugins() {
         merged.pluginsDir = settings.pluginsDir;
         merged.serializer = settings.serializer;
         merged.routing = settings.routing;
-        auto set = PluginLoader(merged, fresh).load(_generation + 1);
+        auto set = PluginLoader(merged, fresh, _runtimeDir).load(_generation + 1);
         ++_generation;
         _plugins.publish(set);
         Metrics::add(_metrics.reloads);

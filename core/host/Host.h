@@ -6,6 +6,7 @@
 #include "core/host/Metrics.h"
 #include "core/host/StopSignal.h"
 #include "core/plugins/PluginRegistry.h"
+#include "core/plugins/PluginRuntimeDir.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/LayeredConfiguration.h>
@@ -46,6 +47,8 @@ private:
     Settings _settings;
     std::string _configPath;
     std::unique_ptr<Database> _database;
+    /// Where every generation's library copies go (plugins.runtime_dir is not reloaded).
+    std::shared_ptr<PluginRuntimeDir> _runtimeDir;
     PluginRegistry _plugins;
     Metrics _metrics;
     StopSignal _stop;
