@@ -85,7 +85,9 @@ std::string usage() {
            "                               outbox rows go back to the outbox (same id); inbox\n"
            "                               rows get one more attempt by their consumer\n"
            "  failed:remove <id>... | --all --force\n"
-           "  cleanup:dedup --older-than 7d [--batch-size 1000]\n"
+           "  cleanup:dedup --older-than 7d [--batch-size 1000] [--force]\n"
+           "                               remove deduplication rows; an age shorter than the\n"
+           "                               retry horizon (at least 1h) needs --force\n"
            "\n"
            "--config defaults to $MSGBUS_CONFIG, else ./msgbus.properties.\n"
            "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.\n";
