@@ -11,6 +11,7 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <set>
 
@@ -154,6 +155,19 @@ private:
     std::set<std::string> _known;
 };
 
+/// One name per SQLite file: "x.db", "./x.db", "dir/../x.db", a symlink to it or through a
+/// symlinked directory all become the same absolute path. The relay's one-writer lock
+/// (<file>.msgbus-relay.lock) is derived from this name, so two spellings of one file must not
+/// give two locks, and with them two relays publishing the same rows.
+std::string canonicalSqlitePath(const std::string& path) {
+    // SQLite's own names: an in-memory database or a URI, which are not plain file paths.
+    if (path == ":memory:" || path.rfind("file:", 0) == 0)
+        return path;
+    std::error_code error;
+    auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(path), error);
+    return error ? path : canonical.string();
+}
+
 /// amqp.url with amqp.user / amqp.password applied, validated here so that a bad URL stops the
 /// start-up with the key's name instead of failing later in a worker thread.
 std::string amqpUrl(Reader& read) {
@@ -195,6 +209,8 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
         read.required("db.connection", s.db.connector == "SQLite"
                                            ? "the path of the SQLite database file"
                                            : "host=...;port=...;db=...;user=...;password=...");
+    if (s.db.connector == "SQLite")
+        s.db.connection = canonicalSqlitePath(s.db.connection);
     s.db.poolMax = read.integer32("db.pool.max", 8, 1, 1024);
 
     s.amqp.url = amqpUrl(read);

@@ -12,8 +12,10 @@ class AbstractConfiguration;
 namespace msgbus::core {
 
 struct DatabaseSettings {
-    std::string connector;  ///< "MySQL" or "SQLite"
-    std::string connection; ///< Poco connection string, or the SQLite file path
+    std::string connector; ///< "MySQL" or "SQLite"
+    /// Poco connection string, or the SQLite file path (made absolute with symlinks resolved,
+    /// so that every spelling of one file names it the same way).
+    std::string connection;
     int poolMax = 8;
 };
 

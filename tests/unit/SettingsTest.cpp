@@ -10,7 +10,10 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <unistd.h>
 
 using msgbus::core::ConfigError;
 using msgbus::core::Settings;
@@ -25,6 +28,7 @@ class SettingsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testConsumersBindingsAndPluginsAreRead);
     CPPUNIT_TEST(testAmqpUserAndPasswordOverrideTheUrlCredentials);
     CPPUNIT_TEST(testBadAmqpUrlIsNamedAndNeverQuotesThePassword);
+    CPPUNIT_TEST(testEverySpellingOfOneSqliteFileGivesOnePath);
     CPPUNIT_TEST_SUITE_END();
 
     static std::map<std::string, std::string> minimal() {
@@ -199,6 +203,33 @@ public:
             assertContains(what, "'amqp.url'");
             assertNoFragmentOf(secret, what);
         }
+    }
+
+    void testEverySpellingOfOneSqliteFileGivesOnePath() {
+        // Was: "./x.db" and "x.db" (or a symlink) gave two relay lock files, so two relays.
+        namespace fs = std::filesystem;
+        const fs::path dir =
+            fs::temp_directory_path() / ("msgbus_settings_sqlite_" + std::to_string(::getpid()));
+        fs::remove_all(dir);
+        fs::create_directories(dir / "sub");
+        std::ofstream(dir / "x.db").put('\0');
+        fs::create_symlink(dir / "x.db", dir / "link.db");
+        fs::create_directory_symlink(dir, dir / "sub" / "up");
+        const std::string relative = fs::relative(dir, fs::current_path()).string();
+        auto pathOf = [](const std::string& spelling) {
+            return load(with(minimal(), "db.connection", spelling)).db.connection;
+        };
+        const std::string expected = fs::canonical(dir / "x.db").string();
+        for (const std::string& spelling :
+             {(dir / "x.db").string(), relative + "/x.db", "./" + relative + "/x.db",
+              (dir / "sub" / ".." / "x.db").string(), (dir / "link.db").string(),
+              (dir / "sub" / "up" / "x.db").string()})
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(spelling, expected, pathOf(spelling));
+        // A file that does not exist yet: its directory is resolved all the same.
+        CPPUNIT_ASSERT_EQUAL(fs::canonical(dir).string() + "/new.db",
+                             pathOf((dir / "sub" / "up" / "new.db").string()));
+        CPPUNIT_ASSERT_EQUAL(std::string(":memory:"), pathOf(":memory:"));
+        fs::remove_all(dir);
     }
 
 private:
