@@ -26,7 +26,11 @@ std::string durationText(std::chrono::milliseconds duration) {
     for (const auto& [size, name] : units) {
         if (seconds < size)
             continue;
-        out += (out.empty() ? "" : " ") + std::to_string(seconds / size) + name;
+        // Appended piece by piece: "literal" + std::string&& trips GCC 12's -Wrestrict at -O2.
+        if (!out.empty())
+            out += ' ';
+        out += std::to_string(seconds / size);
+        out += name;
         seconds %= size;
     }
     return out.empty() ? "0s" : out;
