@@ -2,6 +2,7 @@
 
 #include <msgbus/Error.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace msgbus::core::amqp {
@@ -73,35 +74,48 @@ AmqpUrl::AmqpUrl(std::string host, std::uint16_t port, std::string vhost, std::s
 
 AmqpUrl AmqpUrl::parse(const std::string& url) {
     if (url.compare(0, kScheme.size(), kScheme) != 0) {
-        std::string scheme = url.substr(0, url.find(':'));
+        // Quote the scheme only when it is one: text before a ':' may as well be "user:password".
+        std::size_t sep = url.find("://");
+        std::string scheme = sep == std::string::npos ? "" : url.substr(0, sep);
+        bool isScheme = !scheme.empty() && std::all_of(scheme.begin(), scheme.end(), [](char c) {
+            return std::isalpha(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+        });
         if (scheme == "amqps")
             throw InvalidArgument("invalid AMQP URL: amqps (TLS) is not supported, use amqp://");
-        throw InvalidArgument("invalid AMQP URL: it must start with amqp:// (got scheme '" +
-                              (scheme.size() < url.size() ? scheme : std::string("none")) + "')");
+        throw InvalidArgument("invalid AMQP URL: it must start with amqp://" +
+                              (isScheme ? " (got scheme '" + scheme + "')" : std::string()));
     }
     std::string rest = url.substr(kScheme.size());
-    if (rest.find_first_of("?#") != std::string::npos)
-        throw InvalidArgument("invalid AMQP URL: query parameters and fragments are not "
-                              "supported (set heartbeat and timeouts in the configuration)");
 
-    std::string authority = rest.substr(0, rest.find('/'));
-    std::string path = rest.size() > authority.size() ? rest.substr(authority.size() + 1) : "";
-
+    // The user info ends at the last '@' (a raw '@' in a password is then still accepted); it
+    // never appears in an error text, not even in part. A raw '/', '?' or '#' before that '@'
+    // would have ended the authority early, so the split is ambiguous: refuse it without
+    // guessing (guessing wrong is how a password ends up quoted as a "port").
     std::string user = "guest";
     std::string password = "guest";
-    // The last '@' ends the user info: a raw '@' in a password is then still accepted.
-    std::size_t at = authority.rfind('@');
-    std::string hostPort = authority;
+    std::size_t at = rest.rfind('@');
     if (at != std::string::npos) {
-        std::string userInfo = authority.substr(0, at);
-        hostPort = authority.substr(at + 1);
+        std::string userInfo = rest.substr(0, at);
+        if (userInfo.find_first_of("/?#") != std::string::npos)
+            throw InvalidArgument(
+                "invalid AMQP URL: the user or password contains a character that must be "
+                "percent-encoded ('/' as %2F, '?' as %3F, '#' as %23, '@' as %40, ':' in the "
+                "user as %3A), or the vhost contains a raw '@'; or leave the credentials out of "
+                "the URL and set amqp.user and amqp.password, which take any text as is");
+        rest = rest.substr(at + 1);
         std::size_t colon = userInfo.find(':');
-        user = percentDecode(userInfo.substr(0, colon), "user", true);
+        user = percentDecode(userInfo.substr(0, colon), "user", false);
         if (colon != std::string::npos)
             password = percentDecode(userInfo.substr(colon + 1), "password", false);
         if (user.empty())
             throw InvalidArgument("invalid AMQP URL: the user name is empty");
     }
+    if (rest.find_first_of("?#") != std::string::npos)
+        throw InvalidArgument("invalid AMQP URL: query parameters and fragments are not "
+                              "supported (set heartbeat and timeouts in the configuration)");
+
+    std::string hostPort = rest.substr(0, rest.find('/'));
+    std::string path = rest.size() > hostPort.size() ? rest.substr(hostPort.size() + 1) : "";
 
     std::string host;
     std::string portText;
@@ -136,9 +150,13 @@ AmqpUrl AmqpUrl::parse(const std::string& url) {
     if (!portText.empty()) {
         unsigned long value = 0;
         for (char c : portText) {
-            if (!std::isdigit(static_cast<unsigned char>(c)) || value > 65535)
-                throw InvalidArgument("invalid AMQP URL: port '" + portText +
-                                      "' is not a number between 1 and 65535");
+            // Text that is not a number is not quoted: when the URL is not what it seems (an
+            // unencoded credential), it could be part of a password.
+            if (!std::isdigit(static_cast<unsigned char>(c)))
+                throw InvalidArgument("invalid AMQP URL: the port is not a number between 1 and "
+                                      "65535 (check that the user info is percent-encoded)");
+            if (value > 65535)
+                break;
             value = value * 10 + static_cast<unsigned long>(c - '0');
         }
         if (value < 1 || value > 65535)
@@ -152,6 +170,17 @@ AmqpUrl AmqpUrl::parse(const std::string& url) {
                               "' contains a raw '/'; percent-encode it as %2f");
     std::string vhost = path.empty() ? "/" : percentDecode(path, "vhost", true);
     return AmqpUrl(std::move(host), port, std::move(vhost), std::move(user), std::move(password));
+}
+
+AmqpUrl AmqpUrl::withCredentials(std::string user, std::string password) const {
+    return AmqpUrl(_host, _port, _vhost, std::move(user), std::move(password));
+}
+
+std::string AmqpUrl::text() const {
+    bool ipv6 = _host.find(':') != std::string::npos;
+    std::string host = ipv6 ? "[" + _host + "]" : percentEncode(_host);
+    return kScheme + percentEncode(_user) + ":" + percentEncode(_password) + "@" + host + ":" +
+           std::to_string(_port) + "/" + percentEncode(_vhost);
 }
 
 std::string AmqpUrl::redacted() const {

@@ -21,8 +21,13 @@ public:
     /// (the RabbitMQ spec reads "/" as the empty vhost name, which no broker ships and which
     /// users never mean). IPv6 hosts are written in brackets: `amqp://[::1]:5672`.
     ///
+    /// The user info ends at the last '@' of the URL. A raw '/', '?' or '#' in the user info is
+    /// refused (it would have ended the authority early): such a secret is percent-encoded, or
+    /// given as amqp.user / amqp.password instead (withCredentials()).
+    ///
     /// Throws msgbus::InvalidArgument naming the part that is wrong (scheme, host, port, user,
-    /// vhost, percent-encoding, query) — never echoing the password.
+    /// vhost, percent-encoding, query) — never echoing any part of the user info (user or
+    /// password), even when the URL is so malformed that it is unclear where the user info ends.
     static AmqpUrl parse(const std::string& url);
 
     /// Builds a URL from decoded parts (no parsing). Used by tests and configuration code.
@@ -36,8 +41,16 @@ public:
     /// The decoded password. Never log it; log redacted() instead.
     const std::string& password() const noexcept { return _password; }
 
+    /// A copy with user and password replaced (taken as is: no percent-decoding).
+    AmqpUrl withCredentials(std::string user, std::string password) const;
+
     /// `amqp://user:***@host:port/vhost` (vhost percent-encoded): safe for logs and errors.
     std::string redacted() const;
+
+    /// The complete URL, user and password included and percent-encoded, so that
+    /// parse(text()) gives this URL back whatever characters they hold. Carries the secret:
+    /// never log it.
+    std::string text() const;
 
     /// `host:port` (IPv6 in brackets): the context string every AmqpError carries.
     std::string endpoint() const;

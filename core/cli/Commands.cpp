@@ -28,7 +28,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 
 namespace msgbus::core::cli {
@@ -86,7 +85,9 @@ std::string usage() {
            "                               outbox rows go back to the outbox (same id); inbox\n"
            "                               rows get one more attempt by their consumer\n"
            "  failed:remove <id>... | --all --force\n"
-           "  cleanup:dedup --older-than 7d [--batch-size 1000]\n"
+           "  cleanup:dedup --older-than 7d [--batch-size 1000] [--force]\n"
+           "                               remove deduplication rows; an age shorter than the\n"
+           "                               retry horizon (at least 1h) needs --force\n"
            "\n"
            "--config defaults to $MSGBUS_CONFIG, else ./msgbus.properties.\n"
            "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.\n";
@@ -176,9 +177,8 @@ int plugins(const std::vector<std::string>& args) {
             std::cout << "\n";
         }
     }
-    std::error_code ignored;
+    // Removes this run's copies (and the private runtime directory), nothing else.
     set.reset();
-    std::filesystem::remove_all(loaded.settings.runtimeDir, ignored);
     return 0;
 }
 
@@ -255,8 +255,6 @@ int consume(const std::vector<std::string>& args) {
         timer.join();
     std::cout << metrics.summary() << "\n";
     registry.publish(nullptr);
-    std::error_code ignored;
-    std::filesystem::remove_all(s.runtimeDir, ignored);
     return 0;
 }
 

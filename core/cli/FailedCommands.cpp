@@ -8,11 +8,13 @@
 #include "core/failed/StoredEnvelope.h"
 #include "core/inbox/DedupStore.h"
 #include "core/util/Clock.h"
+#include "core/util/RetryHorizon.h"
 
 #include <msgbus/Json.h>
 #include <msgbus/OutboxWriter.h>
 
 #include <Poco/Base64Encoder.h>
+#include <Poco/NumberFormatter.h>
 
 #include <iomanip>
 #include <iostream>
@@ -200,7 +202,7 @@ int failedRemove(const std::vector<std::string>& args) {
 }
 
 int cleanupDedup(const std::vector<std::string>& args) {
-    CommandLine line(args, {"config", "older-than", "batch-size"}, {});
+    CommandLine line(args, {"config", "older-than", "batch-size"}, {"force"});
     auto olderThan = line.value("older-than");
     if (!olderThan)
         throw UsageError("cleanup:dedup needs --older-than <N>d|h|m|s");
@@ -230,10 +232,29 @@ int cleanupDedup(const std::vector<std::string>& args) {
     const int batch = static_cast<int>(line.integer("batch-size", 1000));
     if (batch <= 0)
         throw UsageError("--batch-size must be positive");
+    if (amount < 0)
+        throw UsageError("--older-than '" + *olderThan + "': expected an age, not a negative one");
     auto loaded = loadSettings(line);
+    const auto& retry = loaded.settings.retry;
+    const std::chrono::milliseconds age(amount * unit);
+    const auto minimum = minimumDedupRetention(retry);
+    if (age < minimum && !line.has("force"))
+        // A message still on its retry schedule would find no deduplication row when it comes
+        // back, and its handlers would run a second time.
+        throw UsageError(
+            "--older-than " + *olderThan + " is shorter than the retry horizon: a message can " +
+            "still be retried up to " + durationText(retryHorizon(retry)) +
+            " after its first delivery (retry.max_retries = " + std::to_string(retry.maxRetries) +
+            ", retry.delay_ms = " + std::to_string(retry.delay.count()) +
+            ", retry.multiplier = " + Poco::NumberFormatter::format(retry.multiplier) +
+            ", retry.max_delay_ms = " + std::to_string(retry.maxDelay.count()) +
+            "), and a duplicate of it would then run the handlers again; the minimum is " +
+            durationText(minimum) +
+            " (never less than 1h); add --force to remove younger rows "
+            "anyway");
     Database database(loaded.settings.db);
     DedupStore dedup(database.dialect(), loaded.settings.dedupTable);
-    const std::int64_t cutoff = nowMillis() - amount * unit;
+    const std::int64_t cutoff = nowMillis() - age.count();
     std::size_t total = 0;
     for (;;) {
         // Small transactions: the consumers keep inserting while this runs.

@@ -1,5 +1,6 @@
 #include "core/config/Settings.h"
 
+#include "core/amqp/AmqpUrl.h"
 #include "core/config/ConfigError.h"
 
 #include <msgbus/SqlIdentifier.h>
@@ -10,8 +11,9 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <optional>
 #include <set>
-#include <unistd.h>
 
 namespace msgbus::core {
 namespace {
@@ -35,6 +37,19 @@ public:
         std::string value = Poco::trim(_config.getString(key));
         if (value.find("${") != std::string::npos)
             throw ConfigError(key, "refers to a variable that is not set (check ${system.env.*})");
+        return value;
+    }
+
+    /// A credential: taken as is (not trimmed: a secret may end in a space) and never quoted
+    /// in an error.
+    std::optional<std::string> secret(const std::string& key) {
+        if (!has(key))
+            return std::nullopt;
+        std::string value = _config.getString(key);
+        if (value.find("${system.env.") != std::string::npos)
+            throw ConfigError(key, "refers to a variable that is not set (check ${system.env.*})");
+        if (value.empty())
+            throw ConfigError(key, "is empty");
         return value;
     }
 
@@ -140,9 +155,35 @@ private:
     std::set<std::string> _known;
 };
 
-std::string defaultRuntimeDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    return std::string(tmp && *tmp ? tmp : "/tmp") + "/msgbus-" + std::to_string(::getpid());
+/// One name per SQLite file: "x.db", "./x.db", "dir/../x.db", a symlink to it or through a
+/// symlinked directory all become the same absolute path. The relay's one-writer lock
+/// (<file>.msgbus-relay.lock) is derived from this name, so two spellings of one file must not
+/// give two locks, and with them two relays publishing the same rows.
+std::string canonicalSqlitePath(const std::string& path) {
+    // SQLite's own names: an in-memory database or a URI, which are not plain file paths.
+    if (path == ":memory:" || path.rfind("file:", 0) == 0)
+        return path;
+    std::error_code error;
+    auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(path), error);
+    return error ? path : canonical.string();
+}
+
+/// amqp.url with amqp.user / amqp.password applied, validated here so that a bad URL stops the
+/// start-up with the key's name instead of failing later in a worker thread.
+std::string amqpUrl(Reader& read) {
+    const std::string key = "amqp.url";
+    std::string text = read.required(key, "amqp://user:password@host:port/vhost");
+    auto user = read.secret("amqp.user");
+    auto password = read.secret("amqp.password");
+    try {
+        amqp::AmqpUrl url = amqp::AmqpUrl::parse(text);
+        if (user || password)
+            url = url.withCredentials(user.value_or(url.user()), password.value_or(url.password()));
+        return url.text();
+    } catch (const msgbus::InvalidArgument& e) {
+        // AmqpUrl's messages never quote the user info, so they can be shown as they are.
+        throw ConfigError(key, e.what());
+    }
 }
 
 void requireName(const std::string& key, const std::string& value) {
@@ -168,11 +209,13 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
         read.required("db.connection", s.db.connector == "SQLite"
                                            ? "the path of the SQLite database file"
                                            : "host=...;port=...;db=...;user=...;password=...");
+    if (s.db.connector == "SQLite")
+        s.db.connection = canonicalSqlitePath(s.db.connection);
     s.db.poolMax = read.integer32("db.pool.max", 8, 1, 1024);
     s.db.poolWait = read.millis("db.pool.wait_ms", s.db.poolWait, 1, 3600000);
     s.db.ioTimeout = read.millis("db.io_timeout_ms", s.db.ioTimeout, 0, 86400000);
 
-    s.amqp.url = read.required("amqp.url", "amqp://user:password@host:port/vhost");
+    s.amqp.url = amqpUrl(read);
     s.amqp.heartbeatSeconds = read.integer32("amqp.heartbeat", 30, 0, 3600);
     for (const auto& name : read.children("amqp.exchange")) {
         ExchangeSettings exchange;
@@ -198,7 +241,7 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     }
 
     s.pluginsDir = read.string("plugins.dir", MSGBUS_DEFAULT_PLUGIN_DIR);
-    s.runtimeDir = read.string("plugins.runtime_dir", defaultRuntimeDir());
+    s.runtimeDir = read.string("plugins.runtime_dir", "");
     for (const auto& id : read.children("plugin")) {
         requireName("plugin." + id, id);
         PluginSettings plugin;

@@ -12,8 +12,10 @@ class AbstractConfiguration;
 namespace msgbus::core {
 
 struct DatabaseSettings {
-    std::string connector;  ///< "MySQL" or "SQLite"
-    std::string connection; ///< Poco connection string, or the SQLite file path
+    std::string connector; ///< "MySQL" or "SQLite"
+    /// Poco connection string, or the SQLite file path (made absolute with symlinks resolved,
+    /// so that every spelling of one file names it the same way).
+    std::string connection;
     int poolMax = 8;
     /// Longest wait for a free pooled session before the caller gets an error (and backs off).
     std::chrono::milliseconds poolWait{30000};
@@ -39,6 +41,8 @@ struct QueueSettings {
 };
 
 struct AmqpSettings {
+    /// amqp.url with amqp.user / amqp.password applied, validated and re-encoded: pass it to
+    /// AmqpUrl::parse. It carries the password: never log it (log AmqpUrl::redacted()).
     std::string url;
     int heartbeatSeconds = 30;
     std::vector<ExchangeSettings> exchanges;
@@ -98,7 +102,9 @@ struct Settings {
     DatabaseSettings db;
     AmqpSettings amqp;
     std::string pluginsDir;
-    std::string runtimeDir; ///< where private copies of plugin libraries are made
+    /// Where private copies of plugin libraries are made (plugins.runtime_dir); empty: a
+    /// private temporary directory (see PluginRuntimeDir).
+    std::string runtimeDir;
     std::vector<PluginSettings> plugins;
     std::string serializer; ///< plugin id
     std::string routing;    ///< plugin id

@@ -2,19 +2,15 @@
 #include "core/util/ErrorText.h"
 
 #include "core/config/ConfigLoader.h"
-#include "core/failed/FailedStore.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/RetryWorker.h"
 #include "core/outbox/OutboxRelay.h"
-#include "core/outbox/OutboxStore.h"
 #include "core/plugins/PluginLoader.h"
 #include "core/util/Clock.h"
 
 #include <msgbus/Json.h>
 
 #include <Poco/Logger.h>
-
-#include <filesystem>
 
 namespace msgbus::core {
 
@@ -25,13 +21,13 @@ Host::Host(Poco::AutoPtr<Poco::Util::LayeredConfiguration> config, Settings sett
 
 Host::~Host() {
     stop();
+    // The copies and their directories go with the last reference to the plugin set.
     _plugins.publish(nullptr);
-    std::error_code ignored;
-    std::filesystem::remove_all(_settings.runtimeDir, ignored);
 }
 
 void Host::start() {
-    _plugins.publish(PluginLoader(_settings, _config).load(++_generation));
+    _runtimeDir = PluginRuntimeDir::open(_settings.runtimeDir);
+    _plugins.publish(PluginLoader(_settings, _config, _runtimeDir).load(++_generation));
     auto& log = Poco::Logger::get("msgbus.host");
 
     int relays = _settings.outbox.workers;
@@ -59,6 +55,7 @@ void Host::start() {
             retry.run(_stop);
         });
     if (_settings.httpPort > 0) {
+        _gauges = std::make_unique<DatabaseGauges>(*_database, _settings);
         _http = std::make_unique<AdminHttpServer>(
             _settings.httpPort,
             AdminHttpServer::Probes{[this] { return renderMetrics(); },
@@ -74,6 +71,7 @@ void Host::start() {
 void Host::stop() {
     _stop.requestStop();
     _http.reset();
+    _gauges.reset();
     for (auto& thread : _threads)
         if (thread.joinable())
             thread.join();
@@ -92,7 +90,7 @@ bool Host::reloadPlugins() {
         merged.pluginsDir = settings.pluginsDir;
         merged.serializer = settings.serializer;
         merged.routing = settings.routing;
-        auto set = PluginLoader(merged, fresh).load(_generation + 1);
+        auto set = PluginLoader(merged, fresh, _runtimeDir).load(_generation + 1);
         ++_generation;
         _plugins.publish(set);
         Metrics::add(_metrics.reloads);
@@ -133,19 +131,22 @@ std::string Host::renderMetrics() {
     };
     gauge("msgbus_plugin_generation", "Plugin generation in use",
           static_cast<double>(_generation.load()));
-    try {
-        auto session = _database->session();
-        auto [pending, oldest] =
-            OutboxStore(_database->dialect(), _settings.outbox.table).depth(*session);
-        auto [retry, failed] =
-            FailedStore(_database->dialect(), _settings.failedTable).counts(*session);
-        gauge("msgbus_outbox_pending", "Rows waiting in the outbox", static_cast<double>(pending));
+    // Computed in the background: a scrape never waits for a pool session or a slow COUNT.
+    if (auto values = _gauges ? _gauges->snapshot() : std::nullopt) {
+        const std::int64_t now = nowMillis();
+        gauge("msgbus_outbox_pending", "Rows waiting in the outbox",
+              static_cast<double>(values->outboxPending));
         gauge("msgbus_outbox_oldest_pending_age_seconds", "Age of the oldest outbox row",
-              oldest ? static_cast<double>(nowMillis() - *oldest) / 1000.0 : 0.0);
-        gauge("msgbus_retry_rows", "Rows waiting for a retry", static_cast<double>(retry));
-        gauge("msgbus_failed_rows", "Rows in the failed table", static_cast<double>(failed));
-    } catch (const std::exception&) {
-        // The database is down: /ready says so; the counters above are still worth a scrape.
+              values->oldestPendingCreatedAt
+                  ? static_cast<double>(now - *values->oldestPendingCreatedAt) / 1000.0
+                  : 0.0);
+        gauge("msgbus_retry_rows", "Rows waiting for a retry",
+              static_cast<double>(values->retryRows));
+        gauge("msgbus_failed_rows", "Rows in the failed table",
+              static_cast<double>(values->failedRows));
+        gauge("msgbus_database_gauges_age_seconds",
+              "Age of the outbox, retry and failed gauges (refreshed in the background)",
+              static_cast<double>(now - values->computedAt) / 1000.0);
     }
     return out;
 }

@@ -3,9 +3,11 @@
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
 #include "core/host/AdminHttpServer.h"
+#include "core/host/DatabaseGauges.h"
 #include "core/host/Metrics.h"
 #include "core/host/StopSignal.h"
 #include "core/plugins/PluginRegistry.h"
+#include "core/plugins/PluginRuntimeDir.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/LayeredConfiguration.h>
@@ -40,12 +42,16 @@ public:
     PluginRegistry& plugins() { return _plugins; }
     Metrics& metrics() { return _metrics; }
     const Settings& settings() const { return _settings; }
+    /// The port the operations endpoint listens on, or 0 when it is off or not started.
+    int httpPort() const { return _http ? _http->port() : 0; }
 
 private:
     Poco::AutoPtr<Poco::Util::LayeredConfiguration> _config;
     Settings _settings;
     std::string _configPath;
     std::unique_ptr<Database> _database;
+    /// Where every generation's library copies go (plugins.runtime_dir is not reloaded).
+    std::shared_ptr<PluginRuntimeDir> _runtimeDir;
     PluginRegistry _plugins;
     Metrics _metrics;
     StopSignal _stop;
@@ -53,6 +59,7 @@ private:
     std::atomic<std::uint64_t> _generation{0};
     mutable std::mutex _reloadMutex;
     std::string _lastReloadError;
+    std::unique_ptr<DatabaseGauges> _gauges;
     std::unique_ptr<AdminHttpServer> _http;
 
     std::string renderMetrics();

@@ -64,8 +64,10 @@ std::unique_ptr<Poco::Manifest<Base>> LoadedLibrary::buildManifest(const char* s
 
 std::shared_ptr<LoadedLibrary> LoadedLibrary::open(const std::string& pluginId,
                                                    const std::string& sourcePath,
-                                                   const std::string& loadPath) {
+                                                   const std::string& loadPath,
+                                                   std::shared_ptr<const void> loadedFrom) {
     std::shared_ptr<LoadedLibrary> lib(new LoadedLibrary(pluginId, sourcePath, loadPath));
+    lib->_loadedFrom = std::move(loadedFrom);
     const std::string where = "plugin '" + pluginId + "' (" + sourcePath + ")";
     // RTLD_NOW: a missing symbol fails here, not at a message. RTLD_LOCAL: two generations of a
     // plugin never bind to each other's symbols (PLATFORM-NOTES §1.3).

@@ -23,10 +23,14 @@ namespace msgbus::core {
 /// MetaObjects are code of the library), calls pocoUninitializeLibrary and dlcloses.
 class LoadedLibrary : public std::enable_shared_from_this<LoadedLibrary> {
 public:
-    /// pluginId and sourcePath are for messages; loadPath is what is dlopened.
+    /// pluginId and sourcePath are for messages; loadPath is what is dlopened. loadedFrom owns
+    /// the file at loadPath (its generation directory): it is released only after dlclose, so
+    /// the copy is removed once the library is unmapped, never while it is in use.
     /// Throws PluginError naming the plugin, the file and the problem.
-    static std::shared_ptr<LoadedLibrary>
-    open(const std::string& pluginId, const std::string& sourcePath, const std::string& loadPath);
+    static std::shared_ptr<LoadedLibrary> open(const std::string& pluginId,
+                                               const std::string& sourcePath,
+                                               const std::string& loadPath,
+                                               std::shared_ptr<const void> loadedFrom = nullptr);
     ~LoadedLibrary();
     LoadedLibrary(const LoadedLibrary&) = delete;
     LoadedLibrary& operator=(const LoadedLibrary&) = delete;
@@ -57,6 +61,8 @@ private:
     template <class Base> std::unique_ptr<Poco::Manifest<Base>> buildManifest(const char* symbol);
     void* symbol(const char* name) const noexcept;
 
+    /// First member, so destroyed last: after the destructor's dlclose.
+    std::shared_ptr<const void> _loadedFrom;
     std::string _pluginId;
     std::string _sourcePath;
     std::string _loadPath;

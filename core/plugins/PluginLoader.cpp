@@ -1,52 +1,18 @@
 #include "core/plugins/PluginLoader.h"
 
 #include "core/plugins/PluginError.h"
+#include "core/plugins/PluginGenerationDir.h"
 
 #include <msgbus/MessageName.h>
 
-#include <Poco/DigestStream.h>
-#include <Poco/File.h>
-#include <Poco/FileStream.h>
-#include <Poco/Path.h>
-#include <Poco/SHA2Engine.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/Util/MapConfiguration.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <set>
-#include <unistd.h>
 
 namespace msgbus::core {
 namespace {
-
-std::string sha256Prefix(const std::string& path) {
-    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-    Poco::DigestOutputStream digest(engine);
-    Poco::FileInputStream in(path);
-    Poco::StreamCopier::copyStream(in, digest);
-    digest.close();
-    return Poco::DigestEngine::digestToHex(engine.digest()).substr(0, 12);
-}
-
-/// Copies the library to a private, never reused path (PLATFORM-NOTES §1.5 step 2).
-std::string privateCopy(const std::string& source, const std::string& runtimeDir,
-                        std::uint64_t generation) {
-    namespace fs = std::filesystem;
-    fs::path dir = fs::path(runtimeDir) / ("gen-" + std::to_string(generation));
-    fs::create_directories(dir);
-    std::string stem = fs::path(source).stem().string();
-    fs::path target = dir / (stem + "-" + sha256Prefix(source) + ".so");
-    if (!fs::exists(target)) {
-        // A temporary name of this process: hosts sharing a runtime_dir never collide.
-        fs::path temp = target;
-        temp += ".tmp." + std::to_string(::getpid());
-        fs::copy_file(source, temp, fs::copy_options::overwrite_existing);
-        fs::permissions(temp, fs::perms::owner_read | fs::perms::owner_exec);
-        fs::rename(temp, target);
-    }
-    return target.string();
-}
 
 bool selected(const PluginSettings& plugin, const std::string& className) {
     return plugin.classes.empty() || std::find(plugin.classes.begin(), plugin.classes.end(),
@@ -117,17 +83,27 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
     };
     std::vector<Candidate> serializerLibs, routingLibs;
 
+    // Throws ConfigError for an unsafe plugins.runtime_dir: a configuration error, not a plugin's.
+    auto runtime = _runtime ? _runtime : PluginRuntimeDir::open(_settings.runtimeDir);
+    std::shared_ptr<PluginGenerationDir> copies;
+    try {
+        copies = runtime->newGeneration(generation);
+    } catch (const std::exception& e) {
+        throw PluginError("cannot make a directory for plugin generation " +
+                          std::to_string(generation) + " in " + runtime->path() + ": " + e.what());
+    }
+
     for (const auto& plugin : _settings.plugins) {
         std::string source = resolveLibraryPath(_settings.pluginsDir, plugin.library, plugin.id);
         std::string copy;
         try {
-            copy = privateCopy(source, _settings.runtimeDir, generation);
+            copy = copies->copyIn(source, plugin.id);
         } catch (const std::exception& e) {
             throw PluginError("plugin '" + plugin.id + "' (" + source +
-                              "): cannot make a private copy in " + _settings.runtimeDir + ": " +
+                              "): cannot make a private copy in " + copies->path() + ": " +
                               e.what());
         }
-        auto lib = LoadedLibrary::open(plugin.id, source, copy);
+        auto lib = LoadedLibrary::open(plugin.id, source, copy, copies);
         set->libraries.push_back(lib);
 
         for (const auto& requested : plugin.classes) {

@@ -23,12 +23,47 @@ using core::amqp::amqpBytes;
 using core::amqp::AmqpConnection;
 using core::amqp::AmqpUrl;
 
-void forceCloseConnection(const std::string& name) {
+namespace {
+
+std::string rabbitmqctl() {
     const char* ctl = std::getenv("MSGBUS_TEST_RABBITMQCTL");
     if (!ctl || !*ctl)
         CPPUNIT_FAIL("MSGBUS_TEST_RABBITMQCTL is not set: run the tests with `./run test`, or "
                      "start the services and export their settings with "
                      "`eval \"$(tests/support/services.sh env)\"`");
+    return ctl;
+}
+
+/// One shell word, whatever text holds.
+std::string shellQuoted(const std::string& text) {
+    std::string out = "'";
+    for (char c : text)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+} // namespace
+
+BrokerUser::BrokerUser(std::string name, const std::string& password) : _name(std::move(name)) {
+    const std::string ctl = rabbitmqctl();
+    std::string output;
+    int rc = runCommand(ctl + " -q add_user " + shellQuoted(_name) + " " + shellQuoted(password),
+                        &output);
+    // The output is not shown: rabbitmqctl may echo the password.
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("rabbitmqctl add_user " + _name + " failed", 0, rc);
+    rc = runCommand(ctl + " -q set_permissions -p / " + shellQuoted(_name) + " '.*' '.*' '.*'",
+                    &output);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("rabbitmqctl set_permissions: " + output, 0, rc);
+}
+
+BrokerUser::~BrokerUser() {
+    std::string output;
+    if (runCommand(rabbitmqctl() + " -q delete_user " + shellQuoted(_name), &output) != 0)
+        std::cerr << "rabbitmqctl delete_user " << _name << " failed: " << output << "\n";
+}
+
+void forceCloseConnection(const std::string& name) {
+    const std::string ctl = rabbitmqctl();
     std::string list =
         std::string(ctl) + " -q list_connections --no-table-headers pid client_properties 2>&1";
     std::string pid;

@@ -20,6 +20,23 @@ namespace msgbus::test {
 /// (CppUnit assertion) when it does not or rabbitmqctl fails.
 void forceCloseConnection(const std::string& name);
 
+/// A RabbitMQ user of the test broker, made with rabbitmqctl (MSGBUS_TEST_RABBITMQCTL) with full
+/// permissions on vhost "/", and deleted again when this goes. The password is passed to
+/// rabbitmqctl as one argument, as is: any character works. Fails the test (CppUnit
+/// assertion) when rabbitmqctl fails.
+class BrokerUser {
+public:
+    BrokerUser(std::string name, const std::string& password);
+    ~BrokerUser();
+    BrokerUser(const BrokerUser&) = delete;
+    BrokerUser& operator=(const BrokerUser&) = delete;
+
+    const std::string& name() const noexcept { return _name; }
+
+private:
+    std::string _name;
+};
+
 /// Base of the Amqp*Test fixtures: setUp parses the test broker's URL (amqpUrl()) into _url;
 /// tearDown deletes the queues, then the exchanges, the test recorded.
 class AmqpFixture : public CppUnit::TestFixture {

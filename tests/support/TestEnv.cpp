@@ -63,6 +63,11 @@ std::string tempDir(const std::string& prefix) {
     auto dir = std::filesystem::temp_directory_path() / uniqueName("msgbus_" + prefix);
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
+    // Not group- or world-writable whatever the umask: the host refuses such a
+    // plugins.runtime_dir.
+    namespace fs = std::filesystem;
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
     return dir.string();
 }
 

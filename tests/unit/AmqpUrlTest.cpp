@@ -5,6 +5,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <string>
+#include <vector>
 
 using msgbus::core::amqp::AmqpUrl;
 
@@ -22,6 +23,10 @@ class AmqpUrlTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRejectsRawSlashInVhostAndQueries);
     CPPUNIT_TEST(testErrorsNeverEchoThePassword);
     CPPUNIT_TEST(testRejectsNulBytes);
+    CPPUNIT_TEST(testRawSlashInPasswordIsRefusedWithoutQuotingIt);
+    CPPUNIT_TEST(testMalformedUrlsNeverQuoteAnyPartOfTheUserInfo);
+    CPPUNIT_TEST(testTextRoundTripsCredentialsWithReservedCharacters);
+    CPPUNIT_TEST(testWithCredentialsReplacesUserAndPassword);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -97,7 +102,7 @@ public:
         assertRejected("amqp://h:0", "port '0'");
         assertRejected("amqp://h:65536", "port '65536'");
         assertRejected("amqp://h:99999999999999999999", "port");
-        assertRejected("amqp://h:ab", "port 'ab'");
+        assertRejected("amqp://h:ab", "port is not a number");
         assertRejected("amqp://h:", "empty port");
         assertRejected("amqp://[::1", "IPv6");
         assertRejected("amqp://:p@h", "user name is empty");
@@ -135,7 +140,79 @@ public:
         assertRejected("amqp://h/v%00", "NUL");
     }
 
+    void testRawSlashInPasswordIsRefusedWithoutQuotingIt() {
+        // Was: "port 's3cr' is not a number", the authority ending at the password's '/'.
+        const std::string secret = "s3cr/et+9x==";
+        std::string what = errorOf("amqp://u:" + secret + "@127.0.0.1:5672/%2f");
+        assertContains(what, "must be percent-encoded");
+        assertContains(what, "amqp.user and amqp.password");
+        assertNoFragmentOf(secret, what);
+    }
+
+    void testMalformedUrlsNeverQuoteAnyPartOfTheUserInfo() {
+        const std::string user = "bXq%zzK7w";
+        const std::string secret = "s3cr/et+9x==";
+        for (const std::string& url : std::vector<std::string>{
+                 "amqp://u:" + secret + "@h:5672/%2f",
+                 "amqp://u:" + secret,           // no '@': "u" reads as the host, the rest as port
+                 "amqp://u:" + secret + "@h:x/", // a bad port after the user info
+                 "amqp://u:s3cr?et+9x==@h",      // '?' in the password
+                 "amqp://u:s3cr#et+9x==@h",      // '#' in the password
+                 "amqp://u:s3cr%zet+9x==@h",     // bad percent-encoding in the password
+                 "u:" + secret + "@h",           // no scheme
+                 "amqp:u:" + secret + "@h",      // a scheme without "//"
+                 "amqp://u:" + secret + "@[::1", // an unterminated IPv6 host
+                 "amqp://u:" + secret + "@/",    // no host
+             })
+            assertNoFragmentOf(secret, errorOf(url));
+        for (const std::string& url :
+             {"amqp://" + user + ":p@h", "amqp://" + user + "@h:99999", user + ":p@h"})
+            assertNoFragmentOf(user, errorOf(url));
+    }
+
+    void testTextRoundTripsCredentialsWithReservedCharacters() {
+        AmqpUrl url("mq.example.com", 5673, "/", "us@er:1", "s3cr/et+9x==:@%?# ");
+        AmqpUrl back = AmqpUrl::parse(url.text());
+        CPPUNIT_ASSERT_EQUAL(url.user(), back.user());
+        CPPUNIT_ASSERT_EQUAL(url.password(), back.password());
+        CPPUNIT_ASSERT_EQUAL(url.host(), back.host());
+        CPPUNIT_ASSERT_EQUAL(url.port(), back.port());
+        CPPUNIT_ASSERT_EQUAL(url.vhost(), back.vhost());
+        AmqpUrl v6 = AmqpUrl::parse(AmqpUrl("::1", 1, "v", "u", "p").text());
+        CPPUNIT_ASSERT_EQUAL(std::string("[::1]:1"), v6.endpoint());
+    }
+
+    void testWithCredentialsReplacesUserAndPassword() {
+        AmqpUrl url = AmqpUrl::parse("amqp://h:5999/v").withCredentials("bus", "a/b:c@d");
+        CPPUNIT_ASSERT_EQUAL(std::string("bus"), url.user());
+        CPPUNIT_ASSERT_EQUAL(std::string("a/b:c@d"), url.password());
+        CPPUNIT_ASSERT_EQUAL(std::string("h:5999"), url.endpoint());
+        CPPUNIT_ASSERT_EQUAL(std::string("v"), url.vhost());
+    }
+
 private:
+    static std::string errorOf(const std::string& url) {
+        try {
+            AmqpUrl::parse(url);
+        } catch (const msgbus::InvalidArgument& e) {
+            return e.what();
+        }
+        CPPUNIT_FAIL("accepted '" + url + "'");
+        return "";
+    }
+
+    static void assertContains(const std::string& text, const std::string& part) {
+        CPPUNIT_ASSERT_MESSAGE("'" + text + "' lacks '" + part + "'",
+                               text.find(part) != std::string::npos);
+    }
+
+    /// No piece of secret of 3 characters or more appears in text.
+    static void assertNoFragmentOf(const std::string& secret, const std::string& text) {
+        for (std::size_t i = 0; i + 3 <= secret.size(); ++i)
+            CPPUNIT_ASSERT_MESSAGE("'" + text + "' quotes part of the secret",
+                                   text.find(secret.substr(i, 3)) == std::string::npos);
+    }
+
     static void assertRejected(const std::string& url, const std::string& expected) {
         try {
             AmqpUrl::parse(url);

@@ -1,4 +1,5 @@
 #include "core/config/Settings.h"
+#include "core/amqp/AmqpUrl.h"
 #include "core/config/ConfigError.h"
 
 #include <Poco/AutoPtr.h>
@@ -9,7 +10,10 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <unistd.h>
 
 using msgbus::core::ConfigError;
 using msgbus::core::Settings;
@@ -22,6 +26,9 @@ class SettingsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUnknownKeysAreWarnedAbout);
     CPPUNIT_TEST(testEnvironmentVariablesExpandAndUnsetOnesAreNamed);
     CPPUNIT_TEST(testConsumersBindingsAndPluginsAreRead);
+    CPPUNIT_TEST(testAmqpUserAndPasswordOverrideTheUrlCredentials);
+    CPPUNIT_TEST(testBadAmqpUrlIsNamedAndNeverQuotesThePassword);
+    CPPUNIT_TEST(testEverySpellingOfOneSqliteFileGivesOnePath);
     CPPUNIT_TEST_SUITE_END();
 
     static std::map<std::string, std::string> minimal() {
@@ -126,17 +133,19 @@ public:
     }
 
     void testConsumersBindingsAndPluginsAreRead() {
+        // Inserted, not assigned through operator[]: GCC 12 at -O2 reports a false
+        // -Werror=restrict in std::string::assign(const char*) for the latter (GCC PR 105329).
         auto p = minimal();
-        p["plugin.h.library"] = "libh.so";
-        p["plugin.h.classes"] = "A, B";
-        p["plugin.h.config.anything"] = "1";
-        p["inbox.consumers"] = "orders, billing";
-        p["inbox.consumer.orders.queue"] = "q1";
-        p["inbox.consumer.orders.prefetch"] = "50";
-        p["inbox.consumer.orders.plugins"] = "h";
-        p["inbox.consumer.billing.queue"] = "q2";
-        p["amqp.exchange.bus.type"] = "topic";
-        p["amqp.queue.q1.bindings"] = "bus:order.#, bus:invoice.*";
+        p.insert({{"plugin.h.library", "libh.so"},
+                  {"plugin.h.classes", "A, B"},
+                  {"plugin.h.config.anything", "1"},
+                  {"inbox.consumers", "orders, billing"},
+                  {"inbox.consumer.orders.queue", "q1"},
+                  {"inbox.consumer.orders.prefetch", "50"},
+                  {"inbox.consumer.orders.plugins", "h"},
+                  {"inbox.consumer.billing.queue", "q2"},
+                  {"amqp.exchange.bus.type", "topic"},
+                  {"amqp.queue.q1.bindings", "bus:order.#, bus:invoice.*"}});
         std::vector<std::string> warnings;
         Settings s = load(p, &warnings);
         CPPUNIT_ASSERT(warnings.empty());
@@ -147,6 +156,88 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.plugin("h")->classes.size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.amqp.queues.at(0).bindings.size());
         CPPUNIT_ASSERT_EQUAL(std::string("invoice.*"), s.amqp.queues[0].bindings[1].pattern);
+    }
+
+    void testAmqpUserAndPasswordOverrideTheUrlCredentials() {
+        // A secret as a secret store makes them: every character the URL syntax reserves.
+        const std::string secret = "s3cr/et+9x==:@%?# ";
+        ::setenv("MSGBUS_SETTINGS_TEST_AMQP_PASSWORD", secret.c_str(), 1);
+        const std::string ref = "${system.env.MSGBUS_SETTINGS_TEST_AMQP_PASSWORD}";
+        auto p =
+            with(with(with(minimal(), "amqp.url", "amqp://127.0.0.1:5673/%2f"), "amqp.user", "bus"),
+                 "amqp.password", ref);
+        std::vector<std::string> warnings;
+        auto url = msgbus::core::amqp::AmqpUrl::parse(load(p, &warnings).amqp.url);
+        CPPUNIT_ASSERT(warnings.empty());
+        CPPUNIT_ASSERT_EQUAL(std::string("bus"), url.user());
+        CPPUNIT_ASSERT_EQUAL(secret, url.password());
+        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1:5673"), url.endpoint());
+        CPPUNIT_ASSERT_EQUAL(std::string("/"), url.vhost());
+
+        // Only the password: the URL's user stays.
+        p = with(minimal(), "amqp.password", ref);
+        url = msgbus::core::amqp::AmqpUrl::parse(load(p).amqp.url);
+        CPPUNIT_ASSERT_EQUAL(std::string("u"), url.user());
+        CPPUNIT_ASSERT_EQUAL(secret, url.password());
+
+        ::unsetenv("MSGBUS_SETTINGS_UNSET_PASSWORD");
+        assertContains(errorOf(with(minimal(), "amqp.password",
+                                    "${system.env.MSGBUS_SETTINGS_UNSET_PASSWORD}")),
+                       "'amqp.password': refers to a variable that is not set");
+    }
+
+    void testBadAmqpUrlIsNamedAndNeverQuotesThePassword() {
+        // Was: "invalid AMQP URL: port 's3cr' is not a number", at the first connection.
+        const std::string secret = "s3cr/et+9x==";
+        ::setenv("MSGBUS_SETTINGS_TEST_AMQP_PASSWORD", secret.c_str(), 1);
+        const std::string ref = "${system.env.MSGBUS_SETTINGS_TEST_AMQP_PASSWORD}";
+        std::string what =
+            errorOf(with(minimal(), "amqp.url", "amqp://u:" + ref + "@127.0.0.1:5672/%2f"));
+        assertContains(what, "'amqp.url'");
+        assertContains(what, "amqp.password");
+        assertNoFragmentOf(secret, what);
+        for (const std::string& url :
+             {"amqp://u:" + ref + "@127.0.0.1:x/%2f", "amqp://u:" + ref, "u:" + ref + "@h",
+              "amqp://u:" + ref + "@/%2f", "amqp://u:" + ref + "%zz@h"}) {
+            what = errorOf(with(minimal(), "amqp.url", url));
+            assertContains(what, "'amqp.url'");
+            assertNoFragmentOf(secret, what);
+        }
+    }
+
+    void testEverySpellingOfOneSqliteFileGivesOnePath() {
+        // Was: "./x.db" and "x.db" (or a symlink) gave two relay lock files, so two relays.
+        namespace fs = std::filesystem;
+        const fs::path dir =
+            fs::temp_directory_path() / ("msgbus_settings_sqlite_" + std::to_string(::getpid()));
+        fs::remove_all(dir);
+        fs::create_directories(dir / "sub");
+        std::ofstream(dir / "x.db").put('\0');
+        fs::create_symlink(dir / "x.db", dir / "link.db");
+        fs::create_directory_symlink(dir, dir / "sub" / "up");
+        const std::string relative = fs::relative(dir, fs::current_path()).string();
+        auto pathOf = [](const std::string& spelling) {
+            return load(with(minimal(), "db.connection", spelling)).db.connection;
+        };
+        const std::string expected = fs::canonical(dir / "x.db").string();
+        for (const std::string& spelling :
+             {(dir / "x.db").string(), relative + "/x.db", "./" + relative + "/x.db",
+              (dir / "sub" / ".." / "x.db").string(), (dir / "link.db").string(),
+              (dir / "sub" / "up" / "x.db").string()})
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(spelling, expected, pathOf(spelling));
+        // A file that does not exist yet: its directory is resolved all the same.
+        CPPUNIT_ASSERT_EQUAL(fs::canonical(dir).string() + "/new.db",
+                             pathOf((dir / "sub" / "up" / "new.db").string()));
+        CPPUNIT_ASSERT_EQUAL(std::string(":memory:"), pathOf(":memory:"));
+        fs::remove_all(dir);
+    }
+
+private:
+    /// No piece of secret of 3 characters or more appears in text.
+    static void assertNoFragmentOf(const std::string& secret, const std::string& text) {
+        for (std::size_t i = 0; i + 3 <= secret.size(); ++i)
+            CPPUNIT_ASSERT_MESSAGE("'" + text + "' quotes part of the secret",
+                                   text.find(secret.substr(i, 3)) == std::string::npos);
     }
 };
 

@@ -1,0 +1,139 @@
+// The operations endpoint never waits for the database: /metrics serves the gauges computed in
+// the background, and /health answers while every pool session is held.
+#include "core/config/Settings.h"
+#include "core/db/Database.h"
+#include "core/db/Schema.h"
+#include "core/host/Host.h"
+#include "support/HostProcess.h"
+#include "support/TestEnv.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/StreamCopier.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <filesystem>
+#include <future>
+#include <map>
+#include <vector>
+
+using namespace msgbus;
+
+namespace {
+
+struct Reply {
+    int status = 0;
+    std::string body;
+};
+
+/// GET http://127.0.0.1:<port><path>, giving up after timeout (then status stays 0 and the body
+/// says why).
+Reply get(int port, const std::string& path, std::chrono::milliseconds timeout) {
+    Reply reply;
+    try {
+        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+        session.setTimeout(Poco::Timespan(static_cast<long>(timeout.count() / 1000),
+                                          static_cast<long>(timeout.count() % 1000) * 1000));
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
+                                       Poco::Net::HTTPMessage::HTTP_1_1);
+        session.sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        std::istream& in = session.receiveResponse(response);
+        Poco::StreamCopier::copyToString(in, reply.body);
+        reply.status = static_cast<int>(response.getStatus());
+    } catch (const std::exception& e) {
+        reply.body = std::string("no answer: ") + e.what();
+    }
+    return reply;
+}
+
+int freePort() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    int port = socket.address().port();
+    socket.close();
+    return port;
+}
+
+} // namespace
+
+class MetricsEndpointTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(MetricsEndpointTest);
+    CPPUNIT_TEST(testHealthAndMetricsAnswerWhileEveryPoolSessionIsHeld);
+    CPPUNIT_TEST_SUITE_END();
+
+    std::string _dir;
+
+public:
+    void setUp() override { _dir = test::tempDir("metrics"); }
+
+    void tearDown() override {
+        std::error_code ignored;
+        std::filesystem::remove_all(_dir, ignored);
+    }
+
+    void testHealthAndMetricsAnswerWhileEveryPoolSessionIsHeld() {
+        const int port = freePort();
+        std::map<std::string, std::string> props{
+            {"db.connector", "SQLite"},
+            {"db.connection", _dir + "/bus.db"},
+            {"db.pool.max", "1"},
+            {"amqp.url", "amqp://u:p@127.0.0.1:1/%2f"}, // no worker uses the broker
+            {"plugins.dir", test::pluginDir()},
+            {"plugins.runtime_dir", _dir + "/runtime"},
+            {"plugin.json.library", "libmsgbus-json.so"},
+            {"plugin.routing.library", "libmsgbus-routing.so"},
+            {"outbox.workers", "0"},
+            {"outbox.table", test::uniqueName("outbox")},
+            {"http.port", std::to_string(port)}};
+        const std::string path = test::writeProperties(_dir + "/msgbus.properties", props);
+        auto config = test::configFrom(props);
+        core::Settings settings = core::Settings::load(*config);
+        core::Host host(config, settings, path);
+        core::Schema::apply(host.database(),
+                            {settings.outbox.table, settings.dedupTable, settings.failedTable});
+        host.start();
+        CPPUNIT_ASSERT_EQUAL(port, host.httpPort());
+        const auto quick = std::chrono::milliseconds(2000);
+
+        // The gauges come from the background refresh, which runs at once on start.
+        CPPUNIT_ASSERT(test::waitUntil(
+            [&] {
+                return get(port, "/metrics", quick).body.find("msgbus_outbox_pending 0") !=
+                       std::string::npos;
+            },
+            std::chrono::seconds(10)));
+
+        {
+            // Every session of the pool is out (a busy host): the gauges cannot be computed.
+            auto held = host.database().session();
+            // Was: /metrics blocked on the pool without a timeout, and two scrapes in flight
+            // took both server threads, so /health and /ready stalled behind them.
+            std::vector<std::future<Reply>> scrapes;
+            for (int i = 0; i < 3; ++i)
+                scrapes.push_back(
+                    std::async(std::launch::async, [&] { return get(port, "/metrics", quick); }));
+            Reply health = get(port, "/health", quick);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(health.body, 200, health.status);
+            CPPUNIT_ASSERT_MESSAGE(health.body, health.body.find("\"ok\"") != std::string::npos);
+            Reply ready = get(port, "/ready", quick);
+            CPPUNIT_ASSERT_MESSAGE(ready.body, ready.status == 200 || ready.status == 503);
+            for (auto& scrape : scrapes) {
+                Reply metrics = scrape.get();
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(metrics.body, 200, metrics.status);
+                // The last values, with their age.
+                CPPUNIT_ASSERT_MESSAGE(metrics.body, metrics.body.find("msgbus_outbox_pending 0") !=
+                                                         std::string::npos);
+                CPPUNIT_ASSERT_MESSAGE(metrics.body,
+                                       metrics.body.find("msgbus_database_gauges_age_seconds") !=
+                                           std::string::npos);
+            }
+        }
+        host.stop();
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(MetricsEndpointTest);
