@@ -7,6 +7,8 @@
 #include <amqp_framing.h>
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 namespace msgbus::core::amqp {
 
@@ -17,6 +19,36 @@ std::optional<std::string> stringProperty(const amqp_basic_properties_t& p, amqp
     if (!(p._flags & flag))
         return std::nullopt;
     return toStdString(value);
+}
+
+// A key given twice (AMQP leaves that undefined) keeps its last value, once, at its first
+// place: the failed-row JSON can hold a key only once and keeps the last, so the fresh path
+// and a retry from that row must see the same x-message-id.
+FieldTable withoutRepeatedKeys(FieldTable table) {
+    std::unordered_map<std::string_view, std::size_t> firstAt;
+    firstAt.reserve(table.size());
+    bool repeated = false;
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        auto [it, inserted] = firstAt.emplace(table[i].key, i);
+        if (!inserted) {
+            repeated = true;
+            break;
+        }
+    }
+    if (!repeated)
+        return table;
+    FieldTable out;
+    std::unordered_map<std::string, std::size_t> placed;
+    for (auto& entry : table) {
+        auto it = placed.find(entry.key);
+        if (it != placed.end()) {
+            out[it->second].value = std::move(entry.value);
+            continue;
+        }
+        placed.emplace(entry.key, out.size());
+        out.push_back(std::move(entry));
+    }
+    return out;
 }
 
 } // namespace
@@ -60,7 +92,7 @@ FieldTable AmqpMessageDecoder::decodeTable(const amqp_table_t& table, int depth)
     for (int i = 0; i < table.num_entries; ++i)
         out.push_back(FieldEntry{toStdString(table.entries[i].key),
                                  decodeValue(table.entries[i].value, depth)});
-    return out;
+    return withoutRepeatedKeys(std::move(out));
 }
 
 FieldValue AmqpMessageDecoder::decodeValue(const amqp_field_value_t& in, int depth) {
