@@ -203,11 +203,10 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
         }
         // Every message of such a consumer would go to the failed table as "unknown name".
         if (table.empty())
-            throw PluginError("consumer '" + consumer.name +
-                              "': no loaded handler takes any message for it" +
-                              (consumer.plugins.empty()
-                                   ? std::string(" (no plugin exports a handler)")
-                                   : " (inbox.consumer." + consumer.name + ".plugins)"));
+            throw PluginError(
+                "consumer '" + consumer.name + "': no loaded handler takes any message for it" +
+                (consumer.plugins.empty() ? std::string(" (no plugin exports a handler)")
+                                          : " (inbox.consumer." + consumer.name + ".plugins)"));
     }
     return set;
 }
