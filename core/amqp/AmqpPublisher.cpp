@@ -171,7 +171,7 @@ void AmqpPublisher::catchUp(const char* what) noexcept {
             readArrived();
     } catch (const AmqpError& e) {
         _logger.warning("%s: %s", std::string(what), std::string(e.what()));
-        failInFlight(e.what());
+        failInFlight(e.what(), e.connectionLost() ? 0 : e.replyCode());
         if (e.connectionLost())
             teardown();
     } catch (const std::exception& e) {

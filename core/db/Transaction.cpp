@@ -19,7 +19,14 @@ Transaction::~Transaction() {
     try {
         rollback();
     } catch (...) {
-        // The connection is gone; the server rolled back for us.
+        // The connection is gone; the server rolled back for us. Poco still believes a
+        // transaction is open (its rollback threw before noting the end), so the next begin()
+        // on this session would fail with "Already in transaction", an error nobody reads as
+        // a lost connection. Closing it makes every later use fail as what it is.
+        try {
+            _session.close();
+        } catch (...) {
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 #include "core/failed/FailedStore.h"
 
 #include "core/db/DbErrors.h"
+#include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
 #include "core/util/Utf8Text.h"
 
@@ -65,13 +66,14 @@ void FailedStore::fit(Poco::Data::Session& session, FailedRecord& r) {
         // A retry would run on the cut body: only an operator can decide what to do with it.
         if (r.queueName == "retry") {
             r.queueName = "failed";
+            r.availableAt = nowMillis();
             r.failedAt = r.availableAt;
         }
     }
     r.errorMessage = storableText(r.errorMessage, kErrorColumn);
 }
 
-std::int64_t FailedStore::insert(Poco::Data::Session& session, FailedRecord r) {
+std::int64_t FailedStore::insert(Poco::Data::Session& session, FailedRecord& r) {
     fit(session, r);
     try {
         return insertRow(session, r);

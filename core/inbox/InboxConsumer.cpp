@@ -90,6 +90,13 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
                 _metrics.handlerDuration.observe(std::chrono::duration<double, std::milli>(
                                                      std::chrono::steady_clock::now() - started)
                                                      .count());
+            } catch (const BatchAborted& e) {
+                // Nothing was committed; the database failed under one message's handler:
+                // that one's redelivery counts, the others' do not.
+                for (std::size_t i = 0; i < deliveries.size(); ++i)
+                    _redeliveries.gaveBack(deliveries[i], errorText(e), &items[i] != e.suspect());
+                _consumer.nack(last.deliveryTag, true, true, last.connectionEpoch);
+                throw;
             } catch (const std::exception& e) {
                 // Nothing was committed and no message is to blame (the database is gone, or
                 // the transaction lost a lock conflict): give the whole batch back.
@@ -108,8 +115,10 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
             } else {
                 for (std::size_t i = 0; i < deliveries.size(); ++i) {
                     const auto& d = deliveries[i];
-                    if (results[i] == ProcessResult::Requeue) {
-                        _redeliveries.gaveBack(d, "it could not be processed or stored", false);
+                    if (results[i] == ProcessResult::Requeue ||
+                        results[i] == ProcessResult::RequeueSuspect) {
+                        _redeliveries.gaveBack(d, "it could be neither processed nor stored",
+                                               results[i] == ProcessResult::Requeue);
                         _consumer.nack(d.deliveryTag, false, true, d.connectionEpoch);
                     } else {
                         _redeliveries.settled(d);

@@ -65,8 +65,16 @@ bool abortsBatch(const std::exception& e) {
 
 } // namespace
 
-/// A handler threw while the batch ran without savepoints: run it again with them.
-class MessageProcessor::HandlerFailedInFastPath : public std::exception {};
+/// A handler threw while the batch ran without savepoints: run it again with them. suspect is
+/// the message whose handler failed with a lost connection, if one did.
+class MessageProcessor::HandlerFailedInFastPath : public std::exception {
+public:
+    HandlerFailedInFastPath() = default;
+    HandlerFailedInFastPath(const InboxItem* suspect_, std::string error_)
+        : suspect(suspect_), error(std::move(error_)) {}
+    const InboxItem* suspect = nullptr;
+    std::string error;
+};
 
 struct MessageProcessor::Prepared {
     const InboxItem* item = nullptr;
@@ -194,12 +202,11 @@ void MessageProcessor::recordFailure(Poco::Data::Session& session, Prepared& p,
     record.availableAt = due;
     if (record.queueName == "failed")
         record.failedAt = now;
-    _failed.fit(session, record);
+    _failed.insert(session, record);
     if (record.queueName == "failed") {
         p.result = ProcessResult::Failed;
         p.error = errorClass + ": " + record.errorMessage;
     }
-    _failed.insert(session, std::move(record));
 }
 
 void MessageProcessor::markKnownDuplicates(Poco::Data::Session& session,
@@ -300,9 +307,15 @@ void MessageProcessor::runBatch(Poco::Data::Session& session, std::span<Prepared
         for (auto* p : fresh) {
             try {
                 runHandler(session, *p);
-            } catch (...) {
+            } catch (const std::exception& e) {
                 // Whatever it was, the run with savepoints tells the handler's failure from
                 // the transaction's.
+                if (isConnectionLost(e))
+                    throw HandlerFailedInFastPath(p->item, p->handler->pluginId + "/" +
+                                                               p->handler->className + ": " +
+                                                               errorText(e));
+                throw HandlerFailedInFastPath();
+            } catch (...) {
                 throw HandlerFailedInFastPath();
             }
         }
@@ -383,15 +396,20 @@ void MessageProcessor::runInTransaction(Poco::Data::Session& session, std::span<
 }
 
 void MessageProcessor::runAlone(Poco::Data::Session& session, std::span<Prepared> batch) {
+    std::size_t committed = 0;
+    std::string firstError;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         Prepared& p = batch[i];
         std::string errorClass = "StorageFailed";
         bool retryable = false;
         try {
             runInTransaction(session, std::span<Prepared>(&p, 1), true);
+            ++committed;
             continue;
         } catch (const std::exception& e) {
             if (isConnectionLost(e)) {
+                if (committed == 0)
+                    throw;
                 // The database went away: what was committed stays, the rest goes back.
                 _log.warning("consumer %s: %s; %z messages go back to the broker", _consumer,
                              errorText(e), batch.size() - i);
@@ -407,6 +425,8 @@ void MessageProcessor::runAlone(Poco::Data::Session& session, std::span<Prepared
                 retryable = true;
             }
         }
+        if (firstError.empty())
+            firstError = p.error;
         // This message alone makes the database refuse our statements, or loses its
         // transaction: it is the guilty one.
         try {
@@ -416,30 +436,48 @@ void MessageProcessor::runAlone(Poco::Data::Session& session, std::span<Prepared
                                     : "the database refused to record this message: " + p.error,
                           retryable);
             tx.commit();
+            ++committed;
         } catch (const std::exception& e) {
+            if (isConnectionLost(e) && committed == 0)
+                throw;
             _log.error("consumer %s: a message can be neither processed nor stored as failed, it "
                        "goes back to the broker: %s",
                        _consumer, errorText(e));
-            p.result = ProcessResult::Requeue;
+            p.result = ProcessResult::RequeueSuspect;
             p.error = errorText(e);
         }
     }
+    // Not one message could be stored: the database refuses every write (read-only after a
+    // failover, disk full), which is no message's fault. The batch goes back whole.
+    if (committed == 0 && !batch.empty())
+        throw Error("consumer " + _consumer + ": the database stored nothing of a batch of " +
+                    std::to_string(batch.size()) + ": " + firstError);
 }
 
 std::vector<ProcessResult> MessageProcessor::processBatch(const PluginSet& plugins,
                                                           const std::vector<InboxItem>& items) {
     std::vector<Prepared> batch = prepare(plugins, items);
     auto session = _database.session();
+    const InboxItem* suspect = nullptr;
+    std::string suspectError;
     try {
         try {
             runInTransaction(*session, batch, false);
-        } catch (const HandlerFailedInFastPath&) {
+        } catch (const HandlerFailedInFastPath& failed) {
             // Rare path: the transaction above was rolled back whole; isolate each message.
+            suspect = failed.suspect;
+            suspectError = failed.error;
             runInTransaction(*session, batch, true);
         }
+    } catch (const BatchAborted&) {
+        throw;
     } catch (const std::exception& e) {
-        if (abortsBatch(e))
+        if (abortsBatch(e)) {
+            if (suspect)
+                throw BatchAborted("the database connection was lost under handler " + suspectError,
+                                   suspect);
             throw;
+        }
         // Not an outage, so some message of the batch makes the database refuse a statement
         // of ours: run each alone, so that only that one fails.
         _log.warning("consumer %s: a batch of %z failed (%s); running its messages one by one",
@@ -479,6 +517,7 @@ void MessageProcessor::report(std::span<const Prepared> batch) {
                        name, p.error);
             break;
         case ProcessResult::Requeue:
+        case ProcessResult::RequeueSuspect:
             break;
         }
     }

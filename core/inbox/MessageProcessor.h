@@ -8,6 +8,7 @@
 #include "core/plugins/PluginSet.h"
 #include "core/util/Backoff.h"
 
+#include <msgbus/Error.h>
 #include <msgbus/WireMessage.h>
 
 #include <Poco/Logger.h>
@@ -21,12 +22,28 @@ namespace msgbus::core {
 
 /// What became of one message.
 enum class ProcessResult {
-    Handled,   ///< the handler ran and committed with the dedup row
-    Duplicate, ///< the dedup row existed: nothing ran
-    Retry,     ///< the handler failed: a retry row was written
-    Failed,    ///< permanent: a failed row was written
-    Requeue,   ///< nothing could be committed for it (the database went away meanwhile): the
-               ///< caller gives it back to the broker and backs off
+    Handled,        ///< the handler ran and committed with the dedup row
+    Duplicate,      ///< the dedup row existed: nothing ran
+    Retry,          ///< the handler failed: a retry row was written
+    Failed,         ///< permanent: a failed row was written
+    Requeue,        ///< nothing could be committed for it (the database went away meanwhile): the
+                    ///< caller gives it back to the broker and backs off; not the message's fault
+    RequeueSuspect, ///< nothing could be stored for it, not even a failed row, while its
+                    ///< neighbours were: given back, and counted as its own redelivery
+};
+
+/// processBatch() committed nothing because the database failed (connection lost, lock
+/// conflict), and one message is the likely cause: its handler's error was that failure (a
+/// statement slower than db.io_timeout_ms). The caller gives the batch back and counts the
+/// redelivery against that message only.
+class BatchAborted : public Error {
+public:
+    BatchAborted(const std::string& what, const struct InboxItem* suspect)
+        : Error(what), _suspect(suspect) {}
+    const struct InboxItem* suspect() const noexcept { return _suspect; }
+
+private:
+    const struct InboxItem* _suspect;
 };
 
 /// One message for the pipeline: the wire form, the attempt number (1 for a fresh delivery)

@@ -30,9 +30,9 @@ int RedeliveryTracker::redeliveries(const amqp::Delivery& delivery) {
     Entry& entry = it->second;
     if (delivery.redelivered)
         ++entry.seen;
-    const std::int64_t count =
-        std::max<std::int64_t>(entry.seen, delivery.deliveryCount.value_or(0));
-    return static_cast<int>(std::max<std::int64_t>(0, count - entry.excused));
+    const std::int64_t local = entry.seen - entry.excused;
+    const std::int64_t broker = (delivery.deliveryCount.value_or(0) - entry.excused) / brokerFactor;
+    return static_cast<int>(std::max<std::int64_t>({0, local, broker}));
 }
 
 std::string RedeliveryTracker::lastError(const amqp::Delivery& delivery) const {

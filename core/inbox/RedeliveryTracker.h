@@ -11,11 +11,16 @@ namespace msgbus::core {
 /// Counts how often a delivery came back, so that a message that keeps coming back (it stalls
 /// or fails its batch, or its consumer) ends in the failed table instead of looping.
 ///
-/// The count is the broker's x-delivery-count where the queue keeps one (quorum queues), else
-/// the redelivered deliveries this consumer saw of the message (identified by its message id,
-/// else by its body). Give-backs during a database outage are excused: they are not the
-/// message's fault, and a long outage must not fail healthy messages. The last error seen is
-/// kept for the failed row's reason.
+/// The count is the redelivered deliveries this consumer saw of the message (identified by its
+/// message id, else by its body), less the give-backs it excused: those during a database
+/// outage are not the message's fault, and a long outage must not fail healthy messages.
+///
+/// Where the broker counts too (quorum queues' x-delivery-count), that count also stops a
+/// message that keeps coming back to any host (one that kills its host process, whose local
+/// count dies with it), but only above brokerFactor times the limit: the broker counts every
+/// host's outage give-backs as well, which no single host can excuse.
+///
+/// The last error seen is kept for the failed row's reason.
 ///
 /// Limitation: on a classic queue the count lives in this process, so a message that kills the
 /// host process outright is counted again from zero after each restart.
@@ -26,8 +31,11 @@ class RedeliveryTracker {
 public:
     explicit RedeliveryTracker(std::size_t capacity = 10000) : _capacity(capacity) {}
 
+    static constexpr int brokerFactor = 4;
+
     /// How often delivery was delivered before without being settled, excused give-backs
-    /// left out; 0 for a first delivery.
+    /// left out; 0 for a first delivery. The broker's count enters divided by brokerFactor
+    /// (see the class comment), so a single limit applies to both.
     int redeliveries(const amqp::Delivery& delivery);
 
     /// The last error recorded for it by gaveBack(), or "".

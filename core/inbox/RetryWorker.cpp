@@ -5,6 +5,8 @@
 #include "core/util/Backoff.h"
 #include "core/util/Clock.h"
 
+#include <msgbus/Error.h>
+
 namespace msgbus::core {
 
 RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins, const Settings& settings,
@@ -44,7 +46,11 @@ int RetryWorker::retryDue() {
             ++attempted;
             continue;
         }
-        it->second->process(*plugins, wire, row.attempts + 1, row.id);
+        const auto result = it->second->process(*plugins, wire, row.attempts + 1, row.id);
+        if (result == ProcessResult::Requeue || result == ProcessResult::RequeueSuspect)
+            // The row is still due: running it again at once would spin. Back off instead.
+            throw Error("retry row " + std::to_string(row.id) +
+                        " could not be settled; backing off");
         ++attempted;
     }
     return attempted;

@@ -11,6 +11,7 @@
 
 #include <Poco/Exception.h>
 
+#include <algorithm>
 #include <set>
 
 namespace msgbus::core {
@@ -71,6 +72,15 @@ void OutboxRelay::run(StopSignal& stop) {
             auto delay = _outageBackoff.delay(outage);
             _log.warning("relay batch failed (retrying in %sms): %s", std::to_string(delay.count()),
                          errorText(e));
+            stop.sleepFor(delay);
+            continue;
+        } catch (...) {
+            // Plugin code can throw anything; the relay thread must survive it.
+            drain();
+            ++outage;
+            auto delay = _outageBackoff.delay(outage);
+            _log.warning("relay batch failed with an unknown exception (retrying in %sms)",
+                         std::to_string(delay.count()));
             stop.sleepFor(delay);
             continue;
         }
@@ -210,36 +220,51 @@ void OutboxRelay::finish(PendingBatch& batch) {
     auto& failures = batch.failures;
     std::vector<std::int64_t> confirmed;
     bool transient = false;
+    std::vector<amqp::PublishOutcome> outcomes;
     if (batch.publishId) {
-        auto outcomes = _publisher.await(*batch.publishId);
+        outcomes = _publisher.await(*batch.publishId);
         batch.publishId.reset();
-        Metrics::add(_metrics.published, batch.published);
-        std::vector<std::size_t> suspects;
-        for (const auto& outcome : outcomes) {
-            const auto& row = rows[outcome.token];
-            switch (outcome.result) {
-            case amqp::PublishResult::Confirmed:
-                confirmed.push_back(row.seq);
-                break;
-            case amqp::PublishResult::Unroutable:
-                failures.push_back({outcome.token, outcome.error});
-                break;
-            case amqp::PublishResult::Nacked:
-                // Counted like any refusal: a row the broker nacks every time must end in the
-                // failed table, not be published for ever. It backs off meanwhile.
-                failures.push_back({outcome.token, "nacked by the broker: " + outcome.error});
-                break;
-            case amqp::PublishResult::NotConfirmed:
-                if (outcome.channelReplyCode != 0)
-                    suspects.push_back(outcome.token);
-                else
-                    transient = true;
-                break;
-            }
-        }
-        if (!suspects.empty() && !isolateRefused(batch, suspects, confirmed, failures))
-            transient = true;
+    } else if (batch.outcomes) {
+        outcomes = std::move(*batch.outcomes);
+        batch.outcomes.reset();
     }
+    if (batch.published > 0)
+        Metrics::add(_metrics.published, batch.published);
+    // A nack of every message is the broker pushing back (a queue at its reject-publish
+    // limit, a quorum queue without a leader): publish again later. Nacks among acks single
+    // out rows the broker refuses: they count attempts, so one that is refused every time
+    // ends in the failed table instead of being published for ever.
+    const bool someAcked =
+        std::any_of(outcomes.begin(), outcomes.end(), [](const amqp::PublishOutcome& o) {
+            return o.result == amqp::PublishResult::Confirmed ||
+                   o.result == amqp::PublishResult::Unroutable;
+        });
+    std::vector<std::size_t> suspects;
+    for (const auto& outcome : outcomes) {
+        const auto& row = rows[outcome.token];
+        switch (outcome.result) {
+        case amqp::PublishResult::Confirmed:
+            confirmed.push_back(row.seq);
+            break;
+        case amqp::PublishResult::Unroutable:
+            failures.push_back({outcome.token, outcome.error});
+            break;
+        case amqp::PublishResult::Nacked:
+            if (someAcked)
+                failures.push_back({outcome.token, "nacked by the broker: " + outcome.error});
+            else
+                transient = true;
+            break;
+        case amqp::PublishResult::NotConfirmed:
+            if (outcome.channelReplyCode != 0)
+                suspects.push_back(outcome.token);
+            else
+                transient = true;
+            break;
+        }
+    }
+    if (!suspects.empty() && !isolateRefused(batch, suspects, confirmed, failures))
+        transient = true;
 
     if (_lanes)
         holdBackBehindFailures(rows, confirmed, failures);
@@ -312,37 +337,64 @@ bool OutboxRelay::isolateRefused(const PendingBatch& batch,
     _log.warning("relay: the broker closed the channel under %z unconfirmed messages; publishing "
                  "them one by one to find the one it refuses",
                  suspects.size());
+    // Nothing else may be unconfirmed on the channel meanwhile, or a refusal of another batch's
+    // message would be blamed on the suspect: collect the other batches' outcomes first.
+    for (auto& other : _inFlight) {
+        if (other.publishId) {
+            other.outcomes = _publisher.await(*other.publishId);
+            other.publishId.reset();
+        }
+    }
     auto plugins = _plugins.current();
+    if (!plugins || !plugins->serializer || !plugins->routing)
+        return false;
     bool settledAll = true;
+    // Ordered lanes: once a key's row is refused, its later rows wait (unpublished) behind it.
+    std::set<std::string> heldKeys;
+    if (_lanes)
+        for (const auto& f : failures)
+            if (batch.rows[f.index].partitionKey)
+                heldKeys.insert(*batch.rows[f.index].partitionKey);
     for (std::size_t index : suspects) {
         const auto& row = batch.rows[index];
+        if (_lanes && row.partitionKey && heldKeys.count(*row.partitionKey))
+            continue;
+        const std::size_t failuresBefore = failures.size();
         amqp::OutgoingMessage message;
+        bool encoded = false;
         try {
             message = outgoingOf(row, *plugins->serializer, *plugins->routing, index);
+            encoded = true;
         } catch (const std::exception& e) {
             failures.push_back({index, "encode/route failed: " + errorText(e)});
-            continue;
+        } catch (...) {
+            failures.push_back({index, "encode/route failed: unknown exception from a plugin"});
         }
-        const auto outcome =
-            _publisher.publishBatch({std::move(message)}, _settings.outbox.confirmTimeout).front();
-        switch (outcome.result) {
-        case amqp::PublishResult::Confirmed:
-            confirmed.push_back(row.seq);
-            break;
-        case amqp::PublishResult::Unroutable:
-            failures.push_back({index, outcome.error});
-            break;
-        case amqp::PublishResult::Nacked:
-            failures.push_back({index, "nacked by the broker: " + outcome.error});
-            break;
-        case amqp::PublishResult::NotConfirmed:
-            if (outcome.channelReplyCode != 0) {
-                failures.push_back({index, "refused by the broker: " + outcome.error});
-            } else {
-                settledAll = false;
+        if (encoded) {
+            const auto outcome =
+                _publisher.publishBatch({std::move(message)}, _settings.outbox.confirmTimeout)
+                    .front();
+            switch (outcome.result) {
+            case amqp::PublishResult::Confirmed:
+                confirmed.push_back(row.seq);
+                break;
+            case amqp::PublishResult::Unroutable:
+                failures.push_back({index, outcome.error});
+                break;
+            case amqp::PublishResult::Nacked:
+                failures.push_back({index, "nacked by the broker: " + outcome.error});
+                break;
+            case amqp::PublishResult::NotConfirmed:
+                // Alone on the channel: a channel closed under it was closed over it.
+                if (outcome.channelReplyCode != 0)
+                    failures.push_back({index, "refused by the broker: " + outcome.error});
+                else
+                    settledAll = false;
+                break;
             }
-            break;
         }
+        if (_lanes && row.partitionKey && failures.size() != failuresBefore)
+            heldKeys.insert(*row.partitionKey);
     }
     return settledAll;
 }

@@ -74,6 +74,8 @@ private:
         std::vector<RowFailure> failures; ///< encode/route failures, then unroutable ones
         std::size_t published = 0;
         std::optional<amqp::AmqpPublisher::BatchId> publishId;
+        /// The outcomes, when they were collected before finish() (see isolateRefused).
+        std::optional<std::vector<amqp::PublishOutcome>> outcomes;
     };
 
     /// The next step of the pipeline; false when the relay is idle (nothing due, nothing in

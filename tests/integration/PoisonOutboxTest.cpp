@@ -6,6 +6,7 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
+#include "core/host/StopSignal.h"
 #include "core/outbox/OutboxRelay.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
@@ -15,6 +16,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <cstdlib>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -22,10 +24,12 @@ using namespace msgbus;
 using namespace Poco::Data::Keywords;
 
 class PoisonOutboxTest : public CppUnit::TestFixture {
+public:
     CPPUNIT_TEST_SUITE(PoisonOutboxTest);
     CPPUNIT_TEST(testNilIdAtTheHeadDoesNotStopTheRelayOnMariaDb);
     CPPUNIT_TEST(testTextIdInSqliteBlobColumnFailsAlone);
     CPPUNIT_TEST(testRowsTheBrokerRefusesEndFailedAndTheOthersPass);
+    CPPUNIT_TEST(testRowsTheBrokerRefusesEndFailedWhilePipelined);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::ScratchBus {
@@ -115,7 +119,6 @@ class PoisonOutboxTest : public CppUnit::TestFixture {
         return output;
     }
 
-public:
     void testNilIdAtTheHeadDoesNotStopTheRelayOnMariaDb() {
         Bus bus("MySQL", {});
         bus.write(1, "order.placed");
@@ -152,9 +155,11 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("UnreadableOutboxRow"), failed[0].errorClass);
     }
 
-    void testRowsTheBrokerRefusesEndFailedAndTheOthersPass() {
-        // A user that may write every exchange but one: publishing there closes the channel
-        // with 403 ACCESS_REFUSED, under every message in flight on it.
+    /// A user that may write every exchange but one: publishing there closes the channel with
+    /// 403 ACCESS_REFUSED, under every message in flight on it. good rows of order.placed and
+    /// one order.secret (routed to the forbidden exchange) per round; relay runs the relay.
+    void refusedRowsEndFailed(int rounds, int good, const std::map<std::string, std::string>& extra,
+                              const std::function<void(Bus&)>& relay) {
         const std::string forbidden = test::uniqueName("forbidden_ex");
         const std::string user = test::uniqueName("restricted");
         const std::string password = "restricted-pw";
@@ -165,24 +170,26 @@ public:
         const std::string restrictedUrl =
             "amqp://" + user + ":" + password + "@" + url.substr(url.rfind('@') + 1);
 
-        std::set<std::string> good;
+        std::set<std::string> goodIds;
         std::set<std::string> refused;
         {
-            Bus bus("MySQL", {{"amqp.url", restrictedUrl},
-                              {"plugin.routing.config.route.order.secret.exchange", forbidden}});
-            for (int round = 0; round < 3; ++round) {
-                auto some = bus.write(100, "order.placed");
-                good.insert(some.begin(), some.end());
+            std::map<std::string, std::string> properties = extra;
+            properties["amqp.url"] = restrictedUrl;
+            properties["plugin.routing.config.route.order.secret.exchange"] = forbidden;
+            Bus bus("MySQL", properties);
+            for (int round = 0; round < rounds; ++round) {
+                auto some = bus.write(good, "order.placed");
+                goodIds.insert(some.begin(), some.end());
                 auto secret = bus.write(1, "order.secret");
                 refused.insert(secret.begin(), secret.end());
             }
-            bus.relayAll();
+            relay(bus);
             CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
             // Every good row arrived. Those published on the channel before the broker closed
             // it may arrive twice (their confirms died with the channel, so they went out
             // again): at least once, as always, and an inbox deduplicates them.
             auto received = bus.drainQueue();
-            CPPUNIT_ASSERT(std::set<std::string>(received.begin(), received.end()) == good);
+            CPPUNIT_ASSERT(std::set<std::string>(received.begin(), received.end()) == goodIds);
             auto failed = bus.failedRows();
             CPPUNIT_ASSERT_EQUAL(refused.size(), failed.size());
             for (const auto& row : failed) {
@@ -195,6 +202,28 @@ public:
         }
         test::deleteQueueAndExchange(forbidden + "_q", forbidden);
         rabbitmqctl("delete_user " + user);
+    }
+
+public:
+    void testRowsTheBrokerRefusesEndFailedAndTheOthersPass() {
+        refusedRowsEndFailed(3, 100, {}, [](Bus& bus) { bus.relayAll(); });
+    }
+
+    void testRowsTheBrokerRefusesEndFailedWhilePipelined() {
+        // As the host runs it: two batches in flight, so a refusal lands while the next batch
+        // is being published too.
+        refusedRowsEndFailed(8, 120, {{"outbox.batch_size", "50"}}, [](Bus& bus) {
+            core::StopSignal stop;
+            std::thread relayThread([&] {
+                core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+                relay.run(stop);
+            });
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+            while (bus.outboxRows() > 0 && std::chrono::steady_clock::now() < deadline)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            stop.requestStop();
+            relayThread.join();
+        });
     }
 };
 

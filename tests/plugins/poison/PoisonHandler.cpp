@@ -3,9 +3,10 @@
 //   ok        inserts (k, isRerun) into poison_effects
 //   lie       throws runtime_error("Lost connection to payment API"): text that reads like a
 //             database outage, from a handler
-//   rollback  rolls the inbox transaction back under the host and returns normally, as a
-//             handler that catches a deadlock and carries on would leave it
+//   rollback  rolls the inbox transaction back under the host, then writes its effect and
+//             returns normally, as a handler that catches a deadlock and carries on would
 //   fail      throws on its first attempt, then behaves like ok
+//   slow      runs a statement of 3 s (longer than the test's db.io_timeout_ms)
 #include <msgbus/Plugin.h>
 
 #include <Poco/Data/Session.h>
@@ -31,10 +32,10 @@ public:
             throw std::runtime_error("Lost connection to payment API (server has gone away)");
         if (mode == "fail" && context.attempt() == 1)
             throw std::runtime_error("poison: " + key + " fails its first attempt");
-        if (mode == "rollback") {
+        if (mode == "rollback")
             context.session() << "ROLLBACK", now;
-            return;
-        }
+        if (mode == "slow")
+            context.session() << "SELECT SLEEP(3)", now;
         int rerun = context.isRerun() ? 1 : 0;
         context.session() << "INSERT INTO poison_effects (k, rerun) VALUES (?, ?)", use(key),
             use(rerun), now;

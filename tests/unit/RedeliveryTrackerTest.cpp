@@ -1,0 +1,97 @@
+// RedeliveryTracker: how often a delivery came back, as the inbox counts it for
+// inbox.max_redeliveries, without a broker.
+#include "core/inbox/RedeliveryTracker.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+using msgbus::FieldValue;
+using msgbus::core::RedeliveryTracker;
+using msgbus::core::amqp::Delivery;
+
+namespace {
+
+Delivery delivery(const std::string& id, bool redelivered,
+                  std::optional<std::int64_t> brokerCount = std::nullopt) {
+    Delivery d;
+    d.redelivered = redelivered;
+    d.deliveryCount = brokerCount;
+    d.wire.properties.messageId = id;
+    d.wire.body = "{}";
+    return d;
+}
+
+} // namespace
+
+class RedeliveryTrackerTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(RedeliveryTrackerTest);
+    CPPUNIT_TEST(testFirstDeliveryCountsZero);
+    CPPUNIT_TEST(testEachRedeliveryCounts);
+    CPPUNIT_TEST(testOutageGiveBacksAreExcused);
+    CPPUNIT_TEST(testBrokerCountEntersAtAQuarter);
+    CPPUNIT_TEST(testBrokerCountOfAFirstDeliveryIsIgnored);
+    CPPUNIT_TEST(testSettledMessageIsForgottenAndLastErrorKept);
+    CPPUNIT_TEST(testMessagesWithoutIdAreTellApartByBody);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testFirstDeliveryCountsZero() {
+        RedeliveryTracker tracker;
+        CPPUNIT_ASSERT_EQUAL(0, tracker.redeliveries(delivery("a", false)));
+    }
+
+    void testEachRedeliveryCounts() {
+        RedeliveryTracker tracker;
+        for (int n = 1; n <= 6; ++n) {
+            tracker.gaveBack(delivery("a", n > 1), "handler crashed", false);
+            CPPUNIT_ASSERT_EQUAL(n, tracker.redeliveries(delivery("a", true)));
+        }
+    }
+
+    void testOutageGiveBacksAreExcused() {
+        RedeliveryTracker tracker;
+        for (int round = 0; round < 20; ++round) {
+            tracker.gaveBack(delivery("a", round > 0), "database down", true);
+            CPPUNIT_ASSERT_EQUAL(0, tracker.redeliveries(delivery("a", true)));
+        }
+        tracker.gaveBack(delivery("a", true), "its own fault", false);
+        CPPUNIT_ASSERT_EQUAL(1, tracker.redeliveries(delivery("a", true)));
+    }
+
+    void testBrokerCountEntersAtAQuarter() {
+        // A message that kept killing some host: this host never saw it, the broker did.
+        RedeliveryTracker tracker;
+        CPPUNIT_ASSERT_EQUAL(6, tracker.redeliveries(delivery("a", true, 25)));
+        RedeliveryTracker other;
+        CPPUNIT_ASSERT_EQUAL(1, other.redeliveries(delivery("b", true, 4)));
+    }
+
+    void testBrokerCountOfAFirstDeliveryIsIgnored() {
+        // A header carried over from elsewhere (a shovel from a quorum queue).
+        RedeliveryTracker tracker;
+        CPPUNIT_ASSERT_EQUAL(0, tracker.redeliveries(delivery("a", false, 99)));
+    }
+
+    void testSettledMessageIsForgottenAndLastErrorKept() {
+        RedeliveryTracker tracker;
+        tracker.gaveBack(delivery("a", false), "first error", false);
+        tracker.gaveBack(delivery("a", true), "second error", false);
+        CPPUNIT_ASSERT_EQUAL(std::string("second error"), tracker.lastError(delivery("a", true)));
+        tracker.settled(delivery("a", true));
+        CPPUNIT_ASSERT_EQUAL(std::string(), tracker.lastError(delivery("a", true)));
+        CPPUNIT_ASSERT_EQUAL(1, tracker.redeliveries(delivery("a", true)));
+    }
+
+    void testMessagesWithoutIdAreTellApartByBody() {
+        RedeliveryTracker tracker;
+        Delivery x = delivery("", true);
+        x.wire.properties.messageId.reset();
+        x.wire.body = "x";
+        Delivery y = x;
+        y.wire.body = "y";
+        CPPUNIT_ASSERT_EQUAL(1, tracker.redeliveries(x));
+        CPPUNIT_ASSERT_EQUAL(2, tracker.redeliveries(x));
+        CPPUNIT_ASSERT_EQUAL(1, tracker.redeliveries(y));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(RedeliveryTrackerTest);
