@@ -290,6 +290,7 @@ void OutboxRelay::finish(PendingBatch& batch) {
     }
     batch.claim.reset();
     batch.session.reset();
+    reportSettled();
     Metrics::add(_metrics.confirmed, confirmed.size());
     {
         const std::int64_t settledAt = nowMillis();
@@ -456,6 +457,7 @@ void OutboxRelay::settleAgain(Poco::Data::Session& session, const std::vector<Ou
 void OutboxRelay::settle(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
                          const std::vector<std::int64_t>& confirmed,
                          const std::vector<RowFailure>& failures) {
+    _settled = {};
     std::vector<std::int64_t> toDelete = confirmed;
     const std::int64_t now = nowMillis();
     for (const auto& failure : failures) {
@@ -492,19 +494,32 @@ void OutboxRelay::settle(Poco::Data::Session& session, const std::vector<OutboxR
             record.failedAt = now;
             _failed.insert(session, record);
             toDelete.push_back(row.seq);
-            Metrics::add(_metrics.failed);
-            _log.error("outbox message %s (%s) moved to the failed table after %d attempts: %s",
-                       row.readError ? "seq " + std::to_string(row.seq) : row.id.toString(),
-                       row.name, attempts, failure.error);
+            ++_settled.failed;
+            _settled.errors.push_back(
+                "outbox message " +
+                (row.readError ? "seq " + std::to_string(row.seq) : row.id.toString()) + " (" +
+                row.name + ") moved to the failed table after " + std::to_string(attempts) +
+                " attempts: " + failure.error);
         } else {
             auto delay = _rowBackoff.delay(attempts);
             _store.recordAttempt(session, row.seq, attempts, now + delay.count(), failure.error);
-            _log.warning("outbox message %s (%s) attempt %d failed, next in %sms: %s",
-                         row.id.toString(), row.name, attempts, std::to_string(delay.count()),
-                         failure.error);
+            _settled.warnings.push_back("outbox message " + row.id.toString() + " (" + row.name +
+                                        ") attempt " + std::to_string(attempts) +
+                                        " failed, next in " + std::to_string(delay.count()) +
+                                        "ms: " + failure.error);
         }
     }
     _store.remove(session, toDelete);
+}
+
+void OutboxRelay::reportSettled() {
+    // After the commit only: a settle that is rolled back and run again must not count twice.
+    Metrics::add(_metrics.failed, _settled.failed);
+    for (const auto& line : _settled.errors)
+        _log.error(line);
+    for (const auto& line : _settled.warnings)
+        _log.warning(line);
+    _settled = {};
 }
 
 } // namespace msgbus::core

@@ -104,6 +104,8 @@ private:
     void settle(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
                 const std::vector<std::int64_t>& confirmed,
                 const std::vector<RowFailure>& failures);
+    /// Logs and counts what the last committed settle() did.
+    void reportSettled();
 
     Database& _database;
     PluginRegistry& _plugins;
@@ -120,6 +122,12 @@ private:
     bool _standbyLogged = false;
     std::size_t _pipelineDepth;
     std::deque<PendingBatch> _inFlight; ///< oldest first
+    /// What settle() did, reported once its transaction committed.
+    struct SettleReport {
+        std::uint64_t failed = 0;
+        std::vector<std::string> errors;
+        std::vector<std::string> warnings;
+    } _settled;
 };
 
 } // namespace msgbus::core
