@@ -30,6 +30,7 @@ public:
     CPPUNIT_TEST(testTextIdInSqliteBlobColumnFailsAlone);
     CPPUNIT_TEST(testRowsTheBrokerRefusesEndFailedAndTheOthersPass);
     CPPUNIT_TEST(testRowsTheBrokerRefusesEndFailedWhilePipelined);
+    CPPUNIT_TEST(testRowOverTheBrokersMaxMessageSizeEndsFailed);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::ScratchBus {
@@ -205,6 +206,54 @@ public:
     }
 
 public:
+    /// Lowers the broker's max_message_size for the channels opened meanwhile; restores it.
+    class SmallBrokerMessages {
+    public:
+        explicit SmallBrokerMessages(std::size_t bytes) {
+            rabbitmqctl("eval 'application:set_env(rabbit, max_message_size, " +
+                        std::to_string(bytes) + ").'");
+        }
+        ~SmallBrokerMessages() {
+            try {
+                rabbitmqctl("eval 'application:set_env(rabbit, max_message_size, 134217728).'");
+            } catch (...) {
+            }
+        }
+        SmallBrokerMessages(const SmallBrokerMessages&) = delete;
+        SmallBrokerMessages& operator=(const SmallBrokerMessages&) = delete;
+    };
+
+    void testRowOverTheBrokersMaxMessageSizeEndsFailed() {
+        // The broker answers a message over max_message_size by closing the channel with 406
+        // PRECONDITION_FAILED, under every message in flight.
+        SmallBrokerMessages small(1024 * 1024);
+        Bus bus("MySQL", {{"outbox.max_body_bytes", "4194304"},
+                          {"plugin.json.config.max_body_bytes", "4194304"}});
+        auto good = bus.write(100, "order.placed");
+        std::string bigId;
+        {
+            auto session = bus.database->session();
+            core::Transaction tx(*session, bus.database->dialect());
+            Message big("order.placed",
+                        R"({"blob":")" + std::string(2 * 1024 * 1024, 'x') + R"("})");
+            bigId =
+                OutboxWriter(*session, {bus.settings.outbox.table, 4194304}).write(big).toString();
+            tx.commit();
+        }
+        auto after = bus.write(100, "order.placed");
+        good.insert(after.begin(), after.end());
+        bus.relayAll();
+        CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
+        auto received = bus.drainQueue();
+        CPPUNIT_ASSERT(std::set<std::string>(received.begin(), received.end()) == good);
+        auto failed = bus.failedRows();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
+        CPPUNIT_ASSERT_EQUAL(bigId, failed[0].messageId->toString());
+        CPPUNIT_ASSERT_MESSAGE(failed[0].errorMessage,
+                               contains(failed[0].errorMessage, "406") ||
+                                   contains(failed[0].errorMessage, "PRECONDITION_FAILED"));
+    }
+
     void testRowsTheBrokerRefusesEndFailedAndTheOthersPass() {
         refusedRowsEndFailed(3, 100, {}, [](Bus& bus) { bus.relayAll(); });
     }
