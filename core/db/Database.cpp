@@ -7,7 +7,6 @@
 #include <Poco/Data/DataException.h>
 #include <Poco/Data/MySQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
-#include <Poco/Data/SessionPool.h>
 
 #include <ma_pvio.h>
 #include <mysql.h>
@@ -31,14 +30,7 @@ PooledSession::PooledSession(PooledSession&& other) noexcept
 PooledSession::~PooledSession() {
     if (!_db)
         return;
-    try {
-        if (_session && _session->isTransaction())
-            _session->rollback();
-    } catch (...) {
-        // A dead connection cannot roll back; the server already did.
-    }
-    _session.reset();
-    _db->release();
+    _db->giveBack(std::move(_session));
 }
 
 void Database::registerConnectors() {
@@ -55,19 +47,25 @@ Database::Database(const DatabaseSettings& settings)
       _connection(settings.connection), _maxSessions(settings.poolMax),
       _poolWait(settings.poolWait), _ioTimeout(settings.ioTimeout) {
     registerConnectors();
-    _pool =
-        std::make_unique<Poco::Data::SessionPool>(_connector, _connection, 1, settings.poolMax, 60);
-    if (_dialect == Dialect::MySQL) {
-        // Poco's begin() switches autocommit off and commit() never switches it back; the
-        // pool re-applies this feature whenever a session comes back (PLATFORM-NOTES §3.1).
-        _pool->setFeature("autoCommit", true);
-    }
 }
 
 Database::~Database() = default;
 
 Poco::Data::Session Database::openDedicated() const {
-    Poco::Data::Session session(_connector, _connection);
+    return connect();
+}
+
+Poco::Data::Session Database::connect() const {
+    if (_dialect == Dialect::SQLite)
+        return Poco::Data::Session(_connector, _connection);
+    // The login timeout bounds the TCP connect and the handshake: a server that accepts the
+    // connection but never answers (frozen) must not hold the caller longer than any other
+    // statement would.
+    const std::size_t loginSeconds =
+        _ioTimeout.count() > 0
+            ? static_cast<std::size_t>(std::max<std::int64_t>(1, _ioTimeout.count() / 1000))
+            : Poco::Data::Session::LOGIN_TIMEOUT_DEFAULT;
+    Poco::Data::Session session(_connector, _connection, loginSeconds);
     applyIoTimeout(session);
     return session;
 }
@@ -91,27 +89,69 @@ void Database::applyIoTimeout(Poco::Data::Session& session) const {
 
 Poco::Data::Session Database::borrowLive() {
     for (int attempt = 1;; ++attempt) {
-        Poco::Data::Session session = _pool->get();
+        std::optional<Poco::Data::Session> session;
+        {
+            std::lock_guard lock(_mutex);
+            if (!_idle.empty()) {
+                session.emplace(std::move(_idle.back()));
+                _idle.pop_back();
+            }
+        }
+        // A new connection is made outside the lock: one slow connect must not hold up the
+        // threads returning or borrowing other sessions.
+        if (!session)
+            session.emplace(connect());
         try {
             if (_dialect == Dialect::MySQL) {
-                applyIoTimeout(session);
                 // Ping and set the session defaults in one round trip per borrow.
-                session << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", now;
+                *session << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", now;
             } else {
-                session << "PRAGMA busy_timeout = 10000", now;
-                session << "PRAGMA foreign_keys = ON", now;
+                *session << "PRAGMA busy_timeout = 10000", now;
+                *session << "PRAGMA foreign_keys = ON", now;
             }
-            return session;
+            return std::move(*session);
         } catch (const std::exception& e) {
             if (attempt >= 2 || !isConnectionLost(e))
                 throw;
-            // A session the server had closed: drop it (close()) and try a fresh one.
+            // A session the server had closed (an idle one, after a restart or wait_timeout):
+            // drop it and try a fresh one.
             try {
-                session.close();
+                session->close();
             } catch (...) {
             }
         }
     }
+}
+
+void Database::giveBack(std::unique_ptr<Poco::Data::Session> session) noexcept {
+    bool keep = false;
+    try {
+        if (session && session->isConnected()) {
+            if (session->isTransaction())
+                session->rollback();
+            // Poco's begin() switches autocommit off and commit() never switches it back: a
+            // session goes back with it on, or the next user would hold an implicit
+            // transaction (and a stale snapshot) without knowing.
+            if (_dialect == Dialect::MySQL)
+                session->setFeature("autoCommit", true);
+            keep = true;
+        }
+    } catch (...) {
+        // It cannot be reset (the connection is gone): it is dropped, not reused.
+    }
+    if (!keep && session) {
+        try {
+            session->close();
+        } catch (...) {
+        }
+    }
+    {
+        std::lock_guard lock(_mutex);
+        if (keep)
+            _idle.push_back(std::move(*session));
+        --_borrowed;
+    }
+    _available.notify_one();
 }
 
 PooledSession Database::session() {
@@ -142,17 +182,13 @@ PooledSession Database::borrowCounted() {
     try {
         return PooledSession(*this, borrowLive());
     } catch (...) {
-        release();
+        {
+            std::lock_guard lock(_mutex);
+            --_borrowed;
+        }
+        _available.notify_one();
         throw;
     }
-}
-
-void Database::release() {
-    {
-        std::lock_guard lock(_mutex);
-        --_borrowed;
-    }
-    _available.notify_one();
 }
 
 } // namespace msgbus::core

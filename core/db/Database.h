@@ -9,10 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-
-namespace Poco::Data {
-class SessionPool;
-}
+#include <vector>
 
 namespace msgbus::core {
 
@@ -72,9 +69,10 @@ public:
 
 private:
     friend class PooledSession;
-    void release();
+    Poco::Data::Session connect() const;
     Poco::Data::Session borrowLive();
     PooledSession borrowCounted();
+    void giveBack(std::unique_ptr<Poco::Data::Session> session) noexcept;
     void applyIoTimeout(Poco::Data::Session& session) const;
 
     Dialect _dialect;
@@ -83,10 +81,10 @@ private:
     int _maxSessions;
     std::chrono::milliseconds _poolWait;
     std::chrono::milliseconds _ioTimeout;
-    std::unique_ptr<Poco::Data::SessionPool> _pool;
     std::mutex _mutex;
     std::condition_variable _available;
-    int _borrowed = 0;
+    int _borrowed = 0;                      ///< guarded by _mutex
+    std::vector<Poco::Data::Session> _idle; ///< guarded by _mutex
 };
 
 } // namespace msgbus::core

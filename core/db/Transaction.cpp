@@ -1,11 +1,19 @@
 #include "core/db/Transaction.h"
 
+#include <Poco/Data/DataException.h>
+
 namespace msgbus::core {
 
 using namespace Poco::Data::Keywords;
 
 Transaction::Transaction(Poco::Data::Session& session, Dialect dialect)
     : _session(session), _dialect(dialect) {
+    // A rollback that failed (the connection died) leaves Poco believing a transaction is
+    // open, and its begin() would then fail with "Already in transaction", which nobody would
+    // read as the lost connection it is.
+    if (_dialect == Dialect::MySQL && _session.isTransaction())
+        throw Poco::Data::SessionUnavailableException(
+            "the session's last transaction could not be rolled back: its connection is gone");
     if (_dialect == Dialect::SQLite)
         _session << "BEGIN IMMEDIATE", now;
     else
@@ -19,14 +27,8 @@ Transaction::~Transaction() {
     try {
         rollback();
     } catch (...) {
-        // The connection is gone; the server rolled back for us. Poco still believes a
-        // transaction is open (its rollback threw before noting the end), so the next begin()
-        // on this session would fail with "Already in transaction", an error nobody reads as
-        // a lost connection. Closing it makes every later use fail as what it is.
-        try {
-            _session.close();
-        } catch (...) {
-        }
+        // The connection is gone; the server rolled back for us. (Poco still believes a
+        // transaction is open: see the constructor.)
     }
 }
 

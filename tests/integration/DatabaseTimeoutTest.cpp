@@ -3,40 +3,20 @@
 // worker (or SIGTERM) waiting for ever.
 #include "core/db/Database.h"
 #include "core/db/DbErrors.h"
+#include "support/ServiceOutage.h"
 #include "support/TestEnv.h"
 
 #include <Poco/Data/DataException.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
-#include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <future>
 
 using namespace msgbus;
 using namespace Poco::Data::Keywords;
 
 namespace {
-
-/// SIGSTOPs the test MariaDB server; SIGCONT again when destroyed, whatever happened.
-class FrozenServer {
-public:
-    FrozenServer() {
-        const char* dir = std::getenv("MSGBUS_SERVICES_DIR");
-        CPPUNIT_ASSERT_MESSAGE("MSGBUS_SERVICES_DIR is not set (run through ./run test)", dir);
-        std::ifstream in(std::string(dir) + "/pids/mariadbd.pid");
-        in >> _pid;
-        CPPUNIT_ASSERT_MESSAGE("no recorded MariaDB pid", _pid > 0);
-        CPPUNIT_ASSERT_EQUAL(0, ::kill(_pid, SIGSTOP));
-    }
-    ~FrozenServer() { ::kill(_pid, SIGCONT); }
-    FrozenServer(const FrozenServer&) = delete;
-    FrozenServer& operator=(const FrozenServer&) = delete;
-
-private:
-    pid_t _pid = 0;
-};
 
 core::DatabaseSettings mariaDb() {
     core::DatabaseSettings settings;
@@ -83,7 +63,7 @@ public:
             // Declared first, so that the server thaws before a still waiting statement is
             // waited for.
             std::future<std::string> statement;
-            FrozenServer frozen;
+            test::FrozenMariaDb frozen;
             statement = std::async(std::launch::async, [&] {
                 try {
                     Poco::Int64 one = 0;

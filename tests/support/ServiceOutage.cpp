@@ -4,7 +4,9 @@
 
 #include <cppunit/TestAssert.h>
 
+#include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 namespace msgbus::test {
@@ -37,6 +39,20 @@ void ServiceOutage::start() {
     const int rc = runCommand(_script + " " + _service + "-start", &output);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(_service + "-start: " + output, 0, rc);
     _stopped = false;
+}
+
+FrozenMariaDb::FrozenMariaDb() {
+    const char* dir = std::getenv("MSGBUS_SERVICES_DIR");
+    if (!dir || !*dir)
+        CPPUNIT_FAIL("MSGBUS_SERVICES_DIR is not set: run the tests with `./run test`");
+    std::ifstream in(std::string(dir) + "/pids/mariadbd.pid");
+    in >> _pid;
+    CPPUNIT_ASSERT_MESSAGE("no recorded MariaDB pid under " + std::string(dir), _pid > 0);
+    CPPUNIT_ASSERT_EQUAL(0, ::kill(_pid, SIGSTOP));
+}
+
+FrozenMariaDb::~FrozenMariaDb() {
+    ::kill(_pid, SIGCONT);
 }
 
 } // namespace msgbus::test

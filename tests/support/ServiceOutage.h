@@ -23,4 +23,18 @@ private:
     bool _stopped = false;
 };
 
+/// SIGSTOPs the shared test MariaDB server (a host that stops answering without closing its
+/// connections); SIGCONT again when destroyed, whatever happened. Tests using it must run alone
+/// (RUN_SERIAL).
+class FrozenMariaDb {
+public:
+    FrozenMariaDb();
+    ~FrozenMariaDb();
+    FrozenMariaDb(const FrozenMariaDb&) = delete;
+    FrozenMariaDb& operator=(const FrozenMariaDb&) = delete;
+
+private:
+    int _pid = 0;
+};
+
 } // namespace msgbus::test
