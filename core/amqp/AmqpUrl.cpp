@@ -110,6 +110,7 @@ AmqpUrl AmqpUrl::parse(const std::string& url) {
         if (user.empty())
             throw InvalidArgument("invalid AMQP URL: the user name is empty");
     }
+    const bool hadUserInfo = at != std::string::npos;
     if (rest.find_first_of("?#") != std::string::npos)
         throw InvalidArgument("invalid AMQP URL: query parameters and fragments are not "
                               "supported (set heartbeat and timeouts in the configuration)");
@@ -144,7 +145,7 @@ AmqpUrl AmqpUrl::parse(const std::string& url) {
     }
     if (host.empty())
         throw InvalidArgument("invalid AMQP URL: the host is empty");
-    host = percentDecode(host, "host", true);
+    host = percentDecode(host, "host", hadUserInfo);
 
     std::uint16_t port = kDefaultPort;
     if (!portText.empty()) {
@@ -155,20 +156,25 @@ AmqpUrl AmqpUrl::parse(const std::string& url) {
             if (!std::isdigit(static_cast<unsigned char>(c)))
                 throw InvalidArgument("invalid AMQP URL: the port is not a number between 1 and "
                                       "65535 (check that the user info is percent-encoded)");
-            if (value > 65535)
-                break;
-            value = value * 10 + static_cast<unsigned long>(c - '0');
+            if (value <= 65535)
+                value = value * 10 + static_cast<unsigned long>(c - '0');
         }
+        // Not quoted either: "amqp://user:123secret" (no '@') puts a password here.
         if (value < 1 || value > 65535)
-            throw InvalidArgument("invalid AMQP URL: port '" + portText +
-                                  "' is not a number between 1 and 65535");
+            throw InvalidArgument("invalid AMQP URL: the port is not a number between 1 and "
+                                  "65535 (check that the user info is percent-encoded)");
         port = static_cast<std::uint16_t>(value);
     }
 
+    // Neither the vhost nor the host is quoted when the URL has no user info: then the text
+    // after "amqp://" may be a user and password that lost their '@'.
+    const bool mayHoldSecrets = !hadUserInfo;
     if (path.find('/') != std::string::npos)
-        throw InvalidArgument("invalid AMQP URL: the vhost '" + path +
-                              "' contains a raw '/'; percent-encode it as %2f");
-    std::string vhost = path.empty() ? "/" : percentDecode(path, "vhost", true);
+        throw InvalidArgument(
+            "invalid AMQP URL: the vhost" + (mayHoldSecrets ? std::string() : " '" + path + "'") +
+            " contains a raw '/'; percent-encode it as %2f (and check that the user info is "
+            "percent-encoded)");
+    std::string vhost = path.empty() ? "/" : percentDecode(path, "vhost", !mayHoldSecrets);
     return AmqpUrl(std::move(host), port, std::move(vhost), std::move(user), std::move(password));
 }
 

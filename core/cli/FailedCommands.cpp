@@ -18,6 +18,7 @@
 
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 namespace msgbus::core::cli {
@@ -234,6 +235,8 @@ int cleanupDedup(const std::vector<std::string>& args) {
         throw UsageError("--batch-size must be positive");
     if (amount < 0)
         throw UsageError("--older-than '" + *olderThan + "': expected an age, not a negative one");
+    if (amount > std::numeric_limits<std::int64_t>::max() / unit)
+        throw UsageError("--older-than '" + *olderThan + "': too large");
     auto loaded = loadSettings(line);
     const auto& retry = loaded.settings.retry;
     const std::chrono::milliseconds age(amount * unit);

@@ -319,9 +319,21 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
                 continue;
             read.collectLeaves(root, leaves);
         }
-        for (const auto& key : leaves)
-            if (!read.known(key))
+        for (const auto& key : leaves) {
+            if (read.known(key))
+                continue;
+            // A line without '=' or ':' becomes a key holding its whole text, which may be a
+            // secret ("amqp.password s3cret"): such a key is described, never quoted.
+            const bool plainKey = std::all_of(key.begin(), key.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                       c == '-';
+            });
+            if (plainKey)
                 warnings->push_back("unknown configuration key '" + key + "' (a typo?)");
+            else
+                warnings->push_back("a line under '" + key.substr(0, key.find('.')) +
+                                    "' is not a key = value pair (no '=' or ':'?); it is ignored");
+        }
     }
     return s;
 }

@@ -52,13 +52,46 @@ std::string temporaryBase() {
     return "/tmp";
 }
 
+/// Every directory above resolved must be beyond other users' reach: owned by root or the
+/// host's user, and writable by nobody else unless sticky (/tmp), or another user could rename
+/// the runtime directory away and put their own in its place.
+void checkParents(const std::filesystem::path& resolved) {
+    for (auto dir = resolved.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+        struct stat st {};
+        if (::lstat(dir.c_str(), &st) != 0)
+            throw ConfigError(kKey, "cannot check the directory " + dir.string() + ": " +
+                                        errnoText(errno));
+        const bool ownedSafely = st.st_uid == 0 || st.st_uid == ::geteuid();
+        const bool othersMayRename = (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX);
+        if (!ownedSafely || othersMayRename)
+            throw ConfigError(kKey,
+                              "the directory " + dir.string() + " above " + resolved.string() +
+                                  " can be changed by other users (owner uid " +
+                                  std::to_string(st.st_uid) + ", mode " + octalMode(st.st_mode) +
+                                  "): they could put a directory of their own in place of "
+                                  "the runtime directory");
+        if (dir == dir.parent_path())
+            break;
+    }
+}
+
 /// The configured directory, created when missing; refused unless only the host's user can
-/// write to it (anyone else could replace a copy between its writing and its dlopen).
-void checkConfigured(const std::string& path) {
-    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
-        throw ConfigError(kKey, "cannot create the directory " + path + ": " + errnoText(errno));
+/// write to it (anyone else could replace a copy between its writing and its dlopen). Returns
+/// it with every symbolic link resolved: a link (another user's, in /tmp) could be pointed
+/// elsewhere after the check, the directory it resolved to cannot.
+std::string checkConfigured(const std::string& configured) {
+    if (::mkdir(configured.c_str(), 0700) != 0 && errno != EEXIST)
+        throw ConfigError(kKey,
+                          "cannot create the directory " + configured + ": " + errnoText(errno));
+    char* real = ::realpath(configured.c_str(), nullptr);
+    if (!real)
+        throw ConfigError(kKey,
+                          "cannot resolve the directory " + configured + ": " + errnoText(errno));
+    const std::string path(real);
+    std::free(real);
+    checkParents(path);
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
+    if (::lstat(path.c_str(), &st) != 0)
         throw ConfigError(kKey, "cannot use the directory " + path + ": " + errnoText(errno));
     if (!S_ISDIR(st.st_mode))
         throw ConfigError(kKey, path + " is not a directory");
@@ -75,6 +108,7 @@ void checkConfigured(const std::string& path) {
                                     "): another user could replace a plugin library there "
                                     "before it is loaded; run chmod go-w on it, or leave " +
                                     kKey + " unset for a private one");
+    return path;
 }
 
 } // namespace
@@ -84,8 +118,8 @@ PluginRuntimeDir::PluginRuntimeDir(std::string path, bool isPrivate)
 
 std::shared_ptr<PluginRuntimeDir> PluginRuntimeDir::open(const std::string& configured) {
     if (!configured.empty()) {
-        checkConfigured(configured);
-        return std::shared_ptr<PluginRuntimeDir>(new PluginRuntimeDir(configured, false));
+        const std::string resolved = checkConfigured(configured);
+        return std::shared_ptr<PluginRuntimeDir>(new PluginRuntimeDir(resolved, false));
     }
     const std::string base = temporaryBase();
     try {

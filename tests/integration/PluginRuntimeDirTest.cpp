@@ -89,6 +89,8 @@ class PluginRuntimeDirTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(PluginRuntimeDirTest);
     CPPUNIT_TEST(testOperatorsFileInConfiguredRuntimeDirSurvivesPluginsCommand);
     CPPUNIT_TEST(testGroupOrWorldWritableRuntimeDirIsRefusedNamingTheKey);
+    CPPUNIT_TEST(testRuntimeDirUnderADirectoryOthersCanChangeIsRefused);
+    CPPUNIT_TEST(testSymlinkedRuntimeDirIsUsedByItsResolvedPath);
     CPPUNIT_TEST(testPlantedGenerationSymlinkIsNotFollowed);
     CPPUNIT_TEST(testExistingFileOrSymlinkAtTheCopysNameIsNeverUsed);
     CPPUNIT_TEST(testDefaultRuntimeDirIsPrivateAndRemovedAfterUse);
@@ -138,6 +140,31 @@ public:
         }
         // /tmp itself (root's, world-writable) is refused the same way, in process too.
         CPPUNIT_ASSERT_THROW(PluginRuntimeDir::open("/tmp"), msgbus::core::ConfigError);
+    }
+
+    void testRuntimeDirUnderADirectoryOthersCanChangeIsRefused() {
+        // Another user could rename the runtime directory away and put their own in its place.
+        const std::string open = _dir + "/open";
+        fs::create_directory(open);
+        fs::permissions(open, fs::perms::all); // 0777, not sticky
+        const std::string runtime = open + "/runtime";
+        std::string output;
+        int rc = runBinary("plugins", properties({{"plugins.runtime_dir", runtime}}), &output);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 2, rc);
+        CPPUNIT_ASSERT_MESSAGE(output, output.find("plugins.runtime_dir") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(output, output.find("other users") != std::string::npos);
+    }
+
+    void testSymlinkedRuntimeDirIsUsedByItsResolvedPath() {
+        // A link (say another user's, in /tmp) could be repointed after the check; the
+        // directory it resolved to cannot.
+        const std::string real = _dir + "/real";
+        fs::create_directory(real);
+        fs::permissions(real, fs::perms::owner_all);
+        const std::string link = _dir + "/link";
+        fs::create_directory_symlink(real, link);
+        auto dir = PluginRuntimeDir::open(link);
+        CPPUNIT_ASSERT_EQUAL(fs::canonical(real).string(), dir->path());
     }
 
     void testPlantedGenerationSymlinkIsNotFollowed() {

@@ -99,8 +99,21 @@ public:
     void testRejectsBadHostAndPort() {
         assertRejected("amqp://", "host is empty");
         assertRejected("amqp://u:p@:5672/", "host is empty");
-        assertRejected("amqp://h:0", "port '0'");
-        assertRejected("amqp://h:65536", "port '65536'");
+        assertRejected("amqp://h:0", "port is not a number between 1 and 65535");
+        assertRejected("amqp://h:65536", "port is not a number between 1 and 65535");
+        // No '@': what reads as a port may be a password; it is never quoted.
+        try {
+            AmqpUrl::parse("amqp://bus:90210417xyz");
+            CPPUNIT_FAIL("a port that is not a number was accepted");
+        } catch (const msgbus::InvalidArgument& e) {
+            assertNoFragmentOf("90210417xyz", e.what());
+        }
+        try {
+            AmqpUrl::parse("amqp://bus:123/sec/ret");
+            CPPUNIT_FAIL("a vhost with a raw '/' was accepted");
+        } catch (const msgbus::InvalidArgument& e) {
+            assertNoFragmentOf("sec/ret", e.what());
+        }
         assertRejected("amqp://h:99999999999999999999", "port");
         assertRejected("amqp://h:ab", "port is not a number");
         assertRejected("amqp://h:", "empty port");

@@ -29,6 +29,7 @@ class SettingsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testAmqpUserAndPasswordOverrideTheUrlCredentials);
     CPPUNIT_TEST(testBadAmqpUrlIsNamedAndNeverQuotesThePassword);
     CPPUNIT_TEST(testEverySpellingOfOneSqliteFileGivesOnePath);
+    CPPUNIT_TEST(testALineWithoutSeparatorIsNeverQuoted);
     CPPUNIT_TEST_SUITE_END();
 
     static std::map<std::string, std::string> minimal() {
@@ -119,6 +120,15 @@ public:
              &warnings);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), warnings.size());
         assertContains(warnings[0], "'outbox.batchsize'");
+    }
+
+    void testALineWithoutSeparatorIsNeverQuoted() {
+        // "amqp.password s3cret-pw" (no '=' or ':') is read as one key holding the secret.
+        std::vector<std::string> warnings;
+        load(with(minimal(), "amqp.password s3cret-pw", ""), &warnings);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), warnings.size());
+        assertContains(warnings[0], "not a key = value pair");
+        CPPUNIT_ASSERT(warnings[0].find("s3cret") == std::string::npos);
     }
 
     void testEnvironmentVariablesExpandAndUnsetOnesAreNamed() {
