@@ -7,6 +7,7 @@
 #include <Poco/Nullable.h>
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 namespace msgbus::core {
@@ -233,18 +234,54 @@ std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, i
         sql += ")";
     }
     sql += " ORDER BY seq LIMIT ?";
-    if (_dialect == Dialect::MySQL)
-        sql += " FOR UPDATE SKIP LOCKED";
     Poco::Int64 max = limit;
-    std::vector<OutboxRow> rows;
-    {
-        Poco::Data::Statement select(session);
-        select << sql, use(now);
+    auto bindFilters = [&](Poco::Data::Statement& select) {
+        select, use(now);
         if (allLanes || !laneList.empty())
             for (auto& key : blocked)
                 select, use(key);
         select, use(max);
+    };
+    // Fence (MariaDB): the rows due in seq order, read without locks. A keyed row among them
+    // that the locking claim below skips is held by another relay's batch in flight (a former
+    // lane owner whose lock connection dropped mid-batch, say): its key's later rows must wait
+    // for it, or they would reach the broker first.
+    std::vector<Poco::Int64> dueSeqs;
+    std::vector<Poco::Nullable<std::string>> dueKeys;
+    if (_dialect == Dialect::MySQL) {
+        const std::string fenceSql = "SELECT seq, partition_key" + sql.substr(sql.find(" FROM "));
+        Poco::Data::Statement fence(session);
+        fence << fenceSql, into(dueSeqs), into(dueKeys);
+        bindFilters(fence);
+        fence.execute();
+    }
+    std::vector<OutboxRow> rows;
+    {
+        Poco::Data::Statement select(session);
+        select << sql + (_dialect == Dialect::MySQL ? " FOR UPDATE SKIP LOCKED" : "");
+        bindFilters(select);
         rows = readRows(select, _dialect);
+    }
+    if (!rows.empty() && !dueSeqs.empty()) {
+        std::set<std::int64_t> claimed;
+        for (const auto& row : rows)
+            claimed.insert(row.seq);
+        std::map<std::string, std::int64_t> heldFrom; // key -> seq of its held row
+        for (std::size_t i = 0; i < dueSeqs.size(); ++i) {
+            if (dueKeys[i].isNull() || claimed.count(dueSeqs[i]))
+                continue;
+            auto [it, inserted] = heldFrom.emplace(dueKeys[i].value(), dueSeqs[i]);
+            if (!inserted)
+                it->second = std::min<std::int64_t>(it->second, dueSeqs[i]);
+        }
+        rows.erase(std::remove_if(rows.begin(), rows.end(),
+                                  [&](const OutboxRow& row) {
+                                      if (!row.partitionKey)
+                                          return false;
+                                      auto it = heldFrom.find(*row.partitionKey);
+                                      return it != heldFrom.end() && row.seq > it->second;
+                                  }),
+                   rows.end());
     }
     return completeRows(session, std::move(rows));
 }

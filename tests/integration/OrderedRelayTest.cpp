@@ -32,6 +32,7 @@ class OrderedRelayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testDeadOwnersLanesAreTakenOverInOrder);
     CPPUNIT_TEST(testFailingHeadHoldsBackOnlyItsOwnKey);
     CPPUNIT_TEST(testUnencodableHeadSendsNothingOfItsKey);
+    CPPUNIT_TEST(testKeyWhoseEarlierRowIsHeldElsewhereWaitsForIt);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::ScratchBus {
@@ -169,6 +170,40 @@ public:
                 others.push_back(d);
         }
         assertPerKeyOrder(others, 2, 5);
+    }
+
+    void testKeyWhoseEarlierRowIsHeldElsewhereWaitsForIt() {
+        // Another relay's batch holds key-0's first row (its lane lock was lost mid-batch, and
+        // this relay took the lane over): key-0's later rows must not overtake it.
+        Bus bus(std::map<std::string, std::string>{{"outbox.workers", "1"}});
+        bus.write(3, 3);
+        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+        {
+            auto other = bus.database->session();
+            core::Transaction held(*other, bus.database->dialect());
+            Poco::Int64 seq = 0;
+            *other << "SELECT MIN(seq) FROM " + bus.settings.outbox.table +
+                          " WHERE partition_key = 'key-0'",
+                into(seq), now;
+            *other << "SELECT seq FROM " + bus.settings.outbox.table +
+                          " WHERE seq = " + std::to_string(seq) + " FOR UPDATE",
+                now;
+            for (int round = 0; round < 3; ++round)
+                relay.relayBatch();
+            auto first = bus.drain();
+            CPPUNIT_ASSERT_EQUAL(std::size_t(6), first.size());
+            for (const auto& d : first)
+                CPPUNIT_ASSERT_MESSAGE("key-0 row " + std::to_string(d.second) +
+                                           " overtook the held one",
+                                       d.first != "key-0");
+            CPPUNIT_ASSERT_EQUAL(3, bus.outboxRows());
+        } // the other batch goes away without publishing
+        while (relay.relayBatch() > 0) {
+        }
+        auto rest = bus.drain();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), rest.size());
+        for (int n = 0; n < 3; ++n)
+            CPPUNIT_ASSERT(rest[n] == std::make_pair(std::string("key-0"), n));
     }
 
     void testUnencodableHeadSendsNothingOfItsKey() {
