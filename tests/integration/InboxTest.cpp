@@ -32,8 +32,6 @@ class InboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
     struct Inbox : test::ScratchBus {
-        core::amqp::AmqpPublisher publisher{core::amqp::AmqpUrl::parse(test::amqpUrl())};
-
         explicit Inbox(const std::string& connector) : ScratchBus("inbox") {
             open(connector,
                  {{"plugin.orders.library", "liborders-handlers.so"},
@@ -49,21 +47,6 @@ class InboxTest : public CppUnit::TestFixture {
         }
 
         WireMessage encode(const Message& m) { return plugins.current()->serializer->encode(m); }
-
-        void send(const std::vector<WireMessage>& wires) {
-            std::vector<core::amqp::OutgoingMessage> out;
-            for (std::size_t i = 0; i < wires.size(); ++i)
-                out.push_back({i, exchange, "order.placed", wires[i]});
-            for (const auto& outcome : publisher.publishBatch(out, std::chrono::seconds(10)))
-                CPPUNIT_ASSERT(outcome.result == core::amqp::PublishResult::Confirmed);
-        }
-
-        void consume(std::uint64_t deliveries) {
-            core::StopSignal stop;
-            core::InboxConsumer consumer(*database, plugins, settings, settings.inbox.consumers[0],
-                                         metrics, {});
-            consumer.run(stop, deliveries);
-        }
     };
 
     static Message order(const std::string& orderId, bool withTotal = true) {
@@ -78,7 +61,7 @@ class InboxTest : public CppUnit::TestFixture {
         Inbox inbox(connector);
         Message x = order("o-1");
         Message y = order("o-2");
-        inbox.send({inbox.encode(x), inbox.encode(x), inbox.encode(y)});
+        inbox.send({inbox.encode(x), inbox.encode(x), inbox.encode(y)}, "order.placed");
         inbox.consume(3);
         CPPUNIT_ASSERT_EQUAL(2, inbox.count("SELECT COUNT(*) FROM order_projection"));
         CPPUNIT_ASSERT_EQUAL(2, inbox.count("SELECT COUNT(*) FROM " + inbox.settings.dedupTable));
@@ -110,8 +93,9 @@ public:
         setField(intId.headers, "x-message-id", FieldValue::ofInt64(42));
         intId.properties.messageId.reset();
 
-        inbox.send({inbox.encode(order("o-1")), notJson, noId, unknown, intId,
-                    inbox.encode(order("o-2"))});
+        inbox.send(
+            {inbox.encode(order("o-1")), notJson, noId, unknown, intId, inbox.encode(order("o-2"))},
+            "order.placed");
         inbox.consume(6);
 
         CPPUNIT_ASSERT_EQUAL(2, inbox.count("SELECT COUNT(*) FROM order_projection"));
@@ -144,7 +128,7 @@ public:
 
     void testHandlerFailureRollsBackAndWritesRetryRow() {
         Inbox inbox("MySQL");
-        inbox.send({inbox.encode(order("o-1", false))}); // no total: the handler throws
+        inbox.send({inbox.encode(order("o-1", false))}, "order.placed"); // the handler throws
         inbox.consume(1);
         CPPUNIT_ASSERT_EQUAL(0, inbox.count("SELECT COUNT(*) FROM order_projection"));
         CPPUNIT_ASSERT_EQUAL(0, inbox.count("SELECT COUNT(*) FROM " + inbox.settings.dedupTable));
@@ -219,7 +203,7 @@ public:
         for (const auto& c : cases)
             wires.push_back(c.wire);
         wires.push_back(inbox.encode(order("good-2")));
-        inbox.send(wires);
+        inbox.send(wires, "order.placed");
         inbox.consume(wires.size());
 
         CPPUNIT_ASSERT_EQUAL(2, inbox.count("SELECT COUNT(*) FROM order_projection"));

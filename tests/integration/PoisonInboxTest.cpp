@@ -36,8 +36,6 @@ class PoisonInboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::ScratchBus {
-        core::amqp::AmqpPublisher publisher{core::amqp::AmqpUrl::parse(test::amqpUrl())};
-
         explicit Bus(const std::map<std::string, std::string>& extra = {}) : ScratchBus("poison") {
             std::map<std::string, std::string> properties{
                 {"plugin.poison.library", "libmsgbus-test-poison.so"},
@@ -71,20 +69,7 @@ class PoisonInboxTest : public CppUnit::TestFixture {
             return wires;
         }
 
-        void send(const std::vector<WireMessage>& wires) {
-            std::vector<core::amqp::OutgoingMessage> out;
-            for (std::size_t i = 0; i < wires.size(); ++i)
-                out.push_back({i, exchange, "test.poison", wires[i]});
-            for (const auto& outcome : publisher.publishBatch(out, std::chrono::seconds(30)))
-                CPPUNIT_ASSERT(outcome.result == core::amqp::PublishResult::Confirmed);
-        }
-
-        void consume(std::uint64_t deliveries) {
-            core::StopSignal stop;
-            core::InboxConsumer consumer(*database, plugins, settings, settings.inbox.consumers[0],
-                                         metrics, {});
-            consumer.run(stop, deliveries);
-        }
+        void send(const std::vector<WireMessage>& wires) { ScratchBus::send(wires, "test.poison"); }
 
         std::vector<core::FailedRecord> rows(const std::string& queueName) {
             auto session = database->session();

@@ -80,20 +80,6 @@ public:
             }
         }
 
-        std::multiset<std::string> drainQueue() {
-            core::amqp::AmqpConsumer::Options options;
-            options.queue = queue;
-            options.prefetch = 1000;
-            core::amqp::AmqpConsumer consumer(core::amqp::AmqpUrl::parse(test::amqpUrl()), options);
-            consumer.connect();
-            std::multiset<std::string> ids;
-            while (auto delivery = consumer.next(std::chrono::milliseconds(1000))) {
-                ids.insert(delivery->wire.header("x-message-id")->text);
-                consumer.ack(delivery->deliveryTag, false, delivery->connectionEpoch);
-            }
-            return ids;
-        }
-
         std::vector<core::FailedRecord> failedRows() {
             auto session = database->session();
             return core::FailedStore(database->dialect(), settings.failedTable)
@@ -128,7 +114,7 @@ public:
         auto good = bus.write(200, "order.placed");
         bus.relayAll();
         CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
-        assertPublishedOnce(bus.drainQueue(), good);
+        assertPublishedOnce(bus.drainMessageIds(), good);
         auto failed = bus.failedRows();
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
         CPPUNIT_ASSERT_EQUAL(std::string("UnreadableOutboxRow"), failed[0].errorClass);
@@ -150,7 +136,7 @@ public:
         bus.relayAll();
         CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
         before.insert(after.begin(), after.end());
-        assertPublishedOnce(bus.drainQueue(), before);
+        assertPublishedOnce(bus.drainMessageIds(), before);
         auto failed = bus.failedRows();
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
         CPPUNIT_ASSERT_EQUAL(std::string("UnreadableOutboxRow"), failed[0].errorClass);
@@ -189,7 +175,7 @@ public:
             // Every good row arrived. Those published on the channel before the broker closed
             // it may arrive twice (their confirms died with the channel, so they went out
             // again): at least once, as always, and an inbox deduplicates them.
-            auto received = bus.drainQueue();
+            auto received = bus.drainMessageIds();
             CPPUNIT_ASSERT(std::set<std::string>(received.begin(), received.end()) == goodIds);
             auto failed = bus.failedRows();
             CPPUNIT_ASSERT_EQUAL(refused.size(), failed.size());
@@ -244,7 +230,7 @@ public:
         good.insert(after.begin(), after.end());
         bus.relayAll();
         CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
-        auto received = bus.drainQueue();
+        auto received = bus.drainMessageIds();
         CPPUNIT_ASSERT(std::set<std::string>(received.begin(), received.end()) == good);
         auto failed = bus.failedRows();
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());

@@ -1,8 +1,15 @@
 #include "support/ScratchBus.h"
 
+#include "core/amqp/AmqpConsumer.h"
+#include "core/amqp/AmqpPublisher.h"
+#include "core/amqp/AmqpUrl.h"
 #include "core/db/Schema.h"
+#include "core/host/StopSignal.h"
+#include "core/inbox/InboxConsumer.h"
 #include "core/plugins/PluginLoader.h"
 #include "support/TestEnv.h"
+
+#include <cppunit/TestAssert.h>
 
 namespace msgbus::test {
 
@@ -39,6 +46,39 @@ int ScratchBus::count(const std::string& sql) {
     int n = -1;
     *session << sql, into(n), now;
     return n;
+}
+
+void ScratchBus::send(const std::vector<WireMessage>& wires, const std::string& routingKey) {
+    std::vector<core::amqp::OutgoingMessage> out;
+    for (std::size_t i = 0; i < wires.size(); ++i)
+        out.push_back({i, exchange, routingKey, wires[i]});
+    core::amqp::AmqpPublisher publisher(core::amqp::AmqpUrl::parse(amqpUrl()));
+    for (const auto& outcome : publisher.publishBatch(out, std::chrono::seconds(30)))
+        CPPUNIT_ASSERT_MESSAGE(outcome.error,
+                               outcome.result == core::amqp::PublishResult::Confirmed);
+}
+
+void ScratchBus::consume(std::uint64_t deliveries) {
+    core::StopSignal stop;
+    core::InboxConsumer consumer(*database, plugins, settings, settings.inbox.consumers.at(0),
+                                 metrics, {});
+    consumer.run(stop, deliveries);
+}
+
+std::multiset<std::string> ScratchBus::drainMessageIds() {
+    core::amqp::AmqpConsumer::Options options;
+    options.queue = queue;
+    options.prefetch = 1000;
+    core::amqp::AmqpConsumer consumer(core::amqp::AmqpUrl::parse(amqpUrl()), options);
+    consumer.connect();
+    std::multiset<std::string> ids;
+    while (auto delivery = consumer.next(std::chrono::milliseconds(1000))) {
+        const auto* id = delivery->wire.header("x-message-id");
+        CPPUNIT_ASSERT_MESSAGE("a delivery without x-message-id", id);
+        ids.insert(id->text);
+        consumer.ack(delivery->deliveryTag, false, delivery->connectionEpoch);
+    }
+    return ids;
 }
 
 } // namespace msgbus::test

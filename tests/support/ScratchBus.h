@@ -5,12 +5,16 @@
 #include "core/host/Metrics.h"
 #include "core/plugins/PluginRegistry.h"
 
+#include <msgbus/WireMessage.h>
+
 #include <Poco/Data/Session.h>
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace msgbus::test {
 
@@ -45,6 +49,15 @@ struct ScratchBus {
 
     /// The first column of the first row of a query, as an int.
     int count(const std::string& sql);
+
+    /// Publishes the wires to the bus exchange with routingKey; asserts every one confirmed.
+    void send(const std::vector<WireMessage>& wires, const std::string& routingKey);
+
+    /// Runs the first inbox consumer until it has settled deliveries deliveries.
+    void consume(std::uint64_t deliveries);
+
+    /// Consumes the queue until it stays empty for a second; returns every x-message-id.
+    std::multiset<std::string> drainMessageIds();
 };
 
 } // namespace msgbus::test
