@@ -45,10 +45,6 @@ public:
     /// transaction is gone.
     std::int64_t insert(Poco::Data::Session& session, FailedRecord& record);
 
-    /// What insert() will store of record (see there), applied to it: the caller learns
-    /// whether the row stays a retry row.
-    void fit(Poco::Data::Session& session, FailedRecord& record);
-
     /// Retry rows of the given sources due at nowMs, oldest first. Not locked: the retry
     /// worker processes each in its own transaction, and the dedup key makes a concurrent
     /// second attempt a duplicate.
@@ -71,6 +67,8 @@ public:
     const std::string& table() const noexcept { return _table; }
 
 private:
+    /// Cuts record to what the columns and the packet take (see insert()).
+    void fit(Poco::Data::Session& session, FailedRecord& record);
     std::int64_t insertRow(Poco::Data::Session& session, const FailedRecord& record);
     /// The largest body a row can take besides otherBytes of other columns (MySQL: the column
     /// and max_allowed_packet, read once).

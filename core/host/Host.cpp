@@ -100,25 +100,16 @@ bool Host::reloadPlugins() {
         }
         log.information("reload: plugin generation %s is live", std::to_string(_generation.load()));
         return true;
-    } catch (const std::exception& e) {
-        Metrics::add(_metrics.reloadFailures);
-        {
-            std::lock_guard lock(_reloadMutex);
-            _lastReloadError = errorText(e);
-        }
-        log.error("reload failed, keeping generation %s: %s", std::to_string(_generation.load()),
-                  errorText(e));
-        return false;
     } catch (...) {
         // Plugin code can throw anything; a reload must never take the host down.
+        const std::string error = currentErrorText();
         Metrics::add(_metrics.reloadFailures);
         {
             std::lock_guard lock(_reloadMutex);
-            _lastReloadError = "a plugin threw something that is not a std::exception";
+            _lastReloadError = error;
         }
-        log.error("reload failed, keeping generation %s: a plugin threw something that is not a "
-                  "std::exception",
-                  std::to_string(_generation.load()));
+        log.error("reload failed, keeping generation %s: %s", std::to_string(_generation.load()),
+                  error);
         return false;
     }
 }

@@ -106,8 +106,10 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
                 throw;
             }
             // Acks only after the commit: one per batch, unless some could not be settled.
-            const bool allSettled =
-                std::find(results.begin(), results.end(), ProcessResult::Requeue) == results.end();
+            const auto givenBack = [](ProcessResult r) {
+                return r == ProcessResult::Requeue || r == ProcessResult::RequeueSuspect;
+            };
+            const bool allSettled = std::none_of(results.begin(), results.end(), givenBack);
             if (allSettled) {
                 _consumer.ack(last.deliveryTag, true, last.connectionEpoch);
                 for (const auto& d : deliveries)
@@ -115,8 +117,7 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
             } else {
                 for (std::size_t i = 0; i < deliveries.size(); ++i) {
                     const auto& d = deliveries[i];
-                    if (results[i] == ProcessResult::Requeue ||
-                        results[i] == ProcessResult::RequeueSuspect) {
+                    if (givenBack(results[i])) {
                         _redeliveries.gaveBack(d, "it could be neither processed nor stored",
                                                results[i] == ProcessResult::Requeue);
                         _consumer.nack(d.deliveryTag, false, true, d.connectionEpoch);

@@ -17,16 +17,15 @@ RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins, const Sett
         _processors.emplace("amqp:" + consumer.name,
                             std::make_unique<MessageProcessor>(database, settings, metrics,
                                                                consumer.name, onOutboxWrite));
+    for (const auto& [source, processor] : _processors)
+        _sources.push_back(source);
 }
 
 int RetryWorker::retryDue() {
     std::vector<FailedRecord> rows;
     {
-        std::vector<std::string> sources;
-        for (const auto& [source, processor] : _processors)
-            sources.push_back(source);
         auto session = _database.session();
-        rows = _failed.claimDueRetries(*session, 100, nowMillis(), sources);
+        rows = _failed.claimDueRetries(*session, 100, nowMillis(), _sources);
     }
     // Kept in a member: an exception thrown from plugin code below is destroyed in run()'s
     // handler, and the library that defines it must still be mapped then.

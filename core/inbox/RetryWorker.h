@@ -34,6 +34,7 @@ private:
     const Settings& _settings;
     FailedStore _failed;
     std::map<std::string, std::unique_ptr<MessageProcessor>> _processors;
+    std::vector<std::string> _sources; ///< the keys of _processors: the rows this host retries
     std::shared_ptr<const PluginSet> _pluginsInUse;
     Poco::Logger& _log;
 };

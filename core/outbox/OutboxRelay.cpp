@@ -64,23 +64,15 @@ void OutboxRelay::run(StopSignal& stop) {
         try {
             idle = !step();
             outage = 0;
-        } catch (const std::exception& e) {
+        } catch (...) {
             // Settle what is in flight before backing off: its row locks must not outlive the
-            // failure, and its confirmed rows can still be deleted.
+            // failure, and its confirmed rows can still be deleted. (Plugin code can throw
+            // anything; the relay thread survives it all.)
             drain();
             ++outage;
             auto delay = _outageBackoff.delay(outage);
             _log.warning("relay batch failed (retrying in %sms): %s", std::to_string(delay.count()),
-                         errorText(e));
-            stop.sleepFor(delay);
-            continue;
-        } catch (...) {
-            // Plugin code can throw anything; the relay thread must survive it.
-            drain();
-            ++outage;
-            auto delay = _outageBackoff.delay(outage);
-            _log.warning("relay batch failed with an unknown exception (retrying in %sms)",
-                         std::to_string(delay.count()));
+                         currentErrorText());
             stop.sleepFor(delay);
             continue;
         }

@@ -10,4 +10,14 @@ std::string errorText(const std::exception& error) {
     return error.what();
 }
 
+std::string currentErrorText() {
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return errorText(e);
+    } catch (...) {
+        return "an exception that is not a std::exception (thrown by plugin code?)";
+    }
+}
+
 } // namespace msgbus::core

@@ -9,4 +9,7 @@ namespace msgbus::core {
 /// only the class name, "MySQL"), else what().
 std::string errorText(const std::exception& error);
 
+/// errorText() of the exception being handled; call only inside a catch block (catch (...)).
+std::string currentErrorText();
+
 } // namespace msgbus::core
