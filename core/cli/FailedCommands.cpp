@@ -7,6 +7,7 @@
 #include "core/failed/FailedStore.h"
 #include "core/failed/StoredEnvelope.h"
 #include "core/inbox/DedupStore.h"
+#include "core/inbox/UnfinishedRuns.h"
 #include "core/util/Clock.h"
 #include "core/util/RetryHorizon.h"
 
@@ -268,6 +269,15 @@ int cleanupDedup(const std::vector<std::string>& args) {
             break;
     }
     std::cout << "removed " << total << " deduplication row(s) older than " << *olderThan << "\n";
+    {
+        // Records of handler runs whose message never came back (purged from its queue).
+        auto session = database.session();
+        const std::size_t stale =
+            UnfinishedRuns(database.dialect(), loaded.settings.dedupTable, "cleanup")
+                .removeOlderThan(*session, cutoff);
+        if (stale > 0)
+            std::cout << "removed " << stale << " record(s) of unfinished handler runs\n";
+    }
     return 0;
 }
 

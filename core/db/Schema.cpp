@@ -48,6 +48,17 @@ std::vector<std::string> mysqlStatements(const TableNames& t) {
             t.dedup +
             "_processed (processed_at)\n"
             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        // One row per redelivered message whose handler run began on a consumer and whose
+        // outcome is not committed yet: a row still there when the message comes back means
+        // its host died while running it, a count that must survive the host.
+        "CREATE TABLE IF NOT EXISTS " + runsTableOf(t.dedup) +
+            " (\n"
+            "  run_key CHAR(32) NOT NULL,\n"
+            "  consumer VARCHAR(128) NOT NULL,\n"
+            "  runs INT NOT NULL,\n"
+            "  last_run_at BIGINT NOT NULL,\n"
+            "  PRIMARY KEY (run_key, consumer)\n"
+            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
         "CREATE TABLE IF NOT EXISTS " + t.failed +
             " (\n"
             "  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,\n"
@@ -96,6 +107,14 @@ std::vector<std::string> sqliteStatements(const TableNames& t) {
             "  PRIMARY KEY (message_id, consumer)\n"
             ") WITHOUT ROWID",
         "CREATE INDEX IF NOT EXISTS ix_" + t.dedup + "_processed ON " + t.dedup + " (processed_at)",
+        "CREATE TABLE IF NOT EXISTS " + runsTableOf(t.dedup) +
+            " (\n"
+            "  run_key TEXT NOT NULL,\n"
+            "  consumer TEXT NOT NULL,\n"
+            "  runs INTEGER NOT NULL,\n"
+            "  last_run_at INTEGER NOT NULL,\n"
+            "  PRIMARY KEY (run_key, consumer)\n"
+            ") WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS " + t.failed +
             " (\n"
             "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -122,6 +141,7 @@ std::vector<std::string> sqliteStatements(const TableNames& t) {
 std::vector<std::string> Schema::statements(Dialect dialect, const TableNames& tables) {
     validateSqlIdentifier(tables.outbox, "outbox.table");
     validateSqlIdentifier(tables.dedup, "dedup.table");
+    validateSqlIdentifier(runsTableOf(tables.dedup), "dedup.table");
     validateSqlIdentifier(tables.failed, "failed.table");
     return dialect == Dialect::MySQL ? mysqlStatements(tables) : sqliteStatements(tables);
 }

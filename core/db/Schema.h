@@ -9,14 +9,21 @@ namespace msgbus::core {
 
 class Database;
 
-/// The names of the three tables (DESIGN §6), validated identifiers.
+/// The names of the three configured tables, validated identifiers. The runs table is named
+/// after the deduplication table (runsTableOf).
 struct TableNames {
     std::string outbox = "messenger_outbox";
     std::string dedup = "message_broker_deduplication";
     std::string failed = "messenger_messages";
 };
 
-/// The DDL of the outbox, deduplication and failed tables. Every statement is idempotent
+/// The table of handler runs that began and have not ended, that goes with a deduplication
+/// table: "<dedup.table>_runs".
+inline std::string runsTableOf(const std::string& dedupTable) {
+    return dedupTable + "_runs";
+}
+
+/// The DDL of the outbox, deduplication, runs and failed tables. Every statement is idempotent
 /// (IF NOT EXISTS), so `msgbus setup` can run any number of times.
 class Schema {
 public:

@@ -236,6 +236,16 @@ std::vector<FailedRecord> FailedStore::list(Poco::Data::Session& session,
     return select(session, where, params, limit, "id DESC", false);
 }
 
+bool FailedStore::lease(Poco::Data::Session& session, std::int64_t id, int attempts,
+                        std::int64_t availableAt) {
+    Poco::Data::Statement update(session);
+    update << "UPDATE " + _table +
+                  " SET attempts = attempts + 1, available_at = " + std::to_string(availableAt) +
+                  " WHERE id = " + std::to_string(id) +
+                  " AND queue_name = 'retry' AND attempts = " + std::to_string(attempts);
+    return update.execute() == 1;
+}
+
 std::optional<FailedRecord> FailedStore::find(Poco::Data::Session& session, std::int64_t id) {
     auto rows = select(session, "id = " + std::to_string(id), {}, 1, "id", false);
     if (rows.empty())

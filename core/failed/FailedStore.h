@@ -55,6 +55,13 @@ public:
     /// Rows for failed:list (newest first), filtered by source and name when not empty.
     std::vector<FailedRecord> list(Poco::Data::Session& session, const std::string& queueName,
                                    const std::string& source, const std::string& name, int limit);
+    /// Takes a due retry row for one run, before it runs: its attempts become attempts + 1 and
+    /// it is due again at availableAt (when its host dies while running it). Committed at once
+    /// (autocommit). False when the row changed meanwhile (another host took it, an operator
+    /// moved it): then it is not this host's to run.
+    bool lease(Poco::Data::Session& session, std::int64_t id, int attempts,
+               std::int64_t availableAt);
+
     std::optional<FailedRecord> find(Poco::Data::Session& session, std::int64_t id);
 
     void remove(Poco::Data::Session& session, std::int64_t id);

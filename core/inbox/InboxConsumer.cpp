@@ -20,15 +20,133 @@ amqp::AmqpConsumer::Options consumerOptions(const Settings& settings,
     return options;
 }
 
+bool givenBack(ProcessResult r) {
+    return r == ProcessResult::Requeue || r == ProcessResult::RequeueSuspect;
+}
+
 } // namespace
 
 InboxConsumer::InboxConsumer(Database& database, PluginRegistry& plugins, const Settings& settings,
                              const ConsumerSettings& consumer, Metrics& metrics,
                              std::function<void()> onOutboxWrite)
-    : _settings(settings), _consumerSettings(consumer), _plugins(plugins), _metrics(metrics),
+    : _settings(settings), _consumerSettings(consumer), _database(database), _plugins(plugins),
+      _metrics(metrics),
       _processor(database, settings, metrics, consumer.name, std::move(onOutboxWrite)),
       _consumer(amqp::AmqpUrl::parse(settings.amqp.url), consumerOptions(settings, consumer)),
+      _runs(database.dialect(), settings.dedupTable, consumer.name),
       _log(Poco::Logger::get("msgbus.inbox")) {}
+
+void InboxConsumer::gather(std::vector<amqp::Delivery>& deliveries, std::size_t want,
+                           std::exception_ptr& brokerError) {
+    // What is already here, up to want, waiting at most inbox.batch_wait_ms for more. One
+    // commit then covers all of them.
+    const auto deadline = std::chrono::steady_clock::now() + _settings.inbox.batchWait;
+    try {
+        while (deliveries.size() < want) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            auto next = _consumer.next(std::max(left, std::chrono::milliseconds(0)));
+            if (!next)
+                break;
+            deliveries.push_back(std::move(*next));
+        }
+    } catch (...) {
+        // The connection broke while gathering: still settle what we hold (its acks are void
+        // now; the broker redelivers and the dedup rows catch it).
+        brokerError = std::current_exception();
+    }
+}
+
+void InboxConsumer::runsFailed(const char* what, const std::exception& e) {
+    // Counting runs is a guard, never a gate: without it the batch still runs, only a message
+    // that kills its host would not be stopped. Said once until it works again.
+    if (_runsWorking)
+        _log.warning("consumer %s: cannot %s the handler runs of redelivered messages in %s "
+                     "(run `msgbus setup` after an upgrade): %s",
+                     _consumerSettings.name, std::string(what), _runs.table(), errorText(e));
+    _runsWorking = false;
+}
+
+std::vector<int> InboxConsumer::hostDeaths(const std::vector<amqp::Delivery>& deliveries,
+                                           std::vector<std::string>& keys) {
+    std::vector<int> deaths(deliveries.size(), 0);
+    keys.assign(deliveries.size(), std::string());
+    std::vector<std::string> redelivered;
+    for (std::size_t i = 0; i < deliveries.size(); ++i) {
+        if (!deliveries[i].redelivered)
+            continue;
+        keys[i] = UnfinishedRuns::keyOf(RedeliveryTracker::identityOf(deliveries[i]));
+        redelivered.push_back(keys[i]);
+    }
+    if (redelivered.empty())
+        return deaths;
+    try {
+        auto session = _database.session();
+        const auto runs = _runs.count(*session, redelivered);
+        for (std::size_t i = 0; i < deliveries.size(); ++i)
+            if (auto it = runs.find(keys[i]); !keys[i].empty() && it != runs.end())
+                deaths[i] = std::max(0, it->second - _redeliveries.runsLeftBehind(deliveries[i]));
+    } catch (const std::exception& e) {
+        runsFailed("read", e);
+    }
+    return deaths;
+}
+
+void InboxConsumer::beginRuns(const std::vector<std::string>& keys) {
+    if (keys.empty())
+        return;
+    try {
+        auto session = _database.session();
+        _runs.begin(*session, keys);
+        _runsWorking = true;
+    } catch (const std::exception& e) {
+        runsFailed("record", e);
+    }
+}
+
+void InboxConsumer::endRuns(std::span<const amqp::Delivery> deliveries,
+                            std::span<const std::string> keys,
+                            std::span<const ProcessResult> results) {
+    std::vector<std::string> settled, abandoned;
+    for (std::size_t i = 0; i < deliveries.size(); ++i) {
+        if (keys[i].empty())
+            continue;
+        (results.empty() || givenBack(results[i]) ? abandoned : settled).push_back(keys[i]);
+    }
+    if (settled.empty() && abandoned.empty())
+        return;
+    try {
+        auto session = _database.session();
+        _runs.finish(*session, settled);
+        _runs.abandon(*session, abandoned);
+    } catch (const std::exception& e) {
+        // A settled message's row is left over: harmless, it never comes back (cleanup:dedup
+        // removes it). A given-back one must not read as its host's death.
+        for (std::size_t i = 0; i < deliveries.size(); ++i)
+            if (!keys[i].empty() && (results.empty() || givenBack(results[i])))
+                _redeliveries.runLeftBehind(deliveries[i]);
+        runsFailed("remove", e);
+    }
+}
+
+void InboxConsumer::runPart(const PluginSet& plugins, std::span<const amqp::Delivery> deliveries,
+                            std::span<const std::string> keys, std::span<const InboxItem> items,
+                            std::span<ProcessResult> results) {
+    std::vector<std::string> begun;
+    for (const auto& key : keys)
+        if (!key.empty())
+            begun.push_back(key);
+    beginRuns(begun);
+    std::vector<ProcessResult> outcome;
+    try {
+        outcome = _processor.processBatch(plugins, items);
+    } catch (...) {
+        endRuns(deliveries, keys, {});
+        throw;
+    }
+    endRuns(deliveries, keys, outcome);
+    std::copy(outcome.begin(), outcome.end(), results.begin());
+}
 
 void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
     Backoff backoff = Backoff::forOutage();
@@ -36,6 +154,7 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
     std::uint64_t processed = 0;
     std::vector<amqp::Delivery> deliveries;
     std::vector<InboxItem> items;
+    std::vector<std::string> keys;
     while (!stop.stopRequested() && (limit == 0 || processed < limit)) {
         // Outside the try: an exception object thrown from plugin code must be destroyed while
         // the snapshot still keeps that plugin's library mapped.
@@ -47,71 +166,96 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
             _metrics.brokerOk();
             if (!first)
                 continue;
-            // Gather a batch: what is already here, up to inbox.batch_size, waiting at most
-            // inbox.batch_wait_ms for more. One commit then covers all of them.
             deliveries.clear();
             deliveries.push_back(std::move(*first));
             std::size_t want = static_cast<std::size_t>(_settings.inbox.batchSize);
             if (limit > 0)
                 want = std::min<std::size_t>(want, limit - processed);
-            const auto deadline = std::chrono::steady_clock::now() + _settings.inbox.batchWait;
             std::exception_ptr brokerError;
-            try {
-                while (deliveries.size() < want) {
-                    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now());
-                    auto next = _consumer.next(std::max(left, std::chrono::milliseconds(0)));
-                    if (!next)
-                        break;
-                    deliveries.push_back(std::move(*next));
+            gather(deliveries, want, brokerError);
+            const std::uint64_t lastTag = deliveries.back().deliveryTag;
+            const std::uint64_t lastEpoch = deliveries.back().connectionEpoch;
+
+            // A message whose earlier run never ended killed its host, or died with the one
+            // that did: such messages run last, each alone, those that died least often first,
+            // so that the neighbours of a killer go through before it runs again.
+            std::vector<int> deaths = hostDeaths(deliveries, keys);
+            std::vector<std::size_t> order(deliveries.size());
+            for (std::size_t i = 0; i < order.size(); ++i)
+                order[i] = i;
+            std::stable_sort(order.begin(), order.end(),
+                             [&](std::size_t a, std::size_t b) { return deaths[a] < deaths[b]; });
+            const std::size_t healthy =
+                static_cast<std::size_t>(std::count(deaths.begin(), deaths.end(), 0));
+            if (healthy < order.size()) {
+                std::vector<amqp::Delivery> ordered;
+                std::vector<int> orderedDeaths;
+                std::vector<std::string> orderedKeys;
+                for (std::size_t i : order) {
+                    ordered.push_back(std::move(deliveries[i]));
+                    orderedDeaths.push_back(deaths[i]);
+                    orderedKeys.push_back(std::move(keys[i]));
                 }
-            } catch (...) {
-                // The connection broke while gathering: still settle what we hold (its acks
-                // are void now; the broker redelivers and the dedup rows catch it).
-                brokerError = std::current_exception();
+                deliveries = std::move(ordered);
+                deaths = std::move(orderedDeaths);
+                keys = std::move(orderedKeys);
             }
 
             items.clear();
-            for (const auto& d : deliveries) {
+            for (std::size_t i = 0; i < deliveries.size(); ++i) {
+                const auto& d = deliveries[i];
                 InboxItem item{&d.wire, 1, 0};
                 item.decodeError = d.decodeError;
-                item.redeliveries = _redeliveries.redeliveries(d);
+                item.redeliveries = std::max(_redeliveries.redeliveries(d), deaths[i]);
                 if (item.redeliveries > 0)
                     item.lastError = _redeliveries.lastError(d);
+                if (deaths[i] > 0 && item.lastError.empty())
+                    item.lastError = "a host stopped while running it (" +
+                                     std::to_string(deaths[i]) + " run(s) began and never ended)";
                 items.push_back(std::move(item));
             }
-            const auto& last = deliveries.back();
             plugins = _plugins.current();
             const auto started = std::chrono::steady_clock::now();
-            std::vector<ProcessResult> results;
+            std::vector<ProcessResult> results(deliveries.size(), ProcessResult::Handled);
             try {
-                results = _processor.processBatch(*plugins, items);
+                const std::span<const amqp::Delivery> all(deliveries);
+                if (healthy > 0)
+                    runPart(*plugins, all.first(healthy), std::span(keys).first(healthy),
+                            std::span<const InboxItem>(items).first(healthy),
+                            std::span(results).first(healthy));
+                for (std::size_t i = healthy; i < deliveries.size(); ++i) {
+                    _log.warning("consumer %s: a host stopped while running message %s; it runs "
+                                 "alone",
+                                 _consumerSettings.name,
+                                 RedeliveryTracker::identityOf(deliveries[i]));
+                    runPart(*plugins, all.subspan(i, 1), std::span(keys).subspan(i, 1),
+                            std::span<const InboxItem>(items).subspan(i, 1),
+                            std::span(results).subspan(i, 1));
+                }
                 _metrics.databaseOk();
                 _metrics.handlerDuration.observe(std::chrono::duration<double, std::milli>(
                                                      std::chrono::steady_clock::now() - started)
                                                      .count());
             } catch (const BatchAborted& e) {
-                // Nothing was committed; the database failed under one message's handler:
-                // that one's redelivery counts, the others' do not.
+                // Nothing was committed of that part; the database failed under one message's
+                // handler: that one's redelivery counts, the others' do not.
                 for (std::size_t i = 0; i < deliveries.size(); ++i)
                     _redeliveries.gaveBack(deliveries[i], errorText(e), &items[i] != e.suspect());
-                _consumer.nack(last.deliveryTag, true, true, last.connectionEpoch);
+                _consumer.nack(lastTag, true, true, lastEpoch);
                 throw;
             } catch (const std::exception& e) {
-                // Nothing was committed and no message is to blame (the database is gone, or
-                // the transaction lost a lock conflict): give the whole batch back.
+                // Nothing was committed of that part and no message is to blame (the database
+                // is gone, or the transaction lost a lock conflict): give the batch back (what
+                // an earlier part committed comes back as duplicates).
                 for (const auto& d : deliveries)
                     _redeliveries.gaveBack(d, errorText(e), true);
-                _consumer.nack(last.deliveryTag, true, true, last.connectionEpoch);
+                _consumer.nack(lastTag, true, true, lastEpoch);
                 throw;
             }
             // Acks only after the commit: one per batch, unless some could not be settled.
-            const auto givenBack = [](ProcessResult r) {
-                return r == ProcessResult::Requeue || r == ProcessResult::RequeueSuspect;
-            };
             const bool allSettled = std::none_of(results.begin(), results.end(), givenBack);
             if (allSettled) {
-                _consumer.ack(last.deliveryTag, true, last.connectionEpoch);
+                _consumer.ack(lastTag, true, lastEpoch);
                 for (const auto& d : deliveries)
                     _redeliveries.settled(d);
             } else {

@@ -108,7 +108,7 @@ MessageProcessor::MessageProcessor(Database& database, const Settings& settings,
       _onOutboxWrite(std::move(onOutboxWrite)), _log(Poco::Logger::get("msgbus.inbox")) {}
 
 std::vector<MessageProcessor::Prepared>
-MessageProcessor::prepare(const PluginSet& plugins, const std::vector<InboxItem>& items) {
+MessageProcessor::prepare(const PluginSet& plugins, std::span<const InboxItem> items) {
     if (!plugins.serializer)
         throw Error("consumer " + _consumer + ": no serializer plugin is loaded");
     std::vector<Prepared> batch(items.size());
@@ -453,7 +453,7 @@ void MessageProcessor::runAlone(Poco::Data::Session& session, std::span<Prepared
 }
 
 std::vector<ProcessResult> MessageProcessor::processBatch(const PluginSet& plugins,
-                                                          const std::vector<InboxItem>& items) {
+                                                          std::span<const InboxItem> items) {
     std::vector<Prepared> batch = prepare(plugins, items);
     auto session = _database.session();
     const InboxItem* suspect = nullptr;
@@ -525,7 +525,8 @@ void MessageProcessor::report(std::span<const Prepared> batch) {
 
 ProcessResult MessageProcessor::process(const PluginSet& plugins, const WireMessage& wire,
                                         int attempt, std::int64_t retryRowId) {
-    return processBatch(plugins, {InboxItem{&wire, attempt, retryRowId}}).front();
+    const InboxItem item(&wire, attempt, retryRowId);
+    return processBatch(plugins, std::span<const InboxItem>(&item, 1)).front();
 }
 
 } // namespace msgbus::core

@@ -59,9 +59,10 @@ struct InboxItem {
     /// The transport could not hand the message over whole (see amqp::Delivery::decodeError):
     /// it goes to the failed table with this reason and what wire holds.
     std::optional<std::string> decodeError;
-    /// How often the broker delivered it before without it being settled, not counting the
-    /// times this host gave it back during a database outage; above inbox.max_redeliveries
-    /// it goes to the failed table (with lastError), whatever the cause.
+    /// How often it was delivered before without being settled, not counting the times it was
+    /// given back during a database outage, or how often a host died while running it, if
+    /// more; above inbox.max_redeliveries it goes to the failed table (with lastError),
+    /// whatever the cause.
     int redeliveries = 0;
     std::string lastError;
 };
@@ -97,7 +98,7 @@ public:
                      std::string consumer, std::function<void()> onOutboxWrite = {});
 
     std::vector<ProcessResult> processBatch(const PluginSet& plugins,
-                                            const std::vector<InboxItem>& items);
+                                            std::span<const InboxItem> items);
 
     /// One message (the retry worker's unit).
     ProcessResult process(const PluginSet& plugins, const WireMessage& wire, int attempt,
@@ -109,7 +110,7 @@ private:
     struct Prepared;
     class HandlerFailedInFastPath;
 
-    std::vector<Prepared> prepare(const PluginSet& plugins, const std::vector<InboxItem>& items);
+    std::vector<Prepared> prepare(const PluginSet& plugins, std::span<const InboxItem> items);
     void runInTransaction(Poco::Data::Session& session, std::span<Prepared> batch, bool savepoints);
     void runBatch(Poco::Data::Session& session, std::span<Prepared> batch, bool savepoints);
     void runAlone(Poco::Data::Session& session, std::span<Prepared> batch);

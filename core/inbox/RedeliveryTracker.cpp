@@ -5,7 +5,7 @@
 
 namespace msgbus::core {
 
-std::string RedeliveryTracker::keyOf(const amqp::Delivery& delivery) {
+std::string RedeliveryTracker::identityOf(const amqp::Delivery& delivery) {
     const auto& wire = delivery.wire;
     if (const auto* id = wire.header("x-message-id"); id && id->isString())
         return "id:" + id->text;
@@ -20,7 +20,7 @@ int RedeliveryTracker::redeliveries(const amqp::Delivery& delivery) {
     // that header from elsewhere (a message moved from a quorum queue by a shovel).
     if (!delivery.redelivered)
         return 0;
-    const std::string key = keyOf(delivery);
+    const std::string key = identityOf(delivery);
     auto it = _entries.find(key);
     if (it == _entries.end()) {
         if (_entries.size() >= _capacity)
@@ -36,7 +36,7 @@ int RedeliveryTracker::redeliveries(const amqp::Delivery& delivery) {
 }
 
 std::string RedeliveryTracker::lastError(const amqp::Delivery& delivery) const {
-    auto it = _entries.find(keyOf(delivery));
+    auto it = _entries.find(identityOf(delivery));
     return it == _entries.end() ? std::string() : it->second.lastError;
 }
 
@@ -44,16 +44,27 @@ void RedeliveryTracker::gaveBack(const amqp::Delivery& delivery, const std::stri
                                  bool outage) {
     if (_entries.size() >= _capacity)
         _entries.clear();
-    Entry& entry = _entries[keyOf(delivery)];
+    Entry& entry = _entries[identityOf(delivery)];
     if (outage)
         ++entry.excused;
     else
         entry.lastError = error;
 }
 
+void RedeliveryTracker::runLeftBehind(const amqp::Delivery& delivery) {
+    if (_entries.size() >= _capacity)
+        _entries.clear();
+    ++_entries[identityOf(delivery)].runsLeft;
+}
+
+int RedeliveryTracker::runsLeftBehind(const amqp::Delivery& delivery) const {
+    auto it = _entries.find(identityOf(delivery));
+    return it == _entries.end() ? 0 : it->second.runsLeft;
+}
+
 void RedeliveryTracker::settled(const amqp::Delivery& delivery) {
     if (!_entries.empty())
-        _entries.erase(keyOf(delivery));
+        _entries.erase(identityOf(delivery));
 }
 
 } // namespace msgbus::core

@@ -22,8 +22,9 @@ namespace msgbus::core {
 ///
 /// The last error seen is kept for the failed row's reason.
 ///
-/// Limitation: on a classic queue the count lives in this process, so a message that kills the
-/// host process outright is counted again from zero after each restart.
+/// A message that kills its host process is counted by UnfinishedRuns in the database, since
+/// this count dies with the process; runLeftBehind() records the runs this consumer left there
+/// itself, which are no host's death.
 ///
 /// Memory: an entry exists only for a message that came back and is not settled yet; the
 /// table is emptied if it ever grows past capacity. Not thread-safe: one per consumer thread.
@@ -47,13 +48,24 @@ public:
     /// delivery's outcome is committed: forget it.
     void settled(const amqp::Delivery& delivery);
 
+    /// A run of delivery that this consumer began and gave back alive is still recorded in the
+    /// database (taking it back failed): it is not a host's death.
+    void runLeftBehind(const amqp::Delivery& delivery);
+
+    /// How many runs of delivery runLeftBehind() recorded.
+    int runsLeftBehind(const amqp::Delivery& delivery) const;
+
+    /// What identifies a delivery's message: its message id (header, else property), else its
+    /// body and routing key.
+    static std::string identityOf(const amqp::Delivery& delivery);
+
 private:
     struct Entry {
         int seen = 0;
         int excused = 0;
+        int runsLeft = 0;
         std::string lastError;
     };
-    static std::string keyOf(const amqp::Delivery& delivery);
 
     std::size_t _capacity;
     std::unordered_map<std::string, Entry> _entries;

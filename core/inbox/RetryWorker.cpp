@@ -12,7 +12,9 @@ namespace msgbus::core {
 RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins, const Settings& settings,
                          Metrics& metrics, std::function<void()> onOutboxWrite)
     : _database(database), _plugins(plugins), _settings(settings),
-      _failed(database.dialect(), settings.failedTable), _log(Poco::Logger::get("msgbus.retry")) {
+      _failed(database.dialect(), settings.failedTable),
+      _retryBackoff(settings.retry.delay, settings.retry.multiplier, settings.retry.maxDelay),
+      _log(Poco::Logger::get("msgbus.retry")) {
     for (const auto& consumer : settings.inbox.consumers)
         _processors.emplace("amqp:" + consumer.name,
                             std::make_unique<MessageProcessor>(database, settings, metrics,
@@ -45,7 +47,25 @@ int RetryWorker::retryDue() {
             ++attempted;
             continue;
         }
-        const auto result = it->second->process(*plugins, wire, row.attempts + 1, row.id);
+        const int attempt = row.attempts + 1;
+        if (attempt > _settings.retry.maxRetries + 1) {
+            // Its last attempt was leased and never settled: its host died while running it.
+            markFailed(row, "RedeliveryLimit",
+                       "attempt " + std::to_string(row.attempts) +
+                           " began and never ended: a host stopped while running it "
+                           "(retry.max_retries = " +
+                           std::to_string(_settings.retry.maxRetries) +
+                           "); last error: " + row.errorClass + ": " + row.errorMessage);
+            ++attempted;
+            continue;
+        }
+        {
+            auto session = _database.session();
+            if (!_failed.lease(*session, row.id, row.attempts,
+                               nowMillis() + _retryBackoff.delay(attempt).count()))
+                continue;
+        }
+        const auto result = it->second->process(*plugins, wire, attempt, row.id);
         if (result == ProcessResult::Requeue || result == ProcessResult::RequeueSuspect)
             // The row is still due: running it again at once would spin. Back off instead.
             throw Error("retry row " + std::to_string(row.id) +
@@ -56,12 +76,16 @@ int RetryWorker::retryDue() {
 }
 
 void RetryWorker::markUnreadable(FailedRecord row, const std::string& error) {
-    _log.error("retry row %s: its stored headers cannot be read, moved to failed: %s",
-               std::to_string(row.id), error);
+    markFailed(std::move(row), "UnreadableRetryRow", "the stored headers cannot be read: " + error);
+}
+
+void RetryWorker::markFailed(FailedRecord row, const std::string& errorClass,
+                             const std::string& error) {
+    _log.error("retry row %s moved to failed: %s: %s", std::to_string(row.id), errorClass, error);
     const std::int64_t now = nowMillis();
     row.queueName = "failed";
-    row.errorClass = "UnreadableRetryRow";
-    row.errorMessage = "the stored headers cannot be read: " + error;
+    row.errorClass = errorClass;
+    row.errorMessage = error;
     row.availableAt = now;
     row.failedAt = now;
     auto session = _database.session();

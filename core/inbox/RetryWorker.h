@@ -3,6 +3,7 @@
 #include "core/host/StopSignal.h"
 #include "core/inbox/MessageProcessor.h"
 #include "core/plugins/PluginRegistry.h"
+#include "core/util/Backoff.h"
 
 #include <Poco/Logger.h>
 
@@ -14,7 +15,11 @@ namespace msgbus::core {
 /// Re-runs due retry rows (queue_name = 'retry', source 'amqp:<consumer>') through their
 /// consumer's pipeline: dedup, handler and the removal of the retry row commit together; a new
 /// failure moves available_at on, and after retry.max_retries the row becomes 'failed'
-/// (DESIGN §4.2). Rows of consumers this host does not run are left for a host that does.
+/// Rows of consumers this host does not run are left for a host that does.
+///
+/// Each row is leased before it runs (its attempt counted and committed, and its due time moved
+/// on), so a row never runs on two hosts at once, and a row whose run kills its host comes due
+/// again with one attempt more: past retry.max_retries it becomes 'failed' without running.
 /// One thread.
 class RetryWorker {
 public:
@@ -28,11 +33,13 @@ public:
 
 private:
     void markUnreadable(FailedRecord row, const std::string& error);
+    void markFailed(FailedRecord row, const std::string& errorClass, const std::string& error);
 
     Database& _database;
     PluginRegistry& _plugins;
     const Settings& _settings;
     FailedStore _failed;
+    Backoff _retryBackoff;
     std::map<std::string, std::unique_ptr<MessageProcessor>> _processors;
     std::vector<std::string> _sources; ///< the keys of _processors: the rows this host retries
     std::shared_ptr<const PluginSet> _pluginsInUse;

@@ -33,6 +33,7 @@ class PoisonInboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testHandlerStatementOutlastingTheIoTimeoutFailsAloneAfterRedeliveries);
     CPPUNIT_TEST(testReasonsWithBadBytesAndMultibyteCutsAreStored);
     CPPUNIT_TEST(testOtherConsumersRetryRowsDoNotStarveOwnAndUnreadableOnesFail);
+    CPPUNIT_TEST(testRetryRowIsLeasedAndOneLeftRunningByADeadHostFails);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::ScratchBus {
@@ -301,6 +302,50 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("UnreadableRetryRow"), failed[0].errorClass);
         CPPUNIT_ASSERT_EQUAL(150, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable +
                                             " WHERE source = 'amqp:someone-else'"));
+    }
+
+    void testRetryRowIsLeasedAndOneLeftRunningByADeadHostFails() {
+        Bus bus;
+        auto session = bus.database->session();
+        core::FailedStore store(bus.database->dialect(), bus.settings.failedTable);
+        const int maxRetries = bus.settings.retry.maxRetries;
+        auto retryRow = [&](const std::string& key, int attempts) {
+            core::FailedRecord row;
+            row.queueName = "retry";
+            row.source = "amqp:poison";
+            row.errorClass = "HandlerFailed";
+            row.errorMessage = "first failure";
+            row.attempts = attempts;
+            row.createdAt = row.availableAt = core::nowMillis() - 1000;
+            row.envelopeJson = core::envelopeToJson(bus.message(key));
+            row.body = bus.message(key).body;
+            return store.insert(*session, row);
+        };
+        // A dead host's lease: its attempt was counted, and it never came back to settle it.
+        const auto abandoned = retryRow("killer", maxRetries + 1);
+        const auto healthy = retryRow("healthy", 1);
+
+        // A lease taken on stale attempts is refused: the row is not this host's to run.
+        CPPUNIT_ASSERT(!store.lease(*session, healthy, 0, core::nowMillis()));
+        core::RetryWorker worker(*bus.database, bus.plugins, bus.settings, bus.metrics, {});
+        CPPUNIT_ASSERT_EQUAL(2, worker.retryDue());
+        CPPUNIT_ASSERT_EQUAL(1,
+                             bus.count("SELECT COUNT(*) FROM poison_effects WHERE k = 'healthy'"));
+        CPPUNIT_ASSERT_EQUAL(0,
+                             bus.count("SELECT COUNT(*) FROM poison_effects WHERE k = 'killer'"));
+        auto row = store.find(*session, abandoned);
+        CPPUNIT_ASSERT(row);
+        CPPUNIT_ASSERT_EQUAL(std::string("failed"), row->queueName);
+        CPPUNIT_ASSERT_EQUAL(std::string("RedeliveryLimit"), row->errorClass);
+        CPPUNIT_ASSERT(contains(row->errorMessage, "never ended"));
+        CPPUNIT_ASSERT(contains(row->errorMessage, "first failure"));
+        CPPUNIT_ASSERT(!store.find(*session, healthy));
+
+        // A leased row is not due: a second worker does not run it meanwhile.
+        const auto leased = retryRow("leased", 1);
+        CPPUNIT_ASSERT(store.lease(*session, leased, 1, core::nowMillis() + 60000));
+        CPPUNIT_ASSERT_EQUAL(0, worker.retryDue());
+        CPPUNIT_ASSERT_EQUAL(2, store.find(*session, leased)->attempts);
     }
 };
 

@@ -1,4 +1,4 @@
-// msgbus setup against real MariaDB and SQLite: the three tables exist, twice is harmless.
+// msgbus setup against real MariaDB and SQLite: the tables exist, twice is harmless.
 #include "core/db/Schema.h"
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
@@ -48,6 +48,9 @@ class SchemaTest : public CppUnit::TestFixture {
             join(columns(*session, database.dialect(), tables.outbox)));
         CPPUNIT_ASSERT_EQUAL(std::string("message_id,consumer,message_name,processed_at"),
                              join(columns(*session, database.dialect(), tables.dedup)));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("run_key,consumer,runs,last_run_at"),
+            join(columns(*session, database.dialect(), core::runsTableOf(tables.dedup))));
         CPPUNIT_ASSERT_EQUAL(
             std::string("id,queue_name,source,message_id,message_name,headers,body,error_class,"
                         "error_message,attempts,created_at,available_at,failed_at"),

@@ -31,6 +31,7 @@ class RedeliveryTrackerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBrokerCountOfAFirstDeliveryIsIgnored);
     CPPUNIT_TEST(testSettledMessageIsForgottenAndLastErrorKept);
     CPPUNIT_TEST(testMessagesWithoutIdAreTellApartByBody);
+    CPPUNIT_TEST(testRunsLeftBehindAreRememberedUntilSettled);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -91,6 +92,18 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, tracker.redeliveries(x));
         CPPUNIT_ASSERT_EQUAL(2, tracker.redeliveries(x));
         CPPUNIT_ASSERT_EQUAL(1, tracker.redeliveries(y));
+    }
+
+    void testRunsLeftBehindAreRememberedUntilSettled() {
+        RedeliveryTracker tracker;
+        const auto d = delivery("a", true);
+        CPPUNIT_ASSERT_EQUAL(0, tracker.runsLeftBehind(d));
+        tracker.runLeftBehind(d);
+        tracker.runLeftBehind(d);
+        CPPUNIT_ASSERT_EQUAL(2, tracker.runsLeftBehind(d));
+        CPPUNIT_ASSERT_EQUAL(0, tracker.runsLeftBehind(delivery("b", true)));
+        tracker.settled(d);
+        CPPUNIT_ASSERT_EQUAL(0, tracker.runsLeftBehind(d));
     }
 };
 

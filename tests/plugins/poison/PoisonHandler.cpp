@@ -7,13 +7,18 @@
 //             returns normally, as a handler that catches a deadlock and carries on would
 //   fail      throws on its first attempt, then behaves like ok
 //   slow      runs a statement of 3 s (longer than the test's db.io_timeout_ms)
+//   crash     kills its own process (SIGKILL, as the OOM killer would): the host dies with it
+//   crash-on-retry  throws on its first attempt, then kills its process like crash
 #include <msgbus/Plugin.h>
 
 #include <Poco/Data/Session.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <csignal>
 #include <stdexcept>
+
+#include <unistd.h>
 
 namespace {
 
@@ -34,6 +39,10 @@ public:
             throw std::runtime_error("poison: " + key + " fails its first attempt");
         if (mode == "rollback")
             context.session() << "ROLLBACK", now;
+        if (mode == "crash-on-retry" && context.attempt() == 1)
+            throw std::runtime_error("poison: " + key + " fails its first attempt");
+        if (mode == "crash" || mode == "crash-on-retry")
+            ::kill(::getpid(), SIGKILL);
         if (mode == "slow")
             context.session() << "SELECT SLEEP(3)", now;
         int rerun = context.isRerun() ? 1 : 0;
