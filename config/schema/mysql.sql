@@ -24,6 +24,14 @@ CREATE TABLE IF NOT EXISTS message_broker_deduplication (
   KEY ix_message_broker_deduplication_processed (processed_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+CREATE TABLE IF NOT EXISTS message_broker_deduplication_runs (
+  run_key CHAR(32) NOT NULL,
+  consumer VARCHAR(128) NOT NULL,
+  runs INT NOT NULL,
+  last_run_at BIGINT NOT NULL,
+  PRIMARY KEY (run_key, consumer)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE TABLE IF NOT EXISTS messenger_messages (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   queue_name VARCHAR(16) NOT NULL,

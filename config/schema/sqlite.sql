@@ -25,6 +25,14 @@ CREATE TABLE IF NOT EXISTS message_broker_deduplication (
 
 CREATE INDEX IF NOT EXISTS ix_message_broker_deduplication_processed ON message_broker_deduplication (processed_at);
 
+CREATE TABLE IF NOT EXISTS message_broker_deduplication_runs (
+  run_key TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  runs INTEGER NOT NULL,
+  last_run_at INTEGER NOT NULL,
+  PRIMARY KEY (run_key, consumer)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS messenger_messages (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   queue_name TEXT NOT NULL,
