@@ -10,6 +10,7 @@
 #include "core/failed/FailedStore.h"
 #include "core/host/Metrics.h"
 #include "core/host/StopSignal.h"
+#include "support/HostProcess.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
@@ -30,6 +31,7 @@ class OutboxRelayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRelayPublishesExactlyTheCommittedRowsOnMariaDb);
     CPPUNIT_TEST(testRelayPublishesExactlyTheCommittedRowsOnSqlite);
     CPPUNIT_TEST(testRelayWithASingleSessionPoolDoesNotPipelineButDrains);
+    CPPUNIT_TEST(testConfirmedBatchIsSettledOnceAfterDeadlocksWithASingleSession);
     CPPUNIT_TEST(testUnroutableRowGoesToFailedTableWhileOthersPass);
     CPPUNIT_TEST(testOnlyOneRelayPerSqliteFileAndTheOtherTakesOver);
     CPPUNIT_TEST(testBodyLongerThanTheReadWindowIsPublishedWhole);
@@ -105,6 +107,41 @@ public:
         // The pipelined claim needs a second session; with none free the relay settles the
         // batch in flight first instead of waiting for a session it holds itself.
         relayPublishesExactlyTheCommittedRows("MySQL", 3000, {{"db.pool.max", "1"}});
+    }
+
+    void testConfirmedBatchIsSettledOnceAfterDeadlocksWithASingleSession() {
+        // The broker confirmed the batch, then deleting its rows fails with a deadlock twice
+        // (a trigger raises error 1213; its count is in a MEMORY table, which a rollback does
+        // not undo). The batch is settled again on the session it holds (the pool has no
+        // other) instead of waiting for a second one for ever, and nothing is published twice.
+        Bus bus("MySQL", {{"db.pool.max", "1"}, {"outbox.batch_size", "100"}});
+        auto committed = bus.write(300, "order.placed");
+        {
+            auto session = bus.database->session();
+            *session << "CREATE TABLE settle_trips (n INT NOT NULL) ENGINE=MEMORY", now;
+            *session << "INSERT INTO settle_trips VALUES (0)", now;
+            *session << "CREATE TRIGGER settle_deadlock BEFORE DELETE ON " +
+                            bus.settings.outbox.table +
+                            " FOR EACH ROW BEGIN IF (SELECT n FROM settle_trips) < 2 THEN "
+                            "UPDATE settle_trips SET n = n + 1; SIGNAL SQLSTATE '40001' SET "
+                            "MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found when trying to "
+                            "get lock; try restarting transaction'; END IF; END",
+                now;
+        }
+        core::StopSignal stop;
+        std::thread relayThread([&] {
+            core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+            relay.run(stop);
+        });
+        test::waitUntil([&] { return bus.metrics.confirmed.load() >= 300; },
+                        std::chrono::seconds(60));
+        stop.requestStop();
+        relayThread.join();
+        CPPUNIT_ASSERT_EQUAL(2, bus.count("SELECT n FROM settle_trips"));
+        CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
+        auto received = bus.drainMessageIds();
+        CPPUNIT_ASSERT_EQUAL(committed.size(), received.size());
+        CPPUNIT_ASSERT(std::set<std::string>(received.begin(), received.end()) == committed);
     }
 
     void testUnroutableRowGoesToFailedTableWhileOthersPass() {
