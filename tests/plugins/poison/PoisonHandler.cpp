@@ -9,20 +9,37 @@
 //   slow      runs a statement of 3 s (longer than the test's db.io_timeout_ms)
 //   crash     kills its own process (SIGKILL, as the OOM killer would): the host dies with it
 //   crash-on-retry  throws on its first attempt, then kills its process like crash
+//   reload    on its first attempt sends its own process SIGHUP, gives the reload 2 s to make a
+//             new plugin generation live, then throws an exception of a type this library
+//             defines; later attempts behave like ok
 #include <msgbus/Plugin.h>
 
 #include <Poco/Data/Session.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <chrono>
 #include <csignal>
 #include <stdexcept>
+#include <thread>
 
 #include <unistd.h>
 
 namespace {
 
 using namespace Poco::Data::Keywords;
+
+/// Its vtable, what() and destructor live in this library: using the object after the library
+/// is unloaded would crash the host.
+class PoisonReloadError : public std::runtime_error {
+public:
+    explicit PoisonReloadError(const std::string& key)
+        : std::runtime_error("poison: " + key + " threw across a reload"), _key(key) {}
+    ~PoisonReloadError() override { _key.clear(); }
+
+private:
+    std::string _key;
+};
 
 class PoisonHandler : public msgbus::Handler {
 public:
@@ -39,6 +56,11 @@ public:
             throw std::runtime_error("poison: " + key + " fails its first attempt");
         if (mode == "rollback")
             context.session() << "ROLLBACK", now;
+        if (mode == "reload" && context.attempt() == 1) {
+            ::kill(::getpid(), SIGHUP);
+            std::this_thread::sleep_for(std::chrono::seconds(2));
+            throw PoisonReloadError(key);
+        }
         if (mode == "crash-on-retry" && context.attempt() == 1)
             throw std::runtime_error("poison: " + key + " fails its first attempt");
         if (mode == "crash" || mode == "crash-on-retry")

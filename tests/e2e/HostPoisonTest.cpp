@@ -1,13 +1,19 @@
-// A message whose handler kills the host process (SIGKILL, as the OOM killer would), end to end
-// with `msgbus run` restarted after each death as a service manager would, on a classic queue
-// (the broker keeps no count). Without a count that survives the host, it would die on the
-// message for ever:
+// Poison that attacks its host, end to end with `msgbus run`.
+//
+// A message whose handler kills the host process (SIGKILL, as the OOM killer would), with the
+// host restarted after each death as a service manager would, on a classic queue (the broker
+// keeps no count). Without a count that survives the host, it would die on the message for
+// ever:
 // - fresh deliveries: the runs that began and never ended are recorded in the database, so the
 //   killer runs alone after its neighbours and ends a failed row after inbox.max_redeliveries;
 // - retry rows: each run is leased (its attempt committed) first, so a row whose run kills the
 //   host ends failed after retry.max_retries.
 // Each neighbour is handled exactly once, and the host that finally runs stays up and stops
 // cleanly on SIGTERM.
+//
+// A handler that makes its host reload the plugins (SIGHUP) and then throws an exception whose
+// type its own library defines: the old generation stays mapped until the exception is gone,
+// the host survives, and the retry runs on the new generation.
 #include "core/amqp/AmqpPublisher.h"
 #include "core/amqp/AmqpUrl.h"
 #include "core/config/Settings.h"
@@ -20,7 +26,9 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <csignal>
+#include <filesystem>
 #include <iostream>
+#include <set>
 
 using namespace msgbus;
 using namespace msgbus::test;
@@ -139,10 +147,11 @@ public:
 
 } // namespace
 
-class CrashingMessageTest : public CppUnit::TestFixture {
-    CPPUNIT_TEST_SUITE(CrashingMessageTest);
+class HostPoisonTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(HostPoisonTest);
     CPPUNIT_TEST(testMessageThatKillsItsHostEndsFailedAfterTheRedeliveryLimit);
     CPPUNIT_TEST(testRetryThatKillsItsHostEndsFailedAfterTheRetryLimit);
+    CPPUNIT_TEST(testPluginExceptionThrownAcrossAReloadLeavesTheHostRunning);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -163,6 +172,40 @@ public:
         // worker (retry.max_retries = 2); the row then says its last attempt never ended.
         CPPUNIT_ASSERT_EQUAL(2, bench.runUntilSettled("RedeliveryLimit"));
     }
+
+    void testPluginExceptionThrownAcrossAReloadLeavesTheHostRunning() {
+        CrashBench bench("reload");
+        bench.publish("reload");
+        HostProcess host(HostProcess::msgbusRun(bench.configPath), bench.dir + "/host.log");
+        const bool settled = waitUntil(
+            [&] {
+                return !host.running() ||
+                       (bench.scalar("SELECT COUNT(*) FROM poison_effects") == 7 &&
+                        bench.scalar("SELECT COUNT(*) FROM " + bench.settings.failedTable) == 0 &&
+                        queueDepth(bench.queue) == 0);
+            },
+            60s);
+        CPPUNIT_ASSERT_MESSAGE("the host ended\n" + host.logTail(), host.running());
+        CPPUNIT_ASSERT_MESSAGE("not settled within 60 s\n" + host.logTail(), settled);
+        CPPUNIT_ASSERT_MESSAGE(host.logTail(), host.logContains("generation 2 is live"));
+        CPPUNIT_ASSERT_MESSAGE(host.logTail(), host.logContains("threw across a reload"));
+        // The old generation's copies go once nothing uses them: one generation is left.
+        auto generations = [&] {
+            std::set<std::string> dirs;
+            for (const auto& entry :
+                 std::filesystem::recursive_directory_iterator(bench.dir + "/runtime"))
+                if (entry.path().extension() == ".so")
+                    dirs.insert(entry.path().parent_path().string());
+            return dirs.size();
+        };
+        const bool oneLeft = waitUntil([&] { return generations() == 1; }, 10s);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(generations()) + " generations", oneLeft);
+        host.signal(SIGTERM);
+        const auto status = host.waitExit(30s);
+        CPPUNIT_ASSERT_MESSAGE((status ? status->describe() : "still running") + "\n" +
+                                   host.logTail(),
+                               status && status->success());
+    }
 };
 
-CPPUNIT_TEST_SUITE_REGISTRATION(CrashingMessageTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(HostPoisonTest);
