@@ -267,6 +267,25 @@ void AmqpConnection::serviceHeartbeats() {
     }
 }
 
+std::unique_ptr<AmqpConnection> connectToNextNode(AmqpNodes& nodes,
+                                                  const AmqpConnection::Options& options) {
+    std::string failures;
+    for (std::size_t tried = 0; tried < nodes.size(); ++tried) {
+        const AmqpUrl& url = nodes.next();
+        try {
+            return std::make_unique<AmqpConnection>(url, options);
+        } catch (const AmqpError& e) {
+            if (nodes.size() == 1)
+                throw;
+            failures += (failures.empty() ? "" : "; ") + std::string(e.what());
+            if (tried + 1 == nodes.size())
+                throw AmqpError("no AMQP node answered (" + nodes.endpoints() + "): " + failures,
+                                true, e.replyCode(), e.libraryStatus());
+        }
+    }
+    throw AmqpError("no AMQP node to connect to", true);
+}
+
 timeval toTimeval(std::chrono::microseconds duration) noexcept {
     const auto us = std::max<std::int64_t>(0, duration.count());
     timeval tv{};

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/amqp/AmqpNodes.h"
 #include "core/amqp/AmqpUrl.h"
 
 #include <amqp.h>
@@ -139,6 +140,12 @@ private:
     std::uint64_t _channelGeneration = 0;
     Poco::Logger& _logger;
 };
+
+/// Connects to the next node of nodes that answers, trying each node at most once (a dead
+/// node of a cluster costs one refused connect, not a backoff period). Throws the AmqpError
+/// (connectionLost) of the last node tried when none answers, naming every node tried.
+std::unique_ptr<AmqpConnection> connectToNextNode(AmqpNodes& nodes,
+                                                  const AmqpConnection::Options& options);
 
 /// A duration as the timeval rabbitmq-c waits take (negative: zero).
 timeval toTimeval(std::chrono::microseconds duration) noexcept;

@@ -65,8 +65,8 @@ void copyMessage(const amqp_message_t& message, Delivery& delivery) {
 
 } // namespace
 
-AmqpConsumer::AmqpConsumer(AmqpUrl url, Options options)
-    : _url(std::move(url)), _options(std::move(options)),
+AmqpConsumer::AmqpConsumer(AmqpNodes nodes, Options options)
+    : _nodes(std::move(nodes)), _options(std::move(options)),
       _logger(Poco::Logger::get("msgbus.amqp.consumer")) {
     if (_options.queue.empty())
         throw InvalidArgument("AmqpConsumer: the queue name is empty");
@@ -95,7 +95,7 @@ void AmqpConsumer::connect() {
     options.rpcTimeout = _options.rpcTimeout;
     options.connectionName = _options.connectionName.empty() ? "msgbus consumer " + _options.queue
                                                              : _options.connectionName;
-    auto connection = std::make_unique<AmqpConnection>(_url, options);
+    auto connection = connectToNextNode(_nodes, options);
     amqp_connection_state_t state = connection->state();
 
     amqp_basic_qos(state, connection->channel(), 0, _options.prefetch, /*global*/ 0);
@@ -111,8 +111,9 @@ void AmqpConsumer::connect() {
 
     _connection = std::move(connection);
     ++_epoch;
-    _logger.information("AMQP consuming queue '%s' as '%s' (prefetch %d, epoch %s)", _options.queue,
-                        _consumerTag, static_cast<int>(_options.prefetch), std::to_string(_epoch));
+    _logger.information("AMQP consuming queue '%s' on %s as '%s' (prefetch %d, epoch %s)",
+                        _options.queue, _connection->endpoint(), _consumerTag,
+                        static_cast<int>(_options.prefetch), std::to_string(_epoch));
 }
 
 void AmqpConsumer::requireConnected(const char* what) const {

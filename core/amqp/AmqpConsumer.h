@@ -71,7 +71,7 @@ public:
         std::chrono::milliseconds rpcTimeout{30000};
     };
 
-    AmqpConsumer(AmqpUrl url, Options options);
+    AmqpConsumer(AmqpNodes nodes, Options options);
     ~AmqpConsumer();
 
     AmqpConsumer(const AmqpConsumer&) = delete;
@@ -113,7 +113,7 @@ private:
     [[noreturn]] void fail(const std::string& message, std::uint16_t replyCode, int status);
     void requireConnected(const char* what) const;
 
-    AmqpUrl _url;
+    AmqpNodes _nodes;
     Options _options;
     std::unique_ptr<AmqpConnection> _connection;
     std::uint64_t _epoch = 0;

@@ -87,10 +87,10 @@ struct AmqpPublisher::Batch {
     }
 };
 
-AmqpPublisher::AmqpPublisher(AmqpUrl url) : AmqpPublisher(std::move(url), Options{}) {}
+AmqpPublisher::AmqpPublisher(AmqpNodes nodes) : AmqpPublisher(std::move(nodes), Options{}) {}
 
-AmqpPublisher::AmqpPublisher(AmqpUrl url, Options options)
-    : _url(std::move(url)), _options(std::move(options)),
+AmqpPublisher::AmqpPublisher(AmqpNodes nodes, Options options)
+    : _nodes(std::move(nodes)), _options(std::move(options)),
       _logger(Poco::Logger::get("msgbus.amqp.publisher")) {
     if (_options.confirmWindow == 0)
         throw InvalidArgument("AmqpPublisher: confirmWindow must be at least 1");
@@ -188,7 +188,10 @@ void AmqpPublisher::ensureConnected() {
     if (_connection && !_connection->isUsable())
         teardown();
     if (!_connection) {
-        _connection = std::make_unique<AmqpConnection>(_url, _options.connection);
+        _connection = connectToNextNode(_nodes, _options.connection);
+        if (_nodes.size() > 1 || _connectCount > 0)
+            _logger.information("AMQP publisher '%s' connected to %s",
+                                _options.connection.connectionName, _connection->endpoint());
         ++_connectCount;
         _knownExchanges.clear();
         _confirmGeneration = 0;

@@ -86,8 +86,8 @@ public:
         std::size_t confirmWindow = 1000;
     };
 
-    explicit AmqpPublisher(AmqpUrl url);
-    AmqpPublisher(AmqpUrl url, Options options);
+    explicit AmqpPublisher(AmqpNodes nodes);
+    AmqpPublisher(AmqpNodes nodes, Options options);
     ~AmqpPublisher();
 
     AmqpPublisher(const AmqpPublisher&) = delete;
@@ -178,7 +178,7 @@ private:
     void failInFlight(const std::string& reason, std::uint16_t channelReplyCode = 0) noexcept;
     void teardown() noexcept;
 
-    AmqpUrl _url;
+    AmqpNodes _nodes;
     Options _options;
     std::unique_ptr<AmqpConnection> _connection;
     /// The channel generation confirm.select was sent on; confirm mode dies with the channel.

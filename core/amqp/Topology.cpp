@@ -6,6 +6,8 @@
 #include <amqp.h>
 #include <amqp_framing.h>
 
+#include <regex>
+
 namespace msgbus::core::amqp {
 
 namespace {
@@ -27,6 +29,65 @@ void check(AmqpConnection& connection, const std::string& what) {
     }
 }
 
+/// The queue.declare arguments of queue as an AMQP table; entries point into queue and into
+/// storage, which must outlive the table's use.
+amqp_table_t argumentsOf(const QueueSpec& queue, std::vector<amqp_table_entry_t>& storage) {
+    static const std::string typeKey = "x-queue-type";
+    storage.clear();
+    if (queue.type != "classic") {
+        amqp_table_entry_t entry{};
+        entry.key = amqpBytes(typeKey);
+        entry.value.kind = AMQP_FIELD_KIND_UTF8;
+        entry.value.value.bytes = amqpBytes(queue.type);
+        storage.push_back(entry);
+    }
+    for (const QueueArgument& argument : queue.arguments) {
+        amqp_table_entry_t entry{};
+        entry.key = amqpBytes(argument.name);
+        if (const auto* number = std::get_if<std::int64_t>(&argument.value)) {
+            entry.value.kind = AMQP_FIELD_KIND_I64;
+            entry.value.value.i64 = *number;
+        } else if (const auto* flag = std::get_if<bool>(&argument.value)) {
+            entry.value.kind = AMQP_FIELD_KIND_BOOLEAN;
+            entry.value.value.boolean = *flag ? 1 : 0;
+        } else {
+            entry.value.kind = AMQP_FIELD_KIND_UTF8;
+            entry.value.value.bytes = amqpBytes(std::get<std::string>(argument.value));
+        }
+        storage.push_back(entry);
+    }
+    return amqp_table_t{static_cast<int>(storage.size()), storage.data()};
+}
+
+/// The broker's 406 for a queue that exists with other arguments, said so that an operator can
+/// act on it: "inequivalent arg 'x-queue-type' for queue 'orders' in vhost '/': received
+/// 'quorum' but current is 'classic'" names the argument and both values.
+AmqpError queueMismatch(const QueueSpec& queue, const AmqpError& error) {
+    static const std::regex inequivalent(
+        "inequivalent arg '([^']+)' for queue '[^']*' in vhost '[^']*': received (.*) but "
+        "current is (.*)$");
+    std::smatch match;
+    const std::string text = error.what();
+    if (!std::regex_search(text, match, inequivalent))
+        return error;
+    const std::string argument = match[1];
+    const std::string key = argument == "x-queue-type"
+                                ? "amqp.queue." + queue.name + ".type"
+                                : argument == "durable" || argument == "exclusive" ||
+                                          argument == "auto_delete"
+                                      ? std::string()
+                                      : "amqp.queue." + queue.name + ".argument." + argument;
+    return AmqpError("queue '" + queue.name + "' already exists with other settings: " +
+                         argument + " is " + std::string(match[3]) + " on the broker, " +
+                         (key.empty() ? std::string("msgbus declares ")
+                                      : "the configuration (" + key + ") asks for ") +
+                         std::string(match[2]) +
+                         ". The broker cannot change a queue's type or arguments in place: "
+                         "configure what the queue has, or move its messages away, delete it "
+                         "and run `msgbus setup` again",
+                     error.connectionLost(), error.replyCode(), error.libraryStatus());
+}
+
 } // namespace
 
 void declareTopology(AmqpConnection& connection, const TopologySpec& spec) {
@@ -42,12 +103,19 @@ void declareTopology(AmqpConnection& connection, const TopologySpec& spec) {
         check(connection, "exchange.declare '" + exchange.name + "' (type " + exchange.type +
                               (exchange.durable ? ", durable)" : ", transient)"));
     }
+    std::vector<amqp_table_entry_t> arguments;
     for (const QueueSpec& queue : spec.queues) {
         amqp_queue_declare(state, channel, amqpBytes(queue.name), /*passive*/ 0,
                            queue.durable ? 1 : 0, /*exclusive*/ 0, /*auto_delete*/ 0,
-                           amqp_empty_table);
-        check(connection, "queue.declare '" + queue.name + "' (" +
-                              (queue.durable ? "durable" : "transient") + ")");
+                           argumentsOf(queue, arguments));
+        try {
+            check(connection, "queue.declare '" + queue.name + "' (" + queue.type + ", " +
+                                  (queue.durable ? "durable" : "transient") + ")");
+        } catch (const AmqpError& e) {
+            if (e.replyCode() == 406)
+                throw queueMismatch(queue, e);
+            throw;
+        }
         for (const BindingSpec& binding : queue.bindings) {
             amqp_queue_bind(state, channel, amqpBytes(queue.name), amqpBytes(binding.exchange),
                             amqpBytes(binding.pattern), amqp_empty_table);

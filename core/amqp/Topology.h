@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace msgbus::core::amqp {
@@ -20,11 +22,23 @@ struct BindingSpec {
     std::string pattern;
 };
 
-/// A queue msgbus declares, with its bindings (`amqp.queue.<name>.bindings`).
+/// An optional queue argument (`amqp.queue.<name>.argument.<x-name>`), sent with the type its
+/// value has: an integer (x-delivery-limit, x-max-length), a boolean
+/// (x-single-active-consumer) or a string (x-dead-letter-exchange).
+struct QueueArgument {
+    std::string name;
+    std::variant<std::int64_t, bool, std::string> value;
+};
+
+/// A queue msgbus declares (`amqp.queue.<name>.*`), with its bindings.
 struct QueueSpec {
     std::string name;
     bool durable = true;
-    std::vector<BindingSpec> bindings;
+    std::vector<BindingSpec> bindings{};
+    /// "classic" or "quorum" (sent as x-queue-type; a classic queue is declared without it, as
+    /// every earlier version did, so that existing queues stay equivalent).
+    std::string type = "classic";
+    std::vector<QueueArgument> arguments{};
 };
 
 /// The whole topology of a configuration.
@@ -33,15 +47,17 @@ struct TopologySpec {
     std::vector<QueueSpec> queues;
 };
 
-/// Declares every exchange, then every queue and its bindings (exchange.declare,
-/// queue.declare, queue.bind; never auto-delete, never exclusive, no arguments). Idempotent:
-/// declaring what already exists with the same settings is a no-op for the broker.
+/// Declares every exchange, then every queue (with its type and arguments) and its bindings
+/// (exchange.declare, queue.declare, queue.bind; never auto-delete, never exclusive).
+/// Idempotent: declaring what already exists with the same settings is a no-op for the broker.
 ///
 /// Threading: uses the connection, so only on the connection's own thread.
 /// Failure: throws AmqpError naming the exchange, queue or binding and carrying the broker's
 /// reply code and text; a mismatch with what exists (406 PRECONDITION_FAILED, e.g. another
 /// type or durability) reads "exchange.declare 'orders' (type topic, durable) ...: 406
-/// PRECONDITION_FAILED - inequivalent arg 'type' ...". A channel-level failure leaves the
+/// PRECONDITION_FAILED - inequivalent arg 'type' ...". A queue that exists with another type or
+/// other arguments gets a message naming the queue, the argument, both values and the key to
+/// change (a queue's arguments cannot be changed in place). A channel-level failure leaves the
 /// connection usable: channel 1 is reopened before the exception leaves (best effort).
 void declareTopology(AmqpConnection& connection, const TopologySpec& spec);
 

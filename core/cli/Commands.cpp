@@ -57,6 +57,8 @@ amqp::TopologySpec topologyOf(const Settings& s) {
     for (const auto& q : s.amqp.queues) {
         amqp::QueueSpec queue;
         queue.name = q.name;
+        queue.type = q.type;
+        queue.arguments = q.arguments;
         for (const auto& b : q.bindings)
             queue.bindings.push_back({b.exchange, b.pattern});
         spec.queues.push_back(queue);
@@ -114,8 +116,9 @@ int setup(const std::vector<std::string>& args) {
     if (!line.has("schema-only")) {
         amqp::AmqpConnection::Options options;
         options.connectionName = "msgbus setup";
-        amqp::AmqpConnection connection(amqp::AmqpUrl::parse(s.amqp.url), options);
-        amqp::declareTopology(connection, topologyOf(s));
+        auto nodes = amqp::AmqpNodes::parse(s.amqp.url);
+        auto connection = amqp::connectToNextNode(nodes, options);
+        amqp::declareTopology(*connection, topologyOf(s));
         std::cout << "topology: " << s.amqp.exchanges.size() << " exchange(s), "
                   << s.amqp.queues.size() << " queue(s) declared\n";
     }

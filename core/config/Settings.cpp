@@ -1,6 +1,6 @@
 #include "core/config/Settings.h"
 
-#include "core/amqp/AmqpUrl.h"
+#include "core/amqp/AmqpNodes.h"
 #include "core/config/ConfigError.h"
 
 #include <msgbus/SqlIdentifier.h>
@@ -172,18 +172,61 @@ std::string canonicalSqlitePath(const std::string& path) {
 /// start-up with the key's name instead of failing later in a worker thread.
 std::string amqpUrl(Reader& read) {
     const std::string key = "amqp.url";
-    std::string text = read.required(key, "amqp://user:password@host:port/vhost");
+    std::string text = read.required(
+        key, "amqp://user:password@host:port/vhost (comma-separated, one per cluster node)");
     auto user = read.secret("amqp.user");
     auto password = read.secret("amqp.password");
     try {
-        amqp::AmqpUrl url = amqp::AmqpUrl::parse(text);
-        if (user || password)
-            url = url.withCredentials(user.value_or(url.user()), password.value_or(url.password()));
-        return url.text();
+        // One URL per node of a cluster; the credentials keys apply to each.
+        std::string list;
+        const auto nodes = amqp::AmqpNodes::parse(text);
+        for (auto url : nodes.urls()) {
+            if (user || password)
+                url = url.withCredentials(user.value_or(url.user()),
+                                          password.value_or(url.password()));
+            list += (list.empty() ? "" : ",") + url.text();
+        }
+        return list;
     } catch (const msgbus::InvalidArgument& e) {
         // AmqpUrl's messages never quote the user info, so they can be shown as they are.
         throw ConfigError(key, e.what());
     }
+}
+
+/// amqp.queue.<q>.argument.<x-name>: an integer, true/false, or else a string. The arguments
+/// RabbitMQ reads as numbers or booleans must be given as such: the broker would refuse the
+/// queue, or ignore the limit, otherwise.
+amqp::QueueArgument queueArgument(Reader& read, const std::string& key) {
+    amqp::QueueArgument argument;
+    argument.name = key.substr(key.rfind('.') + 1);
+    if (argument.name == "x-queue-type")
+        throw ConfigError(key, "set the queue type with amqp.queue.<name>.type");
+    if (argument.name.rfind("x-", 0) != 0)
+        throw ConfigError(key, "'" + argument.name +
+                                   "' is not a queue argument (they are named x-..., e.g. "
+                                   "x-delivery-limit)");
+    const std::string text = read.string(key, "");
+    if (text.empty())
+        throw ConfigError(key, "is empty");
+    static const std::set<std::string> numeric{
+        "x-delivery-limit", "x-max-length", "x-max-length-bytes", "x-message-ttl",
+        "x-expires",        "x-max-priority", "x-quorum-initial-group-size"};
+    static const std::set<std::string> flags{"x-single-active-consumer"};
+    Poco::Int64 number = 0;
+    if (Poco::NumberParser::tryParse64(text, number)) {
+        argument.value = static_cast<std::int64_t>(number);
+        if (number < 0)
+            throw ConfigError(key, std::to_string(number) + " is negative");
+    } else if (text == "true" || text == "false") {
+        argument.value = text == "true";
+    } else {
+        argument.value = text;
+    }
+    if (numeric.count(argument.name) && !std::holds_alternative<std::int64_t>(argument.value))
+        throw ConfigError(key, "'" + text + "' is not a whole number");
+    if (flags.count(argument.name) && !std::holds_alternative<bool>(argument.value))
+        throw ConfigError(key, "'" + text + "' is not true or false");
+    return argument;
 }
 
 void requireName(const std::string& key, const std::string& value) {
@@ -230,7 +273,15 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     for (const auto& name : read.children("amqp.queue")) {
         QueueSettings queue;
         queue.name = name;
-        const std::string key = "amqp.queue." + name + ".bindings";
+        const std::string prefix = "amqp.queue." + name;
+        queue.type = read.string(prefix + ".type", "classic");
+        if (queue.type != "classic" && queue.type != "quorum")
+            throw ConfigError(prefix + ".type", "'" + queue.type +
+                                                    "' is not classic or quorum (the inbox "
+                                                    "consumes with acks, which streams lack)");
+        for (const auto& argument : read.children(prefix + ".argument"))
+            queue.arguments.push_back(queueArgument(read, prefix + ".argument." + argument));
+        const std::string key = prefix + ".bindings";
         for (const auto& binding : read.list(key)) {
             auto colon = binding.find(':');
             if (colon == std::string::npos || colon == 0)

@@ -1,7 +1,10 @@
 #pragma once
 
+#include "core/amqp/Topology.h"
+
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,12 +40,25 @@ struct QueueBinding {
 
 struct QueueSettings {
     std::string name;
+    std::string type = "classic"; ///< amqp.queue.<name>.type: classic or quorum
+    std::vector<amqp::QueueArgument> arguments; ///< amqp.queue.<name>.argument.<x-name>
     std::vector<QueueBinding> bindings;
+
+    /// Its x-delivery-limit, if configured: a quorum queue drops (or dead-letters) a message
+    /// returned more often than this.
+    std::optional<std::int64_t> deliveryLimit() const {
+        for (const auto& argument : arguments)
+            if (argument.name == "x-delivery-limit")
+                if (const auto* limit = std::get_if<std::int64_t>(&argument.value))
+                    return *limit;
+        return std::nullopt;
+    }
 };
 
 struct AmqpSettings {
-    /// amqp.url with amqp.user / amqp.password applied, validated and re-encoded: pass it to
-    /// AmqpUrl::parse. It carries the password: never log it (log AmqpUrl::redacted()).
+    /// amqp.url with amqp.user / amqp.password applied, validated and re-encoded: one URL per
+    /// broker node, comma-separated; pass it to AmqpNodes::parse. It carries the password:
+    /// never log it (log AmqpUrl::redacted() or AmqpNodes::endpoints()).
     std::string url;
     int heartbeatSeconds = 30;
     std::vector<ExchangeSettings> exchanges;

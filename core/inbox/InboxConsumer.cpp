@@ -32,7 +32,7 @@ InboxConsumer::InboxConsumer(Database& database, PluginRegistry& plugins, const 
     : _settings(settings), _consumerSettings(consumer), _database(database), _plugins(plugins),
       _metrics(metrics),
       _processor(database, settings, metrics, consumer.name, std::move(onOutboxWrite)),
-      _consumer(amqp::AmqpUrl::parse(settings.amqp.url), consumerOptions(settings, consumer)),
+      _consumer(amqp::AmqpNodes::parse(settings.amqp.url), consumerOptions(settings, consumer)),
       _runs(database.dialect(), settings.dedupTable, consumer.name),
       _log(Poco::Logger::get("msgbus.inbox")) {}
 

@@ -32,7 +32,7 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Sett
     : _database(database), _plugins(plugins), _settings(settings), _metrics(metrics),
       _store(database.dialect(), settings.outbox.table, settings.outbox.maxBodyBytes),
       _failed(database.dialect(), settings.failedTable),
-      _publisher(amqp::AmqpUrl::parse(settings.amqp.url), publisherOptions(settings, index)),
+      _publisher(amqp::AmqpNodes::parse(settings.amqp.url), publisherOptions(settings, index)),
       _rowBackoff(settings.outbox.retryDelay, 2.0, settings.outbox.maxRetryDelay),
       _outageBackoff(Backoff::forOutage()), _log(Poco::Logger::get("msgbus.relay")),
       _pipelineDepth(settings.outbox.ordered ? 1 : 2) {
