@@ -71,17 +71,27 @@ AmqpError queueMismatch(const QueueSpec& queue, const AmqpError& error) {
     if (!std::regex_search(text, match, inequivalent))
         return error;
     const std::string argument = match[1];
-    const std::string key = argument == "x-queue-type"
-                                ? "amqp.queue." + queue.name + ".type"
-                                : argument == "durable" || argument == "exclusive" ||
-                                          argument == "auto_delete"
-                                      ? std::string()
-                                      : "amqp.queue." + queue.name + ".argument." + argument;
-    return AmqpError("queue '" + queue.name + "' already exists with other settings: " +
-                         argument + " is " + std::string(match[3]) + " on the broker, " +
+    const std::string key =
+        argument == "x-queue-type" ? "amqp.queue." + queue.name + ".type"
+        : argument == "durable" || argument == "exclusive" || argument == "auto_delete"
+            ? std::string()
+            : "amqp.queue." + queue.name + ".argument." + argument;
+    // The broker writes "the value '20' of type 'long'", or "none" for an argument not set:
+    // the value is what an operator compares.
+    const auto valueOf = [&](std::string side) {
+        static const std::regex typed("^the value '(.*)' of type '[^']*'$");
+        std::smatch value;
+        if (std::regex_match(side, value, typed))
+            side = "'" + std::string(value[1]) + "'";
+        if (side == "none")
+            side = argument == "x-queue-type" ? "'classic'" : "not set";
+        return side;
+    };
+    return AmqpError("queue '" + queue.name + "' already exists with other settings: " + argument +
+                         " is " + valueOf(match[3]) + " on the broker, " +
                          (key.empty() ? std::string("msgbus declares ")
                                       : "the configuration (" + key + ") asks for ") +
-                         std::string(match[2]) +
+                         valueOf(match[2]) +
                          ". The broker cannot change a queue's type or arguments in place: "
                          "configure what the queue has, or move its messages away, delete it "
                          "and run `msgbus setup` again",

@@ -209,7 +209,7 @@ amqp::QueueArgument queueArgument(Reader& read, const std::string& key) {
     if (text.empty())
         throw ConfigError(key, "is empty");
     static const std::set<std::string> numeric{
-        "x-delivery-limit", "x-max-length", "x-max-length-bytes", "x-message-ttl",
+        "x-delivery-limit", "x-max-length",   "x-max-length-bytes",         "x-message-ttl",
         "x-expires",        "x-max-priority", "x-quorum-initial-group-size"};
     static const std::set<std::string> flags{"x-single-active-consumer"};
     Poco::Int64 number = 0;

@@ -40,7 +40,7 @@ struct QueueBinding {
 
 struct QueueSettings {
     std::string name;
-    std::string type = "classic"; ///< amqp.queue.<name>.type: classic or quorum
+    std::string type = "classic";               ///< amqp.queue.<name>.type: classic or quorum
     std::vector<amqp::QueueArgument> arguments; ///< amqp.queue.<name>.argument.<x-name>
     std::vector<QueueBinding> bindings;
 

@@ -34,7 +34,11 @@ InboxConsumer::InboxConsumer(Database& database, PluginRegistry& plugins, const 
       _processor(database, settings, metrics, consumer.name, std::move(onOutboxWrite)),
       _consumer(amqp::AmqpNodes::parse(settings.amqp.url), consumerOptions(settings, consumer)),
       _runs(database.dialect(), settings.dedupTable, consumer.name),
-      _log(Poco::Logger::get("msgbus.inbox")) {}
+      _log(Poco::Logger::get("msgbus.inbox")) {
+    for (const auto& queue : settings.amqp.queues)
+        if (queue.name == consumer.queue)
+            _deliveryLimit = queue.deliveryLimit();
+}
 
 void InboxConsumer::gather(std::vector<amqp::Delivery>& deliveries, std::size_t want,
                            std::exception_ptr& brokerError) {
@@ -212,6 +216,17 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
                 if (deaths[i] > 0 && item.lastError.empty())
                     item.lastError = "a host stopped while running it (" +
                                      std::to_string(deaths[i]) + " run(s) began and never ended)";
+                if (_deliveryLimit && d.redelivered && d.deliveryCount &&
+                    *d.deliveryCount >= *_deliveryLimit) {
+                    // Given back once more, the queue would drop or dead-letter it
+                    // (x-delivery-limit): it is stored as failed now instead, with its body.
+                    item.redeliveries =
+                        std::max(item.redeliveries, _settings.inbox.maxRedeliveries + 1);
+                    item.lastError = "the queue's x-delivery-limit (" +
+                                     std::to_string(*_deliveryLimit) +
+                                     ") would drop it if it came back once more" +
+                                     (item.lastError.empty() ? "" : "; " + item.lastError);
+                }
                 items.push_back(std::move(item));
             }
             plugins = _plugins.current();

@@ -57,6 +57,8 @@ private:
     RedeliveryTracker _redeliveries;
     UnfinishedRuns _runs;
     bool _runsWorking = true;
+    /// The x-delivery-limit of the consumed queue, when the configuration declares one.
+    std::optional<std::int64_t> _deliveryLimit;
     Poco::Logger& _log;
 };
 

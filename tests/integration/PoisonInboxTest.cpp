@@ -30,6 +30,7 @@ class PoisonInboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testTransactionRolledBackUnderAHandlerIsFoundAndOnlyItFails);
     CPPUNIT_TEST(testHandlerIsToldWhenItRunsAgain);
     CPPUNIT_TEST(testRedeliveredTooOftenIsAFailedRow);
+    CPPUNIT_TEST(testQuorumQueueDeliveryLimitIsNeverReached);
     CPPUNIT_TEST(testHandlerStatementOutlastingTheIoTimeoutFailsAloneAfterRedeliveries);
     CPPUNIT_TEST(testReasonsWithBadBytesAndMultibyteCutsAreStored);
     CPPUNIT_TEST(testOtherConsumersRetryRowsDoNotStarveOwnAndUnreadableOnesFail);
@@ -37,7 +38,14 @@ class PoisonInboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::ScratchBus {
-        explicit Bus(const std::map<std::string, std::string>& extra = {}) : ScratchBus("poison") {
+        /// amqp.queue.<the bus queue>.* keys, given without that prefix.
+        struct QueueKeys {
+            std::map<std::string, std::string> keys;
+        };
+
+        explicit Bus(const std::map<std::string, std::string>& extra = {},
+                     const QueueKeys& queueKeys = {})
+            : ScratchBus("poison") {
             std::map<std::string, std::string> properties{
                 {"plugin.poison.library", "libmsgbus-test-poison.so"},
                 {"inbox.consumers", "poison"},
@@ -46,6 +54,8 @@ class PoisonInboxTest : public CppUnit::TestFixture {
                 {"retry.delay_ms", "60000"}};
             for (const auto& [key, value] : extra)
                 properties[key] = value;
+            for (const auto& [key, value] : queueKeys.keys)
+                properties["amqp.queue." + queue + "." + key] = value;
             open("MySQL", properties, "#", [](Poco::Data::Session& session) {
                 session << "CREATE TABLE poison_effects (k VARCHAR(64) PRIMARY KEY, rerun "
                            "INT NOT NULL)",
@@ -229,6 +239,40 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
         CPPUNIT_ASSERT_EQUAL(std::string("RedeliveryLimit"), failed[0].errorClass);
         CPPUNIT_ASSERT(contains(failed[0].errorMessage, "inbox.max_redeliveries = 5"));
+    }
+
+    void testQuorumQueueDeliveryLimitIsNeverReached() {
+        // A quorum queue with x-delivery-limit 2 drops a message given back a third time: the
+        // inbox stores it as failed first, body and all, however few redeliveries this host saw.
+        Bus bus({}, Bus::QueueKeys{{{"type", "quorum"}, {"argument.x-delivery-limit", "2"}}});
+        bus.send({bus.message("looper")});
+        for (int giveBack = 0; giveBack < 2; ++giveBack) {
+            // Taken and given back by a consumer that goes away without settling it (as a host
+            // that stops would): the broker counts a return. A nack while still consuming
+            // would have it delivered again at once, and returned once more by the close.
+            core::amqp::AmqpConsumer::Options options;
+            options.queue = bus.queue;
+            options.prefetch = 1;
+            core::amqp::AmqpConsumer raw(core::amqp::AmqpUrl::parse(test::amqpUrl()), options);
+            raw.connect();
+            auto delivery = raw.next(std::chrono::seconds(10));
+            CPPUNIT_ASSERT(delivery);
+            CPPUNIT_ASSERT_EQUAL(std::int64_t(giveBack), delivery->deliveryCount.value_or(0));
+        }
+        std::vector<WireMessage> good;
+        for (int i = 0; i < 10; ++i)
+            good.push_back(bus.message("g-" + std::to_string(i)));
+        bus.send(good);
+        bus.consume(11);
+        bus.assertNeighboursHandledOnce();
+        CPPUNIT_ASSERT_EQUAL(0,
+                             bus.count("SELECT COUNT(*) FROM poison_effects WHERE k = 'looper'"));
+        auto failed = bus.rows("failed");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("RedeliveryLimit"), failed[0].errorClass);
+        CPPUNIT_ASSERT(contains(failed[0].errorMessage, "x-delivery-limit (2)"));
+        CPPUNIT_ASSERT(contains(failed[0].body, "looper"));
+        CPPUNIT_ASSERT_EQUAL(0, test::queueDepth(bus.queue));
     }
 
     void testHandlerStatementOutlastingTheIoTimeoutFailsAloneAfterRedeliveries() {

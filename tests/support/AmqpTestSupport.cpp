@@ -44,6 +44,16 @@ std::string shellQuoted(const std::string& text) {
 
 } // namespace
 
+std::string rabbitmqctl(const std::vector<std::string>& args) {
+    std::string command = rabbitmqctl();
+    for (const auto& arg : args)
+        command += " " + shellQuoted(arg);
+    std::string output;
+    const int rc = runCommand(command, &output);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("rabbitmqctl failed: " + output, 0, rc);
+    return output;
+}
+
 BrokerUser::BrokerUser(std::string name, const std::string& password) : _name(std::move(name)) {
     const std::string ctl = rabbitmqctl();
     std::string output;

@@ -14,6 +14,10 @@
 // directly. The broker URL and unique names come from TestEnv.h (amqpUrl(), uniqueName()).
 namespace msgbus::test {
 
+/// Runs the test broker's rabbitmqctl (MSGBUS_TEST_RABBITMQCTL) with args (each one shell
+/// word); returns its output. Fails the test (CppUnit assertion) when it fails.
+std::string rabbitmqctl(const std::vector<std::string>& args);
+
 /// Closes, through rabbitmqctl (MSGBUS_TEST_RABBITMQCTL), the broker connection whose
 /// client-provided name is name, as an operator or a node shutdown would (connection.close 320
 /// CONNECTION_FORCED). Waits up to about 5 s for the connection to show up; fails the test

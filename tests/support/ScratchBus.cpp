@@ -38,7 +38,15 @@ void ScratchBus::open(const std::string& connector, const std::map<std::string, 
         prepare(*session);
     }
     plugins.publish(core::PluginLoader(settings, config).load(1));
-    declareQueue(exchange, queue, bindingPattern);
+    // As `msgbus setup` would, when the test configures the queue (a quorum queue, say).
+    std::string type = "classic";
+    std::vector<core::amqp::QueueArgument> arguments;
+    for (const auto& configured : settings.amqp.queues)
+        if (configured.name == queue) {
+            type = configured.type;
+            arguments = configured.arguments;
+        }
+    declareQueue(exchange, queue, bindingPattern, type, arguments);
 }
 
 int ScratchBus::count(const std::string& sql) {

@@ -136,13 +136,16 @@ std::string createSqliteDatabase() {
     return tempDir("sqlite") + "/test.db";
 }
 
-void declareQueue(const std::string& exchange, const std::string& queue,
-                  const std::string& pattern) {
+void declareQueue(const std::string& exchange, const std::string& queue, const std::string& pattern,
+                  const std::string& type,
+                  const std::vector<core::amqp::QueueArgument>& arguments) {
     core::amqp::AmqpConnection connection(core::amqp::AmqpUrl::parse(amqpUrl()), {});
     core::amqp::TopologySpec spec;
     spec.exchanges.push_back({exchange, "topic", true});
     core::amqp::QueueSpec q;
     q.name = queue;
+    q.type = type;
+    q.arguments = arguments;
     q.bindings.push_back({exchange, pattern});
     spec.queues.push_back(q);
     core::amqp::declareTopology(connection, spec);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/amqp/Topology.h"
+
 #include "core/config/Settings.h"
 
 #include <Poco/AutoPtr.h>
@@ -50,8 +52,9 @@ std::string createMysqlDatabase();
 std::string createSqliteDatabase();
 
 /// Declares a durable topic exchange and a queue bound to it with pattern.
-void declareQueue(const std::string& exchange, const std::string& queue,
-                  const std::string& pattern);
+void declareQueue(const std::string& exchange, const std::string& queue, const std::string& pattern,
+                  const std::string& type = "classic",
+                  const std::vector<core::amqp::QueueArgument>& arguments = {});
 
 /// How many messages the queue holds (ready, not unacked), by a passive queue.declare.
 int queueDepth(const std::string& queue);

@@ -1,4 +1,5 @@
 #include "core/config/Settings.h"
+#include "core/amqp/AmqpNodes.h"
 #include "core/amqp/AmqpUrl.h"
 #include "core/config/ConfigError.h"
 
@@ -30,6 +31,8 @@ class SettingsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBadAmqpUrlIsNamedAndNeverQuotesThePassword);
     CPPUNIT_TEST(testEverySpellingOfOneSqliteFileGivesOnePath);
     CPPUNIT_TEST(testALineWithoutSeparatorIsNeverQuoted);
+    CPPUNIT_TEST(testSeveralBrokerNodesShareTheCredentials);
+    CPPUNIT_TEST(testQueueTypeAndTypedArgumentsAreRead);
     CPPUNIT_TEST_SUITE_END();
 
     static std::map<std::string, std::string> minimal() {
@@ -248,6 +251,72 @@ private:
         for (std::size_t i = 0; i + 3 <= secret.size(); ++i)
             CPPUNIT_ASSERT_MESSAGE("'" + text + "' quotes part of the secret",
                                    text.find(secret.substr(i, 3)) == std::string::npos);
+    }
+
+    void testSeveralBrokerNodesShareTheCredentials() {
+        auto p = with(with(minimal(), "amqp.url",
+                           "amqp://u:p@10.0.0.1:5672/%2f, amqp://u:p@10.0.0.2:5673/%2f,"
+                           "amqp://10.0.0.3/%2f"),
+                      "amqp.password", "a,b@c");
+        auto nodes = msgbus::core::amqp::AmqpNodes::parse(load(p).amqp.url);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), nodes.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("10.0.0.1:5672, 10.0.0.2:5673, 10.0.0.3:5672"),
+                             nodes.endpoints());
+        for (const auto& url : nodes.urls())
+            CPPUNIT_ASSERT_EQUAL(std::string("a,b@c"), url.password());
+        CPPUNIT_ASSERT_EQUAL(std::string("guest"), nodes.urls()[2].user());
+
+        const auto error = errorOf(
+            with(minimal(), "amqp.url", "amqp://u:secretpw@h1:5672/%2f,,amqp://u:p@h3/%2f"));
+        assertContains(error, "amqp.url");
+        assertContains(error, "node 2 of 3");
+        CPPUNIT_ASSERT(error.find("secretpw") == std::string::npos);
+        assertContains(errorOf(with(minimal(), "amqp.url",
+                                    "amqp://u:p@h1:5672/%2f,amqp://u:secretpw@h2:99999/%2f")),
+                       "node 2 of 2");
+    }
+
+    void testQueueTypeAndTypedArgumentsAreRead() {
+        auto p = minimal();
+        p["amqp.queue.orders.bindings"] = "events:order.#";
+        p["amqp.queue.orders.type"] = "quorum";
+        p["amqp.queue.orders.argument.x-delivery-limit"] = "50";
+        p["amqp.queue.orders.argument.x-single-active-consumer"] = "true";
+        p["amqp.queue.orders.argument.x-dead-letter-exchange"] = "orders.dead";
+        p["amqp.queue.audit.bindings"] = "events:#";
+        std::vector<std::string> warnings;
+        auto s = load(p, &warnings);
+        CPPUNIT_ASSERT(warnings.empty());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.amqp.queues.size());
+        const auto& audit = s.amqp.queues[0].name == "audit" ? s.amqp.queues[0] : s.amqp.queues[1];
+        const auto& orders =
+            s.amqp.queues[0].name == "orders" ? s.amqp.queues[0] : s.amqp.queues[1];
+        CPPUNIT_ASSERT_EQUAL(std::string("classic"), audit.type);
+        CPPUNIT_ASSERT(audit.arguments.empty());
+        CPPUNIT_ASSERT(!audit.deliveryLimit());
+        CPPUNIT_ASSERT_EQUAL(std::string("quorum"), orders.type);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), orders.arguments.size());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(50), *orders.deliveryLimit());
+        for (const auto& argument : orders.arguments) {
+            if (argument.name == "x-single-active-consumer")
+                CPPUNIT_ASSERT(std::get<bool>(argument.value));
+            else if (argument.name == "x-dead-letter-exchange")
+                CPPUNIT_ASSERT_EQUAL(std::string("orders.dead"),
+                                     std::get<std::string>(argument.value));
+        }
+
+        auto bad = minimal();
+        bad["amqp.queue.orders.type"] = "stream";
+        assertContains(errorOf(bad), "amqp.queue.orders.type");
+        bad = minimal();
+        bad["amqp.queue.orders.argument.x-max-length"] = "many";
+        assertContains(errorOf(bad), "amqp.queue.orders.argument.x-max-length");
+        bad = minimal();
+        bad["amqp.queue.orders.argument.x-single-active-consumer"] = "1";
+        assertContains(errorOf(bad), "not true or false");
+        bad = minimal();
+        bad["amqp.queue.orders.argument.delivery-limit"] = "5";
+        assertContains(errorOf(bad), "named x-");
     }
 };
 
