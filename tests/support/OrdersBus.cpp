@@ -106,8 +106,8 @@ OrdersBus::OrdersBus(const std::string& connector, const std::map<std::string, s
 }
 
 OrdersBus::~OrdersBus() {
-    deleteQueueAndExchange(_placedQueue, "");
-    deleteQueueAndExchange(_confirmedQueue, _exchange);
+    deleteQueueAndExchange(_placedQueue, "", _properties["amqp.url"]);
+    deleteQueueAndExchange(_confirmedQueue, _exchange, _properties["amqp.url"]);
     _db.reset();
     const char* keep = std::getenv("MSGBUS_E2E_KEEP");
     if (std::uncaught_exceptions() > 0 || (keep && *keep && std::string(keep) != "0")) {
@@ -310,10 +310,12 @@ bool OrdersBus::waitQueuesDrained(std::chrono::milliseconds timeout) {
 }
 
 long long OrdersBus::queueDepth(const std::string& queue) {
-    core::amqp::AmqpConnection connection(core::amqp::AmqpUrl::parse(amqpUrl()), {});
-    auto* ok = amqp_queue_declare(connection.state(), connection.channel(),
+    // Through the broker the host uses (any node of a cluster that answers).
+    auto nodes = core::amqp::AmqpNodes::parse(_properties["amqp.url"]);
+    auto connection = core::amqp::connectToNextNode(nodes, {});
+    auto* ok = amqp_queue_declare(connection->state(), connection->channel(),
                                   amqp_cstring_bytes(queue.c_str()), 1, 0, 0, 0, amqp_empty_table);
-    connection.checkRpcReply("queue.declare passive '" + queue + "'");
+    connection->checkRpcReply("queue.declare passive '" + queue + "'");
     return ok ? static_cast<long long>(ok->message_count) : -1;
 }
 

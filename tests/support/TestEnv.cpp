@@ -160,18 +160,20 @@ int queueDepth(const std::string& queue) {
     return ok ? static_cast<int>(ok->message_count) : -1;
 }
 
-void deleteQueueAndExchange(const std::string& queue, const std::string& exchange) {
+void deleteQueueAndExchange(const std::string& queue, const std::string& exchange,
+                            const std::string& brokerUrls) {
     try {
-        core::amqp::AmqpConnection connection(core::amqp::AmqpUrl::parse(amqpUrl()), {});
+        auto nodes = core::amqp::AmqpNodes::parse(brokerUrls.empty() ? amqpUrl() : brokerUrls);
+        auto connection = core::amqp::connectToNextNode(nodes, {});
         if (!queue.empty()) {
-            amqp_queue_delete(connection.state(), connection.channel(),
+            amqp_queue_delete(connection->state(), connection->channel(),
                               amqp_cstring_bytes(queue.c_str()), 0, 0);
-            connection.checkRpcReply("queue.delete");
+            connection->checkRpcReply("queue.delete");
         }
         if (!exchange.empty()) {
-            amqp_exchange_delete(connection.state(), connection.channel(),
+            amqp_exchange_delete(connection->state(), connection->channel(),
                                  amqp_cstring_bytes(exchange.c_str()), 0);
-            connection.checkRpcReply("exchange.delete");
+            connection->checkRpcReply("exchange.delete");
         }
     } catch (const std::exception&) {
         // Cleanup only: a missing queue or exchange is fine.

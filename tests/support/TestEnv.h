@@ -60,7 +60,8 @@ void declareQueue(const std::string& exchange, const std::string& queue, const s
 int queueDepth(const std::string& queue);
 
 /// Deletes the queue and the exchange (ignoring ones that do not exist).
-void deleteQueueAndExchange(const std::string& queue, const std::string& exchange);
+void deleteQueueAndExchange(const std::string& queue, const std::string& exchange,
+                            const std::string& brokerUrls = "");
 
 /// Runs a shell command; returns its exit code and fills output (stdout+stderr) when given.
 int runCommand(const std::string& command, std::string* output = nullptr);
