@@ -98,6 +98,8 @@ public:
     bool nack(std::uint64_t deliveryTag, bool multiple, bool requeue, std::uint64_t epoch);
 
     bool isConnected() const noexcept;
+    /// The node of the current connection ("host:port vhost '/'"), "" without one.
+    std::string endpoint() const { return _connection ? _connection->endpoint() : std::string(); }
 
     /// Closes the connection; unacked deliveries are requeued by the broker.
     void close() noexcept;

@@ -137,6 +137,8 @@ public:
 
     /// True while a connection exists and is usable.
     bool isConnected() const noexcept;
+    /// The node of the current connection ("host:port vhost '/'"), "" without one.
+    std::string endpoint() const { return _connection ? _connection->endpoint() : std::string(); }
 
     /// Closes the connection politely; batches still in flight end NotConfirmed. The next
     /// submit reconnects.

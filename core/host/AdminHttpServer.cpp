@@ -36,7 +36,8 @@ public:
                 std::string reason;
                 bool ready = _probes.ready(reason);
                 status = ready ? HTTPResponse::HTTP_OK : HTTPResponse::HTTP_SERVICE_UNAVAILABLE;
-                body = (ready ? "ready\n" : "not ready: " + reason + "\n");
+                body = ready ? (reason.empty() ? "ready\n" : "ready: " + reason + "\n")
+                             : "not ready: " + reason + "\n";
             } else {
                 status = HTTPResponse::HTTP_NOT_FOUND;
                 body = "not found; try /metrics, /health or /ready\n";

@@ -163,10 +163,13 @@ bool Host::isReady(std::string& reason) const {
         return false;
     }
     const bool usesBroker = _settings.outbox.workers > 0 || !_settings.inbox.consumers.empty();
+    const std::string nodes = _metrics.brokerNodes.describe();
     if (usesBroker && now - _metrics.brokerOkAt.load() > staleAfterMs) {
-        reason = "the broker has not answered for 15 s";
+        reason = "the broker has not answered for 15 s" + (nodes.empty() ? "" : " (" + nodes + ")");
         return false;
     }
+    // Ready: the reason then says which broker node each connection uses.
+    reason = nodes;
     return true;
 }
 

@@ -4,6 +4,20 @@
 
 namespace msgbus::core {
 
+void BrokerNodesInUse::set(const std::string& worker, const std::string& node) {
+    std::lock_guard lock(_mutex);
+    _nodes[worker] = node;
+}
+
+std::string BrokerNodesInUse::describe() const {
+    std::lock_guard lock(_mutex);
+    std::string out;
+    for (const auto& [worker, node] : _nodes)
+        if (!node.empty())
+            out += (out.empty() ? "" : ", ") + worker + " on " + node;
+    return out;
+}
+
 std::int64_t Metrics::steadyMillis() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::steady_clock::now().time_since_epoch())

@@ -4,9 +4,26 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 
 namespace msgbus::core {
+
+/// The broker node each worker's connection uses, for /ready and the logs of a cluster.
+/// Thread-safe; written when a connection is made, read by /ready.
+class BrokerNodesInUse {
+public:
+    /// worker ("relay 0", "consumer orders") now uses node ("host:port vhost '/'"; "" when it
+    /// has no connection).
+    void set(const std::string& worker, const std::string& node);
+    /// "consumer orders on 127.0.0.1:5672 vhost '/', relay 0 on ..."; "" when none.
+    std::string describe() const;
+
+private:
+    mutable std::mutex _mutex;
+    std::map<std::string, std::string> _nodes;
+};
 
 /// Process-wide counters, updated lock-free by the workers (relaxed atomics: they are
 /// statistics, not synchronisation) and rendered by `msgbus run` at exit and by /metrics.
@@ -19,6 +36,8 @@ struct Metrics {
     std::atomic<std::uint64_t> failed{0};       ///< rows moved to the failed table
     std::atomic<std::uint64_t> reloads{0};
     std::atomic<std::uint64_t> reloadFailures{0};
+
+    BrokerNodesInUse brokerNodes;
 
     Histogram relayLatency;    ///< outbox created_at → broker confirm
     Histogram handlerDuration; ///< one inbox batch: decode, handlers, commit

@@ -164,8 +164,12 @@ void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
         // the snapshot still keeps that plugin's library mapped.
         std::shared_ptr<const PluginSet> plugins;
         try {
-            if (!_consumer.isConnected())
+            if (!_consumer.isConnected()) {
+                _metrics.brokerNodes.set("consumer " + _consumerSettings.name, "");
                 _consumer.connect();
+                _metrics.brokerNodes.set("consumer " + _consumerSettings.name,
+                                         _consumer.endpoint());
+            }
             auto first = _consumer.next(std::chrono::milliseconds(200));
             _metrics.brokerOk();
             if (!first)

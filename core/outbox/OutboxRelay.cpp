@@ -35,7 +35,8 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Sett
       _publisher(amqp::AmqpNodes::parse(settings.amqp.url), publisherOptions(settings, index)),
       _rowBackoff(settings.outbox.retryDelay, 2.0, settings.outbox.maxRetryDelay),
       _outageBackoff(Backoff::forOutage()), _log(Poco::Logger::get("msgbus.relay")),
-      _pipelineDepth(settings.outbox.ordered ? 1 : 2) {
+      _pipelineDepth(settings.outbox.ordered ? 1 : 2),
+      _workerName("relay " + std::to_string(index)) {
     if (database.dialect() == Dialect::SQLite)
         _sqliteLock.emplace(settings.db.connection);
     if (settings.outbox.ordered) {
@@ -47,6 +48,14 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Sett
 
 OutboxRelay::~OutboxRelay() {
     drain();
+}
+
+void OutboxRelay::noteNode() {
+    // Once per connection, not per batch: the lock and the string are for /ready only.
+    if (_publisher.connectCount() == _nodeNotedFor)
+        return;
+    _nodeNotedFor = _publisher.connectCount();
+    _metrics.brokerNodes.set(_workerName, _publisher.endpoint());
 }
 
 void OutboxRelay::run(StopSignal& stop) {
@@ -64,6 +73,7 @@ void OutboxRelay::run(StopSignal& stop) {
         try {
             idle = !step();
             outage = 0;
+            noteNode();
         } catch (...) {
             // Settle what is in flight before backing off: its row locks must not outlive the
             // failure, and its confirmed rows can still be deleted. (Plugin code can throw
@@ -87,6 +97,7 @@ void OutboxRelay::run(StopSignal& stop) {
         _publisher.keepAlive();
         if (_publisher.isConnected())
             _metrics.brokerOk();
+        noteNode();
         stop.sleepUntilWoken(now - lastRows < pollInterval ? streamPoll : pollInterval);
     }
     drain();

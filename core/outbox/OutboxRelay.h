@@ -89,6 +89,8 @@ private:
     void finish(PendingBatch& batch);
     /// Finishes every batch in flight, oldest first; failures are logged (their rows stay).
     void drain() noexcept;
+    /// Records the broker node of a new publisher connection (for /ready).
+    void noteNode();
     std::vector<std::int64_t> inFlightSeqs() const;
     /// Publishes the rows at the given indexes one at a time, to find which the broker
     /// refuses (it closed the channel under several); sorts each into confirmed or failures.
@@ -121,6 +123,8 @@ private:
     std::optional<SqliteRelayLock> _sqliteLock; ///< set on SQLite: one relay per file
     bool _standbyLogged = false;
     std::size_t _pipelineDepth;
+    std::string _workerName;
+    std::uint64_t _nodeNotedFor = 0;
     std::deque<PendingBatch> _inFlight; ///< oldest first
     /// What settle() did, reported once its transaction committed.
     struct SettleReport {

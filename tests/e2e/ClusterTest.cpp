@@ -8,6 +8,7 @@
 //
 // The cluster comes from `./run test` (services.sh cluster-start). Runs alone: it kills nodes.
 #include "support/HostProcess.h"
+#include "support/HttpProbe.h"
 #include "support/OrdersBus.h"
 #include "support/RabbitCluster.h"
 
@@ -101,6 +102,8 @@ class ClusterTest : public CppUnit::TestFixture {
     static void nodeLossUnderLoad(bool leader) {
         RabbitCluster cluster;
         OrdersBus bus("MySQL");
+        const int httpPort = freeLocalPort();
+        bus.properties()["http.port"] = std::to_string(httpPort);
         onCluster(bus, cluster);
         bus.setup();
         const int orders = 20000;
@@ -121,6 +124,14 @@ class ClusterTest : public CppUnit::TestFixture {
         const bool drained = bus.waitQueuesDrained(60s);
         CPPUNIT_ASSERT_MESSAGE("queues not drained\n" + host->logTail(), drained);
         CPPUNIT_ASSERT_MESSAGE(host->logTail(), host->running());
+        // /ready names the node each connection uses now (never a password).
+        const auto ready = httpGet(httpPort, "/ready");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ready.body, 200, ready.status);
+        CPPUNIT_ASSERT_MESSAGE(ready.body, ready.body.find("consumer placed on 127.0.0.1:") !=
+                                               std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(ready.body,
+                               ready.body.find("relay 0 on 127.0.0.1:") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(ready.body, ready.body.find("msgbus-test") == std::string::npos);
         stopCleanly(*host, "host");
         report(std::string(leader ? "leader" : "other") + " node " + std::to_string(victim) +
                    " killed (placed leader on node " + std::to_string(leaderNode) + ")",

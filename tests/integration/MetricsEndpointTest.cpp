@@ -5,14 +5,8 @@
 #include "core/db/Schema.h"
 #include "core/host/Host.h"
 #include "support/HostProcess.h"
+#include "support/HttpProbe.h"
 #include "support/TestEnv.h"
-
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/StreamCopier.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -23,39 +17,16 @@
 
 using namespace msgbus;
 
+using Reply = test::HttpReply;
+
 namespace {
 
-struct Reply {
-    int status = 0;
-    std::string body;
-};
-
-/// GET http://127.0.0.1:<port><path>, giving up after timeout (then status stays 0 and the body
-/// says why).
 Reply get(int port, const std::string& path, std::chrono::milliseconds timeout) {
-    Reply reply;
-    try {
-        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-        session.setTimeout(Poco::Timespan(static_cast<long>(timeout.count() / 1000),
-                                          static_cast<long>(timeout.count() % 1000) * 1000));
-        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
-                                       Poco::Net::HTTPMessage::HTTP_1_1);
-        session.sendRequest(request);
-        Poco::Net::HTTPResponse response;
-        std::istream& in = session.receiveResponse(response);
-        Poco::StreamCopier::copyToString(in, reply.body);
-        reply.status = static_cast<int>(response.getStatus());
-    } catch (const std::exception& e) {
-        reply.body = std::string("no answer: ") + e.what();
-    }
-    return reply;
+    return test::httpGet(port, path, timeout);
 }
 
 int freePort() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    int port = socket.address().port();
-    socket.close();
-    return port;
+    return test::freeLocalPort();
 }
 
 } // namespace
