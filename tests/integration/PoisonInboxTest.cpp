@@ -10,12 +10,15 @@
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/RetryWorker.h"
 #include "core/util/Clock.h"
+#include "support/HostProcess.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
 #include <msgbus/Json.h>
 
 #include <cppunit/extensions/HelperMacros.h>
+
+#include <thread>
 
 using namespace msgbus;
 using namespace Poco::Data::Keywords;
@@ -31,6 +34,7 @@ class PoisonInboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testHandlerIsToldWhenItRunsAgain);
     CPPUNIT_TEST(testRedeliveredTooOftenIsAFailedRow);
     CPPUNIT_TEST(testQuorumQueueDeliveryLimitIsNeverReached);
+    CPPUNIT_TEST(testConsumerCancelledByTheBrokerSubscribesAgain);
     CPPUNIT_TEST(testHandlerStatementOutlastingTheIoTimeoutFailsAloneAfterRedeliveries);
     CPPUNIT_TEST(testReasonsWithBadBytesAndMultibyteCutsAreStored);
     CPPUNIT_TEST(testOtherConsumersRetryRowsDoNotStarveOwnAndUnreadableOnesFail);
@@ -273,6 +277,36 @@ public:
         CPPUNIT_ASSERT(contains(failed[0].errorMessage, "x-delivery-limit (2)"));
         CPPUNIT_ASSERT(contains(failed[0].body, "looper"));
         CPPUNIT_ASSERT_EQUAL(0, test::queueDepth(bus.queue));
+    }
+
+    void testConsumerCancelledByTheBrokerSubscribesAgain() {
+        // The broker cancels a consumer whose queue is deleted (or whose quorum queue's leader
+        // moved away): the inbox consumer must subscribe again once it can, not hang.
+        Bus bus;
+        core::StopSignal stop;
+        std::thread worker([&] {
+            core::InboxConsumer consumer(*bus.database, bus.plugins, bus.settings,
+                                         bus.settings.inbox.consumers.at(0), bus.metrics, {});
+            consumer.run(stop);
+        });
+        auto effects = [&] { return bus.count("SELECT COUNT(*) FROM poison_effects"); };
+        std::vector<WireMessage> before, after;
+        for (int i = 0; i < 5; ++i) {
+            before.push_back(bus.message("before-" + std::to_string(i)));
+            after.push_back(bus.message("after-" + std::to_string(i)));
+        }
+        bus.send(before);
+        const bool first =
+            test::waitUntil([&] { return effects() == 5; }, std::chrono::seconds(30));
+        test::deleteQueueAndExchange(bus.queue, ""); // basic.cancel to the consumer
+        test::declareQueue(bus.exchange, bus.queue, "#");
+        bus.send(after);
+        const bool second =
+            test::waitUntil([&] { return effects() == 10; }, std::chrono::seconds(60));
+        stop.requestStop();
+        worker.join();
+        CPPUNIT_ASSERT(first);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(effects()) + " effects", second);
     }
 
     void testHandlerStatementOutlastingTheIoTimeoutFailsAloneAfterRedeliveries() {
