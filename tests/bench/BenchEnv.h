@@ -26,6 +26,25 @@ std::string pluginDir();       ///< MSGBUS_PLUGIN_DIR (<build>/lib/plugins)
 /// A numeric knob (BENCH_ROWS, ...): the variable's value, else fallback.
 long envInt(const char* name, long fallback);
 
+/// The broker a figure runs against and the type of its scratch queue.
+struct BrokerTarget {
+    /// One URL, or the comma-separated URLs of one cluster's nodes (as amqp.url takes them).
+    std::string urls;
+    /// The scratch queue's type: "classic" or "quorum" (QueueSpec::type).
+    std::string queueType = "classic";
+
+    /// How many nodes urls names.
+    std::size_t nodes() const;
+    /// For figure labels: "" for a classic queue on one broker (the figures' usual setup,
+    /// whose labels stay as they were), else e.g. "quorum queue on 3 nodes".
+    std::string describe() const;
+};
+/// The single broker (amqpUrl()) with classic queues: every figure but "quorum".
+BrokerTarget singleBroker();
+/// The local three-node cluster (MSGBUS_TEST_CLUSTER_URLS) with quorum queues replicated on
+/// every node. Throws, saying how to start the cluster, when the variable is unset.
+BrokerTarget clusterQuorum();
+
 /// prefix_<pid>_<n>: unique per process and call, for databases, tables, queues and exchanges.
 std::string uniqueName(const std::string& prefix);
 
@@ -85,11 +104,12 @@ private:
     std::string _path;
 };
 
-/// A durable topic exchange and a durable queue bound to it with pattern; both deleted by the
-/// destructor (their messages with them).
+/// A durable topic exchange and a durable queue of target's queue type bound to it with
+/// pattern, declared through target's nodes (a quorum queue with one replica per node); both
+/// deleted by the destructor (their messages with them).
 class ScratchQueue {
 public:
-    explicit ScratchQueue(const std::string& pattern = "#");
+    explicit ScratchQueue(const std::string& pattern = "#", BrokerTarget target = singleBroker());
     ~ScratchQueue();
     ScratchQueue(const ScratchQueue&) = delete;
     ScratchQueue& operator=(const ScratchQueue&) = delete;
@@ -98,9 +118,14 @@ public:
     const std::string& queue() const { return _queue; }
     /// Ready messages in the queue (passive queue.declare).
     std::uint64_t messageCount() const;
+    /// messageCount() once it is expected, else its last value after asking for up to 10 s: a
+    /// quorum queue's count comes from its leader, which reports 0 when it is slow to answer.
+    std::uint64_t settledMessageCount(std::uint64_t expected) const;
     void purge() const;
+    const BrokerTarget& target() const { return _target; }
 
 private:
+    BrokerTarget _target;
     std::string _exchange;
     std::string _queue;
 };

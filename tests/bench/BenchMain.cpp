@@ -2,8 +2,11 @@
 // services in one run, beside the raw rabbitmq-c and SQL loops that show the machine's limits.
 //
 // Environment: MSGBUS_TEST_MYSQL, MSGBUS_TEST_AMQP_URL (tests/support/services.sh env),
-// MSGBUS_PLUGIN_DIR (<build>/lib/plugins); run-bench.sh sets them. Knobs:
-//   BENCH_ONLY=raw,relay,phases,latency,inbox,inboxphases,e2e   a subset (default: all)
+// MSGBUS_PLUGIN_DIR (<build>/lib/plugins); run-bench.sh sets them. MSGBUS_TEST_CLUSTER_URLS
+// (services.sh env while the local three-node RabbitMQ cluster runs; `./run bench` starts it)
+// is needed by the "quorum" figure only, which fails without it rather than being left out.
+// Knobs:
+//   BENCH_ONLY=raw,relay,phases,latency,inbox,inboxphases,e2e,quorum   a subset (default: all)
 //   BENCH_ROWS (100000)            outbox rows per relay figure
 //   BENCH_RAW_MESSAGES (100000)    raw publish loop messages; BENCH_RAW_BATCH (1000)
 //   BENCH_RELAY_TIMEOUT (180)      seconds a relay figure may drain before it is cut short
@@ -12,6 +15,12 @@
 //   BENCH_INBOX_MESSAGES (100000), BENCH_RAW_SQL_MESSAGES (20000), BENCH_RAW_SQL_SECONDS (30)
 //   BENCH_INBOX_PREFETCH (host default)   the inbox figure's consumer prefetch
 //   BENCH_INBOX_PHASE_MESSAGES (20000)    messages of the inbox step breakdown
+//   BENCH_QUORUM_ROWS (50000)     "quorum": messages of each raw publish loop and outbox rows of
+//                                 the relay (1 thread, MariaDB), into a quorum queue replicated
+//                                 on the three cluster nodes; BENCH_RAW_BATCH, BENCH_BATCH,
+//                                 BENCH_WINDOW and BENCH_RELAY_TIMEOUT apply as above
+//   BENCH_QUORUM_INBOX_MESSAGES (50000)   "quorum": messages the inbox consumes from a quorum
+//                                 queue (BENCH_INBOX_PREFETCH applies)
 //   BENCH_LOG_LEVEL (warning)      Poco log level of the host's loggers (stderr)
 #include "BenchEnv.h"
 #include "Figures.h"
@@ -39,8 +48,8 @@ using namespace msgbus::bench;
 
 namespace {
 
-const std::set<std::string> kFigures{"raw",   "relay", "phases",     "latency",
-                                     "inbox", "e2e",   "inboxphases"};
+const std::set<std::string> kFigures{"raw",   "relay",       "phases", "latency",
+                                     "inbox", "inboxphases", "e2e",    "quorum"};
 
 void setUpLogging() {
     Poco::AutoPtr<Poco::PatternFormatter> formatter(
@@ -61,8 +70,9 @@ std::set<std::string> selectedFigures() {
         only, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
     for (const auto& token : tokens) {
         if (!kFigures.count(token))
-            throw std::runtime_error("BENCH_ONLY: unknown figure '" + token +
-                                     "' (raw, relay, phases, latency, inbox, inboxphases, e2e)");
+            throw std::runtime_error(
+                "BENCH_ONLY: unknown figure '" + token +
+                "' (raw, relay, phases, latency, inbox, inboxphases, e2e, quorum)");
         selected.insert(token);
     }
     return selected;
@@ -100,6 +110,26 @@ void ratioLine(const std::string& name, const std::optional<double>& relay, doub
     reportRatio(name, ratio, std::string("target >= 0.90: ") + (ratio >= 0.9 ? "met" : "MISSED"));
 }
 
+/// Runs the raw publish loop as figure figure and adds its rate to rates (nothing on failure).
+void rawPublishInto(std::vector<double>& rates, const std::string& figure, std::int64_t messages,
+                    int batch, const std::string& when, const BrokerTarget& target) {
+    if (auto rate =
+            attempt(figure, [&] { return rawPublishWithConfirms(messages, batch, when, target); }))
+        rates.push_back(*rate);
+}
+
+double mean(const std::vector<double>& values) {
+    double sum = 0;
+    for (double v : values)
+        sum += v;
+    return values.empty() ? 0 : sum / static_cast<double>(values.size());
+}
+
+/// How a ratio line names the raw loop runs it divides by.
+std::string rawLabel(const std::vector<double>& raws) {
+    return raws.size() > 1 ? "raw (mean of " + std::to_string(raws.size()) + ")" : "raw";
+}
+
 } // namespace
 
 int main() {
@@ -125,6 +155,8 @@ int main() {
     const std::int64_t inboxMessages = envInt("BENCH_INBOX_MESSAGES", 100000);
     const std::int64_t rawSqlMessages = envInt("BENCH_RAW_SQL_MESSAGES", 20000);
     const std::int64_t inboxPhaseMessages = envInt("BENCH_INBOX_PHASE_MESSAGES", 20000);
+    const std::int64_t quorumRows = envInt("BENCH_QUORUM_ROWS", 50000);
+    const std::int64_t quorumInboxMessages = envInt("BENCH_QUORUM_INBOX_MESSAGES", 50000);
 
     Stopwatch total;
     if (auto others = attempt("setup", otherMysqlConnections))
@@ -132,33 +164,26 @@ int main() {
 
     // Figures 1 and 2 side by side: raw publish before and after the relays, so a change in
     // the broker's load during the run shows, and the ratios use the mean.
+    const BrokerTarget single = singleBroker();
     std::vector<double> raws;
     const bool both = on("raw") && on("relay");
     if (on("raw"))
-        if (auto r = attempt("raw publish", [&] {
-                return rawPublishWithConfirms(rawMessages, rawBatch,
-                                              both ? "before the relays" : "");
-            }))
-            raws.push_back(*r);
+        rawPublishInto(raws, "raw publish", rawMessages, rawBatch, both ? "before the relays" : "",
+                       single);
     std::optional<double> relayOne, relayTwo, relaySqlite;
     if (on("relay")) {
-        relayOne =
-            attempt("relay MariaDB 1 thread", [&] { return relayThroughput("MySQL", 1, rows); });
-        relayTwo =
-            attempt("relay MariaDB 2 workers", [&] { return relayThroughput("MySQL", 2, rows); });
-        relaySqlite = attempt("relay SQLite", [&] { return relayThroughput("SQLite", 1, rows); });
+        relayOne = attempt("relay MariaDB 1 thread",
+                           [&] { return relayThroughput("MySQL", 1, rows, single); });
+        relayTwo = attempt("relay MariaDB 2 workers",
+                           [&] { return relayThroughput("MySQL", 2, rows, single); });
+        relaySqlite =
+            attempt("relay SQLite", [&] { return relayThroughput("SQLite", 1, rows, single); });
     }
     if (both)
-        if (auto r = attempt("raw publish", [&] {
-                return rawPublishWithConfirms(rawMessages, rawBatch, "after the relays");
-            }))
-            raws.push_back(*r);
+        rawPublishInto(raws, "raw publish", rawMessages, rawBatch, "after the relays", single);
     if (!raws.empty()) {
-        double raw = 0;
-        for (double r : raws)
-            raw += r;
-        raw /= static_cast<double>(raws.size());
-        const std::string of = raws.size() > 1 ? "raw (mean of 2)" : "raw";
+        const double raw = mean(raws);
+        const std::string of = rawLabel(raws);
         ratioLine("relay (MariaDB, 1 thread) / " + of, relayOne, raw);
         ratioLine("relay (MariaDB, outbox.workers=2) / " + of, relayTwo, raw);
         ratioLine("relay (SQLite, 1 thread) / " + of, relaySqlite, raw);
@@ -174,11 +199,10 @@ int main() {
             relayLatency(rate, seconds);
             return 0;
         });
+    std::optional<InboxRates> inbox;
     if (on("inbox"))
-        attempt("inbox", [&] {
-            inboxThroughput(inboxMessages, rawSqlMessages);
-            return 0;
-        });
+        inbox = attempt("inbox",
+                        [&] { return inboxThroughput(inboxMessages, rawSqlMessages, single); });
     if (on("inboxphases"))
         attempt("inbox steps", [&] {
             inboxPhases(inboxPhaseMessages);
@@ -189,6 +213,35 @@ int main() {
             endToEndLatency(rate, seconds);
             return 0;
         });
+
+    // Figures 1, 2 and 4 again on the three-node cluster with a quorum queue: raw publish
+    // before and after the relay as above, then the inbox, whose raw SQL loop would measure
+    // the same database again and is taken from the "inbox" figure instead.
+    if (on("quorum"))
+        if (auto cluster = attempt("quorum", clusterQuorum)) {
+            const std::string where = cluster->describe();
+            note("quorum: a fresh " + where +
+                 " per run below; each connection starts at a random node, so a figure moves "
+                 "with whether that node holds the queue's leader");
+            std::vector<double> quorumRaws;
+            rawPublishInto(quorumRaws, "quorum raw publish", quorumRows, rawBatch,
+                           "before the relay", *cluster);
+            const auto relay = attempt("quorum relay MariaDB 1 thread", [&] {
+                return relayThroughput("MySQL", 1, quorumRows, *cluster);
+            });
+            rawPublishInto(quorumRaws, "quorum raw publish", quorumRows, rawBatch,
+                           "after the relay", *cluster);
+            if (!quorumRaws.empty())
+                ratioLine("relay (MariaDB, 1 thread, " + where + ") / " + rawLabel(quorumRaws) +
+                              " on the same cluster",
+                          relay, mean(quorumRaws));
+            const auto quorumInbox = attempt(
+                "quorum inbox", [&] { return inboxThroughput(quorumInboxMessages, 0, *cluster); });
+            if (quorumInbox && inbox && inbox->raw && *inbox->raw > 0)
+                reportRatio("inbox (" + where + ") / raw per-commit loop",
+                            quorumInbox->inbox / *inbox->raw,
+                            "the raw loop of the \"inbox\" figure in this run");
+        }
 
     if (auto others = attempt("teardown", otherMysqlConnections))
         note("other MariaDB client connections at the end: " + std::to_string(*others));

@@ -1,21 +1,42 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace msgbus::bench {
 
+struct BrokerTarget;
+
+// The functions that take a BrokerTarget serve two figures each: their own, against
+// singleBroker() (classic queues on the development RabbitMQ), and the "quorum" figure,
+// against clusterQuorum(); target.describe() then goes into the labels.
+//
+// Figure "quorum" (BenchMain): the same measures on the local three-node RabbitMQ cluster
+// (MSGBUS_TEST_CLUSTER_URLS; the figure fails without it), each into a fresh quorum queue
+// replicated on the three nodes and reached through the nodes' URL list as amqp.url takes it:
+// rawPublishWithConfirms before and after relayThroughput("MySQL", 1 thread) with
+// BENCH_QUORUM_ROWS (50000) messages and rows each, their ratio (relay / mean of the two raw
+// runs, target >= 0.90), then inboxThroughput over BENCH_QUORUM_INBOX_MESSAGES (50000)
+// messages without a raw SQL loop of its own (the "inbox" figure's, when it ran, gives the
+// ratio). A connection starts at a random node, so the figures move with whether it is the
+// queue leader's node; the raw publisher's node is printed.
+
 /// Figure 2: the machine's limit for the relay. rabbitmq-c directly (AmqpConnection only to
-/// connect): publish batch persistent, mandatory messages shaped like the relay's (same
-/// properties, headers and payload size), wait for every confirm, repeat until messages are
-/// out. Prints the rate (its label ends with when, e.g. "before the relays") and the time split
-/// between publishing and waiting; returns msg/s.
-double rawPublishWithConfirms(std::int64_t messages, int batch, const std::string& when);
+/// connect, to the next node of target): publish batch persistent, mandatory messages shaped
+/// like the relay's (same properties, headers and payload size) into a fresh queue of target's
+/// type, wait for every confirm, repeat until messages are out. Prints the rate (its label ends
+/// with when, e.g. "before the relays"), the time split between publishing and waiting and, on
+/// a cluster, the node it used; returns msg/s.
+double rawPublishWithConfirms(std::int64_t messages, int batch, const std::string& when,
+                              const BrokerTarget& target);
 
 /// Figure 1: rows due rows in a fresh outbox (filled with multi-row INSERTs), then the time
-/// until workers OutboxRelay threads (relayBatch() in a loop) have emptied it. connector:
-/// "MySQL" or "SQLite". Checks the queue got every row. Prints and returns msg/s.
-double relayThroughput(const std::string& connector, int workers, std::int64_t rows);
+/// until workers OutboxRelay threads (relayBatch() in a loop) have emptied it into a fresh
+/// queue of target's type (amqp.url = target.urls). connector: "MySQL" or "SQLite". Checks the
+/// queue got every row. Prints and returns msg/s.
+double relayThroughput(const std::string& connector, int workers, std::int64_t rows,
+                       const BrokerTarget& target);
 
 /// Where a relay batch spends its time: the steps of OutboxRelay::relayBatch (claim, encode
 /// and route, publish and confirm, delete and commit) re-done here with the same core classes
@@ -27,10 +48,19 @@ void relayPhases(std::int64_t rows);
 /// consumer records now - x-created-at for each delivery. Prints p50/p99/max in ms.
 void relayLatency(int rate, int seconds);
 
-/// Figure 4: messages deliveries pre-loaded in a queue, consumed by the host's InboxConsumer
-/// with the bench handler (one UPDATE each) on MariaDB; beside it the raw per-message loop
-/// (dedup insert + UPDATE, one commit each) for rawMessages messages. Prints both and the ratio.
-void inboxThroughput(std::int64_t messages, std::int64_t rawMessages);
+/// The rates of inboxThroughput, msg/s: raw is empty when its loop was not run.
+struct InboxRates {
+    double inbox = 0;
+    std::optional<double> raw;
+};
+
+/// Figure 4: messages deliveries pre-loaded in a fresh queue of target's type, consumed by the
+/// host's InboxConsumer (amqp.url = target.urls) with the bench handler (one UPDATE each) on
+/// MariaDB; beside it the raw per-message loop (dedup insert + UPDATE, one commit each) for
+/// rawMessages messages, none when rawMessages is 0. Prints the rates and, with the raw loop,
+/// their ratio against its targets.
+InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
+                           const BrokerTarget& target);
 
 /// Where an inbox batch spends its time: InboxConsumer::run's steps (gather deliveries,
 /// MessageProcessor::processBatch, ack) re-done with the same core classes and timed, over

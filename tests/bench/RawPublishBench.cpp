@@ -1,9 +1,10 @@
-// Figure 2: raw rabbitmq-c publish with confirms, batches of N, against the bench's broker.
+// Figure 2: raw rabbitmq-c publish with confirms, batches of N, against the bench's broker (or,
+// for the "quorum" figure, into a quorum queue on the cluster).
 #include "BenchEnv.h"
 #include "Figures.h"
 
 #include "core/amqp/AmqpConnection.h"
-#include "core/amqp/AmqpUrl.h"
+#include "core/amqp/AmqpNodes.h"
 #include "core/util/Clock.h"
 
 #include <msgbus/Id.h>
@@ -50,11 +51,14 @@ private:
 
 } // namespace
 
-double rawPublishWithConfirms(std::int64_t messages, int batch, const std::string& when) {
-    ScratchQueue queue("#");
+double rawPublishWithConfirms(std::int64_t messages, int batch, const std::string& when,
+                              const BrokerTarget& target) {
+    ScratchQueue queue("#", target);
     core::amqp::AmqpConnection::Options options;
     options.connectionName = "msgbus bench raw publisher";
-    core::amqp::AmqpConnection connection(core::amqp::AmqpUrl::parse(amqpUrl()), options);
+    auto nodes = core::amqp::AmqpNodes::parse(target.urls);
+    auto connected = core::amqp::connectToNextNode(nodes, options);
+    core::amqp::AmqpConnection& connection = *connected;
     amqp_connection_state_t state = connection.state();
     const amqp_channel_t channel = connection.channel();
     amqp_confirm_select(state, channel);
@@ -150,16 +154,22 @@ double rawPublishWithConfirms(std::int64_t messages, int batch, const std::strin
     const double elapsed = total.seconds();
     const double rate = static_cast<double>(published) / elapsed;
 
-    report("raw rabbitmq-c publish+confirm (batches of " + std::to_string(batch) + ", " +
-               std::to_string(messages) + " msgs" + (when.empty() ? "" : ", " + when) + ")",
+    const std::string where = target.describe();
+    report("raw rabbitmq-c publish+confirm (" + (where.empty() ? "" : where + ", ") +
+               "batches of " + std::to_string(batch) + ", " + std::to_string(messages) + " msgs" +
+               (when.empty() ? "" : ", " + when) + ")",
            rate, "msg/s");
+    // On a cluster the node matters: the quorum queue's leader may be on it or one hop away.
+    if (nodes.size() > 1)
+        note("raw publisher" + (when.empty() ? "" : " (" + when + ")") + " connected to " +
+             connection.endpoint());
     note("raw publisher time split: publishing " +
          std::to_string(static_cast<int>(100 * publishing / elapsed)) + "%, waiting for confirms " +
          std::to_string(static_cast<int>(100 * waiting / elapsed)) + "%");
     if (nacked || returned)
         note("raw publisher: " + std::to_string(nacked) + " nacked, " + std::to_string(returned) +
              " returned (expected 0)");
-    const auto inQueue = queue.messageCount();
+    const auto inQueue = queue.settledMessageCount(static_cast<std::uint64_t>(messages));
     if (inQueue != static_cast<std::uint64_t>(messages))
         note("raw publisher: queue holds " + std::to_string(inQueue) + " of " +
              std::to_string(messages) + " messages");

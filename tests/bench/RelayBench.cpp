@@ -33,8 +33,9 @@ std::string percentOf(double part, double whole) {
 
 } // namespace
 
-double relayThroughput(const std::string& connector, int workers, std::int64_t rows) {
-    ScratchQueue queue("bench.#");
+double relayThroughput(const std::string& connector, int workers, std::int64_t rows,
+                       const BrokerTarget& target) {
+    ScratchQueue queue("bench.#", target);
     std::unique_ptr<ScratchMysqlDatabase> mysql;
     std::unique_ptr<ScratchSqliteFile> sqlite;
     std::string connection;
@@ -47,7 +48,8 @@ double relayThroughput(const std::string& connector, int workers, std::int64_t r
     }
     // BENCH_BATCH / BENCH_WINDOW: outbox.batch_size / outbox.confirm_window for the relay figures
     // (default: the host's defaults).
-    std::map<std::string, std::string> extra{{"outbox.workers", std::to_string(workers)}};
+    std::map<std::string, std::string> extra{{"outbox.workers", std::to_string(workers)},
+                                             {"amqp.url", target.urls}};
     if (const char* batch = std::getenv("BENCH_BATCH"); batch && *batch)
         extra["outbox.batch_size"] = batch;
     if (const char* window = std::getenv("BENCH_WINDOW"); window && *window)
@@ -91,23 +93,25 @@ double relayThroughput(const std::string& connector, int workers, std::int64_t r
     const double rate = static_cast<double>(rows - left) / elapsed;
     const std::string threadsLabel =
         workers == 1 ? "1 thread" : "outbox.workers=" + std::to_string(workers);
-    report("relay (" + dbLabel(connector) + ", " + std::to_string(rows) + " rows, " + threadsLabel +
-               ")",
+    const std::string where = target.describe();
+    report("relay (" + dbLabel(connector) + ", " + (where.empty() ? "" : where + ", ") +
+               std::to_string(rows) + " rows, " + threadsLabel + ")",
            rate, "msg/s");
-    note("relay " + dbLabel(connector) + " " + threadsLabel + ": filled in " +
-         std::to_string(static_cast<int>(fillSeconds * 1000)) + " ms, drained in " +
-         std::to_string(static_cast<int>(elapsed * 1000)) + " ms (batch_size " +
-         std::to_string(bus.settings.outbox.batchSize) + ", confirm_window " +
+    const std::string figure =
+        "relay " + dbLabel(connector) + (where.empty() ? "" : " " + where) + " " + threadsLabel;
+    note(figure + ": filled in " + std::to_string(static_cast<int>(fillSeconds * 1000)) +
+         " ms, drained in " + std::to_string(static_cast<int>(elapsed * 1000)) +
+         " ms (batch_size " + std::to_string(bus.settings.outbox.batchSize) + ", confirm_window " +
          std::to_string(bus.settings.outbox.confirmWindow) + ")");
     if (left != 0)
-        note("relay " + dbLabel(connector) + " " + threadsLabel + ": " + std::to_string(left) +
+        note(figure + ": " + std::to_string(left) +
              " rows were left in the outbox (BENCH_RELAY_TIMEOUT; the relay's warnings are in the "
              "log above): the rate is over "
              "the rows drained");
-    const auto inQueue = queue.messageCount();
+    const auto inQueue = queue.settledMessageCount(static_cast<std::uint64_t>(rows - left));
     if (inQueue != static_cast<std::uint64_t>(rows - left))
-        note("relay " + dbLabel(connector) + ": the queue holds " + std::to_string(inQueue) +
-             " messages for " + std::to_string(rows - left) + " relayed rows");
+        note(figure + ": the queue holds " + std::to_string(inQueue) + " messages for " +
+             std::to_string(rows - left) + " relayed rows");
     return rate;
 }
 

@@ -2,11 +2,14 @@
 # Runs the msgbus benchmark (msgbus-bench) against the local MariaDB and RabbitMQ and prints one
 # line per figure: `bench: <name>: <value> <unit>`, ratio lines and `bench: note: ...` context.
 #
-# Called by `./run bench`, which builds, starts the services when needed and exports
-# MSGBUS_TEST_MYSQL, MSGBUS_TEST_AMQP_URL, MSGBUS_BUILD_DIR and MSGBUS_SOURCE_DIR. Run by hand:
+# Called by `./run bench`, which builds, starts the services (and the three-node RabbitMQ cluster
+# when the "quorum" figure is selected) when needed and exports MSGBUS_TEST_MYSQL,
+# MSGBUS_TEST_AMQP_URL, MSGBUS_TEST_CLUSTER_URLS, MSGBUS_BUILD_DIR and MSGBUS_SOURCE_DIR. Run by
+# hand (the "quorum" figure fails unless tests/support/services.sh cluster-start ran first):
 #   eval "$(tests/support/services.sh env)"; MSGBUS_BUILD_DIR=build tests/bench/run-bench.sh
-# Knobs (see tests/bench/BenchMain.cpp): BENCH_ONLY=raw,relay,phases,latency,inbox,e2e,
-# BENCH_ROWS, BENCH_RAW_MESSAGES, BENCH_RATE, BENCH_SECONDS, BENCH_INBOX_MESSAGES, ...
+# Knobs (see tests/bench/BenchMain.cpp): BENCH_ONLY=raw,relay,phases,latency,inbox,inboxphases,
+# e2e,quorum, BENCH_ROWS, BENCH_RAW_MESSAGES, BENCH_RATE, BENCH_SECONDS, BENCH_INBOX_MESSAGES,
+# BENCH_QUORUM_ROWS, BENCH_QUORUM_INBOX_MESSAGES, ...
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,8 +27,16 @@ BENCH_BIN="$BUILD_DIR/tests/bench/msgbus-bench"
 
 if [ -z "${MSGBUS_TEST_MYSQL:-}" ] || [ -z "${MSGBUS_TEST_AMQP_URL:-}" ]; then
     eval "$("$ROOT/tests/support/services.sh" env)"
+elif [ -z "${MSGBUS_TEST_CLUSTER_URLS:-}" ]; then
+    # The caller chose the other services: take only the cluster's URLs (set only while the
+    # cluster runs; without them the "quorum" figure reports the failure).
+    MSGBUS_TEST_CLUSTER_URLS="$(
+        eval "$("$ROOT/tests/support/services.sh" env)"
+        printf '%s' "${MSGBUS_TEST_CLUSTER_URLS:-}"
+    )"
 fi
 export MSGBUS_TEST_MYSQL MSGBUS_TEST_AMQP_URL
+[ -z "${MSGBUS_TEST_CLUSTER_URLS:-}" ] || export MSGBUS_TEST_CLUSTER_URLS
 export MSGBUS_PLUGIN_DIR="${MSGBUS_PLUGIN_DIR:-$BUILD_DIR/lib/plugins}"
 [ -f "$MSGBUS_PLUGIN_DIR/libmsgbus-bench-handlers.so" ] ||
     die "$MSGBUS_PLUGIN_DIR/libmsgbus-bench-handlers.so not found (build the msgbus-bench target)"
