@@ -9,15 +9,22 @@
 namespace msgbus::core::amqp {
 
 AmqpNodes AmqpNodes::parse(const std::string& list) {
+    // A comma separates nodes only where the next URL begins, so that a ',' inside a URL
+    // (a password written raw, as single URLs always allowed) keeps working.
     std::vector<std::string> parts;
     std::size_t start = 0;
-    for (;;) {
-        const auto comma = list.find(',', start);
+    for (std::size_t comma = list.find(','); comma != std::string::npos;
+         comma = list.find(',', comma + 1)) {
+        const auto next = list.find_first_not_of(" \t", comma + 1);
+        const bool nodeFollows = next == std::string::npos || list[next] == ',' ||
+                                 list.compare(next, 7, "amqp://") == 0 ||
+                                 list.compare(next, 8, "amqps://") == 0;
+        if (!nodeFollows)
+            continue;
         parts.push_back(Poco::trim(list.substr(start, comma - start)));
-        if (comma == std::string::npos)
-            break;
         start = comma + 1;
     }
+    parts.push_back(Poco::trim(list.substr(start)));
     std::vector<AmqpUrl> urls;
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const std::string node = parts.size() == 1 ? std::string()

@@ -18,9 +18,10 @@ namespace msgbus::core::amqp {
 /// Value type; one per connection owner (a relay, a consumer): not thread-safe.
 class AmqpNodes {
 public:
-    /// Parses a comma-separated list of URLs (see AmqpUrl::parse; a ',' inside a user name or
-    /// password is written %2C). Throws msgbus::InvalidArgument naming the node ("node 2 of
-    /// 3: ...") and never quoting user info.
+    /// Parses a comma-separated list of URLs (see AmqpUrl::parse). A comma separates nodes
+    /// where the next URL (amqp://...) or an empty entry begins; elsewhere it belongs to the URL.
+    /// Throws msgbus::InvalidArgument naming the node ("node 2 of 3: ...") and never quoting
+    /// user info.
     static AmqpNodes parse(const std::string& list);
 
     /// One node. Implicit: wherever one URL is enough.

@@ -212,8 +212,18 @@ amqp::QueueArgument queueArgument(Reader& read, const std::string& key) {
         "x-delivery-limit", "x-max-length",   "x-max-length-bytes",         "x-message-ttl",
         "x-expires",        "x-max-priority", "x-quorum-initial-group-size"};
     static const std::set<std::string> flags{"x-single-active-consumer"};
+    // Names and modes: text even when they read like a number or a boolean.
+    static const std::set<std::string> texts{"x-dead-letter-exchange",
+                                             "x-dead-letter-routing-key",
+                                             "x-dead-letter-strategy",
+                                             "x-overflow",
+                                             "x-queue-leader-locator",
+                                             "x-queue-master-locator",
+                                             "x-queue-mode"};
     Poco::Int64 number = 0;
-    if (Poco::NumberParser::tryParse64(text, number)) {
+    if (texts.count(argument.name)) {
+        argument.value = text;
+    } else if (Poco::NumberParser::tryParse64(text, number)) {
         argument.value = static_cast<std::int64_t>(number);
         if (number < 0)
             throw ConfigError(key, std::to_string(number) + " is negative");
@@ -354,6 +364,7 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     s.retry.delay = read.millis("retry.delay_ms", s.retry.delay, 0, 86400000);
     s.retry.multiplier = read.real("retry.multiplier", 2.0, 1.0, 100.0);
     s.retry.maxDelay = read.millis("retry.max_delay_ms", s.retry.maxDelay, 0, 86400000LL * 7);
+    s.retry.lease = read.millis("retry.lease_ms", s.retry.lease, 1, 86400000);
 
     s.dedupTable = read.table("dedup.table", s.dedupTable);
     s.failedTable = read.table("failed.table", s.failedTable);

@@ -107,6 +107,9 @@ struct RetrySettings {
     std::chrono::milliseconds delay{1000};
     double multiplier = 2.0;
     std::chrono::milliseconds maxDelay{60000};
+    /// How long a retry row taken for a run is held ("running") before another host may take
+    /// it: the row comes due again this long after its host died.
+    std::chrono::milliseconds lease{60000};
 };
 
 /// Everything the host reads from the properties file, validated in one place.

@@ -209,7 +209,8 @@ std::vector<FailedRecord> FailedStore::claimDueRetries(Poco::Data::Session& sess
     // Only this host's consumers' rows: rows of a consumer it does not run must not fill every
     // claim and starve its own.
     std::string where =
-        "queue_name = 'retry' AND available_at <= " + std::to_string(nowMs) + " AND source IN (";
+        "queue_name IN ('retry', 'running') AND available_at <= " + std::to_string(nowMs) +
+        " AND source IN (";
     for (std::size_t i = 0; i < sources.size(); ++i)
         where += i ? ",?" : "?";
     where += ")";
@@ -236,13 +237,24 @@ std::vector<FailedRecord> FailedStore::list(Poco::Data::Session& session,
     return select(session, where, params, limit, "id DESC", false);
 }
 
-bool FailedStore::lease(Poco::Data::Session& session, std::int64_t id, int attempts,
-                        std::int64_t availableAt) {
+bool FailedStore::lease(Poco::Data::Session& session, std::int64_t id, const std::string& queueName,
+                        int attempts, std::int64_t availableAt) {
+    // The queue name is one of the two literals the claim selects: safe to inline.
+    const std::string expected = queueName == "running" ? "running" : "retry";
+    Poco::Data::Statement update(session);
+    update << "UPDATE " + _table + " SET queue_name = 'running', attempts = attempts + 1, " +
+                  "available_at = " + std::to_string(availableAt) +
+                  " WHERE id = " + std::to_string(id) + " AND queue_name = '" + expected +
+                  "' AND attempts = " + std::to_string(attempts);
+    return update.execute() == 1;
+}
+
+bool FailedStore::unlease(Poco::Data::Session& session, std::int64_t id, int leasedAttempts) {
     Poco::Data::Statement update(session);
     update << "UPDATE " + _table +
-                  " SET attempts = attempts + 1, available_at = " + std::to_string(availableAt) +
-                  " WHERE id = " + std::to_string(id) +
-                  " AND queue_name = 'retry' AND attempts = " + std::to_string(attempts);
+                  " SET queue_name = 'retry', attempts = attempts - 1, available_at = " +
+                  std::to_string(nowMillis()) + " WHERE id = " + std::to_string(id) +
+                  " AND queue_name = 'running' AND attempts = " + std::to_string(leasedAttempts);
     return update.execute() == 1;
 }
 
@@ -274,7 +286,8 @@ void FailedStore::update(Poco::Data::Session& session, const FailedRecord& r) {
 
 std::pair<std::int64_t, std::int64_t> FailedStore::counts(Poco::Data::Session& session) {
     Poco::Int64 retry = 0, failed = 0;
-    session << "SELECT COUNT(*) FROM " + _table + " WHERE queue_name = 'retry'", into(retry), now;
+    session << "SELECT COUNT(*) FROM " + _table + " WHERE queue_name IN ('retry', 'running')",
+        into(retry), now;
     session << "SELECT COUNT(*) FROM " + _table + " WHERE queue_name = 'failed'", into(failed), now;
     return {retry, failed};
 }

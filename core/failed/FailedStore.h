@@ -13,8 +13,8 @@
 
 namespace msgbus::core {
 
-/// A row of the failed table (DESIGN §4.3, §6): queue_name "retry" (due again at available_at)
-/// or "failed" (waits for an operator).
+/// A row of the failed table: queue_name "retry" (due again at available_at), "running" (a retry
+/// worker leased it for a run until available_at) or "failed" (waits for an operator).
 struct FailedRecord {
     std::int64_t id = 0;
     std::string queueName = "failed";
@@ -45,8 +45,9 @@ public:
     /// transaction is gone.
     std::int64_t insert(Poco::Data::Session& session, FailedRecord& record);
 
-    /// Retry rows of the given sources due at nowMs, oldest first. Not locked: the retry
-    /// worker processes each in its own transaction, and the dedup key makes a concurrent
+    /// Retry rows of the given sources due at nowMs, oldest first, with "running" rows whose
+    /// lease ran out (their host died, or their run outlasted the lease). Not locked: the retry
+    /// worker leases each before it runs it (lease()), and the dedup key makes a concurrent
     /// second attempt a duplicate.
     std::vector<FailedRecord> claimDueRetries(Poco::Data::Session& session, int limit,
                                               std::int64_t nowMs,
@@ -55,12 +56,17 @@ public:
     /// Rows for failed:list (newest first), filtered by source and name when not empty.
     std::vector<FailedRecord> list(Poco::Data::Session& session, const std::string& queueName,
                                    const std::string& source, const std::string& name, int limit);
-    /// Takes a due retry row for one run, before it runs: its attempts become attempts + 1 and
-    /// it is due again at availableAt (when its host dies while running it). Committed at once
-    /// (autocommit). False when the row changed meanwhile (another host took it, an operator
-    /// moved it): then it is not this host's to run.
-    bool lease(Poco::Data::Session& session, std::int64_t id, int attempts,
-               std::int64_t availableAt);
+    /// Takes a due retry row for one run, before it runs: it becomes a "running" row, its
+    /// attempts attempts + 1, due again at availableAt (should its host die while running it).
+    /// Committed at once (autocommit). False when the row changed since it was read as
+    /// queueName with attempts (another host took it, an operator moved it): then it is not
+    /// this host's to run.
+    bool lease(Poco::Data::Session& session, std::int64_t id, const std::string& queueName,
+               int attempts, std::int64_t availableAt);
+
+    /// Gives a leased row back unrun (the run could not start or commit anything: a database
+    /// outage): "retry" again, attempts as before, due now. False when it changed meanwhile.
+    bool unlease(Poco::Data::Session& session, std::int64_t id, int leasedAttempts);
 
     std::optional<FailedRecord> find(Poco::Data::Session& session, std::int64_t id);
 
@@ -68,7 +74,7 @@ public:
     /// Moves a retry row on: next attempt at availableAt, or to "failed" when failedAt is set.
     void update(Poco::Data::Session& session, const FailedRecord& record);
 
-    /// Row counts per queue_name ("retry", "failed").
+    /// Row counts per queue_name: ("retry" and "running", "failed").
     std::pair<std::int64_t, std::int64_t> counts(Poco::Data::Session& session);
 
     const std::string& table() const noexcept { return _table; }

@@ -96,15 +96,17 @@ std::vector<int> InboxConsumer::hostDeaths(const std::vector<amqp::Delivery>& de
     return deaths;
 }
 
-void InboxConsumer::beginRuns(const std::vector<std::string>& keys) {
+bool InboxConsumer::beginRuns(const std::vector<std::string>& keys) {
     if (keys.empty())
-        return;
+        return false;
     try {
         auto session = _database.session();
         _runs.begin(*session, keys);
         _runsWorking = true;
+        return true;
     } catch (const std::exception& e) {
         runsFailed("record", e);
+        return false;
     }
 }
 
@@ -140,15 +142,19 @@ void InboxConsumer::runPart(const PluginSet& plugins, std::span<const amqp::Deli
     for (const auto& key : keys)
         if (!key.empty())
             begun.push_back(key);
-    beginRuns(begun);
+    // Runs that were not recorded are not ended either: taking back a run never begun would
+    // erase an earlier host's death.
+    const bool recorded = beginRuns(begun);
     std::vector<ProcessResult> outcome;
     try {
         outcome = _processor.processBatch(plugins, items);
     } catch (...) {
-        endRuns(deliveries, keys, {});
+        if (recorded)
+            endRuns(deliveries, keys, {});
         throw;
     }
-    endRuns(deliveries, keys, outcome);
+    if (recorded)
+        endRuns(deliveries, keys, outcome);
     std::copy(outcome.begin(), outcome.end(), results.begin());
 }
 

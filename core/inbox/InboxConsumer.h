@@ -41,7 +41,8 @@ private:
     void runPart(const PluginSet& plugins, std::span<const amqp::Delivery> deliveries,
                  std::span<const std::string> keys, std::span<const InboxItem> items,
                  std::span<ProcessResult> results);
-    void beginRuns(const std::vector<std::string>& keys);
+    /// True when the runs were recorded.
+    bool beginRuns(const std::vector<std::string>& keys);
     /// results empty: nothing was committed.
     void endRuns(std::span<const amqp::Delivery> deliveries, std::span<const std::string> keys,
                  std::span<const ProcessResult> results);

@@ -48,7 +48,7 @@ int RetryWorker::retryDue() {
             continue;
         }
         const int attempt = row.attempts + 1;
-        if (attempt > _settings.retry.maxRetries + 1) {
+        if (row.queueName == "running" && row.attempts > _settings.retry.maxRetries) {
             // Its last attempt was leased and never settled: its host died while running it.
             markFailed(row, "RedeliveryLimit",
                        "attempt " + std::to_string(row.attempts) +
@@ -60,19 +60,41 @@ int RetryWorker::retryDue() {
             continue;
         }
         {
+            const auto hold = std::max(_retryBackoff.delay(attempt), _settings.retry.lease);
             auto session = _database.session();
-            if (!_failed.lease(*session, row.id, row.attempts,
-                               nowMillis() + _retryBackoff.delay(attempt).count()))
+            if (!_failed.lease(*session, row.id, row.queueName, row.attempts,
+                               nowMillis() + hold.count()))
                 continue;
         }
-        const auto result = it->second->process(*plugins, wire, attempt, row.id);
-        if (result == ProcessResult::Requeue || result == ProcessResult::RequeueSuspect)
-            // The row is still due: running it again at once would spin. Back off instead.
+        ProcessResult result = ProcessResult::Requeue;
+        try {
+            result = it->second->process(*plugins, wire, attempt, row.id);
+        } catch (...) {
+            giveBack(row.id, attempt);
+            throw;
+        }
+        if (result == ProcessResult::Requeue || result == ProcessResult::RequeueSuspect) {
+            // Nothing ran to the end: the attempt is not used up. The row is due again, but
+            // running it again at once would spin: back off instead.
+            giveBack(row.id, attempt);
             throw Error("retry row " + std::to_string(row.id) +
                         " could not be settled; backing off");
+        }
         ++attempted;
     }
     return attempted;
+}
+
+void RetryWorker::giveBack(std::int64_t rowId, int attempt) noexcept {
+    try {
+        auto session = _database.session();
+        _failed.unlease(*session, rowId, attempt);
+    } catch (const std::exception& e) {
+        // The database is away: the lease runs out and the row comes back with this attempt
+        // counted, which is all that is lost.
+        _log.warning("retry row %s: could not give its lease back: %s", std::to_string(rowId),
+                     errorText(e));
+    }
 }
 
 void RetryWorker::markUnreadable(FailedRecord row, const std::string& error) {

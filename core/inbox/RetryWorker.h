@@ -34,6 +34,8 @@ public:
 private:
     void markUnreadable(FailedRecord row, const std::string& error);
     void markFailed(FailedRecord row, const std::string& errorClass, const std::string& error);
+    /// Gives a leased row back unrun (best effort).
+    void giveBack(std::int64_t rowId, int attempt) noexcept;
 
     Database& _database;
     PluginRegistry& _plugins;

@@ -51,11 +51,14 @@ OutboxRelay::~OutboxRelay() {
 }
 
 void OutboxRelay::noteNode() {
-    // Once per connection, not per batch: the lock and the string are for /ready only.
-    if (_publisher.connectCount() == _nodeNotedFor)
+    // Once per connection and once per loss, not per batch: the lock and the string are for
+    // /ready only.
+    const bool connected = _publisher.isConnected();
+    if (_publisher.connectCount() == _nodeNotedFor && connected == _nodeNotedConnected)
         return;
     _nodeNotedFor = _publisher.connectCount();
-    _metrics.brokerNodes.set(_workerName, _publisher.endpoint());
+    _nodeNotedConnected = connected;
+    _metrics.brokerNodes.set(_workerName, connected ? _publisher.endpoint() : std::string());
 }
 
 void OutboxRelay::run(StopSignal& stop) {
@@ -80,6 +83,7 @@ void OutboxRelay::run(StopSignal& stop) {
             // anything; the relay thread survives it all.)
             drain();
             ++outage;
+            noteNode();
             auto delay = _outageBackoff.delay(outage);
             _log.warning("relay batch failed (retrying in %sms): %s", std::to_string(delay.count()),
                          currentErrorText());

@@ -125,6 +125,7 @@ private:
     std::size_t _pipelineDepth;
     std::string _workerName;
     std::uint64_t _nodeNotedFor = 0;
+    bool _nodeNotedConnected = false;
     std::deque<PendingBatch> _inFlight; ///< oldest first
     /// What settle() did, reported once its transaction committed.
     struct SettleReport {

@@ -53,6 +53,7 @@ public:
                                           {"retry.max_retries", "2"},
                                           {"retry.delay_ms", "200"},
                                           {"retry.max_delay_ms", "400"},
+                                          {"retry.lease_ms", "200"},
                                           {"outbox.workers", "1"}});
         properties["plugins.runtime_dir"] = dir + "/runtime";
         configPath = writeProperties(dir + "/host.properties", properties);

@@ -387,9 +387,9 @@ public:
         auto session = bus.database->session();
         core::FailedStore store(bus.database->dialect(), bus.settings.failedTable);
         const int maxRetries = bus.settings.retry.maxRetries;
-        auto retryRow = [&](const std::string& key, int attempts) {
+        auto retryRow = [&](const std::string& key, const std::string& queue, int attempts) {
             core::FailedRecord row;
-            row.queueName = "retry";
+            row.queueName = queue;
             row.source = "amqp:poison";
             row.errorClass = "HandlerFailed";
             row.errorMessage = "first failure";
@@ -399,16 +399,23 @@ public:
             row.body = bus.message(key).body;
             return store.insert(*session, row);
         };
-        // A dead host's lease: its attempt was counted, and it never came back to settle it.
-        const auto abandoned = retryRow("killer", maxRetries + 1);
-        const auto healthy = retryRow("healthy", 1);
+        // A dead host's lease of the last allowed attempt: counted, "running", never settled.
+        const auto abandoned = retryRow("killer", "running", maxRetries + 1);
+        // A dead host's lease of an earlier attempt: run again, with one attempt more.
+        const auto interrupted = retryRow("interrupted", "running", 1);
+        const auto healthy = retryRow("healthy", "retry", 1);
+        // Past a retry.max_retries lowered since: it still gets the run it was due.
+        const auto lowered = retryRow("lowered", "retry", maxRetries + 2);
 
         // A lease taken on stale attempts is refused: the row is not this host's to run.
-        CPPUNIT_ASSERT(!store.lease(*session, healthy, 0, core::nowMillis()));
+        CPPUNIT_ASSERT(!store.lease(*session, healthy, "retry", 0, core::nowMillis()));
         core::RetryWorker worker(*bus.database, bus.plugins, bus.settings, bus.metrics, {});
-        CPPUNIT_ASSERT_EQUAL(2, worker.retryDue());
-        CPPUNIT_ASSERT_EQUAL(1,
-                             bus.count("SELECT COUNT(*) FROM poison_effects WHERE k = 'healthy'"));
+        CPPUNIT_ASSERT_EQUAL(4, worker.retryDue());
+        for (const char* key : {"healthy", "interrupted", "lowered"})
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(key, 1,
+                                         bus.count(std::string("SELECT COUNT(*) FROM "
+                                                               "poison_effects WHERE k = '") +
+                                                   key + "'"));
         CPPUNIT_ASSERT_EQUAL(0,
                              bus.count("SELECT COUNT(*) FROM poison_effects WHERE k = 'killer'"));
         auto row = store.find(*session, abandoned);
@@ -417,13 +424,21 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("RedeliveryLimit"), row->errorClass);
         CPPUNIT_ASSERT(contains(row->errorMessage, "never ended"));
         CPPUNIT_ASSERT(contains(row->errorMessage, "first failure"));
-        CPPUNIT_ASSERT(!store.find(*session, healthy));
+        for (auto id : {healthy, interrupted, lowered})
+            CPPUNIT_ASSERT(!store.find(*session, id));
 
-        // A leased row is not due: a second worker does not run it meanwhile.
-        const auto leased = retryRow("leased", 1);
-        CPPUNIT_ASSERT(store.lease(*session, leased, 1, core::nowMillis() + 60000));
+        // A leased row is not due: a second worker does not run it meanwhile; given back
+        // unrun, it is due at once with its attempts as before.
+        const auto leased = retryRow("leased", "retry", 1);
+        CPPUNIT_ASSERT(store.lease(*session, leased, "retry", 1, core::nowMillis() + 60000));
         CPPUNIT_ASSERT_EQUAL(0, worker.retryDue());
         CPPUNIT_ASSERT_EQUAL(2, store.find(*session, leased)->attempts);
+        CPPUNIT_ASSERT_EQUAL(std::string("running"), store.find(*session, leased)->queueName);
+        CPPUNIT_ASSERT(store.unlease(*session, leased, 2));
+        CPPUNIT_ASSERT_EQUAL(1, store.find(*session, leased)->attempts);
+        CPPUNIT_ASSERT_EQUAL(1, worker.retryDue());
+        CPPUNIT_ASSERT_EQUAL(1,
+                             bus.count("SELECT COUNT(*) FROM poison_effects WHERE k = 'leased'"));
     }
 };
 

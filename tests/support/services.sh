@@ -888,6 +888,18 @@ cluster_stop() {
     fi
 }
 
+# The single node, and epmd with it when no cluster node needs it any more.
+rabbitmq_stop_alone() {
+    rabbitmq_stop
+    local n
+    for n in $(cl_numbers); do
+        if rec_alive "cluster-n$n-wrapper" >/dev/null || cl_beam_pid "$n" >/dev/null; then
+            return 0
+        fi
+    done
+    epmd_stop
+}
+
 cluster_stop_alone() {
     cluster_stop
     if ! rec_alive rabbitmq-wrapper >/dev/null && ! rec_alive rabbitmq-beam >/dev/null &&
@@ -1121,7 +1133,7 @@ main() {
     mariadb-start) lock_state && mariadb_start ;;
     mariadb-stop) lock_state && mariadb_stop ;;
     rabbitmq-start) lock_state && rabbitmq_start ;;
-    rabbitmq-stop) lock_state && rabbitmq_stop ;;
+    rabbitmq-stop) lock_state && rabbitmq_stop_alone ;;
     status) cmd_status "$@" ;;
     env) cmd_env ;;
     cluster-start) lock_state && cluster_start ;;

@@ -16,6 +16,7 @@ class AmqpNodesTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testConnectionsGoRoundTheNodes);
     CPPUNIT_TEST(testStartingNodesAreSpread);
     CPPUNIT_TEST(testBadNodeIsNamedWithoutItsPassword);
+    CPPUNIT_TEST(testACommaInsideAUrlIsNoSeparator);
     CPPUNIT_TEST_SUITE_END();
 
     static const std::string three;
@@ -59,6 +60,17 @@ public:
                 CPPUNIT_ASSERT_MESSAGE(text, text.find("hunter2") == std::string::npos);
             }
         }
+    }
+
+    void testACommaInsideAUrlIsNoSeparator() {
+        // A raw ',' in a password was always accepted in a single URL.
+        AmqpNodes one = AmqpNodes::parse("amqp://u:pa,ss@h:1/%2f");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), one.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("pa,ss"), one.urls()[0].password());
+        AmqpNodes two = AmqpNodes::parse("amqp://u:pa,ss@h:1/%2f , amqp://u:pa,ss@g:2/%2f");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), two.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("h:1, g:2"), two.endpoints());
+        CPPUNIT_ASSERT_EQUAL(std::string("pa,ss"), two.urls()[1].password());
     }
 };
 

@@ -283,6 +283,7 @@ private:
         p["amqp.queue.orders.argument.x-delivery-limit"] = "50";
         p["amqp.queue.orders.argument.x-single-active-consumer"] = "true";
         p["amqp.queue.orders.argument.x-dead-letter-exchange"] = "orders.dead";
+        p["amqp.queue.orders.argument.x-dead-letter-routing-key"] = "404"; // a name, not a number
         p["amqp.queue.audit.bindings"] = "events:#";
         std::vector<std::string> warnings;
         auto s = load(p, &warnings);
@@ -295,11 +296,13 @@ private:
         CPPUNIT_ASSERT(audit.arguments.empty());
         CPPUNIT_ASSERT(!audit.deliveryLimit());
         CPPUNIT_ASSERT_EQUAL(std::string("quorum"), orders.type);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(3), orders.arguments.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), orders.arguments.size());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(50), *orders.deliveryLimit());
         for (const auto& argument : orders.arguments) {
             if (argument.name == "x-single-active-consumer")
                 CPPUNIT_ASSERT(std::get<bool>(argument.value));
+            else if (argument.name == "x-dead-letter-routing-key")
+                CPPUNIT_ASSERT_EQUAL(std::string("404"), std::get<std::string>(argument.value));
             else if (argument.name == "x-dead-letter-exchange")
                 CPPUNIT_ASSERT_EQUAL(std::string("orders.dead"),
                                      std::get<std::string>(argument.value));
