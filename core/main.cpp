@@ -5,32 +5,16 @@
 #include "core/host/SignalThread.h"
 #include "core/plugins/PluginError.h"
 
-#include <Poco/AutoPtr.h>
-#include <Poco/ConsoleChannel.h>
-#include <Poco/FormattingChannel.h>
-#include <Poco/Logger.h>
-#include <Poco/PatternFormatter.h>
+#include "core/util/Logging.h"
 
 #include <iostream>
 #include <map>
 
-namespace {
-
-void setUpLogging() {
-    Poco::AutoPtr<Poco::PatternFormatter> formatter(
-        new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p [%s] %t"));
-    Poco::AutoPtr<Poco::FormattingChannel> channel(
-        new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel(std::cerr)));
-    Poco::Logger::root().setChannel(channel);
-    Poco::Logger::root().setLevel("information");
-}
-
-} // namespace
-
 int main(int argc, char** argv) {
     // First, before any thread exists: every thread inherits the blocked signals.
     msgbus::core::SignalThread::blockSignals();
-    setUpLogging();
+    // Text until a command has read logging.format from its configuration.
+    msgbus::core::configureLogging("text");
 
     using Command = int (*)(const std::vector<std::string>&);
     namespace cli = msgbus::core::cli;

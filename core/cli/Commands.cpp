@@ -18,6 +18,7 @@
 #include "core/outbox/OutboxStore.h"
 #include "core/plugins/PluginLoader.h"
 #include "core/util/Clock.h"
+#include "core/util/Logging.h"
 
 #include <msgbus/Error.h>
 #include <msgbus/Json.h>
@@ -39,6 +40,7 @@ Loaded loadSettings(const CommandLine& line) {
     loaded.config = loadConfigurationFile(loaded.path);
     std::vector<std::string> warnings;
     loaded.settings = Settings::load(*loaded.config, &warnings);
+    configureLogging(loaded.settings.loggingFormat);
     for (const auto& warning : warnings)
         Poco::Logger::get("msgbus.config").warning("%s", warning);
     return loaded;

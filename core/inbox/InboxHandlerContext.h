@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/inbox/TraceContext.h"
+
 #include <msgbus/HandlerContext.h>
 #include <msgbus/OutboxWriter.h>
 
@@ -9,19 +11,21 @@
 
 namespace msgbus::core {
 
-/// The HandlerContext of one message inside the inbox transaction: publish() writes to the
-/// outbox through the same session, so the new events commit or roll back with the handler's
-/// work and the deduplication record.
+/// The HandlerContext of one message (the cause) inside the inbox transaction: publish()
+/// writes to the outbox through the same session, so the new events commit or roll back with
+/// the handler's work and the deduplication record. Each carries the cause's trace and
+/// correlation (inheritContext).
 class InboxHandlerContext : public HandlerContext {
 public:
     InboxHandlerContext(Poco::Data::Session& session, OutboxWriter::Options outbox,
-                        Poco::Logger& logger, int attempt, const std::string& consumer,
-                        bool rerun = false)
-        : _session(session), _writer(session, std::move(outbox)), _logger(logger),
+                        Poco::Logger& logger, const Message& cause, int attempt,
+                        const std::string& consumer, bool rerun = false)
+        : _session(session), _writer(session, std::move(outbox)), _logger(logger), _cause(cause),
           _attempt(attempt), _consumer(consumer), _rerun(rerun) {}
 
     Poco::Data::Session& session() override { return _session; }
     void publish(Message message) override {
+        inheritContext(_cause, message);
         _writer.write(message);
         ++_published;
     }
@@ -37,6 +41,7 @@ private:
     Poco::Data::Session& _session;
     OutboxWriter _writer;
     Poco::Logger& _logger;
+    const Message& _cause;
     int _attempt;
     const std::string& _consumer;
     bool _rerun;

@@ -5,7 +5,9 @@
 #include "core/db/Transaction.h"
 #include "core/failed/StoredEnvelope.h"
 #include "core/inbox/InboxHandlerContext.h"
+#include "core/inbox/TraceContext.h"
 #include "core/util/Clock.h"
+#include "core/util/Logging.h"
 
 #include <msgbus/Error.h>
 #include <msgbus/MessageName.h>
@@ -257,7 +259,7 @@ void MessageProcessor::runHandler(Poco::Data::Session& session, Prepared& p) {
     OutboxWriter::Options outbox{_settings.outbox.table, _settings.outbox.maxBodyBytes};
     InboxHandlerContext context(session, outbox,
                                 Poco::Logger::get("msgbus.plugin." + p.handler->pluginId),
-                                p.item->attempt, _consumer, p.handlerRan);
+                                *p.message, p.item->attempt, _consumer, p.handlerRan);
     p.handlerRan = true;
     p.handler->handler->handle(*p.message, context);
     p.published = context.published();
@@ -491,6 +493,23 @@ std::vector<ProcessResult> MessageProcessor::processBatch(const PluginSet& plugi
     return results;
 }
 
+void MessageProcessor::log(const Prepared& p, Poco::Message::Priority priority,
+                           const std::string& text) {
+    if (!_log.is(priority))
+        return;
+    // The fields a JSON log line carries besides the text.
+    Poco::Message message(_log.name(), text, priority);
+    message.set(LogFields::consumer, _consumer);
+    if (auto id = p.id())
+        message.set(LogFields::messageId, id->toString());
+    if (auto name = p.name())
+        message.set(LogFields::messageName, *name);
+    if (p.message)
+        if (auto trace = traceIdOf(*p.message); !trace.empty())
+            message.set(LogFields::traceId, trace);
+    _log.log(message);
+}
+
 void MessageProcessor::report(std::span<const Prepared> batch) {
     bool published = false;
     for (const auto& p : batch) {
@@ -506,13 +525,15 @@ void MessageProcessor::report(std::span<const Prepared> batch) {
             break;
         case ProcessResult::Retry:
             Metrics::add(_metrics.retried);
-            _log.warning("consumer %s: message %s (%s) attempt %d failed, will be retried: %s",
-                         _consumer, id, name, p.item->attempt, p.error);
+            log(p, Poco::Message::PRIO_WARNING,
+                "consumer " + _consumer + ": message " + id + " (" + name + ") attempt " +
+                    std::to_string(p.item->attempt) + " failed, will be retried: " + p.error);
             break;
         case ProcessResult::Failed:
             Metrics::add(_metrics.failed);
-            _log.error("consumer %s: message %s (%s) moved to the failed table: %s", _consumer, id,
-                       name, p.error);
+            log(p, Poco::Message::PRIO_ERROR,
+                "consumer " + _consumer + ": message " + id + " (" + name +
+                    ") moved to the failed table: " + p.error);
             break;
         case ProcessResult::Requeue:
         case ProcessResult::RequeueSuspect:

@@ -117,6 +117,7 @@ private:
     void runHandler(Poco::Data::Session& session, Prepared& item);
     void requireDedupRows(Poco::Data::Session& session, std::span<Prepared*> handled);
     void report(std::span<const Prepared> batch);
+    void log(const Prepared& p, Poco::Message::Priority priority, const std::string& text);
     void recordFailure(Poco::Data::Session& session, Prepared& item, const std::string& errorClass,
                        const std::string& error, bool retryable);
     void markKnownDuplicates(Poco::Data::Session& session, std::span<Prepared> batch);

@@ -9,6 +9,7 @@
 //   slow      runs a statement of 3 s (longer than the test's db.io_timeout_ms)
 //   crash     kills its own process (SIGKILL, as the OOM killer would): the host dies with it
 //   crash-on-retry  throws on its first attempt, then kills its process like crash
+//   publish   publishes test.poison {"key":"<k>-next","mode":"ok"} through context.publish()
 //   reload    on its first attempt sends its own process SIGHUP, gives the reload 2 s to make a
 //             new plugin generation live, then throws an exception of a type this library
 //             defines; later attempts behave like ok
@@ -61,6 +62,9 @@ public:
             std::this_thread::sleep_for(std::chrono::seconds(2));
             throw PoisonReloadError(key);
         }
+        if (mode == "publish")
+            context.publish(
+                msgbus::Message("test.poison", R"({"key":")" + key + R"(-next","mode":"ok"})"));
         if (mode == "crash-on-retry" && context.attempt() == 1)
             throw std::runtime_error("poison: " + key + " fails its first attempt");
         if (mode == "crash" || mode == "crash-on-retry")
