@@ -10,6 +10,7 @@
 #include "core/inbox/UnfinishedRuns.h"
 #include "core/util/Clock.h"
 #include "core/util/RetryHorizon.h"
+#include "core/util/Utf8Text.h"
 
 #include <msgbus/Json.h>
 #include <msgbus/OutboxWriter.h>
@@ -57,6 +58,43 @@ std::vector<std::int64_t> idsFrom(const CommandLine& line) {
     return ids;
 }
 
+std::string quoted(const std::string& text) {
+    return json::quote(lossyUtf8(text));
+}
+
+std::string base64Of(const std::string& bytes) {
+    std::ostringstream out;
+    Poco::Base64Encoder encoder(out);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << bytes;
+    encoder.close();
+    return out.str();
+}
+
+/// One row as a JSON object; with full, its headers (the stored envelope, itself JSON) and its
+/// body (text when it is valid UTF-8, else base64).
+std::string rowJson(const FailedRecord& r, bool full) {
+    std::string out =
+        "{\"id\":" + std::to_string(r.id) + ",\"queue\":" + quoted(r.queueName) +
+        ",\"source\":" + quoted(r.source) +
+        ",\"message_id\":" + (r.messageId ? quoted(r.messageId->toString()) : "null") +
+        ",\"message_name\":" + (r.messageName ? quoted(*r.messageName) : "null") +
+        ",\"attempts\":" + std::to_string(r.attempts) + ",\"error_class\":" + quoted(r.errorClass) +
+        ",\"error_message\":" + quoted(r.errorMessage) +
+        ",\"created_at\":" + quoted(timeText(r.createdAt)) +
+        ",\"available_at\":" + quoted(timeText(r.availableAt)) +
+        ",\"failed_at\":" + (r.failedAt ? quoted(timeText(*r.failedAt)) : "null");
+    if (full) {
+        out += ",\"envelope\":" +
+               (json::isObject(r.envelopeJson) ? r.envelopeJson : quoted(r.envelopeJson));
+        if (json::isValidUtf8(r.body))
+            out += ",\"body\":" + json::quote(r.body);
+        else
+            out += ",\"body\":null,\"body_base64\":" + json::quote(base64Of(r.body));
+    }
+    return out + "}";
+}
+
 /// The rows named on the command line, or with --all every row (of --source when given).
 std::vector<FailedRecord> selectRows(const CommandLine& line, FailedStore& store,
                                      Poco::Data::Session& session) {
@@ -98,7 +136,7 @@ void requeueToOutbox(Poco::Data::Session& session, const Settings& s, const Fail
 } // namespace
 
 int failedList(const std::vector<std::string>& args) {
-    CommandLine line(args, {"config", "source", "name", "limit"}, {});
+    CommandLine line(args, {"config", "source", "name", "limit"}, {"json"});
     auto loaded = loadSettings(line);
     Database database(loaded.settings.db);
     auto session = database.session();
@@ -106,6 +144,13 @@ int failedList(const std::vector<std::string>& args) {
     auto rows =
         store.list(*session, "", line.value("source").value_or(""), line.value("name").value_or(""),
                    static_cast<int>(line.integer("limit", 50)));
+    if (line.has("json")) {
+        std::string out = "{\"rows\":[";
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            out += (i ? "," : "") + rowJson(rows[i], false);
+        std::cout << out << "],\"count\":" << rows.size() << "}\n";
+        return 0;
+    }
     std::cout << std::left << std::setw(8) << "ID" << std::setw(7) << "QUEUE" << std::setw(20)
               << "SOURCE" << std::setw(38) << "MESSAGE ID" << std::setw(24) << "NAME"
               << std::setw(5) << "TRY"
@@ -121,7 +166,7 @@ int failedList(const std::vector<std::string>& args) {
 }
 
 int failedShow(const std::vector<std::string>& args) {
-    CommandLine line(args, {"config"}, {});
+    CommandLine line(args, {"config"}, {"json"});
     auto ids = idsFrom(line);
     if (ids.size() != 1)
         throw UsageError("failed:show needs exactly one row id");
@@ -131,6 +176,10 @@ int failedShow(const std::vector<std::string>& args) {
     auto row = FailedStore(database.dialect(), loaded.settings.failedTable).find(*session, ids[0]);
     if (!row)
         throw UsageError("no failed row " + std::to_string(ids[0]));
+    if (line.has("json")) {
+        std::cout << rowJson(*row, true) << "\n";
+        return 0;
+    }
     std::cout << "id:           " << row->id << "\n"
               << "queue:        " << row->queueName << "\n"
               << "source:       " << row->source << "\n"
@@ -145,11 +194,7 @@ int failedShow(const std::vector<std::string>& args) {
     if (json::isValidUtf8(row->body)) {
         std::cout << "body:         " << row->body << "\n";
     } else {
-        std::ostringstream base64;
-        Poco::Base64Encoder encoder(base64);
-        encoder << row->body;
-        encoder.close();
-        std::cout << "body (base64, not UTF-8): " << base64.str() << "\n";
+        std::cout << "body (base64, not UTF-8): " << base64Of(row->body) << "\n";
     }
     return 0;
 }
