@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
         {"failed:retry", cli::failedRetry},
         {"failed:remove", cli::failedRemove},
         {"cleanup:dedup", cli::cleanupDedup},
+        {"check", cli::check},
     };
     if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help") {
         std::cout << cli::usage();

@@ -6,6 +6,7 @@
 #include <amqp.h>
 #include <amqp_framing.h>
 
+#include <optional>
 #include <regex>
 
 namespace msgbus::core::amqp {
@@ -98,7 +99,111 @@ AmqpError queueMismatch(const QueueSpec& queue, const AmqpError& error) {
                      error.connectionLost(), error.replyCode(), error.libraryStatus());
 }
 
+/// The broker's 406 for an exchange that exists with another type or durability ("inequivalent
+/// arg 'type' for exchange 'events' in vhost '/': received 'topic' but current is 'direct'"),
+/// said as queueMismatch says it for a queue.
+std::string exchangeMismatch(const ExchangeSpec& exchange, const AmqpError& error) {
+    static const std::regex inequivalent(
+        "inequivalent arg '([^']+)' for exchange '[^']*' in vhost '[^']*': received (.*) but "
+        "current is (.*)$");
+    std::smatch match;
+    const std::string text = error.what();
+    if (!std::regex_search(text, match, inequivalent))
+        return text;
+    const std::string argument = match[1];
+    const std::string wanted = argument == "type" ? "the configuration (amqp.exchange." +
+                                                        exchange.name + ".type) asks for "
+                                                  : std::string("msgbus declares ");
+    return "exchange '" + exchange.name + "' already exists with other settings: " + argument +
+           " is " + std::string(match[3]) + " on the broker, " + wanted + std::string(match[2]) +
+           ". The broker cannot change an exchange in place: configure what it has, or delete "
+           "it and run `msgbus setup` again";
+}
+
+/// A passive queue.declare: the queue's counts ("3 messages ready, 1 consumer"), or nothing
+/// when it does not exist (404). Throws AmqpError for any other failure.
+std::optional<std::string> passiveQueueDeclare(AmqpConnection& connection,
+                                               const std::string& queue) {
+    amqp_queue_declare_ok_t* ok =
+        amqp_queue_declare(connection.state(), connection.channel(), amqpBytes(queue),
+                           /*passive*/ 1, 0, 0, 0, amqp_empty_table);
+    try {
+        check(connection, "queue.declare '" + queue + "' (passive)");
+    } catch (const AmqpError& e) {
+        if (e.replyCode() == 404)
+            return std::nullopt;
+        throw;
+    }
+    // ok points into the connection's frame memory: read it before the next call.
+    const auto plural = [](std::uint32_t n, const char* what) {
+        return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+    };
+    return ok ? plural(ok->message_count, "message") + " ready, " +
+                    plural(ok->consumer_count, "consumer")
+              : std::string();
+}
+
 } // namespace
+
+Inspection inspectExchange(AmqpConnection& connection, const ExchangeSpec& exchange) {
+    if (!connection.channelOpen())
+        connection.reopenChannel();
+    amqp_exchange_declare(connection.state(), connection.channel(), amqpBytes(exchange.name),
+                          amqpBytes(exchange.type), /*passive*/ 1, 0, 0, 0, amqp_empty_table);
+    try {
+        check(connection, "exchange.declare '" + exchange.name + "' (passive)");
+    } catch (const AmqpError& e) {
+        if (e.replyCode() == 404)
+            return {Inspection::Outcome::Missing, "no exchange '" + exchange.name + "'"};
+        throw;
+    }
+    amqp_exchange_declare(connection.state(), connection.channel(), amqpBytes(exchange.name),
+                          amqpBytes(exchange.type), /*passive*/ 0, exchange.durable ? 1 : 0,
+                          /*auto_delete*/ 0, /*internal*/ 0, amqp_empty_table);
+    try {
+        check(connection, "exchange.declare '" + exchange.name + "' (type " + exchange.type +
+                              (exchange.durable ? ", durable)" : ", transient)"));
+    } catch (const AmqpError& e) {
+        if (e.replyCode() == 406)
+            return {Inspection::Outcome::Differs, exchangeMismatch(exchange, e)};
+        if (e.replyCode() == 403)
+            return {Inspection::Outcome::Unverified, e.what()};
+        throw;
+    }
+    return {Inspection::Outcome::Matches, ""};
+}
+
+Inspection inspectQueue(AmqpConnection& connection, const QueueSpec& queue) {
+    if (!connection.channelOpen())
+        connection.reopenChannel();
+    auto counts = passiveQueueDeclare(connection, queue.name);
+    if (!counts)
+        return {Inspection::Outcome::Missing, "no queue '" + queue.name + "'"};
+    std::vector<amqp_table_entry_t> arguments;
+    amqp_queue_declare(connection.state(), connection.channel(), amqpBytes(queue.name),
+                       /*passive*/ 0, queue.durable ? 1 : 0, /*exclusive*/ 0, /*auto_delete*/ 0,
+                       argumentsOf(queue, arguments));
+    try {
+        check(connection, "queue.declare '" + queue.name + "' (" + queue.type + ", " +
+                              (queue.durable ? "durable" : "transient") + ")");
+    } catch (const AmqpError& e) {
+        if (e.replyCode() == 406)
+            return {Inspection::Outcome::Differs, queueMismatch(queue, e).what()};
+        if (e.replyCode() == 403)
+            return {Inspection::Outcome::Unverified, e.what()};
+        throw;
+    }
+    return {Inspection::Outcome::Matches, *counts};
+}
+
+Inspection probeQueue(AmqpConnection& connection, const std::string& queue) {
+    if (!connection.channelOpen())
+        connection.reopenChannel();
+    auto counts = passiveQueueDeclare(connection, queue);
+    if (!counts)
+        return {Inspection::Outcome::Missing, "no queue '" + queue + "'"};
+    return {Inspection::Outcome::Matches, *counts};
+}
 
 void declareTopology(AmqpConnection& connection, const TopologySpec& spec) {
     amqp_connection_state_t state = connection.state();

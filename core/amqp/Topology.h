@@ -61,4 +61,33 @@ struct TopologySpec {
 /// connection usable: channel 1 is reopened before the exception leaves (best effort).
 void declareTopology(AmqpConnection& connection, const TopologySpec& spec);
 
+/// What the broker has of one exchange or queue of a spec (inspectExchange, inspectQueue).
+struct Inspection {
+    enum class Outcome {
+        Matches,    ///< exists with the spec's settings
+        Missing,    ///< does not exist
+        Differs,    ///< exists with other settings; detail names them and what to do
+        Unverified, ///< exists, but the broker refused the comparison (detail says why)
+    };
+    Outcome outcome;
+    /// Matches: for a queue, its message and consumer counts; otherwise the reason.
+    std::string detail;
+};
+
+/// Compares an exchange with its spec without creating it: a passive declare tells whether it
+/// exists; only then is it declared with the spec's type and durability, which the broker
+/// accepts for an equivalent exchange and refuses (406) for another one. (Should the exchange
+/// be deleted between the two calls, the second would create it.) A refusal for lack of the
+/// configure permission (403) gives Unverified.
+/// Threading and channel handling as declareTopology; throws AmqpError for any other failure.
+Inspection inspectExchange(AmqpConnection& connection, const ExchangeSpec& exchange);
+
+/// The same for a queue, its type and arguments. A Differs detail is the message
+/// declareTopology gives for the mismatch (the argument, both values, the key to change).
+Inspection inspectQueue(AmqpConnection& connection, const QueueSpec& queue);
+
+/// Existence only (a passive declare), for a queue msgbus consumes but does not declare:
+/// Matches (with its counts) or Missing.
+Inspection probeQueue(AmqpConnection& connection, const std::string& queue);
+
 } // namespace msgbus::core::amqp

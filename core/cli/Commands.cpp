@@ -92,6 +92,8 @@ std::string usage() {
            "  cleanup:dedup --older-than 7d [--batch-size 1000] [--force]\n"
            "                               remove deduplication rows; an age shorter than the\n"
            "                               retry horizon (at least 1h) needs --force\n"
+           "  check [--json]               configuration, database and schema, broker nodes and\n"
+           "                               topology, plugins and consumers; exit 1 on a FAIL\n"
            "\n"
            "--config defaults to $MSGBUS_CONFIG, else ./msgbus.properties.\n"
            "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.\n";

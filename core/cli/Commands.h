@@ -18,6 +18,7 @@ int failedShow(const std::vector<std::string>& args);
 int failedRetry(const std::vector<std::string>& args);
 int failedRemove(const std::vector<std::string>& args);
 int cleanupDedup(const std::vector<std::string>& args);
+int check(const std::vector<std::string>& args);
 
 /// The usage text of `msgbus help`.
 std::string usage();

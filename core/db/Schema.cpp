@@ -4,146 +4,176 @@
 
 #include <msgbus/SqlIdentifier.h>
 
+#include <cctype>
+
 namespace msgbus::core {
 
 using namespace Poco::Data::Keywords;
 
 namespace {
 
-std::vector<std::string> mysqlStatements(const TableNames& t) {
-    // utf8mb4_bin: names and headers compare byte for byte. Bodies are MEDIUMBLOB (16 MiB), not
-    // the LONGBLOB of DESIGN §6: Poco 1.11's MySQL extractor sizes its result buffer from the
-    // column's declared length and crashes on LONGBLOB's 4 GiB (probed on Debian 12). The outbox
-    // index serves the claim query (WHERE available_at <= ? ORDER BY available_at, seq): InnoDB
-    // walks it in order and locks only the rows it returns, so concurrent relays skip each other's
-    // batches.
-    return {
-        "CREATE TABLE IF NOT EXISTS " + t.outbox +
-            " (\n"
-            "  seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,\n"
-            "  message_id BINARY(16) NOT NULL,\n"
-            "  message_name VARCHAR(255) NOT NULL,\n"
-            "  partition_key VARCHAR(255) NULL,\n"
-            "  headers MEDIUMTEXT NOT NULL,\n"
-            "  body MEDIUMBLOB NOT NULL,\n"
-            "  created_at BIGINT NOT NULL,\n"
-            "  available_at BIGINT NOT NULL,\n"
-            "  attempts INT NOT NULL DEFAULT 0,\n"
-            "  last_error TEXT NULL,\n"
-            "  UNIQUE KEY uq_" +
-            t.outbox +
-            "_message_id (message_id),\n"
-            "  KEY ix_" +
-            t.outbox +
-            "_available (available_at, seq)\n"
-            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-        "CREATE TABLE IF NOT EXISTS " + t.dedup +
-            " (\n"
-            "  message_id BINARY(16) NOT NULL,\n"
-            "  consumer VARCHAR(128) NOT NULL,\n"
-            "  message_name VARCHAR(255) NOT NULL,\n"
-            "  processed_at BIGINT NOT NULL,\n"
-            "  PRIMARY KEY (message_id, consumer),\n"
-            "  KEY ix_" +
-            t.dedup +
-            "_processed (processed_at)\n"
-            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-        // One row per redelivered message whose handler run began on a consumer and whose
-        // outcome is not committed yet: a row still there when the message comes back means
-        // its host died while running it, a count that must survive the host.
-        "CREATE TABLE IF NOT EXISTS " + runsTableOf(t.dedup) +
-            " (\n"
-            "  run_key CHAR(32) NOT NULL,\n"
-            "  consumer VARCHAR(128) NOT NULL,\n"
-            "  runs INT NOT NULL,\n"
-            "  last_run_at BIGINT NOT NULL,\n"
-            "  PRIMARY KEY (run_key, consumer)\n"
-            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-        "CREATE TABLE IF NOT EXISTS " + t.failed +
-            " (\n"
-            "  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,\n"
-            "  queue_name VARCHAR(16) NOT NULL,\n"
-            "  source VARCHAR(255) NOT NULL,\n"
-            "  message_id BINARY(16) NULL,\n"
-            "  message_name VARCHAR(255) NULL,\n"
-            "  headers MEDIUMTEXT NOT NULL,\n"
-            "  body MEDIUMBLOB NOT NULL,\n"
-            "  error_class VARCHAR(255) NOT NULL,\n"
-            "  error_message TEXT NOT NULL,\n"
-            "  attempts INT NOT NULL DEFAULT 0,\n"
-            "  created_at BIGINT NOT NULL,\n"
-            "  available_at BIGINT NOT NULL,\n"
-            "  failed_at BIGINT NULL,\n"
-            "  KEY ix_" +
-            t.failed +
-            "_queue (queue_name, available_at)\n"
-            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-    };
+// utf8mb4_bin: names and headers compare byte for byte. Bodies (below) are MEDIUMBLOB (16 MiB),
+// not LONGBLOB: Poco 1.11's MySQL extractor sizes its result buffer from the column's declared
+// length and crashes on LONGBLOB's 4 GiB (probed on Debian 12).
+const char* const kMysqlTableOptions = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& name : names)
+        out += (out.empty() ? "" : ", ") + name;
+    return out;
 }
 
-std::vector<std::string> sqliteStatements(const TableNames& t) {
-    return {
-        "CREATE TABLE IF NOT EXISTS " + t.outbox +
-            " (\n"
-            "  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-            "  message_id BLOB NOT NULL UNIQUE,\n"
-            "  message_name TEXT NOT NULL,\n"
-            "  partition_key TEXT NULL,\n"
-            "  headers TEXT NOT NULL,\n"
-            "  body BLOB NOT NULL,\n"
-            "  created_at INTEGER NOT NULL,\n"
-            "  available_at INTEGER NOT NULL,\n"
-            "  attempts INTEGER NOT NULL DEFAULT 0,\n"
-            "  last_error TEXT NULL\n"
-            ")",
-        "CREATE INDEX IF NOT EXISTS ix_" + t.outbox + "_available ON " + t.outbox +
-            " (available_at, seq)",
-        "CREATE TABLE IF NOT EXISTS " + t.dedup +
-            " (\n"
-            "  message_id BLOB NOT NULL,\n"
-            "  consumer TEXT NOT NULL,\n"
-            "  message_name TEXT NOT NULL,\n"
-            "  processed_at INTEGER NOT NULL,\n"
-            "  PRIMARY KEY (message_id, consumer)\n"
-            ") WITHOUT ROWID",
-        "CREATE INDEX IF NOT EXISTS ix_" + t.dedup + "_processed ON " + t.dedup + " (processed_at)",
-        "CREATE TABLE IF NOT EXISTS " + runsTableOf(t.dedup) +
-            " (\n"
-            "  run_key TEXT NOT NULL,\n"
-            "  consumer TEXT NOT NULL,\n"
-            "  runs INTEGER NOT NULL,\n"
-            "  last_run_at INTEGER NOT NULL,\n"
-            "  PRIMARY KEY (run_key, consumer)\n"
-            ") WITHOUT ROWID",
-        "CREATE TABLE IF NOT EXISTS " + t.failed +
-            " (\n"
-            "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-            "  queue_name TEXT NOT NULL,\n"
-            "  source TEXT NOT NULL,\n"
-            "  message_id BLOB NULL,\n"
-            "  message_name TEXT NULL,\n"
-            "  headers TEXT NOT NULL,\n"
-            "  body BLOB NOT NULL,\n"
-            "  error_class TEXT NOT NULL,\n"
-            "  error_message TEXT NOT NULL,\n"
-            "  attempts INTEGER NOT NULL DEFAULT 0,\n"
-            "  created_at INTEGER NOT NULL,\n"
-            "  available_at INTEGER NOT NULL,\n"
-            "  failed_at INTEGER NULL\n"
-            ")",
-        "CREATE INDEX IF NOT EXISTS ix_" + t.failed + "_queue ON " + t.failed +
-            " (queue_name, available_at)",
-    };
+std::vector<std::string> mysqlStatements(const std::vector<TableSpec>& tables) {
+    std::vector<std::string> statements;
+    for (const auto& table : tables) {
+        std::vector<std::string> lines;
+        for (const auto& column : table.columns)
+            lines.push_back(column.name + " " + column.mysql);
+        if (table.primaryKey.size() > 1)
+            lines.push_back("PRIMARY KEY (" + joined(table.primaryKey) + ")");
+        for (const auto& index : table.indexes)
+            lines.push_back(std::string(index.unique ? "UNIQUE KEY " : "KEY ") + index.name + " (" +
+                            joined(index.columns) + ")");
+        std::string sql = "CREATE TABLE IF NOT EXISTS " + table.name + " (\n";
+        for (std::size_t i = 0; i < lines.size(); ++i)
+            sql += "  " + lines[i] + (i + 1 < lines.size() ? ",\n" : "\n");
+        statements.push_back(sql + ")" + kMysqlTableOptions);
+    }
+    return statements;
+}
+
+std::vector<std::string> sqliteStatements(const std::vector<TableSpec>& tables) {
+    std::vector<std::string> statements;
+    for (const auto& table : tables) {
+        std::vector<std::string> lines;
+        std::vector<std::string> indexes;
+        for (const auto& column : table.columns) {
+            std::string line = column.name + " " + column.sqlite;
+            // A one-column unique key is a column constraint in SQLite, as it always was: a
+            // separate unique index would be a second one on existing databases.
+            for (const auto& index : table.indexes)
+                if (index.unique && index.columns == std::vector<std::string>{column.name})
+                    line += " UNIQUE";
+            lines.push_back(line);
+        }
+        if (table.primaryKey.size() > 1)
+            lines.push_back("PRIMARY KEY (" + joined(table.primaryKey) + ")");
+        for (const auto& index : table.indexes) {
+            if (index.unique && index.columns.size() == 1)
+                continue;
+            indexes.push_back(std::string("CREATE ") + (index.unique ? "UNIQUE " : "") +
+                              "INDEX IF NOT EXISTS " + index.name + " ON " + table.name + " (" +
+                              joined(index.columns) + ")");
+        }
+        std::string sql = "CREATE TABLE IF NOT EXISTS " + table.name + " (\n";
+        for (std::size_t i = 0; i < lines.size(); ++i)
+            sql += "  " + lines[i] + (i + 1 < lines.size() ? ",\n" : "\n");
+        statements.push_back(sql + ")" + (table.withoutRowid ? " WITHOUT ROWID" : ""));
+        statements.insert(statements.end(), indexes.begin(), indexes.end());
+    }
+    return statements;
 }
 
 } // namespace
 
+std::string baseSqlType(const std::string& definition) {
+    std::string type = definition.substr(0, definition.find_first_of(" ("));
+    for (auto& c : type)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return type;
+}
+
+std::vector<TableSpec> Schema::tables(const TableNames& t) {
+    validateSqlIdentifier(t.outbox, "outbox.table");
+    validateSqlIdentifier(t.dedup, "dedup.table");
+    validateSqlIdentifier(runsTableOf(t.dedup), "dedup.table");
+    validateSqlIdentifier(t.failed, "failed.table");
+    const std::string runs = runsTableOf(t.dedup);
+    return {
+        // The available index serves the claim query (WHERE available_at <= ? ORDER BY
+        // available_at, seq): InnoDB walks it in order and locks only the rows it returns, so
+        // concurrent relays skip each other's batches.
+        TableSpec{
+            "outbox",
+            t.outbox,
+            {
+                {"seq", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+                 "INTEGER PRIMARY KEY AUTOINCREMENT"},
+                {"message_id", "BINARY(16) NOT NULL", "BLOB NOT NULL"},
+                {"message_name", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                {"partition_key", "VARCHAR(255) NULL", "TEXT NULL"},
+                {"headers", "MEDIUMTEXT NOT NULL", "TEXT NOT NULL"},
+                {"body", "MEDIUMBLOB NOT NULL", "BLOB NOT NULL"},
+                {"created_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                {"available_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                {"attempts", "INT NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
+                {"last_error", "TEXT NULL", "TEXT NULL"},
+            },
+            {"seq"},
+            {
+                {"uq_" + t.outbox + "_message_id", {"message_id"}, true, "one row per message id"},
+                {"ix_" + t.outbox + "_available",
+                 {"available_at", "seq"},
+                 false,
+                 "the relay's claim query"},
+            },
+            false},
+        TableSpec{"dedup",
+                  t.dedup,
+                  {
+                      {"message_id", "BINARY(16) NOT NULL", "BLOB NOT NULL"},
+                      {"consumer", "VARCHAR(128) NOT NULL", "TEXT NOT NULL"},
+                      {"message_name", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                      {"processed_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                  },
+                  {"message_id", "consumer"},
+                  {{"ix_" + t.dedup + "_processed", {"processed_at"}, false, "cleanup:dedup"}},
+                  true},
+        // One row per redelivered message whose handler run began on a consumer and whose
+        // outcome is not committed yet: a row still there when the message comes back means
+        // its host died while running it, a count that must survive the host.
+        TableSpec{"runs",
+                  runs,
+                  {
+                      {"run_key", "CHAR(32) NOT NULL", "TEXT NOT NULL"},
+                      {"consumer", "VARCHAR(128) NOT NULL", "TEXT NOT NULL"},
+                      {"runs", "INT NOT NULL", "INTEGER NOT NULL"},
+                      {"last_run_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                  },
+                  {"run_key", "consumer"},
+                  {},
+                  true},
+        TableSpec{"failed",
+                  t.failed,
+                  {
+                      {"id", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+                       "INTEGER PRIMARY KEY AUTOINCREMENT"},
+                      {"queue_name", "VARCHAR(16) NOT NULL", "TEXT NOT NULL"},
+                      {"source", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                      {"message_id", "BINARY(16) NULL", "BLOB NULL"},
+                      {"message_name", "VARCHAR(255) NULL", "TEXT NULL"},
+                      {"headers", "MEDIUMTEXT NOT NULL", "TEXT NOT NULL"},
+                      {"body", "MEDIUMBLOB NOT NULL", "BLOB NOT NULL"},
+                      {"error_class", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                      {"error_message", "TEXT NOT NULL", "TEXT NOT NULL"},
+                      {"attempts", "INT NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
+                      {"created_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                      {"available_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                      {"failed_at", "BIGINT NULL", "INTEGER NULL"},
+                  },
+                  {"id"},
+                  {{"ix_" + t.failed + "_queue",
+                    {"queue_name", "available_at"},
+                    false,
+                    "the retry worker and failed:list"}},
+                  false},
+    };
+}
+
 std::vector<std::string> Schema::statements(Dialect dialect, const TableNames& tables) {
-    validateSqlIdentifier(tables.outbox, "outbox.table");
-    validateSqlIdentifier(tables.dedup, "dedup.table");
-    validateSqlIdentifier(runsTableOf(tables.dedup), "dedup.table");
-    validateSqlIdentifier(tables.failed, "failed.table");
-    return dialect == Dialect::MySQL ? mysqlStatements(tables) : sqliteStatements(tables);
+    auto specs = Schema::tables(tables);
+    return dialect == Dialect::MySQL ? mysqlStatements(specs) : sqliteStatements(specs);
 }
 
 void Schema::apply(Database& database, const TableNames& tables) {

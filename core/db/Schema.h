@@ -23,10 +23,53 @@ inline std::string runsTableOf(const std::string& dedupTable) {
     return dedupTable + "_runs";
 }
 
+/// The type of a column definition alone, upper case, without length or constraints
+/// ("BINARY(16) NOT NULL" → "BINARY"): what a database's catalogue reports back for the column.
+std::string baseSqlType(const std::string& definition);
+
+/// One column of a msgbus table: its name and its definition (type and constraints) in each
+/// dialect, as the DDL writes them.
+struct ColumnSpec {
+    std::string name;
+    std::string mysql;
+    std::string sqlite;
+
+    /// baseSqlType of the dialect's definition.
+    std::string baseType(Dialect dialect) const {
+        return baseSqlType(dialect == Dialect::MySQL ? mysql : sqlite);
+    }
+};
+
+/// A secondary index of a msgbus table, by its columns in order.
+struct IndexSpec {
+    std::string name;
+    std::vector<std::string> columns;
+    bool unique = false;
+    /// What needs it ("the relay's claim query"), for messages.
+    std::string purpose{};
+};
+
+/// One msgbus table as `msgbus setup` creates it: the single description that both the DDL and
+/// `msgbus check` are derived from, so the two cannot drift apart.
+struct TableSpec {
+    std::string role; ///< "outbox", "dedup", "runs" or "failed": what the table is for
+    std::string name;
+    std::vector<ColumnSpec> columns;
+    /// The primary key's columns. A one-column key is part of that column's definition
+    /// (AUTO_INCREMENT and AUTOINCREMENT need it there); a longer one becomes a PRIMARY KEY line.
+    std::vector<std::string> primaryKey;
+    std::vector<IndexSpec> indexes;
+    /// SQLite only: the table is clustered on its primary key.
+    bool withoutRowid = false;
+};
+
 /// The DDL of the outbox, deduplication, runs and failed tables. Every statement is idempotent
 /// (IF NOT EXISTS), so `msgbus setup` can run any number of times.
 class Schema {
 public:
+    /// The four tables, in the order the DDL creates them. Throws msgbus::InvalidArgument
+    /// naming the key of a table name that is not a plain SQL identifier.
+    static std::vector<TableSpec> tables(const TableNames& tables);
     static std::vector<std::string> statements(Dialect dialect, const TableNames& tables);
     static void apply(Database& database, const TableNames& tables);
 };
