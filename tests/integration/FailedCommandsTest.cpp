@@ -9,6 +9,9 @@
 #include "core/util/Clock.h"
 #include "support/TestEnv.h"
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
@@ -20,6 +23,7 @@ class FailedCommandsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(FailedCommandsTest);
     CPPUNIT_TEST(testListShowRetryAndRemove);
     CPPUNIT_TEST(testCleanupDedupRemovesOnlyOldRows);
+    CPPUNIT_TEST(testListAndShowAsJson);
     CPPUNIT_TEST_SUITE_END();
 
     std::string _config;
@@ -44,6 +48,20 @@ private:
             test::runCommand(test::msgbusBinary() + " " + args + " --config " + _config, &output);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(args + ": " + output, expectedExit, rc);
         return output;
+    }
+
+    /// stdout alone (the logs go to stderr), parsed as one JSON object.
+    Poco::JSON::Object::Ptr runJson(const std::string& args) {
+        std::string output;
+        int rc = test::runCommand(
+            test::msgbusBinary() + " " + args + " --config " + _config + " 2>/dev/null", &output);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(args + ": " + output, 0, rc);
+        try {
+            return Poco::JSON::Parser().parse(output).extract<Poco::JSON::Object::Ptr>();
+        } catch (const std::exception&) {
+            CPPUNIT_FAIL(args + ": not one JSON document: " + output);
+        }
+        return nullptr;
     }
 
     int count(const std::string& sql) {
@@ -130,6 +148,40 @@ public:
         CPPUNIT_ASSERT(out.find("removed 25") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(5, count("SELECT COUNT(*) FROM " + _settings.dedupTable));
         run("cleanup:dedup --older-than soon", 2);
+    }
+
+    void testListAndShowAsJson() {
+        Message message("order.shipped", R"({"orderId":"o-3"})");
+        message.setId(Id::generate());
+        auto row = insertFailed("amqp:orders", message);
+        Message binary("order.binary", std::string("\xff\x00raw", 5));
+        binary.setId(Id::generate());
+        auto binaryRow = insertFailed("amqp:orders", binary);
+
+        auto list = runJson("failed:list --json");
+        CPPUNIT_ASSERT_EQUAL(2, list->getValue<int>("count"));
+        auto rows = list->getArray("rows");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), rows->size());
+        bool found = false;
+        for (std::size_t i = 0; i < rows->size(); ++i) {
+            auto r = rows->getObject(static_cast<unsigned>(i));
+            if (r->getValue<std::int64_t>("id") != row)
+                continue;
+            found = true;
+            CPPUNIT_ASSERT_EQUAL(message.id().toString(), r->getValue<std::string>("message_id"));
+            CPPUNIT_ASSERT_EQUAL(std::string("failed"), r->getValue<std::string>("queue"));
+            CPPUNIT_ASSERT_EQUAL(std::string("NO_ROUTE for a test"),
+                                 r->getValue<std::string>("error_message"));
+        }
+        CPPUNIT_ASSERT(found);
+
+        auto shown = runJson("failed:show " + std::to_string(row) + " --json");
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"orderId":"o-3"})"),
+                             shown->getValue<std::string>("body"));
+        CPPUNIT_ASSERT(shown->getObject("envelope"));
+        auto raw = runJson("failed:show " + std::to_string(binaryRow) + " --json");
+        CPPUNIT_ASSERT(raw->isNull("body"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/wByYXc="), raw->getValue<std::string>("body_base64"));
     }
 };
 
