@@ -124,6 +124,20 @@ std::string exchangeMismatch(const ExchangeSpec& exchange, const AmqpError& erro
 /// when it does not exist (404). Throws AmqpError for any other failure.
 std::optional<std::string> passiveQueueDeclare(AmqpConnection& connection,
                                                const std::string& queue) {
+    const auto counts = queueCounts(connection, queue);
+    if (!counts)
+        return std::nullopt;
+    const auto plural = [](std::uint32_t n, const char* what) {
+        return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+    };
+    return plural(counts->ready, "message") + " ready, " + plural(counts->consumers, "consumer");
+}
+
+} // namespace
+
+std::optional<QueueCounts> queueCounts(AmqpConnection& connection, const std::string& queue) {
+    if (!connection.channelOpen())
+        connection.reopenChannel();
     amqp_queue_declare_ok_t* ok =
         amqp_queue_declare(connection.state(), connection.channel(), amqpBytes(queue),
                            /*passive*/ 1, 0, 0, 0, amqp_empty_table);
@@ -135,15 +149,8 @@ std::optional<std::string> passiveQueueDeclare(AmqpConnection& connection,
         throw;
     }
     // ok points into the connection's frame memory: read it before the next call.
-    const auto plural = [](std::uint32_t n, const char* what) {
-        return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
-    };
-    return ok ? plural(ok->message_count, "message") + " ready, " +
-                    plural(ok->consumer_count, "consumer")
-              : std::string();
+    return ok ? QueueCounts{ok->message_count, ok->consumer_count} : QueueCounts{};
 }
-
-} // namespace
 
 Inspection inspectExchange(AmqpConnection& connection, const ExchangeSpec& exchange) {
     if (!connection.channelOpen())

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -85,6 +86,16 @@ Inspection inspectExchange(AmqpConnection& connection, const ExchangeSpec& excha
 /// The same for a queue, its type and arguments. A Differs detail is the message
 /// declareTopology gives for the mismatch (the argument, both values, the key to change).
 Inspection inspectQueue(AmqpConnection& connection, const QueueSpec& queue);
+
+/// What the broker says of a queue in answer to a passive declare.
+struct QueueCounts {
+    std::uint32_t ready = 0;     ///< messages ready for delivery (not the unacked ones)
+    std::uint32_t consumers = 0; ///< consumers subscribed
+};
+
+/// The queue's counts, or nothing when it does not exist (404); creates nothing. Throws
+/// AmqpError for any other failure.
+std::optional<QueueCounts> queueCounts(AmqpConnection& connection, const std::string& queue);
 
 /// Existence only (a passive declare), for a queue msgbus consumes but does not declare:
 /// Matches (with its counts) or Missing.

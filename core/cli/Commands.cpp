@@ -18,6 +18,7 @@
 #include "core/outbox/OutboxStore.h"
 #include "core/plugins/PluginLoader.h"
 #include "core/util/Clock.h"
+#include "core/util/ErrorText.h"
 #include "core/util/Logging.h"
 
 #include <msgbus/Error.h>
@@ -30,6 +31,8 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <optional>
+#include <set>
 
 namespace msgbus::core::cli {
 namespace {} // namespace
@@ -265,6 +268,46 @@ int consume(const std::vector<std::string>& args) {
     return 0;
 }
 
+namespace {
+
+/// The queues of a configuration (declared ones and consumed ones, once each) with what the
+/// broker says of them; error says why the broker could not be asked (then no counts).
+struct BrokerQueues {
+    struct Queue {
+        std::string name;
+        std::optional<amqp::QueueCounts> counts;
+    };
+    std::vector<Queue> queues;
+    std::string error;
+};
+
+BrokerQueues brokerQueuesOf(const Settings& s) {
+    BrokerQueues out;
+    std::set<std::string> names;
+    for (const auto& q : s.amqp.queues)
+        names.insert(q.name);
+    for (const auto& c : s.inbox.consumers)
+        names.insert(c.queue);
+    for (const auto& name : names)
+        out.queues.push_back({name, std::nullopt});
+    if (names.empty())
+        return out;
+    try {
+        auto nodes = amqp::AmqpNodes::parse(s.amqp.url);
+        amqp::AmqpConnection::Options options;
+        options.connectionName = "msgbus stats";
+        auto connection = amqp::connectToNextNode(nodes, options);
+        for (auto& q : out.queues)
+            q.counts = amqp::queueCounts(*connection, q.name);
+    } catch (const std::exception& e) {
+        // The database figures stand on their own; the broker's absence is one more line.
+        out.error = errorText(e);
+    }
+    return out;
+}
+
+} // namespace
+
 int stats(const std::vector<std::string>& args) {
     CommandLine line(args, {"config"}, {"json"});
     auto loaded = loadSettings(line);
@@ -274,14 +317,35 @@ int stats(const std::vector<std::string>& args) {
     auto [pending, oldest] = OutboxStore(database.dialect(), s.outbox.table).depth(*session);
     auto [retry, failed] = FailedStore(database.dialect(), s.failedTable).counts(*session);
     double age = oldest ? static_cast<double>(nowMillis() - *oldest) / 1000.0 : 0.0;
+    const BrokerQueues broker = brokerQueuesOf(s);
     if (line.has("json")) {
         std::cout << "{\"outbox_pending\":" << pending << ",\"oldest_pending_age_seconds\":" << age
-                  << ",\"retry\":" << retry << ",\"failed\":" << failed << "}\n";
+                  << ",\"retry\":" << retry << ",\"failed\":" << failed << ",\"queues\":[";
+        for (std::size_t i = 0; i < broker.queues.size(); ++i) {
+            const auto& q = broker.queues[i];
+            std::cout << (i ? "," : "") << "{\"queue\":" << json::quote(q.name)
+                      << ",\"exists\":" << (q.counts ? "true" : "false");
+            if (q.counts)
+                std::cout << ",\"ready\":" << q.counts->ready
+                          << ",\"consumers\":" << q.counts->consumers;
+            std::cout << "}";
+        }
+        std::cout << "],\"broker_error\":"
+                  << (broker.error.empty() ? "null" : json::quote(broker.error)) << "}\n";
     } else {
         std::cout << "outbox pending:        " << pending << "\n"
                   << "oldest pending age:    " << age << " s\n"
                   << "retry rows:            " << retry << "\n"
                   << "failed rows:           " << failed << "\n";
+        for (const auto& q : broker.queues)
+            std::cout << "queue " << q.name << ": "
+                      << (q.counts
+                              ? std::to_string(q.counts->ready) + " ready (the consumer lag), " +
+                                    std::to_string(q.counts->consumers) + " consumer(s)"
+                              : std::string("missing (run msgbus setup)"))
+                      << "\n";
+        if (!broker.error.empty())
+            std::cout << "broker:                " << broker.error << "\n";
     }
     return 0;
 }

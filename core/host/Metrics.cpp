@@ -51,6 +51,8 @@ std::string Metrics::prometheus() const {
                                "Outbox row creation to broker confirm");
     out += handlerDuration.render("msgbus_inbox_batch_duration_seconds",
                                   "Inbox batch: decode, handlers, commit");
+    out += inboxLag.render("msgbus_inbox_lag_seconds",
+                           "Producer commit (x-created-at) to handler commit, per message");
     return out;
 }
 

@@ -41,6 +41,7 @@ struct Metrics {
 
     Histogram relayLatency;    ///< outbox created_at → broker confirm
     Histogram handlerDuration; ///< one inbox batch: decode, handlers, commit
+    Histogram inboxLag;        ///< producer x-created-at → handler commit, per handled message
 
     /// When a worker last talked to the database / the broker successfully (steady-clock ms),
     /// for /ready.

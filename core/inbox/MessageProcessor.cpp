@@ -512,6 +512,8 @@ void MessageProcessor::log(const Prepared& p, Poco::Message::Priority priority,
 
 void MessageProcessor::report(std::span<const Prepared> batch) {
     bool published = false;
+    // Committed just now: one clock read for the batch.
+    const std::int64_t committedAt = nowMillis();
     for (const auto& p : batch) {
         published = published || p.published > 0;
         const std::string id = p.id() ? p.id()->toString() : std::string("<no id>");
@@ -519,6 +521,10 @@ void MessageProcessor::report(std::span<const Prepared> batch) {
         switch (p.result) {
         case ProcessResult::Handled:
             Metrics::add(_metrics.consumed);
+            // Clocks of other hosts may run ahead: a negative lag counts as none.
+            if (p.message && p.message->createdAt() > 0)
+                _metrics.inboxLag.observe(static_cast<double>(
+                    std::max<std::int64_t>(0, committedAt - p.message->createdAt())));
             break;
         case ProcessResult::Duplicate:
             Metrics::add(_metrics.deduplicated);

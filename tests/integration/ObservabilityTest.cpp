@@ -68,6 +68,10 @@ public:
                   bus.plugins.current()->serializer->encode(plain)},
                  "test.poison");
         bus.consume(2);
+        // Both were handled: their lag from x-created-at to the commit is in /metrics.
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), bus.metrics.inboxLag.count());
+        CPPUNIT_ASSERT(bus.metrics.prometheus().find("msgbus_inbox_lag_seconds_count 2") !=
+                       std::string::npos);
 
         auto headersOf = [&](const std::string& key) {
             std::string headers;
