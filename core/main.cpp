@@ -1,6 +1,7 @@
 // msgbus: the host and its command line (DESIGN §8).
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
+#include "core/cli/VersionCommand.h"
 #include "core/config/ConfigError.h"
 #include "core/host/SignalThread.h"
 #include "core/plugins/PluginError.h"
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
     using Command = int (*)(const std::vector<std::string>&);
     namespace cli = msgbus::core::cli;
     const std::map<std::string, Command> commands{
+        {"--version", cli::version},
+        {"version", cli::version},
         {"run", cli::run},
         {"consume", cli::consume},
         {"setup", cli::setup},

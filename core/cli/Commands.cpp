@@ -99,7 +99,9 @@ std::string usage() {
            "                               topology, plugins and consumers; exit 1 on a FAIL\n"
            "\n"
            "--config defaults to $MSGBUS_CONFIG, else ./msgbus.properties.\n"
-           "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.\n";
+           "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.\n"
+           "--version (or version) prints the msgbus, plugin SDK ABI, Poco and rabbitmq-c "
+           "versions.\n";
 }
 
 int setup(const std::vector<std::string>& args) {

@@ -2,6 +2,7 @@
 
 #include "core/amqp/AmqpNodes.h"
 #include "core/config/ConfigError.h"
+#include "core/plugins/DefaultPluginDir.h"
 
 #include <msgbus/SqlIdentifier.h>
 
@@ -301,7 +302,7 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
         s.amqp.queues.push_back(queue);
     }
 
-    s.pluginsDir = read.string("plugins.dir", MSGBUS_DEFAULT_PLUGIN_DIR);
+    s.pluginsDir = read.string("plugins.dir", defaultPluginDir());
     s.runtimeDir = read.string("plugins.runtime_dir", "");
     for (const auto& id : read.children("plugin")) {
         requireName("plugin." + id, id);
