@@ -53,8 +53,8 @@ private:
     /// stdout alone (the logs go to stderr), parsed as one JSON object.
     Poco::JSON::Object::Ptr runJson(const std::string& args) {
         std::string output;
-        int rc = test::runCommand(
-            test::msgbusBinary() + " " + args + " --config " + _config + " 2>/dev/null", &output);
+        int rc = test::runCommandStdout(test::msgbusBinary() + " " + args + " --config " + _config,
+                                        &output);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(args + ": " + output, 0, rc);
         try {
             return Poco::JSON::Parser().parse(output).extract<Poco::JSON::Object::Ptr>();

@@ -44,6 +44,10 @@ void createEffects(Poco::Data::Session& session) {
 Message poison(const std::string& key, const std::string& mode) {
     Message m("test.poison", R"({"key":")" + key + R"(","mode":")" + mode + R"("})");
     m.setId(Id::generate());
+    // As the outbox stamps it: the inbox lag runs from here.
+    m.setCreatedAt(std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count());
     return m;
 }
 
@@ -53,6 +57,7 @@ class ObservabilityTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(ObservabilityTest);
     CPPUNIT_TEST(testPublishedMessageInheritsTraceAndCorrelation);
     CPPUNIT_TEST(testJsonLogsCarryMessageFieldsAndNoPassword);
+    CPPUNIT_TEST(testStatsShowsTheBrokerQueues);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -180,6 +185,36 @@ public:
             CPPUNIT_ASSERT(parsed > 0);
         }
         CPPUNIT_ASSERT(sawFields);
+    }
+
+    void testStatsShowsTheBrokerQueues() {
+        test::ScratchBus bus("stats");
+        auto properties = poisonConsumer(bus.queue);
+        bus.open("MySQL", properties, "#", createEffects);
+        bus.send({bus.plugins.current()->serializer->encode(poison("a", "ok")),
+                  bus.plugins.current()->serializer->encode(poison("b", "ok"))},
+                 "test.poison");
+        properties =
+            test::baseProperties("MySQL", bus.settings.db.connection, bus.exchange, properties);
+        properties["outbox.table"] = bus.settings.outbox.table;
+        properties["dedup.table"] = bus.settings.dedupTable;
+        properties["failed.table"] = bus.settings.failedTable;
+        const std::string dir = test::tempDir("stats");
+        const std::string config = test::writeProperties(dir + "/host.properties", properties);
+        std::string output;
+        const int rc = test::runCommandStdout(
+            test::msgbusBinary() + " stats --json --config " + config, &output);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 0, rc);
+        auto stats = Poco::JSON::Parser().parse(output).extract<Poco::JSON::Object::Ptr>();
+        CPPUNIT_ASSERT(stats->isNull("broker_error"));
+        CPPUNIT_ASSERT_EQUAL(0, stats->getValue<int>("outbox_pending"));
+        auto queues = stats->getArray("queues");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), queues->size());
+        auto queue = queues->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(bus.queue, queue->getValue<std::string>("queue"));
+        CPPUNIT_ASSERT_MESSAGE(output, queue->getValue<bool>("exists"));
+        CPPUNIT_ASSERT_EQUAL(2, queue->getValue<int>("ready"));
+        CPPUNIT_ASSERT_EQUAL(0, queue->getValue<int>("consumers"));
     }
 };
 

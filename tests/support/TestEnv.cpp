@@ -195,4 +195,9 @@ int runCommand(const std::string& command, std::string* output) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int runCommandStdout(const std::string& command, std::string* output) {
+    // A subshell, so that runCommand's own 2>&1 cannot undo the redirection.
+    return runCommand("(" + command + " 2>/dev/null)", output);
+}
+
 } // namespace msgbus::test

@@ -65,5 +65,8 @@ void deleteQueueAndExchange(const std::string& queue, const std::string& exchang
 
 /// Runs a shell command; returns its exit code and fills output (stdout+stderr) when given.
 int runCommand(const std::string& command, std::string* output = nullptr);
+/// The same, with output holding stdout alone (the logs on stderr are dropped): what a script
+/// reading `--json` output sees.
+int runCommandStdout(const std::string& command, std::string* output);
 
 } // namespace msgbus::test
