@@ -122,6 +122,12 @@ std::string Host::renderMetrics() {
     };
     gauge("msgbus_plugin_generation", "Plugin generation in use",
           static_cast<double>(_generation.load()));
+    {
+        // The /ready answer as a series, for alerting on it.
+        std::string reason;
+        gauge("msgbus_ready", "1 when the database and the broker answered within 15 s (/ready)",
+              isReady(reason) ? 1.0 : 0.0);
+    }
     // Computed in the background: a scrape never waits for a pool session or a slow COUNT.
     if (auto values = _gauges ? _gauges->snapshot() : std::nullopt) {
         const std::int64_t now = nowMillis();
