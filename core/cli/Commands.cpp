@@ -85,7 +85,7 @@ std::string usage() {
            "  publish <name> <json> [--key K] [--header k=v]...\n"
            "                               write one event to the outbox\n"
            "  stats [--json]               outbox depth, oldest pending age, retry/failed rows\n"
-           "  plugins                      loaded libraries, ABI, classes, handled names\n"
+           "  plugins [--json]             loaded libraries, ABI, classes, handled names\n"
            "  failed:list [--source S] [--name N] [--limit N] [--json]\n"
            "  failed:show <id> [--json]\n"
            "  failed:retry <id>... | --all [--source S]\n"
@@ -165,9 +165,39 @@ int publish(const std::vector<std::string>& args) {
 }
 
 int plugins(const std::vector<std::string>& args) {
-    CommandLine line(args, {"config"}, {});
+    CommandLine line(args, {"config"}, {"json"});
     auto loaded = loadSettings(line);
     auto set = PluginLoader(loaded.settings, loaded.config).load(1);
+    if (line.has("json")) {
+        const auto list = [](const std::vector<std::string>& items) {
+            std::string out = "[";
+            for (std::size_t i = 0; i < items.size(); ++i)
+                out += (i ? "," : "") + json::quote(items[i]);
+            return out + "]";
+        };
+        std::string out = "{\"serializer\":" + json::quote(set->serializerPlugin) +
+                          ",\"routing\":" + json::quote(set->routingPlugin) + ",\"plugins\":[";
+        for (std::size_t i = 0; i < set->libraries.size(); ++i) {
+            const auto& lib = set->libraries[i];
+            const auto& abi = lib->abi();
+            std::string handlers = "[";
+            for (const auto& h : set->handlers)
+                if (h.pluginId == lib->pluginId())
+                    handlers += (handlers.size() > 1 ? "," : "") + std::string("{\"class\":") +
+                                json::quote(h.className) + ",\"names\":" + list(h.messageNames) +
+                                "}";
+            out +=
+                (i ? "," : "") + std::string("{\"id\":") + json::quote(lib->pluginId()) +
+                ",\"library\":" + json::quote(lib->sourcePath()) +
+                ",\"name\":" + json::quote(abi.name) + ",\"version\":" + json::quote(abi.version) +
+                ",\"sdk_abi\":" + std::to_string(abi.sdkAbi) +
+                ",\"serializers\":" + list(lib->serializerClasses()) +
+                ",\"routing\":" + list(lib->routingClasses()) + ",\"handlers\":" + handlers + "]}";
+        }
+        std::cout << out << "]}\n";
+        set.reset();
+        return 0;
+    }
     for (const auto& lib : set->libraries) {
         const auto& abi = lib->abi();
         std::cout << lib->pluginId() << ": " << lib->sourcePath() << "\n"

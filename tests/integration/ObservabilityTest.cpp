@@ -58,6 +58,7 @@ class ObservabilityTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPublishedMessageInheritsTraceAndCorrelation);
     CPPUNIT_TEST(testJsonLogsCarryMessageFieldsAndNoPassword);
     CPPUNIT_TEST(testStatsShowsTheBrokerQueues);
+    CPPUNIT_TEST(testPluginsAsJson);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -215,6 +216,33 @@ public:
         CPPUNIT_ASSERT_MESSAGE(output, queue->getValue<bool>("exists"));
         CPPUNIT_ASSERT_EQUAL(2, queue->getValue<int>("ready"));
         CPPUNIT_ASSERT_EQUAL(0, queue->getValue<int>("consumers"));
+    }
+
+    void testPluginsAsJson() {
+        const std::string dir = test::tempDir("pluginsjson");
+        auto properties = test::baseProperties("SQLite", dir + "/bus.db", "ex",
+                                               poisonConsumer(test::uniqueName("q")));
+        properties["plugins.runtime_dir"] = dir + "/runtime";
+        const std::string config = test::writeProperties(dir + "/host.properties", properties);
+        std::string output;
+        const int rc = test::runCommandStdout(
+            test::msgbusBinary() + " plugins --json --config " + config, &output);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 0, rc);
+        auto object = Poco::JSON::Parser().parse(output).extract<Poco::JSON::Object::Ptr>();
+        CPPUNIT_ASSERT_EQUAL(std::string("json"), object->getValue<std::string>("serializer"));
+        auto plugins = object->getArray("plugins");
+        bool sawPoison = false;
+        for (std::size_t i = 0; i < plugins->size(); ++i) {
+            auto plugin = plugins->getObject(static_cast<unsigned>(i));
+            CPPUNIT_ASSERT_EQUAL(1, plugin->getValue<int>("sdk_abi"));
+            if (plugin->getValue<std::string>("id") != "poison")
+                continue;
+            sawPoison = true;
+            auto handler = plugin->getArray("handlers")->getObject(0);
+            CPPUNIT_ASSERT_EQUAL(std::string("test.poison"),
+                                 handler->getArray("names")->getElement<std::string>(0));
+        }
+        CPPUNIT_ASSERT(sawPoison);
     }
 };
 
