@@ -60,62 +60,72 @@ amqp_table_t argumentsOf(const QueueSpec& queue, std::vector<amqp_table_entry_t>
     return amqp_table_t{static_cast<int>(storage.size()), storage.data()};
 }
 
-/// The broker's 406 for a queue that exists with other arguments, said so that an operator can
-/// act on it: "inequivalent arg 'x-queue-type' for queue 'orders' in vhost '/': received
-/// 'quorum' but current is 'classic'" names the argument and both values.
-AmqpError queueMismatch(const QueueSpec& queue, const AmqpError& error) {
-    static const std::regex inequivalent(
-        "inequivalent arg '([^']+)' for queue '[^']*' in vhost '[^']*': received (.*) but "
-        "current is (.*)$");
+/// What a 406 PRECONDITION_FAILED for an existing queue or exchange says differs: "inequivalent
+/// arg 'x-queue-type' for queue 'orders' in vhost '/': received 'quorum' but current is
+/// 'classic'". The values are as an operator compares them: the broker's "the value '20' of
+/// type 'long'" becomes '20'; "none" (not set) stays "none".
+struct Inequivalence {
+    std::string argument;
+    std::string wanted;   ///< what the declaration asked for
+    std::string existing; ///< what the broker has
+};
+
+std::optional<Inequivalence> inequivalenceOf(const AmqpError& error, const std::string& kind) {
+    const std::regex inequivalent("inequivalent arg '([^']+)' for " + kind +
+                                  " '[^']*' in vhost '[^']*': received (.*) but current is (.*)$");
     std::smatch match;
     const std::string text = error.what();
     if (!std::regex_search(text, match, inequivalent))
+        return std::nullopt;
+    const auto valueOf = [](std::string side) {
+        static const std::regex typed("^the value '(.*)' of type '[^']*'$");
+        std::smatch value;
+        if (std::regex_match(side, value, typed))
+            side = "'" + std::string(value[1]) + "'";
+        return side;
+    };
+    return Inequivalence{match[1], valueOf(match[2]), valueOf(match[3])};
+}
+
+/// The broker's 406 for a queue that exists with other arguments, said so that an operator can
+/// act on it: the argument, both values and the key to change.
+AmqpError queueMismatch(const QueueSpec& queue, const AmqpError& error) {
+    auto found = inequivalenceOf(error, "queue");
+    if (!found)
         return error;
-    const std::string argument = match[1];
+    const std::string& argument = found->argument;
     const std::string key =
         argument == "x-queue-type" ? "amqp.queue." + queue.name + ".type"
         : argument == "durable" || argument == "exclusive" || argument == "auto_delete"
             ? std::string()
             : "amqp.queue." + queue.name + ".argument." + argument;
-    // The broker writes "the value '20' of type 'long'", or "none" for an argument not set:
-    // the value is what an operator compares.
-    const auto valueOf = [&](std::string side) {
-        static const std::regex typed("^the value '(.*)' of type '[^']*'$");
-        std::smatch value;
-        if (std::regex_match(side, value, typed))
-            side = "'" + std::string(value[1]) + "'";
-        if (side == "none")
-            side = argument == "x-queue-type" ? "'classic'" : "not set";
-        return side;
+    const auto shown = [&](const std::string& value) {
+        if (value != "none")
+            return value;
+        return argument == "x-queue-type" ? std::string("'classic'") : std::string("not set");
     };
     return AmqpError("queue '" + queue.name + "' already exists with other settings: " + argument +
-                         " is " + valueOf(match[3]) + " on the broker, " +
+                         " is " + shown(found->existing) + " on the broker, " +
                          (key.empty() ? std::string("msgbus declares ")
                                       : "the configuration (" + key + ") asks for ") +
-                         valueOf(match[2]) +
+                         shown(found->wanted) +
                          ". The broker cannot change a queue's type or arguments in place: "
                          "configure what the queue has, or move its messages away, delete it "
                          "and run `msgbus setup` again",
                      error.connectionLost(), error.replyCode(), error.libraryStatus());
 }
 
-/// The broker's 406 for an exchange that exists with another type or durability ("inequivalent
-/// arg 'type' for exchange 'events' in vhost '/': received 'topic' but current is 'direct'"),
-/// said as queueMismatch says it for a queue.
+/// The same for an exchange that exists with another type or durability.
 std::string exchangeMismatch(const ExchangeSpec& exchange, const AmqpError& error) {
-    static const std::regex inequivalent(
-        "inequivalent arg '([^']+)' for exchange '[^']*' in vhost '[^']*': received (.*) but "
-        "current is (.*)$");
-    std::smatch match;
-    const std::string text = error.what();
-    if (!std::regex_search(text, match, inequivalent))
-        return text;
-    const std::string argument = match[1];
-    const std::string wanted = argument == "type" ? "the configuration (amqp.exchange." +
-                                                        exchange.name + ".type) asks for "
-                                                  : std::string("msgbus declares ");
-    return "exchange '" + exchange.name + "' already exists with other settings: " + argument +
-           " is " + std::string(match[3]) + " on the broker, " + wanted + std::string(match[2]) +
+    auto found = inequivalenceOf(error, "exchange");
+    if (!found)
+        return error.what();
+    const std::string wanted = found->argument == "type" ? "the configuration (amqp.exchange." +
+                                                               exchange.name + ".type) asks for "
+                                                         : std::string("msgbus declares ");
+    return "exchange '" + exchange.name +
+           "' already exists with other settings: " + found->argument + " is " + found->existing +
+           " on the broker, " + wanted + found->wanted +
            ". The broker cannot change an exchange in place: configure what it has, or delete "
            "it and run `msgbus setup` again";
 }
