@@ -373,6 +373,13 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     s.loggingFormat = read.string("logging.format", "text");
     if (s.loggingFormat != "text" && s.loggingFormat != "json")
         throw ConfigError("logging.format", "'" + s.loggingFormat + "' is not text or json");
+    s.otlpEndpoint = read.string("tracing.otlp.endpoint", "");
+    if (!s.otlpEndpoint.empty() && s.otlpEndpoint.rfind("http://", 0) != 0)
+        throw ConfigError("tracing.otlp.endpoint",
+                          "'" + s.otlpEndpoint +
+                              "' is not an http:// URL (OTLP over HTTP/JSON, "
+                              "e.g. http://127.0.0.1:4318/v1/traces)");
+    s.serviceName = read.string("tracing.service_name", s.serviceName);
 
     if (warnings) {
         std::vector<std::string> leaves;

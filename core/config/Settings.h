@@ -134,6 +134,9 @@ struct Settings {
     std::string failedTable = "messenger_messages";
     int httpPort = 9464;
     std::string loggingFormat = "text";
+    /// OTLP/HTTP endpoint for spans (http://host:4318/v1/traces); "" = tracing off.
+    std::string otlpEndpoint;
+    std::string serviceName = "msgbus";
 
     /// file: the keys present in the properties file (for the unknown-key check);
     /// config: where values are read (the file layered over the system configuration, so

@@ -29,6 +29,14 @@ void Host::start() {
     _runtimeDir = PluginRuntimeDir::open(_settings.runtimeDir);
     _plugins.publish(PluginLoader(_settings, _config, _runtimeDir).load(++_generation));
     auto& log = Poco::Logger::get("msgbus.host");
+    if (!_settings.otlpEndpoint.empty() && !_spans) {
+        SpanExporter::Options options;
+        options.endpoint = _settings.otlpEndpoint;
+        options.serviceName = _settings.serviceName;
+        _spans = std::make_unique<SpanExporter>(options);
+        _metrics.spans = _spans.get();
+        log.information("tracing: spans go to %s", _settings.otlpEndpoint);
+    }
 
     int relays = _settings.outbox.workers;
     if (_database->dialect() == Dialect::SQLite && relays > 1) {
@@ -76,6 +84,9 @@ void Host::stop() {
         if (thread.joinable())
             thread.join();
     _threads.clear();
+    // After the workers: they record spans until they end. Sends what is queued.
+    _metrics.spans = nullptr;
+    _spans.reset();
 }
 
 bool Host::reloadPlugins() {

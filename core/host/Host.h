@@ -8,6 +8,7 @@
 #include "core/host/StopSignal.h"
 #include "core/plugins/PluginRegistry.h"
 #include "core/plugins/PluginRuntimeDir.h"
+#include "core/tracing/SpanExporter.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/LayeredConfiguration.h>
@@ -61,6 +62,7 @@ private:
     std::string _lastReloadError;
     std::unique_ptr<DatabaseGauges> _gauges;
     std::unique_ptr<AdminHttpServer> _http;
+    std::unique_ptr<SpanExporter> _spans; ///< set when tracing.otlp.endpoint is
 
     std::string renderMetrics();
     std::string renderHealth() const;

@@ -1,5 +1,7 @@
 #include "core/host/Metrics.h"
 
+#include "core/tracing/SpanExporter.h"
+
 #include <chrono>
 
 namespace msgbus::core {
@@ -47,6 +49,15 @@ std::string Metrics::prometheus() const {
     counter("msgbus_plugin_reloads_total", "Successful plugin reloads", reloads);
     counter("msgbus_plugin_reload_failures_total", "Failed plugin reloads (old set kept)",
             reloadFailures);
+    if (spans) {
+        const auto plain = [&out](const char* name, const char* help, std::uint64_t value) {
+            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" +
+                   name + " " + std::to_string(value) + "\n";
+        };
+        plain("msgbus_spans_exported_total", "Spans sent to the OTLP endpoint", spans->exported());
+        plain("msgbus_spans_dropped_total", "Spans dropped (queue full, export failed)",
+              spans->dropped());
+    }
     out += relayLatency.render("msgbus_relay_latency_seconds",
                                "Outbox row creation to broker confirm");
     out += handlerDuration.render("msgbus_inbox_batch_duration_seconds",

@@ -10,6 +10,8 @@
 
 namespace msgbus::core {
 
+class SpanExporter;
+
 /// The broker node each worker's connection uses, for /ready and the logs of a cluster.
 /// Thread-safe; written when a connection is made, read by /ready.
 class BrokerNodesInUse {
@@ -38,6 +40,9 @@ struct Metrics {
     std::atomic<std::uint64_t> reloadFailures{0};
 
     BrokerNodesInUse brokerNodes;
+    /// Where spans go (tracing.otlp.endpoint); null when tracing is off. Set before the workers
+    /// start, owned by the host.
+    SpanExporter* spans = nullptr;
 
     Histogram relayLatency;    ///< outbox created_at → broker confirm
     Histogram handlerDuration; ///< one inbox batch: decode, handlers, commit

@@ -6,6 +6,7 @@
 #include "core/failed/StoredEnvelope.h"
 #include "core/inbox/InboxHandlerContext.h"
 #include "core/inbox/TraceContext.h"
+#include "core/tracing/SpanExporter.h"
 #include "core/util/Clock.h"
 #include "core/util/Logging.h"
 
@@ -92,6 +93,10 @@ struct MessageProcessor::Prepared {
     ProcessResult result = ProcessResult::Handled;
     std::string error;
     int published = 0;
+    /// The span of the handler's last run, when spans are recorded and the message is traced.
+    std::string spanId;
+    std::int64_t startNanos = 0;
+    std::int64_t endNanos = 0;
 
     std::optional<Id> id() const {
         return message ? std::optional<Id>(message->id()) : idOf(*item->wire);
@@ -257,11 +262,23 @@ bool MessageProcessor::insertDedupRows(Poco::Data::Session& session,
 
 void MessageProcessor::runHandler(Poco::Data::Session& session, Prepared& p) {
     OutboxWriter::Options outbox{_settings.outbox.table, _settings.outbox.maxBodyBytes};
+    // A span only for a traced message: its trace goes on; an untraced one starts none.
+    p.spanId.clear();
+    if (_metrics.spans && !traceIdOf(*p.message).empty())
+        p.spanId = newSpanId();
     InboxHandlerContext context(session, outbox,
                                 Poco::Logger::get("msgbus.plugin." + p.handler->pluginId),
-                                *p.message, p.item->attempt, _consumer, p.handlerRan);
+                                *p.message, p.item->attempt, _consumer, p.handlerRan, p.spanId);
     p.handlerRan = true;
-    p.handler->handler->handle(*p.message, context);
+    p.startNanos = unixNanosNow();
+    p.endNanos = 0;
+    try {
+        p.handler->handler->handle(*p.message, context);
+    } catch (...) {
+        p.endNanos = unixNanosNow();
+        throw;
+    }
+    p.endNanos = unixNanosNow();
     p.published = context.published();
 }
 
@@ -510,6 +527,30 @@ void MessageProcessor::log(const Prepared& p, Poco::Message::Priority priority,
     _log.log(message);
 }
 
+void MessageProcessor::recordSpan(const Prepared& p) {
+    if (!_metrics.spans || p.spanId.empty() || !p.message)
+        return;
+    auto parent = TraceParent::parse(p.message->header("traceparent").value_or(""));
+    if (!parent)
+        return;
+    Span span;
+    span.traceId = parent->traceId;
+    span.spanId = p.spanId;
+    span.parentSpanId = parent->parentId;
+    span.name = "handle " + p.message->name();
+    span.kind = 5; // consumer
+    span.startUnixNanos = p.startNanos;
+    span.endUnixNanos = p.endNanos ? p.endNanos : unixNanosNow();
+    span.attributes = {{"messaging.system", "rabbitmq"},
+                       {"messaging.consumer.group.name", _consumer},
+                       {"messaging.message.id", p.message->id().toString()},
+                       {"msgbus.message.name", p.message->name()},
+                       {"msgbus.attempt", std::to_string(p.item->attempt)}};
+    if (p.result != ProcessResult::Handled)
+        span.error = p.error;
+    _metrics.spans->record(std::move(span));
+}
+
 void MessageProcessor::report(std::span<const Prepared> batch) {
     bool published = false;
     // Committed just now: one clock read for the batch.
@@ -518,6 +559,9 @@ void MessageProcessor::report(std::span<const Prepared> batch) {
         published = published || p.published > 0;
         const std::string id = p.id() ? p.id()->toString() : std::string("<no id>");
         const std::string name = p.name().value_or("<no name>");
+        if (p.result == ProcessResult::Handled || p.result == ProcessResult::Retry ||
+            p.result == ProcessResult::Failed)
+            recordSpan(p);
         switch (p.result) {
         case ProcessResult::Handled:
             Metrics::add(_metrics.consumed);

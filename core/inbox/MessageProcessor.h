@@ -117,6 +117,8 @@ private:
     void runHandler(Poco::Data::Session& session, Prepared& item);
     void requireDedupRows(Poco::Data::Session& session, std::span<Prepared*> handled);
     void report(std::span<const Prepared> batch);
+    /// The handle span of a committed outcome, when spans are recorded and the message traced.
+    void recordSpan(const Prepared& p);
     void log(const Prepared& p, Poco::Message::Priority priority, const std::string& text);
     void recordFailure(Poco::Data::Session& session, Prepared& item, const std::string& errorClass,
                        const std::string& error, bool retryable);

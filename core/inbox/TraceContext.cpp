@@ -1,6 +1,6 @@
 #include "core/inbox/TraceContext.h"
 
-#include <random>
+#include "core/tracing/SpanExporter.h"
 
 namespace msgbus::core {
 namespace {
@@ -18,21 +18,6 @@ bool allZeros(const std::string& text) {
     return text.find_first_not_of('0') == std::string::npos;
 }
 
-std::string randomSpanId() {
-    // Per thread: no lock, and span ids need to be unique, not secret.
-    thread_local std::mt19937_64 engine{std::random_device{}()};
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string id(16, '0');
-    do {
-        std::uint64_t bits = engine();
-        for (auto& c : id) {
-            c = digits[bits & 0xf];
-            bits >>= 4;
-        }
-    } while (allZeros(id));
-    return id;
-}
-
 } // namespace
 
 std::optional<TraceParent> TraceParent::parse(const std::string& header) {
@@ -48,16 +33,16 @@ std::optional<TraceParent> TraceParent::parse(const std::string& header) {
     return parsed;
 }
 
-std::string TraceParent::child() const {
-    return "00-" + traceId + "-" + randomSpanId() + "-" + flags;
+std::string TraceParent::child(const std::string& spanId) const {
+    return "00-" + traceId + "-" + (spanId.empty() ? newSpanId() : spanId) + "-" + flags;
 }
 
-void inheritContext(const Message& cause, Message& effect) {
+void inheritContext(const Message& cause, Message& effect, const std::string& parentSpanId) {
     const std::string causeId = cause.hasId() ? cause.id().toString() : std::string();
     if (!effect.header("traceparent")) {
         if (auto parent = cause.header("traceparent"))
             if (auto parsed = TraceParent::parse(*parent)) {
-                effect.setHeader("traceparent", parsed->child());
+                effect.setHeader("traceparent", parsed->child(parentSpanId));
                 if (auto state = cause.header("tracestate"); state && !effect.header("tracestate"))
                     effect.setHeader("tracestate", *state);
             }
