@@ -1,4 +1,4 @@
-// msgbus: the host and its command line (DESIGN §8).
+// msgbus: the host and its command line.
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
 #include "core/cli/VersionCommand.h"

@@ -1,4 +1,4 @@
-// failed:list, failed:show, failed:retry, failed:remove and cleanup:dedup (DESIGN §4.3, §8).
+// failed:list, failed:show, failed:retry, failed:remove and cleanup:dedup.
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
 #include "core/cli/Loaded.h"

@@ -114,7 +114,7 @@ struct RetrySettings {
 
 /// Everything the host reads from the properties file, validated in one place.
 ///
-/// load() reads every key DESIGN §7 defines, applies the defaults, checks types and ranges and
+/// load() reads every key the host knows, applies the defaults, checks types and ranges and
 /// throws ConfigError naming the first bad key. Keys it does not know are returned as warnings
 /// (they are usually typos). Values are never logged: they may hold credentials.
 struct Settings {

@@ -4,7 +4,7 @@
 
 namespace msgbus::core {
 
-/// Classification of database failures, in one place (PLATFORM-NOTES §3.4, §3.6): Poco 1.11's
+/// Classification of database failures, in one place: Poco 1.11's
 /// MySQL exceptions carry code 0, the server's error number is only in the message text.
 
 /// The server error number in a Poco MySQL exception's text ("[mysql_stmt_errno]: 1062" or

@@ -12,7 +12,7 @@ namespace msgbus::core {
 ///
 /// SQLite write transactions start with BEGIN IMMEDIATE: they take the write lock up front, so
 /// they wait in busy_timeout instead of failing with BUSY on the lock upgrade that Poco's
-/// BEGIN DEFERRED risks (PLATFORM-NOTES §3.3). Savepoints let a batch roll back one message's
+/// BEGIN DEFERRED risks. Savepoints let a batch roll back one message's
 /// work and keep the others'.
 class Transaction {
 public:

@@ -13,7 +13,7 @@ class HTTPServer;
 
 namespace msgbus::core {
 
-/// The operations endpoint on 127.0.0.1:<http.port> (DESIGN §9), on a thread pool of its own
+/// The operations endpoint on 127.0.0.1:<http.port>, on a thread pool of its own
 /// (never competing with the workers):
 ///   /metrics  Prometheus text: what metrics() returns
 ///   /health   200 while the process runs; the body says the plugin generation and the last

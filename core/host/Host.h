@@ -22,7 +22,7 @@
 namespace msgbus::core {
 
 /// The running host: the database pool, the current plugin generation, the outbox relay
-/// threads and one thread per inbox consumer (DESIGN §4).
+/// threads and one thread per inbox consumer.
 ///
 /// start() loads generation 1 (any plugin error throws, naming the plugin) and starts the
 /// workers; reloadPlugins() builds a complete new generation from the re-read properties file

@@ -5,7 +5,7 @@
 
 namespace msgbus::core {
 
-/// Signal handling the Poco 1.11 way does not cover (PLATFORM-NOTES §4.3): main() blocks
+/// Signal handling that Poco 1.11's ServerApplication does not give a non-daemon: main() blocks
 /// SIGHUP, SIGINT, SIGTERM and SIGQUIT before any thread exists (blockSignals), so every thread
 /// inherits the mask, and this thread alone receives them with sigwait(). SIGHUP calls onReload
 /// (on this thread: it only builds and publishes a plugin set); the others call onStop once and

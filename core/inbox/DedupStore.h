@@ -17,7 +17,7 @@ public:
 
     /// Inserts the row unless it exists, inside the caller's transaction. Returns true when it
     /// was inserted (first delivery), false for a duplicate. Insert-or-ignore without INSERT
-    /// IGNORE, which would also hide truncation and NOT NULL errors (DESIGN §4.2).
+    /// IGNORE, which would also hide truncation and NOT NULL errors.
     bool tryInsert(Poco::Data::Session& session, const Id& id, const std::string& consumer,
                    const std::string& messageName, std::int64_t processedAt);
 

@@ -142,8 +142,8 @@ MessageProcessor::prepare(const PluginSet& plugins, std::span<const InboxItem> i
             p.rejectError = e.what();
             continue;
         } catch (const std::exception& e) {
-            // Any other serializer failure is transient (DESIGN §3): retried, never looped on
-            // the broker.
+            // Any other serializer failure is transient (Serializer.h: only MalformedMessage is
+            // permanent): retried, never looped on the broker.
             p.rejectClass = "DecodeError";
             p.rejectError = errorText(e);
             p.rejectRetryable = true;

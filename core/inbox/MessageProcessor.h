@@ -67,7 +67,7 @@ struct InboxItem {
     std::string lastError;
 };
 
-/// The inbox pipeline of one consumer (DESIGN §4.2), shared by the AMQP consumer and the retry
+/// The inbox pipeline of one consumer, shared by the AMQP consumer and the retry
 /// worker. A batch of messages goes through ONE transaction:
 ///
 ///   decode each → find its handler → known duplicates by one SELECT → dedup rows of the rest by

@@ -22,7 +22,7 @@
 
 namespace msgbus::core {
 
-/// Moves outbox rows to the broker (DESIGN §4.1). One instance per relay thread.
+/// Moves outbox rows to the broker. One instance per relay thread.
 ///
 /// A batch: claim due rows (MySQL: FOR UPDATE SKIP LOCKED inside a transaction held until the
 /// batch is settled; SQLite: a plain read, there is one relay per file), encode and route them

@@ -33,7 +33,7 @@ struct OutboxRow {
     std::optional<std::string> readError;
 };
 
-/// SQL on the outbox table (DESIGN §6). Stateless apart from the table name; every call runs
+/// SQL on the outbox table. Stateless apart from the table name; every call runs
 /// on the caller's session and inside the caller's transaction.
 class OutboxStore {
 public:

@@ -70,7 +70,7 @@ std::shared_ptr<LoadedLibrary> LoadedLibrary::open(const std::string& pluginId,
     lib->_loadedFrom = std::move(loadedFrom);
     const std::string where = "plugin '" + pluginId + "' (" + sourcePath + ")";
     // RTLD_NOW: a missing symbol fails here, not at a message. RTLD_LOCAL: two generations of a
-    // plugin never bind to each other's symbols (PLATFORM-NOTES §1.3).
+    // plugin never bind to each other's symbols.
     lib->_handle = ::dlopen(loadPath.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!lib->_handle) {
         const char* error = ::dlerror();

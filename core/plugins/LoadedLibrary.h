@@ -19,7 +19,7 @@ namespace msgbus::core {
 /// (pocoInitializeLibrary and the manifests come after), then builds the named manifests
 /// Serializers, RoutingStrategies and Handlers (each optional). Objects are created through
 /// create(), whose shared_ptr deleter holds the library: the image stays mapped while any object
-/// made from it lives (PLATFORM-NOTES §1.5). The destructor deletes the manifests (their
+/// made from it lives. The destructor deletes the manifests (their
 /// MetaObjects are code of the library), calls pocoUninitializeLibrary and dlcloses.
 class LoadedLibrary : public std::enable_shared_from_this<LoadedLibrary> {
 public:

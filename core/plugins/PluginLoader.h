@@ -10,7 +10,7 @@
 
 namespace msgbus::core {
 
-/// Builds a complete PluginSet from the manifest in the configuration (DESIGN §3).
+/// Builds a complete PluginSet from the manifest in the configuration.
 ///
 /// For each plugin.<id>: resolves the library against plugins.dir (a path escaping it is
 /// refused), copies it into a fresh directory of this generation,

@@ -9,7 +9,7 @@ namespace msgbus::plugins {
 
 /// The default serializer (plugin `json`): a Message travels as its JSON payload in the body,
 /// its envelope (id, name, creation time, partition key) in AMQP properties and `x-*` headers,
-/// and its own headers as string headers. See DESIGN §5 for the wire format.
+/// and its own headers as string headers (the wire format is in README.md).
 ///
 /// decode() accepts two forms:
 /// - msgbus: id from header `x-message-id`, name from `x-message-name` (what encode() writes).

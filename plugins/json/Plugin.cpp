@@ -1,4 +1,4 @@
-// The json plugin: the default serializer (DESIGN §5).
+// The json plugin: the default serializer.
 #include "JsonSerializer.h"
 
 #include <msgbus/Plugin.h>

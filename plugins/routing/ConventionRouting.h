@@ -8,7 +8,7 @@
 
 namespace msgbus::plugins {
 
-/// The default routing strategy (plugin `routing`, DESIGN §5).
+/// The default routing strategy (plugin `routing`).
 ///
 /// The routing key is the full message name. The exchange is the configured `exchange` when set
 /// (one topic exchange, the recommended setup), otherwise the name's first two segments, the

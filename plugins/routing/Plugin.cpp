@@ -1,4 +1,4 @@
-// The routing plugin: the default routing strategy (DESIGN §5).
+// The routing plugin: the default routing strategy.
 #include "ConventionRouting.h"
 
 #include <msgbus/Plugin.h>

@@ -1,4 +1,4 @@
-// msgbus-bench: the figures of `./run bench` (DESIGN §10), each measured against the same
+// msgbus-bench: the figures of `./run bench`, each measured against the same
 // services in one run, beside the raw rabbitmq-c and SQL loops that show the machine's limits.
 //
 // Environment: MSGBUS_TEST_MYSQL, MSGBUS_TEST_AMQP_URL (tests/support/services.sh env),

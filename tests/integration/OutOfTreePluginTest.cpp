@@ -1,4 +1,4 @@
-// A plugin built outside this repository (DESIGN §3): install the SDK with `cmake --install`,
+// A plugin built outside this repository: install the SDK with `cmake --install`,
 // build tests/plugins/outoftree against the installed tree with find_package(msgbus), and load
 // the result through the host's PluginLoader.
 #include "core/config/Settings.h"

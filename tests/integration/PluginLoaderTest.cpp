@@ -1,5 +1,5 @@
 // PluginLoader against real plugin libraries: the built-in json and routing plugins and the
-// fixtures under tests/plugins (DESIGN §3, PLATFORM-NOTES §1). No services: the database is an
+// fixtures under tests/plugins. No services: the database is an
 // SQLite file the loader never opens.
 #include "core/plugins/PluginLoader.h"
 #include "core/config/Settings.h"
@@ -113,8 +113,8 @@ std::string versionOf(msgbus::Handler& handler) {
     return handleAndReadPublished(handler, "test.version")->getValue<std::string>("version");
 }
 
-/// Replaces target the way a deployment must (PLATFORM-NOTES §1.3 #9): a new inode, renamed over
-/// the old name, never a rewrite in place.
+/// Replaces target the way a deployment must: a new inode, renamed over the old name, never a
+/// rewrite in place (a library rewritten in place changes under a process that has it mapped).
 void deploy(const std::string& source, const std::string& target) {
     std::string temp = target + ".tmp";
     fs::copy_file(source, temp, fs::copy_options::overwrite_existing);
@@ -422,7 +422,7 @@ public:
     }
 
     void testNoBuiltPluginHasUniqueSymbols() {
-        // An STB_GNU_UNIQUE symbol makes a library impossible to unload (PLATFORM-NOTES §1.3 #1).
+        // An STB_GNU_UNIQUE symbol makes a library impossible to unload.
         std::vector<std::string> checked;
         for (const auto& entry : fs::directory_iterator(msgbus::test::pluginDir())) {
             if (entry.path().extension() != ".so")

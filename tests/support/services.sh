@@ -11,7 +11,6 @@
 # Everything lives under ${MSGBUS_SERVICES_DIR:-<repo>/.services}. Only processes this script started
 # (recorded with their start time under <state>/pids) are ever signalled.
 # Progress goes to stderr, so `eval "$(services.sh env)"` only ever sees the export lines.
-# See docs in /work/shared/PLATFORM-NOTES.md section 5 for the reasoning behind each setting.
 set -euo pipefail
 
 SCRIPT_PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
