@@ -143,6 +143,23 @@ std::optional<std::string> passiveQueueDeclare(AmqpConnection& connection,
     return plural(counts->ready, "message") + " ready, " + plural(counts->consumers, "consumer");
 }
 
+/// queue.declare with the spec's durability, type and arguments. A queue that exists with other
+/// settings (406) throws queueMismatch's message, reply code kept.
+void declareQueue(AmqpConnection& connection, const QueueSpec& queue) {
+    std::vector<amqp_table_entry_t> arguments;
+    amqp_queue_declare(connection.state(), connection.channel(), amqpBytes(queue.name),
+                       /*passive*/ 0, queue.durable ? 1 : 0, /*exclusive*/ 0, /*auto_delete*/ 0,
+                       argumentsOf(queue, arguments));
+    try {
+        check(connection, "queue.declare '" + queue.name + "' (" + queue.type + ", " +
+                              (queue.durable ? "durable" : "transient") + ")");
+    } catch (const AmqpError& e) {
+        if (e.replyCode() == 406)
+            throw queueMismatch(queue, e);
+        throw;
+    }
+}
+
 } // namespace
 
 std::optional<QueueCounts> queueCounts(AmqpConnection& connection, const std::string& queue) {
@@ -196,16 +213,11 @@ Inspection inspectQueue(AmqpConnection& connection, const QueueSpec& queue) {
     auto counts = passiveQueueDeclare(connection, queue.name);
     if (!counts)
         return {Inspection::Outcome::Missing, "no queue '" + queue.name + "'"};
-    std::vector<amqp_table_entry_t> arguments;
-    amqp_queue_declare(connection.state(), connection.channel(), amqpBytes(queue.name),
-                       /*passive*/ 0, queue.durable ? 1 : 0, /*exclusive*/ 0, /*auto_delete*/ 0,
-                       argumentsOf(queue, arguments));
     try {
-        check(connection, "queue.declare '" + queue.name + "' (" + queue.type + ", " +
-                              (queue.durable ? "durable" : "transient") + ")");
+        declareQueue(connection, queue);
     } catch (const AmqpError& e) {
         if (e.replyCode() == 406)
-            return {Inspection::Outcome::Differs, queueMismatch(queue, e).what()};
+            return {Inspection::Outcome::Differs, e.what()};
         if (e.replyCode() == 403)
             return {Inspection::Outcome::Unverified, e.what()};
         throw;
@@ -235,19 +247,8 @@ void declareTopology(AmqpConnection& connection, const TopologySpec& spec) {
         check(connection, "exchange.declare '" + exchange.name + "' (type " + exchange.type +
                               (exchange.durable ? ", durable)" : ", transient)"));
     }
-    std::vector<amqp_table_entry_t> arguments;
     for (const QueueSpec& queue : spec.queues) {
-        amqp_queue_declare(state, channel, amqpBytes(queue.name), /*passive*/ 0,
-                           queue.durable ? 1 : 0, /*exclusive*/ 0, /*auto_delete*/ 0,
-                           argumentsOf(queue, arguments));
-        try {
-            check(connection, "queue.declare '" + queue.name + "' (" + queue.type + ", " +
-                                  (queue.durable ? "durable" : "transient") + ")");
-        } catch (const AmqpError& e) {
-            if (e.replyCode() == 406)
-                throw queueMismatch(queue, e);
-            throw;
-        }
+        declareQueue(connection, queue);
         for (const BindingSpec& binding : queue.bindings) {
             amqp_queue_bind(state, channel, amqpBytes(queue.name), amqpBytes(binding.exchange),
                             amqpBytes(binding.pattern), amqp_empty_table);

@@ -10,18 +10,7 @@
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string quoted(const std::string& path) {
-    return "'" + path + "'";
-}
-
-/// The command run as a user would: no LD_LIBRARY_PATH, so only the binary's own RPATH counts.
-std::string bare(const std::string& command) {
-    return "env -u LD_LIBRARY_PATH " + command;
-}
-
-} // namespace
+namespace {} // namespace
 
 class InstalledHostTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(InstalledHostTest);
@@ -39,14 +28,17 @@ public:
     void testInstalledBinaryStartsAndLoadsInstalledPlugins() {
         const std::string prefix = _dir + "/prefix";
         std::string output;
-        int rc = msgbus::test::runCommand("cmake --install " + quoted(msgbus::test::buildDir()) +
-                                              " --prefix " + quoted(prefix),
+        int rc = msgbus::test::runCommand("cmake --install " +
+                                              msgbus::test::shellQuoted(msgbus::test::buildDir()) +
+                                              " --prefix " + msgbus::test::shellQuoted(prefix),
                                           &output);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 0, rc);
         const std::string binary = prefix + "/bin/msgbus";
         CPPUNIT_ASSERT_MESSAGE(binary + " was not installed", fs::exists(binary));
 
-        rc = msgbus::test::runCommand(bare(quoted(binary) + " --help"), &output);
+        rc = msgbus::test::runCommand(
+            msgbus::test::withoutLibraryPath(msgbus::test::shellQuoted(binary) + " --help"),
+            &output);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 0, rc);
         CPPUNIT_ASSERT_MESSAGE(output, output.find("usage: msgbus <command>") != std::string::npos);
 
@@ -59,7 +51,9 @@ public:
              {"plugins.dir", pluginsDir},
              {"plugin.json.library", "libmsgbus-json.so"},
              {"plugin.routing.library", "libmsgbus-routing.so"}});
-        rc = msgbus::test::runCommand(bare(quoted(binary) + " plugins --config " + quoted(config)),
+        rc = msgbus::test::runCommand(msgbus::test::withoutLibraryPath(
+                                          msgbus::test::shellQuoted(binary) + " plugins --config " +
+                                          msgbus::test::shellQuoted(config)),
                                       &output);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 0, rc);
         CPPUNIT_ASSERT_MESSAGE(output, output.find("json: " + pluginsDir) != std::string::npos);

@@ -20,22 +20,7 @@
 
 namespace fs = std::filesystem;
 
-namespace {
-
-/// Runs command; fails the test with its output unless it exits 0. Returns the output.
-std::string run(const std::string& command) {
-    std::string output;
-    int rc = msgbus::test::runCommand(command, &output);
-    CPPUNIT_ASSERT_MESSAGE("`" + command + "` exited " + std::to_string(rc) + ":\n" + output,
-                           rc == 0);
-    return output;
-}
-
-std::string quoted(const std::string& path) {
-    return "'" + path + "'";
-}
-
-} // namespace
+namespace {} // namespace
 
 class OutOfTreePluginTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(OutOfTreePluginTest);
@@ -55,7 +40,9 @@ public:
         const std::string build = _dir + "/oot";
 
         // The whole install, no component: what a packager or `make install` does.
-        run("cmake --install " + quoted(msgbus::test::buildDir()) + " --prefix " + quoted(prefix));
+        msgbus::test::runChecked("cmake --install " +
+                                 msgbus::test::shellQuoted(msgbus::test::buildDir()) +
+                                 " --prefix " + msgbus::test::shellQuoted(prefix));
         for (const char* file :
              {"include/msgbus/Plugin.h", "include/msgbus/PluginAbi.h",
               "include/msgbus/testing/FakeHandlerContext.h", "lib/libmsgbus-sdk.so",
@@ -65,19 +52,24 @@ public:
             CPPUNIT_ASSERT_MESSAGE(prefix + "/" + file + " was not installed",
                                    fs::exists(prefix + "/" + file));
 
-        run("cmake -S " + quoted(msgbus::test::sourceDir() + "/tests/plugins/outoftree") + " -B " +
-            quoted(build) + " -DCMAKE_PREFIX_PATH=" + quoted(prefix));
-        run("cmake --build " + quoted(build));
+        msgbus::test::runChecked(
+            "cmake -S " +
+            msgbus::test::shellQuoted(msgbus::test::sourceDir() + "/tests/plugins/outoftree") +
+            " -B " + msgbus::test::shellQuoted(build) +
+            " -DCMAKE_PREFIX_PATH=" + msgbus::test::shellQuoted(prefix));
+        msgbus::test::runChecked("cmake --build " + msgbus::test::shellQuoted(build));
         const std::string library = build + "/liboutoftree.so";
         CPPUNIT_ASSERT_MESSAGE(library + " was not built", fs::exists(library));
 
         // msgbus_add_plugin() from the installed package applied the loader's flags.
-        std::string dynamic = run("readelf -d --wide " + quoted(library));
+        std::string dynamic =
+            msgbus::test::runChecked("readelf -d --wide " + msgbus::test::shellQuoted(library));
         CPPUNIT_ASSERT_MESSAGE(dynamic, dynamic.find("BIND_NOW") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(dynamic, dynamic.find("libmsgbus-sdk.so.") != std::string::npos);
-        CPPUNIT_ASSERT_EQUAL(
-            std::string("0"),
-            Poco::trim(run("readelf -Ws --wide " + quoted(library) + " | grep -c UNIQUE || true")));
+        CPPUNIT_ASSERT_EQUAL(std::string("0"),
+                             Poco::trim(msgbus::test::runChecked(
+                                 "readelf -Ws --wide " + msgbus::test::shellQuoted(library) +
+                                 " | grep -c UNIQUE || true")));
 
         auto properties = msgbus::test::baseProperties("SQLite", _dir + "/bus.db", "ex",
                                                        {{"plugins.dir", build},

@@ -24,24 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string shellQuoted(const std::string& path) {
-    return "'" + path + "'";
-}
-
-/// Runs command; fails the test with its output unless it exits 0. Returns the output.
-std::string run(const std::string& command) {
-    std::string output;
-    int rc = msgbus::test::runCommand(command, &output);
-    CPPUNIT_ASSERT_MESSAGE("`" + command + "` exited " + std::to_string(rc) + ":\n" + output,
-                           rc == 0);
-    return output;
-}
-
-/// The command run as a user would: no LD_LIBRARY_PATH, so only the binary's own RPATH counts.
-std::string bare(const std::string& command) {
-    return "env -u LD_LIBRARY_PATH " + command;
-}
-
 std::string readFile(const std::string& path) {
     std::ifstream in(path);
     std::stringstream text;
@@ -66,8 +48,8 @@ struct Unpacked {
         const std::string out = dir + "/out";
         const auto started = std::chrono::steady_clock::now();
         // -B: the package and cpack's staging tree go to the scratch directory, not the build.
-        run("cd " + shellQuoted(msgbus::test::buildDir()) + " && cpack -G DEB -B " +
-            shellQuoted(out));
+        msgbus::test::runChecked("cd " + msgbus::test::shellQuoted(msgbus::test::buildDir()) +
+                                 " && cpack -G DEB -B " + msgbus::test::shellQuoted(out));
         std::cout << " [cpack: "
                   << std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::steady_clock::now() - started)
@@ -81,9 +63,11 @@ struct Unpacked {
             }
         CPPUNIT_ASSERT_MESSAGE("cpack made no .deb in " + out, !deb.empty());
         root = dir + "/root";
-        run("dpkg -x " + shellQuoted(deb) + " " + shellQuoted(root));
-        listing = run("dpkg-deb -c " + shellQuoted(deb));
-        version = Poco::trim(run("dpkg-deb -f " + shellQuoted(deb) + " Version"));
+        msgbus::test::runChecked("dpkg -x " + msgbus::test::shellQuoted(deb) + " " +
+                                 msgbus::test::shellQuoted(root));
+        listing = msgbus::test::runChecked("dpkg-deb -c " + msgbus::test::shellQuoted(deb));
+        version = Poco::trim(
+            msgbus::test::runChecked("dpkg-deb -f " + msgbus::test::shellQuoted(deb) + " Version"));
     }
 
     ~Unpacked() {
@@ -164,20 +148,23 @@ public:
     void testControlDataDeclaresConffileDependenciesAndScripts() {
         const auto& p = Unpacked::get();
         CPPUNIT_ASSERT_EQUAL(std::string("msgbus"),
-                             Poco::trim(run("dpkg-deb -f " + shellQuoted(p.deb) + " Package")));
-        const std::string depends = run("dpkg-deb -f " + shellQuoted(p.deb) + " Depends");
+                             Poco::trim(msgbus::test::runChecked(
+                                 "dpkg-deb -f " + msgbus::test::shellQuoted(p.deb) + " Package")));
+        const std::string depends = msgbus::test::runChecked(
+            "dpkg-deb -f " + msgbus::test::shellQuoted(p.deb) + " Depends");
         for (const char* library : {"libpocofoundation", "libpocodatamysql", "librabbitmq4"})
             CPPUNIT_ASSERT_MESSAGE("Depends: " + depends, contains(depends, library));
         CPPUNIT_ASSERT_MESSAGE("Depends: " + depends, !contains(depends, "msgbus"));
 
         const std::string control = p.dir + "/control";
-        run("dpkg-deb -e " + shellQuoted(p.deb) + " " + shellQuoted(control));
+        msgbus::test::runChecked("dpkg-deb -e " + msgbus::test::shellQuoted(p.deb) + " " +
+                                 msgbus::test::shellQuoted(control));
         CPPUNIT_ASSERT_EQUAL(std::string("/etc/msgbus/msgbus.properties\n"),
                              readFile(control + "/conffiles"));
         for (const char* script : {"postinst", "prerm", "postrm"}) {
             const std::string path = control + "/" + script;
             CPPUNIT_ASSERT_MESSAGE(path, fs::is_regular_file(path));
-            run("sh -n " + shellQuoted(path));
+            msgbus::test::runChecked("sh -n " + msgbus::test::shellQuoted(path));
         }
     }
 
@@ -186,7 +173,8 @@ public:
         const std::string binary = p.root + "/usr/bin/msgbus";
 
         // Its RPATH finds the packaged SDK library, not another one of the machine.
-        const std::string libraries = run(bare("ldd " + shellQuoted(binary)));
+        const std::string libraries = msgbus::test::runChecked(
+            msgbus::test::withoutLibraryPath("ldd " + msgbus::test::shellQuoted(binary)));
         const auto line = libraries.find("libmsgbus-sdk.so.");
         CPPUNIT_ASSERT_MESSAGE(libraries, line != std::string::npos);
         const auto from = libraries.find("=> ", line);
@@ -197,7 +185,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(fs::canonical(p.find("usr", "libmsgbus-sdk.so." + p.version)),
                              fs::canonical(loaded));
 
-        const std::string version = run(bare(shellQuoted(binary) + " --version"));
+        const std::string version = msgbus::test::runChecked(
+            msgbus::test::withoutLibraryPath(msgbus::test::shellQuoted(binary) + " --version"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(version, "msgbus " + p.version,
                                      version.substr(0, version.find('\n')));
         CPPUNIT_ASSERT_MESSAGE(
@@ -205,7 +194,8 @@ public:
             contains(version, "\nplugin SDK ABI " + std::to_string(MSGBUS_SDK_ABI) + "\n"));
         CPPUNIT_ASSERT_MESSAGE(version, contains(version, "\nPoco 1."));
         CPPUNIT_ASSERT_MESSAGE(version, contains(version, "\nrabbitmq-c 0."));
-        CPPUNIT_ASSERT_EQUAL(version, run(bare(shellQuoted(binary) + " version")));
+        CPPUNIT_ASSERT_EQUAL(version, msgbus::test::runChecked(msgbus::test::withoutLibraryPath(
+                                          msgbus::test::shellQuoted(binary) + " version")));
 
         // No plugins.dir: the host finds the plugins the package installed next to it.
         const std::string config = msgbus::test::writeProperties(
@@ -216,8 +206,9 @@ public:
              {"plugins.runtime_dir", p.dir + "/runtime"},
              {"plugin.json.library", "libmsgbus-json.so"},
              {"plugin.routing.library", "libmsgbus-routing.so"}});
-        const std::string plugins =
-            run(bare(shellQuoted(binary) + " plugins --config " + shellQuoted(config)));
+        const std::string plugins = msgbus::test::runChecked(msgbus::test::withoutLibraryPath(
+            msgbus::test::shellQuoted(binary) + " plugins --config " +
+            msgbus::test::shellQuoted(config)));
         const std::string pluginsDir =
             fs::canonical(fs::path(p.find("usr", "libmsgbus-json.so")).parent_path());
         CPPUNIT_ASSERT_MESSAGE(plugins, contains(plugins, "json: " + pluginsDir));
@@ -227,9 +218,12 @@ public:
     void testOutOfTreePluginBuildsAgainstThePackagedSdk() {
         const auto& p = Unpacked::get();
         const std::string build = p.dir + "/oot";
-        run("cmake -S " + shellQuoted(msgbus::test::sourceDir() + "/tests/plugins/outoftree") +
-            " -B " + shellQuoted(build) + " -DCMAKE_PREFIX_PATH=" + shellQuoted(p.root + "/usr"));
-        run("cmake --build " + shellQuoted(build));
+        msgbus::test::runChecked(
+            "cmake -S " +
+            msgbus::test::shellQuoted(msgbus::test::sourceDir() + "/tests/plugins/outoftree") +
+            " -B " + msgbus::test::shellQuoted(build) +
+            " -DCMAKE_PREFIX_PATH=" + msgbus::test::shellQuoted(p.root + "/usr"));
+        msgbus::test::runChecked("cmake --build " + msgbus::test::shellQuoted(build));
         const std::string config = msgbus::test::writeProperties(
             p.dir + "/oot.properties", {{"db.connector", "SQLite"},
                                         {"db.connection", p.dir + "/oot.db"},
@@ -237,8 +231,9 @@ public:
                                         {"plugins.dir", build},
                                         {"plugins.runtime_dir", p.dir + "/runtime"},
                                         {"plugin.oot.library", "liboutoftree.so"}});
-        const std::string plugins = run(bare(shellQuoted(p.root + "/usr/bin/msgbus") +
-                                             " plugins --config " + shellQuoted(config)));
+        const std::string plugins = msgbus::test::runChecked(msgbus::test::withoutLibraryPath(
+            msgbus::test::shellQuoted(p.root + "/usr/bin/msgbus") + " plugins --config " +
+            msgbus::test::shellQuoted(config)));
         CPPUNIT_ASSERT_MESSAGE(plugins,
                                contains(plugins, "handler OutOfTreeHandler: test.outoftree"));
     }
@@ -268,7 +263,8 @@ public:
         const std::string path = p.dir + "/msgbus.service";
         std::ofstream(path) << copy;
         std::string output;
-        int rc = msgbus::test::runCommand("systemd-analyze verify " + shellQuoted(path), &output);
+        int rc = msgbus::test::runCommand(
+            "systemd-analyze verify " + msgbus::test::shellQuoted(path), &output);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 0, rc);
         CPPUNIT_ASSERT_MESSAGE(output, !contains(output, "msgbus.service"));
     }

@@ -32,10 +32,6 @@ namespace {
 
 using Properties = std::map<std::string, std::string>;
 
-std::string quoted(const std::string& path) {
-    return "'" + path + "'";
-}
-
 std::set<std::string> entries(const std::string& dir) {
     std::set<std::string> names;
     for (const auto& entry : fs::directory_iterator(dir))
@@ -257,8 +253,9 @@ public:
         const std::string tmp = _dir + "/tmp";
         fs::create_directory(tmp);
         std::string output;
-        int rc = runBinary("plugins", properties({}), &output,
-                           "env -u RUNTIME_DIRECTORY TMPDIR=" + quoted(tmp) + " ");
+        int rc =
+            runBinary("plugins", properties({}), &output,
+                      "env -u RUNTIME_DIRECTORY TMPDIR=" + msgbus::test::shellQuoted(tmp) + " ");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 0, rc);
         CPPUNIT_ASSERT_MESSAGE(output, output.find("json: ") != std::string::npos);
         CPPUNIT_ASSERT(entries(tmp).empty());
@@ -282,9 +279,10 @@ private:
                   const std::string& envPrefix = "") const {
         const std::string config =
             msgbus::test::writeProperties(_dir + "/msgbus.properties", props);
-        return msgbus::test::runCommand(envPrefix + quoted(msgbus::test::msgbusBinary()) + " " +
-                                            command + " --config " + quoted(config),
-                                        output);
+        return msgbus::test::runCommand(
+            envPrefix + msgbus::test::shellQuoted(msgbus::test::msgbusBinary()) + " " + command +
+                " --config " + msgbus::test::shellQuoted(config),
+            output);
     }
 
     std::string _dir;

@@ -8,6 +8,7 @@
 #include "core/host/Host.h"
 #include "support/HostProcess.h"
 #include "support/HttpProbe.h"
+#include "support/InProcessHost.h"
 #include "support/TestEnv.h"
 
 #include <msgbus/OutboxWriter.h>
@@ -109,22 +110,11 @@ public:
     }
 
     void testPrometheusScrapesTheHostAndTheShippedQueriesWork() {
-        const std::string dir = test::tempDir("prometheus");
-        const std::string exchange = test::uniqueName("prom_ex");
-        const std::string queue = test::uniqueName("prom_q");
+        test::InProcessHost world("prom");
         const int httpPort = test::freeLocalPort();
-        auto props = test::baseProperties("MySQL", test::createMysqlDatabase(), exchange,
-                                          {{"outbox.workers", "1"},
-                                           {"plugins.runtime_dir", dir + "/runtime"},
-                                           {"http.port", std::to_string(httpPort)}});
-        const std::string path = test::writeProperties(dir + "/msgbus.properties", props);
-        auto config = test::configFrom(props);
-        core::Settings settings = core::Settings::load(*config);
-        test::declareQueue(exchange, queue, "#");
-        core::Host host(config, settings, path);
-        core::Schema::apply(host.database(),
-                            {settings.outbox.table, settings.dedupTable, settings.failedTable});
-        host.start();
+        world.start({{"outbox.workers", "1"}, {"http.port", std::to_string(httpPort)}});
+        core::Host& host = *world.host;
+        const auto& settings = world.settings;
 
         const int rows = 300;
         {
@@ -141,7 +131,7 @@ public:
             [&] { return host.metrics().confirmed.load() == static_cast<std::uint64_t>(rows); },
             60s));
 
-        PrometheusServer prometheus(dir, httpPort);
+        PrometheusServer prometheus(world.dir, httpPort);
         const bool scraped = test::waitUntil(
             [&] {
                 return prometheus.value("msgbus_outbox_confirmed_total") == rows &&
@@ -174,8 +164,6 @@ public:
                                urlEncoded(targets->getObject(static_cast<unsigned>(t))
                                               ->getValue<std::string>("expr")));
         }
-        host.stop();
-        test::deleteQueueAndExchange(queue, exchange);
     }
 };
 

@@ -8,6 +8,7 @@
 #include "core/tracing/SpanExporter.h"
 #include "support/HostProcess.h"
 #include "support/HttpProbe.h"
+#include "support/InProcessHost.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
@@ -124,32 +125,21 @@ class TracingTest : public CppUnit::TestFixture {
 public:
     void testThreeHopsAreOneTraceWithParentLinks() {
         OtlpReceiver receiver;
-        const std::string dir = test::tempDir("tracing");
-        const std::string exchange = test::uniqueName("trace_ex");
-        const std::string queue = test::uniqueName("trace_q");
-        auto props = test::baseProperties(
-            "MySQL", test::createMysqlDatabase(), exchange,
+        test::InProcessHost world("tracing");
+        world.start(
             {{"plugin.poison.library", "libmsgbus-test-poison.so"},
              {"inbox.consumers", "poison"},
-             {"inbox.consumer.poison.queue", queue},
+             {"inbox.consumer.poison.queue", world.queue},
              {"outbox.workers", "1"},
-             {"plugins.runtime_dir", dir + "/runtime"},
              {"tracing.otlp.endpoint",
-              "http://127.0.0.1:" + std::to_string(receiver.port()) + "/v1/traces"}});
-        const std::string path = test::writeProperties(dir + "/msgbus.properties", props);
-        auto config = test::configFrom(props);
-        core::Settings settings = core::Settings::load(*config);
-        test::declareQueue(exchange, queue, "#");
-        core::Host host(config, settings, path);
-        core::Schema::apply(host.database(),
-                            {settings.outbox.table, settings.dedupTable, settings.failedTable});
-        {
-            auto session = host.database().session();
-            *session << "CREATE TABLE poison_effects (k VARCHAR(64) PRIMARY KEY, rerun INT NOT "
-                        "NULL)",
-                now;
-        }
-        host.start();
+              "http://127.0.0.1:" + std::to_string(receiver.port()) + "/v1/traces"}},
+            [](Poco::Data::Session& session) {
+                session << "CREATE TABLE poison_effects (k VARCHAR(64) PRIMARY KEY, rerun INT "
+                           "NOT NULL)",
+                    now;
+            });
+        core::Host& host = *world.host;
+        const auto& settings = world.settings;
 
         // The producer's span: the root of the trace.
         const std::string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -176,7 +166,6 @@ public:
         CPPUNIT_ASSERT(a.spanId != b.spanId);
         CPPUNIT_ASSERT_EQUAL(std::string("handle test.poison"), a.name);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), host.metrics().consumed.load());
-        test::deleteQueueAndExchange(queue, exchange);
     }
 
     void testSpansAreDroppedNotWaitedForWhenTheCollectorIsAway() {

@@ -34,14 +34,6 @@ std::string rabbitmqctl() {
     return ctl;
 }
 
-/// One shell word, whatever text holds.
-std::string shellQuoted(const std::string& text) {
-    std::string out = "'";
-    for (char c : text)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
 } // namespace
 
 std::string rabbitmqctl(const std::vector<std::string>& args) {

@@ -195,6 +195,25 @@ int runCommand(const std::string& command, std::string* output) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::string runChecked(const std::string& command) {
+    std::string output;
+    const int rc = runCommand(command, &output);
+    CPPUNIT_ASSERT_MESSAGE("`" + command + "` exited " + std::to_string(rc) + ":\n" + output,
+                           rc == 0);
+    return output;
+}
+
+std::string shellQuoted(const std::string& text) {
+    std::string out = "'";
+    for (char c : text)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+std::string withoutLibraryPath(const std::string& command) {
+    return "env -u LD_LIBRARY_PATH " + command;
+}
+
 int runCommandStdout(const std::string& command, std::string* output) {
     // A subshell, so that runCommand's own 2>&1 cannot undo the redirection.
     return runCommand("(" + command + " 2>/dev/null)", output);

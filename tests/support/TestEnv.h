@@ -65,6 +65,13 @@ void deleteQueueAndExchange(const std::string& queue, const std::string& exchang
 
 /// Runs a shell command; returns its exit code and fills output (stdout+stderr) when given.
 int runCommand(const std::string& command, std::string* output = nullptr);
+/// Runs command; fails the test (CppUnit assertion) with its output unless it exits 0.
+/// Returns the output.
+std::string runChecked(const std::string& command);
+/// text as one shell word, whatever it holds.
+std::string shellQuoted(const std::string& text);
+/// command run as a user would: without LD_LIBRARY_PATH, so only a binary's own RPATH counts.
+std::string withoutLibraryPath(const std::string& command);
 /// The same, with output holding stdout alone (the logs on stderr are dropped): what a script
 /// reading `--json` output sees.
 int runCommandStdout(const std::string& command, std::string* output);
