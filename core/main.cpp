@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
         {"failed:retry", cli::failedRetry},
         {"failed:remove", cli::failedRemove},
         {"cleanup:dedup", cli::cleanupDedup},
+        {"outbox:list", cli::outboxList},
+        {"outbox:replay", cli::outboxReplay},
+        {"cleanup:outbox", cli::cleanupOutbox},
         {"check", cli::check},
     };
     if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help") {

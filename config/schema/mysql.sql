@@ -15,6 +15,22 @@ CREATE TABLE IF NOT EXISTS messenger_outbox (
   KEY ix_messenger_outbox_available (available_at, seq)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+CREATE TABLE IF NOT EXISTS messenger_outbox_delivered (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  message_id BINARY(16) NOT NULL,
+  message_name VARCHAR(255) NOT NULL,
+  partition_key VARCHAR(255) NULL,
+  headers MEDIUMTEXT NOT NULL,
+  body MEDIUMBLOB NOT NULL,
+  created_at BIGINT NOT NULL,
+  attempts INT NOT NULL DEFAULT 1,
+  delivered_at BIGINT NOT NULL,
+  exchange VARCHAR(255) NOT NULL,
+  routing_key VARCHAR(255) NOT NULL,
+  KEY ix_messenger_outbox_delivered_message_id (message_id),
+  KEY ix_messenger_outbox_delivered_time (delivered_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE TABLE IF NOT EXISTS message_broker_deduplication (
   message_id BINARY(16) NOT NULL,
   consumer VARCHAR(128) NOT NULL,

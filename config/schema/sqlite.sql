@@ -15,6 +15,24 @@ CREATE TABLE IF NOT EXISTS messenger_outbox (
 
 CREATE INDEX IF NOT EXISTS ix_messenger_outbox_available ON messenger_outbox (available_at, seq);
 
+CREATE TABLE IF NOT EXISTS messenger_outbox_delivered (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id BLOB NOT NULL,
+  message_name TEXT NOT NULL,
+  partition_key TEXT NULL,
+  headers TEXT NOT NULL,
+  body BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 1,
+  delivered_at INTEGER NOT NULL,
+  exchange TEXT NOT NULL,
+  routing_key TEXT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS ix_messenger_outbox_delivered_message_id ON messenger_outbox_delivered (message_id);
+
+CREATE INDEX IF NOT EXISTS ix_messenger_outbox_delivered_time ON messenger_outbox_delivered (delivered_at);
+
 CREATE TABLE IF NOT EXISTS message_broker_deduplication (
   message_id BLOB NOT NULL,
   consumer TEXT NOT NULL,

@@ -18,6 +18,9 @@ int failedShow(const std::vector<std::string>& args);
 int failedRetry(const std::vector<std::string>& args);
 int failedRemove(const std::vector<std::string>& args);
 int cleanupDedup(const std::vector<std::string>& args);
+int outboxList(const std::vector<std::string>& args);
+int outboxReplay(const std::vector<std::string>& args);
+int cleanupOutbox(const std::vector<std::string>& args);
 int check(const std::vector<std::string>& args);
 
 /// The usage text of `msgbus help`.

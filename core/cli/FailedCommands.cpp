@@ -2,6 +2,8 @@
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
 #include "core/cli/Loaded.h"
+#include "core/cli/Progress.h"
+#include "core/cli/TimeArgument.h"
 #include "core/db/Database.h"
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
@@ -31,15 +33,6 @@ std::string shortText(std::string text, std::size_t max) {
         if (c == '\n' || c == '\r' || c == '\t')
             c = ' ';
     return text.size() > max ? text.substr(0, max - 3) + "..." : text;
-}
-
-std::string timeText(std::int64_t ms) {
-    std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    std::ostringstream out;
-    out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-    return out.str();
 }
 
 std::vector<std::int64_t> idsFrom(const CommandLine& line) {
@@ -81,9 +74,9 @@ std::string rowJson(const FailedRecord& r, bool full) {
         ",\"message_name\":" + (r.messageName ? quoted(*r.messageName) : "null") +
         ",\"attempts\":" + std::to_string(r.attempts) + ",\"error_class\":" + quoted(r.errorClass) +
         ",\"error_message\":" + quoted(r.errorMessage) +
-        ",\"created_at\":" + quoted(timeText(r.createdAt)) +
-        ",\"available_at\":" + quoted(timeText(r.availableAt)) +
-        ",\"failed_at\":" + (r.failedAt ? quoted(timeText(*r.failedAt)) : "null");
+        ",\"created_at\":" + quoted(isoTimeText(r.createdAt)) +
+        ",\"available_at\":" + quoted(isoTimeText(r.availableAt)) +
+        ",\"failed_at\":" + (r.failedAt ? quoted(isoTimeText(*r.failedAt)) : "null");
     if (full) {
         out += ",\"envelope\":" +
                (json::isObject(r.envelopeJson) ? r.envelopeJson : quoted(r.envelopeJson));
@@ -186,9 +179,9 @@ int failedShow(const std::vector<std::string>& args) {
               << "message id:   " << (row->messageId ? row->messageId->toString() : "-") << "\n"
               << "message name: " << row->messageName.value_or("-") << "\n"
               << "attempts:     " << row->attempts << "\n"
-              << "created at:   " << timeText(row->createdAt) << "\n"
-              << "available at: " << timeText(row->availableAt) << "\n"
-              << "failed at:    " << (row->failedAt ? timeText(*row->failedAt) : "-") << "\n"
+              << "created at:   " << isoTimeText(row->createdAt) << "\n"
+              << "available at: " << isoTimeText(row->availableAt) << "\n"
+              << "failed at:    " << (row->failedAt ? isoTimeText(*row->failedAt) : "-") << "\n"
               << "error:        " << row->errorClass << ": " << row->errorMessage << "\n"
               << "envelope:     " << row->envelopeJson << "\n";
     if (json::isValidUtf8(row->body)) {
@@ -208,6 +201,7 @@ int failedRetry(const std::vector<std::string>& args) {
     FailedStore store(database.dialect(), s.failedTable);
     auto rows = selectRows(line, store, *session);
     int outbox = 0, inbox = 0;
+    Progress progress("retrying", static_cast<std::int64_t>(rows.size()));
     for (auto& row : rows) {
         Transaction tx(*session, database.dialect());
         if (row.source == "outbox") {
@@ -225,6 +219,7 @@ int failedRetry(const std::vector<std::string>& args) {
             ++inbox;
         }
         tx.commit();
+        progress.advance(1);
     }
     std::cout << "retrying " << rows.size() << " row(s): " << outbox << " back into the outbox, "
               << inbox << " due now for their consumer\n";
@@ -253,39 +248,12 @@ int cleanupDedup(const std::vector<std::string>& args) {
     auto olderThan = line.value("older-than");
     if (!olderThan)
         throw UsageError("cleanup:dedup needs --older-than <N>d|h|m|s");
-    std::int64_t unit = 0;
-    switch (olderThan->empty() ? ' ' : olderThan->back()) {
-    case 'd':
-        unit = 86400000;
-        break;
-    case 'h':
-        unit = 3600000;
-        break;
-    case 'm':
-        unit = 60000;
-        break;
-    case 's':
-        unit = 1000;
-        break;
-    default:
-        throw UsageError("--older-than '" + *olderThan + "': expected a number and d, h, m or s");
-    }
-    std::int64_t amount = 0;
-    try {
-        amount = std::stoll(olderThan->substr(0, olderThan->size() - 1));
-    } catch (const std::exception&) {
-        throw UsageError("--older-than '" + *olderThan + "': expected a number and d, h, m or s");
-    }
+    const auto age = parseAge("--older-than", *olderThan);
     const int batch = static_cast<int>(line.integer("batch-size", 1000));
     if (batch <= 0)
         throw UsageError("--batch-size must be positive");
-    if (amount < 0)
-        throw UsageError("--older-than '" + *olderThan + "': expected an age, not a negative one");
-    if (amount > std::numeric_limits<std::int64_t>::max() / unit)
-        throw UsageError("--older-than '" + *olderThan + "': too large");
     auto loaded = loadSettings(line);
     const auto& retry = loaded.settings.retry;
-    const std::chrono::milliseconds age(amount * unit);
     const auto minimum = minimumDedupRetention(retry);
     if (age < minimum && !line.has("force"))
         // A message still on its retry schedule would find no deduplication row when it comes
@@ -305,11 +273,13 @@ int cleanupDedup(const std::vector<std::string>& args) {
     DedupStore dedup(database.dialect(), loaded.settings.dedupTable);
     const std::int64_t cutoff = nowMillis() - age.count();
     std::size_t total = 0;
+    Progress progress("removing deduplication rows", 0);
     for (;;) {
         // Small transactions: the consumers keep inserting while this runs.
         auto session = database.session();
         std::size_t n = dedup.removeOlderThan(*session, cutoff, batch);
         total += n;
+        progress.advance(static_cast<std::int64_t>(n));
         if (n < static_cast<std::size_t>(batch))
             break;
     }

@@ -340,6 +340,7 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
         read.millis("outbox.max_retry_delay_ms", s.outbox.maxRetryDelay, 0, 86400000LL * 7);
     s.outbox.ordered = read.boolean("outbox.ordered", false);
     s.outbox.lanes = read.integer32("outbox.lanes", 8, 1, 1024);
+    s.outbox.keepDelivered = read.boolean("outbox.keep_delivered", s.outbox.keepDelivered);
     s.outbox.maxBodyBytes = static_cast<std::size_t>(
         read.integer("outbox.max_body_bytes", 1024 * 1024, 1, 16LL * 1024 * 1024 - 1));
 

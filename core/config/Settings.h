@@ -84,6 +84,8 @@ struct OutboxSettings {
     bool ordered = false;
     int lanes = 8;
     std::size_t maxBodyBytes = 1024 * 1024;
+    /// Confirmed rows move to the delivered table (the audit trail) instead of being deleted.
+    bool keepDelivered = false;
 };
 
 struct ConsumerSettings {

@@ -90,6 +90,8 @@ std::vector<TableSpec> Schema::tables(const TableNames& t) {
     validateSqlIdentifier(runsTableOf(t.dedup), "dedup.table");
     validateSqlIdentifier(t.failed, "failed.table");
     const std::string runs = runsTableOf(t.dedup);
+    const std::string delivered = deliveredTableOf(t.outbox);
+    validateSqlIdentifier(delivered, "outbox.table");
     return {
         // The available index serves the claim query (WHERE available_at <= ? ORDER BY
         // available_at, seq): InnoDB walks it in order and locks only the rows it returns, so
@@ -119,6 +121,34 @@ std::vector<TableSpec> Schema::tables(const TableNames& t) {
                  "the relay's claim query"},
             },
             false},
+        // The outbox's audit trail (outbox.keep_delivered): one row per confirmed delivery.
+        // Its own table, so the outbox's claim, depth and unique index never see the history.
+        TableSpec{"delivered",
+                  delivered,
+                  {
+                      {"id", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+                       "INTEGER PRIMARY KEY AUTOINCREMENT"},
+                      {"message_id", "BINARY(16) NOT NULL", "BLOB NOT NULL"},
+                      {"message_name", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                      {"partition_key", "VARCHAR(255) NULL", "TEXT NULL"},
+                      {"headers", "MEDIUMTEXT NOT NULL", "TEXT NOT NULL"},
+                      {"body", "MEDIUMBLOB NOT NULL", "BLOB NOT NULL"},
+                      {"created_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                      {"attempts", "INT NOT NULL DEFAULT 1", "INTEGER NOT NULL DEFAULT 1"},
+                      {"delivered_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                      {"exchange", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                      {"routing_key", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                  },
+                  {"id"},
+                  {{"ix_" + delivered + "_message_id",
+                    {"message_id"},
+                    false,
+                    "outbox:list --id and outbox:replay <id>"},
+                   {"ix_" + delivered + "_time",
+                    {"delivered_at"},
+                    false,
+                    "cleanup:outbox and --since/--until"}},
+                  false},
         TableSpec{"dedup",
                   t.dedup,
                   {

@@ -23,6 +23,11 @@ inline std::string runsTableOf(const std::string& dedupTable) {
     return dedupTable + "_runs";
 }
 
+/// The outbox's audit trail that goes with an outbox table: "<outbox.table>_delivered".
+inline std::string deliveredTableOf(const std::string& outboxTable) {
+    return outboxTable + "_delivered";
+}
+
 /// The type of a column definition alone, upper case, without length or constraints
 /// ("BINARY(16) NOT NULL" → "BINARY"): what a database's catalogue reports back for the column.
 std::string baseSqlType(const std::string& definition);
@@ -52,7 +57,7 @@ struct IndexSpec {
 /// One msgbus table as `msgbus setup` creates it: the single description that both the DDL and
 /// `msgbus check` are derived from, so the two cannot drift apart.
 struct TableSpec {
-    std::string role; ///< "outbox", "dedup", "runs" or "failed": what the table is for
+    std::string role; ///< "outbox", "delivered", "dedup", "runs" or "failed": what it is for
     std::string name;
     std::vector<ColumnSpec> columns;
     /// The primary key's columns. A one-column key is part of that column's definition
@@ -63,11 +68,11 @@ struct TableSpec {
     bool withoutRowid = false;
 };
 
-/// The DDL of the outbox, deduplication, runs and failed tables. Every statement is idempotent
-/// (IF NOT EXISTS), so `msgbus setup` can run any number of times.
+/// The DDL of the outbox, delivered, deduplication, runs and failed tables. Every statement is
+/// idempotent (IF NOT EXISTS), so `msgbus setup` can run any number of times.
 class Schema {
 public:
-    /// The four tables, in the order the DDL creates them. Throws msgbus::InvalidArgument
+    /// The five tables, in the order the DDL creates them. Throws msgbus::InvalidArgument
     /// naming the key of a table name that is not a plain SQL identifier.
     static std::vector<TableSpec> tables(const TableNames& tables);
     static std::vector<std::string> statements(Dialect dialect, const TableNames& tables);

@@ -165,6 +165,7 @@ std::optional<OutboxRelay::PendingBatch> OutboxRelay::claim(bool pipelined) {
         batch.session.emplace(_database.session());
     }
     auto& session = **batch.session;
+    lookForDeliveredTable(session);
     const bool mysql = _database.dialect() == Dialect::MySQL;
     if (mysql)
         batch.claim = std::make_unique<Transaction>(session, Dialect::MySQL);
@@ -193,6 +194,7 @@ void OutboxRelay::encodeAndSubmit(PendingBatch& batch) {
     const auto& rows = batch.rows;
     std::vector<amqp::OutgoingMessage> outgoing;
     outgoing.reserve(rows.size());
+    batch.routes.resize(rows.size());
     // Ordered lanes: a key whose row cannot be encoded or routed sends none of its later rows
     // in this batch (they wait, unpublished, behind it).
     std::set<std::string> heldKeys;
@@ -209,6 +211,8 @@ void OutboxRelay::encodeAndSubmit(PendingBatch& batch) {
         }
         try {
             outgoing.push_back(outgoingOf(row, *plugins->serializer, *plugins->routing, i));
+            if (_settings.outbox.keepDelivered)
+                batch.routes[i] = {row.seq, outgoing.back().exchange, outgoing.back().routingKey};
         } catch (const std::exception& e) {
             batch.failures.push_back({i, "encode/route failed: " + errorText(e)});
         } catch (...) {
@@ -279,11 +283,11 @@ void OutboxRelay::finish(PendingBatch& batch) {
     auto& session = **batch.session;
     try {
         if (batch.claim) {
-            settle(session, rows, confirmed, failures);
+            settle(session, batch, confirmed, failures);
             batch.claim->commit();
         } else {
             Transaction tx(session, _database.dialect());
-            settle(session, rows, confirmed, failures);
+            settle(session, batch, confirmed, failures);
             tx.commit();
         }
     } catch (const std::exception& e) {
@@ -293,7 +297,7 @@ void OutboxRelay::finish(PendingBatch& batch) {
         if (!isLockConflict(e))
             throw;
         batch.claim.reset();
-        settleAgain(session, rows, confirmed, failures, errorText(e));
+        settleAgain(session, batch, confirmed, failures, errorText(e));
     }
     batch.claim.reset();
     batch.session.reset();
@@ -442,7 +446,7 @@ void OutboxRelay::holdBackBehindFailures(const std::vector<OutboxRow>& rows,
     failures = std::move(keptFailures);
 }
 
-void OutboxRelay::settleAgain(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
+void OutboxRelay::settleAgain(Poco::Data::Session& session, const PendingBatch& batch,
                               const std::vector<std::int64_t>& confirmed,
                               const std::vector<RowFailure>& failures, const std::string& why) {
     // On the batch's own session: waiting for a second one while holding it could wait for
@@ -450,7 +454,7 @@ void OutboxRelay::settleAgain(Poco::Data::Session& session, const std::vector<Ou
     for (int attempt = 1;; ++attempt) {
         try {
             Transaction tx(session, _database.dialect());
-            settle(session, rows, confirmed, failures);
+            settle(session, batch, confirmed, failures);
             tx.commit();
             _log.information("relay: settled a confirmed batch again after: %s", why);
             return;
@@ -461,10 +465,12 @@ void OutboxRelay::settleAgain(Poco::Data::Session& session, const std::vector<Ou
     }
 }
 
-void OutboxRelay::settle(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
+void OutboxRelay::settle(Poco::Data::Session& session, const PendingBatch& batch,
                          const std::vector<std::int64_t>& confirmed,
                          const std::vector<RowFailure>& failures) {
+    const auto& rows = batch.rows;
     _settled = {};
+    recordDelivered(session, batch, confirmed);
     std::vector<std::int64_t> toDelete = confirmed;
     const std::int64_t now = nowMillis();
     for (const auto& failure : failures) {
@@ -517,6 +523,49 @@ void OutboxRelay::settle(Poco::Data::Session& session, const std::vector<OutboxR
         }
     }
     _store.remove(session, toDelete);
+}
+
+void OutboxRelay::lookForDeliveredTable(Poco::Data::Session& session) {
+    if (!_settings.outbox.keepDelivered || _delivered)
+        return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < _lookForDeliveredAt)
+        return;
+    DeliveredStore store(_database.dialect(), _settings.outbox.table);
+    if (store.exists(session)) {
+        _delivered.emplace(std::move(store));
+        return;
+    }
+    _lookForDeliveredAt = now + std::chrono::minutes(1);
+    _log.error("outbox.keep_delivered = true, but the table %s does not exist (`msgbus setup` "
+               "creates it): confirmed rows are deleted without a delivery record until it does",
+               store.table());
+}
+
+void OutboxRelay::recordDelivered(Poco::Data::Session& session, const PendingBatch& batch,
+                                  const std::vector<std::int64_t>& confirmed) {
+    if (!_delivered || confirmed.empty())
+        return;
+    std::set<std::int64_t> done(confirmed.begin(), confirmed.end());
+    std::vector<DeliveredRoute> routes;
+    routes.reserve(confirmed.size());
+    for (const auto& route : batch.routes)
+        if (route.seq != 0 && done.count(route.seq))
+            routes.push_back(route);
+    try {
+        _delivered->record(session, routes, nowMillis());
+    } catch (const std::exception& e) {
+        // A failed statement leaves the transaction as it was: the delivery can still settle.
+        // Only a table that is gone is worth that; anything else is the database's trouble and
+        // fails the settle as always.
+        if (isTransientDbError(e) || _delivered->exists(session))
+            throw;
+        _log.error("outbox.keep_delivered: the table %s is gone (`msgbus setup` creates it): "
+                   "confirmed rows are deleted without a delivery record until it is back",
+                   _delivered->table());
+        _delivered.reset();
+        _lookForDeliveredAt = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    }
 }
 
 void OutboxRelay::reportSettled() {

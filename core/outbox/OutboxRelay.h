@@ -8,6 +8,7 @@
 #include "core/failed/FailedStore.h"
 #include "core/host/Metrics.h"
 #include "core/host/StopSignal.h"
+#include "core/outbox/DeliveredStore.h"
 #include "core/outbox/LaneOwnership.h"
 #include "core/outbox/OutboxStore.h"
 #include "core/outbox/SqliteRelayLock.h"
@@ -16,6 +17,7 @@
 
 #include <Poco/Logger.h>
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -71,6 +73,8 @@ private:
         std::optional<PooledSession> session;
         std::unique_ptr<Transaction> claim;
         std::vector<OutboxRow> rows;
+        /// Where each row (same index) was published to, for the delivered table.
+        std::vector<DeliveredRoute> routes;
         std::vector<RowFailure> failures; ///< encode/route failures, then unroutable ones
         std::size_t published = 0;
         std::optional<amqp::AmqpPublisher::BatchId> publishId;
@@ -100,12 +104,18 @@ private:
     void holdBackBehindFailures(const std::vector<OutboxRow>& rows,
                                 std::vector<std::int64_t>& confirmed,
                                 std::vector<RowFailure>& failures);
-    void settleAgain(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
+    void settleAgain(Poco::Data::Session& session, const PendingBatch& batch,
                      const std::vector<std::int64_t>& confirmed,
                      const std::vector<RowFailure>& failures, const std::string& why);
-    void settle(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
+    void settle(Poco::Data::Session& session, const PendingBatch& batch,
                 const std::vector<std::int64_t>& confirmed,
                 const std::vector<RowFailure>& failures);
+    /// outbox.keep_delivered: copies the confirmed rows into the delivered table. A missing
+    /// table costs the record, never the delivery: the rows are deleted as without the key.
+    void recordDelivered(Poco::Data::Session& session, const PendingBatch& batch,
+                         const std::vector<std::int64_t>& confirmed);
+    /// outbox.keep_delivered: finds the delivered table (again a minute after it was missing).
+    void lookForDeliveredTable(Poco::Data::Session& session);
     /// Logs and counts what the last committed settle() did.
     void reportSettled();
 
@@ -121,6 +131,8 @@ private:
     Poco::Logger& _log;
     std::optional<LaneOwnership> _lanes;        ///< set when outbox.ordered
     std::optional<SqliteRelayLock> _sqliteLock; ///< set on SQLite: one relay per file
+    std::optional<DeliveredStore> _delivered;   ///< set while keep_delivered has its table
+    std::chrono::steady_clock::time_point _lookForDeliveredAt{};
     bool _standbyLogged = false;
     std::size_t _pipelineDepth;
     std::string _workerName;

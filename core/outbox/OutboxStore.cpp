@@ -3,6 +3,7 @@
 #include <msgbus/SqlIdentifier.h>
 
 #include <Poco/Data/LOB.h>
+#include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
 
@@ -323,6 +324,37 @@ OutboxStore::depth(Poco::Data::Session& session) {
     if (!oldest.isNull())
         o = oldest.value();
     return {count, o};
+}
+
+std::vector<PendingRecord> OutboxStore::listPending(Poco::Data::Session& session,
+                                                    const RowFilter& filter, int limit) {
+    RowFilterSql where(filter, "created_at");
+    Poco::Int64 max = limit;
+    Poco::Data::Statement select(session);
+    select << "SELECT seq, hex(message_id), message_name, partition_key, created_at, available_at, "
+              "attempts, last_error FROM " +
+                  _table + where.where() + " ORDER BY seq DESC LIMIT ?";
+    where.bind(select);
+    select, use(max);
+    select.execute();
+    Poco::Data::RecordSet rows(select);
+    std::vector<PendingRecord> records;
+    for (std::size_t i = 0; i < rows.rowCount(); ++i) {
+        PendingRecord r;
+        r.seq = rows.value(0, i).convert<Poco::Int64>();
+        const std::string hex = rows.value(1, i).convert<std::string>();
+        r.messageId = Id::isValid(hex) ? Id::parse(hex).toString() : hex;
+        r.name = rows.value(2, i).convert<std::string>();
+        if (!rows.value(3, i).isEmpty())
+            r.partitionKey = rows.value(3, i).convert<std::string>();
+        r.createdAt = rows.value(4, i).convert<Poco::Int64>();
+        r.availableAt = rows.value(5, i).convert<Poco::Int64>();
+        r.attempts = rows.value(6, i).convert<int>();
+        if (!rows.value(7, i).isEmpty())
+            r.lastError = rows.value(7, i).convert<std::string>();
+        records.push_back(std::move(r));
+    }
+    return records;
 }
 
 } // namespace msgbus::core

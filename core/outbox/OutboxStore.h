@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/db/Dialect.h"
+#include "core/db/RowFilter.h"
 
 #include <msgbus/Id.h>
 
@@ -31,6 +32,18 @@ struct OutboxRow {
     /// text id in a BLOB column). The relay moves such a row to the failed table at once; the
     /// rows around it go on.
     std::optional<std::string> readError;
+};
+
+/// A row still to be sent, as `msgbus outbox:list` shows it (without headers and body).
+struct PendingRecord {
+    std::int64_t seq = 0;
+    std::string messageId;
+    std::string name;
+    std::optional<std::string> partitionKey;
+    std::int64_t createdAt = 0;
+    std::int64_t availableAt = 0;
+    int attempts = 0;
+    std::optional<std::string> lastError;
 };
 
 /// SQL on the outbox table. Stateless apart from the table name; every call runs
@@ -65,6 +78,11 @@ public:
 
     /// Rows waiting (all, due or not) and the created_at of the oldest, for stats and metrics.
     std::pair<std::int64_t, std::optional<std::int64_t>> depth(Poco::Data::Session& session);
+
+    /// Pending rows matching the filter (its window is on created_at), newest first, at most
+    /// limit.
+    std::vector<PendingRecord> listPending(Poco::Data::Session& session, const RowFilter& filter,
+                                           int limit);
 
     const std::string& table() const noexcept { return _table; }
 

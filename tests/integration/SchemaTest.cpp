@@ -46,6 +46,10 @@ class SchemaTest : public CppUnit::TestFixture {
             std::string("seq,message_id,message_name,partition_key,headers,body,created_at,"
                         "available_at,attempts,last_error"),
             join(columns(*session, database.dialect(), tables.outbox)));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("id,message_id,message_name,partition_key,headers,body,created_at,"
+                        "attempts,delivered_at,exchange,routing_key"),
+            join(columns(*session, database.dialect(), core::deliveredTableOf(tables.outbox))));
         CPPUNIT_ASSERT_EQUAL(std::string("message_id,consumer,message_name,processed_at"),
                              join(columns(*session, database.dialect(), tables.dedup)));
         CPPUNIT_ASSERT_EQUAL(

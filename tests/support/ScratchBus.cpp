@@ -28,7 +28,8 @@ void ScratchBus::open(const std::string& connector, const std::map<std::string, 
                       const std::function<void(Poco::Data::Session&)>& prepare) {
     const std::string connection =
         connector == "MySQL" ? createMysqlDatabase() : createSqliteDatabase();
-    auto config = configFrom(baseProperties(connector, connection, exchange, extra));
+    properties = baseProperties(connector, connection, exchange, extra);
+    auto config = configFrom(properties);
     settings = core::Settings::load(*config);
     database = std::make_unique<core::Database>(settings.db);
     core::Schema::apply(*database,
@@ -47,6 +48,10 @@ void ScratchBus::open(const std::string& connector, const std::map<std::string, 
             arguments = configured.arguments;
         }
     declareQueue(exchange, queue, bindingPattern, type, arguments);
+}
+
+std::string ScratchBus::writeConfig(const std::string& dir) const {
+    return writeProperties(dir + "/msgbus.properties", properties);
 }
 
 int ScratchBus::count(const std::string& sql) {

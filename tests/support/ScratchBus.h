@@ -30,6 +30,8 @@ namespace msgbus::test {
 struct ScratchBus {
     std::string exchange;
     std::string queue;
+    /// The properties the bus was opened with (fresh table names): what writeConfig writes.
+    std::map<std::string, std::string> properties;
     core::Settings settings;
     std::unique_ptr<core::Database> database;
     core::PluginRegistry plugins;
@@ -46,6 +48,10 @@ struct ScratchBus {
     void open(const std::string& connector, const std::map<std::string, std::string>& extra,
               const std::string& bindingPattern = "#",
               const std::function<void(Poco::Data::Session&)>& prepare = {});
+
+    /// The bus's properties as a file in dir, for `msgbus` commands on the same tables; returns
+    /// its path.
+    std::string writeConfig(const std::string& dir) const;
 
     /// The first column of the first row of a query, as an int.
     int count(const std::string& sql);

@@ -1,0 +1,286 @@
+// outbox:list, outbox:replay and cleanup:outbox: the outbox's audit trail (outbox.keep_delivered).
+#include "core/cli/CommandLine.h"
+#include "core/cli/Commands.h"
+#include "core/cli/Loaded.h"
+#include "core/cli/Progress.h"
+#include "core/cli/TimeArgument.h"
+#include "core/db/Database.h"
+#include "core/db/DbErrors.h"
+#include "core/db/Transaction.h"
+#include "core/outbox/DeliveredStore.h"
+#include "core/outbox/OutboxStore.h"
+#include "core/util/Clock.h"
+#include "core/util/Utf8Text.h"
+
+#include <msgbus/Error.h>
+#include <msgbus/Json.h>
+
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <utility>
+
+namespace msgbus::core::cli {
+namespace {
+
+std::string quoted(const std::string& text) {
+    return json::quote(lossyUtf8(text));
+}
+
+std::string shortText(std::string text, std::size_t max) {
+    for (auto& c : text)
+        if (c == '\n' || c == '\r' || c == '\t')
+            c = ' ';
+    return text.size() > max ? text.substr(0, max - 3) + "..." : text;
+}
+
+/// --name (repeatable), --id (repeatable) or positional ids, --since and --until.
+RowFilter filterFrom(const CommandLine& line, const std::vector<std::string>& idTexts) {
+    RowFilter filter;
+    filter.names = line.values("name");
+    for (const auto& text : idTexts) {
+        if (!Id::isValid(text))
+            throw UsageError("'" + text +
+                             "' is not a message id (a UUID, a ULID or 32 hex digits)");
+        filter.ids.push_back(Id::parse(text));
+    }
+    const std::int64_t now = nowMillis();
+    if (auto since = line.value("since"))
+        filter.since = parsePointInTime("--since", *since, now);
+    if (auto until = line.value("until"))
+        filter.until = parsePointInTime("--until", *until, now);
+    if (filter.since && filter.until && *filter.until <= *filter.since)
+        throw UsageError("--until must be later than --since");
+    return filter;
+}
+
+/// The delivered table, or a runtime error saying how to get it.
+DeliveredStore deliveredStoreOf(Database& database, const Settings& settings,
+                                Poco::Data::Session& session) {
+    DeliveredStore store(database.dialect(), settings.outbox.table);
+    if (!store.exists(session))
+        throw Error("the table " + store.table() +
+                    " does not exist: `msgbus setup` creates it, and outbox.keep_delivered = "
+                    "true fills it");
+    return store;
+}
+
+std::string pendingJson(const PendingRecord& r) {
+    return "{\"status\":\"pending\",\"message_id\":" + quoted(r.messageId) +
+           ",\"message_name\":" + quoted(r.name) +
+           ",\"partition_key\":" + (r.partitionKey ? quoted(*r.partitionKey) : "null") +
+           ",\"created_at\":" + quoted(isoTimeText(r.createdAt)) +
+           ",\"available_at\":" + quoted(isoTimeText(r.availableAt)) +
+           ",\"attempts\":" + std::to_string(r.attempts) +
+           ",\"last_error\":" + (r.lastError ? quoted(*r.lastError) : "null") + "}";
+}
+
+std::string deliveredJson(const DeliveryRecord& r) {
+    return "{\"status\":\"delivered\",\"message_id\":" + quoted(r.messageId) +
+           ",\"message_name\":" + quoted(r.name) +
+           ",\"partition_key\":" + (r.partitionKey ? quoted(*r.partitionKey) : "null") +
+           ",\"created_at\":" + quoted(isoTimeText(r.createdAt)) +
+           ",\"delivered_at\":" + quoted(isoTimeText(r.deliveredAt)) +
+           ",\"exchange\":" + quoted(r.exchange) + ",\"routing_key\":" + quoted(r.routingKey) +
+           ",\"attempts\":" + std::to_string(r.attempts) + "}";
+}
+
+void printTable(const std::vector<PendingRecord>& pending,
+                const std::vector<DeliveryRecord>& delivered) {
+    std::cout << std::left << std::setw(10) << "STATUS" << std::setw(38) << "MESSAGE ID"
+              << std::setw(26) << "NAME" << std::setw(22) << "TIME" << std::setw(5) << "TRY"
+              << "ROUTE / LAST ERROR\n";
+    for (const auto& r : pending)
+        std::cout << std::left << std::setw(10) << "pending" << std::setw(38) << r.messageId
+                  << std::setw(26) << shortText(r.name, 25) << std::setw(22)
+                  << isoTimeText(r.createdAt) << std::setw(5) << r.attempts
+                  << shortText(r.lastError.value_or("-"), 60) << "\n";
+    for (const auto& r : delivered)
+        std::cout << std::left << std::setw(10) << "delivered" << std::setw(38) << r.messageId
+                  << std::setw(26) << shortText(r.name, 25) << std::setw(22)
+                  << isoTimeText(r.deliveredAt) << std::setw(5) << r.attempts
+                  << shortText(
+                         (r.exchange.empty() ? "(default)" : r.exchange) + " / " + r.routingKey, 60)
+                  << "\n";
+}
+
+int positiveInteger(const CommandLine& line, const std::string& flag, long long fallback) {
+    const long long value = line.integer(flag, fallback);
+    if (value <= 0 || value > 1000000)
+        throw UsageError("--" + flag + " must be between 1 and 1000000");
+    return static_cast<int>(value);
+}
+
+} // namespace
+
+int outboxList(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config", "name", "id", "since", "until", "status", "limit"}, {"json"});
+    if (!line.positional().empty())
+        throw UsageError("unexpected argument '" + line.positional().front() +
+                         "' (message ids go after --id)");
+    const std::string status = line.value("status").value_or("all");
+    if (status != "all" && status != "pending" && status != "delivered")
+        throw UsageError("--status '" + status + "': expected pending, delivered or all");
+    const int limit = positiveInteger(line, "limit", 100);
+    const RowFilter filter = filterFrom(line, line.values("id"));
+    auto loaded = loadSettings(line);
+    Database database(loaded.settings.db);
+    auto session = database.session();
+    std::vector<PendingRecord> pending;
+    std::vector<DeliveryRecord> delivered;
+    if (status != "delivered")
+        pending = OutboxStore(database.dialect(), loaded.settings.outbox.table)
+                      .listPending(*session, filter, limit);
+    bool deliveredKept = false;
+    if (status != "pending") {
+        DeliveredStore store(database.dialect(), loaded.settings.outbox.table);
+        deliveredKept = store.exists(*session);
+        if (deliveredKept && static_cast<int>(pending.size()) < limit)
+            delivered = store.list(*session, filter, limit - static_cast<int>(pending.size()));
+    }
+    const bool truncated = static_cast<int>(pending.size() + delivered.size()) >= limit;
+    if (line.has("json")) {
+        std::string out = "{\"rows\":[";
+        bool first = true;
+        for (const auto& r : pending)
+            out += (std::exchange(first, false) ? "" : ",") + pendingJson(r);
+        for (const auto& r : delivered)
+            out += (std::exchange(first, false) ? "" : ",") + deliveredJson(r);
+        std::cout << out << "],\"count\":" << pending.size() + delivered.size()
+                  << ",\"truncated\":" << (truncated ? "true" : "false") << "}\n";
+        return 0;
+    }
+    printTable(pending, delivered);
+    std::cout << pending.size() << " pending, " << delivered.size() << " delivered row(s)"
+              << (truncated ? " (--limit reached: narrow with --name/--since or raise --limit)"
+                            : "")
+              << "\n";
+    if (status != "pending" && !deliveredKept)
+        std::cout << "(no delivered rows are kept: outbox.keep_delivered = true and `msgbus "
+                     "setup` keep them)\n";
+    return 0;
+}
+
+namespace {
+
+/// outbox:replay <id>...: the latest delivery of each id; an id without one is reported.
+std::vector<std::int64_t> deliveriesOfIds(DeliveredStore& store, Poco::Data::Session& session,
+                                          const RowFilter& filter, int& missing) {
+    std::map<std::string, std::int64_t> latest; // message id -> its latest delivery
+    for (const auto& record : store.list(session, filter, 1000000))
+        latest.emplace(record.messageId, record.id); // newest first: the first one stays
+    std::vector<std::int64_t> keys;
+    for (const auto& id : filter.ids) {
+        auto it = latest.find(id.toString());
+        if (it == latest.end()) {
+            std::cerr << "no delivery of " << id.toString() << " in " << store.table() << "\n";
+            ++missing;
+        } else {
+            keys.push_back(it->second);
+        }
+    }
+    return keys;
+}
+
+} // namespace
+
+int outboxReplay(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config", "name", "since", "until", "batch-size"}, {"dry-run"});
+    const bool byIds = !line.positional().empty();
+    if (byIds && (line.has("name") || line.has("since") || line.has("until")))
+        throw UsageError("give message ids or --name/--since/--until, not both");
+    if (!byIds && (!line.has("name") || !line.has("since")))
+        throw UsageError("give message ids, or --name N --since T [--until T] (--name may repeat)");
+    const int batch = positiveInteger(line, "batch-size", 500);
+    const RowFilter filter = filterFrom(line, line.positional());
+    auto loaded = loadSettings(line);
+    Database database(loaded.settings.db);
+    auto session = database.session();
+    DeliveredStore store = deliveredStoreOf(database, loaded.settings, *session);
+
+    int missing = 0;
+    std::vector<std::int64_t> keys;
+    std::int64_t total = 0;
+    if (byIds) {
+        keys = deliveriesOfIds(store, *session, filter, missing);
+        total = static_cast<std::int64_t>(keys.size());
+    } else {
+        total = store.count(*session, filter);
+    }
+    if (line.has("dry-run")) {
+        std::cout << "would replay " << total << " deliver" << (total == 1 ? "y" : "ies") << "\n";
+        return missing ? 1 : 0;
+    }
+    std::size_t written = 0;
+    std::int64_t matched = 0;
+    Progress progress("replaying", total);
+    auto replayPage = [&](const std::vector<std::int64_t>& page) {
+        // One transaction a page: a long replay never holds many locks, and what it did stays
+        // done if it is interrupted.
+        Transaction tx(*session, database.dialect());
+        written += store.replay(*session, page, nowMillis());
+        tx.commit();
+        matched += static_cast<std::int64_t>(page.size());
+        progress.advance(static_cast<std::int64_t>(page.size()));
+    };
+    if (byIds) {
+        for (std::size_t i = 0; i < keys.size(); i += static_cast<std::size_t>(batch))
+            replayPage({keys.begin() + static_cast<std::ptrdiff_t>(i),
+                        keys.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                           keys.size(), i + static_cast<std::size_t>(batch)))});
+    } else {
+        for (std::int64_t after = 0;;) {
+            auto page = store.keysAfter(*session, filter, after, batch);
+            if (page.empty())
+                break;
+            after = page.back();
+            replayPage(page);
+        }
+    }
+    std::cout << "replayed " << written << " message(s) into " << loaded.settings.outbox.table
+              << " with their ids";
+    if (static_cast<std::int64_t>(written) < matched)
+        std::cout << "; " << matched - static_cast<std::int64_t>(written)
+                  << " were pending already or delivered more than once";
+    std::cout << "\n";
+    return missing ? 1 : 0;
+}
+
+int cleanupOutbox(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config", "older-than", "batch-size"}, {});
+    auto olderThan = line.value("older-than");
+    if (!olderThan)
+        throw UsageError("cleanup:outbox needs --older-than <N>d|h|m|s");
+    const auto age = parseAge("--older-than", *olderThan);
+    const int batch = positiveInteger(line, "batch-size", 1000);
+    auto loaded = loadSettings(line);
+    Database database(loaded.settings.db);
+    auto session = database.session();
+    DeliveredStore store = deliveredStoreOf(database, loaded.settings, *session);
+    const std::int64_t cutoff = nowMillis() - age.count();
+    std::size_t total = 0;
+    Progress progress("removing delivered rows", 0);
+    for (int conflicts = 0;;) {
+        std::size_t removed = 0;
+        try {
+            // A transaction a batch: the relays keep inserting while this runs, and another
+            // host's cleanup takes the next batch instead of waiting for this whole run.
+            Transaction tx(*session, database.dialect());
+            removed = store.removeOlderThan(*session, cutoff, batch);
+            tx.commit();
+        } catch (const std::exception& e) {
+            if (!isLockConflict(e) || ++conflicts > 10)
+                throw;
+            continue; // another host's cleanup took these rows: go on with the next ones
+        }
+        total += removed;
+        progress.advance(static_cast<std::int64_t>(removed));
+        if (removed < static_cast<std::size_t>(batch))
+            break;
+    }
+    std::cout << "removed " << total << " delivered row(s) older than " << *olderThan << " from "
+              << store.table() << "\n";
+    return 0;
+}
+
+} // namespace msgbus::core::cli

@@ -1,0 +1,63 @@
+#include "core/db/RowFilter.h"
+
+namespace msgbus::core {
+
+using Poco::Data::Keywords::use;
+
+namespace {
+
+std::string placeholders(std::size_t count) {
+    std::string out;
+    for (std::size_t i = 0; i < count; ++i)
+        out += i ? ",?" : "?";
+    return out;
+}
+
+std::string hexLiteral(const Id& id) {
+    static const char* const digits = "0123456789ABCDEF";
+    std::string out = "X'";
+    for (auto byte : id.bytes()) {
+        out += digits[byte >> 4];
+        out += digits[byte & 0x0f];
+    }
+    return out + "'";
+}
+
+} // namespace
+
+RowFilterSql::RowFilterSql(const RowFilter& filter, const std::string& timeColumn) {
+    std::vector<std::string> terms;
+    if (filter.since) {
+        terms.push_back(timeColumn + " >= ?");
+        _times.push_back(*filter.since);
+    }
+    if (filter.until) {
+        terms.push_back(timeColumn + " < ?");
+        _times.push_back(*filter.until);
+    }
+    if (!filter.names.empty()) {
+        terms.push_back("message_name IN (" + placeholders(filter.names.size()) + ")");
+        _names = filter.names;
+    }
+    if (!filter.ids.empty()) {
+        std::string in;
+        for (const auto& id : filter.ids)
+            in += (in.empty() ? "" : ",") + hexLiteral(id);
+        terms.push_back("message_id IN (" + in + ")");
+    }
+    for (const auto& term : terms)
+        _where += (_where.empty() ? " WHERE " : " AND ") + term;
+}
+
+std::string RowFilterSql::whereAnd(const std::string& extra) const {
+    return _where + (_where.empty() ? " WHERE " : " AND ") + extra;
+}
+
+void RowFilterSql::bind(Poco::Data::Statement& statement) {
+    for (auto& time : _times)
+        statement, use(time);
+    for (auto& name : _names)
+        statement, use(name);
+}
+
+} // namespace msgbus::core

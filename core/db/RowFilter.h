@@ -1,0 +1,43 @@
+#pragma once
+
+#include <msgbus/Id.h>
+
+#include <Poco/Data/Statement.h>
+#include <Poco/Types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace msgbus::core {
+
+/// Which rows of a message table an operator command is about: names, message ids and a time
+/// window. Empty parts match everything.
+struct RowFilter {
+    std::vector<std::string> names;
+    std::vector<Id> ids;
+    std::optional<std::int64_t> since; ///< time column >= since (ms)
+    std::optional<std::int64_t> until; ///< time column < until (ms)
+};
+
+/// A RowFilter as SQL: where() is " WHERE ..." (or "") over the given time column, the
+/// message_name and message_id columns; bind() binds its values, in the order where() placed
+/// them. Ids are inlined as hex literals of parsed ids (nothing but hex digits reaches the
+/// SQL; a BLOB column in SQLite 3.40 has no unhex() to compare a bound text with).
+class RowFilterSql {
+public:
+    RowFilterSql(const RowFilter& filter, const std::string& timeColumn);
+
+    const std::string& where() const noexcept { return _where; }
+    /// where() followed by " AND extra", or " WHERE extra".
+    std::string whereAnd(const std::string& extra) const;
+    void bind(Poco::Data::Statement& statement);
+
+private:
+    std::string _where;
+    std::vector<Poco::Int64> _times;
+    std::vector<std::string> _names;
+};
+
+} // namespace msgbus::core
