@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/inbox/TraceContext.h"
+#include "core/tracing/TraceContext.h"
 
 #include <msgbus/HandlerContext.h>
 #include <msgbus/OutboxWriter.h>

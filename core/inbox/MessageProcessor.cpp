@@ -5,7 +5,7 @@
 #include "core/db/Transaction.h"
 #include "core/failed/StoredEnvelope.h"
 #include "core/inbox/InboxHandlerContext.h"
-#include "core/inbox/TraceContext.h"
+#include "core/tracing/TraceContext.h"
 #include "core/tracing/SpanExporter.h"
 #include "core/util/Clock.h"
 #include "core/util/Logging.h"

@@ -5,6 +5,7 @@
 #include "core/db/DbErrors.h"
 #include "core/db/Transaction.h"
 #include "core/failed/StoredEnvelope.h"
+#include "core/tracing/TraceContext.h"
 #include "core/util/Clock.h"
 
 #include <msgbus/Error.h>
@@ -213,6 +214,7 @@ void OutboxRelay::encodeAndSubmit(PendingBatch& batch) {
             outgoing.push_back(outgoingOf(row, *plugins->serializer, *plugins->routing, i));
             if (_settings.outbox.keepDelivered)
                 batch.routes[i] = {row.seq, outgoing.back().exchange, outgoing.back().routingKey};
+            startPublishSpan(batch, i, outgoing.back());
         } catch (const std::exception& e) {
             batch.failures.push_back({i, "encode/route failed: " + errorText(e)});
         } catch (...) {
@@ -302,6 +304,7 @@ void OutboxRelay::finish(PendingBatch& batch) {
     batch.claim.reset();
     batch.session.reset();
     reportSettled();
+    recordPublishSpans(batch, confirmed);
     Metrics::add(_metrics.confirmed, confirmed.size());
     {
         const std::int64_t settledAt = nowMillis();
@@ -566,6 +569,47 @@ void OutboxRelay::recordDelivered(Poco::Data::Session& session, const PendingBat
         _delivered.reset();
         _lookForDeliveredAt = std::chrono::steady_clock::now() + std::chrono::minutes(1);
     }
+}
+
+void OutboxRelay::startPublishSpan(PendingBatch& batch, std::size_t index,
+                                   amqp::OutgoingMessage& message) {
+    if (!_metrics.spans)
+        return;
+    const FieldValue* header = message.wire.header("traceparent");
+    if (!header || !header->isString())
+        return;
+    auto parent = TraceParent::parse(header->text);
+    if (!parent)
+        return; // an untraced (or malformed) context starts no trace
+    Span span;
+    span.traceId = parent->traceId;
+    span.spanId = newSpanId();
+    span.parentSpanId = parent->parentId;
+    span.name = "publish " + batch.rows[index].name;
+    span.kind = 4; // producer
+    span.startUnixNanos = unixNanosNow();
+    span.attributes = {{"messaging.system", "rabbitmq"},
+                       {"messaging.destination.name", message.exchange},
+                       {"messaging.rabbitmq.destination.routing_key", message.routingKey},
+                       {"messaging.message.id", batch.rows[index].id.toString()},
+                       {"msgbus.message.name", batch.rows[index].name},
+                       {"msgbus.attempt", std::to_string(batch.rows[index].attempts + 1)}};
+    setField(message.wire.headers, "traceparent", FieldValue::ofString(parent->child(span.spanId)));
+    batch.spans.emplace(index, std::move(span));
+}
+
+void OutboxRelay::recordPublishSpans(PendingBatch& batch,
+                                     const std::vector<std::int64_t>& confirmed) {
+    if (!_metrics.spans || batch.spans.empty())
+        return;
+    std::set<std::int64_t> done(confirmed.begin(), confirmed.end());
+    const std::int64_t end = unixNanosNow();
+    for (auto& [index, span] : batch.spans)
+        if (done.count(batch.rows[index].seq)) {
+            span.endUnixNanos = end;
+            _metrics.spans->record(std::move(span));
+        }
+    batch.spans.clear();
 }
 
 void OutboxRelay::reportSettled() {

@@ -13,12 +13,14 @@
 #include "core/outbox/OutboxStore.h"
 #include "core/outbox/SqliteRelayLock.h"
 #include "core/plugins/PluginRegistry.h"
+#include "core/tracing/SpanExporter.h"
 #include "core/util/Backoff.h"
 
 #include <Poco/Logger.h>
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -75,6 +77,8 @@ private:
         std::vector<OutboxRow> rows;
         /// Where each row (same index) was published to, for the delivered table.
         std::vector<DeliveredRoute> routes;
+        /// Traced rows' publish spans (tracing on), recorded once the rows are confirmed.
+        std::map<std::size_t, Span> spans;
         std::vector<RowFailure> failures; ///< encode/route failures, then unroutable ones
         std::size_t published = 0;
         std::optional<amqp::AmqpPublisher::BatchId> publishId;
@@ -116,6 +120,11 @@ private:
                          const std::vector<std::int64_t>& confirmed);
     /// outbox.keep_delivered: finds the delivered table (again a minute after it was missing).
     void lookForDeliveredTable(Poco::Data::Session& session);
+    /// tracing on and the row traced: starts its publish span, whose id the message carries
+    /// on as its traceparent, so the consumer's span is the publish span's child.
+    void startPublishSpan(PendingBatch& batch, std::size_t index, amqp::OutgoingMessage& message);
+    /// Ends and records the publish spans of the confirmed rows.
+    void recordPublishSpans(PendingBatch& batch, const std::vector<std::int64_t>& confirmed);
     /// Logs and counts what the last committed settle() did.
     void reportSettled();
 

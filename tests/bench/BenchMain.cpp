@@ -6,7 +6,8 @@
 // (services.sh env while the local three-node RabbitMQ cluster runs; `./run bench` starts it)
 // is needed by the "quorum" figure only, which fails without it rather than being left out.
 // Knobs:
-//   BENCH_ONLY=raw,relay,phases,latency,inbox,inboxphases,e2e,quorum   a subset (default: all)
+//   BENCH_ONLY=raw,relay,audit,phases,latency,inbox,inboxphases,e2e,quorum   a subset (default:
+//   all)
 //   BENCH_ROWS (100000)            outbox rows per relay figure
 //   BENCH_RAW_MESSAGES (100000)    raw publish loop messages; BENCH_RAW_BATCH (1000)
 //   BENCH_RELAY_TIMEOUT (180)      seconds a relay figure may drain before it is cut short
@@ -48,8 +49,8 @@ using namespace msgbus::bench;
 
 namespace {
 
-const std::set<std::string> kFigures{"raw",   "relay",       "phases", "latency",
-                                     "inbox", "inboxphases", "e2e",    "quorum"};
+const std::set<std::string> kFigures{"raw",         "relay", "audit", "phases", "latency",
+                                     "inboxphases", "inbox", "e2e",   "quorum"};
 
 void setUpLogging() {
     Poco::AutoPtr<Poco::PatternFormatter> formatter(
@@ -72,7 +73,7 @@ std::set<std::string> selectedFigures() {
         if (!kFigures.count(token))
             throw std::runtime_error(
                 "BENCH_ONLY: unknown figure '" + token +
-                "' (raw, relay, phases, latency, inbox, inboxphases, e2e, quorum)");
+                "' (raw, relay, audit, phases, latency, inbox, inboxphases, e2e, quorum)");
         selected.insert(token);
     }
     return selected;
@@ -189,6 +190,25 @@ int main() {
         ratioLine("relay (SQLite, 1 thread) / " + of, relaySqlite, raw);
     }
 
+    // The audit trail's cost: the same relay with outbox.keep_delivered off and on, alternated
+    // twice so that a drift in the services' speed during the run hits both alike.
+    if (on("audit")) {
+        std::vector<double> offRates, onRates;
+        for (int round = 0; round < 2; ++round) {
+            if (auto rate = attempt("relay keep_delivered=false",
+                                    [&] { return relayThroughput("MySQL", 1, rows, single); }))
+                offRates.push_back(*rate);
+            if (auto rate = attempt("relay keep_delivered=true", [&] {
+                    return relayThroughput("MySQL", 1, rows, single,
+                                           {{"outbox.keep_delivered", "true"}});
+                }))
+                onRates.push_back(*rate);
+        }
+        if (!offRates.empty() && !onRates.empty())
+            ratioLine("relay (MariaDB, 1 thread) keep_delivered=true / keep_delivered=false (means "
+                      "of 2 alternated runs each)",
+                      mean(onRates), mean(offRates));
+    }
     if (on("phases"))
         attempt("relay steps", [&] {
             relayPhases(phaseRows);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -34,9 +35,11 @@ double rawPublishWithConfirms(std::int64_t messages, int batch, const std::strin
 /// Figure 1: rows due rows in a fresh outbox (filled with multi-row INSERTs), then the time
 /// until workers OutboxRelay threads (relayBatch() in a loop) have emptied it into a fresh
 /// queue of target's type (amqp.url = target.urls). connector: "MySQL" or "SQLite". Checks the
-/// queue got every row. Prints and returns msg/s.
+/// queue got every row. extra: more host properties (outbox.keep_delivered, say), named in
+/// the figure. Prints and returns msg/s.
 double relayThroughput(const std::string& connector, int workers, std::int64_t rows,
-                       const BrokerTarget& target);
+                       const BrokerTarget& target,
+                       const std::map<std::string, std::string>& extra = {});
 
 /// Where a relay batch spends its time: the steps of OutboxRelay::relayBatch (claim, encode
 /// and route, publish and confirm, delete and commit) re-done here with the same core classes

@@ -34,7 +34,8 @@ std::string percentOf(double part, double whole) {
 } // namespace
 
 double relayThroughput(const std::string& connector, int workers, std::int64_t rows,
-                       const BrokerTarget& target) {
+                       const BrokerTarget& target,
+                       const std::map<std::string, std::string>& extraProperties) {
     ScratchQueue queue("bench.#", target);
     std::unique_ptr<ScratchMysqlDatabase> mysql;
     std::unique_ptr<ScratchSqliteFile> sqlite;
@@ -54,6 +55,11 @@ double relayThroughput(const std::string& connector, int workers, std::int64_t r
         extra["outbox.batch_size"] = batch;
     if (const char* window = std::getenv("BENCH_WINDOW"); window && *window)
         extra["outbox.confirm_window"] = window;
+    std::string variant;
+    for (const auto& [key, value] : extraProperties) {
+        extra[key] = value;
+        variant += ", " + key + "=" + value;
+    }
     BenchBus bus(connector, connection, queue.exchange(), extra);
     const std::string& table = bus.settings.outbox.table;
 
@@ -92,7 +98,7 @@ double relayThroughput(const std::string& connector, int workers, std::int64_t r
     const std::int64_t left = bus.queryInt("SELECT COUNT(*) FROM " + table);
     const double rate = static_cast<double>(rows - left) / elapsed;
     const std::string threadsLabel =
-        workers == 1 ? "1 thread" : "outbox.workers=" + std::to_string(workers);
+        (workers == 1 ? "1 thread" : "outbox.workers=" + std::to_string(workers)) + variant;
     const std::string where = target.describe();
     report("relay (" + dbLabel(connector) + ", " + (where.empty() ? "" : where + ", ") +
                std::to_string(rows) + " rows, " + threadsLabel + ")",

@@ -5,7 +5,7 @@
 // - `msgbus run` with logging.format = json writes one JSON object per line, with the consumer,
 //   message id and name and trace id on a message's lines, and never the broker password.
 #include "core/inbox/InboxConsumer.h"
-#include "core/inbox/TraceContext.h"
+#include "core/tracing/TraceContext.h"
 #include "support/AmqpTestSupport.h"
 #include "support/HostProcess.h"
 #include "support/ScratchBus.h"

@@ -1,7 +1,8 @@
 // Spans exported with OTLP over HTTP/JSON to a receiver inside the test: a message carrying a
-// trace goes producer → handler A (which publishes through context.publish) → relay → handler
-// B, through a real host on MariaDB and RabbitMQ; the receiver sees one trace of two handle
-// spans, A's parent the producer's span and B's parent A's span.
+// trace goes producer → relay → handler A (which publishes through context.publish) → relay →
+// handler B, through a real host on MariaDB and RabbitMQ; the receiver sees one trace of four
+// spans (publish, handle, publish, handle), each the parent of the next, the first a child of
+// the producer's span.
 #include "core/config/Settings.h"
 #include "core/db/Schema.h"
 #include "core/host/Host.h"
@@ -28,6 +29,8 @@
 #include <Poco/StreamCopier.h>
 
 #include <cppunit/extensions/HelperMacros.h>
+
+#include <set>
 
 #include <mutex>
 
@@ -152,19 +155,32 @@ public:
             OutboxWriter(*session, {settings.outbox.table, settings.outbox.maxBodyBytes})
                 .write(first);
         }
-        const bool both = test::waitUntil([&] { return receiver.spans().size() >= 2; }, 30s);
+        // producer -> publish (relay) -> handle A -> publish (relay) -> handle B: each span the
+        // parent of the next, all in the producer's trace.
+        const bool all = test::waitUntil([&] { return receiver.spans().size() >= 4; }, 30s);
         host.stop();
         const auto spans = receiver.spans();
-        CPPUNIT_ASSERT_MESSAGE(std::to_string(spans.size()) + " span(s)", both);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), spans.size());
-        const auto& a = spans[0].parentSpanId == producerSpan ? spans[0] : spans[1];
-        const auto& b = spans[0].parentSpanId == producerSpan ? spans[1] : spans[0];
-        CPPUNIT_ASSERT_EQUAL(traceId, a.traceId);
-        CPPUNIT_ASSERT_EQUAL(traceId, b.traceId);
-        CPPUNIT_ASSERT_EQUAL(producerSpan, a.parentSpanId);
-        CPPUNIT_ASSERT_EQUAL(a.spanId, b.parentSpanId);
-        CPPUNIT_ASSERT(a.spanId != b.spanId);
-        CPPUNIT_ASSERT_EQUAL(std::string("handle test.poison"), a.name);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(spans.size()) + " span(s)", all);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), spans.size());
+        auto childOf = [&](const std::string& parent) {
+            for (const auto& span : spans)
+                if (span.parentSpanId == parent)
+                    return span;
+            CPPUNIT_FAIL("no span has the parent " + parent);
+            return spans.front();
+        };
+        const auto publishA = childOf(producerSpan);
+        const auto handleA = childOf(publishA.spanId);
+        const auto publishB = childOf(handleA.spanId);
+        const auto handleB = childOf(publishB.spanId);
+        for (const auto* span : {&publishA, &handleA, &publishB, &handleB})
+            CPPUNIT_ASSERT_EQUAL(traceId, span->traceId);
+        CPPUNIT_ASSERT_EQUAL(std::string("publish test.poison"), publishA.name);
+        CPPUNIT_ASSERT_EQUAL(std::string("handle test.poison"), handleA.name);
+        CPPUNIT_ASSERT(publishB.name.rfind("publish ", 0) == 0);
+        CPPUNIT_ASSERT(handleB.name.rfind("handle ", 0) == 0);
+        std::set<std::string> ids{publishA.spanId, handleA.spanId, publishB.spanId, handleB.spanId};
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), ids.size());
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), host.metrics().consumed.load());
     }
 

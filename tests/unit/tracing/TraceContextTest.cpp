@@ -1,6 +1,6 @@
 // Trace context and correlation that a handler's published messages inherit from their cause,
 // without a database or broker.
-#include "core/inbox/TraceContext.h"
+#include "core/tracing/TraceContext.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 

@@ -1,4 +1,4 @@
-#include "core/inbox/TraceContext.h"
+#include "core/tracing/TraceContext.h"
 
 #include "core/tracing/SpanExporter.h"
 
