@@ -271,6 +271,11 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
 
     s.amqp.url = amqpUrl(read);
     s.amqp.heartbeatSeconds = read.integer32("amqp.heartbeat", 30, 0, 3600);
+    s.amqp.managementUrl = read.string("amqp.management.url", "");
+    if (!s.amqp.managementUrl.empty() && s.amqp.managementUrl.rfind("http://", 0) != 0)
+        throw ConfigError("amqp.management.url",
+                          "'" + s.amqp.managementUrl +
+                              "': expected http://host:port (the rabbitmq_management listener)");
     for (const auto& name : read.children("amqp.exchange")) {
         ExchangeSettings exchange;
         exchange.name = name;

@@ -61,6 +61,9 @@ struct AmqpSettings {
     /// never log it (log AmqpUrl::redacted() or AmqpNodes::endpoints()).
     std::string url;
     int heartbeatSeconds = 30;
+    /// amqp.management.url: the rabbitmq_management listener (http://host:15672), for the
+    /// unacked counts and consumer lag in `msgbus stats`; empty: not asked.
+    std::string managementUrl;
     std::vector<ExchangeSettings> exchanges;
     std::vector<QueueSettings> queues;
 };

@@ -41,6 +41,9 @@ std::string mysqlConnection() {
 std::string amqpUrl() {
     return requireEnv("MSGBUS_TEST_AMQP_URL");
 }
+std::string managementUrl() {
+    return requireEnv("MSGBUS_TEST_AMQP_MANAGEMENT_URL");
+}
 std::string pluginDir() {
     return requireEnv("MSGBUS_PLUGIN_DIR");
 }

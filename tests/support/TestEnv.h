@@ -17,6 +17,7 @@ namespace msgbus::test {
 /// integration tests never skip.
 std::string mysqlConnection(); ///< MSGBUS_TEST_MYSQL
 std::string amqpUrl();         ///< MSGBUS_TEST_AMQP_URL
+std::string managementUrl();   ///< MSGBUS_TEST_AMQP_MANAGEMENT_URL (the single node's API)
 std::string pluginDir();       ///< MSGBUS_PLUGIN_DIR (build/lib/plugins)
 std::string buildDir();        ///< MSGBUS_BUILD_DIR
 std::string sourceDir();       ///< MSGBUS_SOURCE_DIR
