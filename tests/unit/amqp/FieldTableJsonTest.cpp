@@ -88,6 +88,10 @@ class FieldTableJsonTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testReadsHandWrittenJson);
     CPPUNIT_TEST(testBadJsonThrowsInvalidArgument);
     CPPUNIT_TEST(testOutOfRangeValueIsRefusedWhenWriting);
+    CPPUNIT_TEST(testEveryKindIsWrittenUnderItsWireTag);
+    CPPUNIT_TEST(testOneLetterNamesThatAreNoTagAreRefused);
+    CPPUNIT_TEST(testBase64MustBeInItsCanonicalForm);
+    CPPUNIT_TEST(testOutOfRangeErrorNamesPathAndRange);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -256,6 +260,58 @@ public:
         CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", unknownKind}}), msgbus::InvalidArgument);
         CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", FieldValue::ofDecimal(1, -5)}}),
                              msgbus::InvalidArgument);
+    }
+
+    void testEveryKindIsWrittenUnderItsWireTag() {
+        for (const auto& traits : msgbus::fieldKinds) {
+            FieldValue value;
+            value.kind = traits.kind;
+            std::string json = fieldTableToJson({{"a", value}});
+            CPPUNIT_ASSERT_MESSAGE(
+                json, json.rfind(std::string("{\"a\":{\"") + traits.byte + "\":", 0) == 0);
+            FieldTable back = fieldTableFromJson(json);
+            CPPUNIT_ASSERT_MESSAGE(json, back.at(0).value == value);
+        }
+    }
+
+    void testOneLetterNamesThatAreNoTagAreRefused() {
+        for (char c = '0'; c <= 'z'; ++c) {
+            if (msgbus::findFieldKindByte(c) || c == '"' || c == '\\')
+                continue;
+            std::string json = std::string(R"({"a":{")") + c + R"(":null}})";
+            try {
+                fieldTableFromJson(json);
+                CPPUNIT_FAIL("accepted " + json);
+            } catch (const msgbus::InvalidArgument& e) {
+                CPPUNIT_ASSERT_MESSAGE(e.what(), std::strstr(e.what(), "unknown kind") != nullptr);
+            }
+        }
+    }
+
+    // Poco's decoder alone would take white space, a missing '=' or '=' in the middle; the
+    // stored format has one spelling only.
+    void testBase64MustBeInItsCanonicalForm() {
+        for (const char* bad :
+             {R"({"a":{"x":"A AE"}})", R"({"a":{"x":"YQ==YQ=="}})", R"({"a":{"x":"YQ"}})",
+              R"({"a":{"S64":"YQ="}})", R"({"a":{"S":"x","k64":"YQ"}})"})
+            CPPUNIT_ASSERT_THROW_MESSAGE(bad, fieldTableFromJson(bad), msgbus::InvalidArgument);
+        CPPUNIT_ASSERT_EQUAL(std::string("a"),
+                             fieldTableFromJson(R"({"a":{"x":"YQ=="}})").at(0).value.text);
+    }
+
+    void testOutOfRangeErrorNamesPathAndRange() {
+        FieldTable table{
+            {"outer",
+             FieldValue::ofTable(
+                 {{"n", FieldValue::ofArray({FieldValue::ofInteger(FieldKind::UInt16, 70000)})}})}};
+        try {
+            fieldTableToJson(table);
+            CPPUNIT_FAIL("accepted 70000 as uint16");
+        } catch (const msgbus::InvalidArgument& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("header 'outer' 'n'[0]: value 70000 does not fit AMQP "
+                                             "field kind 'u' (0..65535)"),
+                                 std::string(e.what()));
+        }
     }
 };
 

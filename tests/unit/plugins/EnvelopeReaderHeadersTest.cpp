@@ -15,6 +15,7 @@ class EnvelopeReaderHeadersTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testHeadersWithoutTextFormAreSkipped);
     CPPUNIT_TEST(testReservedHeadersAreNotCopied);
     CPPUNIT_TEST(testFirstOfDuplicateHeadersWins);
+    CPPUNIT_TEST(testHeaderTextOfEveryKindFollowsItsCategory);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -103,6 +104,46 @@ public:
         wire.headers.push_back({"k", FieldValue::ofString("first")});
         wire.headers.push_back({"k", FieldValue::ofString("second")});
         CPPUNIT_ASSERT_EQUAL(std::string("first"), serializer().decode(wire).headers().at("k"));
+    }
+
+    // One header of every kind the traits table lists: the category decides the text form.
+    void testHeaderTextOfEveryKindFollowsItsCategory() {
+        WireMessage wire = msgbusWire();
+        std::map<std::string, std::string> expected;
+        for (const auto& traits : msgbus::fieldKinds) {
+            FieldValue value;
+            value.kind = traits.kind;
+            std::optional<std::string> text;
+            switch (traits.category) {
+            case msgbus::FieldCategory::Integer:
+            case msgbus::FieldCategory::Timestamp:
+                value.integer = traits.min;
+                text = traits.uint64Bits ? "9223372036854775808" : std::to_string(traits.min);
+                break;
+            case msgbus::FieldCategory::Boolean:
+                value.boolean = true;
+                text = "true";
+                break;
+            case msgbus::FieldCategory::Real:
+                value.real = 0.25;
+                text = "0.25";
+                break;
+            case msgbus::FieldCategory::String:
+            case msgbus::FieldCategory::Bytes:
+                value.text = std::string(traits.name);
+                text = std::string(traits.name);
+                break;
+            default:
+                break; // decimals, arrays, tables and void have no text form
+            }
+            const std::string key = "h-" + std::string(1, traits.byte);
+            wire.headers.push_back({key, value});
+            if (text)
+                expected[key] = *text;
+        }
+        Message::Headers headers = serializer().decode(wire).headers();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(14), expected.size());
+        CPPUNIT_ASSERT(Message::Headers(expected.begin(), expected.end()) == headers);
     }
 };
 

@@ -35,6 +35,8 @@ class EnvelopeReaderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testStampOfNonStringTypeIsMalformed);
     CPPUNIT_TEST(testPartitionKeyIsDecoded);
     CPPUNIT_TEST(testPartitionKeyWithoutTextFormIsMalformed);
+    CPPUNIT_TEST(testNonStringIdHeaderNamesEveryKindByNameAndTag);
+    CPPUNIT_TEST(testCreatedAtOfEveryNonIntegerKindIsMalformed);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -296,6 +298,34 @@ public:
         auto e = decodeFails(wire);
         CPPUNIT_ASSERT_EQUAL(std::string("header x-partition-key"), e.field());
         CPPUNIT_ASSERT(contains(e.what(), "table"));
+    }
+
+    void testNonStringIdHeaderNamesEveryKindByNameAndTag() {
+        for (const auto& traits : msgbus::fieldKinds) {
+            if (traits.kind == FieldKind::String || traits.kind == FieldKind::Bytes)
+                continue;
+            WireMessage wire = msgbusWire();
+            wire.headers.at(0).value.kind = traits.kind;
+            auto e = decodeFails(wire);
+            CPPUNIT_ASSERT_EQUAL(std::string("header x-message-id"), e.field());
+            CPPUNIT_ASSERT_MESSAGE(e.what(),
+                                   contains(e.what(), msgbus::describeFieldKind(traits.kind)));
+        }
+    }
+
+    void testCreatedAtOfEveryNonIntegerKindIsMalformed() {
+        for (const auto& traits : msgbus::fieldKinds) {
+            if (traits.category == msgbus::FieldCategory::Integer)
+                continue;
+            WireMessage wire = msgbusWire();
+            FieldValue value;
+            value.kind = traits.kind;
+            wire.headers.push_back({"x-created-at", value});
+            auto e = decodeFails(wire);
+            CPPUNIT_ASSERT_EQUAL(std::string("header x-created-at"), e.field());
+            CPPUNIT_ASSERT_MESSAGE(e.what(),
+                                   contains(e.what(), msgbus::describeFieldKind(traits.kind)));
+        }
     }
 };
 

@@ -4,6 +4,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 using msgbus::FieldKind;
@@ -32,6 +33,12 @@ class FieldValueTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testOfArrayAndOfTableNest);
     CPPUNIT_TEST(testOfVoidIsTheDefault);
     CPPUNIT_TEST(testNamedFactoriesMatchOfInteger);
+    CPPUNIT_TEST(testKindIsOneByteHoldingTheWireTag);
+    CPPUNIT_TEST(testIsIntegerFollowsTheKindsCategory);
+    CPPUNIT_TEST(testIsStringOnlyForString);
+    CPPUNIT_TEST(testAKindThatIsNoEnumeratorIsNeitherIntegerNorString);
+    CPPUNIT_TEST(testWireTagFormsOfSdkAbi1StillWork);
+    CPPUNIT_TEST(testEqualityComparesKindAndValue);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -103,6 +110,63 @@ public:
         CPPUNIT_ASSERT(FieldKind::String == FieldValue::ofString("s").kind);
         CPPUNIT_ASSERT(FieldKind::Bytes == FieldValue::ofBytes("s").kind);
         CPPUNIT_ASSERT(FieldKind::Boolean == FieldValue::ofBool(false).kind);
+    }
+
+    // Plugins built against SDK ABI 1 read FieldValue::kind as a char holding the wire tag: the
+    // layout and the byte must not have changed.
+    void testKindIsOneByteHoldingTheWireTag() {
+        static_assert(sizeof(FieldKind) == sizeof(char));
+        FieldValue v = FieldValue::ofInt32(1);
+        char raw = 0;
+        std::memcpy(&raw, &v.kind, 1);
+        CPPUNIT_ASSERT_EQUAL('I', raw);
+        CPPUNIT_ASSERT_EQUAL('V', byteOf(FieldValue{}.kind));
+    }
+
+    void testIsIntegerFollowsTheKindsCategory() {
+        for (const auto& traits : msgbus::fieldKinds) {
+            FieldValue v;
+            v.kind = traits.kind;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(traits.name),
+                                         traits.category == msgbus::FieldCategory::Integer,
+                                         v.isInteger());
+        }
+    }
+
+    void testIsStringOnlyForString() {
+        for (const auto& traits : msgbus::fieldKinds) {
+            FieldValue v;
+            v.kind = traits.kind;
+            CPPUNIT_ASSERT_EQUAL(traits.kind == FieldKind::String, v.isString());
+        }
+    }
+
+    void testAKindThatIsNoEnumeratorIsNeitherIntegerNorString() {
+        FieldValue v = FieldValue::ofInt64(1);
+        v.kind = static_cast<FieldKind>('?');
+        CPPUNIT_ASSERT(!v.isInteger());
+        CPPUNIT_ASSERT(!v.isString());
+    }
+
+    void testWireTagFormsOfSdkAbi1StillWork() {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        CPPUNIT_ASSERT(FieldValue::ofInteger('b', -5) ==
+                       FieldValue::ofInteger(FieldKind::Int8, -5));
+        CPPUNIT_ASSERT(FieldValue::ofReal('d', 0.25) ==
+                       FieldValue::ofReal(FieldKind::Double, 0.25));
+        CPPUNIT_ASSERT_THROW(FieldValue::ofInteger('z', 1), msgbus::InvalidArgument);
+        CPPUNIT_ASSERT_THROW(FieldValue::ofReal('S', 1.0), msgbus::InvalidArgument);
+#pragma GCC diagnostic pop
+    }
+
+    void testEqualityComparesKindAndValue() {
+        CPPUNIT_ASSERT(!(FieldValue::ofInteger(FieldKind::Int8, 1) ==
+                         FieldValue::ofInteger(FieldKind::UInt8, 1)));
+        CPPUNIT_ASSERT(!(FieldValue::ofString("a") == FieldValue::ofBytes("a")));
+        CPPUNIT_ASSERT(!(FieldValue::ofReal(FieldKind::Float, 1.0) ==
+                         FieldValue::ofReal(FieldKind::Double, 1.0)));
+        CPPUNIT_ASSERT(FieldValue::ofString("a") == FieldValue::ofString("a"));
     }
 };
 
