@@ -14,6 +14,30 @@ namespace msgbus::core::amqp {
 
 namespace {
 
+// rabbitmq-c's kind bytes are RabbitMQ's type tags, the values of FieldKind: a kind crosses
+// between the two as it is.
+constexpr bool sameTag(FieldKind kind, int amqpKind) {
+    return static_cast<unsigned char>(fieldKindByte(kind)) == amqpKind;
+}
+static_assert(sameTag(FieldKind::Boolean, AMQP_FIELD_KIND_BOOLEAN) &&
+              sameTag(FieldKind::Int8, AMQP_FIELD_KIND_I8) &&
+              sameTag(FieldKind::UInt8, AMQP_FIELD_KIND_U8) &&
+              sameTag(FieldKind::Int16, AMQP_FIELD_KIND_I16) &&
+              sameTag(FieldKind::UInt16, AMQP_FIELD_KIND_U16) &&
+              sameTag(FieldKind::Int32, AMQP_FIELD_KIND_I32) &&
+              sameTag(FieldKind::UInt32, AMQP_FIELD_KIND_U32) &&
+              sameTag(FieldKind::Int64, AMQP_FIELD_KIND_I64) &&
+              sameTag(FieldKind::UInt64, AMQP_FIELD_KIND_U64) &&
+              sameTag(FieldKind::Float, AMQP_FIELD_KIND_F32) &&
+              sameTag(FieldKind::Double, AMQP_FIELD_KIND_F64) &&
+              sameTag(FieldKind::Decimal, AMQP_FIELD_KIND_DECIMAL) &&
+              sameTag(FieldKind::String, AMQP_FIELD_KIND_UTF8) &&
+              sameTag(FieldKind::Bytes, AMQP_FIELD_KIND_BYTES) &&
+              sameTag(FieldKind::Timestamp, AMQP_FIELD_KIND_TIMESTAMP) &&
+              sameTag(FieldKind::Array, AMQP_FIELD_KIND_ARRAY) &&
+              sameTag(FieldKind::Table, AMQP_FIELD_KIND_TABLE) &&
+              sameTag(FieldKind::Void, AMQP_FIELD_KIND_VOID));
+
 std::optional<std::string> stringProperty(const amqp_basic_properties_t& p, amqp_flags_t flag,
                                           amqp_bytes_t value) {
     if (!(p._flags & flag))
@@ -51,6 +75,36 @@ FieldTable withoutRepeatedKeys(FieldTable table) {
     return out;
 }
 
+// Only the widths differ; unsigned kinds keep their value (UInt64 and Timestamp in the
+// int64's bits).
+std::int64_t decodeInteger(const amqp_field_value_t& in) {
+    switch (in.kind) {
+    case AMQP_FIELD_KIND_I8:
+        return in.value.i8;
+    case AMQP_FIELD_KIND_U8:
+        return in.value.u8;
+    case AMQP_FIELD_KIND_I16:
+        return in.value.i16;
+    case AMQP_FIELD_KIND_U16:
+        return in.value.u16;
+    case AMQP_FIELD_KIND_I32:
+        return in.value.i32;
+    case AMQP_FIELD_KIND_U32:
+        return in.value.u32;
+    case AMQP_FIELD_KIND_I64:
+        return in.value.i64;
+    default: // AMQP_FIELD_KIND_U64, AMQP_FIELD_KIND_TIMESTAMP
+        return static_cast<std::int64_t>(in.value.u64);
+    }
+}
+
+void checkDepth(int depth) {
+    if (depth > AmqpMessageDecoder::maxDepth)
+        throw MalformedMessage("headers", "tables or arrays nested more than " +
+                                              std::to_string(AmqpMessageDecoder::maxDepth) +
+                                              " levels deep");
+}
+
 } // namespace
 
 WireMessage AmqpMessageDecoder::decode(const amqp_basic_properties_t& properties,
@@ -84,9 +138,7 @@ AmqpProperties AmqpMessageDecoder::decodeProperties(const amqp_basic_properties_
 }
 
 FieldTable AmqpMessageDecoder::decodeTable(const amqp_table_t& table, int depth) {
-    if (depth > maxDepth)
-        throw MalformedMessage("headers", "tables or arrays nested more than " +
-                                              std::to_string(maxDepth) + " levels deep");
+    checkDepth(depth);
     FieldTable out;
     out.reserve(static_cast<std::size_t>(std::max(0, table.num_entries)));
     for (int i = 0; i < table.num_entries; ++i)
@@ -95,68 +147,49 @@ FieldTable AmqpMessageDecoder::decodeTable(const amqp_table_t& table, int depth)
     return withoutRepeatedKeys(std::move(out));
 }
 
+std::vector<FieldValue> AmqpMessageDecoder::decodeArray(const amqp_array_t& array, int depth) {
+    checkDepth(depth + 1);
+    std::vector<FieldValue> out;
+    out.reserve(static_cast<std::size_t>(std::max(0, array.num_entries)));
+    for (int i = 0; i < array.num_entries; ++i)
+        out.push_back(decodeValue(array.entries[i], depth + 1));
+    return out;
+}
+
 FieldValue AmqpMessageDecoder::decodeValue(const amqp_field_value_t& in, int depth) {
+    const FieldKindTraits* traits = findFieldKindByte(static_cast<char>(in.kind));
+    if (!traits)
+        throw MalformedMessage("header", "unknown AMQP field kind " +
+                                             std::to_string(static_cast<int>(in.kind)));
     FieldValue out;
-    out.kind = static_cast<char>(in.kind);
-    switch (in.kind) {
-    case AMQP_FIELD_KIND_BOOLEAN:
+    out.kind = traits->kind;
+    switch (traits->category) {
+    case FieldCategory::Boolean:
         out.boolean = in.value.boolean != 0;
         break;
-    case AMQP_FIELD_KIND_I8:
-        out.integer = in.value.i8;
+    case FieldCategory::Integer:
+    case FieldCategory::Timestamp:
+        out.integer = decodeInteger(in);
         break;
-    case AMQP_FIELD_KIND_U8:
-        out.integer = in.value.u8;
+    case FieldCategory::Real:
+        out.real = out.kind == FieldKind::Float ? in.value.f32 : in.value.f64;
         break;
-    case AMQP_FIELD_KIND_I16:
-        out.integer = in.value.i16;
-        break;
-    case AMQP_FIELD_KIND_U16:
-        out.integer = in.value.u16;
-        break;
-    case AMQP_FIELD_KIND_I32:
-        out.integer = in.value.i32;
-        break;
-    case AMQP_FIELD_KIND_U32:
-        out.integer = in.value.u32;
-        break;
-    case AMQP_FIELD_KIND_I64:
-        out.integer = in.value.i64;
-        break;
-    case AMQP_FIELD_KIND_U64:
-    case AMQP_FIELD_KIND_TIMESTAMP:
-        out.integer = static_cast<std::int64_t>(in.value.u64);
-        break;
-    case AMQP_FIELD_KIND_F32:
-        out.real = in.value.f32;
-        break;
-    case AMQP_FIELD_KIND_F64:
-        out.real = in.value.f64;
-        break;
-    case AMQP_FIELD_KIND_DECIMAL:
+    case FieldCategory::Decimal:
         out.decimals = in.value.decimal.decimals;
         out.integer = in.value.decimal.value;
         break;
-    case AMQP_FIELD_KIND_UTF8:
-    case AMQP_FIELD_KIND_BYTES:
+    case FieldCategory::String:
+    case FieldCategory::Bytes:
         out.text = toStdString(in.value.bytes);
         break;
-    case AMQP_FIELD_KIND_ARRAY:
-        if (depth >= maxDepth)
-            throw MalformedMessage("headers", "tables or arrays nested more than " +
-                                                  std::to_string(maxDepth) + " levels deep");
-        out.array.reserve(static_cast<std::size_t>(std::max(0, in.value.array.num_entries)));
-        for (int i = 0; i < in.value.array.num_entries; ++i)
-            out.array.push_back(decodeValue(in.value.array.entries[i], depth + 1));
+    case FieldCategory::Array:
+        out.array = decodeArray(in.value.array, depth);
         break;
-    case AMQP_FIELD_KIND_TABLE:
+    case FieldCategory::Table:
         out.table = decodeTable(in.value.table, depth + 1);
         break;
-    case AMQP_FIELD_KIND_VOID:
+    case FieldCategory::Void:
         break;
-    default:
-        throw MalformedMessage("header", "unknown AMQP field kind " +
-                                             std::to_string(static_cast<int>(in.kind)));
     }
     return out;
 }

@@ -1,6 +1,7 @@
 #include "core/amqp/AmqpMessageEncoder.h"
 
 #include "core/amqp/AmqpConnection.h"
+#include "core/amqp/FieldValueCheck.h"
 
 #include <msgbus/Error.h>
 
@@ -30,12 +31,47 @@ void checkShortString(const std::string& value, const std::string& what) {
                               " bytes long; AMQP allows at most 255");
 }
 
-void checkRange(const FieldValue& value, std::int64_t min, std::int64_t max,
-                const std::string& path) {
-    if (value.integer < min || value.integer > max)
-        throw InvalidArgument(path + ": value " + std::to_string(value.integer) +
-                              " does not fit AMQP field kind '" + std::string(1, value.kind) +
-                              "' (" + std::to_string(min) + ".." + std::to_string(max) + ")");
+// Only the widths differ: the range is checked before, from the kind's traits.
+void encodeInteger(const FieldValue& in, amqp_field_value_t& out) {
+    switch (in.kind) {
+    case FieldKind::Int8:
+        out.value.i8 = static_cast<std::int8_t>(in.integer);
+        break;
+    case FieldKind::UInt8:
+        out.value.u8 = static_cast<std::uint8_t>(in.integer);
+        break;
+    case FieldKind::Int16:
+        out.value.i16 = static_cast<std::int16_t>(in.integer);
+        break;
+    case FieldKind::UInt16:
+        out.value.u16 = static_cast<std::uint16_t>(in.integer);
+        break;
+    case FieldKind::Int32:
+        out.value.i32 = static_cast<std::int32_t>(in.integer);
+        break;
+    case FieldKind::UInt32:
+        out.value.u32 = static_cast<std::uint32_t>(in.integer);
+        break;
+    case FieldKind::Int64:
+        out.value.i64 = in.integer;
+        break;
+    case FieldKind::UInt64:    // the uint64 is kept in the integer's bits
+    case FieldKind::Timestamp: // a uint64 on the wire
+        out.value.u64 = static_cast<std::uint64_t>(in.integer);
+        break;
+    default:
+        break;
+    }
+}
+
+void encodeReal(const FieldValue& in, amqp_field_value_t& out, const std::string& path) {
+    if (in.kind == FieldKind::Float) {
+        checkFinite(static_cast<float>(in.real), path);
+        out.value.f32 = static_cast<float>(in.real);
+    } else {
+        checkFinite(in.real, path);
+        out.value.f64 = in.real;
+    }
 }
 
 // Property strings: every one is a short string on the wire.
@@ -85,6 +121,7 @@ AmqpMessageEncoder::AmqpMessageEncoder(const WireMessage& wire) : _wire(wire) {
     setString(_properties, AMQP_BASIC_APP_ID_FLAG, _properties.app_id, p.appId, "app_id", size);
     if (!wire.headers.empty()) {
         _properties._flags |= AMQP_BASIC_HEADERS_FLAG;
+        size += 4; // the table's length prefix
         _properties.headers = encodeTable(wire.headers, "header", size);
     }
     _headerFrameSize = size;
@@ -98,117 +135,76 @@ amqp_table_t AmqpMessageEncoder::encodeTable(const FieldTable& table, const std:
                                              std::size_t& size) {
     if (table.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
         throw InvalidArgument(path + ": table too large");
-    size += 4;
     amqp_table_t out{static_cast<int>(table.size()), nullptr};
     if (table.empty())
         return out;
     auto entries = std::make_unique<amqp_table_entry_t[]>(table.size());
     for (std::size_t i = 0; i < table.size(); ++i) {
         const FieldEntry& entry = table[i];
-        std::string entryPath = path + " '" + entry.key + "'";
-        checkShortString(entry.key, entryPath + " name");
+        const std::string where = entryPath(path, entry.key);
+        checkShortString(entry.key, where + " name");
         entries[i].key = amqpBytes(entry.key);
         size += 1 + entry.key.size();
-        encodeValue(entry.value, entries[i].value, entryPath, size);
+        encodeValue(entry.value, entries[i].value, where, size);
     }
     out.entries = entries.get();
     _entries.push_back(std::move(entries));
     return out;
 }
 
+amqp_array_t AmqpMessageEncoder::encodeArray(const std::vector<FieldValue>& array,
+                                             const std::string& path, std::size_t& size) {
+    if (array.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        throw InvalidArgument(path + ": array too large");
+    amqp_array_t out{static_cast<int>(array.size()), nullptr};
+    if (array.empty())
+        return out;
+    auto values = std::make_unique<amqp_field_value_t[]>(array.size());
+    for (std::size_t i = 0; i < array.size(); ++i)
+        encodeValue(array[i], values[i], elementPath(path, i), size);
+    out.entries = values.get();
+    _values.push_back(std::move(values));
+    return out;
+}
+
 void AmqpMessageEncoder::encodeValue(const FieldValue& in, amqp_field_value_t& out,
                                      const std::string& path, std::size_t& size) {
-    out.kind = static_cast<std::uint8_t>(in.kind);
-    size += 1;
-    switch (in.kind) {
-    case AMQP_FIELD_KIND_BOOLEAN:
+    const FieldKindTraits& traits = requireKnownKind(in, path);
+    out.kind = static_cast<std::uint8_t>(traits.byte);
+    // The tag, then the value or the length prefix of a string, an array or a table.
+    size += 1 + traits.wireSize;
+    switch (traits.category) {
+    case FieldCategory::Boolean:
         out.value.boolean = in.boolean ? 1 : 0;
-        size += 1;
         break;
-    case AMQP_FIELD_KIND_I8:
-        checkRange(in, INT8_MIN, INT8_MAX, path);
-        out.value.i8 = static_cast<std::int8_t>(in.integer);
-        size += 1;
+    case FieldCategory::Integer:
+    case FieldCategory::Timestamp:
+        requireInRange(in, traits, path);
+        encodeInteger(in, out);
         break;
-    case AMQP_FIELD_KIND_U8:
-        checkRange(in, 0, UINT8_MAX, path);
-        out.value.u8 = static_cast<std::uint8_t>(in.integer);
-        size += 1;
+    case FieldCategory::Real:
+        encodeReal(in, out, path);
         break;
-    case AMQP_FIELD_KIND_I16:
-        checkRange(in, INT16_MIN, INT16_MAX, path);
-        out.value.i16 = static_cast<std::int16_t>(in.integer);
-        size += 2;
-        break;
-    case AMQP_FIELD_KIND_U16:
-        checkRange(in, 0, UINT16_MAX, path);
-        out.value.u16 = static_cast<std::uint16_t>(in.integer);
-        size += 2;
-        break;
-    case AMQP_FIELD_KIND_I32:
-        checkRange(in, INT32_MIN, INT32_MAX, path);
-        out.value.i32 = static_cast<std::int32_t>(in.integer);
-        size += 4;
-        break;
-    case AMQP_FIELD_KIND_U32:
-        checkRange(in, 0, UINT32_MAX, path);
-        out.value.u32 = static_cast<std::uint32_t>(in.integer);
-        size += 4;
-        break;
-    case AMQP_FIELD_KIND_I64:
-        out.value.i64 = in.integer;
-        size += 8;
-        break;
-    case AMQP_FIELD_KIND_U64:
-    case AMQP_FIELD_KIND_TIMESTAMP:
-        // 'L' keeps the uint64 in the integer's bits (FieldValue.h); 'T' is uint64 on the wire.
-        out.value.u64 = static_cast<std::uint64_t>(in.integer);
-        size += 8;
-        break;
-    case AMQP_FIELD_KIND_F32:
-        checkFinite(static_cast<float>(in.real), path);
-        out.value.f32 = static_cast<float>(in.real);
-        size += 4;
-        break;
-    case AMQP_FIELD_KIND_F64:
-        checkFinite(in.real, path);
-        out.value.f64 = in.real;
-        size += 8;
-        break;
-    case AMQP_FIELD_KIND_DECIMAL:
-        checkRange(in, 0, UINT32_MAX, path);
+    case FieldCategory::Decimal:
+        requireInRange(in, traits, path);
         out.value.decimal.decimals = in.decimals;
         out.value.decimal.value = static_cast<std::uint32_t>(in.integer);
-        size += 5;
         break;
-    case AMQP_FIELD_KIND_UTF8:
-    case AMQP_FIELD_KIND_BYTES:
+    case FieldCategory::String:
+    case FieldCategory::Bytes:
         if (in.text.size() > UINT32_MAX)
             throw InvalidArgument(path + ": value longer than 4 GiB");
         out.value.bytes = amqpBytes(in.text);
-        size += 4 + in.text.size();
+        size += in.text.size();
         break;
-    case AMQP_FIELD_KIND_ARRAY: {
-        if (in.array.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-            throw InvalidArgument(path + ": array too large");
-        size += 4;
-        out.value.array = amqp_array_t{static_cast<int>(in.array.size()), nullptr};
-        if (in.array.empty())
-            break;
-        auto values = std::make_unique<amqp_field_value_t[]>(in.array.size());
-        for (std::size_t i = 0; i < in.array.size(); ++i)
-            encodeValue(in.array[i], values[i], path + "[" + std::to_string(i) + "]", size);
-        out.value.array.entries = values.get();
-        _values.push_back(std::move(values));
+    case FieldCategory::Array:
+        out.value.array = encodeArray(in.array, path, size);
         break;
-    }
-    case AMQP_FIELD_KIND_TABLE:
+    case FieldCategory::Table:
         out.value.table = encodeTable(in.table, path, size);
         break;
-    case AMQP_FIELD_KIND_VOID:
+    case FieldCategory::Void:
         break;
-    default:
-        throw InvalidArgument(path + ": unknown AMQP field kind '" + std::string(1, in.kind) + "'");
     }
 }
 

@@ -42,7 +42,11 @@ public:
     std::size_t headerFrameSize() const noexcept { return _headerFrameSize; }
 
 private:
+    // Each adds what it writes to size, but not its own tag and length prefix: encodeValue
+    // counts those for every value, the constructor for the header table.
     amqp_table_t encodeTable(const msgbus::FieldTable& table, const std::string& path,
+                             std::size_t& size);
+    amqp_array_t encodeArray(const std::vector<msgbus::FieldValue>& array, const std::string& path,
                              std::size_t& size);
     void encodeValue(const msgbus::FieldValue& in, amqp_field_value_t& out, const std::string& path,
                      std::size_t& size);

@@ -10,7 +10,8 @@ namespace msgbus::core::amqp {
 /// wire type, so that a retry re-creates the headers exactly.
 ///
 /// Format: a JSON object whose keys are the header names in wire order; each value is a
-/// one-member object `{"<kind>": value}` with the kind letter of FieldValue.h:
+/// one-member object `{"<kind>": value}` whose name is the wire tag of the value's FieldKind
+/// (FieldKind.h):
 ///   t true|false; b B s u I i l L an integer (L up to 18446744073709551615); f d a number
 ///   (or "NaN", "Infinity", "-Infinity", which JSON cannot write as numbers; always with a
 ///   '.' or an exponent so that -0.0 survives); D [decimals, value]; S a string; x base64;
@@ -26,7 +27,8 @@ namespace msgbus::core::amqp {
 /// A name that appears twice in a table keeps its last value (JSON objects cannot repeat a
 /// key; AMQP forbids it too).
 ///
-/// Both functions are pure and thread-safe.
+/// Both functions are pure and thread-safe. fieldTableToJson is in FieldTableToJson.cpp,
+/// fieldTableFromJson in FieldTableFromJson.cpp.
 
 /// Throws msgbus::InvalidArgument for a value outside its kind's range or an unknown kind
 /// (such a table could not be sent on the wire either).

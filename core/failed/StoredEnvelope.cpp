@@ -1,12 +1,11 @@
 #include "core/failed/StoredEnvelope.h"
 
 #include "core/amqp/FieldTableJson.h"
+#include "core/util/Base64.h"
 
 #include <msgbus/Error.h>
 #include <msgbus/Json.h>
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
@@ -16,26 +15,12 @@
 namespace msgbus::core {
 namespace {
 
-std::string base64(const std::string& bytes) {
-    std::ostringstream out;
-    Poco::Base64Encoder encoder(out, Poco::BASE64_NO_PADDING);
-    encoder.rdbuf()->setLineLength(0);
-    encoder << bytes;
-    encoder.close();
-    return out.str();
-}
-
 std::string unbase64(const std::string& text, const char* key) {
-    std::istringstream in(text);
-    Poco::Base64Decoder decoder(in, Poco::BASE64_NO_PADDING);
-    std::string out;
-    char c;
-    while (decoder.get(c))
-        out += c;
-    if (!decoder.eof())
+    auto bytes = base64Decode(text, Base64Padding::Unpadded);
+    if (!bytes)
         throw InvalidArgument(std::string("stored envelope: property '") + key +
                               "' has bad base64");
-    return out;
+    return std::move(*bytes);
 }
 
 // A property that is not valid UTF-8 (a message_id of raw bytes) cannot be a JSON string, and
@@ -50,7 +35,7 @@ void addString(std::string& out, const char* key, const std::optional<std::strin
     if (json::isValidUtf8(*value))
         out += json::quote(*value);
     else
-        out += "{\"S64\":\"" + base64(*value) + "\"}";
+        out += "{\"S64\":\"" + base64Encode(*value, Base64Padding::Unpadded) + "\"}";
 }
 
 void addInt(std::string& out, const char* key, const std::optional<std::int64_t>& value) {

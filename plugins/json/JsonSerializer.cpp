@@ -1,12 +1,13 @@
 #include "JsonSerializer.h"
 
+#include "Envelope.h"
+#include "EnvelopeReader.h"
+
 #include <msgbus/Error.h>
 #include <msgbus/Json.h>
-#include <msgbus/MessageName.h>
 #include <msgbus/PrintableText.h>
 
 #include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Util/AbstractConfiguration.h>
@@ -14,180 +15,17 @@
 #include <charconv>
 #include <cstdint>
 #include <limits>
-#include <optional>
 #include <string_view>
-#include <vector>
 
 namespace msgbus::plugins {
-namespace {
 
-constexpr std::string_view headerId = "x-message-id";
-constexpr std::string_view headerName = "x-message-name";
-constexpr std::string_view headerCreatedAt = "x-created-at";
-constexpr std::string_view headerPartitionKey = "x-partition-key";
-constexpr std::string_view headerType = "type";
-constexpr std::string_view headerContentType = "Content-Type";
-constexpr std::string_view stampPrefix = "X-Message-Stamp-";
-constexpr std::string_view idStampClass = "MessageIdStamp";
-constexpr std::string_view nameStampClass = "MessageNameStamp";
-constexpr std::string_view contentTypeJson = "application/json";
+using namespace envelope;
+
+namespace {
 
 constexpr std::string_view keyStyle = "style";
 constexpr std::string_view keyMaxBodyBytes = "max_body_bytes";
 constexpr std::string_view keySymfonyNamespace = "symfony_namespace";
-
-char lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
-
-bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) noexcept {
-    return text.size() >= prefix.size() && equalsIgnoreCase(text.substr(0, prefix.size()), prefix);
-}
-
-bool isStampHeader(std::string_view key) noexcept {
-    return startsWithIgnoreCase(key, stampPrefix);
-}
-
-// "X-Message-Stamp-<Namespace>\MessageIdStamp", or the bare "X-Message-Stamp-MessageIdStamp"
-// the Freyr guide shows.
-bool isIdStampHeader(std::string_view key) noexcept {
-    if (!isStampHeader(key))
-        return false;
-    std::string_view cls = key.substr(stampPrefix.size());
-    if (cls == idStampClass)
-        return true;
-    return cls.size() > idStampClass.size() && cls.ends_with(idStampClass) &&
-           cls[cls.size() - idStampClass.size() - 1] == '\\';
-}
-
-bool isReservedHeader(std::string_view key) noexcept {
-    return key == headerId || key == headerName || key == headerCreatedAt ||
-           key == headerPartitionKey || key == headerType ||
-           equalsIgnoreCase(key, headerContentType) || isStampHeader(key);
-}
-
-const char* kindName(char kind) noexcept {
-    switch (kind) {
-    case 't':
-        return "boolean";
-    case 'b':
-        return "int8";
-    case 'B':
-        return "uint8";
-    case 's':
-        return "int16";
-    case 'u':
-        return "uint16";
-    case 'I':
-        return "int32";
-    case 'i':
-        return "uint32";
-    case 'l':
-        return "int64";
-    case 'L':
-        return "uint64";
-    case 'f':
-        return "float";
-    case 'd':
-        return "double";
-    case 'D':
-        return "decimal";
-    case 'S':
-        return "string";
-    case 'x':
-        return "byte array";
-    case 'T':
-        return "timestamp";
-    case 'A':
-        return "array";
-    case 'F':
-        return "table";
-    case 'V':
-        return "void";
-    default:
-        return "unknown type";
-    }
-}
-
-// "int32 (AMQP type 'I')": the name for readers, the tag for whoever looks at the wire.
-std::string typeName(char kind) {
-    return std::string(kindName(kind)) + " (AMQP type '" + std::string(1, kind) + "')";
-}
-
-std::string headerField(std::string_view key) {
-    return "header " + printableText(key);
-}
-
-// The text of a header that must be a string (id, name, stamps). Byte arrays are accepted too:
-// some clients send every string as one.
-std::string requireStringHeader(std::string_view key, const FieldValue& value) {
-    if (value.kind != 'S' && value.kind != 'x')
-        throw MalformedMessage(headerField(key),
-                               "has " + typeName(value.kind) + ", a string is required");
-    return value.text;
-}
-
-template <typename Number> std::string decimal(Number value) {
-    char buffer[32];
-    auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    return std::string(buffer, result.ptr);
-}
-
-// A header value as Message header text, or nothing when it has no faithful text form.
-std::optional<std::string> headerText(const FieldValue& value) {
-    switch (value.kind) {
-    case 'S':
-    case 'x':
-        if (!json::isValidUtf8(value.text))
-            return std::nullopt;
-        return value.text;
-    case 'b':
-    case 'B':
-    case 's':
-    case 'u':
-    case 'I':
-    case 'i':
-    case 'l':
-    case 'T':
-        return decimal(value.integer);
-    case 'L':
-        return decimal(static_cast<std::uint64_t>(value.integer));
-    case 't':
-        return std::string(value.boolean ? "true" : "false");
-    case 'f':
-        // Printed as a float, so 0.1f reads "0.1", not the digits of its double widening.
-        return decimal(static_cast<float>(value.real));
-    case 'd':
-        return decimal(value.real);
-    default:
-        return std::nullopt;
-    }
-}
-
-Id parseId(std::string_view text, const std::string& field) {
-    try {
-        return Id::parse(text);
-    } catch (const InvalidArgument& e) {
-        throw MalformedMessage(field, e.what());
-    }
-}
-
-void checkName(std::string_view name, const std::string& field) {
-    try {
-        validateMessageName(name);
-    } catch (const InvalidArgument& e) {
-        throw MalformedMessage(field, printableText(e.what()));
-    }
-}
 
 // Poco's parser returns a Var holding Object::Ptr / Array::Ptr for containers.
 Poco::Dynamic::Var parseJson(const std::string& text) {
@@ -211,105 +49,6 @@ std::string jsonKind(std::string_view text) {
     default:
         return "a number";
     }
-}
-
-Id idFromStamp(std::string_view key, const FieldValue& value) {
-    const std::string field = headerField(key);
-    const std::string text = requireStringHeader(key, value);
-    const std::string expected = "a JSON array of objects with a string \"messageId\" is required";
-    if (!json::isValidUtf8(text))
-        throw MalformedMessage(field, "not valid UTF-8; " + expected);
-    Poco::JSON::Array::Ptr stamps;
-    try {
-        auto parsed = parseJson(text);
-        if (parsed.type() == typeid(Poco::JSON::Array::Ptr))
-            stamps = parsed.extract<Poco::JSON::Array::Ptr>();
-    } catch (const Poco::Exception& e) {
-        throw MalformedMessage(field, "not valid JSON (" + printableText(e.displayText()) + "); " +
-                                          expected);
-    }
-    if (!stamps)
-        throw MalformedMessage(field, "not a JSON array; " + expected);
-    if (stamps->size() == 0)
-        throw MalformedMessage(field, "an empty array holds no message id; " + expected);
-    std::string id;
-    for (std::size_t i = 0; i < stamps->size(); ++i) {
-        auto stamp = stamps->getObject(static_cast<unsigned>(i));
-        if (!stamp)
-            throw MalformedMessage(field, "element " + std::to_string(i) +
-                                              " is not a JSON object; " + expected);
-        auto messageId = stamp->get("messageId");
-        if (!messageId.isString())
-            throw MalformedMessage(field, "element " + std::to_string(i) +
-                                              " has no string \"messageId\"; " + expected);
-        // Symfony's Envelope::last() reads the newest stamp: the last element.
-        id = messageId.extract<std::string>();
-    }
-    return parseId(id, field);
-}
-
-Id readId(const WireMessage& wire) {
-    if (const FieldValue* value = wire.header(headerId))
-        return parseId(requireStringHeader(headerId, *value), headerField(headerId));
-    for (const auto& entry : wire.headers)
-        if (isIdStampHeader(entry.key))
-            return idFromStamp(entry.key, entry.value);
-    if (wire.properties.messageId && !wire.properties.messageId->empty())
-        return parseId(*wire.properties.messageId, "property message_id");
-    throw MalformedMessage("message id",
-                           "none found: looked at header x-message-id, a header "
-                           "X-Message-Stamp-<Namespace>\\MessageIdStamp and property message_id");
-}
-
-std::string readName(const WireMessage& wire) {
-    std::string name;
-    std::string field;
-    if (const FieldValue* value = wire.header(headerName)) {
-        field = headerField(headerName);
-        name = requireStringHeader(headerName, *value);
-    } else if (wire.properties.type && !wire.properties.type->empty()) {
-        field = "property type";
-        name = *wire.properties.type;
-    } else if (const FieldValue* value = wire.header(headerType)) {
-        field = headerField(headerType);
-        name = requireStringHeader(headerType, *value);
-    } else {
-        throw MalformedMessage("message name", "none found: looked at header x-message-name, "
-                                               "property type and header type");
-    }
-    checkName(name, field);
-    return name;
-}
-
-std::int64_t readCreatedAt(const WireMessage& wire) {
-    if (const FieldValue* value = wire.header(headerCreatedAt)) {
-        if (!value->isInteger())
-            throw MalformedMessage(headerField(headerCreatedAt),
-                                   "has " + typeName(value->kind) +
-                                       ", an integer (epoch milliseconds) is required");
-        return value->integer;
-    }
-    if (wire.properties.timestamp) {
-        constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max() / 1000;
-        std::int64_t seconds = *wire.properties.timestamp;
-        if (seconds > limit || seconds < -limit)
-            throw MalformedMessage("property timestamp",
-                                   decimal(seconds) + " seconds is out of range");
-        return seconds * 1000;
-    }
-    return 0;
-}
-
-std::optional<std::string> readPartitionKey(const WireMessage& wire) {
-    const FieldValue* value = wire.header(headerPartitionKey);
-    if (!value)
-        return std::nullopt;
-    auto text = headerText(*value);
-    if (!text)
-        throw MalformedMessage(headerField(headerPartitionKey),
-                               "has " + typeName(value->kind) +
-                                   " that is not valid UTF-8 text; a string is required");
-    return text;
 }
 
 std::int64_t floorSeconds(std::int64_t millis) noexcept {
@@ -344,19 +83,6 @@ bool isPhpNamespace(std::string_view text) noexcept {
     return !atSegmentStart;
 }
 
-// Every key of the view that holds a value, so a nested typo ("style.x") is caught as well.
-void collectKeys(const Poco::Util::AbstractConfiguration& config, const std::string& prefix,
-                 std::vector<std::string>& out) {
-    Poco::Util::AbstractConfiguration::Keys children;
-    config.keys(prefix, children);
-    for (const auto& child : children) {
-        std::string key = prefix.empty() ? child : prefix + "." + child;
-        if (config.hasProperty(key))
-            out.push_back(key);
-        collectKeys(config, key, out);
-    }
-}
-
 } // namespace
 
 JsonSerializer::JsonSerializer()
@@ -369,9 +95,7 @@ JsonSerializer::JsonSerializer()
 JsonSerializer::~JsonSerializer() = default;
 
 void JsonSerializer::configure(const Poco::Util::AbstractConfiguration& config) {
-    std::vector<std::string> keys;
-    collectKeys(config, "", keys);
-    for (const auto& key : keys)
+    for (const auto& key : configuredKeys(config))
         if (key != keyStyle && key != keyMaxBodyBytes && key != keySymfonyNamespace)
             throw InvalidArgument(key + ": unknown key (known: style, max_body_bytes, "
                                         "symfony_namespace)");
@@ -487,17 +211,17 @@ WireMessage JsonSerializer::encode(const Message& message) const {
 
 Message JsonSerializer::decode(const WireMessage& wire) const {
     Message message;
-    message.setId(readId(wire));
-    message.setName(readName(wire));
-    message.setCreatedAt(readCreatedAt(wire));
-    if (auto partitionKey = readPartitionKey(wire))
+    message.setId(EnvelopeReader::id(wire));
+    message.setName(EnvelopeReader::name(wire));
+    message.setCreatedAt(EnvelopeReader::createdAt(wire));
+    if (auto partitionKey = EnvelopeReader::partitionKey(wire))
         message.setPartitionKey(std::move(*partitionKey));
     checkBody(wire.body);
     message.setPayload(wire.body);
     for (const auto& entry : wire.headers) {
         if (entry.key.empty() || isReservedHeader(entry.key) || !json::isValidUtf8(entry.key))
             continue;
-        if (auto text = headerText(entry.value))
+        if (auto text = EnvelopeReader::headerText(entry.value))
             message.headers().emplace(entry.key, std::move(*text)); // the first of duplicates wins
     }
     return message;

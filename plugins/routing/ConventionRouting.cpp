@@ -1,5 +1,6 @@
 #include "ConventionRouting.h"
 
+#include <msgbus/Configurable.h>
 #include <msgbus/Error.h>
 #include <msgbus/MessageName.h>
 #include <msgbus/PrintableText.h>
@@ -7,7 +8,6 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <string_view>
-#include <vector>
 
 namespace msgbus::plugins {
 namespace {
@@ -17,20 +17,6 @@ constexpr std::string_view routePrefix = "route.";
 constexpr std::string_view suffixExchange = ".exchange";
 constexpr std::string_view suffixRoutingKey = ".routing_key";
 constexpr std::size_t maxShortString = 255; // AMQP shortstr: exchange names and routing keys
-
-// Every key of the view that holds a value. Message names contain dots, so an override's name
-// spans several levels of the key tree and only the full key tells where it ends.
-void collectKeys(const Poco::Util::AbstractConfiguration& config, const std::string& prefix,
-                 std::vector<std::string>& out) {
-    Poco::Util::AbstractConfiguration::Keys children;
-    config.keys(prefix, children);
-    for (const auto& child : children) {
-        std::string key = prefix.empty() ? child : prefix + "." + child;
-        if (config.hasProperty(key))
-            out.push_back(key);
-        collectKeys(config, key, out);
-    }
-}
 
 // RabbitMQ refuses other exchange names with a channel error at declare or publish time;
 // refusing them here makes it a start-up error that names the key.
@@ -67,9 +53,9 @@ void ConventionRouting::configure(const Poco::Util::AbstractConfiguration& confi
     std::optional<std::string> exchange;
     std::map<std::string, Override, std::less<>> overrides;
 
-    std::vector<std::string> keys;
-    collectKeys(config, "", keys);
-    for (const auto& key : keys) {
+    // Message names contain dots, so an override's name spans several levels of the key tree
+    // and only the full keys tell where it ends.
+    for (const auto& key : configuredKeys(config)) {
         const std::string value = config.getString(key);
         if (key == keyExchange) {
             exchange = checkedExchange(key, value);

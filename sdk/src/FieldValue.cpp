@@ -2,67 +2,88 @@
 
 #include "msgbus/Error.h"
 
+#include <initializer_list>
 #include <string>
 #include <utility>
 
 namespace msgbus {
 
+namespace {
+
+// The factories that take a kind accept only the kinds whose value they are given.
+void requireCategory(FieldKind kind, std::initializer_list<FieldCategory> categories,
+                     const char* factory, const char* expected) {
+    if (const FieldKindTraits* traits = findFieldKind(kind))
+        for (FieldCategory category : categories)
+            if (traits->category == category)
+                return;
+    throw InvalidArgument(std::string(factory) + ": '" + std::string(1, fieldKindByte(kind)) +
+                          "' is not " + expected);
+}
+
+} // namespace
+
 FieldValue FieldValue::ofString(std::string value) {
     FieldValue v;
-    v.kind = 'S';
+    v.kind = FieldKind::String;
     v.text = std::move(value);
     return v;
 }
 
 FieldValue FieldValue::ofBytes(std::string value) {
     FieldValue v;
-    v.kind = 'x';
+    v.kind = FieldKind::Bytes;
     v.text = std::move(value);
     return v;
 }
 
 FieldValue FieldValue::ofInt64(std::int64_t value) {
-    return ofInteger('l', value);
+    return ofInteger(FieldKind::Int64, value);
 }
 
 FieldValue FieldValue::ofInt32(std::int32_t value) {
-    return ofInteger('I', value);
+    return ofInteger(FieldKind::Int32, value);
 }
 
 FieldValue FieldValue::ofBool(bool value) {
     FieldValue v;
-    v.kind = 't';
+    v.kind = FieldKind::Boolean;
     v.boolean = value;
     return v;
 }
 
 FieldValue FieldValue::ofTimestamp(std::int64_t unixSeconds) {
-    return ofInteger('T', unixSeconds);
+    return ofInteger(FieldKind::Timestamp, unixSeconds);
 }
 
-FieldValue FieldValue::ofInteger(char kind, std::int64_t value) {
+FieldValue FieldValue::ofInteger(FieldKind kind, std::int64_t value) {
+    requireCategory(kind, {FieldCategory::Integer, FieldCategory::Timestamp},
+                    "FieldValue::ofInteger", "an integer kind (b B s u I i l L T)");
     FieldValue v;
     v.kind = kind;
-    if (!v.isInteger() && kind != 'T')
-        throw InvalidArgument("FieldValue::ofInteger: '" + std::string(1, kind) +
-                              "' is not an integer kind (b B s u I i l L T)");
     v.integer = value;
     return v;
 }
 
-FieldValue FieldValue::ofReal(char kind, double value) {
-    if (kind != 'f' && kind != 'd')
-        throw InvalidArgument("FieldValue::ofReal: '" + std::string(1, kind) +
-                              "' is not a real kind (f d)");
+FieldValue FieldValue::ofReal(FieldKind kind, double value) {
+    requireCategory(kind, {FieldCategory::Real}, "FieldValue::ofReal", "a real kind (f d)");
     FieldValue v;
     v.kind = kind;
     v.real = value;
     return v;
 }
 
+FieldValue FieldValue::ofInteger(char kind, std::int64_t value) {
+    return ofInteger(static_cast<FieldKind>(kind), value);
+}
+
+FieldValue FieldValue::ofReal(char kind, double value) {
+    return ofReal(static_cast<FieldKind>(kind), value);
+}
+
 FieldValue FieldValue::ofDecimal(std::uint8_t decimals, std::int64_t value) {
     FieldValue v;
-    v.kind = 'D';
+    v.kind = FieldKind::Decimal;
     v.decimals = decimals;
     v.integer = value;
     return v;
@@ -70,14 +91,14 @@ FieldValue FieldValue::ofDecimal(std::uint8_t decimals, std::int64_t value) {
 
 FieldValue FieldValue::ofArray(std::vector<FieldValue> values) {
     FieldValue v;
-    v.kind = 'A';
+    v.kind = FieldKind::Array;
     v.array = std::move(values);
     return v;
 }
 
 FieldValue FieldValue::ofTable(std::vector<FieldEntry> entries) {
     FieldValue v;
-    v.kind = 'F';
+    v.kind = FieldKind::Table;
     v.table = std::move(entries);
     return v;
 }
@@ -87,19 +108,8 @@ FieldValue FieldValue::ofVoid() {
 }
 
 bool FieldValue::isInteger() const noexcept {
-    switch (kind) {
-    case 'b':
-    case 'B':
-    case 's':
-    case 'u':
-    case 'I':
-    case 'i':
-    case 'l':
-    case 'L':
-        return true;
-    default:
-        return false;
-    }
+    const FieldKindTraits* traits = findFieldKind(kind);
+    return traits && traits->category == FieldCategory::Integer;
 }
 
 bool FieldValue::operator==(const FieldValue& o) const {

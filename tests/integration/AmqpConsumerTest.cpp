@@ -23,6 +23,7 @@
 #include <vector>
 
 using namespace msgbus::core::amqp;
+using msgbus::FieldKind;
 using msgbus::FieldTable;
 using msgbus::FieldValue;
 using msgbus::WireMessage;
@@ -41,19 +42,19 @@ FieldTable everyKind() {
         {"x-message-id", FieldValue::ofString(msgbus::Id::generate().toString())},
         {"t", FieldValue::ofBool(true)},
         {"t-false", FieldValue::ofBool(false)},
-        {"b", FieldValue::ofInteger('b', INT8_MIN)},
-        {"B", FieldValue::ofInteger('B', UINT8_MAX)},
-        {"s", FieldValue::ofInteger('s', INT16_MIN)},
-        {"u", FieldValue::ofInteger('u', UINT16_MAX)},
-        {"I", FieldValue::ofInteger('I', INT32_MIN)},
-        {"i", FieldValue::ofInteger('i', UINT32_MAX)},
-        {"l", FieldValue::ofInteger('l', INT64_MIN)},
-        {"l-max", FieldValue::ofInteger('l', INT64_MAX)},
-        {"L", FieldValue::ofInteger('L', static_cast<std::int64_t>(UINT64_MAX))},
-        {"f", FieldValue::ofReal('f', 1.0f / 3.0f)},
-        {"f-min", FieldValue::ofReal('f', -std::numeric_limits<float>::max())},
-        {"d", FieldValue::ofReal('d', 1.0 / 3.0)},
-        {"d-min", FieldValue::ofReal('d', std::numeric_limits<double>::denorm_min())},
+        {"b", FieldValue::ofInteger(FieldKind::Int8, INT8_MIN)},
+        {"B", FieldValue::ofInteger(FieldKind::UInt8, UINT8_MAX)},
+        {"s", FieldValue::ofInteger(FieldKind::Int16, INT16_MIN)},
+        {"u", FieldValue::ofInteger(FieldKind::UInt16, UINT16_MAX)},
+        {"I", FieldValue::ofInteger(FieldKind::Int32, INT32_MIN)},
+        {"i", FieldValue::ofInteger(FieldKind::UInt32, UINT32_MAX)},
+        {"l", FieldValue::ofInteger(FieldKind::Int64, INT64_MIN)},
+        {"l-max", FieldValue::ofInteger(FieldKind::Int64, INT64_MAX)},
+        {"L", FieldValue::ofInteger(FieldKind::UInt64, static_cast<std::int64_t>(UINT64_MAX))},
+        {"f", FieldValue::ofReal(FieldKind::Float, 1.0f / 3.0f)},
+        {"f-min", FieldValue::ofReal(FieldKind::Float, -std::numeric_limits<float>::max())},
+        {"d", FieldValue::ofReal(FieldKind::Double, 1.0 / 3.0)},
+        {"d-min", FieldValue::ofReal(FieldKind::Double, std::numeric_limits<double>::denorm_min())},
         {"D", FieldValue::ofDecimal(3, 4294967295LL)},
         {"S", FieldValue::ofString("h\xc3\xa9llo \xf0\x9f\x98\x80")},
         {"S-raw", FieldValue::ofString(raw)},
@@ -61,15 +62,16 @@ FieldTable everyKind() {
         {"x", FieldValue::ofBytes(raw)},
         {"x-empty", FieldValue::ofBytes("")},
         {"T", FieldValue::ofTimestamp(1700000000)},
-        {"A", FieldValue::ofArray({FieldValue::ofString("a"), FieldValue::ofInteger('b', -1),
-                                   FieldValue::ofInteger('L', 7), FieldValue::ofArray({}),
-                                   FieldValue::ofTable({{"k", FieldValue::ofBytes(raw)}}),
-                                   FieldValue::ofVoid()})},
+        {"A", FieldValue::ofArray(
+                  {FieldValue::ofString("a"), FieldValue::ofInteger(FieldKind::Int8, -1),
+                   FieldValue::ofInteger(FieldKind::UInt64, 7), FieldValue::ofArray({}),
+                   FieldValue::ofTable({{"k", FieldValue::ofBytes(raw)}}), FieldValue::ofVoid()})},
         {"A-empty", FieldValue::ofArray({})},
-        {"F", FieldValue::ofTable(
-                  {{"k", FieldValue::ofString("v")},
-                   {"deeper", FieldValue::ofTable({{"n", FieldValue::ofInteger('u', 1)},
-                                                   {"list", FieldValue::ofArray({})}})}})},
+        {"F",
+         FieldValue::ofTable(
+             {{"k", FieldValue::ofString("v")},
+              {"deeper", FieldValue::ofTable({{"n", FieldValue::ofInteger(FieldKind::UInt16, 1)},
+                                              {"list", FieldValue::ofArray({})}})}})},
         {"F-empty", FieldValue::ofTable({})},
         {"V", FieldValue::ofVoid()},
     };
@@ -111,9 +113,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(wire.headers.size(), d->wire.headers.size());
         for (std::size_t i = 0; i < wire.headers.size(); ++i) {
             CPPUNIT_ASSERT_EQUAL(wire.headers[i].key, d->wire.headers[i].key);
-            CPPUNIT_ASSERT_MESSAGE("header " + wire.headers[i].key + " changed (kind '" +
-                                       std::string(1, d->wire.headers[i].value.kind) + "')",
-                                   wire.headers[i].value == d->wire.headers[i].value);
+            CPPUNIT_ASSERT_MESSAGE(
+                "header " + wire.headers[i].key + " changed (kind '" +
+                    std::string(1, msgbus::fieldKindByte(d->wire.headers[i].value.kind)) + "')",
+                wire.headers[i].value == d->wire.headers[i].value);
         }
         CPPUNIT_ASSERT(wire == d->wire);
         CPPUNIT_ASSERT(consumer.ack(d->deliveryTag, false, d->connectionEpoch));

@@ -25,6 +25,7 @@
 #include <vector>
 
 using namespace msgbus::core::amqp;
+using msgbus::FieldKind;
 using msgbus::FieldTable;
 using msgbus::FieldValue;
 using msgbus::WireMessage;
@@ -66,12 +67,12 @@ WireMessage makeWire(int i, const std::string& user) {
         {"x-message-name", FieldValue::ofString("test.message")},
         {"x-created-at", FieldValue::ofInt64(1700000000000LL + i)},
         {"flag", FieldValue::ofBool(i % 2 == 0)},
-        {"i8", FieldValue::ofInteger('b', -100)},
-        {"i16", FieldValue::ofInteger('s', -30000)},
+        {"i8", FieldValue::ofInteger(FieldKind::Int8, -100)},
+        {"i16", FieldValue::ofInteger(FieldKind::Int16, -30000)},
         {"i32", FieldValue::ofInt32(-i)},
         {"bin", FieldValue::ofBytes(std::string("\x00\xff\x01", 3) + std::to_string(i))},
-        {"f32", FieldValue::ofReal('f', 1.5f + static_cast<float>(i))},
-        {"f64", FieldValue::ofReal('d', 1.0 / (i + 3))},
+        {"f32", FieldValue::ofReal(FieldKind::Float, 1.5f + static_cast<float>(i))},
+        {"f64", FieldValue::ofReal(FieldKind::Double, 1.0 / (i + 3))},
         {"price", FieldValue::ofDecimal(2, 12345 + i)},
         {"when", FieldValue::ofTimestamp(1700000000 + i)},
         {"list", FieldValue::ofArray({FieldValue::ofString("a"), FieldValue::ofInt32(i),
@@ -431,7 +432,8 @@ public:
         for (int i = 0; i < 5; ++i)
             batch.push_back(OutgoingMessage{static_cast<std::uint64_t>(i), exchange, "k",
                                             makeWire(i + 1, _url->user())});
-        batch[1].wire.headers.push_back({"too-big-for-int8", FieldValue::ofInteger('b', 1000)});
+        batch[1].wire.headers.push_back(
+            {"too-big-for-int8", FieldValue::ofInteger(FieldKind::Int8, 1000)});
         // A header frame cannot be split: 200 KB of headers exceed frame_max (128 KB).
         batch[3].wire.headers.push_back({"huge", FieldValue::ofString(std::string(200000, 'h'))});
         batch[4].routingKey = std::string(300, 'r');
@@ -439,10 +441,12 @@ public:
         // (541), taking every message in flight with it.
         batch.push_back(OutgoingMessage{5, exchange, "k", makeWire(6, _url->user())});
         batch[5].wire.headers.push_back(
-            {"inf", FieldValue::ofReal('d', std::numeric_limits<double>::infinity())});
+            {"inf",
+             FieldValue::ofReal(FieldKind::Double, std::numeric_limits<double>::infinity())});
         batch.push_back(OutgoingMessage{6, exchange, "k", makeWire(7, _url->user())});
         batch[6].wire.headers.push_back(
-            {"nan", FieldValue::ofReal('f', std::numeric_limits<double>::quiet_NaN())});
+            {"nan",
+             FieldValue::ofReal(FieldKind::Float, std::numeric_limits<double>::quiet_NaN())});
         batch.push_back(OutgoingMessage{7, exchange, "k", makeWire(8, _url->user())});
         AmqpPublisher publisher(*_url);
         std::vector<PublishOutcome> outcomes = publisher.publishBatch(batch, kConfirmTimeout);

@@ -160,7 +160,7 @@ public:
         FieldValue nested = FieldValue::ofString("bottom");
         for (int level = 0; level < 200; ++level) {
             FieldValue table;
-            table.kind = 'F';
+            table.kind = FieldKind::Table;
             table.table.push_back({"n", std::move(nested)});
             nested = std::move(table);
         }

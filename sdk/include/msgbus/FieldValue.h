@@ -1,6 +1,7 @@
 #pragma once
 
 #include "msgbus/Export.h"
+#include "msgbus/FieldKind.h"
 
 #include <cstdint>
 #include <string>
@@ -14,19 +15,17 @@ struct FieldEntry;
 /// One AMQP 0-9-1 field value with its wire type kept, so a header read from the broker can be
 /// stored (failed table) and re-created byte for byte later.
 ///
-/// kind is the RabbitMQ type tag: 't' bool, 'b' int8, 'B' uint8, 's' int16, 'u' uint16, 'I' int32,
-/// 'i' uint32, 'l' int64, 'L' uint64 (kept in integer's bits), 'f' float, 'd' double,
-/// 'D' decimal (integer = value, decimals), 'S' long string, 'x' byte array, 'T' timestamp
-/// (seconds), 'A' array, 'F' table, 'V' void.
+/// kind says which members hold the value (FieldKind.h: its FieldCategory); the others stay at
+/// their defaults, which operator== compares too.
 struct MSGBUS_API FieldValue {
-    char kind = 'V';
+    FieldKind kind = FieldKind::Void;
     bool boolean = false;
     std::int64_t integer = 0;
     double real = 0;
     std::uint8_t decimals = 0;
-    std::string text;              ///< 'S' and 'x'
-    std::vector<FieldValue> array; ///< 'A'
-    std::vector<FieldEntry> table; ///< 'F'
+    std::string text;              ///< String and Bytes
+    std::vector<FieldValue> array; ///< Array
+    std::vector<FieldEntry> table; ///< Table
 
     static FieldValue ofString(std::string value);
     static FieldValue ofBytes(std::string value);
@@ -34,22 +33,28 @@ struct MSGBUS_API FieldValue {
     static FieldValue ofInt32(std::int32_t value);
     static FieldValue ofBool(bool value);
     static FieldValue ofTimestamp(std::int64_t unixSeconds);
-    /// An integer of the given kind: 'b' 'B' 's' 'u' 'I' 'i' 'l' 'L' or 'T' ('L' keeps a uint64
-    /// in value's bits). The value is stored as given, not range-checked against the kind.
-    /// Throws InvalidArgument for any other kind.
-    static FieldValue ofInteger(char kind, std::int64_t value);
-    /// A float ('f') or a double ('d'). Throws InvalidArgument for any other kind.
-    static FieldValue ofReal(char kind, double value);
-    /// A decimal ('D'): value scaled down by 10^decimals.
+    /// An integer of an Integer kind or a Timestamp (UInt64 keeps a uint64 in value's bits).
+    /// The value is stored as given, not range-checked against the kind. Throws
+    /// InvalidArgument for any other kind.
+    static FieldValue ofInteger(FieldKind kind, std::int64_t value);
+    /// A Float or a Double. Throws InvalidArgument for any other kind.
+    static FieldValue ofReal(FieldKind kind, double value);
+    /// The wire-tag forms of SDK ABI 1, kept so that plugins built against it still load: they
+    /// throw InvalidArgument for a byte that is no kind's tag, too.
+    [[deprecated("use the FieldKind overload")]] static FieldValue ofInteger(char kind,
+                                                                             std::int64_t value);
+    [[deprecated("use the FieldKind overload")]] static FieldValue ofReal(char kind, double value);
+    /// A Decimal: value scaled down by 10^decimals.
     static FieldValue ofDecimal(std::uint8_t decimals, std::int64_t value);
-    /// An array ('A') of values.
+    /// An Array of values.
     static FieldValue ofArray(std::vector<FieldValue> values);
-    /// A nested table ('F') of entries, in wire order.
+    /// A nested Table of entries, in wire order.
     static FieldValue ofTable(std::vector<FieldEntry> entries);
-    /// Void ('V'), the same as a default-constructed FieldValue.
+    /// Void, the same as a default-constructed FieldValue.
     static FieldValue ofVoid();
 
-    bool isString() const noexcept { return kind == 'S'; }
+    bool isString() const noexcept { return kind == FieldKind::String; }
+    /// True for the Integer category (int8 to uint64); false for a Timestamp.
     bool isInteger() const noexcept;
 
     bool operator==(const FieldValue&) const;

@@ -11,6 +11,7 @@
 #include <string>
 
 using msgbus::FieldEntry;
+using msgbus::FieldKind;
 using msgbus::FieldTable;
 using msgbus::FieldValue;
 using msgbus::core::amqp::fieldTableFromJson;
@@ -21,34 +22,39 @@ namespace {
 // Every kind at its extremes, nested.
 FieldTable everyKind() {
     const std::string nonUtf8("\xff\xfe\x00\x80 bytes", 10);
-    FieldTable nested{{"k", FieldValue::ofString("v")},
-                      {"deeper", FieldValue::ofArray(
-                                     {FieldValue::ofTable({{"x", FieldValue::ofInteger('l', -1)}}),
-                                      FieldValue::ofVoid()})}};
+    FieldTable nested{
+        {"k", FieldValue::ofString("v")},
+        {"deeper", FieldValue::ofArray(
+                       {FieldValue::ofTable({{"x", FieldValue::ofInteger(FieldKind::Int64, -1)}}),
+                        FieldValue::ofVoid()})}};
     return FieldTable{
         {"x-message-id", FieldValue::ofString("0190a6f2-3b4c-7d5e-8f60-1a2b3c4d5e6f")},
         {"flag-true", FieldValue::ofBool(true)},
         {"flag-false", FieldValue::ofBool(false)},
-        {"i8-min", FieldValue::ofInteger('b', INT8_MIN)},
-        {"i8-max", FieldValue::ofInteger('b', INT8_MAX)},
-        {"u8-max", FieldValue::ofInteger('B', UINT8_MAX)},
-        {"i16-min", FieldValue::ofInteger('s', INT16_MIN)},
-        {"u16-max", FieldValue::ofInteger('u', UINT16_MAX)},
-        {"i32-min", FieldValue::ofInteger('I', INT32_MIN)},
-        {"u32-max", FieldValue::ofInteger('i', UINT32_MAX)},
-        {"i64-min", FieldValue::ofInteger('l', INT64_MIN)},
-        {"i64-max", FieldValue::ofInteger('l', INT64_MAX)},
-        {"u64-max", FieldValue::ofInteger('L', static_cast<std::int64_t>(UINT64_MAX))},
-        {"u64-big", FieldValue::ofInteger('L', static_cast<std::int64_t>(9223372036854775809ull))},
-        {"f-third", FieldValue::ofReal('f', static_cast<float>(1.0 / 3.0))},
-        {"f-tiny", FieldValue::ofReal('f', std::numeric_limits<float>::denorm_min())},
-        {"f-max", FieldValue::ofReal('f', std::numeric_limits<float>::max())},
-        {"f-integral", FieldValue::ofReal('f', 3.0)},
-        {"d-third", FieldValue::ofReal('d', 1.0 / 3.0)},
-        {"d-max", FieldValue::ofReal('d', std::numeric_limits<double>::max())},
-        {"d-tiny", FieldValue::ofReal('d', std::numeric_limits<double>::denorm_min())},
-        {"d-inf", FieldValue::ofReal('d', std::numeric_limits<double>::infinity())},
-        {"d-minus-inf", FieldValue::ofReal('d', -std::numeric_limits<double>::infinity())},
+        {"i8-min", FieldValue::ofInteger(FieldKind::Int8, INT8_MIN)},
+        {"i8-max", FieldValue::ofInteger(FieldKind::Int8, INT8_MAX)},
+        {"u8-max", FieldValue::ofInteger(FieldKind::UInt8, UINT8_MAX)},
+        {"i16-min", FieldValue::ofInteger(FieldKind::Int16, INT16_MIN)},
+        {"u16-max", FieldValue::ofInteger(FieldKind::UInt16, UINT16_MAX)},
+        {"i32-min", FieldValue::ofInteger(FieldKind::Int32, INT32_MIN)},
+        {"u32-max", FieldValue::ofInteger(FieldKind::UInt32, UINT32_MAX)},
+        {"i64-min", FieldValue::ofInteger(FieldKind::Int64, INT64_MIN)},
+        {"i64-max", FieldValue::ofInteger(FieldKind::Int64, INT64_MAX)},
+        {"u64-max",
+         FieldValue::ofInteger(FieldKind::UInt64, static_cast<std::int64_t>(UINT64_MAX))},
+        {"u64-big", FieldValue::ofInteger(FieldKind::UInt64,
+                                          static_cast<std::int64_t>(9223372036854775809ull))},
+        {"f-third", FieldValue::ofReal(FieldKind::Float, static_cast<float>(1.0 / 3.0))},
+        {"f-tiny", FieldValue::ofReal(FieldKind::Float, std::numeric_limits<float>::denorm_min())},
+        {"f-max", FieldValue::ofReal(FieldKind::Float, std::numeric_limits<float>::max())},
+        {"f-integral", FieldValue::ofReal(FieldKind::Float, 3.0)},
+        {"d-third", FieldValue::ofReal(FieldKind::Double, 1.0 / 3.0)},
+        {"d-max", FieldValue::ofReal(FieldKind::Double, std::numeric_limits<double>::max())},
+        {"d-tiny",
+         FieldValue::ofReal(FieldKind::Double, std::numeric_limits<double>::denorm_min())},
+        {"d-inf", FieldValue::ofReal(FieldKind::Double, std::numeric_limits<double>::infinity())},
+        {"d-minus-inf",
+         FieldValue::ofReal(FieldKind::Double, -std::numeric_limits<double>::infinity())},
         {"price", FieldValue::ofDecimal(2, 12345)},
         {"decimal-max", FieldValue::ofDecimal(255, UINT32_MAX)},
         {"text", FieldValue::ofString("h\xc3\xa9llo \"quoted\" \\ \n\t\x01 \xf0\x9f\x98\x80")},
@@ -82,6 +88,10 @@ class FieldTableJsonTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testReadsHandWrittenJson);
     CPPUNIT_TEST(testBadJsonThrowsInvalidArgument);
     CPPUNIT_TEST(testOutOfRangeValueIsRefusedWhenWriting);
+    CPPUNIT_TEST(testEveryKindIsWrittenUnderItsWireTag);
+    CPPUNIT_TEST(testOneLetterNamesThatAreNoTagAreRefused);
+    CPPUNIT_TEST(testBase64MustBeInItsCanonicalForm);
+    CPPUNIT_TEST(testOutOfRangeErrorNamesPathAndRange);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -109,8 +119,8 @@ public:
             {"nested", FieldValue::ofTable({{"k", FieldValue::ofString("v")}})},
             {"nothing", FieldValue::ofVoid()},
             {"price", FieldValue::ofDecimal(2, 12345)},
-            {"f", FieldValue::ofReal('d', 1.5)},
-            {"u", FieldValue::ofInteger('L', -1)}};
+            {"f", FieldValue::ofReal(FieldKind::Double, 1.5)},
+            {"u", FieldValue::ofInteger(FieldKind::UInt64, -1)}};
         CPPUNIT_ASSERT_EQUAL(
             std::string(
                 R"({"x-message-id":{"S":"0190"},"count":{"l":5},"bin":{"x":"AAE="},)"
@@ -126,24 +136,25 @@ public:
         std::string json = fieldTableToJson(table);
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"s":{"S64":"wygA/w=="}})"), json);
         FieldTable back = fieldTableFromJson(json);
-        CPPUNIT_ASSERT_EQUAL('S', back.at(0).value.kind);
+        CPPUNIT_ASSERT(FieldKind::String == back.at(0).value.kind);
         CPPUNIT_ASSERT(raw == back.at(0).value.text);
     }
 
     void testNegativeZeroAndNaNSurvive() {
-        FieldTable table{
-            {"neg-zero", FieldValue::ofReal('d', -0.0)},
-            {"f-neg-zero", FieldValue::ofReal('f', -0.0)},
-            {"nan", FieldValue::ofReal('d', std::numeric_limits<double>::quiet_NaN())},
-            {"f-inf", FieldValue::ofReal('f', std::numeric_limits<double>::infinity())}};
+        FieldTable table{{"neg-zero", FieldValue::ofReal(FieldKind::Double, -0.0)},
+                         {"f-neg-zero", FieldValue::ofReal(FieldKind::Float, -0.0)},
+                         {"nan", FieldValue::ofReal(FieldKind::Double,
+                                                    std::numeric_limits<double>::quiet_NaN())},
+                         {"f-inf", FieldValue::ofReal(FieldKind::Float,
+                                                      std::numeric_limits<double>::infinity())}};
         FieldTable back = fieldTableFromJson(fieldTableToJson(table));
         CPPUNIT_ASSERT(std::signbit(back.at(0).value.real));
         CPPUNIT_ASSERT_EQUAL(0.0, back.at(0).value.real);
         CPPUNIT_ASSERT(std::signbit(back.at(1).value.real));
-        CPPUNIT_ASSERT_EQUAL('f', back.at(1).value.kind);
+        CPPUNIT_ASSERT(FieldKind::Float == back.at(1).value.kind);
         CPPUNIT_ASSERT(std::isnan(back.at(2).value.real));
         CPPUNIT_ASSERT(std::isinf(back.at(3).value.real));
-        CPPUNIT_ASSERT_EQUAL('f', back.at(3).value.kind);
+        CPPUNIT_ASSERT(FieldKind::Float == back.at(3).value.kind);
     }
 
     void testKeyOrderIsKept() {
@@ -183,7 +194,7 @@ public:
             R"("price":{"D":[2,12345]},"f":{"d":1.5},"g":{"f":2},"h":{"d":"Infinity"}})");
         CPPUNIT_ASSERT_EQUAL(std::size_t(11), t.size());
         CPPUNIT_ASSERT(std::string("\x00\x01", 2) == t[2].value.text);
-        CPPUNIT_ASSERT_EQUAL('x', t[2].value.kind);
+        CPPUNIT_ASSERT(FieldKind::Bytes == t[2].value.kind);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(5), t[1].value.integer);
         CPPUNIT_ASSERT_EQUAL(std::uint8_t(2), t[7].value.decimals);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(12345), t[7].value.integer);
@@ -242,13 +253,65 @@ public:
     }
 
     void testOutOfRangeValueIsRefusedWhenWriting() {
-        CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", FieldValue::ofInteger('b', 300)}}),
+        CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", FieldValue::ofInteger(FieldKind::Int8, 300)}}),
                              msgbus::InvalidArgument);
-        FieldValue unknownKind = FieldValue::ofInteger('l', 1);
-        unknownKind.kind = '?'; // no factory makes a kind that does not exist
+        FieldValue unknownKind = FieldValue::ofInteger(FieldKind::Int64, 1);
+        unknownKind.kind = static_cast<FieldKind>('?'); // no factory makes such a kind
         CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", unknownKind}}), msgbus::InvalidArgument);
         CPPUNIT_ASSERT_THROW(fieldTableToJson({{"a", FieldValue::ofDecimal(1, -5)}}),
                              msgbus::InvalidArgument);
+    }
+
+    void testEveryKindIsWrittenUnderItsWireTag() {
+        for (const auto& traits : msgbus::fieldKinds) {
+            FieldValue value;
+            value.kind = traits.kind;
+            std::string json = fieldTableToJson({{"a", value}});
+            CPPUNIT_ASSERT_MESSAGE(
+                json, json.rfind(std::string("{\"a\":{\"") + traits.byte + "\":", 0) == 0);
+            FieldTable back = fieldTableFromJson(json);
+            CPPUNIT_ASSERT_MESSAGE(json, back.at(0).value == value);
+        }
+    }
+
+    void testOneLetterNamesThatAreNoTagAreRefused() {
+        for (char c = '0'; c <= 'z'; ++c) {
+            if (msgbus::findFieldKindByte(c) || c == '"' || c == '\\')
+                continue;
+            std::string json = std::string(R"({"a":{")") + c + R"(":null}})";
+            try {
+                fieldTableFromJson(json);
+                CPPUNIT_FAIL("accepted " + json);
+            } catch (const msgbus::InvalidArgument& e) {
+                CPPUNIT_ASSERT_MESSAGE(e.what(), std::strstr(e.what(), "unknown kind") != nullptr);
+            }
+        }
+    }
+
+    // Poco's decoder alone would take white space, a missing '=' or '=' in the middle; the
+    // stored format has one spelling only.
+    void testBase64MustBeInItsCanonicalForm() {
+        for (const char* bad :
+             {R"({"a":{"x":"A AE"}})", R"({"a":{"x":"YQ==YQ=="}})", R"({"a":{"x":"YQ"}})",
+              R"({"a":{"S64":"YQ="}})", R"({"a":{"S":"x","k64":"YQ"}})"})
+            CPPUNIT_ASSERT_THROW_MESSAGE(bad, fieldTableFromJson(bad), msgbus::InvalidArgument);
+        CPPUNIT_ASSERT_EQUAL(std::string("a"),
+                             fieldTableFromJson(R"({"a":{"x":"YQ=="}})").at(0).value.text);
+    }
+
+    void testOutOfRangeErrorNamesPathAndRange() {
+        FieldTable table{
+            {"outer",
+             FieldValue::ofTable(
+                 {{"n", FieldValue::ofArray({FieldValue::ofInteger(FieldKind::UInt16, 70000)})}})}};
+        try {
+            fieldTableToJson(table);
+            CPPUNIT_FAIL("accepted 70000 as uint16");
+        } catch (const msgbus::InvalidArgument& e) {
+            CPPUNIT_ASSERT_EQUAL(std::string("header 'outer' 'n'[0]: value 70000 does not fit AMQP "
+                                             "field kind 'u' (0..65535)"),
+                                 std::string(e.what()));
+        }
     }
 };
 
