@@ -143,28 +143,10 @@ void AmqpConnection::checkRpcReply(const amqp_rpc_reply_t& reply, const std::str
         break;
     }
     switch (reply.reply.id) {
-    case AMQP_CHANNEL_CLOSE_METHOD: {
-        const auto* close = static_cast<const amqp_channel_close_t*>(reply.reply.decoded);
-        std::uint16_t code = close->reply_code;
-        std::string text = brokerText(code, close->reply_text);
-        _channelOpen = false;
-        // The broker holds the channel number until it gets close-ok; without it the channel
-        // cannot be reopened.
-        amqp_channel_close_ok_t ok{};
-        int status = amqp_send_method(_state.get(), kChannel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
-        if (status != AMQP_STATUS_OK)
-            _broken = true;
-        throw AmqpError(context(what) + ": the broker closed the channel: " + text, _broken, code);
-    }
-    case AMQP_CONNECTION_CLOSE_METHOD: {
-        const auto* close = static_cast<const amqp_connection_close_t*>(reply.reply.decoded);
-        std::uint16_t code = close->reply_code;
-        std::string text = brokerText(code, close->reply_text);
-        _broken = true;
-        amqp_connection_close_ok_t ok{};
-        amqp_send_method(_state.get(), 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
-        throw AmqpError(context(what) + ": the broker closed the connection: " + text, true, code);
-    }
+    case AMQP_CHANNEL_CLOSE_METHOD:
+        acceptChannelClose(reply.reply, kChannel, what, false);
+    case AMQP_CONNECTION_CLOSE_METHOD:
+        acceptConnectionClose(reply.reply, what, false);
     default: {
         _broken = true;
         char id[16];
@@ -190,35 +172,45 @@ bool AmqpConnection::handleAsyncMethod(const amqp_frame_t& frame) {
         _blocked = false;
         _logger.information("AMQP %s: the broker unblocked publishing", _endpoint);
         return true;
-    case AMQP_CHANNEL_CLOSE_METHOD: {
-        const auto* close = static_cast<const amqp_channel_close_t*>(frame.payload.method.decoded);
-        std::uint16_t code = close->reply_code;
-        std::string text = brokerText(code, close->reply_text);
-        _channelOpen = false;
-        amqp_channel_close_ok_t ok{};
-        if (amqp_send_method(_state.get(), frame.channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok) !=
-            AMQP_STATUS_OK)
-            _broken = true;
-        _logger.warning("AMQP %s: the broker closed channel %d: %s", _endpoint,
-                        static_cast<int>(frame.channel), text);
-        throw AmqpError(context("channel") + ": the broker closed the channel: " + text, _broken,
-                        code);
-    }
-    case AMQP_CONNECTION_CLOSE_METHOD: {
-        const auto* close =
-            static_cast<const amqp_connection_close_t*>(frame.payload.method.decoded);
-        std::uint16_t code = close->reply_code;
-        std::string text = brokerText(code, close->reply_text);
-        _broken = true;
-        amqp_connection_close_ok_t ok{};
-        amqp_send_method(_state.get(), 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
-        _logger.warning("AMQP %s: the broker closed the connection: %s", _endpoint, text);
-        throw AmqpError(context("connection") + ": the broker closed the connection: " + text, true,
-                        code);
-    }
+    case AMQP_CHANNEL_CLOSE_METHOD:
+        acceptChannelClose(frame.payload.method, frame.channel, "channel", true);
+    case AMQP_CONNECTION_CLOSE_METHOD:
+        acceptConnectionClose(frame.payload.method, "connection", true);
     default:
         return false;
     }
+}
+
+void AmqpConnection::acceptChannelClose(const amqp_method_t& method, amqp_channel_t channel,
+                                        const std::string& what, bool unsolicited) {
+    const auto* close = static_cast<const amqp_channel_close_t*>(method.decoded);
+    const std::uint16_t code = close->reply_code;
+    const std::string text = brokerText(code, close->reply_text);
+    _channelOpen = false;
+    // The broker holds the channel number until it gets close-ok; without it the channel
+    // cannot be reopened.
+    amqp_channel_close_ok_t ok{};
+    if (amqp_send_method(_state.get(), channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok) !=
+        AMQP_STATUS_OK)
+        _broken = true;
+    if (unsolicited) // an RPC's caller reports its own failure; nobody expects this one
+        _logger.warning("AMQP %s: the broker closed channel %d: %s", _endpoint,
+                        static_cast<int>(channel), text);
+    throw AmqpError(context(what) + ": the broker closed the channel: " + text, _broken, code);
+}
+
+void AmqpConnection::acceptConnectionClose(const amqp_method_t& method, const std::string& what,
+                                           bool unsolicited) {
+    const auto* close = static_cast<const amqp_connection_close_t*>(method.decoded);
+    const std::uint16_t code = close->reply_code;
+    const std::string text = brokerText(code, close->reply_text);
+    _broken = true;
+    // The send's result does not matter: the connection is broken either way.
+    amqp_connection_close_ok_t ok{};
+    amqp_send_method(_state.get(), 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+    if (unsolicited)
+        _logger.warning("AMQP %s: the broker closed the connection: %s", _endpoint, text);
+    throw AmqpError(context(what) + ": the broker closed the connection: " + text, true, code);
 }
 
 void AmqpConnection::openChannel() {

@@ -129,6 +129,14 @@ private:
     };
 
     [[noreturn]] void throwLibraryError(const std::string& what, int status);
+    /// The one place a channel.close or connection.close from the broker is answered, whether
+    /// it came as an RPC's reply or between frames (unsolicited: logged, as no caller expects
+    /// it): close-ok is sent, the channel or connection marked closed, and the AmqpError that
+    /// checkRpcReply() and handleAsyncMethod() document is thrown, its text naming what.
+    [[noreturn]] void acceptChannelClose(const amqp_method_t& method, amqp_channel_t channel,
+                                         const std::string& what, bool unsolicited);
+    [[noreturn]] void acceptConnectionClose(const amqp_method_t& method, const std::string& what,
+                                            bool unsolicited);
     void openChannel();
 
     std::unique_ptr<amqp_connection_state_t_, StateDeleter> _state;

@@ -2,18 +2,19 @@
 
 #include "core/amqp/AmqpConnection.h"
 #include "core/amqp/AmqpUrl.h"
+#include "core/amqp/ConfirmTracker.h"
+#include "core/amqp/KnownExchanges.h"
+#include "core/amqp/PublishOutcome.h"
 
 #include <msgbus/WireMessage.h>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace Poco {
@@ -24,42 +25,13 @@ namespace msgbus::core::amqp {
 
 class AmqpError;
 
-/// One message for AmqpPublisher::publishBatch. token is the caller's handle (the outbox
-/// row's seq), echoed in the outcome.
+/// One message for AmqpPublisher::submit. token is the caller's handle, echoed in the
+/// outcome: the outbox relay passes the row's index in its claimed batch.
 struct OutgoingMessage {
     std::uint64_t token = 0;
     std::string exchange;
     std::string routingKey;
     msgbus::WireMessage wire;
-};
-
-/// What became of one published message.
-enum class PublishResult {
-    /// The broker took responsibility (basic.ack) and the message was routed to a queue.
-    Confirmed,
-    /// Permanent for this message as it stands: no queue is bound for its routing key
-    /// (basic.return, then ack), its exchange does not exist, or it cannot be encoded (a
-    /// header value outside its kind's range, a name over 255 bytes, headers above
-    /// frame_max). Retry in place with backoff, then move to the failed table.
-    Unroutable,
-    /// The broker refused it (basic.nack: queue overflow with reject-publish, internal
-    /// error). Transient: republish.
-    Nacked,
-    /// Unknown: the channel or connection failed, or no confirm came in time. The broker may
-    /// or may not have it; republish (consumers dedupe by message id: at-least-once).
-    NotConfirmed,
-};
-
-/// The outcome of one OutgoingMessage; error explains every result but Confirmed.
-struct PublishOutcome {
-    std::uint64_t token = 0;
-    PublishResult result = PublishResult::NotConfirmed;
-    std::string error;
-    /// NotConfirmed because the broker closed the channel while the message was unconfirmed,
-    /// with this reply code (403 ACCESS_REFUSED, 406 PRECONDITION_FAILED for a message over
-    /// max_message_size, ...): the message itself may be what the broker refused, or another
-    /// one of the same channel. 0 otherwise.
-    std::uint16_t channelReplyCode = 0;
 };
 
 /// Publishes batches with publisher confirms and mandatory routing: the AMQP half of the
@@ -98,10 +70,12 @@ public:
     /// await(). Returns exactly one outcome per input message, in input order; see
     /// PublishResult and submit() for the failure rules.
     std::vector<PublishOutcome> publishBatch(const std::vector<OutgoingMessage>& messages,
-                                             std::chrono::milliseconds confirmTimeout);
+                                             std::chrono::milliseconds confirmTimeout) {
+        return await(submit(messages, confirmTimeout));
+    }
 
     /// A batch handed to submit(), until await() collected it.
-    using BatchId = std::uint64_t;
+    using BatchId = ConfirmTracker::BatchId;
 
     /// Publishes the messages and returns without waiting for their confirms, so that the
     /// caller can prepare the next batch while the broker works on this one. When the confirm
@@ -125,15 +99,9 @@ public:
 
     /// Reads confirms until the batch is settled or its deadline passes, and returns its
     /// outcomes (one per message, in submit order). Each id is awaited once; batches may be
-    /// awaited in any order.
+    /// awaited in any order. Throws msgbus::InvalidArgument for an id not in flight (awaited
+    /// already).
     std::vector<PublishOutcome> await(BatchId id);
-
-    /// Reads the confirms that have already arrived, without blocking; true when the batch is
-    /// settled (await() then returns at once).
-    bool poll(BatchId id);
-
-    /// Batches submitted and not awaited yet.
-    std::size_t batchesInFlight() const noexcept { return _batches.size(); }
 
     /// True while a connection exists and is usable.
     bool isConnected() const noexcept;
@@ -146,57 +114,51 @@ public:
 
     /// Services heartbeats while idle; call more often than heartbeat/2 between batches (the
     /// relay's poll loop). Never connects. A connection failure is logged and the connection
-    /// dropped (the next publishBatch reconnects); nothing is thrown.
+    /// dropped (the next submit reconnects); nothing is thrown.
     void keepAlive() noexcept;
 
     /// How many connections this publisher has opened (1 after the first batch): a metric.
     std::uint64_t connectCount() const noexcept { return _connectCount; }
 
 private:
-    struct Batch;
-    /// Where a published, unconfirmed message is: its batch and index there.
-    struct InFlight {
-        Batch* batch;
-        std::size_t index;
+    /// What the publisher keeps of a submitted batch; its outcomes are in _tracker.
+    struct Batch {
+        std::vector<OutgoingMessage> messages;
+        std::chrono::steady_clock::time_point deadline;
+        std::chrono::milliseconds confirmTimeout{0};
     };
 
-    Batch& batchOf(BatchId id);
-    void forget(BatchId id) noexcept;
     void ensureConnected();
     void ensureChannelReady();
-    void checkExchanges(Batch& batch);
-    void publishOne(Batch& batch, std::size_t index);
-    bool waitForConfirms(std::size_t target, bool untilUnblocked,
-                         std::chrono::steady_clock::time_point deadline);
-    bool waitForBatch(const Batch& batch, std::chrono::steady_clock::time_point deadline);
-    void readFrame(const timeval* timeout);
+    void publishAll(BatchId id, const Batch& batch);
+    void checkExchanges(BatchId id, const Batch& batch);
+    void publishOne(BatchId id, const Batch& batch, std::size_t index);
+    /// Reads frames until done() or the deadline; false on the deadline.
+    bool readUntil(const std::function<bool()>& done,
+                   std::chrono::steady_clock::time_point deadline);
+    void settleOverdue(BatchId id, const Batch& batch);
+    /// Reads and handles one frame; false when none came within timeout.
+    bool readFrame(timeval timeout, const char* what);
     void readArrived();
     void catchUp(const char* what) noexcept;
     void handleFrame(const amqp_frame_t& frame);
-    void handleReturn(const amqp_frame_t& frame);
-    void settle(std::uint64_t deliveryTag, bool multiple, bool ack);
-    void forgetKey(const InFlight& message);
     void handleFailure(const AmqpError& e);
-    void failInFlight(const std::string& reason, std::uint16_t channelReplyCode = 0) noexcept;
+    void discard(BatchId id) noexcept;
     void teardown() noexcept;
+    void dropConnection(const char* reason) noexcept;
 
     AmqpNodes _nodes;
     Options _options;
     std::unique_ptr<AmqpConnection> _connection;
     /// The channel generation confirm.select was sent on; confirm mode dies with the channel.
     std::uint64_t _confirmGeneration = 0;
-    /// The last delivery tag used on the current confirm channel (tags start at 1 per channel).
-    std::uint64_t _lastDeliveryTag = 0;
     /// Exchanges known to exist on the current connection.
-    std::unordered_set<std::string> _knownExchanges;
+    KnownExchanges _knownExchanges;
     std::uint64_t _connectCount = 0;
-    /// Submitted and not yet awaited, oldest first.
-    std::deque<std::unique_ptr<Batch>> _batches;
-    BatchId _nextBatchId = 1;
-    /// Delivery tag -> message, for every published message not yet confirmed.
-    std::map<std::uint64_t, InFlight> _unconfirmed;
-    /// Correlation key -> unconfirmed messages, for matching basic.return.
-    std::unordered_map<std::string, std::vector<InFlight>> _inFlightByKey;
+    /// Submitted and not yet awaited.
+    std::map<BatchId, Batch> _batches;
+    /// Outcomes of the batches in _batches, and the confirms due on the current channel.
+    ConfirmTracker _tracker;
     Poco::Logger& _logger;
 };
 
