@@ -8,6 +8,7 @@
 #include "core/amqp/Topology.h"
 
 #include "support/AmqpTestSupport.h"
+#include "support/ServiceOutage.h"
 #include "support/TestEnv.h"
 
 #include <msgbus/Id.h>
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -191,8 +193,13 @@ public:
     void testTimeoutOfOneBatchFailsEveryBatchInFlight() {
         auto [exchange, queue] = declareBound("#");
         AmqpPublisher publisher(*_url);
-        // No confirm can arrive within 0 ms: awaiting the first batch tears the connection
-        // down, and the second batch's confirms can no longer arrive either.
+        // Connected before the broker stops reading (a blocked broker would not open one).
+        for (const PublishOutcome& o :
+             publisher.publishBatch(messages(exchange, "k", 901, 1), kConfirmTimeout))
+            assertResult(PublishResult::Confirmed, o);
+        // A frozen broker confirms nothing: awaiting the first batch (0 ms) tears the
+        // connection down, and the second batch's confirms can no longer arrive either.
+        std::optional<msgbus::test::FrozenRabbitMq> frozen(std::in_place);
         auto a = publisher.submit(messages(exchange, "k", 1, 50), std::chrono::milliseconds(0));
         auto b = publisher.submit(messages(exchange, "k", 101, 50), kConfirmTimeout);
         for (const PublishOutcome& o : publisher.await(a)) {
@@ -205,6 +212,7 @@ public:
             assertResult(PublishResult::NotConfirmed, o);
             CPPUNIT_ASSERT_MESSAGE(o.error, o.error.find("torn down") != std::string::npos);
         }
+        frozen.reset();
         // Everything unknown is published again on a new connection.
         for (const PublishOutcome& o :
              publisher.publishBatch(messages(exchange, "k", 1, 50), kConfirmTimeout))

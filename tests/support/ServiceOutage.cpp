@@ -41,17 +41,18 @@ void ServiceOutage::start() {
     _stopped = false;
 }
 
-FrozenMariaDb::FrozenMariaDb() {
+FrozenService::FrozenService(const std::string& recordedPid) {
     const char* dir = std::getenv("MSGBUS_SERVICES_DIR");
     if (!dir || !*dir)
         CPPUNIT_FAIL("MSGBUS_SERVICES_DIR is not set: run the tests with `./run test`");
-    std::ifstream in(std::string(dir) + "/pids/mariadbd.pid");
+    std::ifstream in(std::string(dir) + "/pids/" + recordedPid + ".pid");
     in >> _pid;
-    CPPUNIT_ASSERT_MESSAGE("no recorded MariaDB pid under " + std::string(dir), _pid > 0);
+    CPPUNIT_ASSERT_MESSAGE("no recorded " + recordedPid + " pid under " + std::string(dir),
+                           _pid > 0);
     CPPUNIT_ASSERT_EQUAL(0, ::kill(_pid, SIGSTOP));
 }
 
-FrozenMariaDb::~FrozenMariaDb() {
+FrozenService::~FrozenService() {
     ::kill(_pid, SIGCONT);
 }
 

@@ -23,18 +23,29 @@ private:
     bool _stopped = false;
 };
 
-/// SIGSTOPs the shared test MariaDB server (a host that stops answering without closing its
+/// SIGSTOPs a shared test server (a host that stops answering without closing its
 /// connections); SIGCONT again when destroyed, whatever happened. Tests using it must run alone
 /// (RUN_SERIAL).
-class FrozenMariaDb {
+class FrozenService {
 public:
-    FrozenMariaDb();
-    ~FrozenMariaDb();
-    FrozenMariaDb(const FrozenMariaDb&) = delete;
-    FrozenMariaDb& operator=(const FrozenMariaDb&) = delete;
+    /// recordedPid: the server's pid file under <services>/pids: "mariadbd" or "rabbitmq-beam".
+    explicit FrozenService(const std::string& recordedPid);
+    ~FrozenService();
+    FrozenService(const FrozenService&) = delete;
+    FrozenService& operator=(const FrozenService&) = delete;
 
 private:
     int _pid = 0;
+};
+
+/// The shared test MariaDB server, frozen.
+struct FrozenMariaDb : FrozenService {
+    FrozenMariaDb() : FrozenService("mariadbd") {}
+};
+
+/// The single-node test RabbitMQ, frozen: it reads nothing, confirms nothing.
+struct FrozenRabbitMq : FrozenService {
+    FrozenRabbitMq() : FrozenService("rabbitmq-beam") {}
 };
 
 } // namespace msgbus::test
