@@ -75,6 +75,22 @@ std::vector<std::string> sqliteStatements(const std::vector<TableSpec>& tables) 
     return statements;
 }
 
+/// key, then the columns of a message as the outbox holds it, then rest: the outbox and its
+/// delivered table share the message's columns, so a delivery is copied with one statement.
+std::vector<ColumnSpec> messageColumns(ColumnSpec key, std::vector<ColumnSpec> rest) {
+    std::vector<ColumnSpec> columns{
+        std::move(key),
+        {"message_id", "BINARY(16) NOT NULL", "BLOB NOT NULL"},
+        {"message_name", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+        {"partition_key", "VARCHAR(255) NULL", "TEXT NULL"},
+        {"headers", "MEDIUMTEXT NOT NULL", "TEXT NOT NULL"},
+        {"body", "MEDIUMBLOB NOT NULL", "BLOB NOT NULL"},
+        {"created_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+    };
+    columns.insert(columns.end(), rest.begin(), rest.end());
+    return columns;
+}
+
 } // namespace
 
 std::string baseSqlType(const std::string& definition) {
@@ -99,19 +115,13 @@ std::vector<TableSpec> Schema::tables(const TableNames& t) {
         TableSpec{
             "outbox",
             t.outbox,
-            {
-                {"seq", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
-                 "INTEGER PRIMARY KEY AUTOINCREMENT"},
-                {"message_id", "BINARY(16) NOT NULL", "BLOB NOT NULL"},
-                {"message_name", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
-                {"partition_key", "VARCHAR(255) NULL", "TEXT NULL"},
-                {"headers", "MEDIUMTEXT NOT NULL", "TEXT NOT NULL"},
-                {"body", "MEDIUMBLOB NOT NULL", "BLOB NOT NULL"},
-                {"created_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                {"available_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                {"attempts", "INT NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
-                {"last_error", "TEXT NULL", "TEXT NULL"},
-            },
+            messageColumns({"seq", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+                            "INTEGER PRIMARY KEY AUTOINCREMENT"},
+                           {
+                               {"available_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                               {"attempts", "INT NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
+                               {"last_error", "TEXT NULL", "TEXT NULL"},
+                           }),
             {"seq"},
             {
                 {"uq_" + t.outbox + "_message_id", {"message_id"}, true, "one row per message id"},
@@ -123,32 +133,27 @@ std::vector<TableSpec> Schema::tables(const TableNames& t) {
             false},
         // The outbox's audit trail (outbox.keep_delivered): one row per confirmed delivery.
         // Its own table, so the outbox's claim, depth and unique index never see the history.
-        TableSpec{"delivered",
-                  delivered,
-                  {
-                      {"id", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
-                       "INTEGER PRIMARY KEY AUTOINCREMENT"},
-                      {"message_id", "BINARY(16) NOT NULL", "BLOB NOT NULL"},
-                      {"message_name", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
-                      {"partition_key", "VARCHAR(255) NULL", "TEXT NULL"},
-                      {"headers", "MEDIUMTEXT NOT NULL", "TEXT NOT NULL"},
-                      {"body", "MEDIUMBLOB NOT NULL", "BLOB NOT NULL"},
-                      {"created_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                      {"attempts", "INT NOT NULL DEFAULT 1", "INTEGER NOT NULL DEFAULT 1"},
-                      {"delivered_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                      {"exchange", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
-                      {"routing_key", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
-                  },
-                  {"id"},
-                  {{"ix_" + delivered + "_message_id",
-                    {"message_id"},
-                    false,
-                    "outbox:list --id and outbox:replay <id>"},
-                   {"ix_" + delivered + "_time",
-                    {"delivered_at"},
-                    false,
-                    "cleanup:outbox and --since/--until"}},
-                  false},
+        TableSpec{
+            "delivered",
+            delivered,
+            messageColumns({"id", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+                            "INTEGER PRIMARY KEY AUTOINCREMENT"},
+                           {
+                               {"attempts", "INT NOT NULL DEFAULT 1", "INTEGER NOT NULL DEFAULT 1"},
+                               {"delivered_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                               {"exchange", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                               {"routing_key", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                           }),
+            {"id"},
+            {{"ix_" + delivered + "_message_id",
+              {"message_id"},
+              false,
+              "outbox:list --id and outbox:replay <id>"},
+             {"ix_" + delivered + "_time",
+              {"delivered_at"},
+              false,
+              "cleanup:outbox and --since/--until"}},
+            false},
         TableSpec{"dedup",
                   t.dedup,
                   {
