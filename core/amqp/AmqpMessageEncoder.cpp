@@ -1,7 +1,7 @@
 #include "core/amqp/AmqpMessageEncoder.h"
 
 #include "core/amqp/AmqpConnection.h"
-#include "core/amqp/FieldValueCheck.h"
+#include "core/util/FieldValueCheck.h"
 
 #include <msgbus/Error.h>
 

@@ -9,9 +9,9 @@
 #include "core/failed/FailedStore.h"
 #include "core/failed/StoredEnvelope.h"
 #include "core/inbox/DedupStore.h"
+#include "core/inbox/RetryHorizon.h"
 #include "core/inbox/UnfinishedRuns.h"
 #include "core/util/Clock.h"
-#include "core/util/RetryHorizon.h"
 #include "core/util/Utf8Text.h"
 
 #include <msgbus/Json.h>

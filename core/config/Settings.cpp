@@ -2,7 +2,7 @@
 
 #include "core/amqp/AmqpNodes.h"
 #include "core/config/ConfigError.h"
-#include "core/plugins/DefaultPluginDir.h"
+#include "core/config/DefaultPluginDir.h"
 
 #include <msgbus/SqlIdentifier.h>
 

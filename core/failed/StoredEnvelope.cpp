@@ -1,6 +1,6 @@
 #include "core/failed/StoredEnvelope.h"
 
-#include "core/amqp/FieldTableJson.h"
+#include "core/failed/FieldTableJson.h"
 #include "core/util/Base64.h"
 
 #include <msgbus/Error.h>
@@ -81,8 +81,7 @@ std::string envelopeToJson(const WireMessage& wire) {
     addString(props, "user_id", p.userId);
     addString(props, "app_id", p.appId);
     props += '}';
-    return "{\"properties\":" + props + ",\"headers\":" + amqp::fieldTableToJson(wire.headers) +
-           "}";
+    return "{\"properties\":" + props + ",\"headers\":" + fieldTableToJson(wire.headers) + "}";
 }
 
 WireMessage envelopeFromJson(const std::string& text, std::string body) {
@@ -115,7 +114,7 @@ WireMessage envelopeFromJson(const std::string& text, std::string body) {
     if (root->has("headers")) {
         std::ostringstream headers;
         root->getObject("headers")->stringify(headers);
-        wire.headers = amqp::fieldTableFromJson(headers.str());
+        wire.headers = fieldTableFromJson(headers.str());
     }
     return wire;
 }

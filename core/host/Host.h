@@ -4,11 +4,11 @@
 #include "core/db/Database.h"
 #include "core/host/AdminHttpServer.h"
 #include "core/host/DatabaseGauges.h"
-#include "core/host/Metrics.h"
-#include "core/host/StopSignal.h"
+#include "core/metrics/Metrics.h"
 #include "core/plugins/PluginRegistry.h"
 #include "core/plugins/PluginRuntimeDir.h"
 #include "core/tracing/SpanExporter.h"
+#include "core/util/StopSignal.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/LayeredConfiguration.h>

@@ -1,11 +1,11 @@
 #pragma once
 
 #include "core/amqp/AmqpConsumer.h"
-#include "core/host/StopSignal.h"
 #include "core/inbox/MessageProcessor.h"
 #include "core/inbox/RedeliveryTracker.h"
 #include "core/inbox/UnfinishedRuns.h"
 #include "core/plugins/PluginRegistry.h"
+#include "core/util/StopSignal.h"
 
 #include <Poco/Logger.h>
 

@@ -3,8 +3,8 @@
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
 #include "core/failed/FailedStore.h"
-#include "core/host/Metrics.h"
 #include "core/inbox/DedupStore.h"
+#include "core/metrics/Metrics.h"
 #include "core/plugins/PluginSet.h"
 #include "core/util/Backoff.h"
 

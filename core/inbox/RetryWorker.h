@@ -1,9 +1,9 @@
 #pragma once
 
-#include "core/host/StopSignal.h"
 #include "core/inbox/MessageProcessor.h"
 #include "core/plugins/PluginRegistry.h"
 #include "core/util/Backoff.h"
+#include "core/util/StopSignal.h"
 
 #include <Poco/Logger.h>
 

@@ -6,8 +6,7 @@
 #include "core/db/Database.h"
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
-#include "core/host/Metrics.h"
-#include "core/host/StopSignal.h"
+#include "core/metrics/Metrics.h"
 #include "core/outbox/DeliveredStore.h"
 #include "core/outbox/LaneOwnership.h"
 #include "core/outbox/OutboxStore.h"
@@ -15,6 +14,7 @@
 #include "core/plugins/PluginRegistry.h"
 #include "core/tracing/SpanExporter.h"
 #include "core/util/Backoff.h"
+#include "core/util/StopSignal.h"
 
 #include <Poco/Logger.h>
 

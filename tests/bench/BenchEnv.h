@@ -2,7 +2,7 @@
 
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
-#include "core/host/Metrics.h"
+#include "core/metrics/Metrics.h"
 #include "core/plugins/PluginRegistry.h"
 
 #include <Poco/AutoPtr.h>

@@ -8,10 +8,10 @@
 #include "core/amqp/AmqpPublisher.h"
 #include "core/amqp/AmqpUrl.h"
 #include "core/db/Transaction.h"
-#include "core/host/StopSignal.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/MessageProcessor.h"
 #include "core/util/Clock.h"
+#include "core/util/StopSignal.h"
 
 #include <msgbus/Id.h>
 

@@ -5,12 +5,12 @@
 #include "core/amqp/AmqpPublisher.h"
 #include "core/amqp/AmqpUrl.h"
 #include "core/db/Transaction.h"
-#include "core/host/StopSignal.h"
 #include "core/outbox/OutboxRelay.h"
 #include "core/outbox/OutboxRowEncoding.h"
 #include "core/outbox/OutboxStore.h"
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
+#include "core/util/StopSignal.h"
 
 #include <atomic>
 #include <cstdlib>

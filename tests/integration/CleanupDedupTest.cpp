@@ -4,8 +4,8 @@
 #include "core/db/Database.h"
 #include "core/db/Schema.h"
 #include "core/inbox/DedupStore.h"
+#include "core/inbox/RetryHorizon.h"
 #include "core/util/Clock.h"
-#include "core/util/RetryHorizon.h"
 #include "support/TestEnv.h"
 
 #include <cppunit/extensions/HelperMacros.h>

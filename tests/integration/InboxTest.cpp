@@ -7,9 +7,9 @@
 #include "core/db/Database.h"
 #include "core/failed/FailedStore.h"
 #include "core/failed/StoredEnvelope.h"
-#include "core/host/Metrics.h"
-#include "core/host/StopSignal.h"
 #include "core/inbox/InboxConsumer.h"
+#include "core/metrics/Metrics.h"
+#include "core/util/StopSignal.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 

@@ -5,7 +5,7 @@
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
 #include "core/db/Transaction.h"
-#include "core/host/Metrics.h"
+#include "core/metrics/Metrics.h"
 #include "core/outbox/LaneOwnership.h"
 #include "core/outbox/OutboxRelay.h"
 #include "support/ScratchBus.h"

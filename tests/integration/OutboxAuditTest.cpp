@@ -3,9 +3,9 @@
 // again with the same ids, cleanup:outbox removes old ones (from two hosts at once), and a
 // million kept rows leave the relay's claim plan alone.
 #include "core/db/Transaction.h"
-#include "core/host/StopSignal.h"
 #include "core/outbox/DeliveredStore.h"
 #include "core/outbox/OutboxRelay.h"
+#include "core/util/StopSignal.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 

@@ -6,8 +6,8 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
-#include "core/host/StopSignal.h"
 #include "core/outbox/OutboxRelay.h"
+#include "core/util/StopSignal.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 

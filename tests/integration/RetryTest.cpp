@@ -5,10 +5,10 @@
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
 #include "core/failed/FailedStore.h"
-#include "core/host/Metrics.h"
-#include "core/host/StopSignal.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/RetryWorker.h"
+#include "core/metrics/Metrics.h"
+#include "core/util/StopSignal.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 

@@ -4,9 +4,9 @@
 #include "core/amqp/AmqpPublisher.h"
 #include "core/amqp/AmqpUrl.h"
 #include "core/db/Schema.h"
-#include "core/host/StopSignal.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/plugins/PluginLoader.h"
+#include "core/util/StopSignal.h"
 #include "support/TestEnv.h"
 
 #include <cppunit/TestAssert.h>

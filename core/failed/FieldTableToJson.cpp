@@ -1,8 +1,8 @@
 // fieldTableToJson: the writing half of the failed table's header format (FieldTableJson.h).
-#include "core/amqp/FieldTableJson.h"
+#include "core/failed/FieldTableJson.h"
 
-#include "core/amqp/FieldValueCheck.h"
 #include "core/util/Base64.h"
+#include "core/util/FieldValueCheck.h"
 #include "core/util/Utf8Text.h"
 
 #include <msgbus/Json.h>
@@ -11,7 +11,7 @@
 #include <cmath>
 #include <cstdint>
 
-namespace msgbus::core::amqp {
+namespace msgbus::core {
 
 namespace {
 
@@ -129,4 +129,4 @@ std::string fieldTableToJson(const FieldTable& table) {
     return out;
 }
 
-} // namespace msgbus::core::amqp
+} // namespace msgbus::core

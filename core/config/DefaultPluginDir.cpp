@@ -1,4 +1,4 @@
-#include "core/plugins/DefaultPluginDir.h"
+#include "core/config/DefaultPluginDir.h"
 
 #include <filesystem>
 #include <system_error>

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace msgbus::core::amqp {
+namespace msgbus::core {
 
 /// What every writer of field values (the wire encoder, the failed-row JSON) refuses alike, and
 /// the header path its errors name: `header 'outer' 'inner'[2]`. Pure and thread-safe.
@@ -28,4 +28,4 @@ std::string entryPath(const std::string& path, std::string_view key);
 /// The path of an array's element: path[index].
 std::string elementPath(const std::string& path, std::size_t index);
 
-} // namespace msgbus::core::amqp
+} // namespace msgbus::core

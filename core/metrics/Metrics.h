@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/host/Histogram.h"
+#include "core/metrics/Histogram.h"
 
 #include <atomic>
 #include <cstdint>

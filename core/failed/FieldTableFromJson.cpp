@@ -1,8 +1,8 @@
 // fieldTableFromJson: the reading half of the failed table's header format (FieldTableJson.h).
-#include "core/amqp/FieldTableJson.h"
+#include "core/failed/FieldTableJson.h"
 
-#include "core/amqp/FieldValueCheck.h"
 #include "core/util/Base64.h"
+#include "core/util/FieldValueCheck.h"
 
 #include <msgbus/Error.h>
 
@@ -18,7 +18,7 @@
 #include <limits>
 #include <utility>
 
-namespace msgbus::core::amqp {
+namespace msgbus::core {
 
 namespace {
 
@@ -279,4 +279,4 @@ FieldTable fieldTableFromJson(const std::string& json) {
     }
 }
 
-} // namespace msgbus::core::amqp
+} // namespace msgbus::core

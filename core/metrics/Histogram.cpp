@@ -1,4 +1,4 @@
-#include "core/host/Histogram.h"
+#include "core/metrics/Histogram.h"
 
 #include <cstdio>
 

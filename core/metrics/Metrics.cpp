@@ -1,4 +1,4 @@
-#include "core/host/Metrics.h"
+#include "core/metrics/Metrics.h"
 
 #include "core/tracing/SpanExporter.h"
 

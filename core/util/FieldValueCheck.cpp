@@ -1,8 +1,8 @@
-#include "core/amqp/FieldValueCheck.h"
+#include "core/util/FieldValueCheck.h"
 
 #include <msgbus/Error.h>
 
-namespace msgbus::core::amqp {
+namespace msgbus::core {
 
 const FieldKindTraits& requireKnownKind(const FieldValue& value, const std::string& path) {
     const FieldKindTraits* traits = findFieldKind(value.kind);
@@ -33,4 +33,4 @@ std::string elementPath(const std::string& path, std::size_t index) {
     return path + "[" + std::to_string(index) + "]";
 }
 
-} // namespace msgbus::core::amqp
+} // namespace msgbus::core

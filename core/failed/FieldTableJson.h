@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace msgbus::core::amqp {
+namespace msgbus::core {
 
 /// The failed table's `headers` column: an AMQP header table as JSON that keeps every value's
 /// wire type, so that a retry re-creates the headers exactly.
@@ -39,4 +39,4 @@ std::string fieldTableToJson(const msgbus::FieldTable& table);
 /// base64.
 msgbus::FieldTable fieldTableFromJson(const std::string& json);
 
-} // namespace msgbus::core::amqp
+} // namespace msgbus::core

@@ -1,4 +1,4 @@
-#include "core/util/RetryHorizon.h"
+#include "core/inbox/RetryHorizon.h"
 
 #include "core/util/Backoff.h"
 

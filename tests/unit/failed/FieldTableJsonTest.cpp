@@ -1,4 +1,4 @@
-#include "core/amqp/FieldTableJson.h"
+#include "core/failed/FieldTableJson.h"
 
 #include <msgbus/Error.h>
 
@@ -14,8 +14,8 @@ using msgbus::FieldEntry;
 using msgbus::FieldKind;
 using msgbus::FieldTable;
 using msgbus::FieldValue;
-using msgbus::core::amqp::fieldTableFromJson;
-using msgbus::core::amqp::fieldTableToJson;
+using msgbus::core::fieldTableFromJson;
+using msgbus::core::fieldTableToJson;
 
 namespace {
 
