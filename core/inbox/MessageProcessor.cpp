@@ -5,6 +5,7 @@
 #include "core/db/Transaction.h"
 #include "core/failed/StoredEnvelope.h"
 #include "core/inbox/InboxHandlerContext.h"
+#include "core/inbox/TransactionLost.h"
 #include "core/tracing/TraceContext.h"
 #include "core/tracing/SpanExporter.h"
 #include "core/util/Clock.h"
@@ -51,13 +52,6 @@ std::string hexOf(const Id& id) {
     }
     return out;
 }
-
-/// The inbox transaction itself is gone (rolled back by the server under us): nothing of the
-/// batch can be committed; it is run again later, whole.
-class TransactionLost : public Error {
-public:
-    using Error::Error;
-};
 
 /// Trouble of our own session that invalidates the whole transaction: the batch is given back
 /// (no message is to blame). A TransactionLost is not among them: it happens under some

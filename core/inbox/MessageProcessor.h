@@ -4,7 +4,10 @@
 #include "core/db/Database.h"
 #include "core/failed/FailedStore.h"
 #include "core/host/Metrics.h"
+#include "core/inbox/BatchAborted.h"
 #include "core/inbox/DedupStore.h"
+#include "core/inbox/InboxItem.h"
+#include "core/inbox/ProcessResult.h"
 #include "core/plugins/PluginSet.h"
 #include "core/util/Backoff.h"
 
@@ -19,53 +22,6 @@
 #include <span>
 
 namespace msgbus::core {
-
-/// What became of one message.
-enum class ProcessResult {
-    Handled,        ///< the handler ran and committed with the dedup row
-    Duplicate,      ///< the dedup row existed: nothing ran
-    Retry,          ///< the handler failed: a retry row was written
-    Failed,         ///< permanent: a failed row was written
-    Requeue,        ///< nothing could be committed for it (the database went away meanwhile): the
-                    ///< caller gives it back to the broker and backs off; not the message's fault
-    RequeueSuspect, ///< nothing could be stored for it, not even a failed row, while its
-                    ///< neighbours were: given back, and counted as its own redelivery
-};
-
-/// processBatch() committed nothing because the database failed (connection lost, lock
-/// conflict), and one message is the likely cause: its handler's error was that failure (a
-/// statement slower than db.io_timeout_ms). The caller gives the batch back and counts the
-/// redelivery against that message only.
-class BatchAborted : public Error {
-public:
-    BatchAborted(const std::string& what, const struct InboxItem* suspect)
-        : Error(what), _suspect(suspect) {}
-    const struct InboxItem* suspect() const noexcept { return _suspect; }
-
-private:
-    const struct InboxItem* _suspect;
-};
-
-/// One message for the pipeline: the wire form, the attempt number (1 for a fresh delivery)
-/// and, when it comes from the retry table, that row's id.
-struct InboxItem {
-    InboxItem() = default;
-    InboxItem(const WireMessage* wire_, int attempt_ = 1, std::int64_t retryRowId_ = 0)
-        : wire(wire_), attempt(attempt_), retryRowId(retryRowId_) {}
-
-    const WireMessage* wire = nullptr;
-    int attempt = 1;
-    std::int64_t retryRowId = 0;
-    /// The transport could not hand the message over whole (see amqp::Delivery::decodeError):
-    /// it goes to the failed table with this reason and what wire holds.
-    std::optional<std::string> decodeError;
-    /// How often it was delivered before without being settled, not counting the times it was
-    /// given back during a database outage, or how often a host died while running it, if
-    /// more; above inbox.max_redeliveries it goes to the failed table (with lastError),
-    /// whatever the cause.
-    int redeliveries = 0;
-    std::string lastError;
-};
 
 /// The inbox pipeline of one consumer, shared by the AMQP consumer and the retry
 /// worker. A batch of messages goes through ONE transaction:
