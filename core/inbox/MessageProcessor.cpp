@@ -14,13 +14,9 @@
 #include <msgbus/Error.h>
 #include <msgbus/MessageName.h>
 
-#include <Poco/Data/Statement.h>
-
 #include <set>
 
 namespace msgbus::core {
-
-using namespace Poco::Data::Keywords;
 
 namespace {
 
@@ -40,17 +36,6 @@ std::optional<std::string> nameOf(const WireMessage& wire) {
     if (wire.properties.type && isValidMessageName(*wire.properties.type))
         return wire.properties.type;
     return std::nullopt;
-}
-
-std::string hexOf(const Id& id) {
-    static constexpr char digits[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(32);
-    for (auto b : id.bytes()) {
-        out += digits[b >> 4];
-        out += digits[b & 0xf];
-    }
-    return out;
 }
 
 /// Trouble of our own session that invalidates the whole transaction: the batch is given back
@@ -212,46 +197,24 @@ void MessageProcessor::recordFailure(Poco::Data::Session& session, Prepared& p,
 
 void MessageProcessor::markKnownDuplicates(Poco::Data::Session& session,
                                            std::span<Prepared> batch) {
-    // One SELECT finds the ids this consumer already processed (the usual redelivery case).
-    std::string in;
-    for (const auto& p : batch) {
-        if (!p.handler || p.result != ProcessResult::Handled)
-            continue;
-        in += (in.empty() ? "X'" : ",X'") + hexOf(p.message->id()) + "'";
-    }
-    if (in.empty())
-        return;
-    std::vector<std::string> known;
-    // The consumer name was validated as [A-Za-z0-9_-]: safe to inline.
-    session << "SELECT hex(message_id) FROM " + _dedup.table() + " WHERE consumer = '" + _consumer +
-                   "' AND message_id IN (" + in + ")",
-        into(known), now;
-    std::set<std::string> seen(known.begin(), known.end());
+    std::vector<Id> ids;
+    for (const auto& p : batch)
+        if (p.handler && p.result == ProcessResult::Handled)
+            ids.push_back(p.message->id());
+    const std::set<Id> known = _dedup.findProcessed(session, _consumer, ids);
     for (auto& p : batch)
-        if (p.handler && p.result == ProcessResult::Handled && seen.count(hexOf(p.message->id())))
+        if (p.handler && p.result == ProcessResult::Handled && known.count(p.message->id()))
             p.result = ProcessResult::Duplicate;
 }
 
 bool MessageProcessor::insertDedupRows(Poco::Data::Session& session,
                                        std::vector<Prepared*>& fresh) {
-    if (fresh.empty())
-        return true;
-    const std::string at = std::to_string(nowMillis());
-    std::string sql = "INSERT INTO " + _dedup.table() +
-                      " (message_id, consumer, message_name, processed_at) VALUES ";
-    for (std::size_t i = 0; i < fresh.size(); ++i) {
-        // Ids are bytes, names validated message names, the consumer a validated name: the
-        // literals need no escaping, and one statement inserts the whole batch.
-        sql += (i ? ",(X'" : "(X'") + hexOf(fresh[i]->message->id()) + "','" + _consumer + "','" +
-               fresh[i]->message->name() + "'," + at + ")";
-    }
-    sql += _database.dialect() == Dialect::MySQL
-               ? " ON DUPLICATE KEY UPDATE message_id = message_id"
-               : " ON CONFLICT (message_id, consumer) DO NOTHING";
-    Poco::Data::Statement insert(session);
-    insert << sql;
+    std::vector<DedupStore::Entry> entries;
+    entries.reserve(fresh.size());
+    for (const auto* p : fresh)
+        entries.push_back({p->message->id(), p->message->name()});
     // Fewer rows than ids: another worker committed one of them since our SELECT.
-    return insert.execute() == fresh.size();
+    return _dedup.tryInsertAll(session, _consumer, entries, nowMillis()) == entries.size();
 }
 
 void MessageProcessor::runHandler(Poco::Data::Session& session, Prepared& p) {
@@ -390,11 +353,7 @@ void MessageProcessor::requireDedupRows(Poco::Data::Session& session,
     // under them: one primary-key lookup per batch finds that out.
     if (handled.empty())
         return;
-    Poco::Int64 present = 0;
-    session << "SELECT COUNT(*) FROM " + _dedup.table() + " WHERE message_id = X'" +
-                   hexOf(handled.front()->message->id()) + "' AND consumer = '" + _consumer + "'",
-        into(present), now;
-    if (present != 1)
+    if (!_dedup.exists(session, handled.front()->message->id(), _consumer))
         throw TransactionLost("the inbox transaction was rolled back while its handlers ran "
                               "(its dedup rows vanished; did a handler catch a deadlock?)");
 }
