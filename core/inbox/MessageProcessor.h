@@ -2,29 +2,32 @@
 
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
-#include "core/failed/FailedStore.h"
 #include "core/host/Metrics.h"
 #include "core/inbox/BatchAborted.h"
+#include "core/inbox/BatchTransaction.h"
 #include "core/inbox/DedupStore.h"
+#include "core/inbox/FailureRecorder.h"
+#include "core/inbox/HandlerRunner.h"
 #include "core/inbox/InboxItem.h"
+#include "core/inbox/MessageDecoder.h"
+#include "core/inbox/OutcomeLog.h"
+#include "core/inbox/PreparedMessage.h"
 #include "core/inbox/ProcessResult.h"
 #include "core/plugins/PluginSet.h"
-#include "core/util/Backoff.h"
 
-#include <msgbus/Error.h>
 #include <msgbus/WireMessage.h>
 
 #include <Poco/Logger.h>
 
 #include <functional>
-#include <memory>
-#include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 namespace msgbus::core {
 
 /// The inbox pipeline of one consumer, shared by the AMQP consumer and the retry
-/// worker. A batch of messages goes through ONE transaction:
+/// worker. A batch of messages goes through ONE transaction (BatchTransaction):
 ///
 ///   decode each → find its handler → known duplicates by one SELECT → dedup rows of the rest by
 ///   one multi-row insert-or-ignore → the handlers → failed/retry rows → COMMIT.
@@ -45,7 +48,10 @@ namespace msgbus::core {
 /// What a handler throws is always that handler's failure (a retry row), whatever its text:
 /// only the inbox transaction itself failing (its savepoint cannot be rolled back to, or its
 /// dedup rows vanished under the handlers, as after a deadlock a handler swallowed) aborts the
-/// batch.
+/// batch. Which failure leads where, FailureClassifier decides; retry or failed, RetryPolicy.
+///
+/// Once committed, outcomes are counted (Metrics), logged (OutcomeLog) and traced
+/// (HandlingSpan).
 ///
 /// Not thread-safe: one per worker thread. The plugin set is passed per batch (a snapshot).
 class MessageProcessor {
@@ -53,6 +59,8 @@ public:
     MessageProcessor(Database& database, const Settings& settings, Metrics& metrics,
                      std::string consumer, std::function<void()> onOutboxWrite = {});
 
+    /// Runs items through the pipeline; one result per item, in order. Throws BatchAborted or
+    /// another exception when nothing was committed (the caller gives the batch back).
     std::vector<ProcessResult> processBatch(const PluginSet& plugins,
                                             std::span<const InboxItem> items);
 
@@ -63,32 +71,26 @@ public:
     const std::string& consumer() const noexcept { return _consumer; }
 
 private:
-    struct Prepared;
-    class HandlerFailedInFastPath;
-
-    std::vector<Prepared> prepare(const PluginSet& plugins, std::span<const InboxItem> items);
-    void runInTransaction(Poco::Data::Session& session, std::span<Prepared> batch, bool savepoints);
-    void runBatch(Poco::Data::Session& session, std::span<Prepared> batch, bool savepoints);
-    void runAlone(Poco::Data::Session& session, std::span<Prepared> batch);
-    void runHandler(Poco::Data::Session& session, Prepared& item);
-    void requireDedupRows(Poco::Data::Session& session, std::span<Prepared*> handled);
-    void report(std::span<const Prepared> batch);
+    void run(Poco::Data::Session& session, std::span<PreparedMessage> batch);
+    void runAlone(Poco::Data::Session& session, std::span<PreparedMessage> batch);
+    /// Records the failure of a message that failed alone in a transaction of its own; false
+    /// when even that failed (it then goes back to the broker).
+    bool recordGuilty(Poco::Data::Session& session, PreparedMessage& p, const Failure& failure,
+                      bool nothingCommitted);
+    void report(std::span<const PreparedMessage> batch);
+    void count(const PreparedMessage& p, std::int64_t committedAt);
     /// The handle span of a committed outcome, when spans are recorded and the message traced.
-    void recordSpan(const Prepared& p);
-    void log(const Prepared& p, Poco::Message::Priority priority, const std::string& text);
-    void recordFailure(Poco::Data::Session& session, Prepared& item, const std::string& errorClass,
-                       const std::string& error, bool retryable);
-    void markKnownDuplicates(Poco::Data::Session& session, std::span<Prepared> batch);
-    bool insertDedupRows(Poco::Data::Session& session, std::vector<Prepared*>& fresh);
+    void recordSpan(const PreparedMessage& p);
 
     Database& _database;
-    const Settings& _settings;
     Metrics& _metrics;
     std::string _consumer;
-    std::string _source;
+    MessageDecoder _decoder;
     DedupStore _dedup;
-    FailedStore _failed;
-    Backoff _retryBackoff;
+    FailureRecorder _recorder;
+    HandlerRunner _runner;
+    BatchTransaction _transaction;
+    OutcomeLog _outcomeLog;
     std::function<void()> _onOutboxWrite;
     Poco::Logger& _log;
 };
