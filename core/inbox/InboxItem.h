@@ -25,7 +25,7 @@ struct InboxItem {
     /// How often it was delivered before without being settled, not counting the times it was
     /// given back during a database outage, or how often a host died while running it, if
     /// more; above inbox.max_redeliveries it goes to the failed table (with lastError),
-    /// whatever the cause.
+    /// whatever the cause. RedeliveryLimit fills both in.
     int redeliveries = 0;
     std::string lastError;
 };
