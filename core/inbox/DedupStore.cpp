@@ -9,14 +9,35 @@ namespace msgbus::core {
 
 using namespace Poco::Data::Keywords;
 
+namespace {
+
+/// The id's bytes as upper-case hex: the SQL literal X'<hex>', and what hex() returns (MariaDB
+/// and SQLite alike).
+std::string hexOf(const Id& id) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(32);
+    for (auto b : id.bytes()) {
+        out += digits[b >> 4];
+        out += digits[b & 0xf];
+    }
+    return out;
+}
+
+/// Both forms report 0 affected rows for a duplicate and 1 for an insert.
+const char* onDuplicateDoNothing(Dialect dialect) {
+    return dialect == Dialect::MySQL ? " ON DUPLICATE KEY UPDATE message_id = message_id"
+                                     : " ON CONFLICT (message_id, consumer) DO NOTHING";
+}
+
+} // namespace
+
 DedupStore::DedupStore(Dialect dialect, std::string table)
     : _dialect(dialect), _table(std::move(table)) {
     validateSqlIdentifier(_table, "dedup.table");
     _insertSql = "INSERT INTO " + _table +
                  " (message_id, consumer, message_name, processed_at) VALUES (?, ?, ?, ?)";
-    // Both forms report 0 affected rows for a duplicate and 1 for an insert.
-    _insertSql += _dialect == Dialect::MySQL ? " ON DUPLICATE KEY UPDATE message_id = message_id"
-                                             : " ON CONFLICT (message_id, consumer) DO NOTHING";
+    _insertSql += onDuplicateDoNothing(_dialect);
 }
 
 bool DedupStore::tryInsert(Poco::Data::Session& session, const Id& id, const std::string& consumer,
@@ -28,6 +49,49 @@ bool DedupStore::tryInsert(Poco::Data::Session& session, const Id& id, const std
     Poco::Data::Statement insert(session);
     insert << _insertSql, use(key), use(c), use(n), use(at);
     return insert.execute() > 0;
+}
+
+std::size_t DedupStore::tryInsertAll(Poco::Data::Session& session, const std::string& consumer,
+                                     const std::vector<Entry>& entries, std::int64_t processedAt) {
+    if (entries.empty())
+        return 0;
+    const std::string at = std::to_string(processedAt);
+    std::string sql =
+        "INSERT INTO " + _table + " (message_id, consumer, message_name, processed_at) VALUES ";
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        sql += (i ? ",(X'" : "(X'") + hexOf(entries[i].id) + "','" + consumer + "','" +
+               entries[i].messageName + "'," + at + ")";
+    sql += onDuplicateDoNothing(_dialect);
+    Poco::Data::Statement insert(session);
+    insert << sql;
+    return insert.execute();
+}
+
+std::set<Id> DedupStore::findProcessed(Poco::Data::Session& session, const std::string& consumer,
+                                       const std::vector<Id>& ids) {
+    if (ids.empty())
+        return {};
+    std::string in;
+    for (const auto& id : ids)
+        in += (in.empty() ? "X'" : ",X'") + hexOf(id) + "'";
+    std::vector<std::string> known;
+    session << "SELECT hex(message_id) FROM " + _table + " WHERE consumer = '" + consumer +
+                   "' AND message_id IN (" + in + ")",
+        into(known), now;
+    const std::set<std::string> seen(known.begin(), known.end());
+    std::set<Id> processed;
+    for (const auto& id : ids)
+        if (seen.count(hexOf(id)))
+            processed.insert(id);
+    return processed;
+}
+
+bool DedupStore::exists(Poco::Data::Session& session, const Id& id, const std::string& consumer) {
+    Poco::Int64 present = 0;
+    session << "SELECT COUNT(*) FROM " + _table + " WHERE message_id = X'" + hexOf(id) +
+                   "' AND consumer = '" + consumer + "'",
+        into(present), now;
+    return present == 1;
 }
 
 std::size_t DedupStore::removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs,

@@ -6,20 +6,51 @@
 
 #include <Poco/Data/Session.h>
 
+#include <cstddef>
+#include <cstdint>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace msgbus::core {
 
-/// The deduplication table: one row per (message_id, consumer) that was processed.
+/// The deduplication table: one row per (message_id, consumer) that was processed. Every
+/// statement on it is here; each runs on the caller's session, inside the caller's transaction
+/// when it has one. Not thread-safe (the session is not).
+///
+/// The batch statements inline their values instead of binding them, so that one statement
+/// serves a whole batch: ids are written as hex literals of their bytes, and names need no
+/// escaping once validated (message names: isValidMessageName; consumer names, by the
+/// configuration: [A-Za-z0-9_-]). The caller passes only validated names.
 class DedupStore {
 public:
     DedupStore(Dialect dialect, std::string table);
+
+    /// A row to insert: the message's id and name.
+    struct Entry {
+        Id id;
+        std::string messageName;
+    };
 
     /// Inserts the row unless it exists, inside the caller's transaction. Returns true when it
     /// was inserted (first delivery), false for a duplicate. Insert-or-ignore without INSERT
     /// IGNORE, which would also hide truncation and NOT NULL errors.
     bool tryInsert(Poco::Data::Session& session, const Id& id, const std::string& consumer,
                    const std::string& messageName, std::int64_t processedAt);
+
+    /// tryInsert() for many rows with one statement; returns how many were inserted (fewer than
+    /// entries: some existed, committed by another worker since the caller looked).
+    std::size_t tryInsertAll(Poco::Data::Session& session, const std::string& consumer,
+                             const std::vector<Entry>& entries, std::int64_t processedAt);
+
+    /// Which of ids consumer has a row for (one SELECT, whatever their number): the usual
+    /// redelivery case.
+    std::set<Id> findProcessed(Poco::Data::Session& session, const std::string& consumer,
+                               const std::vector<Id>& ids);
+
+    /// Whether the row of (id, consumer) exists, as the caller's transaction sees it: a row it
+    /// inserted reads as gone once the server rolled that transaction back under it.
+    bool exists(Poco::Data::Session& session, const Id& id, const std::string& consumer);
 
     /// Deletes up to batchSize rows older than cutoff; returns how many went.
     std::size_t removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs, int batchSize);

@@ -1,8 +1,9 @@
 #include "core/inbox/InboxConsumer.h"
-#include "core/util/ErrorText.h"
 
 #include "core/amqp/AmqpUrl.h"
+#include "core/inbox/BatchPlan.h"
 #include "core/util/Backoff.h"
+#include "core/util/ErrorText.h"
 
 #include <algorithm>
 
@@ -20,8 +21,14 @@ amqp::AmqpConsumer::Options consumerOptions(const Settings& settings,
     return options;
 }
 
-bool givenBack(ProcessResult r) {
-    return r == ProcessResult::Requeue || r == ProcessResult::RequeueSuspect;
+/// The x-delivery-limit of the consumed queue, when the configuration declares one.
+std::optional<std::int64_t> deliveryLimitOf(const Settings& settings,
+                                            const ConsumerSettings& consumer) {
+    std::optional<std::int64_t> limit;
+    for (const auto& queue : settings.amqp.queues)
+        if (queue.name == consumer.queue)
+            limit = queue.deliveryLimit();
+    return limit;
 }
 
 } // namespace
@@ -34,10 +41,26 @@ InboxConsumer::InboxConsumer(Database& database, PluginRegistry& plugins, const 
       _processor(database, settings, metrics, consumer.name, std::move(onOutboxWrite)),
       _consumer(amqp::AmqpNodes::parse(settings.amqp.url), consumerOptions(settings, consumer)),
       _runs(database.dialect(), settings.dedupTable, consumer.name),
-      _log(Poco::Logger::get("msgbus.inbox")) {
-    for (const auto& queue : settings.amqp.queues)
-        if (queue.name == consumer.queue)
-            _deliveryLimit = queue.deliveryLimit();
+      _redeliveryLimit(settings.inbox.maxRedeliveries, deliveryLimitOf(settings, consumer)),
+      _log(Poco::Logger::get("msgbus.inbox")) {}
+
+bool InboxConsumer::receive(Batch& batch, std::size_t want) {
+    if (!_consumer.isConnected()) {
+        _metrics.brokerNodes.set("consumer " + _consumerSettings.name, "");
+        _consumer.connect();
+        _metrics.brokerNodes.set("consumer " + _consumerSettings.name, _consumer.endpoint());
+    }
+    auto first = _consumer.next(std::chrono::milliseconds(200));
+    _metrics.brokerOk();
+    if (!first)
+        return false;
+    batch.deliveries.clear();
+    batch.deliveries.push_back(std::move(*first));
+    batch.brokerError = nullptr;
+    gather(batch.deliveries, want, batch.brokerError);
+    batch.lastTag = batch.deliveries.back().deliveryTag;
+    batch.lastEpoch = batch.deliveries.back().connectionEpoch;
+    return true;
 }
 
 void InboxConsumer::gather(std::vector<amqp::Delivery>& deliveries, std::size_t want,
@@ -117,7 +140,7 @@ void InboxConsumer::endRuns(std::span<const amqp::Delivery> deliveries,
     for (std::size_t i = 0; i < deliveries.size(); ++i) {
         if (keys[i].empty())
             continue;
-        (results.empty() || givenBack(results[i]) ? abandoned : settled).push_back(keys[i]);
+        (results.empty() || isGivenBack(results[i]) ? abandoned : settled).push_back(keys[i]);
     }
     if (settled.empty() && abandoned.empty())
         return;
@@ -129,7 +152,7 @@ void InboxConsumer::endRuns(std::span<const amqp::Delivery> deliveries,
         // A settled message's row is left over: harmless, it never comes back (cleanup:dedup
         // removes it). A given-back one must not read as its host's death.
         for (std::size_t i = 0; i < deliveries.size(); ++i)
-            if (!keys[i].empty() && (results.empty() || givenBack(results[i])))
+            if (!keys[i].empty() && (results.empty() || isGivenBack(results[i])))
                 _redeliveries.runLeftBehind(deliveries[i]);
         runsFailed("remove", e);
     }
@@ -158,148 +181,116 @@ void InboxConsumer::runPart(const PluginSet& plugins, std::span<const amqp::Deli
     std::copy(outcome.begin(), outcome.end(), results.begin());
 }
 
+void InboxConsumer::arrange(Batch& batch) {
+    // A message whose earlier run never ended killed its host, or died with the one that did:
+    // such messages run last, each alone, those that died least often first, so that the
+    // neighbours of a killer go through before it runs again.
+    std::vector<int> deaths = hostDeaths(batch.deliveries, batch.keys);
+    const BatchPlan plan = BatchPlan::byHostDeaths(deaths);
+    if (plan.reorders()) {
+        plan.arrange(batch.deliveries);
+        plan.arrange(deaths);
+        plan.arrange(batch.keys);
+    }
+    batch.together = plan.together();
+    batch.items.clear();
+    for (std::size_t i = 0; i < batch.deliveries.size(); ++i) {
+        const auto& d = batch.deliveries[i];
+        InboxItem item{&d.wire, 1, 0};
+        item.decodeError = d.decodeError;
+        const int tracked = _redeliveries.redeliveries(d);
+        // Only a delivery that counts as redelivered carries a last error: spare the lookup.
+        const std::string trackedError =
+            tracked > 0 || deaths[i] > 0 ? _redeliveries.lastError(d) : std::string();
+        _redeliveryLimit.count(item, d, tracked, trackedError, deaths[i]);
+        batch.items.push_back(std::move(item));
+    }
+}
+
+std::vector<ProcessResult> InboxConsumer::process(const PluginSet& plugins, const Batch& batch) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::span<const amqp::Delivery> all(batch.deliveries);
+    const std::span<const std::string> keys(batch.keys);
+    const std::span<const InboxItem> items(batch.items);
+    std::vector<ProcessResult> results(all.size(), ProcessResult::Handled);
+    const std::span<ProcessResult> out(results);
+    try {
+        const std::size_t n = batch.together;
+        if (n > 0)
+            runPart(plugins, all.first(n), keys.first(n), items.first(n), out.first(n));
+        for (std::size_t i = n; i < all.size(); ++i) {
+            _log.warning("consumer %s: a host stopped while running message %s; it runs alone",
+                         _consumerSettings.name, RedeliveryTracker::identityOf(all[i]));
+            runPart(plugins, all.subspan(i, 1), keys.subspan(i, 1), items.subspan(i, 1),
+                    out.subspan(i, 1));
+        }
+        _metrics.databaseOk();
+        _metrics.handlerDuration.observe(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count());
+    } catch (const BatchAborted& e) {
+        // Nothing was committed of that part; the database failed under one message's
+        // handler: that one's redelivery counts, the others' do not.
+        for (std::size_t i = 0; i < all.size(); ++i)
+            _redeliveries.gaveBack(all[i], errorText(e), &items[i] != e.suspect());
+        _consumer.nack(batch.lastTag, true, true, batch.lastEpoch);
+        throw;
+    } catch (const std::exception& e) {
+        // Nothing was committed of that part and no message is to blame (the database is
+        // gone, or the transaction lost a lock conflict): give the batch back (what an earlier
+        // part committed comes back as duplicates).
+        for (const auto& d : all)
+            _redeliveries.gaveBack(d, errorText(e), true);
+        _consumer.nack(batch.lastTag, true, true, batch.lastEpoch);
+        throw;
+    }
+    return results;
+}
+
+bool InboxConsumer::settle(const Batch& batch, const std::vector<ProcessResult>& results) {
+    // Acks only after the commit: one per batch, unless some could not be settled.
+    if (std::none_of(results.begin(), results.end(), isGivenBack)) {
+        _consumer.ack(batch.lastTag, true, batch.lastEpoch);
+        for (const auto& d : batch.deliveries)
+            _redeliveries.settled(d);
+        return true;
+    }
+    for (std::size_t i = 0; i < batch.deliveries.size(); ++i) {
+        const auto& d = batch.deliveries[i];
+        if (isGivenBack(results[i])) {
+            _redeliveries.gaveBack(d, "it could be neither processed nor stored",
+                                   results[i] == ProcessResult::Requeue);
+            _consumer.nack(d.deliveryTag, false, true, d.connectionEpoch);
+        } else {
+            _redeliveries.settled(d);
+            _consumer.ack(d.deliveryTag, false, d.connectionEpoch);
+        }
+    }
+    return false;
+}
+
 void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
     Backoff backoff = Backoff::forOutage();
     int failures = 0;
     std::uint64_t processed = 0;
-    std::vector<amqp::Delivery> deliveries;
-    std::vector<InboxItem> items;
-    std::vector<std::string> keys;
+    Batch batch;
     while (!stop.stopRequested() && (limit == 0 || processed < limit)) {
         // Outside the try: an exception object thrown from plugin code must be destroyed while
         // the snapshot still keeps that plugin's library mapped.
         std::shared_ptr<const PluginSet> plugins;
         try {
-            if (!_consumer.isConnected()) {
-                _metrics.brokerNodes.set("consumer " + _consumerSettings.name, "");
-                _consumer.connect();
-                _metrics.brokerNodes.set("consumer " + _consumerSettings.name,
-                                         _consumer.endpoint());
-            }
-            auto first = _consumer.next(std::chrono::milliseconds(200));
-            _metrics.brokerOk();
-            if (!first)
-                continue;
-            deliveries.clear();
-            deliveries.push_back(std::move(*first));
             std::size_t want = static_cast<std::size_t>(_settings.inbox.batchSize);
             if (limit > 0)
                 want = std::min<std::size_t>(want, limit - processed);
-            std::exception_ptr brokerError;
-            gather(deliveries, want, brokerError);
-            const std::uint64_t lastTag = deliveries.back().deliveryTag;
-            const std::uint64_t lastEpoch = deliveries.back().connectionEpoch;
-
-            // A message whose earlier run never ended killed its host, or died with the one
-            // that did: such messages run last, each alone, those that died least often first,
-            // so that the neighbours of a killer go through before it runs again.
-            std::vector<int> deaths = hostDeaths(deliveries, keys);
-            std::vector<std::size_t> order(deliveries.size());
-            for (std::size_t i = 0; i < order.size(); ++i)
-                order[i] = i;
-            std::stable_sort(order.begin(), order.end(),
-                             [&](std::size_t a, std::size_t b) { return deaths[a] < deaths[b]; });
-            const std::size_t healthy =
-                static_cast<std::size_t>(std::count(deaths.begin(), deaths.end(), 0));
-            if (healthy < order.size()) {
-                std::vector<amqp::Delivery> ordered;
-                std::vector<int> orderedDeaths;
-                std::vector<std::string> orderedKeys;
-                for (std::size_t i : order) {
-                    ordered.push_back(std::move(deliveries[i]));
-                    orderedDeaths.push_back(deaths[i]);
-                    orderedKeys.push_back(std::move(keys[i]));
-                }
-                deliveries = std::move(ordered);
-                deaths = std::move(orderedDeaths);
-                keys = std::move(orderedKeys);
-            }
-
-            items.clear();
-            for (std::size_t i = 0; i < deliveries.size(); ++i) {
-                const auto& d = deliveries[i];
-                InboxItem item{&d.wire, 1, 0};
-                item.decodeError = d.decodeError;
-                item.redeliveries = std::max(_redeliveries.redeliveries(d), deaths[i]);
-                if (item.redeliveries > 0)
-                    item.lastError = _redeliveries.lastError(d);
-                if (deaths[i] > 0 && item.lastError.empty())
-                    item.lastError = "a host stopped while running it (" +
-                                     std::to_string(deaths[i]) + " run(s) began and never ended)";
-                if (_deliveryLimit && d.redelivered && d.deliveryCount &&
-                    *d.deliveryCount >= *_deliveryLimit) {
-                    // Given back once more, the queue would drop or dead-letter it
-                    // (x-delivery-limit): it is stored as failed now instead, with its body.
-                    item.redeliveries =
-                        std::max(item.redeliveries, _settings.inbox.maxRedeliveries + 1);
-                    item.lastError = "the queue's x-delivery-limit (" +
-                                     std::to_string(*_deliveryLimit) +
-                                     ") would drop it if it came back once more" +
-                                     (item.lastError.empty() ? "" : "; " + item.lastError);
-                }
-                items.push_back(std::move(item));
-            }
+            if (!receive(batch, want))
+                continue;
+            arrange(batch);
             plugins = _plugins.current();
-            const auto started = std::chrono::steady_clock::now();
-            std::vector<ProcessResult> results(deliveries.size(), ProcessResult::Handled);
-            try {
-                const std::span<const amqp::Delivery> all(deliveries);
-                if (healthy > 0)
-                    runPart(*plugins, all.first(healthy), std::span(keys).first(healthy),
-                            std::span<const InboxItem>(items).first(healthy),
-                            std::span(results).first(healthy));
-                for (std::size_t i = healthy; i < deliveries.size(); ++i) {
-                    _log.warning("consumer %s: a host stopped while running message %s; it runs "
-                                 "alone",
-                                 _consumerSettings.name,
-                                 RedeliveryTracker::identityOf(deliveries[i]));
-                    runPart(*plugins, all.subspan(i, 1), std::span(keys).subspan(i, 1),
-                            std::span<const InboxItem>(items).subspan(i, 1),
-                            std::span(results).subspan(i, 1));
-                }
-                _metrics.databaseOk();
-                _metrics.handlerDuration.observe(std::chrono::duration<double, std::milli>(
-                                                     std::chrono::steady_clock::now() - started)
-                                                     .count());
-            } catch (const BatchAborted& e) {
-                // Nothing was committed of that part; the database failed under one message's
-                // handler: that one's redelivery counts, the others' do not.
-                for (std::size_t i = 0; i < deliveries.size(); ++i)
-                    _redeliveries.gaveBack(deliveries[i], errorText(e), &items[i] != e.suspect());
-                _consumer.nack(lastTag, true, true, lastEpoch);
-                throw;
-            } catch (const std::exception& e) {
-                // Nothing was committed of that part and no message is to blame (the database
-                // is gone, or the transaction lost a lock conflict): give the batch back (what
-                // an earlier part committed comes back as duplicates).
-                for (const auto& d : deliveries)
-                    _redeliveries.gaveBack(d, errorText(e), true);
-                _consumer.nack(lastTag, true, true, lastEpoch);
-                throw;
-            }
-            // Acks only after the commit: one per batch, unless some could not be settled.
-            const bool allSettled = std::none_of(results.begin(), results.end(), givenBack);
-            if (allSettled) {
-                _consumer.ack(lastTag, true, lastEpoch);
-                for (const auto& d : deliveries)
-                    _redeliveries.settled(d);
-            } else {
-                for (std::size_t i = 0; i < deliveries.size(); ++i) {
-                    const auto& d = deliveries[i];
-                    if (givenBack(results[i])) {
-                        _redeliveries.gaveBack(d, "it could be neither processed nor stored",
-                                               results[i] == ProcessResult::Requeue);
-                        _consumer.nack(d.deliveryTag, false, true, d.connectionEpoch);
-                    } else {
-                        _redeliveries.settled(d);
-                        _consumer.ack(d.deliveryTag, false, d.connectionEpoch);
-                    }
-                }
-            }
-            processed += deliveries.size();
+            const bool allSettled = settle(batch, process(*plugins, batch));
+            processed += batch.deliveries.size();
             failures = allSettled ? 0 : failures + 1;
-            if (brokerError)
-                std::rethrow_exception(brokerError);
+            if (batch.brokerError)
+                std::rethrow_exception(batch.brokerError);
             if (!allSettled)
                 stop.sleepFor(backoff.delay(failures));
         } catch (const std::exception& e) {

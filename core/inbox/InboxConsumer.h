@@ -2,12 +2,19 @@
 
 #include "core/amqp/AmqpConsumer.h"
 #include "core/inbox/MessageProcessor.h"
+#include "core/inbox/RedeliveryLimit.h"
 #include "core/inbox/RedeliveryTracker.h"
 #include "core/inbox/UnfinishedRuns.h"
 #include "core/plugins/PluginRegistry.h"
 #include "core/util/StopSignal.h"
 
 #include <Poco/Logger.h>
+
+#include <cstdint>
+#include <exception>
+#include <span>
+#include <string>
+#include <vector>
 
 namespace msgbus::core {
 
@@ -26,13 +33,38 @@ public:
                   const ConsumerSettings& consumer, Metrics& metrics,
                   std::function<void()> onOutboxWrite);
 
-    /// Consumes until stop is requested (finishing the delivery in hand), or until limit
+    /// Consumes until stop is requested (finishing the batch in hand), or until limit
     /// deliveries were processed when limit > 0.
     void run(StopSignal& stop, std::uint64_t limit = 0);
 
 private:
+    /// The deliveries gathered for one commit, in the order they run (BatchPlan).
+    struct Batch {
+        std::vector<amqp::Delivery> deliveries;
+        /// The run key of each redelivered delivery ("" for a first delivery).
+        std::vector<std::string> keys;
+        std::vector<InboxItem> items; ///< borrow deliveries' wire messages
+        /// How many run together, first; each one after them runs alone.
+        std::size_t together = 0;
+        /// The tag and connection of the last delivery received: acking or nacking it with
+        /// "multiple" settles the whole batch, whatever order it ran in.
+        std::uint64_t lastTag = 0;
+        std::uint64_t lastEpoch = 0;
+        /// The broker connection broke while gathering: rethrown once the batch is settled.
+        std::exception_ptr brokerError;
+    };
+
+    /// Connects when needed and gathers up to want deliveries; false when none came.
+    bool receive(Batch& batch, std::size_t want);
     void gather(std::vector<amqp::Delivery>& deliveries, std::size_t want,
                 std::exception_ptr& brokerError);
+    /// Orders the batch by host deaths and builds its items with their redelivery counts.
+    void arrange(Batch& batch);
+    /// Runs the batch's parts; on any exception nothing of the failing part was committed and
+    /// the whole batch was given back to the broker.
+    std::vector<ProcessResult> process(const PluginSet& plugins, const Batch& batch);
+    /// Acks or nacks each delivery by its result; false when some were given back.
+    bool settle(const Batch& batch, const std::vector<ProcessResult>& results);
     /// Per delivery, how many runs of it began on some host and never ended; keys gets the
     /// run key of each redelivered one ("" for a first delivery).
     std::vector<int> hostDeaths(const std::vector<amqp::Delivery>& deliveries,
@@ -58,8 +90,7 @@ private:
     RedeliveryTracker _redeliveries;
     UnfinishedRuns _runs;
     bool _runsWorking = true;
-    /// The x-delivery-limit of the consumed queue, when the configuration declares one.
-    std::optional<std::int64_t> _deliveryLimit;
+    RedeliveryLimit _redeliveryLimit;
     Poco::Logger& _log;
 };
 

@@ -2,73 +2,32 @@
 
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
-#include "core/failed/FailedStore.h"
+#include "core/inbox/BatchAborted.h"
+#include "core/inbox/BatchTransaction.h"
 #include "core/inbox/DedupStore.h"
+#include "core/inbox/FailureRecorder.h"
+#include "core/inbox/HandlerRunner.h"
+#include "core/inbox/InboxItem.h"
+#include "core/inbox/MessageDecoder.h"
+#include "core/inbox/OutcomeLog.h"
+#include "core/inbox/PreparedMessage.h"
+#include "core/inbox/ProcessResult.h"
 #include "core/metrics/Metrics.h"
 #include "core/plugins/PluginSet.h"
-#include "core/util/Backoff.h"
 
-#include <msgbus/Error.h>
 #include <msgbus/WireMessage.h>
 
 #include <Poco/Logger.h>
 
 #include <functional>
-#include <memory>
-#include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 namespace msgbus::core {
 
-/// What became of one message.
-enum class ProcessResult {
-    Handled,        ///< the handler ran and committed with the dedup row
-    Duplicate,      ///< the dedup row existed: nothing ran
-    Retry,          ///< the handler failed: a retry row was written
-    Failed,         ///< permanent: a failed row was written
-    Requeue,        ///< nothing could be committed for it (the database went away meanwhile): the
-                    ///< caller gives it back to the broker and backs off; not the message's fault
-    RequeueSuspect, ///< nothing could be stored for it, not even a failed row, while its
-                    ///< neighbours were: given back, and counted as its own redelivery
-};
-
-/// processBatch() committed nothing because the database failed (connection lost, lock
-/// conflict), and one message is the likely cause: its handler's error was that failure (a
-/// statement slower than db.io_timeout_ms). The caller gives the batch back and counts the
-/// redelivery against that message only.
-class BatchAborted : public Error {
-public:
-    BatchAborted(const std::string& what, const struct InboxItem* suspect)
-        : Error(what), _suspect(suspect) {}
-    const struct InboxItem* suspect() const noexcept { return _suspect; }
-
-private:
-    const struct InboxItem* _suspect;
-};
-
-/// One message for the pipeline: the wire form, the attempt number (1 for a fresh delivery)
-/// and, when it comes from the retry table, that row's id.
-struct InboxItem {
-    InboxItem() = default;
-    InboxItem(const WireMessage* wire_, int attempt_ = 1, std::int64_t retryRowId_ = 0)
-        : wire(wire_), attempt(attempt_), retryRowId(retryRowId_) {}
-
-    const WireMessage* wire = nullptr;
-    int attempt = 1;
-    std::int64_t retryRowId = 0;
-    /// The transport could not hand the message over whole (see amqp::Delivery::decodeError):
-    /// it goes to the failed table with this reason and what wire holds.
-    std::optional<std::string> decodeError;
-    /// How often it was delivered before without being settled, not counting the times it was
-    /// given back during a database outage, or how often a host died while running it, if
-    /// more; above inbox.max_redeliveries it goes to the failed table (with lastError),
-    /// whatever the cause.
-    int redeliveries = 0;
-    std::string lastError;
-};
-
 /// The inbox pipeline of one consumer, shared by the AMQP consumer and the retry
-/// worker. A batch of messages goes through ONE transaction:
+/// worker. A batch of messages goes through ONE transaction (BatchTransaction):
 ///
 ///   decode each → find its handler → known duplicates by one SELECT → dedup rows of the rest by
 ///   one multi-row insert-or-ignore → the handlers → failed/retry rows → COMMIT.
@@ -89,7 +48,10 @@ struct InboxItem {
 /// What a handler throws is always that handler's failure (a retry row), whatever its text:
 /// only the inbox transaction itself failing (its savepoint cannot be rolled back to, or its
 /// dedup rows vanished under the handlers, as after a deadlock a handler swallowed) aborts the
-/// batch.
+/// batch. Which failure leads where, FailureClassifier decides; retry or failed, RetryPolicy.
+///
+/// Once committed, outcomes are counted (Metrics), logged (OutcomeLog) and traced
+/// (HandlingSpan).
 ///
 /// Not thread-safe: one per worker thread. The plugin set is passed per batch (a snapshot).
 class MessageProcessor {
@@ -97,6 +59,8 @@ public:
     MessageProcessor(Database& database, const Settings& settings, Metrics& metrics,
                      std::string consumer, std::function<void()> onOutboxWrite = {});
 
+    /// Runs items through the pipeline; one result per item, in order. Throws BatchAborted or
+    /// another exception when nothing was committed (the caller gives the batch back).
     std::vector<ProcessResult> processBatch(const PluginSet& plugins,
                                             std::span<const InboxItem> items);
 
@@ -107,32 +71,26 @@ public:
     const std::string& consumer() const noexcept { return _consumer; }
 
 private:
-    struct Prepared;
-    class HandlerFailedInFastPath;
-
-    std::vector<Prepared> prepare(const PluginSet& plugins, std::span<const InboxItem> items);
-    void runInTransaction(Poco::Data::Session& session, std::span<Prepared> batch, bool savepoints);
-    void runBatch(Poco::Data::Session& session, std::span<Prepared> batch, bool savepoints);
-    void runAlone(Poco::Data::Session& session, std::span<Prepared> batch);
-    void runHandler(Poco::Data::Session& session, Prepared& item);
-    void requireDedupRows(Poco::Data::Session& session, std::span<Prepared*> handled);
-    void report(std::span<const Prepared> batch);
+    void run(Poco::Data::Session& session, std::span<PreparedMessage> batch);
+    void runAlone(Poco::Data::Session& session, std::span<PreparedMessage> batch);
+    /// Records the failure of a message that failed alone in a transaction of its own; false
+    /// when even that failed (it then goes back to the broker).
+    bool recordGuilty(Poco::Data::Session& session, PreparedMessage& p, const Failure& failure,
+                      bool nothingCommitted);
+    void report(std::span<const PreparedMessage> batch);
+    void count(const PreparedMessage& p, std::int64_t committedAt);
     /// The handle span of a committed outcome, when spans are recorded and the message traced.
-    void recordSpan(const Prepared& p);
-    void log(const Prepared& p, Poco::Message::Priority priority, const std::string& text);
-    void recordFailure(Poco::Data::Session& session, Prepared& item, const std::string& errorClass,
-                       const std::string& error, bool retryable);
-    void markKnownDuplicates(Poco::Data::Session& session, std::span<Prepared> batch);
-    bool insertDedupRows(Poco::Data::Session& session, std::vector<Prepared*>& fresh);
+    void recordSpan(const PreparedMessage& p);
 
     Database& _database;
-    const Settings& _settings;
     Metrics& _metrics;
     std::string _consumer;
-    std::string _source;
+    MessageDecoder _decoder;
     DedupStore _dedup;
-    FailedStore _failed;
-    Backoff _retryBackoff;
+    FailureRecorder _recorder;
+    HandlerRunner _runner;
+    BatchTransaction _transaction;
+    OutcomeLog _outcomeLog;
     std::function<void()> _onOutboxWrite;
     Poco::Logger& _log;
 };

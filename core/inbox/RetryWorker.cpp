@@ -1,9 +1,9 @@
 #include "core/inbox/RetryWorker.h"
-#include "core/util/ErrorText.h"
 
 #include "core/failed/StoredEnvelope.h"
 #include "core/util/Backoff.h"
 #include "core/util/Clock.h"
+#include "core/util/ErrorText.h"
 
 #include <msgbus/Error.h>
 
@@ -11,10 +11,8 @@ namespace msgbus::core {
 
 RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins, const Settings& settings,
                          Metrics& metrics, std::function<void()> onOutboxWrite)
-    : _database(database), _plugins(plugins), _settings(settings),
-      _failed(database.dialect(), settings.failedTable),
-      _retryBackoff(settings.retry.delay, settings.retry.multiplier, settings.retry.maxDelay),
-      _log(Poco::Logger::get("msgbus.retry")) {
+    : _database(database), _plugins(plugins), _failed(database.dialect(), settings.failedTable),
+      _policy(settings.retry), _log(Poco::Logger::get("msgbus.retry")) {
     for (const auto& consumer : settings.inbox.consumers)
         _processors.emplace("amqp:" + consumer.name,
                             std::make_unique<MessageProcessor>(database, settings, metrics,
@@ -32,57 +30,51 @@ int RetryWorker::retryDue() {
     // Kept in a member: an exception thrown from plugin code below is destroyed in run()'s
     // handler, and the library that defines it must still be mapped then.
     _pluginsInUse = _plugins.current();
-    const auto& plugins = _pluginsInUse;
     int attempted = 0;
     for (const auto& row : rows) {
         auto it = _processors.find(row.source);
-        if (it == _processors.end())
-            continue;
-        WireMessage wire;
-        try {
-            wire = envelopeFromJson(row.envelopeJson, row.body);
-        } catch (const std::exception& e) {
-            // It would stay first in line for ever: it becomes a failed row, with the reason.
-            markUnreadable(row, errorText(e));
+        if (it != _processors.end() && retryRow(*it->second, row))
             ++attempted;
-            continue;
-        }
-        const int attempt = row.attempts + 1;
-        if (row.queueName == "running" && row.attempts > _settings.retry.maxRetries) {
-            // Its last attempt was leased and never settled: its host died while running it.
-            markFailed(row, "RedeliveryLimit",
-                       "attempt " + std::to_string(row.attempts) +
-                           " began and never ended: a host stopped while running it "
-                           "(retry.max_retries = " +
-                           std::to_string(_settings.retry.maxRetries) +
-                           "); last error: " + row.errorClass + ": " + row.errorMessage);
-            ++attempted;
-            continue;
-        }
-        {
-            const auto hold = std::max(_retryBackoff.delay(attempt), _settings.retry.lease);
-            auto session = _database.session();
-            if (!_failed.lease(*session, row.id, row.queueName, row.attempts,
-                               nowMillis() + hold.count()))
-                continue;
-        }
-        ProcessResult result = ProcessResult::Requeue;
-        try {
-            result = it->second->process(*plugins, wire, attempt, row.id);
-        } catch (...) {
-            giveBack(row.id, attempt);
-            throw;
-        }
-        if (result == ProcessResult::Requeue || result == ProcessResult::RequeueSuspect) {
-            // Nothing ran to the end: the attempt is not used up. The row is due again, but
-            // running it again at once would spin: back off instead.
-            giveBack(row.id, attempt);
-            throw Error("retry row " + std::to_string(row.id) +
-                        " could not be settled; backing off");
-        }
-        ++attempted;
     }
     return attempted;
+}
+
+bool RetryWorker::retryRow(MessageProcessor& processor, const FailedRecord& row) {
+    WireMessage wire;
+    try {
+        wire = envelopeFromJson(row.envelopeJson, row.body);
+    } catch (const std::exception& e) {
+        // It would stay first in line for ever: it becomes a failed row, with the reason.
+        markUnreadable(row, errorText(e));
+        return true;
+    }
+    const int attempt = row.attempts + 1;
+    if (_policy.diedOnLastAttempt(row)) {
+        // Its last attempt was leased and never settled: its host died while running it.
+        markFailed(row, "RedeliveryLimit", _policy.diedOnLastAttemptReason(row));
+        return true;
+    }
+    {
+        const auto hold = _policy.leaseHold(attempt);
+        auto session = _database.session();
+        if (!_failed.lease(*session, row.id, row.queueName, row.attempts,
+                           nowMillis() + hold.count()))
+            return false;
+    }
+    ProcessResult result = ProcessResult::Requeue;
+    try {
+        result = processor.process(*_pluginsInUse, wire, attempt, row.id);
+    } catch (...) {
+        giveBack(row.id, attempt);
+        throw;
+    }
+    if (isGivenBack(result)) {
+        // Nothing ran to the end: the attempt is not used up. The row is due again, but
+        // running it again at once would spin: back off instead.
+        giveBack(row.id, attempt);
+        throw Error("retry row " + std::to_string(row.id) + " could not be settled; backing off");
+    }
+    return true;
 }
 
 void RetryWorker::giveBack(std::int64_t rowId, int attempt) noexcept {

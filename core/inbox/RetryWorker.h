@@ -1,8 +1,8 @@
 #pragma once
 
 #include "core/inbox/MessageProcessor.h"
+#include "core/inbox/RetryPolicy.h"
 #include "core/plugins/PluginRegistry.h"
-#include "core/util/Backoff.h"
 #include "core/util/StopSignal.h"
 
 #include <Poco/Logger.h>
@@ -14,7 +14,7 @@ namespace msgbus::core {
 
 /// Re-runs due retry rows (queue_name = 'retry', source 'amqp:<consumer>') through their
 /// consumer's pipeline: dedup, handler and the removal of the retry row commit together; a new
-/// failure moves available_at on, and after retry.max_retries the row becomes 'failed'
+/// failure moves available_at on, and after retry.max_retries the row becomes 'failed'.
 /// Rows of consumers this host does not run are left for a host that does.
 ///
 /// Each row is leased before it runs (its attempt counted and committed, and its due time moved
@@ -32,6 +32,9 @@ public:
     int retryDue();
 
 private:
+    /// Runs one due row through processor, leased first; false when another host took it.
+    /// Throws when its run could not be settled (the row is given back).
+    bool retryRow(MessageProcessor& processor, const FailedRecord& row);
     void markUnreadable(FailedRecord row, const std::string& error);
     void markFailed(FailedRecord row, const std::string& errorClass, const std::string& error);
     /// Gives a leased row back unrun (best effort).
@@ -39,9 +42,8 @@ private:
 
     Database& _database;
     PluginRegistry& _plugins;
-    const Settings& _settings;
     FailedStore _failed;
-    Backoff _retryBackoff;
+    RetryPolicy _policy;
     std::map<std::string, std::unique_ptr<MessageProcessor>> _processors;
     std::vector<std::string> _sources; ///< the keys of _processors: the rows this host retries
     std::shared_ptr<const PluginSet> _pluginsInUse;

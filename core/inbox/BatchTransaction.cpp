@@ -1,0 +1,147 @@
+#include "core/inbox/BatchTransaction.h"
+
+#include "core/db/Transaction.h"
+#include "core/inbox/FailureClassifier.h"
+#include "core/inbox/TransactionLost.h"
+#include "core/util/Clock.h"
+#include "core/util/ErrorText.h"
+
+#include <set>
+
+namespace msgbus::core {
+
+BatchTransaction::BatchTransaction(Dialect dialect, std::string consumer,
+                                   RedeliveryLimit redeliveryLimit, DedupStore& dedup,
+                                   FailureRecorder& recorder, const HandlerRunner& runner)
+    : _dialect(dialect), _consumer(std::move(consumer)), _redeliveryLimit(redeliveryLimit),
+      _dedup(dedup), _recorder(recorder), _runner(runner) {}
+
+void BatchTransaction::run(Poco::Data::Session& session, std::span<PreparedMessage> batch,
+                           bool savepoints) {
+    Transaction tx(session, _dialect);
+    std::vector<PreparedMessage*> fresh = screen(session, batch);
+    if (savepoints)
+        runWithSavepoints(session, fresh);
+    else
+        runFast(session, fresh);
+    _recorder.removeSettledRetryRows(session, batch);
+    tx.commit();
+}
+
+std::vector<PreparedMessage*> BatchTransaction::screen(Poco::Data::Session& session,
+                                                       std::span<PreparedMessage> batch) {
+    std::set<Id> inBatch;
+    for (auto& p : batch) {
+        p.result = ProcessResult::Handled;
+        p.error.clear();
+        p.published = 0;
+        if (p.reject) {
+            _recorder.record(session, p, *p.reject);
+            continue;
+        }
+        // The same message twice in one batch (a redelivered copy): the later one is a duplicate.
+        if (!inBatch.insert(p.message->id()).second)
+            p.result = ProcessResult::Duplicate;
+    }
+    markKnownDuplicates(session, batch);
+
+    std::vector<PreparedMessage*> fresh;
+    for (auto& p : batch) {
+        if (!p.handler || p.result != ProcessResult::Handled)
+            continue;
+        if (_redeliveryLimit.exceeded(*p.item)) {
+            _recorder.record(session, p, _redeliveryLimit.failure(*p.item));
+            continue;
+        }
+        fresh.push_back(&p);
+    }
+    return fresh;
+}
+
+void BatchTransaction::markKnownDuplicates(Poco::Data::Session& session,
+                                           std::span<PreparedMessage> batch) {
+    std::vector<Id> ids;
+    for (const auto& p : batch)
+        if (p.handler && p.result == ProcessResult::Handled)
+            ids.push_back(p.message->id());
+    const std::set<Id> known = _dedup.findProcessed(session, _consumer, ids);
+    for (auto& p : batch)
+        if (p.handler && p.result == ProcessResult::Handled && known.count(p.message->id()))
+            p.result = ProcessResult::Duplicate;
+}
+
+void BatchTransaction::runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh) {
+    std::vector<DedupStore::Entry> entries;
+    entries.reserve(fresh.size());
+    for (const auto* p : fresh)
+        entries.push_back({p->message->id(), p->message->name()});
+    // Fewer rows than ids: another worker committed one of them since our SELECT.
+    if (_dedup.tryInsertAll(session, _consumer, entries, nowMillis()) != entries.size())
+        throw HandlerFailedInFastPath();
+    for (auto* p : fresh) {
+        try {
+            _runner.run(session, *p);
+        } catch (const std::exception& e) {
+            // Whatever it was, the run with savepoints tells the handler's failure from the
+            // transaction's; a lost connection under a handler names the likely culprit.
+            if (FailureClassifier::isDatabaseGone(e))
+                throw HandlerFailedInFastPath(p->item, p->handlerName() + ": " + errorText(e));
+            throw HandlerFailedInFastPath();
+        } catch (...) {
+            throw HandlerFailedInFastPath();
+        }
+    }
+    requireDedupRows(session, fresh);
+}
+
+void BatchTransaction::runWithSavepoints(Poco::Data::Session& session,
+                                         std::span<PreparedMessage*> fresh) {
+    static const std::string savepoint = "msgbus_item";
+    Transaction::Savepoints sp(session);
+    std::vector<PreparedMessage*> handled;
+    for (auto* p : fresh) {
+        sp.set(savepoint);
+        if (!_dedup.tryInsert(session, p->message->id(), _consumer, p->message->name(),
+                              nowMillis())) {
+            p->result = ProcessResult::Duplicate;
+            continue;
+        }
+        Failure failure;
+        try {
+            _runner.run(session, *p);
+            handled.push_back(p);
+            continue;
+        } catch (...) {
+            failure = FailureClassifier::ofHandler(p->handlerName(), std::current_exception());
+        }
+        // Rolling back to the savepoint is what tells a handler's failure from the
+        // transaction's: after a deadlock or a lost connection the savepoint is gone too.
+        try {
+            sp.rollbackTo(savepoint);
+        } catch (const std::exception& e) {
+            throw TransactionLost("the inbox transaction failed under handler " + p->handlerName() +
+                                  ": " + failure.error +
+                                  " (rolling back to its savepoint: " + errorText(e) + ")");
+        }
+        _recorder.record(session, *p, failure);
+    }
+    requireDedupRows(session, handled);
+}
+
+void BatchTransaction::requireDedupRows(Poco::Data::Session& session,
+                                        std::span<PreparedMessage*> handled) {
+    // A handler that catches a deadlock and carries on leaves a transaction that the server
+    // has already rolled back, our dedup rows with it; committing now would keep only what
+    // ran after the deadlock. The first handled message's dedup row was written while the
+    // transaction was still whole (in the fast path before any handler ran; with savepoints
+    // after the earlier handlers failed and were rolled back to their savepoints, which fails
+    // once the transaction is gone), so it is gone whenever the transaction was rolled back
+    // under the handlers whose work is kept: one primary-key lookup per batch finds that out.
+    if (handled.empty())
+        return;
+    if (!_dedup.exists(session, handled.front()->message->id(), _consumer))
+        throw TransactionLost("the inbox transaction was rolled back while its handlers ran "
+                              "(its dedup rows vanished; did a handler catch a deadlock?)");
+}
+
+} // namespace msgbus::core
