@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/config/Settings.h"
+#include "core/db/DatabaseSettings.h"
 #include "core/db/Dialect.h"
 
 #include <Poco/Data/Session.h>
