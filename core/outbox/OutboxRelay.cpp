@@ -4,8 +4,8 @@
 
 #include "core/db/DbErrors.h"
 #include "core/db/Transaction.h"
-#include "core/failed/StoredEnvelope.h"
-#include "core/tracing/TraceContext.h"
+#include "core/outbox/BatchOutcomes.h"
+#include "core/outbox/OrderedHoldBack.h"
 #include "core/util/Clock.h"
 
 #include <msgbus/Error.h>
@@ -26,15 +26,28 @@ amqp::AmqpPublisher::Options publisherOptions(const Settings& settings, int inde
     return options;
 }
 
+/// The row as a message for the broker, or a failure added (plugin code can throw anything).
+std::optional<amqp::OutgoingMessage> encodeRow(const OutboxRow& row, std::size_t index,
+                                               const PluginSet& plugins,
+                                               std::vector<RowFailure>& failures) {
+    try {
+        return outgoingOf(row, *plugins.serializer, *plugins.routing, index);
+    } catch (const std::exception& e) {
+        failures.push_back({index, "encode/route failed: " + errorText(e)});
+    } catch (...) {
+        failures.push_back({index, "encode/route failed: unknown exception from a plugin"});
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Settings& settings,
                          Metrics& metrics, int index)
     : _database(database), _plugins(plugins), _settings(settings), _metrics(metrics),
       _store(database.dialect(), settings.outbox.table, settings.outbox.maxBodyBytes),
-      _failed(database.dialect(), settings.failedTable),
       _publisher(amqp::AmqpNodes::parse(settings.amqp.url), publisherOptions(settings, index)),
-      _rowBackoff(settings.outbox.retryDelay, 2.0, settings.outbox.maxRetryDelay),
+      _settler(database.dialect(), settings.outbox, settings.failedTable, _store),
       _outageBackoff(Backoff::forOutage()), _log(Poco::Logger::get("msgbus.relay")),
       _pipelineDepth(settings.outbox.ordered ? 1 : 2),
       _workerName("relay " + std::to_string(index)) {
@@ -166,7 +179,7 @@ std::optional<OutboxRelay::PendingBatch> OutboxRelay::claim(bool pipelined) {
         batch.session.emplace(_database.session());
     }
     auto& session = **batch.session;
-    lookForDeliveredTable(session);
+    _settler.lookForDeliveredTable(session);
     const bool mysql = _database.dialect() == Dialect::MySQL;
     if (mysql)
         batch.claim = std::make_unique<Transaction>(session, Dialect::MySQL);
@@ -210,15 +223,12 @@ void OutboxRelay::encodeAndSubmit(PendingBatch& batch) {
                 heldKeys.insert(*row.partitionKey);
             continue;
         }
-        try {
-            outgoing.push_back(outgoingOf(row, *plugins->serializer, *plugins->routing, i));
+        if (auto message = encodeRow(row, i, *plugins, batch.failures)) {
             if (_settings.outbox.keepDelivered)
-                batch.routes[i] = {row.seq, outgoing.back().exchange, outgoing.back().routingKey};
-            startPublishSpan(batch, i, outgoing.back());
-        } catch (const std::exception& e) {
-            batch.failures.push_back({i, "encode/route failed: " + errorText(e)});
-        } catch (...) {
-            batch.failures.push_back({i, "encode/route failed: unknown exception from a plugin"});
+                batch.routes[i] = {row.seq, message->exchange, message->routingKey};
+            if (_metrics.spans)
+                batch.spans.start(row, i, *message);
+            outgoing.push_back(std::move(*message));
         }
         if (_lanes && row.partitionKey && batch.failures.size() != failuresBefore)
             heldKeys.insert(*row.partitionKey);
@@ -231,8 +241,6 @@ void OutboxRelay::encodeAndSubmit(PendingBatch& batch) {
 void OutboxRelay::finish(PendingBatch& batch) {
     const auto& rows = batch.rows;
     auto& failures = batch.failures;
-    std::vector<std::int64_t> confirmed;
-    bool transient = false;
     std::vector<amqp::PublishOutcome> outcomes;
     if (batch.publishId) {
         outcomes = _publisher.await(*batch.publishId);
@@ -243,40 +251,11 @@ void OutboxRelay::finish(PendingBatch& batch) {
     }
     if (batch.published > 0)
         Metrics::add(_metrics.published, batch.published);
-    // A nack of every message is the broker pushing back (a queue at its reject-publish
-    // limit, a quorum queue without a leader): publish again later. Nacks among acks single
-    // out rows the broker refuses: they count attempts, so one that is refused every time
-    // ends in the failed table instead of being published for ever.
-    const bool someAcked =
-        std::any_of(outcomes.begin(), outcomes.end(), [](const amqp::PublishOutcome& o) {
-            return o.result == amqp::PublishResult::Confirmed ||
-                   o.result == amqp::PublishResult::Unroutable;
-        });
-    std::vector<std::size_t> suspects;
-    for (const auto& outcome : outcomes) {
-        const auto& row = rows[outcome.token];
-        switch (outcome.result) {
-        case amqp::PublishResult::Confirmed:
-            confirmed.push_back(row.seq);
-            break;
-        case amqp::PublishResult::Unroutable:
-            failures.push_back({outcome.token, outcome.error});
-            break;
-        case amqp::PublishResult::Nacked:
-            if (someAcked)
-                failures.push_back({outcome.token, "nacked by the broker: " + outcome.error});
-            else
-                transient = true;
-            break;
-        case amqp::PublishResult::NotConfirmed:
-            if (outcome.channelReplyCode != 0)
-                suspects.push_back(outcome.token);
-            else
-                transient = true;
-            break;
-        }
-    }
-    if (!suspects.empty() && !isolateRefused(batch, suspects, confirmed, failures))
+    BatchOutcomes sorted = sortOutcomes(rows, outcomes);
+    failures.insert(failures.end(), sorted.failures.begin(), sorted.failures.end());
+    auto& confirmed = sorted.confirmed;
+    bool transient = sorted.transient;
+    if (!sorted.suspects.empty() && !isolateRefused(batch, sorted.suspects, confirmed, failures))
         transient = true;
 
     if (_lanes)
@@ -285,11 +264,11 @@ void OutboxRelay::finish(PendingBatch& batch) {
     auto& session = **batch.session;
     try {
         if (batch.claim) {
-            settle(session, batch, confirmed, failures);
+            _settler.settle(session, rows, batch.routes, confirmed, failures);
             batch.claim->commit();
         } else {
             Transaction tx(session, _database.dialect());
-            settle(session, batch, confirmed, failures);
+            _settler.settle(session, rows, batch.routes, confirmed, failures);
             tx.commit();
         }
     } catch (const std::exception& e) {
@@ -303,17 +282,7 @@ void OutboxRelay::finish(PendingBatch& batch) {
     }
     batch.claim.reset();
     batch.session.reset();
-    reportSettled();
-    recordPublishSpans(batch, confirmed);
-    Metrics::add(_metrics.confirmed, confirmed.size());
-    {
-        const std::int64_t settledAt = nowMillis();
-        std::set<std::int64_t> done(confirmed.begin(), confirmed.end());
-        for (const auto& row : rows)
-            if (done.count(row.seq))
-                _metrics.relayLatency.observe(static_cast<double>(settledAt - row.createdAt));
-    }
-    _metrics.databaseOk();
+    reportSettled(batch, confirmed);
     if (batch.published > 0 && !transient)
         _metrics.brokerOk();
     if (transient)
@@ -343,6 +312,21 @@ void OutboxRelay::drain() noexcept {
             }
         }
     }
+}
+
+void OutboxRelay::reportSettled(PendingBatch& batch, const std::vector<std::int64_t>& confirmed) {
+    // After the commit only: a settle that is rolled back and run again must not count twice.
+    Metrics::add(_metrics.failed, _settler.report());
+    if (_metrics.spans)
+        for (auto& span : batch.spans.finish(batch.rows, confirmed))
+            _metrics.spans->record(std::move(span));
+    Metrics::add(_metrics.confirmed, confirmed.size());
+    const std::int64_t settledAt = nowMillis();
+    const std::set<std::int64_t> done(confirmed.begin(), confirmed.end());
+    for (const auto& row : batch.rows)
+        if (done.count(row.seq))
+            _metrics.relayLatency.observe(static_cast<double>(settledAt - row.createdAt));
+    _metrics.databaseOk();
 }
 
 bool OutboxRelay::isolateRefused(const PendingBatch& batch,
@@ -375,78 +359,21 @@ bool OutboxRelay::isolateRefused(const PendingBatch& batch,
         if (_lanes && row.partitionKey && heldKeys.count(*row.partitionKey))
             continue;
         const std::size_t failuresBefore = failures.size();
-        amqp::OutgoingMessage message;
-        bool encoded = false;
-        try {
-            message = outgoingOf(row, *plugins->serializer, *plugins->routing, index);
-            encoded = true;
-        } catch (const std::exception& e) {
-            failures.push_back({index, "encode/route failed: " + errorText(e)});
-        } catch (...) {
-            failures.push_back({index, "encode/route failed: unknown exception from a plugin"});
-        }
-        if (encoded) {
-            const auto outcome =
-                _publisher.publishBatch({std::move(message)}, _settings.outbox.confirmTimeout)
-                    .front();
-            switch (outcome.result) {
-            case amqp::PublishResult::Confirmed:
-                confirmed.push_back(row.seq);
-                break;
-            case amqp::PublishResult::Unroutable:
-                failures.push_back({index, outcome.error});
-                break;
-            case amqp::PublishResult::Nacked:
-                failures.push_back({index, "nacked by the broker: " + outcome.error});
-                break;
-            case amqp::PublishResult::NotConfirmed:
-                // Alone on the channel: a channel closed under it was closed over it.
-                if (outcome.channelReplyCode != 0)
-                    failures.push_back({index, "refused by the broker: " + outcome.error});
-                else
-                    settledAll = false;
-                break;
-            }
+        if (auto message = encodeRow(row, index, *plugins, failures)) {
+            BatchOutcomes alone;
+            sortAloneOutcome(
+                row, index,
+                _publisher.publishBatch({std::move(*message)}, _settings.outbox.confirmTimeout)
+                    .front(),
+                alone);
+            confirmed.insert(confirmed.end(), alone.confirmed.begin(), alone.confirmed.end());
+            failures.insert(failures.end(), alone.failures.begin(), alone.failures.end());
+            settledAll = settledAll && !alone.transient;
         }
         if (_lanes && row.partitionKey && failures.size() != failuresBefore)
             heldKeys.insert(*row.partitionKey);
     }
     return settledAll;
-}
-
-void OutboxRelay::holdBackBehindFailures(const std::vector<OutboxRow>& rows,
-                                         std::vector<std::int64_t>& confirmed,
-                                         std::vector<RowFailure>& failures) {
-    // Ordered lanes: once a key's row failed in this batch, its later rows are not settled
-    // either: they stay, untouched, and go out again after the failed one. They may have
-    // reached the broker already (the consumer deduplicates the second copy), but the key's
-    // order of first deliveries is kept.
-    std::set<std::int64_t> confirmedSeqs(confirmed.begin(), confirmed.end());
-    std::set<std::size_t> failedIndexes;
-    for (const auto& f : failures)
-        failedIndexes.insert(f.index);
-    std::set<std::string> held;
-    std::vector<std::int64_t> keptConfirmed;
-    std::vector<RowFailure> keptFailures;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const auto& row = rows[i];
-        const bool isConfirmed = confirmedSeqs.count(row.seq) > 0;
-        const bool isFailed = failedIndexes.count(i) > 0;
-        if (row.partitionKey && held.count(*row.partitionKey))
-            continue;
-        if (isConfirmed) {
-            keptConfirmed.push_back(row.seq);
-        } else {
-            if (row.partitionKey)
-                held.insert(*row.partitionKey);
-            if (isFailed)
-                for (const auto& f : failures)
-                    if (f.index == i)
-                        keptFailures.push_back(f);
-        }
-    }
-    confirmed = std::move(keptConfirmed);
-    failures = std::move(keptFailures);
 }
 
 void OutboxRelay::settleAgain(Poco::Data::Session& session, const PendingBatch& batch,
@@ -457,7 +384,7 @@ void OutboxRelay::settleAgain(Poco::Data::Session& session, const PendingBatch& 
     for (int attempt = 1;; ++attempt) {
         try {
             Transaction tx(session, _database.dialect());
-            settle(session, batch, confirmed, failures);
+            _settler.settle(session, batch.rows, batch.routes, confirmed, failures);
             tx.commit();
             _log.information("relay: settled a confirmed batch again after: %s", why);
             return;
@@ -466,160 +393,6 @@ void OutboxRelay::settleAgain(Poco::Data::Session& session, const PendingBatch& 
                 throw;
         }
     }
-}
-
-void OutboxRelay::settle(Poco::Data::Session& session, const PendingBatch& batch,
-                         const std::vector<std::int64_t>& confirmed,
-                         const std::vector<RowFailure>& failures) {
-    const auto& rows = batch.rows;
-    _settled = {};
-    recordDelivered(session, batch, confirmed);
-    std::vector<std::int64_t> toDelete = confirmed;
-    const std::int64_t now = nowMillis();
-    for (const auto& failure : failures) {
-        const auto& row = rows[failure.index];
-        const int attempts = row.attempts + 1;
-        if (failure.permanent || attempts >= _settings.outbox.maxAttempts) {
-            FailedRecord record;
-            record.queueName = "failed";
-            record.source = "outbox";
-            record.messageName = row.name;
-            if (row.readError) {
-                // No id to put back into the outbox with: the operator sees the row's content
-                // and the reason.
-                record.envelopeJson = R"({"properties":{},"headers":{}})";
-                record.errorClass = "UnreadableOutboxRow";
-            } else {
-                const Message message = [&] {
-                    try {
-                        return messageOf(row);
-                    } catch (const std::exception&) {
-                        // Kept without headers: the row is failing for a reason already.
-                        return messageOf(row, false);
-                    }
-                }();
-                record.messageId = row.id;
-                record.envelopeJson = envelopeForOutboxMessage(message);
-                record.errorClass = "OutboxPublishFailed";
-            }
-            record.body = row.body;
-            record.errorMessage = failure.error;
-            record.attempts = attempts;
-            record.createdAt = row.createdAt;
-            record.availableAt = now;
-            record.failedAt = now;
-            _failed.insert(session, record);
-            toDelete.push_back(row.seq);
-            ++_settled.failed;
-            _settled.errors.push_back(
-                "outbox message " +
-                (row.readError ? "seq " + std::to_string(row.seq) : row.id.toString()) + " (" +
-                row.name + ") moved to the failed table after " + std::to_string(attempts) +
-                " attempts: " + failure.error);
-        } else {
-            auto delay = _rowBackoff.delay(attempts);
-            _store.recordAttempt(session, row.seq, attempts, now + delay.count(), failure.error);
-            _settled.warnings.push_back("outbox message " + row.id.toString() + " (" + row.name +
-                                        ") attempt " + std::to_string(attempts) +
-                                        " failed, next in " + std::to_string(delay.count()) +
-                                        "ms: " + failure.error);
-        }
-    }
-    _store.remove(session, toDelete);
-}
-
-void OutboxRelay::lookForDeliveredTable(Poco::Data::Session& session) {
-    if (!_settings.outbox.keepDelivered || _delivered)
-        return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now < _lookForDeliveredAt)
-        return;
-    DeliveredStore store(_database.dialect(), _settings.outbox.table);
-    if (store.exists(session)) {
-        _delivered.emplace(std::move(store));
-        return;
-    }
-    _lookForDeliveredAt = now + std::chrono::minutes(1);
-    _log.error("outbox.keep_delivered = true, but the table %s does not exist (`msgbus setup` "
-               "creates it): confirmed rows are deleted without a delivery record until it does",
-               store.table());
-}
-
-void OutboxRelay::recordDelivered(Poco::Data::Session& session, const PendingBatch& batch,
-                                  const std::vector<std::int64_t>& confirmed) {
-    if (!_delivered || confirmed.empty())
-        return;
-    std::set<std::int64_t> done(confirmed.begin(), confirmed.end());
-    std::vector<DeliveredRoute> routes;
-    routes.reserve(confirmed.size());
-    for (const auto& route : batch.routes)
-        if (route.seq != 0 && done.count(route.seq))
-            routes.push_back(route);
-    try {
-        _delivered->record(session, routes, nowMillis());
-    } catch (const std::exception& e) {
-        // A failed statement leaves the transaction as it was: the delivery can still settle.
-        // Only a table that is gone is worth that; anything else is the database's trouble and
-        // fails the settle as always.
-        if (isTransientDbError(e) || _delivered->exists(session))
-            throw;
-        _log.error("outbox.keep_delivered: the table %s is gone (`msgbus setup` creates it): "
-                   "confirmed rows are deleted without a delivery record until it is back",
-                   _delivered->table());
-        _delivered.reset();
-        _lookForDeliveredAt = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-    }
-}
-
-void OutboxRelay::startPublishSpan(PendingBatch& batch, std::size_t index,
-                                   amqp::OutgoingMessage& message) {
-    if (!_metrics.spans)
-        return;
-    const FieldValue* header = message.wire.header("traceparent");
-    if (!header || !header->isString())
-        return;
-    auto parent = TraceParent::parse(header->text);
-    if (!parent)
-        return; // an untraced (or malformed) context starts no trace
-    Span span;
-    span.traceId = parent->traceId;
-    span.spanId = newSpanId();
-    span.parentSpanId = parent->parentId;
-    span.name = "publish " + batch.rows[index].name;
-    span.kind = 4; // producer
-    span.startUnixNanos = unixNanosNow();
-    span.attributes = {{"messaging.system", "rabbitmq"},
-                       {"messaging.destination.name", message.exchange},
-                       {"messaging.rabbitmq.destination.routing_key", message.routingKey},
-                       {"messaging.message.id", batch.rows[index].id.toString()},
-                       {"msgbus.message.name", batch.rows[index].name},
-                       {"msgbus.attempt", std::to_string(batch.rows[index].attempts + 1)}};
-    setField(message.wire.headers, "traceparent", FieldValue::ofString(parent->child(span.spanId)));
-    batch.spans.emplace(index, std::move(span));
-}
-
-void OutboxRelay::recordPublishSpans(PendingBatch& batch,
-                                     const std::vector<std::int64_t>& confirmed) {
-    if (!_metrics.spans || batch.spans.empty())
-        return;
-    std::set<std::int64_t> done(confirmed.begin(), confirmed.end());
-    const std::int64_t end = unixNanosNow();
-    for (auto& [index, span] : batch.spans)
-        if (done.count(batch.rows[index].seq)) {
-            span.endUnixNanos = end;
-            _metrics.spans->record(std::move(span));
-        }
-    batch.spans.clear();
-}
-
-void OutboxRelay::reportSettled() {
-    // After the commit only: a settle that is rolled back and run again must not count twice.
-    Metrics::add(_metrics.failed, _settled.failed);
-    for (const auto& line : _settled.errors)
-        _log.error(line);
-    for (const auto& line : _settled.warnings)
-        _log.warning(line);
-    _settled = {};
 }
 
 } // namespace msgbus::core

@@ -5,14 +5,15 @@
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
 #include "core/db/Transaction.h"
-#include "core/failed/FailedStore.h"
 #include "core/metrics/Metrics.h"
+#include "core/outbox/BatchSettler.h"
 #include "core/outbox/DeliveredStore.h"
 #include "core/outbox/LaneOwnership.h"
 #include "core/outbox/OutboxStore.h"
+#include "core/outbox/PublishSpans.h"
+#include "core/outbox/RowFailure.h"
 #include "core/outbox/SqliteRelayLock.h"
 #include "core/plugins/PluginRegistry.h"
-#include "core/tracing/SpanExporter.h"
 #include "core/util/Backoff.h"
 #include "core/util/StopSignal.h"
 
@@ -64,11 +65,6 @@ public:
     int relayBatch();
 
 private:
-    struct RowFailure {
-        std::size_t index;
-        std::string error;
-        bool permanent = false; ///< straight to the failed table (retrying cannot help)
-    };
     /// A claimed batch from its claim until it is settled. On MySQL its session holds the
     /// claim's transaction (the row locks) all along.
     struct PendingBatch {
@@ -78,7 +74,7 @@ private:
         /// Where each row (same index) was published to, for the delivered table.
         std::vector<DeliveredRoute> routes;
         /// Traced rows' publish spans (tracing on), recorded once the rows are confirmed.
-        std::map<std::size_t, Span> spans;
+        PublishSpans spans;
         std::vector<RowFailure> failures; ///< encode/route failures, then unroutable ones
         std::size_t published = 0;
         std::optional<amqp::AmqpPublisher::BatchId> publishId;
@@ -105,55 +101,29 @@ private:
     /// Returns false when some could not be settled either way (publish the rest again).
     bool isolateRefused(const PendingBatch& batch, const std::vector<std::size_t>& suspects,
                         std::vector<std::int64_t>& confirmed, std::vector<RowFailure>& failures);
-    void holdBackBehindFailures(const std::vector<OutboxRow>& rows,
-                                std::vector<std::int64_t>& confirmed,
-                                std::vector<RowFailure>& failures);
+    /// Counts, logs and exports (spans) what the batch's committed settle did.
+    void reportSettled(PendingBatch& batch, const std::vector<std::int64_t>& confirmed);
     void settleAgain(Poco::Data::Session& session, const PendingBatch& batch,
                      const std::vector<std::int64_t>& confirmed,
                      const std::vector<RowFailure>& failures, const std::string& why);
-    void settle(Poco::Data::Session& session, const PendingBatch& batch,
-                const std::vector<std::int64_t>& confirmed,
-                const std::vector<RowFailure>& failures);
-    /// outbox.keep_delivered: copies the confirmed rows into the delivered table. A missing
-    /// table costs the record, never the delivery: the rows are deleted as without the key.
-    void recordDelivered(Poco::Data::Session& session, const PendingBatch& batch,
-                         const std::vector<std::int64_t>& confirmed);
-    /// outbox.keep_delivered: finds the delivered table (again a minute after it was missing).
-    void lookForDeliveredTable(Poco::Data::Session& session);
-    /// tracing on and the row traced: starts its publish span, whose id the message carries
-    /// on as its traceparent, so the consumer's span is the publish span's child.
-    void startPublishSpan(PendingBatch& batch, std::size_t index, amqp::OutgoingMessage& message);
-    /// Ends and records the publish spans of the confirmed rows.
-    void recordPublishSpans(PendingBatch& batch, const std::vector<std::int64_t>& confirmed);
-    /// Logs and counts what the last committed settle() did.
-    void reportSettled();
 
     Database& _database;
     PluginRegistry& _plugins;
     const Settings& _settings;
     Metrics& _metrics;
     OutboxStore _store;
-    FailedStore _failed;
     amqp::AmqpPublisher _publisher;
-    Backoff _rowBackoff;
+    BatchSettler _settler;
     Backoff _outageBackoff;
     Poco::Logger& _log;
     std::optional<LaneOwnership> _lanes;        ///< set when outbox.ordered
     std::optional<SqliteRelayLock> _sqliteLock; ///< set on SQLite: one relay per file
-    std::optional<DeliveredStore> _delivered;   ///< set while keep_delivered has its table
-    std::chrono::steady_clock::time_point _lookForDeliveredAt{};
     bool _standbyLogged = false;
     std::size_t _pipelineDepth;
     std::string _workerName;
     std::uint64_t _nodeNotedFor = 0;
     bool _nodeNotedConnected = false;
     std::deque<PendingBatch> _inFlight; ///< oldest first
-    /// What settle() did, reported once its transaction committed.
-    struct SettleReport {
-        std::uint64_t failed = 0;
-        std::vector<std::string> errors;
-        std::vector<std::string> warnings;
-    } _settled;
 };
 
 } // namespace msgbus::core
