@@ -184,6 +184,45 @@ std::vector<std::int64_t> deliveriesOfIds(DeliveredStore& store, Poco::Data::Ses
 
 } // namespace
 
+namespace {
+
+/// Writes deliveries back into the outbox a page at a time; counts what it wrote.
+class ReplayRun {
+public:
+    ReplayRun(Database& database, Poco::Data::Session& session, DeliveredStore& store,
+              std::int64_t total)
+        : _database(database), _session(session), _store(store), _progress("replaying", total) {}
+
+    void page(const std::vector<std::int64_t>& keys) {
+        // One transaction a page: a long replay never holds many locks, and what it did stays
+        // done if it is interrupted.
+        Transaction tx(_session, _database.dialect());
+        _written += _store.replay(_session, keys, nowMillis());
+        tx.commit();
+        _matched += static_cast<std::int64_t>(keys.size());
+        _progress.advance(static_cast<std::int64_t>(keys.size()));
+    }
+
+    void printResult(const std::string& outboxTable) const {
+        std::cout << "replayed " << _written << " message(s) into " << outboxTable
+                  << " with their ids";
+        if (_written < _matched)
+            std::cout << "; " << _matched - _written
+                      << " were pending already or delivered more than once";
+        std::cout << "\n";
+    }
+
+private:
+    Database& _database;
+    Poco::Data::Session& _session;
+    DeliveredStore& _store;
+    Progress _progress;
+    std::int64_t _written = 0;
+    std::int64_t _matched = 0;
+};
+
+} // namespace
+
 int outboxReplay(const std::vector<std::string>& args) {
     CommandLine line(args, {"config", "name", "since", "until", "batch-size"}, {"dry-run"});
     const bool byIds = !line.positional().empty();
@@ -191,7 +230,7 @@ int outboxReplay(const std::vector<std::string>& args) {
         throw UsageError("give message ids or --name/--since/--until, not both");
     if (!byIds && (!line.has("name") || !line.has("since")))
         throw UsageError("give message ids, or --name N --since T [--until T] (--name may repeat)");
-    const int batch = positiveInteger(line, "batch-size", 500);
+    const auto batch = static_cast<std::size_t>(positiveInteger(line, "batch-size", 500));
     const RowFilter filter = filterFrom(line, line.positional());
     auto loaded = loadSettings(line);
     Database database(loaded.settings.db);
@@ -199,50 +238,30 @@ int outboxReplay(const std::vector<std::string>& args) {
     DeliveredStore store = deliveredStoreOf(database, loaded.settings, *session);
 
     int missing = 0;
-    std::vector<std::int64_t> keys;
-    std::int64_t total = 0;
-    if (byIds) {
-        keys = deliveriesOfIds(store, *session, filter, missing);
-        total = static_cast<std::int64_t>(keys.size());
-    } else {
-        total = store.count(*session, filter);
-    }
+    const std::vector<std::int64_t> keys =
+        byIds ? deliveriesOfIds(store, *session, filter, missing) : std::vector<std::int64_t>{};
+    const std::int64_t total =
+        byIds ? static_cast<std::int64_t>(keys.size()) : store.count(*session, filter);
     if (line.has("dry-run")) {
         std::cout << "would replay " << total << " deliver" << (total == 1 ? "y" : "ies") << "\n";
         return missing ? 1 : 0;
     }
-    std::size_t written = 0;
-    std::int64_t matched = 0;
-    Progress progress("replaying", total);
-    auto replayPage = [&](const std::vector<std::int64_t>& page) {
-        // One transaction a page: a long replay never holds many locks, and what it did stays
-        // done if it is interrupted.
-        Transaction tx(*session, database.dialect());
-        written += store.replay(*session, page, nowMillis());
-        tx.commit();
-        matched += static_cast<std::int64_t>(page.size());
-        progress.advance(static_cast<std::int64_t>(page.size()));
-    };
+    ReplayRun run(database, *session, store, total);
     if (byIds) {
-        for (std::size_t i = 0; i < keys.size(); i += static_cast<std::size_t>(batch))
-            replayPage({keys.begin() + static_cast<std::ptrdiff_t>(i),
-                        keys.begin() + static_cast<std::ptrdiff_t>(std::min(
-                                           keys.size(), i + static_cast<std::size_t>(batch)))});
+        for (std::size_t i = 0; i < keys.size(); i += batch)
+            run.page(
+                {keys.begin() + static_cast<std::ptrdiff_t>(i),
+                 keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), i + batch))});
     } else {
         for (std::int64_t after = 0;;) {
-            auto page = store.keysAfter(*session, filter, after, batch);
+            auto page = store.keysAfter(*session, filter, after, static_cast<int>(batch));
             if (page.empty())
                 break;
             after = page.back();
-            replayPage(page);
+            run.page(page);
         }
     }
-    std::cout << "replayed " << written << " message(s) into " << loaded.settings.outbox.table
-              << " with their ids";
-    if (static_cast<std::int64_t>(written) < matched)
-        std::cout << "; " << matched - static_cast<std::int64_t>(written)
-                  << " were pending already or delivered more than once";
-    std::cout << "\n";
+    run.printResult(loaded.settings.outbox.table);
     return missing ? 1 : 0;
 }
 
