@@ -130,9 +130,9 @@ struct Settings {
     std::string otlpEndpoint;
     std::string serviceName = "msgbus";
 
-    /// file: the keys present in the properties file (for the unknown-key check);
-    /// config: where values are read (the file layered over the system configuration, so
-    /// ${system.env.NAME} expands).
+    /// config: the properties file layered over the system configuration (so
+    /// ${system.env.NAME} expands); its keys are also what the unknown-key check looks at.
+    /// warnings, when given, receives one line per key msgbus does not know.
     static Settings load(const Poco::Util::AbstractConfiguration& config,
                          std::vector<std::string>* warnings = nullptr);
 

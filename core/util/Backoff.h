@@ -5,8 +5,10 @@
 
 namespace msgbus::core {
 
-/// Capped exponential backoff with full jitter: attempt n waits a random time in
-/// [base*mult^(n-1) / 2, base*mult^(n-1)], capped at max. Thread-safe (thread-local RNG).
+/// Capped exponential backoff with "equal" jitter: attempt n waits a random time in
+/// [c/2, c], c = min(base*mult^(n-1), max). Half the delay is kept so that a retry never comes
+/// almost at once (full jitter, [0, c], would); the random half spreads the workers that failed
+/// together. Thread-safe (thread-local RNG).
 class Backoff {
 public:
     Backoff(std::chrono::milliseconds base, double multiplier, std::chrono::milliseconds max)

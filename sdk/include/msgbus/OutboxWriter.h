@@ -37,7 +37,8 @@ public:
 
     /// Inserts one row; returns the message's id (also stored into message).
     Id write(Message& message);
-    /// Inserts the messages with as few statements as possible; returns their ids in order.
+    /// Inserts the messages, one prepared statement executed once per row in the caller's
+    /// transaction; returns their ids in order. Validates them all before the first insert.
     std::vector<Id> write(std::vector<Message>& messages);
 
     /// Throws InvalidArgument when the message could not be written (see class comment).
