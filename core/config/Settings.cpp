@@ -2,6 +2,7 @@
 
 #include "core/amqp/AmqpNodes.h"
 #include "core/config/ConfigError.h"
+#include "core/config/ConfigReader.h"
 #include "core/config/DefaultPluginDir.h"
 
 #include <msgbus/SqlIdentifier.h>
@@ -21,141 +22,6 @@ namespace {
 
 using Poco::Util::AbstractConfiguration;
 
-/// Typed, validated reads; every failure names the key. Remembers which keys it was asked for,
-/// so whatever the file holds beyond them can be reported as unknown.
-class Reader {
-public:
-    explicit Reader(const AbstractConfiguration& config) : _config(config) {}
-
-    bool has(const std::string& key) {
-        _known.insert(key);
-        return _config.hasProperty(key);
-    }
-
-    std::string string(const std::string& key, const std::string& fallback) {
-        if (!has(key))
-            return fallback;
-        std::string value = Poco::trim(_config.getString(key));
-        if (value.find("${") != std::string::npos)
-            throw ConfigError(key, "refers to a variable that is not set (check ${system.env.*})");
-        return value;
-    }
-
-    /// A credential: taken as is (not trimmed: a secret may end in a space) and never quoted
-    /// in an error.
-    std::optional<std::string> secret(const std::string& key) {
-        if (!has(key))
-            return std::nullopt;
-        std::string value = _config.getString(key);
-        if (value.find("${system.env.") != std::string::npos)
-            throw ConfigError(key, "refers to a variable that is not set (check ${system.env.*})");
-        if (value.empty())
-            throw ConfigError(key, "is empty");
-        return value;
-    }
-
-    std::string required(const std::string& key, const std::string& expected) {
-        std::string value = string(key, "");
-        if (value.empty())
-            throw ConfigError(key, "missing; expected " + expected);
-        return value;
-    }
-
-    std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t min,
-                         std::int64_t max) {
-        if (!has(key))
-            return fallback;
-        std::string text = string(key, "");
-        Poco::Int64 value = 0;
-        if (!Poco::NumberParser::tryParse64(text, value))
-            throw ConfigError(key, "'" + text + "' is not an integer");
-        if (value < min || value > max)
-            throw ConfigError(key, std::to_string(value) + " is out of range [" +
-                                       std::to_string(min) + ", " + std::to_string(max) + "]");
-        return value;
-    }
-
-    int integer32(const std::string& key, int fallback, int min, int max) {
-        return static_cast<int>(integer(key, fallback, min, max));
-    }
-
-    double real(const std::string& key, double fallback, double min, double max) {
-        if (!has(key))
-            return fallback;
-        std::string text = string(key, "");
-        double value = 0;
-        if (!Poco::NumberParser::tryParseFloat(text, value))
-            throw ConfigError(key, "'" + text + "' is not a number");
-        if (value < min || value > max)
-            throw ConfigError(key, "out of range [" + std::to_string(min) + ", " +
-                                       std::to_string(max) + "]");
-        return value;
-    }
-
-    bool boolean(const std::string& key, bool fallback) {
-        if (!has(key))
-            return fallback;
-        std::string text = Poco::toLower(string(key, ""));
-        if (text == "true" || text == "yes" || text == "on" || text == "1")
-            return true;
-        if (text == "false" || text == "no" || text == "off" || text == "0")
-            return false;
-        throw ConfigError(key, "'" + text + "' is not a boolean (true or false)");
-    }
-
-    std::chrono::milliseconds millis(const std::string& key, std::chrono::milliseconds fallback,
-                                     std::int64_t min, std::int64_t max) {
-        return std::chrono::milliseconds(integer(key, fallback.count(), min, max));
-    }
-
-    std::vector<std::string> list(const std::string& key) {
-        std::vector<std::string> out;
-        if (!has(key))
-            return out;
-        Poco::StringTokenizer tokens(string(key, ""), ",",
-                                     Poco::StringTokenizer::TOK_TRIM |
-                                         Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-        out.assign(tokens.begin(), tokens.end());
-        return out;
-    }
-
-    std::string table(const std::string& key, const std::string& fallback) {
-        std::string name = string(key, fallback);
-        if (!isValidSqlIdentifier(name))
-            throw ConfigError(key,
-                              "'" + name + "' is not a valid table name ([A-Za-z_][A-Za-z0-9_]*)");
-        return name;
-    }
-
-    /// Direct child names of prefix ("plugin" → the plugin ids).
-    std::vector<std::string> children(const std::string& prefix) {
-        AbstractConfiguration::Keys keys;
-        _config.keys(prefix, keys);
-        return keys;
-    }
-
-    /// Every leaf key under the roots the file can set, for the unknown-key check.
-    void collectLeaves(const std::string& prefix, std::vector<std::string>& out) {
-        AbstractConfiguration::Keys keys;
-        _config.keys(prefix, keys);
-        if (keys.empty()) {
-            if (!prefix.empty())
-                out.push_back(prefix);
-            return;
-        }
-        if (!prefix.empty() && _config.hasProperty(prefix))
-            out.push_back(prefix);
-        for (const auto& key : keys)
-            collectLeaves(prefix.empty() ? key : prefix + "." + key, out);
-    }
-
-    bool known(const std::string& key) const { return _known.count(key) > 0; }
-
-private:
-    const AbstractConfiguration& _config;
-    std::set<std::string> _known;
-};
-
 /// One name per SQLite file: "x.db", "./x.db", "dir/../x.db", a symlink to it or through a
 /// symlinked directory all become the same absolute path. The relay's one-writer lock
 /// (<file>.msgbus-relay.lock) is derived from this name, so two spellings of one file must not
@@ -171,7 +37,7 @@ std::string canonicalSqlitePath(const std::string& path) {
 
 /// amqp.url with amqp.user / amqp.password applied, validated here so that a bad URL stops the
 /// start-up with the key's name instead of failing later in a worker thread.
-std::string amqpUrl(Reader& read) {
+std::string amqpUrl(ConfigReader& read) {
     const std::string key = "amqp.url";
     std::string text = read.required(
         key, "amqp://user:password@host:port/vhost (comma-separated, one per cluster node)");
@@ -197,7 +63,7 @@ std::string amqpUrl(Reader& read) {
 /// amqp.queue.<q>.argument.<x-name>: an integer, true/false, or else a string. The arguments
 /// RabbitMQ reads as numbers or booleans must be given as such: the broker would refuse the
 /// queue, or ignore the limit, otherwise.
-amqp::QueueArgument queueArgument(Reader& read, const std::string& key) {
+amqp::QueueArgument queueArgument(ConfigReader& read, const std::string& key) {
     amqp::QueueArgument argument;
     argument.name = key.substr(key.rfind('.') + 1);
     if (argument.name == "x-queue-type")
@@ -253,7 +119,7 @@ void requireName(const std::string& key, const std::string& value) {
 } // namespace
 
 Settings Settings::load(const AbstractConfiguration& config, std::vector<std::string>* warnings) {
-    Reader read(config);
+    ConfigReader read(config);
     Settings s;
 
     s.db.connector = read.required("db.connector", "MySQL or SQLite");
