@@ -65,14 +65,8 @@ std::string percentEncode(const std::string& text) {
     return out;
 }
 
-} // namespace
-
-AmqpUrl::AmqpUrl(std::string host, std::uint16_t port, std::string vhost, std::string user,
-                 std::string password)
-    : _host(std::move(host)), _port(port), _vhost(std::move(vhost)), _user(std::move(user)),
-      _password(std::move(password)) {}
-
-AmqpUrl AmqpUrl::parse(const std::string& url) {
+/// Refuses anything but amqp://, naming the scheme only when the text before "://" is one.
+void requireAmqpScheme(const std::string& url) {
     if (url.compare(0, kScheme.size(), kScheme) != 0) {
         // Quote the scheme only when it is one: text before a ':' may as well be "user:password".
         std::size_t sep = url.find("://");
@@ -85,14 +79,15 @@ AmqpUrl AmqpUrl::parse(const std::string& url) {
         throw InvalidArgument("invalid AMQP URL: it must start with amqp://" +
                               (isScheme ? " (got scheme '" + scheme + "')" : std::string()));
     }
-    std::string rest = url.substr(kScheme.size());
+}
 
+/// Takes the user info off rest (up to the last '@') into user and password; returns whether
+/// there was any. Never quotes any part of it in an error.
+bool takeUserInfo(std::string& rest, std::string& user, std::string& password) {
     // The user info ends at the last '@' (a raw '@' in a password is then still accepted); it
     // never appears in an error text, not even in part. A raw '/', '?' or '#' before that '@'
     // would have ended the authority early, so the split is ambiguous: refuse it without
     // guessing (guessing wrong is how a password ends up quoted as a "port").
-    std::string user = "guest";
-    std::string password = "guest";
     std::size_t at = rest.rfind('@');
     if (at != std::string::npos) {
         std::string userInfo = rest.substr(0, at);
@@ -110,16 +105,11 @@ AmqpUrl AmqpUrl::parse(const std::string& url) {
         if (user.empty())
             throw InvalidArgument("invalid AMQP URL: the user name is empty");
     }
-    const bool hadUserInfo = at != std::string::npos;
-    if (rest.find_first_of("?#") != std::string::npos)
-        throw InvalidArgument("invalid AMQP URL: query parameters and fragments are not "
-                              "supported (set heartbeat and timeouts in the configuration)");
+    return at != std::string::npos;
+}
 
-    std::string hostPort = rest.substr(0, rest.find('/'));
-    std::string path = rest.size() > hostPort.size() ? rest.substr(hostPort.size() + 1) : "";
-
-    std::string host;
-    std::string portText;
+/// "host", "host:port", "[v6]" or "[v6]:port" into host and port text.
+void splitHostPort(const std::string& hostPort, std::string& host, std::string& portText) {
     if (!hostPort.empty() && hostPort.front() == '[') {
         std::size_t close = hostPort.find(']');
         if (close == std::string::npos)
@@ -143,28 +133,56 @@ AmqpUrl AmqpUrl::parse(const std::string& url) {
                 throw InvalidArgument("invalid AMQP URL: empty port after ':'");
         }
     }
+}
+
+/// The port number (kDefaultPort for ""). The text is never quoted: when the URL is not what it
+/// seems (an unencoded credential), it could be part of a password.
+std::uint16_t portOf(const std::string& portText) {
+    if (portText.empty())
+        return AmqpUrl::kDefaultPort;
+    unsigned long value = 0;
+    for (char c : portText) {
+        // Text that is not a number is not quoted: when the URL is not what it seems (an
+        // unencoded credential), it could be part of a password.
+        if (!std::isdigit(static_cast<unsigned char>(c)))
+            throw InvalidArgument("invalid AMQP URL: the port is not a number between 1 and "
+                                  "65535 (check that the user info is percent-encoded)");
+        if (value <= 65535)
+            value = value * 10 + static_cast<unsigned long>(c - '0');
+    }
+    // Not quoted either: "amqp://user:123secret" (no '@') puts a password here.
+    if (value < 1 || value > 65535)
+        throw InvalidArgument("invalid AMQP URL: the port is not a number between 1 and "
+                              "65535 (check that the user info is percent-encoded)");
+    return static_cast<std::uint16_t>(value);
+}
+
+} // namespace
+
+AmqpUrl::AmqpUrl(std::string host, std::uint16_t port, std::string vhost, std::string user,
+                 std::string password)
+    : _host(std::move(host)), _port(port), _vhost(std::move(vhost)), _user(std::move(user)),
+      _password(std::move(password)) {}
+
+AmqpUrl AmqpUrl::parse(const std::string& url) {
+    requireAmqpScheme(url);
+    std::string rest = url.substr(kScheme.size());
+    std::string user = "guest";
+    std::string password = "guest";
+    const bool hadUserInfo = takeUserInfo(rest, user, password);
+    if (rest.find_first_of("?#") != std::string::npos)
+        throw InvalidArgument("invalid AMQP URL: query parameters and fragments are not "
+                              "supported (set heartbeat and timeouts in the configuration)");
+
+    std::string hostPort = rest.substr(0, rest.find('/'));
+    std::string path = rest.size() > hostPort.size() ? rest.substr(hostPort.size() + 1) : "";
+    std::string host;
+    std::string portText;
+    splitHostPort(hostPort, host, portText);
     if (host.empty())
         throw InvalidArgument("invalid AMQP URL: the host is empty");
     host = percentDecode(host, "host", hadUserInfo);
-
-    std::uint16_t port = kDefaultPort;
-    if (!portText.empty()) {
-        unsigned long value = 0;
-        for (char c : portText) {
-            // Text that is not a number is not quoted: when the URL is not what it seems (an
-            // unencoded credential), it could be part of a password.
-            if (!std::isdigit(static_cast<unsigned char>(c)))
-                throw InvalidArgument("invalid AMQP URL: the port is not a number between 1 and "
-                                      "65535 (check that the user info is percent-encoded)");
-            if (value <= 65535)
-                value = value * 10 + static_cast<unsigned long>(c - '0');
-        }
-        // Not quoted either: "amqp://user:123secret" (no '@') puts a password here.
-        if (value < 1 || value > 65535)
-            throw InvalidArgument("invalid AMQP URL: the port is not a number between 1 and "
-                                  "65535 (check that the user info is percent-encoded)");
-        port = static_cast<std::uint16_t>(value);
-    }
+    const std::uint16_t port = portOf(portText);
 
     // Neither the vhost nor the host is quoted when the URL has no user info: then the text
     // after "amqp://" may be a user and password that lost their '@'.

@@ -116,12 +116,7 @@ void requireName(const std::string& key, const std::string& value) {
         throw ConfigError(key, "'" + value + "' is not a valid name ([A-Za-z0-9_-], 1-64 chars)");
 }
 
-} // namespace
-
-Settings Settings::load(const AbstractConfiguration& config, std::vector<std::string>* warnings) {
-    ConfigReader read(config);
-    Settings s;
-
+void loadDatabase(ConfigReader& read, Settings& s) {
     s.db.connector = read.required("db.connector", "MySQL or SQLite");
     if (s.db.connector != "MySQL" && s.db.connector != "SQLite")
         throw ConfigError("db.connector", "'" + s.db.connector + "' is not MySQL or SQLite");
@@ -134,7 +129,9 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     s.db.poolMax = read.integer32("db.pool.max", 8, 1, 1024);
     s.db.poolWait = read.millis("db.pool.wait_ms", s.db.poolWait, 1, 3600000);
     s.db.ioTimeout = read.millis("db.io_timeout_ms", s.db.ioTimeout, 0, 86400000);
+}
 
+void loadAmqp(ConfigReader& read, Settings& s) {
     s.amqp.url = amqpUrl(read);
     s.amqp.heartbeatSeconds = read.integer32("amqp.heartbeat", 30, 0, 3600);
     s.amqp.managementUrl = read.string("amqp.management.url", "");
@@ -172,7 +169,9 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
         }
         s.amqp.queues.push_back(queue);
     }
+}
 
+void loadPlugins(ConfigReader& read, Settings& s) {
     s.pluginsDir = read.string("plugins.dir", defaultPluginDir());
     s.runtimeDir = read.string("plugins.runtime_dir", "");
     for (const auto& id : read.children("plugin")) {
@@ -196,7 +195,9 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
             throw ConfigError(key, "names plugin '" + id + "', but no plugin." + id +
                                        ".library is configured");
     }
+}
 
+void loadOutbox(ConfigReader& read, Settings& s) {
     s.outbox.table = read.table("outbox.table", s.outbox.table);
     s.outbox.workers = read.integer32("outbox.workers", 2, 0, 64);
     s.outbox.batchSize = read.integer32("outbox.batch_size", s.outbox.batchSize, 1, 10000);
@@ -214,7 +215,9 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     s.outbox.keepDelivered = read.boolean("outbox.keep_delivered", s.outbox.keepDelivered);
     s.outbox.maxBodyBytes = static_cast<std::size_t>(
         read.integer("outbox.max_body_bytes", 1024 * 1024, 1, 16LL * 1024 * 1024 - 1));
+}
 
+void loadInbox(ConfigReader& read, Settings& s) {
     for (const auto& name : read.list("inbox.consumers")) {
         requireName("inbox.consumers", name);
         ConsumerSettings consumer;
@@ -238,7 +241,9 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
     s.retry.multiplier = read.real("retry.multiplier", 2.0, 1.0, 100.0);
     s.retry.maxDelay = read.millis("retry.max_delay_ms", s.retry.maxDelay, 0, 86400000LL * 7);
     s.retry.lease = read.millis("retry.lease_ms", s.retry.lease, 1, 86400000);
+}
 
+void loadHost(ConfigReader& read, Settings& s) {
     s.dedupTable = read.table("dedup.table", s.dedupTable);
     s.failedTable = read.table("failed.table", s.failedTable);
     s.httpPort = read.integer32("http.port", 9464, 0, 65535);
@@ -252,31 +257,48 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
                               "' is not an http:// URL (OTLP over HTTP/JSON, "
                               "e.g. http://127.0.0.1:4318/v1/traces)");
     s.serviceName = read.string("tracing.service_name", s.serviceName);
+}
 
-    if (warnings) {
-        std::vector<std::string> leaves;
-        for (const auto& root : read.children("")) {
-            // Poco's own layers and Poco logging configuration are not ours to judge.
-            if (root == "system" || root == "application" || root == "logging" || root == "env")
-                continue;
-            read.collectLeaves(root, leaves);
-        }
-        for (const auto& key : leaves) {
-            if (read.known(key))
-                continue;
-            // A line without '=' or ':' becomes a key holding its whole text, which may be a
-            // secret ("amqp.password s3cret"): such a key is described, never quoted.
-            const bool plainKey = std::all_of(key.begin(), key.end(), [](char c) {
-                return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-                       c == '-';
-            });
-            if (plainKey)
-                warnings->push_back("unknown configuration key '" + key + "' (a typo?)");
-            else
-                warnings->push_back("a line under '" + key.substr(0, key.find('.')) +
-                                    "' is not a key = value pair (no '=' or ':'?); it is ignored");
-        }
+/// One warning per key in the file that no load step asked for.
+void reportUnknownKeys(ConfigReader& read, std::vector<std::string>& warnings) {
+
+    std::vector<std::string> leaves;
+    for (const auto& root : read.children("")) {
+        // Poco's own layers and Poco logging configuration are not ours to judge.
+        if (root == "system" || root == "application" || root == "logging" || root == "env")
+            continue;
+        read.collectLeaves(root, leaves);
     }
+    for (const auto& key : leaves) {
+        if (read.known(key))
+            continue;
+        // A line without '=' or ':' becomes a key holding its whole text, which may be a
+        // secret ("amqp.password s3cret"): such a key is described, never quoted.
+        const bool plainKey = std::all_of(key.begin(), key.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+        });
+        if (plainKey)
+            warnings.push_back("unknown configuration key '" + key + "' (a typo?)");
+        else
+            warnings.push_back("a line under '" + key.substr(0, key.find('.')) +
+                               "' is not a key = value pair (no '=' or ':'?); it is ignored");
+    }
+}
+
+} // namespace
+
+Settings Settings::load(const AbstractConfiguration& config, std::vector<std::string>* warnings) {
+    ConfigReader read(config);
+    Settings s;
+    // In this order: a consumer's plugins must be known before the inbox is read.
+    loadDatabase(read, s);
+    loadAmqp(read, s);
+    loadPlugins(read, s);
+    loadOutbox(read, s);
+    loadInbox(read, s);
+    loadHost(read, s);
+    if (warnings)
+        reportUnknownKeys(read, *warnings);
     return s;
 }
 

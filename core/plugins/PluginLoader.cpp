@@ -56,6 +56,127 @@ void configureObject(Object& object, const PluginSettings& plugin, const std::st
     }
 }
 
+using ConfigPtr = Poco::Util::AbstractConfiguration::Ptr;
+
+/// A library that exports a serializer or a routing strategy, for the bus's pick.
+struct Candidate {
+    std::string pluginId;
+    std::shared_ptr<LoadedLibrary> lib;
+};
+
+/// plugin.<id>.classes may name only classes the library exports.
+void checkRequestedClasses(const PluginSettings& plugin, const LoadedLibrary& lib,
+                           const std::string& source) {
+    auto all = lib.serializerClasses();
+    auto routing = lib.routingClasses();
+    auto handlers = lib.handlerClasses();
+    all.insert(all.end(), routing.begin(), routing.end());
+    all.insert(all.end(), handlers.begin(), handlers.end());
+    for (const auto& requested : plugin.classes)
+        if (std::find(all.begin(), all.end(), requested) == all.end())
+            throw PluginError("plugin '" + plugin.id + "' (" + source + "): plugin." + plugin.id +
+                              ".classes names '" + requested +
+                              "', which the library does not export");
+}
+
+/// The library's selected handlers, made, configured and asked for their message names.
+void bindHandlers(const PluginSettings& plugin, LoadedLibrary& lib, const std::string& source,
+                  const ConfigPtr& config, PluginSet& set) {
+    for (const auto& className : lib.handlerClasses()) {
+        if (!selected(plugin, className))
+            continue;
+        HandlerBinding binding{plugin.id, className, lib.createHandler(className), {}};
+        configureObject(*binding.handler, plugin, className, config, source);
+        try {
+            binding.messageNames = binding.handler->messageNames();
+        } catch (const std::exception& e) {
+            throw PluginError("plugin '" + plugin.id + "': " + className +
+                              "::messageNames failed: " + e.what());
+        } catch (...) {
+            throw PluginError("plugin '" + plugin.id + "': " + className +
+                              "::messageNames threw something that is not a std::exception");
+        }
+        for (const auto& name : binding.messageNames)
+            if (!isValidMessageName(name))
+                throw PluginError("plugin '" + plugin.id + "': handler " + className +
+                                  " declares invalid message name '" + name + "'");
+        set.handlers.push_back(std::move(binding));
+    }
+}
+
+/// The bus serializer or routing strategy: the configured plugin, or the only candidate.
+const Candidate* pick(const std::vector<Candidate>& candidates, const std::string& configured,
+                      const char* key, const char* kind) {
+    if (!configured.empty()) {
+        for (const auto& c : candidates)
+            if (c.pluginId == configured)
+                return &c;
+        throw PluginError(std::string(key) + " = " + configured + ": plugin '" + configured +
+                          "' exports no " + kind);
+    }
+    if (candidates.size() == 1)
+        return &candidates.front();
+    if (candidates.empty())
+        return nullptr;
+    throw PluginError(std::string("several plugins export a ") + kind + "; set " + key);
+}
+
+/// The bus serializer and routing strategy, made and configured.
+void pickBusObjects(const Settings& settings, const ConfigPtr& config,
+                    const std::vector<Candidate>& serializerLibs,
+                    const std::vector<Candidate>& routingLibs, PluginSet& set) {
+    if (const auto* c = pick(serializerLibs, settings.serializer, "bus.serializer", "serializer")) {
+        const auto& plugin = *settings.plugin(c->pluginId);
+        for (const auto& className : c->lib->serializerClasses()) {
+            if (!selected(plugin, className))
+                continue;
+            set.serializer = c->lib->createSerializer(className);
+            configureObject(*set.serializer, plugin, className, config, c->lib->sourcePath());
+            set.serializerPlugin = plugin.id;
+            break;
+        }
+    }
+    if (const auto* c = pick(routingLibs, settings.routing, "bus.routing", "routing strategy")) {
+        const auto& plugin = *settings.plugin(c->pluginId);
+        for (const auto& className : c->lib->routingClasses()) {
+            if (!selected(plugin, className))
+                continue;
+            set.routing = c->lib->createRouting(className);
+            configureObject(*set.routing, plugin, className, config, c->lib->sourcePath());
+            set.routingPlugin = plugin.id;
+            break;
+        }
+    }
+}
+
+/// Each consumer's message name -> handler table; a name claimed twice, or a consumer left
+/// without handlers (its every message would be a failed row), is an error.
+void buildDispatch(const Settings& settings, PluginSet& set) {
+    for (const auto& consumer : settings.inbox.consumers) {
+        auto& table = set.dispatch[consumer.name];
+        for (const auto& binding : set.handlers) {
+            if (!consumer.plugins.empty() &&
+                std::find(consumer.plugins.begin(), consumer.plugins.end(), binding.pluginId) ==
+                    consumer.plugins.end())
+                continue;
+            for (const auto& name : binding.messageNames) {
+                auto [it, inserted] = table.emplace(name, &binding);
+                if (!inserted)
+                    throw PluginError("consumer '" + consumer.name + "': message name '" + name +
+                                      "' is claimed by both " + it->second->pluginId + "/" +
+                                      it->second->className + " and " + binding.pluginId + "/" +
+                                      binding.className + " (narrow with inbox.consumer." +
+                                      consumer.name + ".plugins)");
+            }
+        }
+        if (table.empty())
+            throw PluginError(
+                "consumer '" + consumer.name + "': no loaded handler takes any message for it" +
+                (consumer.plugins.empty() ? std::string(" (no plugin exports a handler)")
+                                          : " (inbox.consumer." + consumer.name + ".plugins)"));
+    }
+}
+
 } // namespace
 
 std::string PluginLoader::resolveLibraryPath(const std::string& pluginsDir,
@@ -77,10 +198,6 @@ std::string PluginLoader::resolveLibraryPath(const std::string& pluginsDir,
 std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) const {
     auto set = std::make_shared<PluginSet>();
     set->generation = generation;
-    struct Candidate {
-        std::string pluginId;
-        std::shared_ptr<LoadedLibrary> lib;
-    };
     std::vector<Candidate> serializerLibs, routingLibs;
 
     // Throws ConfigError for an unsafe plugins.runtime_dir: a configuration error, not a plugin's.
@@ -105,109 +222,15 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
         }
         auto lib = LoadedLibrary::open(plugin.id, source, copy, copies);
         set->libraries.push_back(lib);
-
-        for (const auto& requested : plugin.classes) {
-            auto all = lib->serializerClasses();
-            auto r = lib->routingClasses();
-            auto h = lib->handlerClasses();
-            all.insert(all.end(), r.begin(), r.end());
-            all.insert(all.end(), h.begin(), h.end());
-            if (std::find(all.begin(), all.end(), requested) == all.end())
-                throw PluginError("plugin '" + plugin.id + "' (" + source + "): plugin." +
-                                  plugin.id + ".classes names '" + requested +
-                                  "', which the library does not export");
-        }
+        checkRequestedClasses(plugin, *lib, source);
         if (!lib->serializerClasses().empty())
             serializerLibs.push_back({plugin.id, lib});
         if (!lib->routingClasses().empty())
             routingLibs.push_back({plugin.id, lib});
-
-        for (const auto& className : lib->handlerClasses()) {
-            if (!selected(plugin, className))
-                continue;
-            HandlerBinding binding{plugin.id, className, lib->createHandler(className), {}};
-            configureObject(*binding.handler, plugin, className, _config, source);
-            try {
-                binding.messageNames = binding.handler->messageNames();
-            } catch (const std::exception& e) {
-                throw PluginError("plugin '" + plugin.id + "': " + className +
-                                  "::messageNames failed: " + e.what());
-            } catch (...) {
-                throw PluginError("plugin '" + plugin.id + "': " + className +
-                                  "::messageNames threw something that is not a std::exception");
-            }
-            for (const auto& name : binding.messageNames)
-                if (!isValidMessageName(name))
-                    throw PluginError("plugin '" + plugin.id + "': handler " + className +
-                                      " declares invalid message name '" + name + "'");
-            set->handlers.push_back(std::move(binding));
-        }
+        bindHandlers(plugin, *lib, source, _config, *set);
     }
-
-    // The bus serializer and routing strategy: the configured plugin, or the only candidate.
-    auto pick = [&](const std::vector<Candidate>& candidates, const std::string& configured,
-                    const char* key, const char* kind) -> const Candidate* {
-        if (!configured.empty()) {
-            for (const auto& c : candidates)
-                if (c.pluginId == configured)
-                    return &c;
-            throw PluginError(std::string(key) + " = " + configured + ": plugin '" + configured +
-                              "' exports no " + kind);
-        }
-        if (candidates.size() == 1)
-            return &candidates.front();
-        if (candidates.empty())
-            return nullptr;
-        throw PluginError(std::string("several plugins export a ") + kind + "; set " + key);
-    };
-    if (const auto* c =
-            pick(serializerLibs, _settings.serializer, "bus.serializer", "serializer")) {
-        const auto& plugin = *_settings.plugin(c->pluginId);
-        for (const auto& className : c->lib->serializerClasses()) {
-            if (!selected(plugin, className))
-                continue;
-            set->serializer = c->lib->createSerializer(className);
-            configureObject(*set->serializer, plugin, className, _config, c->lib->sourcePath());
-            set->serializerPlugin = plugin.id;
-            break;
-        }
-    }
-    if (const auto* c = pick(routingLibs, _settings.routing, "bus.routing", "routing strategy")) {
-        const auto& plugin = *_settings.plugin(c->pluginId);
-        for (const auto& className : c->lib->routingClasses()) {
-            if (!selected(plugin, className))
-                continue;
-            set->routing = c->lib->createRouting(className);
-            configureObject(*set->routing, plugin, className, _config, c->lib->sourcePath());
-            set->routingPlugin = plugin.id;
-            break;
-        }
-    }
-
-    for (const auto& consumer : _settings.inbox.consumers) {
-        auto& table = set->dispatch[consumer.name];
-        for (const auto& binding : set->handlers) {
-            if (!consumer.plugins.empty() &&
-                std::find(consumer.plugins.begin(), consumer.plugins.end(), binding.pluginId) ==
-                    consumer.plugins.end())
-                continue;
-            for (const auto& name : binding.messageNames) {
-                auto [it, inserted] = table.emplace(name, &binding);
-                if (!inserted)
-                    throw PluginError("consumer '" + consumer.name + "': message name '" + name +
-                                      "' is claimed by both " + it->second->pluginId + "/" +
-                                      it->second->className + " and " + binding.pluginId + "/" +
-                                      binding.className + " (narrow with inbox.consumer." +
-                                      consumer.name + ".plugins)");
-            }
-        }
-        // Every message of such a consumer would go to the failed table as "unknown name".
-        if (table.empty())
-            throw PluginError(
-                "consumer '" + consumer.name + "': no loaded handler takes any message for it" +
-                (consumer.plugins.empty() ? std::string(" (no plugin exports a handler)")
-                                          : " (inbox.consumer." + consumer.name + ".plugins)"));
-    }
+    pickBusObjects(_settings, _config, serializerLibs, routingLibs, *set);
+    buildDispatch(_settings, *set);
     return set;
 }
 
