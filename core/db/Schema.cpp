@@ -91,6 +91,117 @@ std::vector<ColumnSpec> messageColumns(ColumnSpec key, std::vector<ColumnSpec> r
     return columns;
 }
 
+// The available index serves the claim query (WHERE available_at <= ? ORDER BY
+// available_at, seq): InnoDB walks it in order and locks only the rows it returns, so
+// concurrent relays skip each other's batches.
+TableSpec outboxTable(const TableNames& t) {
+    return TableSpec{
+        "outbox",
+        t.outbox,
+        messageColumns({"seq", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+                        "INTEGER PRIMARY KEY AUTOINCREMENT"},
+                       {
+                           {"available_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                           {"attempts", "INT NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
+                           {"last_error", "TEXT NULL", "TEXT NULL"},
+                       }),
+        {"seq"},
+        {
+            {"uq_" + t.outbox + "_message_id", {"message_id"}, true, "one row per message id"},
+            {"ix_" + t.outbox + "_available",
+             {"available_at", "seq"},
+             false,
+             "the relay's claim query"},
+        },
+        false};
+}
+
+// The outbox's audit trail (outbox.keep_delivered): one row per confirmed delivery.
+// Its own table, so the outbox's claim, depth and unique index never see the history.
+TableSpec deliveredTable(const TableNames& t) {
+    const std::string delivered = deliveredTableOf(t.outbox);
+    return TableSpec{
+        "delivered",
+        delivered,
+        messageColumns({"id", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+                        "INTEGER PRIMARY KEY AUTOINCREMENT"},
+                       {
+                           {"attempts", "INT NOT NULL DEFAULT 1", "INTEGER NOT NULL DEFAULT 1"},
+                           {"delivered_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                           {"exchange", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                           {"routing_key", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                       }),
+        {"id"},
+        {{"ix_" + delivered + "_message_id",
+          {"message_id"},
+          false,
+          "outbox:list --id and outbox:replay <id>"},
+         {"ix_" + delivered + "_time",
+          {"delivered_at"},
+          false,
+          "cleanup:outbox and --since/--until"}},
+        false};
+}
+
+TableSpec dedupTable(const TableNames& t) {
+    return TableSpec{"dedup",
+                     t.dedup,
+                     {
+                         {"message_id", "BINARY(16) NOT NULL", "BLOB NOT NULL"},
+                         {"consumer", "VARCHAR(128) NOT NULL", "TEXT NOT NULL"},
+                         {"message_name", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                         {"processed_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                     },
+                     {"message_id", "consumer"},
+                     {{"ix_" + t.dedup + "_processed", {"processed_at"}, false, "cleanup:dedup"}},
+                     true};
+}
+
+// One row per redelivered message whose handler run began on a consumer and whose
+// outcome is not committed yet: a row still there when the message comes back means
+// its host died while running it, a count that must survive the host.
+TableSpec runsTable(const TableNames& t) {
+    const std::string runs = runsTableOf(t.dedup);
+    return TableSpec{"runs",
+                     runs,
+                     {
+                         {"run_key", "CHAR(32) NOT NULL", "TEXT NOT NULL"},
+                         {"consumer", "VARCHAR(128) NOT NULL", "TEXT NOT NULL"},
+                         {"runs", "INT NOT NULL", "INTEGER NOT NULL"},
+                         {"last_run_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                     },
+                     {"run_key", "consumer"},
+                     {},
+                     true};
+}
+
+TableSpec failedTable(const TableNames& t) {
+    return TableSpec{"failed",
+                     t.failed,
+                     {
+                         {"id", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+                          "INTEGER PRIMARY KEY AUTOINCREMENT"},
+                         {"queue_name", "VARCHAR(16) NOT NULL", "TEXT NOT NULL"},
+                         {"source", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                         {"message_id", "BINARY(16) NULL", "BLOB NULL"},
+                         {"message_name", "VARCHAR(255) NULL", "TEXT NULL"},
+                         {"headers", "MEDIUMTEXT NOT NULL", "TEXT NOT NULL"},
+                         {"body", "MEDIUMBLOB NOT NULL", "BLOB NOT NULL"},
+                         {"error_class", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                         {"error_message", "TEXT NOT NULL", "TEXT NOT NULL"},
+                         {"attempts", "INT NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
+                         {"created_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                         {"available_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                         {"failed_at", "BIGINT NULL", "INTEGER NULL"},
+                     },
+                     {"id"},
+                     {{"ix_" + t.failed + "_queue",
+                       {"queue_name", "available_at"},
+                       false,
+                       "the retry worker and failed:list"}},
+                     false};
+}
+
 } // namespace
 
 std::string baseSqlType(const std::string& definition) {
@@ -102,108 +213,11 @@ std::string baseSqlType(const std::string& definition) {
 
 std::vector<TableSpec> Schema::tables(const TableNames& t) {
     validateSqlIdentifier(t.outbox, "outbox.table");
+    validateSqlIdentifier(deliveredTableOf(t.outbox), "outbox.table");
     validateSqlIdentifier(t.dedup, "dedup.table");
     validateSqlIdentifier(runsTableOf(t.dedup), "dedup.table");
     validateSqlIdentifier(t.failed, "failed.table");
-    const std::string runs = runsTableOf(t.dedup);
-    const std::string delivered = deliveredTableOf(t.outbox);
-    validateSqlIdentifier(delivered, "outbox.table");
-    return {
-        // The available index serves the claim query (WHERE available_at <= ? ORDER BY
-        // available_at, seq): InnoDB walks it in order and locks only the rows it returns, so
-        // concurrent relays skip each other's batches.
-        TableSpec{
-            "outbox",
-            t.outbox,
-            messageColumns({"seq", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
-                            "INTEGER PRIMARY KEY AUTOINCREMENT"},
-                           {
-                               {"available_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                               {"attempts", "INT NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
-                               {"last_error", "TEXT NULL", "TEXT NULL"},
-                           }),
-            {"seq"},
-            {
-                {"uq_" + t.outbox + "_message_id", {"message_id"}, true, "one row per message id"},
-                {"ix_" + t.outbox + "_available",
-                 {"available_at", "seq"},
-                 false,
-                 "the relay's claim query"},
-            },
-            false},
-        // The outbox's audit trail (outbox.keep_delivered): one row per confirmed delivery.
-        // Its own table, so the outbox's claim, depth and unique index never see the history.
-        TableSpec{
-            "delivered",
-            delivered,
-            messageColumns({"id", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
-                            "INTEGER PRIMARY KEY AUTOINCREMENT"},
-                           {
-                               {"attempts", "INT NOT NULL DEFAULT 1", "INTEGER NOT NULL DEFAULT 1"},
-                               {"delivered_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                               {"exchange", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
-                               {"routing_key", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
-                           }),
-            {"id"},
-            {{"ix_" + delivered + "_message_id",
-              {"message_id"},
-              false,
-              "outbox:list --id and outbox:replay <id>"},
-             {"ix_" + delivered + "_time",
-              {"delivered_at"},
-              false,
-              "cleanup:outbox and --since/--until"}},
-            false},
-        TableSpec{"dedup",
-                  t.dedup,
-                  {
-                      {"message_id", "BINARY(16) NOT NULL", "BLOB NOT NULL"},
-                      {"consumer", "VARCHAR(128) NOT NULL", "TEXT NOT NULL"},
-                      {"message_name", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
-                      {"processed_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                  },
-                  {"message_id", "consumer"},
-                  {{"ix_" + t.dedup + "_processed", {"processed_at"}, false, "cleanup:dedup"}},
-                  true},
-        // One row per redelivered message whose handler run began on a consumer and whose
-        // outcome is not committed yet: a row still there when the message comes back means
-        // its host died while running it, a count that must survive the host.
-        TableSpec{"runs",
-                  runs,
-                  {
-                      {"run_key", "CHAR(32) NOT NULL", "TEXT NOT NULL"},
-                      {"consumer", "VARCHAR(128) NOT NULL", "TEXT NOT NULL"},
-                      {"runs", "INT NOT NULL", "INTEGER NOT NULL"},
-                      {"last_run_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                  },
-                  {"run_key", "consumer"},
-                  {},
-                  true},
-        TableSpec{"failed",
-                  t.failed,
-                  {
-                      {"id", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
-                       "INTEGER PRIMARY KEY AUTOINCREMENT"},
-                      {"queue_name", "VARCHAR(16) NOT NULL", "TEXT NOT NULL"},
-                      {"source", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
-                      {"message_id", "BINARY(16) NULL", "BLOB NULL"},
-                      {"message_name", "VARCHAR(255) NULL", "TEXT NULL"},
-                      {"headers", "MEDIUMTEXT NOT NULL", "TEXT NOT NULL"},
-                      {"body", "MEDIUMBLOB NOT NULL", "BLOB NOT NULL"},
-                      {"error_class", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
-                      {"error_message", "TEXT NOT NULL", "TEXT NOT NULL"},
-                      {"attempts", "INT NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
-                      {"created_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                      {"available_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                      {"failed_at", "BIGINT NULL", "INTEGER NULL"},
-                  },
-                  {"id"},
-                  {{"ix_" + t.failed + "_queue",
-                    {"queue_name", "available_at"},
-                    false,
-                    "the retry worker and failed:list"}},
-                  false},
-    };
+    return {outboxTable(t), deliveredTable(t), dedupTable(t), runsTable(t), failedTable(t)};
 }
 
 std::vector<std::string> Schema::statements(Dialect dialect, const TableNames& tables) {
