@@ -60,4 +60,28 @@ void RowFilterSql::bind(Poco::Data::Statement& statement) {
         statement, use(name);
 }
 
+Poco::Data::RecordSet RowFilterSql::list(Poco::Data::Session& session, const std::string& key,
+                                         const std::string& more, const std::string& table,
+                                         const std::string& order, int limit) {
+    Poco::Int64 max = limit;
+    Poco::Data::Statement select(session);
+    select << "SELECT " + key + ", hex(message_id), message_name, partition_key, created_at" +
+                  more + " FROM " + table + _where + " ORDER BY " + order + " LIMIT ?";
+    bind(select);
+    select, use(max);
+    select.execute();
+    return Poco::Data::RecordSet(select);
+}
+
+ListedMessage listedMessageAt(const Poco::Data::RecordSet& rows, std::size_t row) {
+    ListedMessage m;
+    const std::string hex = rows.value(1, row).convert<std::string>();
+    m.messageId = Id::isValid(hex) ? Id::parse(hex).toString() : hex;
+    m.name = rows.value(2, row).convert<std::string>();
+    if (!rows.value(3, row).isEmpty())
+        m.partitionKey = rows.value(3, row).convert<std::string>();
+    m.createdAt = rows.value(4, row).convert<Poco::Int64>();
+    return m;
+}
+
 } // namespace msgbus::core

@@ -2,6 +2,8 @@
 
 #include <msgbus/Id.h>
 
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Types.h>
 
@@ -21,6 +23,14 @@ struct RowFilter {
     std::optional<std::int64_t> until; ///< time column < until (ms)
 };
 
+/// What every listing of message rows shows of a row.
+struct ListedMessage {
+    std::string messageId; ///< canonical text, or the stored hex when it is no valid id
+    std::string name;
+    std::optional<std::string> partitionKey;
+    std::int64_t createdAt = 0;
+};
+
 /// A RowFilter as SQL: where() is " WHERE ..." (or "") over the given time column, the
 /// message_name and message_id columns; bind() binds its values, in the order where() placed
 /// them. Ids are inlined as hex literals of parsed ids (nothing but hex digits reaches the
@@ -34,10 +44,20 @@ public:
     std::string whereAnd(const std::string& extra) const;
     void bind(Poco::Data::Statement& statement);
 
+    /// "SELECT <key>, hex(message_id), message_name, partition_key, created_at<more> FROM
+    /// <table> WHERE ... ORDER BY <order> LIMIT limit", run: the rows for listedMessageAt (columns
+    /// 1 to 4) and the caller's own columns (0, then 5 on).
+    Poco::Data::RecordSet list(Poco::Data::Session& session, const std::string& key,
+                               const std::string& more, const std::string& table,
+                               const std::string& order, int limit);
+
 private:
     std::string _where;
     std::vector<Poco::Int64> _times;
     std::vector<std::string> _names;
 };
+
+/// Columns 1 to 4 of a row of RowFilterSql::list.
+ListedMessage listedMessageAt(const Poco::Data::RecordSet& rows, std::size_t row);
 
 } // namespace msgbus::core

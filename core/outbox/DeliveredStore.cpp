@@ -83,26 +83,14 @@ void DeliveredStore::record(Poco::Data::Session& session, const std::vector<Deli
 
 std::vector<DeliveryRecord> DeliveredStore::list(Poco::Data::Session& session,
                                                  const RowFilter& filter, int limit) {
-    RowFilterSql where(filter, "delivered_at");
-    Poco::Int64 max = limit;
-    Poco::Data::Statement select(session);
-    select << "SELECT id, hex(message_id), message_name, partition_key, created_at, "
-              "delivered_at, exchange, routing_key, attempts FROM " +
-                  _table + where.where() + " ORDER BY delivered_at DESC, id DESC LIMIT ?";
-    where.bind(select);
-    select, use(max);
-    select.execute();
-    Poco::Data::RecordSet rows(select);
+    auto rows = RowFilterSql(filter, "delivered_at")
+                    .list(session, "id", ", delivered_at, exchange, routing_key, attempts", _table,
+                          "delivered_at DESC, id DESC", limit);
     std::vector<DeliveryRecord> records;
     for (std::size_t i = 0; i < rows.rowCount(); ++i) {
         DeliveryRecord r;
+        static_cast<ListedMessage&>(r) = listedMessageAt(rows, i);
         r.id = rows.value(0, i).convert<Poco::Int64>();
-        const std::string hex = rows.value(1, i).convert<std::string>();
-        r.messageId = Id::isValid(hex) ? Id::parse(hex).toString() : hex;
-        r.name = rows.value(2, i).convert<std::string>();
-        if (!rows.value(3, i).isEmpty())
-            r.partitionKey = rows.value(3, i).convert<std::string>();
-        r.createdAt = rows.value(4, i).convert<Poco::Int64>();
         r.deliveredAt = rows.value(5, i).convert<Poco::Int64>();
         r.exchange = rows.value(6, i).convert<std::string>();
         r.routingKey = rows.value(7, i).convert<std::string>();

@@ -24,12 +24,8 @@ struct DeliveredRoute {
 };
 
 /// One delivery as the delivered table keeps it (without headers and body).
-struct DeliveryRecord {
+struct DeliveryRecord : ListedMessage {
     std::int64_t id = 0; ///< the delivery's own key: a message replayed has one per delivery
-    std::string messageId;
-    std::string name;
-    std::optional<std::string> partitionKey;
-    std::int64_t createdAt = 0;
     std::int64_t deliveredAt = 0;
     std::string exchange;
     std::string routingKey;

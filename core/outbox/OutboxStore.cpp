@@ -328,26 +328,14 @@ OutboxStore::depth(Poco::Data::Session& session) {
 
 std::vector<PendingRecord> OutboxStore::listPending(Poco::Data::Session& session,
                                                     const RowFilter& filter, int limit) {
-    RowFilterSql where(filter, "created_at");
-    Poco::Int64 max = limit;
-    Poco::Data::Statement select(session);
-    select << "SELECT seq, hex(message_id), message_name, partition_key, created_at, available_at, "
-              "attempts, last_error FROM " +
-                  _table + where.where() + " ORDER BY seq DESC LIMIT ?";
-    where.bind(select);
-    select, use(max);
-    select.execute();
-    Poco::Data::RecordSet rows(select);
+    auto rows = RowFilterSql(filter, "created_at")
+                    .list(session, "seq", ", available_at, attempts, last_error", _table,
+                          "seq DESC", limit);
     std::vector<PendingRecord> records;
     for (std::size_t i = 0; i < rows.rowCount(); ++i) {
         PendingRecord r;
+        static_cast<ListedMessage&>(r) = listedMessageAt(rows, i);
         r.seq = rows.value(0, i).convert<Poco::Int64>();
-        const std::string hex = rows.value(1, i).convert<std::string>();
-        r.messageId = Id::isValid(hex) ? Id::parse(hex).toString() : hex;
-        r.name = rows.value(2, i).convert<std::string>();
-        if (!rows.value(3, i).isEmpty())
-            r.partitionKey = rows.value(3, i).convert<std::string>();
-        r.createdAt = rows.value(4, i).convert<Poco::Int64>();
         r.availableAt = rows.value(5, i).convert<Poco::Int64>();
         r.attempts = rows.value(6, i).convert<int>();
         if (!rows.value(7, i).isEmpty())

@@ -35,12 +35,8 @@ struct OutboxRow {
 };
 
 /// A row still to be sent, as `msgbus outbox:list` shows it (without headers and body).
-struct PendingRecord {
+struct PendingRecord : ListedMessage {
     std::int64_t seq = 0;
-    std::string messageId;
-    std::string name;
-    std::optional<std::string> partitionKey;
-    std::int64_t createdAt = 0;
     std::int64_t availableAt = 0;
     int attempts = 0;
     std::optional<std::string> lastError;
