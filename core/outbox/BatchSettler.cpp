@@ -4,6 +4,8 @@
 #include "core/failed/StoredEnvelope.h"
 #include "core/outbox/OutboxRowEncoding.h"
 #include "core/util/Clock.h"
+#include "core/util/ErrorText.h"
+#include "core/util/Utf8Text.h"
 
 #include <set>
 
@@ -115,16 +117,23 @@ void BatchSettler::recordDelivered(Poco::Data::Session& session,
     try {
         _delivered->record(session, delivered, nowMillis());
     } catch (const std::exception& e) {
-        // A failed statement leaves the transaction as it was: the delivery can still settle.
-        // Only a table that is gone is worth that; anything else is the database's trouble and
-        // fails the settle as always.
-        if (isTransientDbError(e) || _delivered->exists(session))
+        // The broker has these messages: an audit record that cannot be written must not keep
+        // them in the outbox (they would go out again and again). A failed statement leaves the
+        // transaction as it was, so the settle goes on without the record; only a lost
+        // connection or a lock conflict fails it, to be settled again as always.
+        if (isTransientDbError(e))
             throw;
-        _log.error("outbox.keep_delivered: the table %s is gone (`msgbus setup` creates it): "
-                   "confirmed rows are deleted without a delivery record until it is back",
-                   _delivered->table());
-        _delivered.reset();
-        _lookForDeliveredAt = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+        if (!_delivered->exists(session)) {
+            _log.error("outbox.keep_delivered: the table %s is gone (`msgbus setup` creates it): "
+                       "confirmed rows are deleted without a delivery record until it is back",
+                       _delivered->table());
+            _delivered.reset();
+            _lookForDeliveredAt = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+            return;
+        }
+        _log.error("outbox.keep_delivered: %z confirmed rows are deleted without a delivery "
+                   "record, which %s refused: %s",
+                   delivered.size(), _delivered->table(), storableText(errorText(e), 2000));
     }
 }
 

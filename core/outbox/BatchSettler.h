@@ -28,8 +28,9 @@ public:
     BatchSettler(Dialect dialect, const OutboxSettings& outbox, const std::string& failedTable,
                  OutboxStore& store);
 
-    /// keep_delivered: finds the delivered table, again a minute after it was missing (a table
-    /// that is missing costs the record, never the delivery: rows are deleted as without it).
+    /// keep_delivered: finds the delivered table, again a minute after it was missing. A table
+    /// that is missing, or a record it refuses, costs the record, never the delivery: the rows
+    /// are deleted as without the key, and the loss is logged.
     void lookForDeliveredTable(Poco::Data::Session& session);
 
     /// routes[i]: where rows[i] was published (for the delivered table); confirmed holds seqs,

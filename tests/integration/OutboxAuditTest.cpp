@@ -13,6 +13,7 @@
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/String.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -30,6 +31,7 @@ class OutboxAuditTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testWithoutTheKeyConfirmedRowsAreDeleted);
     CPPUNIT_TEST(testAMissingDeliveredTableCostsTheRecordNotTheDelivery);
     CPPUNIT_TEST(testADeliveredTableDroppedUnderARelayCostsTheRecordNotTheDelivery);
+    CPPUNIT_TEST(testARefusedRecordBetweenGoodOnesCostsTheRecordNotTheDelivery);
     CPPUNIT_TEST(testRouteTextIsStoredWhateverItsBytes);
     CPPUNIT_TEST(testOutboxListShowsPendingAndDeliveredRows);
     CPPUNIT_TEST(testReplaySendsTheSameIdsAgainOnMariaDb);
@@ -172,6 +174,41 @@ public:
         CPPUNIT_ASSERT_EQUAL(15, relay.relayBatch());
         CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
         CPPUNIT_ASSERT_EQUAL(std::size_t(25), bus.drainMessageIds().size());
+    }
+
+    void testARefusedRecordBetweenGoodOnesCostsTheRecordNotTheDelivery() {
+        // The delivered table refuses one message's record (a trigger stands in for whatever a
+        // database may refuse): the batch's records are lost, but every message, the poison
+        // and its neighbours, is delivered once and leaves the outbox; later batches are kept.
+        Bus bus("MySQL");
+        {
+            auto session = bus.database->session();
+            *session << "CREATE TRIGGER refuse_poison BEFORE INSERT ON " + bus.delivered() +
+                            " FOR EACH ROW BEGIN IF NEW.message_name = 'order.poison' THEN "
+                            "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no record for you'; "
+                            "END IF; END",
+                now;
+        }
+        auto ids = bus.write(20, "order.placed");
+        auto poison = bus.write(1, "order.poison");
+        auto after = bus.write(20, "order.placed");
+        bus.relayUntilConfirmed(41);
+        CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
+        auto received = bus.drainMessageIds();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(41), received.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), received.count(poison[0]));
+        for (const auto& id : ids)
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), received.count(id));
+        for (const auto& id : after)
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), received.count(id));
+        // The relay still keeps records: the next batch is on record.
+        auto later = bus.write(5, "order.placed");
+        bus.relayUntilConfirmed(46);
+        CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
+        for (const auto& id : later)
+            CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM " + bus.delivered() +
+                                              " WHERE message_id = UNHEX('" +
+                                              Poco::replace(id, "-", "") + "')"));
     }
 
     void testRouteTextIsStoredWhateverItsBytes() {
