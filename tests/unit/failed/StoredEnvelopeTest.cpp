@@ -67,6 +67,8 @@ class StoredEnvelopeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testTextThatIsNotJsonIsRefused);
     CPPUNIT_TEST(testJsonThatIsNotAnObjectIsRefused);
     CPPUNIT_TEST(testBadBase64IsRefusedNamingTheProperty);
+    CPPUNIT_TEST(testPropertyOfTheWrongTypeIsRefusedNamingIt);
+    CPPUNIT_TEST(testSectionThatIsNotAnObjectIsRefusedNamingIt);
     CPPUNIT_TEST(testOutboxEnvelopeCarriesTheMessagesIdentity);
     CPPUNIT_TEST(testOutboxEnvelopeHeadersAreStringsThenPartitionKeyThenCreatedAt);
     CPPUNIT_TEST(testOutboxEnvelopeWithoutPartitionKeyHasNoSuchHeader);
@@ -197,6 +199,29 @@ public:
         CPPUNIT_ASSERT_EQUAL(
             std::string("stored envelope: property 'reply_to' has bad base64"),
             refusal("{\"properties\":{\"reply_to\":{\"S64\":\"!!not base64!!\"}},\"headers\":{}}"));
+    }
+
+    void testPropertyOfTheWrongTypeIsRefusedNamingIt() {
+        // A row edited by hand: the failed row's reason must say which property is wrong.
+        const std::pair<const char*, const char*> cases[] = {
+            {"{\"properties\":{\"priority\":\"high\"}}", "priority"},
+            {"{\"properties\":{\"timestamp\":[1]}}", "timestamp"},
+            {"{\"properties\":{\"message_id\":{\"x\":1}}}", "message_id"},
+            {"{\"properties\":{\"delivery_mode\":{}}}", "delivery_mode"}};
+        for (const auto& [json, key] : cases) {
+            const std::string why = refusal(json);
+            CPPUNIT_ASSERT_MESSAGE(
+                json + (": " + why),
+                why.rfind(std::string("stored envelope: property '") + key + "' has the wrong type",
+                          0) == 0);
+        }
+    }
+
+    void testSectionThatIsNotAnObjectIsRefusedNamingIt() {
+        CPPUNIT_ASSERT_EQUAL(std::string("stored envelope: 'headers' is not a JSON object"),
+                             refusal("{\"properties\":{},\"headers\":[]}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("stored envelope: 'properties' is not a JSON object"),
+                             refusal("{\"properties\":\"none\"}"));
     }
 
     void testOutboxEnvelopeCarriesTheMessagesIdentity() {
