@@ -2,6 +2,7 @@
 
 #include "core/failed/FieldTableJson.h"
 #include "core/util/Base64.h"
+#include "core/util/ErrorText.h"
 
 #include <msgbus/Error.h>
 #include <msgbus/Json.h>
@@ -48,18 +49,46 @@ void addInt(std::string& out, const char* key, const std::optional<std::int64_t>
     out += std::to_string(*value);
 }
 
+// A property of another type than envelopeToJson writes (a row edited by hand) is refused by
+// name, as InvalidArgument like every other flaw of the envelope: Poco's own exceptions say only
+// "Syntax error" or "Null pointer", which is all the failed row would show.
+[[noreturn]] void wrongType(const char* key, const std::exception& e) {
+    throw InvalidArgument(std::string("stored envelope: property '") + key +
+                          "' has the wrong type: " + errorText(e));
+}
+
 std::optional<std::string> getString(const Poco::JSON::Object::Ptr& o, const char* key) {
     if (!o->has(key))
         return std::nullopt;
-    if (auto bytes = o->getObject(key))
-        return unbase64(bytes->getValue<std::string>("S64"), key);
-    return o->getValue<std::string>(key);
+    try {
+        if (auto bytes = o->getObject(key))
+            return unbase64(bytes->getValue<std::string>("S64"), key);
+        return o->getValue<std::string>(key);
+    } catch (const InvalidArgument&) {
+        throw;
+    } catch (const std::exception& e) {
+        wrongType(key, e);
+    }
 }
 
 std::optional<std::int64_t> getInt(const Poco::JSON::Object::Ptr& o, const char* key) {
     if (!o->has(key))
         return std::nullopt;
-    return o->getValue<Poco::Int64>(key);
+    try {
+        return o->getValue<Poco::Int64>(key);
+    } catch (const std::exception& e) {
+        wrongType(key, e);
+    }
+}
+
+// The member key of root, which must be an object when present; null when absent.
+Poco::JSON::Object::Ptr section(const Poco::JSON::Object::Ptr& root, const char* key) {
+    if (!root->has(key))
+        return nullptr;
+    auto object = root->getObject(key);
+    if (!object)
+        throw InvalidArgument(std::string("stored envelope: '") + key + "' is not a JSON object");
+    return object;
 }
 
 } // namespace
@@ -94,7 +123,7 @@ WireMessage envelopeFromJson(const std::string& text, std::string body) {
     } catch (const std::exception& e) {
         throw InvalidArgument(std::string("stored envelope is not a JSON object: ") + e.what());
     }
-    if (auto props = root->getObject("properties")) {
+    if (auto props = section(root, "properties")) {
         auto& p = wire.properties;
         p.contentType = getString(props, "content_type");
         p.contentEncoding = getString(props, "content_encoding");
@@ -111,9 +140,9 @@ WireMessage envelopeFromJson(const std::string& text, std::string body) {
         p.userId = getString(props, "user_id");
         p.appId = getString(props, "app_id");
     }
-    if (root->has("headers")) {
+    if (auto table = section(root, "headers")) {
         std::ostringstream headers;
-        root->getObject("headers")->stringify(headers);
+        table->stringify(headers);
         wire.headers = fieldTableFromJson(headers.str());
     }
     return wire;

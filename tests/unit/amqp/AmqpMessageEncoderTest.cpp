@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,13 @@ class AmqpMessageEncoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNonFiniteRealsAreRefused);
     CPPUNIT_TEST(testUnknownKindIsRefusedNamingThePath);
     CPPUNIT_TEST(testShortStringsLongerThan255BytesAreRefused);
+    CPPUNIT_TEST(testShortStringsOfExactly255BytesRoundTrip);
+    CPPUNIT_TEST(testEveryShortStringPropertyIsLimited);
+    CPPUNIT_TEST(testEmptyKeyAndEmptyValuesRoundTrip);
+    CPPUNIT_TEST(testLongValuesRoundTrip);
+    CPPUNIT_TEST(testBareMessageHeaderFrameHoldsOnlyTheDeliveryMode);
+    CPPUNIT_TEST(testEachKindAloneHasTheSizeRabbitmqWrites);
+    CPPUNIT_TEST(testErrorInANestedValueNamesItsFullPath);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -347,6 +355,105 @@ public:
         WireMessage wire = withHeaders({});
         wire.properties.messageId = std::string(256, 'm');
         CPPUNIT_ASSERT(contains(encodeError(wire), "property message_id is 256 bytes long"));
+    }
+
+    void testShortStringsOfExactly255BytesRoundTrip() {
+        WireMessage wire = withHeaders({{std::string(255, 'k'), FieldValue::ofString("v")}});
+        wire.properties.messageId = std::string(255, 'm');
+        wire.properties.contentType = std::string(255, 'c');
+        wire.properties.appId = std::string(255, '\xff');
+        CPPUNIT_ASSERT(wire == roundTrip(wire));
+    }
+
+    void testEveryShortStringPropertyIsLimited() {
+        const std::pair<const char*, std::optional<std::string> msgbus::AmqpProperties::*>
+            properties[] = {{"content_type", &msgbus::AmqpProperties::contentType},
+                            {"content_encoding", &msgbus::AmqpProperties::contentEncoding},
+                            {"correlation_id", &msgbus::AmqpProperties::correlationId},
+                            {"reply_to", &msgbus::AmqpProperties::replyTo},
+                            {"expiration", &msgbus::AmqpProperties::expiration},
+                            {"message_id", &msgbus::AmqpProperties::messageId},
+                            {"type", &msgbus::AmqpProperties::type},
+                            {"user_id", &msgbus::AmqpProperties::userId},
+                            {"app_id", &msgbus::AmqpProperties::appId}};
+        for (const auto& [name, member] : properties) {
+            WireMessage wire = withHeaders({});
+            wire.properties.*member = std::string(300, 'x');
+            const std::string error = encodeError(wire);
+            CPPUNIT_ASSERT_MESSAGE(
+                name + (": " + error),
+                contains(error, std::string("property ") + name + " is 300 bytes long"));
+        }
+    }
+
+    void testEmptyKeyAndEmptyValuesRoundTrip() {
+        WireMessage wire = withHeaders({{"", FieldValue::ofString("")},
+                                        {"empty-bytes", FieldValue::ofBytes("")},
+                                        {"empty-array", FieldValue::ofArray({})}});
+        wire.properties.correlationId = "";
+        wire.body = "";
+        const WireMessage back = roundTrip(wire);
+        assertSameHeaders(wire.headers, back.headers);
+        CPPUNIT_ASSERT(back.properties.correlationId);
+        CPPUNIT_ASSERT_EQUAL(std::string(), *back.properties.correlationId);
+        CPPUNIT_ASSERT_EQUAL(std::string(), back.body);
+    }
+
+    void testLongValuesRoundTrip() {
+        // Long strings and byte arrays have 32-bit lengths: far beyond a short string's 255.
+        std::string bytes(70000, '\0');
+        for (std::size_t i = 0; i < bytes.size(); ++i)
+            bytes[i] = static_cast<char>(i * 7);
+        const WireMessage wire =
+            withHeaders({{"long", FieldValue::ofString(std::string(65536, 'a'))},
+                         {"blob", FieldValue::ofBytes(bytes)}});
+        assertSameHeaders(wire.headers, roundTrip(wire).headers);
+    }
+
+    void testBareMessageHeaderFrameHoldsOnlyTheDeliveryMode() {
+        const WireMessage wire;
+        const AmqpMessageEncoder encoder(wire);
+        // Class, weight, body size, flags, and the delivery mode it always sends.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(15), encoder.headerFrameSize());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), encoder.body().len);
+        CPPUNIT_ASSERT_EQUAL(kHeaderPrefix + serialise(encoder).size(), encoder.headerFrameSize());
+    }
+
+    void testEachKindAloneHasTheSizeRabbitmqWrites() {
+        const FieldValue values[] = {FieldValue::ofBool(true),
+                                     integer(FieldKind::Int8, 1),
+                                     integer(FieldKind::UInt8, 1),
+                                     integer(FieldKind::Int16, 1),
+                                     integer(FieldKind::UInt16, 1),
+                                     FieldValue::ofInt32(1),
+                                     integer(FieldKind::UInt32, 1),
+                                     FieldValue::ofInt64(1),
+                                     integer(FieldKind::UInt64, 1),
+                                     FieldValue::ofReal(FieldKind::Float, 1),
+                                     FieldValue::ofReal(FieldKind::Double, 1),
+                                     FieldValue::ofDecimal(1, 1),
+                                     FieldValue::ofString("abc"),
+                                     FieldValue::ofBytes("abc"),
+                                     FieldValue::ofTimestamp(1),
+                                     FieldValue::ofArray({FieldValue::ofInt32(1)}),
+                                     FieldValue::ofTable({{"k", FieldValue::ofVoid()}}),
+                                     FieldValue::ofVoid()};
+        for (const FieldValue& value : values) {
+            // roundTrip() compares headerFrameSize() with what rabbitmq-c serialised.
+            const WireMessage wire = withHeaders({{"h", value}});
+            assertSameHeaders(wire.headers, roundTrip(wire).headers);
+            // Beyond the bare 15 bytes: the table's length, the name, the tag and the value.
+            CPPUNIT_ASSERT(AmqpMessageEncoder(wire).headerFrameSize() >= 15u + 4 + 2 + 1);
+        }
+    }
+
+    void testErrorInANestedValueNamesItsFullPath() {
+        const WireMessage wire = withHeaders(
+            {{"outer", FieldValue::ofTable(
+                           {{"list", FieldValue::ofArray({FieldValue::ofInt32(1),
+                                                          integer(FieldKind::UInt8, 256)})}})}});
+        const std::string error = encodeError(wire);
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "header 'outer' 'list'[1]: value 256"));
     }
 };
 

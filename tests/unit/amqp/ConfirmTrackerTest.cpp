@@ -72,6 +72,16 @@ class ConfirmTrackerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testTakingAnUnsettledBatchForgetsItsTags);
     CPPUNIT_TEST(testEmptyBatchIsSettledAtOnce);
     CPPUNIT_TEST(testUnknownBatchOrIndexThrows);
+    CPPUNIT_TEST(testErrorsNameTheBatchAndTheMessage);
+    CPPUNIT_TEST(testPublishingASettledMessageIsRefused);
+    CPPUNIT_TEST(testNackThenMultipleAckKeepsTheNack);
+    CPPUNIT_TEST(testMultipleAckBeyondTheLastTagSettlesEverything);
+    CPPUNIT_TEST(testReturnWithAnEmptyKeyIsNeverMatched);
+    CPPUNIT_TEST(testReturnAfterTheAckIsUnmatched);
+    CPPUNIT_TEST(testReturnedMessageLostWithItsChannelIsUnroutable);
+    CPPUNIT_TEST(testUnconfirmedCountFollowsTheWindow);
+    CPPUNIT_TEST(testOldChannelsConfirmsAreIgnoredAfterARestart);
+    CPPUNIT_TEST(testBatchIdsAreNeverReused);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -429,6 +439,141 @@ public:
         CPPUNIT_ASSERT_THROW(tracker.failUnsettled(id + 1, "x"), msgbus::InvalidArgument);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), tracker.lastDeliveryTag());
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), tracker.unconfirmedCount());
+    }
+
+    void testErrorsNameTheBatchAndTheMessage() {
+        ConfirmTracker tracker;
+        BatchId id = tracker.addBatch({0, 1});
+        try {
+            tracker.published(id, 2, "k");
+            CPPUNIT_FAIL("index 2 of a batch of 2 was accepted");
+        } catch (const msgbus::InvalidArgument& e) {
+            CPPUNIT_ASSERT_EQUAL("ConfirmTracker: batch " + std::to_string(id) +
+                                     " has no message 2 (it has 2)",
+                                 std::string(e.what()));
+        }
+        try {
+            tracker.take(id + 7);
+            CPPUNIT_FAIL("an untracked batch was taken");
+        } catch (const msgbus::InvalidArgument& e) {
+            CPPUNIT_ASSERT_EQUAL("ConfirmTracker: batch " + std::to_string(id + 7) +
+                                     " is not tracked",
+                                 std::string(e.what()));
+        }
+    }
+
+    void testPublishingASettledMessageIsRefused() {
+        ConfirmTracker tracker;
+        BatchId id = tracker.addBatch({0});
+        tracker.settle(id, 0, PublishResult::Unroutable, "no exchange 'x'");
+        try {
+            tracker.published(id, 0, "m0");
+            CPPUNIT_FAIL("a settled message was published");
+        } catch (const msgbus::InvalidArgument& e) {
+            CPPUNIT_ASSERT_EQUAL("ConfirmTracker: message 0 of batch " + std::to_string(id) +
+                                     " is settled; it cannot be published",
+                                 std::string(e.what()));
+        }
+        // The refusal cost no tag: the broker never saw a publish.
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), tracker.lastDeliveryTag());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), tracker.unconfirmedCount());
+    }
+
+    void testNackThenMultipleAckKeepsTheNack() {
+        ConfirmTracker tracker;
+        BatchId id = tracker.addBatch({0, 1, 2});
+        publishRange(tracker, id, 0, 3);
+        tracker.nacked(2, false, "queue full");
+        tracker.acked(3, true);
+        const auto out = tracker.take(id);
+        assertResult(PublishResult::Confirmed, out[0]);
+        assertResult(PublishResult::Nacked, out[1]);
+        CPPUNIT_ASSERT_EQUAL(std::string("queue full"), out[1].error);
+        assertResult(PublishResult::Confirmed, out[2]);
+    }
+
+    void testMultipleAckBeyondTheLastTagSettlesEverything() {
+        ConfirmTracker tracker;
+        BatchId id = tracker.addBatch({0, 1});
+        publishRange(tracker, id, 0, 2);
+        tracker.acked(1000, true);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), tracker.unsettledCount(id));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), tracker.unconfirmedCount());
+        for (const auto& outcome : tracker.take(id))
+            assertResult(PublishResult::Confirmed, outcome);
+    }
+
+    void testReturnWithAnEmptyKeyIsNeverMatched() {
+        ConfirmTracker tracker;
+        BatchId id = tracker.addBatch({0});
+        tracker.published(id, 0, "");
+        CPPUNIT_ASSERT(!tracker.returned("", kNoRoute));
+        tracker.acked(1, false);
+        assertResult(PublishResult::Confirmed, tracker.take(id)[0]);
+    }
+
+    void testReturnAfterTheAckIsUnmatched() {
+        // basic.return comes before the ack of its message; one after it matches nothing.
+        ConfirmTracker tracker;
+        BatchId id = tracker.addBatch({0});
+        tracker.published(id, 0, "m0");
+        tracker.acked(1, false);
+        CPPUNIT_ASSERT(!tracker.returned("m0", kNoRoute));
+        assertResult(PublishResult::Confirmed, tracker.take(id)[0]);
+    }
+
+    void testReturnedMessageLostWithItsChannelIsUnroutable() {
+        ConfirmTracker tracker;
+        BatchId id = tracker.addBatch({0, 1});
+        publishRange(tracker, id, 0, 2);
+        CPPUNIT_ASSERT(tracker.returned("m1", kNoRoute));
+        tracker.failUnconfirmed("channel closed: 406 PRECONDITION_FAILED", 406);
+        const auto out = tracker.take(id);
+        assertResult(PublishResult::NotConfirmed, out[0]);
+        CPPUNIT_ASSERT_EQUAL(std::uint16_t(406), out[0].channelReplyCode);
+        assertResult(PublishResult::Unroutable, out[1]);
+        CPPUNIT_ASSERT_EQUAL(kNoRoute, out[1].error);
+        CPPUNIT_ASSERT_EQUAL(std::uint16_t(0), out[1].channelReplyCode);
+    }
+
+    void testUnconfirmedCountFollowsTheWindow() {
+        ConfirmTracker tracker;
+        BatchId id = tracker.addBatch({0, 1, 2, 3});
+        publishRange(tracker, id, 0, 4);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), tracker.unconfirmedCount());
+        tracker.acked(2, true);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), tracker.unconfirmedCount());
+        tracker.nacked(4, false, "x");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), tracker.unconfirmedCount());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), tracker.unsettledCount(id));
+        CPPUNIT_ASSERT(!tracker.isSettled(id, 2));
+        CPPUNIT_ASSERT(tracker.isSettled(id, 3));
+    }
+
+    void testOldChannelsConfirmsAreIgnoredAfterARestart() {
+        ConfirmTracker tracker;
+        BatchId a = tracker.addBatch({0, 1});
+        publishRange(tracker, a, 0, 2, "a");
+        tracker.restartChannel("connection lost");
+        BatchId b = tracker.addBatch({2});
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), tracker.published(b, 0, "b0"));
+        // Tag 1 now names b's message only; a's are failed already.
+        tracker.acked(1, false);
+        const auto outA = tracker.take(a);
+        assertResult(PublishResult::NotConfirmed, outA[0]);
+        assertResult(PublishResult::NotConfirmed, outA[1]);
+        CPPUNIT_ASSERT_EQUAL(std::string("connection lost"), outA[0].error);
+        assertResult(PublishResult::Confirmed, tracker.take(b)[0]);
+    }
+
+    void testBatchIdsAreNeverReused() {
+        ConfirmTracker tracker;
+        BatchId a = tracker.addBatch({0});
+        tracker.take(a);
+        BatchId b = tracker.addBatch({0});
+        CPPUNIT_ASSERT(a != b);
+        CPPUNIT_ASSERT(!tracker.hasBatch(a));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), tracker.batchCount());
     }
 };
 

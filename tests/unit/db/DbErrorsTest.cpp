@@ -2,14 +2,47 @@
 // by its type, never by what any other exception says.
 #include "core/db/DbErrors.h"
 
+#include "core/db/Database.h"
+
 #include <Poco/Data/DataException.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/TemporaryFile.h>
+
 #include <stdexcept>
 
 using namespace msgbus::core;
+using Poco::Data::Keywords::now;
+
+namespace {
+
+// An in-memory SQLite database with a table t (id primary key, code unique, note not null).
+Poco::Data::Session sqlite(const std::string& where = ":memory:") {
+    Database::registerConnectors();
+    Poco::Data::Session session("SQLite", where);
+    session << "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, code TEXT UNIQUE, "
+               "note TEXT NOT NULL)",
+        now;
+    return session;
+}
+
+// What the driver throws for sql, rethrown to the classifier as the workers see it.
+template <typename Check>
+void classify(Poco::Data::Session& session, const std::string& sql, Check check) {
+    try {
+        session << sql, now;
+    } catch (const std::exception& e) {
+        check(e);
+        return;
+    }
+    CPPUNIT_FAIL("no error from: " + sql);
+}
+
+} // namespace
 
 class DbErrorsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(DbErrorsTest);
@@ -21,6 +54,10 @@ class DbErrorsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testAHandlersTextNeverPassesForAnOutage);
     CPPUNIT_TEST(testLockConflicts);
     CPPUNIT_TEST(testTransientIsLostOrLocked);
+    CPPUNIT_TEST(testRealSqlitePrimaryKeyClashIsADuplicate);
+    CPPUNIT_TEST(testRealSqliteUniqueIndexClashIsADuplicate);
+    CPPUNIT_TEST(testRealSqliteMistakesAreNeitherDuplicateNorTransient);
+    CPPUNIT_TEST(testRealSqliteLockIsALockConflict);
     CPPUNIT_TEST_SUITE_END();
 
     static Poco::Data::DataException mysql(int number, const std::string& text = "x") {
@@ -81,6 +118,50 @@ public:
         CPPUNIT_ASSERT(isTransientDbError(mysql(1213)));
         CPPUNIT_ASSERT(!isTransientDbError(mysql(1062)));
         CPPUNIT_ASSERT(!isTransientDbError(std::logic_error("bug")));
+    }
+
+    void testRealSqlitePrimaryKeyClashIsADuplicate() {
+        auto session = sqlite();
+        session << "INSERT INTO t VALUES (1, 'a', 'first')", now;
+        classify(session, "INSERT INTO t VALUES (1, 'b', 'again')", [](const std::exception& e) {
+            CPPUNIT_ASSERT(isDuplicateKey(e));
+            CPPUNIT_ASSERT(!isTransientDbError(e));
+            CPPUNIT_ASSERT_EQUAL(0, mysqlErrorNumber(e));
+        });
+    }
+
+    void testRealSqliteUniqueIndexClashIsADuplicate() {
+        auto session = sqlite();
+        session << "INSERT INTO t VALUES (1, 'a', 'first')", now;
+        classify(session, "INSERT INTO t VALUES (2, 'a', 'same code')",
+                 [](const std::exception& e) { CPPUNIT_ASSERT(isDuplicateKey(e)); });
+    }
+
+    void testRealSqliteMistakesAreNeitherDuplicateNorTransient() {
+        // Retrying a statement that can never work would only repeat the failure.
+        auto session = sqlite();
+        for (const std::string sql :
+             {"SELEC 1", "SELECT * FROM no_such_table", "INSERT INTO t (id) VALUES ('x', 'y')"})
+            classify(session, sql, [&sql](const std::exception& e) {
+                CPPUNIT_ASSERT_MESSAGE(sql, !isDuplicateKey(e));
+                CPPUNIT_ASSERT_MESSAGE(sql, !isConnectionLost(e));
+                CPPUNIT_ASSERT_MESSAGE(sql, !isLockConflict(e));
+            });
+    }
+
+    void testRealSqliteLockIsALockConflict() {
+        Poco::TemporaryFile file;
+        auto holder = sqlite(file.path());
+        auto other = sqlite(file.path());
+        // No busy wait: the second writer fails at once instead of after a timeout.
+        other.setConnectionTimeout(0);
+        holder << "BEGIN EXCLUSIVE", now;
+        classify(other, "INSERT INTO t VALUES (1, 'a', 'blocked')", [](const std::exception& e) {
+            CPPUNIT_ASSERT(isLockConflict(e));
+            CPPUNIT_ASSERT(isTransientDbError(e));
+            CPPUNIT_ASSERT(!isDuplicateKey(e));
+        });
+        holder << "ROLLBACK", now;
     }
 };
 
