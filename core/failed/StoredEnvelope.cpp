@@ -81,6 +81,18 @@ std::optional<std::int64_t> getInt(const Poco::JSON::Object::Ptr& o, const char*
     }
 }
 
+// An AMQP octet property (delivery_mode, priority): a value outside 0..255 is refused by name,
+// never wrapped into another priority or delivery mode.
+std::optional<std::uint8_t> getByte(const Poco::JSON::Object::Ptr& o, const char* key) {
+    const auto value = getInt(o, key);
+    if (!value)
+        return std::nullopt;
+    if (*value < 0 || *value > 255)
+        throw InvalidArgument(std::string("stored envelope: property '") + key + "' is " +
+                              std::to_string(*value) + ", outside 0..255");
+    return static_cast<std::uint8_t>(*value);
+}
+
 // The member key of root, which must be an object when present; null when absent.
 Poco::JSON::Object::Ptr section(const Poco::JSON::Object::Ptr& root, const char* key) {
     if (!root->has(key))
@@ -127,10 +139,8 @@ WireMessage envelopeFromJson(const std::string& text, std::string body) {
         auto& p = wire.properties;
         p.contentType = getString(props, "content_type");
         p.contentEncoding = getString(props, "content_encoding");
-        if (auto v = getInt(props, "delivery_mode"))
-            p.deliveryMode = static_cast<std::uint8_t>(*v);
-        if (auto v = getInt(props, "priority"))
-            p.priority = static_cast<std::uint8_t>(*v);
+        p.deliveryMode = getByte(props, "delivery_mode");
+        p.priority = getByte(props, "priority");
         p.correlationId = getString(props, "correlation_id");
         p.replyTo = getString(props, "reply_to");
         p.expiration = getString(props, "expiration");

@@ -69,6 +69,7 @@ class StoredEnvelopeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBadBase64IsRefusedNamingTheProperty);
     CPPUNIT_TEST(testPropertyOfTheWrongTypeIsRefusedNamingIt);
     CPPUNIT_TEST(testSectionThatIsNotAnObjectIsRefusedNamingIt);
+    CPPUNIT_TEST(testOctetPropertyOutsideItsRangeIsRefusedNotWrapped);
     CPPUNIT_TEST(testOutboxEnvelopeCarriesTheMessagesIdentity);
     CPPUNIT_TEST(testOutboxEnvelopeHeadersAreStringsThenPartitionKeyThenCreatedAt);
     CPPUNIT_TEST(testOutboxEnvelopeWithoutPartitionKeyHasNoSuchHeader);
@@ -222,6 +223,16 @@ public:
                              refusal("{\"properties\":{},\"headers\":[]}"));
         CPPUNIT_ASSERT_EQUAL(std::string("stored envelope: 'properties' is not a JSON object"),
                              refusal("{\"properties\":\"none\"}"));
+    }
+
+    void testOctetPropertyOutsideItsRangeIsRefusedNotWrapped() {
+        // 300 once became priority 44: a different message than the one that failed.
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("stored envelope: property 'priority' is 300, outside 0..255"),
+            refusal("{\"properties\":{\"priority\":300}}"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("stored envelope: property 'delivery_mode' is -1, outside 0..255"),
+            refusal("{\"properties\":{\"delivery_mode\":-1}}"));
     }
 
     void testOutboxEnvelopeCarriesTheMessagesIdentity() {
