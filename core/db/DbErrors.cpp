@@ -42,12 +42,6 @@ int mysqlErrorNumber(const std::exception& error) noexcept {
     return 0;
 }
 
-bool isDuplicateKey(const std::exception& error) noexcept {
-    if (dynamic_cast<const Poco::Data::SQLite::ConstraintViolationException*>(&error))
-        return true;
-    return mysqlErrorNumber(error) == 1062;
-}
-
 bool isConnectionLost(const std::exception& error) noexcept {
     switch (mysqlErrorNumber(error)) {
     case 1053: // server shutdown in progress

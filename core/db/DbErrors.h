@@ -11,9 +11,6 @@ namespace msgbus::core {
 /// "[mysql_errno]: 2006"), or 0.
 int mysqlErrorNumber(const std::exception& error) noexcept;
 
-/// Unique/primary key violation (MySQL 1062, SQLite constraint violation).
-bool isDuplicateKey(const std::exception& error) noexcept;
-
 /// The connection is gone (server restart, KILL, network): the transaction is lost and must be
 /// retried whole on a new session.
 bool isConnectionLost(const std::exception& error) noexcept;

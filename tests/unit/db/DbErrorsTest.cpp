@@ -48,15 +48,13 @@ class DbErrorsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(DbErrorsTest);
     CPPUNIT_TEST(testErrorNumberFromEitherMarker);
     CPPUNIT_TEST(testOnlyDatabaseExceptionsCarryANumber);
-    CPPUNIT_TEST(testDuplicateKey);
     CPPUNIT_TEST(testConnectionLostByNumber);
     CPPUNIT_TEST(testConnectionLostByType);
     CPPUNIT_TEST(testAHandlersTextNeverPassesForAnOutage);
     CPPUNIT_TEST(testLockConflicts);
     CPPUNIT_TEST(testTransientIsLostOrLocked);
-    CPPUNIT_TEST(testRealSqlitePrimaryKeyClashIsADuplicate);
-    CPPUNIT_TEST(testRealSqliteUniqueIndexClashIsADuplicate);
-    CPPUNIT_TEST(testRealSqliteMistakesAreNeitherDuplicateNorTransient);
+    CPPUNIT_TEST(testRealSqliteKeyClashIsNotTransient);
+    CPPUNIT_TEST(testRealSqliteMistakesAreNotTransient);
     CPPUNIT_TEST(testRealSqliteLockIsALockConflict);
     CPPUNIT_TEST_SUITE_END();
 
@@ -75,13 +73,6 @@ public:
     void testOnlyDatabaseExceptionsCarryANumber() {
         CPPUNIT_ASSERT_EQUAL(0, mysqlErrorNumber(std::runtime_error("[mysql_stmt_errno]: 1213")));
         CPPUNIT_ASSERT(!isLockConflict(std::runtime_error("[mysql_stmt_errno]: 1213")));
-    }
-
-    void testDuplicateKey() {
-        CPPUNIT_ASSERT(isDuplicateKey(mysql(1062)));
-        CPPUNIT_ASSERT(isDuplicateKey(Poco::Data::SQLite::ConstraintViolationException("UNIQUE")));
-        CPPUNIT_ASSERT(!isDuplicateKey(mysql(1452))); // a foreign key is not a duplicate
-        CPPUNIT_ASSERT(!isDuplicateKey(std::runtime_error("Duplicate entry")));
     }
 
     void testConnectionLostByNumber() {
@@ -120,30 +111,21 @@ public:
         CPPUNIT_ASSERT(!isTransientDbError(std::logic_error("bug")));
     }
 
-    void testRealSqlitePrimaryKeyClashIsADuplicate() {
+    void testRealSqliteKeyClashIsNotTransient() {
         auto session = sqlite();
         session << "INSERT INTO t VALUES (1, 'a', 'first')", now;
         classify(session, "INSERT INTO t VALUES (1, 'b', 'again')", [](const std::exception& e) {
-            CPPUNIT_ASSERT(isDuplicateKey(e));
             CPPUNIT_ASSERT(!isTransientDbError(e));
             CPPUNIT_ASSERT_EQUAL(0, mysqlErrorNumber(e));
         });
     }
 
-    void testRealSqliteUniqueIndexClashIsADuplicate() {
-        auto session = sqlite();
-        session << "INSERT INTO t VALUES (1, 'a', 'first')", now;
-        classify(session, "INSERT INTO t VALUES (2, 'a', 'same code')",
-                 [](const std::exception& e) { CPPUNIT_ASSERT(isDuplicateKey(e)); });
-    }
-
-    void testRealSqliteMistakesAreNeitherDuplicateNorTransient() {
+    void testRealSqliteMistakesAreNotTransient() {
         // Retrying a statement that can never work would only repeat the failure.
         auto session = sqlite();
         for (const std::string sql :
              {"SELEC 1", "SELECT * FROM no_such_table", "INSERT INTO t (id) VALUES ('x', 'y')"})
             classify(session, sql, [&sql](const std::exception& e) {
-                CPPUNIT_ASSERT_MESSAGE(sql, !isDuplicateKey(e));
                 CPPUNIT_ASSERT_MESSAGE(sql, !isConnectionLost(e));
                 CPPUNIT_ASSERT_MESSAGE(sql, !isLockConflict(e));
             });
@@ -159,7 +141,6 @@ public:
         classify(other, "INSERT INTO t VALUES (1, 'a', 'blocked')", [](const std::exception& e) {
             CPPUNIT_ASSERT(isLockConflict(e));
             CPPUNIT_ASSERT(isTransientDbError(e));
-            CPPUNIT_ASSERT(!isDuplicateKey(e));
         });
         holder << "ROLLBACK", now;
     }
