@@ -126,6 +126,12 @@ std::int64_t EnvelopeReader::createdAt(const WireMessage& wire) {
             throw MalformedMessage(headerField(headerCreatedAt),
                                    "has " + describeFieldKind(value->kind) +
                                        ", an integer (epoch milliseconds) is required");
+        // A uint64 keeps its bits in the signed field: above INT64_MAX it would read as a
+        // time before 1970 instead of being refused.
+        if (value->kind == FieldKind::UInt64 && value->integer < 0)
+            throw MalformedMessage(headerField(headerCreatedAt),
+                                   decimal(static_cast<std::uint64_t>(value->integer)) +
+                                       " is out of range for epoch milliseconds");
         return value->integer;
     }
     if (wire.properties.timestamp) {

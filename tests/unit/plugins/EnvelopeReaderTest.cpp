@@ -28,6 +28,7 @@ class EnvelopeReaderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testInvalidNameIsMalformedNamingWhereItCameFrom);
     CPPUNIT_TEST(testNonStringNameHeaderIsMalformedNamingTheType);
     CPPUNIT_TEST(testNonIntegerCreatedAtIsMalformed);
+    CPPUNIT_TEST(testUnsignedCreatedAtAboveInt64IsMalformed);
     CPPUNIT_TEST(testStampThatIsNotJsonIsMalformed);
     CPPUNIT_TEST(testStampThatIsNotAnArrayOfObjectsIsMalformed);
     CPPUNIT_TEST(testStampWithoutStringMessageIdIsMalformed);
@@ -242,6 +243,16 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("header x-created-at"), e.field());
             CPPUNIT_ASSERT(contains(e.what(), "integer"));
         }
+    }
+
+    void testUnsignedCreatedAtAboveInt64IsMalformed() {
+        // 2^63 as a uint64 header: read as a signed number it would be a time before 1970.
+        WireMessage wire = msgbusWire();
+        wire.headers.push_back(
+            {"x-created-at", FieldValue::ofInteger(FieldKind::UInt64, std::int64_t(1) << 63)});
+        auto e = decodeFails(wire);
+        CPPUNIT_ASSERT_EQUAL(std::string("header x-created-at"), e.field());
+        CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "9223372036854775808 is out of range"));
     }
 
     void testStampThatIsNotJsonIsMalformed() {
