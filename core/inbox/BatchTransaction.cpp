@@ -119,8 +119,8 @@ void BatchTransaction::runWithSavepoints(Poco::Data::Session& session,
         try {
             sp.rollbackTo(savepoint);
         } catch (const std::exception& e) {
-            throw TransactionLost("the inbox transaction failed under handler " + p->handlerName() +
-                                  ": " + failure.error +
+            // failure.error already starts with the handler's name.
+            throw TransactionLost("the inbox transaction failed under handler " + failure.error +
                                   " (rolling back to its savepoint: " + errorText(e) + ")");
         }
         _recorder.record(session, *p, failure);
