@@ -20,16 +20,8 @@ int RedeliveryTracker::redeliveries(const amqp::Delivery& delivery) {
     // that header from elsewhere (a message moved from a quorum queue by a shovel).
     if (!delivery.redelivered)
         return 0;
-    const std::string key = identityOf(delivery);
-    auto it = _entries.find(key);
-    if (it == _entries.end()) {
-        if (_entries.size() >= _capacity)
-            _entries.clear();
-        it = _entries.emplace(key, Entry{}).first;
-    }
-    Entry& entry = it->second;
-    if (delivery.redelivered)
-        ++entry.seen;
+    Entry& entry = entryFor(identityOf(delivery));
+    ++entry.seen;
     const std::int64_t local = entry.seen - entry.excused;
     const std::int64_t broker = (delivery.deliveryCount.value_or(0) - entry.excused) / brokerFactor;
     return static_cast<int>(std::max<std::int64_t>({0, local, broker}));
@@ -42,9 +34,7 @@ std::string RedeliveryTracker::lastError(const amqp::Delivery& delivery) const {
 
 void RedeliveryTracker::gaveBack(const amqp::Delivery& delivery, const std::string& error,
                                  bool outage) {
-    if (_entries.size() >= _capacity)
-        _entries.clear();
-    Entry& entry = _entries[identityOf(delivery)];
+    Entry& entry = entryFor(identityOf(delivery));
     if (outage)
         ++entry.excused;
     else
@@ -52,14 +42,20 @@ void RedeliveryTracker::gaveBack(const amqp::Delivery& delivery, const std::stri
 }
 
 void RedeliveryTracker::runLeftBehind(const amqp::Delivery& delivery) {
-    if (_entries.size() >= _capacity)
-        _entries.clear();
-    ++_entries[identityOf(delivery)].runsLeft;
+    ++entryFor(identityOf(delivery)).runsLeft;
 }
 
 int RedeliveryTracker::runsLeftBehind(const amqp::Delivery& delivery) const {
     auto it = _entries.find(identityOf(delivery));
     return it == _entries.end() ? 0 : it->second.runsLeft;
+}
+
+RedeliveryTracker::Entry& RedeliveryTracker::entryFor(const std::string& key) {
+    if (auto it = _entries.find(key); it != _entries.end())
+        return it->second;
+    if (_entries.size() >= _capacity)
+        _entries.clear();
+    return _entries[key];
 }
 
 void RedeliveryTracker::settled(const amqp::Delivery& delivery) {

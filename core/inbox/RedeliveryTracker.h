@@ -67,6 +67,10 @@ private:
         std::string lastError;
     };
 
+    /// The entry of key, made when missing. Bounded: past the capacity the counts start over
+    /// (a flood of distinct messages costs counts, never memory).
+    Entry& entryFor(const std::string& key);
+
     std::size_t _capacity;
     std::unordered_map<std::string, Entry> _entries;
 };

@@ -32,6 +32,8 @@ class RedeliveryTrackerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSettledMessageIsForgottenAndLastErrorKept);
     CPPUNIT_TEST(testMessagesWithoutIdAreTellApartByBody);
     CPPUNIT_TEST(testRunsLeftBehindAreRememberedUntilSettled);
+    CPPUNIT_TEST(testAFullTrackerKeepsCountingWhatItKnows);
+    CPPUNIT_TEST(testANewMessagePastTheCapacityStartsTheCountsOver);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -104,6 +106,26 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, tracker.runsLeftBehind(delivery("b", true)));
         tracker.settled(d);
         CPPUNIT_ASSERT_EQUAL(0, tracker.runsLeftBehind(d));
+    }
+
+    void testAFullTrackerKeepsCountingWhatItKnows() {
+        // Full, but nothing new arrives: the known messages go on counting towards their limit.
+        RedeliveryTracker tracker(2);
+        tracker.redeliveries(delivery("a", true));
+        tracker.redeliveries(delivery("b", true));
+        tracker.gaveBack(delivery("a", true), "boom", false);
+        tracker.runLeftBehind(delivery("b", true));
+        CPPUNIT_ASSERT_EQUAL(2, tracker.redeliveries(delivery("a", true)));
+        CPPUNIT_ASSERT_EQUAL(std::string("boom"), tracker.lastError(delivery("a", true)));
+        CPPUNIT_ASSERT_EQUAL(1, tracker.runsLeftBehind(delivery("b", true)));
+    }
+
+    void testANewMessagePastTheCapacityStartsTheCountsOver() {
+        RedeliveryTracker tracker(2);
+        tracker.redeliveries(delivery("a", true));
+        tracker.redeliveries(delivery("b", true));
+        CPPUNIT_ASSERT_EQUAL(1, tracker.redeliveries(delivery("c", true)));
+        CPPUNIT_ASSERT_EQUAL(1, tracker.redeliveries(delivery("a", true)));
     }
 };
 
