@@ -75,11 +75,6 @@ void OutboxRelay::noteNode() {
     _metrics.brokerNodes.set(_workerName, connected ? _publisher.endpoint() : std::string());
 }
 
-void OutboxRelay::run(StopToken& stop) {
-    RelayWakeup unrung;
-    run(stop, unrung);
-}
-
 void OutboxRelay::run(StopToken& stop, RelayWakeup& wakeup) {
     using SteadyClock = std::chrono::steady_clock;
     int outage = 0;

@@ -61,7 +61,10 @@ public:
     /// Idle, it polls the outbox every outbox.poll_interval_ms, or at once when wakeup rings.
     void run(StopToken& stop, RelayWakeup& wakeup);
     /// run() without a wake-up: the outbox is polled at the poll interval only.
-    void run(StopToken& stop);
+    void run(StopToken& stop) {
+        RelayWakeup unrung;
+        run(stop, unrung);
+    }
 
     /// One batch, claimed, published and settled before it returns (no pipelining). Returns the
     /// number of rows claimed (0: nothing was due). Throws on broker or database failure (the
