@@ -75,8 +75,8 @@ FieldTable withoutRepeatedKeys(FieldTable table) {
     return out;
 }
 
-// Only the widths differ; unsigned kinds keep their value (UInt64 and Timestamp in the
-// int64's bits).
+// Alike on purpose: one case per AMQP integer width, each its own member of rabbitmq-c's union.
+// Unsigned kinds keep their value (UInt64 and Timestamp in the int64's bits).
 std::int64_t decodeInteger(const amqp_field_value_t& in) {
     switch (in.kind) {
     case AMQP_FIELD_KIND_I8:
@@ -118,6 +118,7 @@ WireMessage AmqpMessageDecoder::decode(const amqp_basic_properties_t& properties
 }
 
 AmqpProperties AmqpMessageDecoder::decodeProperties(const amqp_basic_properties_t& p) {
+    // Alike on purpose: one line per AMQP property, each its own flag and field in rabbitmq-c.
     AmqpProperties out;
     out.contentType = stringProperty(p, AMQP_BASIC_CONTENT_TYPE_FLAG, p.content_type);
     out.contentEncoding = stringProperty(p, AMQP_BASIC_CONTENT_ENCODING_FLAG, p.content_encoding);

@@ -31,7 +31,8 @@ void checkShortString(const std::string& value, const std::string& what) {
                               " bytes long; AMQP allows at most 255");
 }
 
-// Only the widths differ: the range is checked before, from the kind's traits.
+// Alike on purpose: one case per AMQP integer width, each its own member of rabbitmq-c's union.
+// The range is checked before, from the kind's traits.
 void encodeInteger(const FieldValue& in, amqp_field_value_t& out) {
     switch (in.kind) {
     case FieldKind::Int8:
@@ -91,6 +92,7 @@ AmqpMessageEncoder::AmqpMessageEncoder(const WireMessage& wire) : _wire(wire) {
     const AmqpProperties& p = wire.properties;
     // class id (2) + weight (2) + body size (8) + property flags (2).
     std::size_t size = 14;
+    // Alike on purpose: one call per AMQP property, each its own flag and field in rabbitmq-c.
     setString(_properties, AMQP_BASIC_CONTENT_TYPE_FLAG, _properties.content_type, p.contentType,
               "content_type", size);
     setString(_properties, AMQP_BASIC_CONTENT_ENCODING_FLAG, _properties.content_encoding,

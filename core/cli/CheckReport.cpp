@@ -10,6 +10,7 @@
 namespace msgbus::core::cli {
 namespace {
 
+// Alike on purpose: one case per status, so that -Wswitch names any status left out.
 const char* statusWord(CheckReport::Status status) {
     switch (status) {
     case CheckReport::Status::Ok:

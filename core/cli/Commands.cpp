@@ -239,7 +239,7 @@ int run(const std::vector<std::string>& args) {
     auto loaded = loadSettings(line);
     Host host(loaded.config, loaded.settings, loaded.path);
     host.start();
-    StopSignal stopped;
+    StopToken stopped;
     {
         SignalThread signals([&stopped] { stopped.requestStop(); },
                              [&host] { host.reloadPlugins(); });
@@ -277,7 +277,7 @@ int consume(const std::vector<std::string>& args) {
     PluginRegistry registry;
     registry.publish(PluginLoader(s, loaded.config).load(1));
     Metrics metrics;
-    StopSignal stop;
+    StopToken stop;
     SignalThread signals([&stop] { stop.requestStop(); }, {});
     std::thread timer;
     if (timeLimit > 0)

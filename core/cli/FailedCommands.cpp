@@ -7,7 +7,7 @@
 #include "core/db/Database.h"
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
-#include "core/failed/StoredEnvelope.h"
+#include "core/failed/OutboxEnvelope.h"
 #include "core/inbox/DedupStore.h"
 #include "core/inbox/RetryHorizon.h"
 #include "core/inbox/UnfinishedRuns.h"
@@ -111,18 +111,7 @@ std::vector<FailedRecord> selectRows(const CommandLine& line, FailedStore& store
 
 /// Puts an outbox message back into the outbox with its original id.
 void requeueToOutbox(Poco::Data::Session& session, const Settings& s, const FailedRecord& row) {
-    WireMessage envelope = envelopeFromJson(row.envelopeJson, row.body);
-    Message message(row.messageName.value_or(""), row.body);
-    if (row.messageId)
-        message.setId(*row.messageId);
-    for (const auto& entry : envelope.headers) {
-        if (entry.key == "x-partition-key" && entry.value.isString())
-            message.setPartitionKey(entry.value.text);
-        else if (entry.key == "x-created-at" && entry.value.isInteger())
-            message.setCreatedAt(entry.value.integer);
-        else if (entry.value.isString())
-            message.setHeader(entry.key, entry.value.text);
-    }
+    Message message = OutboxEnvelope::decode(row);
     OutboxWriter(session, {s.outbox.table, s.outbox.maxBodyBytes}).write(message);
 }
 
@@ -204,7 +193,7 @@ int failedRetry(const std::vector<std::string>& args) {
     Progress progress("retrying", static_cast<std::int64_t>(rows.size()));
     for (auto& row : rows) {
         Transaction tx(*session, database.dialect());
-        if (row.source == "outbox") {
+        if (row.source == OutboxEnvelope::source) {
             // Back into the outbox with the same id: the relay publishes it again.
             requeueToOutbox(*session, s, row);
             store.remove(*session, row.id);

@@ -65,22 +65,22 @@ DeliveredStore deliveredStoreOf(Database& database, const Settings& settings,
     return store;
 }
 
-std::string pendingJson(const PendingRecord& r) {
-    return "{\"status\":\"pending\",\"message_id\":" + quoted(r.messageId) +
+/// The members every listed row has, the object left open for the caller's own.
+std::string listedJson(const std::string& status, const ListedMessage& r) {
+    return "{\"status\":\"" + status + "\",\"message_id\":" + quoted(r.messageId) +
            ",\"message_name\":" + quoted(r.name) +
            ",\"partition_key\":" + (r.partitionKey ? quoted(*r.partitionKey) : "null") +
-           ",\"created_at\":" + quoted(isoTimeText(r.createdAt)) +
-           ",\"available_at\":" + quoted(isoTimeText(r.availableAt)) +
+           ",\"created_at\":" + quoted(isoTimeText(r.createdAt));
+}
+
+std::string pendingJson(const PendingRecord& r) {
+    return listedJson("pending", r) + ",\"available_at\":" + quoted(isoTimeText(r.availableAt)) +
            ",\"attempts\":" + std::to_string(r.attempts) +
            ",\"last_error\":" + (r.lastError ? quoted(*r.lastError) : "null") + "}";
 }
 
 std::string deliveredJson(const DeliveryRecord& r) {
-    return "{\"status\":\"delivered\",\"message_id\":" + quoted(r.messageId) +
-           ",\"message_name\":" + quoted(r.name) +
-           ",\"partition_key\":" + (r.partitionKey ? quoted(*r.partitionKey) : "null") +
-           ",\"created_at\":" + quoted(isoTimeText(r.createdAt)) +
-           ",\"delivered_at\":" + quoted(isoTimeText(r.deliveredAt)) +
+    return listedJson("delivered", r) + ",\"delivered_at\":" + quoted(isoTimeText(r.deliveredAt)) +
            ",\"exchange\":" + quoted(r.exchange) + ",\"routing_key\":" + quoted(r.routingKey) +
            ",\"attempts\":" + std::to_string(r.attempts) + "}";
 }

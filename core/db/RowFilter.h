@@ -60,4 +60,19 @@ private:
 /// Columns 1 to 4 of a row of RowFilterSql::list.
 ListedMessage listedMessageAt(const Poco::Data::RecordSet& rows, std::size_t row);
 
+/// The rows of RowFilterSql::list as Records (each a ListedMessage with more): columns 1 to 4
+/// fill the ListedMessage part, then fill(record, row) reads the caller's own columns.
+template <class Record, class Fill>
+std::vector<Record> listedRecords(const Poco::Data::RecordSet& rows, Fill fill) {
+    std::vector<Record> records;
+    records.reserve(rows.rowCount());
+    for (std::size_t i = 0; i < rows.rowCount(); ++i) {
+        Record record;
+        static_cast<ListedMessage&>(record) = listedMessageAt(rows, i);
+        fill(record, i);
+        records.push_back(std::move(record));
+    }
+    return records;
+}
+
 } // namespace msgbus::core

@@ -75,6 +75,7 @@ std::vector<std::string> sqliteStatements(const std::vector<TableSpec>& tables) 
     return statements;
 }
 
+// Alike on purpose: one column list per table, spelled out as `msgbus setup` creates it.
 /// key, then the columns of a message as the outbox holds it, then rest: the outbox and its
 /// delivered table share the message's columns, so a delivery is copied with one statement.
 std::vector<ColumnSpec> messageColumns(ColumnSpec key, std::vector<ColumnSpec> rest) {
@@ -175,6 +176,8 @@ TableSpec runsTable(const TableNames& t) {
                      true};
 }
 
+// Alike on purpose: a failed row's message columns are nullable (a row may have no valid id),
+// so they are not messageColumns().
 TableSpec failedTable(const TableNames& t) {
     return TableSpec{"failed",
                      t.failed,

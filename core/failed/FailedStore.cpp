@@ -19,11 +19,6 @@ namespace msgbus::core {
 
 using namespace Poco::Data::Keywords;
 
-FailedStore::FailedStore(Dialect dialect, std::string table)
-    : _dialect(dialect), _table(std::move(table)) {
-    validateSqlIdentifier(_table, "failed.table");
-}
-
 namespace {
 
 // Column limits, in bytes, that every stored value is kept under (utf8mb4 VARCHAR(255) holds
@@ -33,8 +28,21 @@ constexpr std::size_t kErrorColumn = 8000; // error_message TEXT: 65,535 bytes
 constexpr std::size_t kMediumBlob = 16 * 1024 * 1024 - 1;
 // Room left in a packet besides the body: the other columns and the statement itself.
 constexpr std::size_t kPacketOverhead = 64 * 1024;
+// Bodies up to this size come with the statement that lists the rows; a longer one costs one
+// more statement.
+constexpr std::size_t kBodyWindow = 1024 * 1024;
+
+/// An optional column value as Poco binds it (unset: NULL).
+template <class To, class From> Poco::Nullable<To> nullableOf(const std::optional<From>& value) {
+    return value ? Poco::Nullable<To>(static_cast<To>(*value)) : Poco::Nullable<To>();
+}
 
 } // namespace
+
+FailedStore::FailedStore(Dialect dialect, std::string table)
+    : _dialect(dialect), _table(std::move(table)), _heavy(dialect, kBodyWindow) {
+    validateSqlIdentifier(_table, "failed.table");
+}
 
 std::size_t FailedStore::bodyCapacity(Poco::Data::Session& session, std::size_t otherBytes) {
     if (_dialect != Dialect::MySQL)
@@ -97,16 +105,12 @@ std::int64_t FailedStore::insertRow(Poco::Data::Session& session, const FailedRe
     Poco::Nullable<Poco::Data::BLOB> id;
     if (r.messageId)
         id = Poco::Data::BLOB(r.messageId->bytes().data(), r.messageId->bytes().size());
-    Poco::Nullable<std::string> name;
-    if (r.messageName)
-        name = *r.messageName;
+    Poco::Nullable<std::string> name = nullableOf<std::string>(r.messageName);
     Poco::Data::BLOB body(reinterpret_cast<const unsigned char*>(r.body.data()), r.body.size());
     std::string queue = r.queueName, source = r.source, envelope = r.envelopeJson;
     std::string errorClass = r.errorClass, errorMessage = r.errorMessage;
     Poco::Int64 attempts = r.attempts, created = r.createdAt, available = r.availableAt;
-    Poco::Nullable<Poco::Int64> failedAt;
-    if (r.failedAt)
-        failedAt = *r.failedAt;
+    Poco::Nullable<Poco::Int64> failedAt = nullableOf<Poco::Int64>(r.failedAt);
     // COALESCE: Poco binds an empty BLOB as NULL, and an empty body is a body like any other.
     session << "INSERT INTO " + _table +
                    " (queue_name, source, message_id, message_name, headers, body, error_class, "
@@ -126,33 +130,21 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
                                               const std::vector<std::string>& params, int limit,
                                               const std::string& order, bool lock) {
     std::vector<Poco::Int64> ids, attempts, created, available;
-    std::vector<std::string> queues, sources, envelopes, classes, messages;
+    std::vector<std::string> queues, sources, classes, messages;
     std::vector<Poco::Nullable<std::string>> messageIds, names;
-    std::vector<Poco::Data::BLOB> blobBodies; // SQLite (see OutboxStore::readRows)
-    std::vector<std::string> stringBodies;    // MySQL: LEFT(body, n) is VARBINARY
-    std::vector<Poco::Int64> envelopeLengths, bodyLengths;
+    LargeColumnReader::Results heavy;
     std::vector<Poco::Nullable<Poco::Int64>> failedAts;
-    // Bounded reads of the two big columns: Poco 1.11's MySQL extractor would otherwise
-    // allocate and clear ~80 MiB per statement (see OutboxStore); a longer row is read again.
-    const std::string heavy = _dialect == Dialect::MySQL
-                                  ? "LEFT(headers, 65535), LENGTH(headers), LEFT(body, 1048576), "
-                                    "LENGTH(body)"
-                                  : "headers, length(CAST(headers AS BLOB)), body, length(body)";
     Poco::Data::Statement select(session);
-    select << "SELECT id, queue_name, source, hex(message_id), message_name, " + heavy +
+    select << "SELECT id, queue_name, source, hex(message_id), message_name, " + _heavy.columns() +
                   ", error_class, error_message, attempts, created_at, available_at, failed_at "
                   "FROM " +
                   _table + " WHERE " + where + " ORDER BY " + order + " LIMIT " +
                   std::to_string(limit) +
                   (lock && _dialect == Dialect::MySQL ? " FOR UPDATE SKIP LOCKED" : ""),
-        into(ids), into(queues), into(sources), into(messageIds), into(names), into(envelopes),
-        into(envelopeLengths);
-    if (_dialect == Dialect::MySQL)
-        select, into(stringBodies);
-    else
-        select, into(blobBodies);
-    select, into(bodyLengths), into(classes), into(messages), into(attempts), into(created),
-        into(available), into(failedAts);
+        into(ids), into(queues), into(sources), into(messageIds), into(names);
+    _heavy.bind(select, heavy);
+    select, into(classes), into(messages), into(attempts), into(created), into(available),
+        into(failedAts);
     std::vector<std::string> bound = params;
     for (auto& p : bound)
         select, use(p);
@@ -171,12 +163,8 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
             r.messageId = Id::parse(messageIds[i].value());
         if (!names[i].isNull())
             r.messageName = names[i].value();
-        r.envelopeJson = envelopes[i];
-        if (_dialect == Dialect::MySQL)
-            r.body = std::move(stringBodies[i]);
-        else
-            r.body.assign(reinterpret_cast<const char*>(blobBodies[i].rawContent()),
-                          blobBodies[i].size());
+        if (heavy.take(i, r.envelopeJson, r.body))
+            truncated.push_back(out.size());
         r.errorClass = classes[i];
         r.errorMessage = messages[i];
         r.attempts = static_cast<int>(attempts[i]);
@@ -184,19 +172,12 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
         r.availableAt = available[i];
         if (!failedAts[i].isNull())
             r.failedAt = failedAts[i].value();
-        if (static_cast<std::size_t>(envelopeLengths[i]) != r.envelopeJson.size() ||
-            static_cast<std::size_t>(bodyLengths[i]) != r.body.size())
-            truncated.push_back(out.size());
         out.push_back(std::move(r));
     }
     select = Poco::Data::Statement(session); // one open result per MySQL connection
     for (std::size_t index : truncated) {
         auto& r = out[index];
-        Poco::Int64 id = r.id;
-        Poco::Data::BLOB body;
-        session << "SELECT headers, body FROM " + _table + " WHERE id = ?", use(id),
-            into(r.envelopeJson), into(body), now;
-        r.body.assign(reinterpret_cast<const char*>(body.rawContent()), body.size());
+        _heavy.readWhole(session, _table, "id", r.id, r.envelopeJson, r.body);
     }
     return out;
 }
@@ -274,9 +255,7 @@ void FailedStore::update(Poco::Data::Session& session, const FailedRecord& r) {
     std::string errorClass = storableText(r.errorClass, kShortColumn);
     std::string errorMessage = storableText(r.errorMessage, kErrorColumn);
     Poco::Int64 attempts = r.attempts, available = r.availableAt, id = r.id;
-    Poco::Nullable<Poco::Int64> failedAt;
-    if (r.failedAt)
-        failedAt = *r.failedAt;
+    Poco::Nullable<Poco::Int64> failedAt = nullableOf<Poco::Int64>(r.failedAt);
     session << "UPDATE " + _table +
                    " SET queue_name = ?, error_class = ?, error_message = ?, attempts = ?, "
                    "available_at = ?, failed_at = ? WHERE id = ?",

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/db/Dialect.h"
+#include "core/db/LargeColumnReader.h"
 
 #include <msgbus/Id.h>
 
@@ -91,6 +92,7 @@ private:
                                      const std::string& order, bool lock);
     Dialect _dialect;
     std::string _table;
+    LargeColumnReader _heavy; ///< headers and body
     std::optional<std::size_t> _maxPacket;
 };
 

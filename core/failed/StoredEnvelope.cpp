@@ -24,15 +24,20 @@ std::string unbase64(const std::string& text, const char* key) {
     return std::move(*bytes);
 }
 
+/// Starts the member key of the object being written to out.
+void addKey(std::string& out, const char* key) {
+    if (out.size() > 1)
+        out += ',';
+    out += json::quote(key);
+    out += ':';
+}
+
 // A property that is not valid UTF-8 (a message_id of raw bytes) cannot be a JSON string, and
 // a utf8mb4 column would refuse the row: it is kept as {"S64": "<base64>"} instead, exactly.
 void addString(std::string& out, const char* key, const std::optional<std::string>& value) {
     if (!value)
         return;
-    if (out.size() > 1)
-        out += ',';
-    out += json::quote(key);
-    out += ':';
+    addKey(out, key);
     if (json::isValidUtf8(*value))
         out += json::quote(*value);
     else
@@ -42,10 +47,7 @@ void addString(std::string& out, const char* key, const std::optional<std::strin
 void addInt(std::string& out, const char* key, const std::optional<std::int64_t>& value) {
     if (!value)
         return;
-    if (out.size() > 1)
-        out += ',';
-    out += json::quote(key);
-    out += ':';
+    addKey(out, key);
     out += std::to_string(*value);
 }
 
@@ -156,19 +158,6 @@ WireMessage envelopeFromJson(const std::string& text, std::string body) {
         wire.headers = fieldTableFromJson(headers.str());
     }
     return wire;
-}
-
-std::string envelopeForOutboxMessage(const Message& message) {
-    WireMessage wire;
-    wire.properties.messageId = message.id().toString();
-    wire.properties.type = message.name();
-    wire.properties.timestamp = message.createdAt() / 1000;
-    for (const auto& [key, value] : message.headers())
-        wire.headers.push_back({key, FieldValue::ofString(value)});
-    if (message.partitionKey())
-        wire.headers.push_back({"x-partition-key", FieldValue::ofString(*message.partitionKey())});
-    wire.headers.push_back({"x-created-at", FieldValue::ofInt64(message.createdAt())});
-    return envelopeToJson(wire);
 }
 
 } // namespace msgbus::core

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <msgbus/Message.h>
 #include <msgbus/WireMessage.h>
 
 #include <string>
@@ -17,9 +16,5 @@ std::string envelopeToJson(const WireMessage& wire);
 
 /// Rebuilds properties and headers (the body is not part of the JSON). Throws InvalidArgument.
 WireMessage envelopeFromJson(const std::string& json, std::string body);
-
-/// The envelope of an outbox row that never reached the broker: its string headers plus the
-/// message's identity, so failed:retry can put it back with the same id.
-std::string envelopeForOutboxMessage(const Message& message);
 
 } // namespace msgbus::core

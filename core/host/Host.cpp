@@ -47,11 +47,11 @@ void Host::start() {
     for (int i = 0; i < relays; ++i)
         _threads.emplace_back([this, i] {
             OutboxRelay relay(*_database, _plugins, _settings, _metrics, i);
-            relay.run(_stop);
+            relay.run(_stop, _relayWakeup);
         });
     // A handler that publishes wakes the relays: consume-transform-produce does not wait for
     // the next poll.
-    auto wakeRelays = [this] { _stop.wake(); };
+    auto wakeRelays = [this] { _relayWakeup.wake(); };
     for (const auto& consumer : _settings.inbox.consumers)
         _threads.emplace_back([this, &consumer, wakeRelays] {
             InboxConsumer inbox(*_database, _plugins, _settings, consumer, _metrics, wakeRelays);

@@ -5,10 +5,11 @@
 #include "core/host/AdminHttpServer.h"
 #include "core/host/DatabaseGauges.h"
 #include "core/metrics/Metrics.h"
+#include "core/outbox/RelayWakeup.h"
 #include "core/plugins/PluginRegistry.h"
 #include "core/plugins/PluginRuntimeDir.h"
 #include "core/tracing/SpanExporter.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/LayeredConfiguration.h>
@@ -55,7 +56,9 @@ private:
     std::shared_ptr<PluginRuntimeDir> _runtimeDir;
     PluginRegistry _plugins;
     Metrics _metrics;
-    StopSignal _stop;
+    StopToken _stop;
+    /// Rung by handlers that published, so the relays do not wait for their next poll.
+    RelayWakeup _relayWakeup;
     std::vector<std::thread> _threads;
     std::atomic<std::uint64_t> _generation{0};
     mutable std::mutex _reloadMutex;

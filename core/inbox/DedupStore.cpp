@@ -1,5 +1,7 @@
 #include "core/inbox/DedupStore.h"
 
+#include "core/db/RowPurge.h"
+
 #include <msgbus/SqlIdentifier.h>
 
 #include <Poco/Data/LOB.h>
@@ -96,19 +98,14 @@ bool DedupStore::exists(Poco::Data::Session& session, const Id& id, const std::s
 
 std::size_t DedupStore::removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs,
                                         int batchSize) {
-    Poco::Int64 cutoff = cutoffMs;
-    Poco::Int64 limit = batchSize;
-    Poco::Data::Statement remove(session);
-    if (_dialect == Dialect::MySQL)
-        remove << "DELETE FROM " + _table + " WHERE processed_at < ? LIMIT ?", use(cutoff),
-            use(limit);
-    else
-        // The table is WITHOUT ROWID: pick the victims by their key.
-        remove << "DELETE FROM " + _table +
-                      " WHERE (message_id, consumer) IN (SELECT message_id, consumer FROM " +
-                      _table + " WHERE processed_at < ? LIMIT ?)",
-            use(cutoff), use(limit);
-    return remove.execute();
+    // SQLite: the table is WITHOUT ROWID, so the victims are picked by their key.
+    const std::string sql =
+        _dialect == Dialect::MySQL
+            ? "DELETE FROM " + _table + " WHERE processed_at < ? LIMIT ?"
+            : "DELETE FROM " + _table +
+                  " WHERE (message_id, consumer) IN (SELECT message_id, consumer FROM " + _table +
+                  " WHERE processed_at < ? LIMIT ?)";
+    return purgeBatch(session, sql, cutoffMs, batchSize);
 }
 
 } // namespace msgbus::core

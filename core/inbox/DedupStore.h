@@ -52,6 +52,7 @@ public:
     /// inserted reads as gone once the server rolled that transaction back under it.
     bool exists(Poco::Data::Session& session, const Id& id, const std::string& consumer);
 
+    // Alike on purpose: each store purges its own table (its statement; purgeBatch runs it).
     /// Deletes up to batchSize rows older than cutoff; returns how many went.
     std::size_t removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs, int batchSize);
 

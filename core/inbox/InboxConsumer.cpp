@@ -269,7 +269,7 @@ bool InboxConsumer::settle(const Batch& batch, const std::vector<ProcessResult>&
     return false;
 }
 
-void InboxConsumer::run(StopSignal& stop, std::uint64_t limit) {
+void InboxConsumer::run(StopToken& stop, std::uint64_t limit) {
     Backoff backoff = Backoff::forOutage();
     int failures = 0;
     std::uint64_t processed = 0;

@@ -6,7 +6,7 @@
 #include "core/inbox/RedeliveryTracker.h"
 #include "core/inbox/UnfinishedRuns.h"
 #include "core/plugins/PluginRegistry.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 
 #include <Poco/Logger.h>
 
@@ -35,7 +35,7 @@ public:
 
     /// Consumes until stop is requested (finishing the batch in hand), or until limit
     /// deliveries were processed when limit > 0.
-    void run(StopSignal& stop, std::uint64_t limit = 0);
+    void run(StopToken& stop, std::uint64_t limit = 0);
 
 private:
     /// The deliveries gathered for one commit, in the order they run (BatchPlan).

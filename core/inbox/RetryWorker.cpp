@@ -106,7 +106,7 @@ void RetryWorker::markFailed(FailedRecord row, const std::string& errorClass,
     _failed.update(*session, row);
 }
 
-void RetryWorker::run(StopSignal& stop) {
+void RetryWorker::run(StopToken& stop) {
     Backoff backoff = Backoff::forOutage();
     int failures = 0;
     while (!stop.stopRequested()) {

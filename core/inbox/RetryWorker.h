@@ -3,7 +3,7 @@
 #include "core/inbox/MessageProcessor.h"
 #include "core/inbox/RetryPolicy.h"
 #include "core/plugins/PluginRegistry.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 
 #include <Poco/Logger.h>
 
@@ -26,7 +26,7 @@ public:
     RetryWorker(Database& database, PluginRegistry& plugins, const Settings& settings,
                 Metrics& metrics, std::function<void()> onOutboxWrite);
 
-    void run(StopSignal& stop);
+    void run(StopToken& stop);
 
     /// Processes the rows due now; returns how many were attempted.
     int retryDue();

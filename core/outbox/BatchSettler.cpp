@@ -1,7 +1,7 @@
 #include "core/outbox/BatchSettler.h"
 
 #include "core/db/DbErrors.h"
-#include "core/failed/StoredEnvelope.h"
+#include "core/failed/OutboxEnvelope.h"
 #include "core/outbox/OutboxRowEncoding.h"
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
@@ -15,12 +15,12 @@ FailedRecord failedRecordOf(const OutboxRow& row, const RowFailure& failure, int
                             std::int64_t now) {
     FailedRecord record;
     record.queueName = "failed";
-    record.source = "outbox";
+    record.source = OutboxEnvelope::source;
     record.messageName = row.name;
     if (row.readError) {
         // No id to put back into the outbox with: the operator sees the row's content and the
         // reason.
-        record.envelopeJson = R"({"properties":{},"headers":{}})";
+        record.envelopeJson = OutboxEnvelope::unreadable();
         record.errorClass = "UnreadableOutboxRow";
     } else {
         const Message message = [&] {
@@ -32,7 +32,7 @@ FailedRecord failedRecordOf(const OutboxRow& row, const RowFailure& failure, int
             }
         }();
         record.messageId = row.id;
-        record.envelopeJson = envelopeForOutboxMessage(message);
+        record.envelopeJson = OutboxEnvelope::encode(message);
         record.errorClass = "OutboxPublishFailed";
     }
     record.body = row.body;

@@ -1,5 +1,7 @@
 #include "core/outbox/DeliveredStore.h"
 
+#include "core/db/RowPurge.h"
+
 #include "core/util/Utf8Text.h"
 
 #include <msgbus/Json.h>
@@ -81,23 +83,19 @@ void DeliveredStore::record(Poco::Data::Session& session, const std::vector<Deli
             use(at), use(json), now;
 }
 
+// Alike on purpose: each listing reads its own table's columns; listedRecords() has the rest.
 std::vector<DeliveryRecord> DeliveredStore::list(Poco::Data::Session& session,
                                                  const RowFilter& filter, int limit) {
     auto rows = RowFilterSql(filter, "delivered_at")
                     .list(session, "id", ", delivered_at, exchange, routing_key, attempts", _table,
                           "delivered_at DESC, id DESC", limit);
-    std::vector<DeliveryRecord> records;
-    for (std::size_t i = 0; i < rows.rowCount(); ++i) {
-        DeliveryRecord r;
-        static_cast<ListedMessage&>(r) = listedMessageAt(rows, i);
+    return listedRecords<DeliveryRecord>(rows, [&rows](DeliveryRecord& r, std::size_t i) {
         r.id = rows.value(0, i).convert<Poco::Int64>();
         r.deliveredAt = rows.value(5, i).convert<Poco::Int64>();
         r.exchange = rows.value(6, i).convert<std::string>();
         r.routingKey = rows.value(7, i).convert<std::string>();
         r.attempts = rows.value(8, i).convert<int>();
-        records.push_back(std::move(r));
-    }
-    return records;
+    });
 }
 
 std::int64_t DeliveredStore::count(Poco::Data::Session& session, const RowFilter& filter) {
@@ -151,17 +149,12 @@ std::size_t DeliveredStore::replay(Poco::Data::Session& session,
 
 std::size_t DeliveredStore::removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs,
                                             int batchSize) {
-    Poco::Int64 cutoff = cutoffMs;
-    Poco::Int64 limit = batchSize;
-    Poco::Data::Statement remove(session);
-    if (_dialect == Dialect::MySQL)
-        remove << "DELETE FROM " + _table + " WHERE delivered_at < ? ORDER BY delivered_at LIMIT ?",
-            use(cutoff), use(limit);
-    else
-        remove << "DELETE FROM " + _table + " WHERE id IN (SELECT id FROM " + _table +
-                      " WHERE delivered_at < ? ORDER BY delivered_at LIMIT ?)",
-            use(cutoff), use(limit);
-    return remove.execute();
+    const std::string sql =
+        _dialect == Dialect::MySQL
+            ? "DELETE FROM " + _table + " WHERE delivered_at < ? ORDER BY delivered_at LIMIT ?"
+            : "DELETE FROM " + _table + " WHERE id IN (SELECT id FROM " + _table +
+                  " WHERE delivered_at < ? ORDER BY delivered_at LIMIT ?)";
+    return purgeBatch(session, sql, cutoffMs, batchSize);
 }
 
 } // namespace msgbus::core

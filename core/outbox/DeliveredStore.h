@@ -72,6 +72,7 @@ public:
     std::size_t replay(Poco::Data::Session& session, const std::vector<std::int64_t>& keys,
                        std::int64_t nowMs);
 
+    // Alike on purpose: each store purges its own table (its statement; purgeBatch runs it).
     /// Deletes up to batchSize deliveries older than cutoffMs, oldest first; returns how many
     /// went. Several hosts may run it at once: each batch locks the rows it deletes only.
     std::size_t removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs, int batchSize);

@@ -75,7 +75,7 @@ void OutboxRelay::noteNode() {
     _metrics.brokerNodes.set(_workerName, connected ? _publisher.endpoint() : std::string());
 }
 
-void OutboxRelay::run(StopSignal& stop) {
+void OutboxRelay::run(StopToken& stop, RelayWakeup& wakeup) {
     using SteadyClock = std::chrono::steady_clock;
     int outage = 0;
     // While a stream is flowing (rows were found within the last poll interval), an empty
@@ -116,7 +116,7 @@ void OutboxRelay::run(StopSignal& stop) {
         if (_publisher.isConnected())
             _metrics.brokerOk();
         noteNode();
-        stop.sleepUntilWoken(now - lastRows < pollInterval ? streamPoll : pollInterval);
+        wakeup.sleepFor(stop, now - lastRows < pollInterval ? streamPoll : pollInterval);
     }
     drain();
 }

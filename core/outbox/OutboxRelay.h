@@ -11,11 +11,12 @@
 #include "core/outbox/LaneOwnership.h"
 #include "core/outbox/OutboxStore.h"
 #include "core/outbox/PublishSpans.h"
+#include "core/outbox/RelayWakeup.h"
 #include "core/outbox/RowFailure.h"
 #include "core/outbox/SqliteRelayLock.h"
 #include "core/plugins/PluginRegistry.h"
 #include "core/util/Backoff.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 
 #include <Poco/Logger.h>
 
@@ -57,7 +58,13 @@ public:
     ~OutboxRelay();
 
     /// Runs batches until stop is requested; returns after the batches in flight are settled.
-    void run(StopSignal& stop);
+    /// Idle, it polls the outbox every outbox.poll_interval_ms, or at once when wakeup rings.
+    void run(StopToken& stop, RelayWakeup& wakeup);
+    /// run() without a wake-up: the outbox is polled at the poll interval only.
+    void run(StopToken& stop) {
+        RelayWakeup unrung;
+        run(stop, unrung);
+    }
 
     /// One batch, claimed, published and settled before it returns (no pipelining). Returns the
     /// number of rows claimed (0: nothing was due). Throws on broker or database failure (the

@@ -2,7 +2,6 @@
 
 #include <msgbus/SqlIdentifier.h>
 
-#include <Poco/Data/LOB.h>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
@@ -16,22 +15,6 @@ namespace msgbus::core {
 using namespace Poco::Data::Keywords;
 
 namespace {
-
-// Poco 1.11's MySQL extractor allocates (and zero-fills) each result column's buffer from the
-// column's declared size: 16 MiB for a MEDIUMBLOB, 64 MiB for utf8mb4 MEDIUMTEXT, some 80 MiB
-// and ~300 ms of memset per statement (measured by the benchmark: 77% of the relay's time).
-// Reading LEFT(column, n) declares n instead. The full length comes along, and the rare row
-// that is longer is read again on its own.
-constexpr std::size_t headersWindow = 65535; // characters
-
-std::string heavyColumns(Dialect dialect, std::size_t bodyWindow, const std::string& prefix = "") {
-    const std::string headers = prefix + "headers";
-    const std::string body = prefix + "body";
-    if (dialect == Dialect::MySQL)
-        return "LEFT(" + headers + ", " + std::to_string(headersWindow) + "), LENGTH(" + headers +
-               "), LEFT(" + body + ", " + std::to_string(bodyWindow) + "), LENGTH(" + body + ")";
-    return "headers, length(CAST(headers AS BLOB)), body, length(body)";
-}
 
 /// "1,2,3": integers we read or chose ourselves, inlined in SQL to keep statements free of
 /// per-row binds.
@@ -55,44 +38,33 @@ template <typename Ints> std::string seqTable(const Ints& seqs) {
 } // namespace
 
 OutboxStore::OutboxStore(Dialect dialect, std::string table, std::size_t bodyWindow)
-    : _dialect(dialect), _table(std::move(table)), _bodyWindow(bodyWindow) {
+    : _dialect(dialect), _table(std::move(table)), _heavy(dialect, bodyWindow) {
     validateSqlIdentifier(_table, "outbox.table");
     // hex() reads BINARY(16) and BLOB alike (Poco's MySQL extractor rejects BINARY as BLOB, and
     // its SQLite string extractor stops at a NUL byte).
     // FORCE INDEX: with stale statistics (a table that just filled up) MariaDB may pick a full
     // scan and a filesort, and FOR UPDATE SKIP LOCKED then locks every due row, so a second
     // relay claims nothing and deletes deadlock (seen in the two-relay e2e test).
-    _claimSql = "SELECT seq, hex(message_id), message_name, partition_key, " +
-                heavyColumns(_dialect, _bodyWindow) + ", created_at, attempts, available_at FROM " +
-                _table +
+    _claimSql = "SELECT seq, hex(message_id), message_name, partition_key, " + _heavy.columns() +
+                ", created_at, attempts, available_at FROM " + _table +
                 (_dialect == Dialect::MySQL ? " FORCE INDEX (ix_" + _table + "_available)" : "") +
                 " WHERE available_at <= ? ORDER BY available_at, seq LIMIT ?";
     if (_dialect == Dialect::MySQL)
         _claimSql += " FOR UPDATE SKIP LOCKED";
 }
 
-std::vector<OutboxRow> OutboxStore::readRows(Poco::Data::Statement& select, Dialect dialect) {
+std::vector<OutboxRow> OutboxStore::readRows(Poco::Data::Statement& select) const {
     std::vector<Poco::Int64> seqs;
     std::vector<std::string> ids;
     std::vector<std::string> names;
     std::vector<Poco::Nullable<std::string>> keys;
-    std::vector<std::string> headers;
-    std::vector<Poco::Int64> headerLengths;
-    // LEFT(body, n) comes back as VARBINARY, which Poco's MySQL extractor reads only as a
-    // (binary-safe) string; Poco's SQLite string extractor stops at a NUL byte, so SQLite
-    // bodies are read as BLOBs.
-    std::vector<Poco::Data::BLOB> blobBodies;
-    std::vector<std::string> stringBodies;
-    std::vector<Poco::Int64> bodyLengths;
+    LargeColumnReader::Results heavy;
     std::vector<Poco::Int64> created;
     std::vector<Poco::Int64> attempts;
     std::vector<Poco::Int64> available;
-    select, into(seqs), into(ids), into(names), into(keys), into(headers), into(headerLengths);
-    if (dialect == Dialect::MySQL)
-        select, into(stringBodies);
-    else
-        select, into(blobBodies);
-    select, into(bodyLengths), into(created), into(attempts), into(available);
+    select, into(seqs), into(ids), into(names), into(keys);
+    _heavy.bind(select, heavy);
+    select, into(created), into(attempts), into(available);
     select.execute();
 
     std::vector<OutboxRow> rows;
@@ -111,17 +83,10 @@ std::vector<OutboxRow> OutboxStore::readRows(Poco::Data::Statement& select, Dial
         row.name = std::move(names[i]);
         if (!keys[i].isNull())
             row.partitionKey = keys[i].value();
-        row.headersJson = std::move(headers[i]);
-        if (dialect == Dialect::MySQL)
-            row.body = std::move(stringBodies[i]);
-        else
-            row.body.assign(reinterpret_cast<const char*>(blobBodies[i].rawContent()),
-                            blobBodies[i].size());
+        row.truncated = heavy.take(i, row.headersJson, row.body);
         row.createdAt = created[i];
         row.attempts = static_cast<int>(attempts[i]);
         row.availableAt = available[i];
-        row.truncated = static_cast<std::size_t>(headerLengths[i]) != row.headersJson.size() ||
-                        static_cast<std::size_t>(bodyLengths[i]) != row.body.size();
         rows.push_back(std::move(row));
     }
     return rows;
@@ -131,18 +96,11 @@ std::vector<OutboxRow> OutboxStore::completeRows(Poco::Data::Session& session,
                                                  std::vector<OutboxRow> rows) {
     // After the claim statement is gone: MySQL allows one open statement result per connection.
     for (auto& row : rows)
-        if (row.truncated)
-            readInFull(session, row);
+        if (row.truncated) {
+            _heavy.readWhole(session, _table, "seq", row.seq, row.headersJson, row.body);
+            row.truncated = false;
+        }
     return rows;
-}
-
-void OutboxStore::readInFull(Poco::Data::Session& session, OutboxRow& row) {
-    Poco::Int64 seq = row.seq;
-    Poco::Data::BLOB body;
-    session << "SELECT headers, body FROM " + _table + " WHERE seq = ?", use(seq),
-        into(row.headersJson), into(body), now;
-    row.body.assign(reinterpret_cast<const char*>(body.rawContent()), body.size());
-    row.truncated = false;
 }
 
 std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int limit,
@@ -158,7 +116,7 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
                         " AND seq NOT IN (" + commaSeparated(inFlight) + ")");
         Poco::Data::Statement select(session);
         select << sql, use(now), use(max);
-        rows = readRows(select, _dialect);
+        rows = readRows(select);
         return completeRows(session, std::move(rows));
     }
     // MariaDB, in two steps. A locking scan of the (available_at, seq) index would also lock
@@ -191,12 +149,11 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
         Poco::Data::Statement select(session);
         select
             << "SELECT o.seq, hex(o.message_id), o.message_name, o.partition_key, " +
-                   heavyColumns(_dialect, _bodyWindow, "o.") +
-                   ", o.created_at, o.attempts, o.available_at FROM " + seqTable(candidates) +
-                   " STRAIGHT_JOIN " + _table +
+                   _heavy.columns("o.") + ", o.created_at, o.attempts, o.available_at FROM " +
+                   seqTable(candidates) + " STRAIGHT_JOIN " + _table +
                    " o ON o.seq = k.seq WHERE o.available_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED",
             use(now), use(max);
-        rows = readRows(select, _dialect);
+        rows = readRows(select);
     }
     std::sort(rows.begin(), rows.end(), [](const OutboxRow& a, const OutboxRow& b) {
         return std::tie(a.availableAt, a.seq) < std::tie(b.availableAt, b.seq);
@@ -216,8 +173,7 @@ std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, i
         use(now), into(blocked), Poco::Data::Keywords::now;
 
     std::string sql = "SELECT seq, hex(message_id), message_name, partition_key, " +
-                      heavyColumns(_dialect, _bodyWindow) +
-                      ", created_at, attempts, available_at FROM " + _table +
+                      _heavy.columns() + ", created_at, attempts, available_at FROM " + _table +
                       (_dialect == Dialect::MySQL ? " FORCE INDEX (PRIMARY)" : "") +
                       " WHERE (partition_key IS NULL AND available_at <= ?)";
     const std::string laneList = commaSeparated(ownedLanes);
@@ -261,7 +217,7 @@ std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, i
         Poco::Data::Statement select(session);
         select << sql + (_dialect == Dialect::MySQL ? " FOR UPDATE SKIP LOCKED" : "");
         bindFilters(select);
-        rows = readRows(select, _dialect);
+        rows = readRows(select);
     }
     if (!rows.empty() && !dueSeqs.empty()) {
         std::set<std::int64_t> claimed;
@@ -326,23 +282,19 @@ OutboxStore::depth(Poco::Data::Session& session) {
     return {count, o};
 }
 
+// Alike on purpose: each listing reads its own table's columns; listedRecords() has the rest.
 std::vector<PendingRecord> OutboxStore::listPending(Poco::Data::Session& session,
                                                     const RowFilter& filter, int limit) {
     auto rows = RowFilterSql(filter, "created_at")
                     .list(session, "seq", ", available_at, attempts, last_error", _table,
                           "seq DESC", limit);
-    std::vector<PendingRecord> records;
-    for (std::size_t i = 0; i < rows.rowCount(); ++i) {
-        PendingRecord r;
-        static_cast<ListedMessage&>(r) = listedMessageAt(rows, i);
+    return listedRecords<PendingRecord>(rows, [&rows](PendingRecord& r, std::size_t i) {
         r.seq = rows.value(0, i).convert<Poco::Int64>();
         r.availableAt = rows.value(5, i).convert<Poco::Int64>();
         r.attempts = rows.value(6, i).convert<int>();
         if (!rows.value(7, i).isEmpty())
             r.lastError = rows.value(7, i).convert<std::string>();
-        records.push_back(std::move(r));
-    }
-    return records;
+    });
 }
 
 } // namespace msgbus::core

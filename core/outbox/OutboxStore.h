@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/db/Dialect.h"
+#include "core/db/LargeColumnReader.h"
 #include "core/db/RowFilter.h"
 
 #include <msgbus/Id.h>
@@ -83,13 +84,12 @@ public:
     const std::string& table() const noexcept { return _table; }
 
 private:
-    static std::vector<OutboxRow> readRows(Poco::Data::Statement& select, Dialect dialect);
+    std::vector<OutboxRow> readRows(Poco::Data::Statement& select) const;
     std::vector<OutboxRow> completeRows(Poco::Data::Session& session, std::vector<OutboxRow> rows);
-    void readInFull(Poco::Data::Session& session, OutboxRow& row);
 
     Dialect _dialect;
     std::string _table;
-    std::size_t _bodyWindow;
+    LargeColumnReader _heavy; ///< headers and body
     std::string _claimSql;
 };
 

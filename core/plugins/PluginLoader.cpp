@@ -121,32 +121,37 @@ const Candidate* pick(const std::vector<Candidate>& candidates, const std::strin
     throw PluginError(std::string("several plugins export a ") + kind + "; set " + key);
 }
 
+/// The first selected class of the picked library (none picked: object stays unset), made by
+/// create and configured; classes and create are the library's list and factory of its kind.
+template <class Object>
+void makeBusObject(const Candidate* picked, const Settings& settings, const ConfigPtr& config,
+                   std::vector<std::string> (LoadedLibrary::*classes)() const,
+                   std::shared_ptr<Object> (LoadedLibrary::*create)(const std::string&),
+                   std::shared_ptr<Object>& object, std::string& pluginId) {
+    if (!picked)
+        return;
+    LoadedLibrary& lib = *picked->lib;
+    const auto& plugin = *settings.plugin(picked->pluginId);
+    for (const auto& className : (lib.*classes)()) {
+        if (!selected(plugin, className))
+            continue;
+        object = (lib.*create)(className);
+        configureObject(*object, plugin, className, config, lib.sourcePath());
+        pluginId = plugin.id;
+        break;
+    }
+}
+
 /// The bus serializer and routing strategy, made and configured.
 void pickBusObjects(const Settings& settings, const ConfigPtr& config,
                     const std::vector<Candidate>& serializerLibs,
                     const std::vector<Candidate>& routingLibs, PluginSet& set) {
-    if (const auto* c = pick(serializerLibs, settings.serializer, "bus.serializer", "serializer")) {
-        const auto& plugin = *settings.plugin(c->pluginId);
-        for (const auto& className : c->lib->serializerClasses()) {
-            if (!selected(plugin, className))
-                continue;
-            set.serializer = c->lib->createSerializer(className);
-            configureObject(*set.serializer, plugin, className, config, c->lib->sourcePath());
-            set.serializerPlugin = plugin.id;
-            break;
-        }
-    }
-    if (const auto* c = pick(routingLibs, settings.routing, "bus.routing", "routing strategy")) {
-        const auto& plugin = *settings.plugin(c->pluginId);
-        for (const auto& className : c->lib->routingClasses()) {
-            if (!selected(plugin, className))
-                continue;
-            set.routing = c->lib->createRouting(className);
-            configureObject(*set.routing, plugin, className, config, c->lib->sourcePath());
-            set.routingPlugin = plugin.id;
-            break;
-        }
-    }
+    makeBusObject(pick(serializerLibs, settings.serializer, "bus.serializer", "serializer"),
+                  settings, config, &LoadedLibrary::serializerClasses,
+                  &LoadedLibrary::createSerializer, set.serializer, set.serializerPlugin);
+    makeBusObject(pick(routingLibs, settings.routing, "bus.routing", "routing strategy"), settings,
+                  config, &LoadedLibrary::routingClasses, &LoadedLibrary::createRouting,
+                  set.routing, set.routingPlugin);
 }
 
 /// Each consumer's message name -> handler table; a name claimed twice, or a consumer left

@@ -18,6 +18,7 @@
 namespace msgbus::core {
 namespace {
 
+// Alike on purpose: one case per Poco priority, so that -Wswitch names any level left out.
 const char* levelName(Poco::Message::Priority priority) {
     switch (priority) {
     case Poco::Message::PRIO_FATAL:

@@ -11,7 +11,7 @@
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/MessageProcessor.h"
 #include "core/util/Clock.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 
 #include <msgbus/Id.h>
 
@@ -139,8 +139,8 @@ InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
         throw std::runtime_error("the queue holds " + std::to_string(queued) + " messages, not " +
                                  std::to_string(messages));
 
-    core::StopSignal stop;
-    core::StopSignal finished;
+    core::StopToken stop;
+    core::StopToken finished;
     std::thread watchdog([&] {
         if (!finished.sleepFor(kConsumeTimeout))
             stop.requestStop();

@@ -10,7 +10,7 @@
 #include "core/outbox/OutboxStore.h"
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -77,7 +77,7 @@ double relayThroughput(const std::string& connector, int workers, std::int64_t r
         std::chrono::steady_clock::now() + std::chrono::seconds(envInt("BENCH_RELAY_TIMEOUT", 180));
     // The relays run as in the host (OutboxRelay::run: pipelined batches) until every row is
     // confirmed; the clock stops when the last confirm is counted.
-    core::StopSignal stop;
+    core::StopToken stop;
     Stopwatch clock;
     std::vector<std::thread> threads;
     for (int w = 0; w < workers; ++w)

@@ -4,7 +4,7 @@
 #include "core/db/Database.h"
 #include "core/db/Schema.h"
 #include "core/failed/FailedStore.h"
-#include "core/failed/StoredEnvelope.h"
+#include "core/failed/OutboxEnvelope.h"
 #include "core/inbox/DedupStore.h"
 #include "core/util/Clock.h"
 #include "support/TestEnv.h"
@@ -77,7 +77,7 @@ private:
         r.source = source;
         r.messageId = message.id();
         r.messageName = message.name();
-        r.envelopeJson = core::envelopeForOutboxMessage(message);
+        r.envelopeJson = core::OutboxEnvelope::encode(message);
         r.body = message.payload();
         r.errorClass = "OutboxPublishFailed";
         r.errorMessage = "NO_ROUTE for a test";

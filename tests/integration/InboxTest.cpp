@@ -9,7 +9,7 @@
 #include "core/failed/StoredEnvelope.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/metrics/Metrics.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 

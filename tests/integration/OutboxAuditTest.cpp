@@ -5,7 +5,7 @@
 #include "core/db/Transaction.h"
 #include "core/outbox/DeliveredStore.h"
 #include "core/outbox/OutboxRelay.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
@@ -64,7 +64,7 @@ class OutboxAuditTest : public CppUnit::TestFixture {
 
         /// Runs a relay until confirmed reaches the given total.
         void relayUntilConfirmed(std::uint64_t total) {
-            core::StopSignal stop;
+            core::StopToken stop;
             std::thread relayThread([&] {
                 core::OutboxRelay relay(*database, plugins, settings, metrics, 0);
                 relay.run(stop);

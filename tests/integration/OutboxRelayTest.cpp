@@ -9,7 +9,7 @@
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
 #include "core/metrics/Metrics.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 #include "support/HostProcess.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
@@ -77,7 +77,7 @@ class OutboxRelayTest : public CppUnit::TestFixture {
         // As the host runs it: OutboxRelay::run, two batches in flight, so the second claim
         // must leave the first batch's rows alone (row locks on MariaDB, the in-flight list on
         // SQLite) or they would be published twice.
-        core::StopSignal stop;
+        core::StopToken stop;
         std::thread relayThread([&] {
             core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
             relay.run(stop);
@@ -128,7 +128,7 @@ public:
                             "get lock; try restarting transaction'; END IF; END",
                 now;
         }
-        core::StopSignal stop;
+        core::StopToken stop;
         std::thread relayThread([&] {
             core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
             relay.run(stop);

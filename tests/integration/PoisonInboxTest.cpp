@@ -9,7 +9,7 @@
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/RetryWorker.h"
 #include "core/util/Clock.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 #include "support/HostProcess.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
@@ -283,7 +283,7 @@ public:
         // The broker cancels a consumer whose queue is deleted (or whose quorum queue's leader
         // moved away): the inbox consumer must subscribe again once it can, not hang.
         Bus bus;
-        core::StopSignal stop;
+        core::StopToken stop;
         std::thread worker([&] {
             core::InboxConsumer consumer(*bus.database, bus.plugins, bus.settings,
                                          bus.settings.inbox.consumers.at(0), bus.metrics, {});

@@ -7,7 +7,7 @@
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
 #include "core/outbox/OutboxRelay.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
@@ -248,7 +248,7 @@ public:
         // As the host runs it: two batches in flight, so a refusal lands while the next batch
         // is being published too.
         refusedRowsEndFailed(8, 120, {{"outbox.batch_size", "50"}}, [](Bus& bus) {
-            core::StopSignal stop;
+            core::StopToken stop;
             std::thread relayThread([&] {
                 core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
                 relay.run(stop);

@@ -8,7 +8,7 @@
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/RetryWorker.h"
 #include "core/metrics/Metrics.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
@@ -60,7 +60,7 @@ class RetryTest : public CppUnit::TestFixture {
         }
 
         void consume(std::uint64_t n) {
-            core::StopSignal stop;
+            core::StopToken stop;
             core::InboxConsumer consumer(*database, plugins, settings, settings.inbox.consumers[0],
                                          metrics, {});
             consumer.run(stop, n);

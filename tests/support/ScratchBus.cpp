@@ -6,7 +6,7 @@
 #include "core/db/Schema.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/plugins/PluginLoader.h"
-#include "core/util/StopSignal.h"
+#include "core/util/StopToken.h"
 #include "support/TestEnv.h"
 
 #include <cppunit/TestAssert.h>
@@ -72,7 +72,7 @@ void ScratchBus::send(const std::vector<WireMessage>& wires, const std::string& 
 }
 
 void ScratchBus::consume(std::uint64_t deliveries) {
-    core::StopSignal stop;
+    core::StopToken stop;
     core::InboxConsumer consumer(*database, plugins, settings, settings.inbox.consumers.at(0),
                                  metrics, {});
     consumer.run(stop, deliveries);

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "core/util/StopToken.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <stop_token>
+
+namespace msgbus::core {
+
+/// Ends the idle sleep of the outbox relays early: a handler that publishes through
+/// HandlerContext rings it once its transaction committed, and relays idling in sleepFor() poll
+/// the outbox at once instead of after the poll interval (consume-transform-produce does not
+/// wait for the next poll). A stop ends the sleep as well, at once. Thread-safe; one per host,
+/// shared by its relays, and outlives them.
+class RelayWakeup {
+public:
+    /// Ends every current sleepFor() early.
+    void wake() {
+        {
+            std::lock_guard lock(_mutex);
+            ++_wakeups;
+        }
+        _cv.notify_all();
+    }
+
+    /// Sleeps up to duration, or until wake() or a stop of stop; returns true when a stop was
+    /// requested.
+    template <class Rep, class Period>
+    bool sleepFor(const StopToken& stop, std::chrono::duration<Rep, Period> duration) {
+        // Registered before the lock is taken: on a stop already requested the callback runs
+        // right here, and it takes the lock itself. Destroyed after the lock is released, as
+        // its destructor waits for a callback running in the stopping thread.
+        std::stop_callback onStop(stop.token(), [this] { notifyAll(); });
+        std::unique_lock lock(_mutex);
+        const std::uint64_t seen = _wakeups;
+        _cv.wait_for(lock, duration, [&] { return stop.stopRequested() || _wakeups != seen; });
+        return stop.stopRequested();
+    }
+
+private:
+    void notifyAll() {
+        {
+            // Taken so that a sleeper between its check and its wait cannot miss the notify.
+            std::lock_guard lock(_mutex);
+        }
+        _cv.notify_all();
+    }
+
+    std::uint64_t _wakeups = 0;
+    std::mutex _mutex;
+    std::condition_variable _cv;
+};
+
+} // namespace msgbus::core
