@@ -1,6 +1,7 @@
 // OutboxEnvelope: the failed row of an outbox message, written by the relay and read back by
 // failed:retry.
 #include "core/failed/OutboxEnvelope.h"
+#include "core/failed/StoredEnvelope.h"
 
 #include <msgbus/Error.h>
 
@@ -41,6 +42,9 @@ class OutboxEnvelopeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNonStringHeadersAreNotMessageHeaders);
     CPPUNIT_TEST(testAnUnreadableRowDecodesWithoutIdOrHeaders);
     CPPUNIT_TEST(testABrokenEnvelopeIsRefused);
+    CPPUNIT_TEST(testEncodedCarriesTheMessagesIdentity);
+    CPPUNIT_TEST(testEncodedHeadersAreStringsThenPartitionKeyThenCreatedAt);
+    CPPUNIT_TEST(testEncodedWithoutPartitionKeyHasNoSuchHeader);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -101,6 +105,46 @@ public:
         FailedRecord record = recordOf(placedOrder());
         record.envelopeJson = "{not json";
         CPPUNIT_ASSERT_THROW(OutboxEnvelope::decode(record), InvalidArgument);
+    }
+
+    void testEncodedCarriesTheMessagesIdentity() {
+        Message m("orders.PlaceOrder", "{}");
+        const Id id = Id::generate();
+        m.setId(id);
+        m.setCreatedAt(1700000000999);
+        const WireMessage back = envelopeFromJson(OutboxEnvelope::encode(m), "");
+        CPPUNIT_ASSERT_EQUAL(id.toString(), *back.properties.messageId);
+        CPPUNIT_ASSERT_EQUAL(std::string("orders.PlaceOrder"), *back.properties.type);
+        // AMQP timestamps are whole seconds: cut, not rounded.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1700000000), *back.properties.timestamp);
+        CPPUNIT_ASSERT(!back.properties.contentType);
+    }
+
+    void testEncodedHeadersAreStringsThenPartitionKeyThenCreatedAt() {
+        Message m("orders.PlaceOrder", "{}");
+        m.setId(Id::generate());
+        m.setCreatedAt(1700000000123);
+        m.setHeader("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        m.setHeader("correlation-id", "order-42");
+        m.setPartitionKey("customer-7");
+        const WireMessage back = envelopeFromJson(OutboxEnvelope::encode(m), "");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), back.headers.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("correlation-id"), back.headers[0].key);
+        CPPUNIT_ASSERT(FieldValue::ofString("order-42") == back.headers[0].value);
+        CPPUNIT_ASSERT_EQUAL(std::string("traceparent"), back.headers[1].key);
+        CPPUNIT_ASSERT_EQUAL(std::string("x-partition-key"), back.headers[2].key);
+        CPPUNIT_ASSERT(FieldValue::ofString("customer-7") == back.headers[2].value);
+        CPPUNIT_ASSERT_EQUAL(std::string("x-created-at"), back.headers[3].key);
+        CPPUNIT_ASSERT(FieldValue::ofInt64(1700000000123) == back.headers[3].value);
+    }
+
+    void testEncodedWithoutPartitionKeyHasNoSuchHeader() {
+        Message m("orders.PlaceOrder", "{}");
+        m.setId(Id::generate());
+        const WireMessage back = envelopeFromJson(OutboxEnvelope::encode(m), "");
+        CPPUNIT_ASSERT(!back.header("x-partition-key"));
+        CPPUNIT_ASSERT(back.header("x-created-at"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), back.headers.size());
     }
 };
 
