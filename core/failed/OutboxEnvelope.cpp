@@ -30,7 +30,11 @@ std::string OutboxEnvelope::unreadable() {
 
 Message OutboxEnvelope::decode(const FailedRecord& record) {
     WireMessage envelope = envelopeFromJson(record.envelopeJson, record.body);
-    Message message(record.messageName.value_or(""), record.body);
+    // The name column is left empty when the name does not fit it (too long, not UTF-8); the
+    // envelope's type property keeps it whole.
+    Message message(record.messageName ? *record.messageName
+                                       : envelope.properties.type.value_or(""),
+                    record.body);
     if (record.messageId)
         message.setId(*record.messageId);
     for (const auto& entry : envelope.headers) {

@@ -138,6 +138,7 @@ WireMessage envelopeFromJson(const std::string& text, std::string body) {
         throw InvalidArgument(std::string("stored envelope is not a JSON object: ") + e.what());
     }
     if (auto props = section(root, "properties")) {
+        // Alike on purpose: one line per AMQP property, each its own name and field.
         auto& p = wire.properties;
         p.contentType = getString(props, "content_type");
         p.contentEncoding = getString(props, "content_encoding");

@@ -42,6 +42,7 @@ class OutboxEnvelopeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNonStringHeadersAreNotMessageHeaders);
     CPPUNIT_TEST(testAnUnreadableRowDecodesWithoutIdOrHeaders);
     CPPUNIT_TEST(testABrokenEnvelopeIsRefused);
+    CPPUNIT_TEST(testANameTheColumnCouldNotHoldComesFromTheEnvelope);
     CPPUNIT_TEST(testEncodedCarriesTheMessagesIdentity);
     CPPUNIT_TEST(testEncodedHeadersAreStringsThenPartitionKeyThenCreatedAt);
     CPPUNIT_TEST(testEncodedWithoutPartitionKeyHasNoSuchHeader);
@@ -145,6 +146,16 @@ public:
         CPPUNIT_ASSERT(!back.header("x-partition-key"));
         CPPUNIT_ASSERT(back.header("x-created-at"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), back.headers.size());
+    }
+
+    void testANameTheColumnCouldNotHoldComesFromTheEnvelope() {
+        // The failed store leaves message_name empty for a name over 255 bytes or not UTF-8.
+        const std::string name = "order." + std::string(300, 'x') + "\xff";
+        Message message(name, "{}");
+        message.setId(Id::generate());
+        FailedRecord record = recordOf(message);
+        record.messageName.reset();
+        CPPUNIT_ASSERT_EQUAL(name, OutboxEnvelope::decode(record).name());
     }
 };
 
