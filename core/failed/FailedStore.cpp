@@ -251,16 +251,33 @@ void FailedStore::remove(Poco::Data::Session& session, std::int64_t id) {
 }
 
 void FailedStore::update(Poco::Data::Session& session, const FailedRecord& r) {
+    updateWhere(session, r, "");
+}
+
+bool FailedStore::updateIfUnchanged(Poco::Data::Session& session, const FailedRecord& record,
+                                    const std::string& claimedQueue, int claimedAttempts) {
+    // The queue name is one of the literals the claim selects: safe to inline.
+    const std::string queue = claimedQueue == "running" ? "running" : "retry";
+    return updateWhere(session, record,
+                       " AND queue_name = '" + queue +
+                           "' AND attempts = " + std::to_string(claimedAttempts)) == 1;
+}
+
+std::size_t FailedStore::updateWhere(Poco::Data::Session& session, const FailedRecord& r,
+                                     const std::string& condition) {
     std::string queue = r.queueName;
     std::string errorClass = storableText(r.errorClass, kShortColumn);
     std::string errorMessage = storableText(r.errorMessage, kErrorColumn);
     Poco::Int64 attempts = r.attempts, available = r.availableAt, id = r.id;
     Poco::Nullable<Poco::Int64> failedAt = nullableOf<Poco::Int64>(r.failedAt);
-    session << "UPDATE " + _table +
-                   " SET queue_name = ?, error_class = ?, error_message = ?, attempts = ?, "
-                   "available_at = ?, failed_at = ? WHERE id = ?",
+    Poco::Data::Statement update(session);
+    update << "UPDATE " + _table +
+                  " SET queue_name = ?, error_class = ?, error_message = ?, attempts = ?, "
+                  "available_at = ?, failed_at = ? WHERE id = ?" +
+                  condition,
         use(queue), use(errorClass), use(errorMessage), use(attempts), use(available),
-        use(failedAt), use(id), now;
+        use(failedAt), use(id);
+    return update.execute();
 }
 
 std::pair<std::int64_t, std::int64_t> FailedStore::counts(Poco::Data::Session& session) {

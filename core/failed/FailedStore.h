@@ -74,6 +74,10 @@ public:
     void remove(Poco::Data::Session& session, std::int64_t id);
     /// Moves a retry row on: next attempt at availableAt, or to "failed" when failedAt is set.
     void update(Poco::Data::Session& session, const FailedRecord& record);
+    /// update() for a row read (not leased) as claimedQueue with claimedAttempts: only while it
+    /// is still so. False when another host took it or an operator moved or removed it.
+    bool updateIfUnchanged(Poco::Data::Session& session, const FailedRecord& record,
+                           const std::string& claimedQueue, int claimedAttempts);
 
     /// Row counts per queue_name: ("retry" and "running", "failed").
     std::pair<std::int64_t, std::int64_t> counts(Poco::Data::Session& session);
@@ -87,6 +91,9 @@ private:
     /// The largest body a row can take besides otherBytes of other columns (MySQL: the column
     /// and max_allowed_packet, read once).
     std::size_t bodyCapacity(Poco::Data::Session& session, std::size_t otherBytes);
+    /// The UPDATE of update(), limited by condition (SQL over this table's columns).
+    std::size_t updateWhere(Poco::Data::Session& session, const FailedRecord& record,
+                            const std::string& condition);
     std::vector<FailedRecord> select(Poco::Data::Session& session, const std::string& where,
                                      const std::vector<std::string>& params, int limit,
                                      const std::string& order, bool lock);

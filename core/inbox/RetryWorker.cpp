@@ -45,14 +45,12 @@ bool RetryWorker::retryRow(MessageProcessor& processor, const FailedRecord& row)
         wire = envelopeFromJson(row.envelopeJson, row.body);
     } catch (const std::exception& e) {
         // It would stay first in line for ever: it becomes a failed row, with the reason.
-        markUnreadable(row, errorText(e));
-        return true;
+        return markUnreadable(row, errorText(e));
     }
     const int attempt = row.attempts + 1;
     if (_policy.diedOnLastAttempt(row)) {
         // Its last attempt was leased and never settled: its host died while running it.
-        markFailed(row, "RedeliveryLimit", _policy.diedOnLastAttemptReason(row));
-        return true;
+        return markFailed(row, "RedeliveryLimit", _policy.diedOnLastAttemptReason(row));
     }
     {
         const auto hold = _policy.leaseHold(attempt);
@@ -89,13 +87,15 @@ void RetryWorker::giveBack(std::int64_t rowId, int attempt) noexcept {
     }
 }
 
-void RetryWorker::markUnreadable(FailedRecord row, const std::string& error) {
-    markFailed(std::move(row), "UnreadableRetryRow", "the stored headers cannot be read: " + error);
+bool RetryWorker::markUnreadable(FailedRecord row, const std::string& error) {
+    return markFailed(std::move(row), "UnreadableRetryRow",
+                      "the stored headers cannot be read: " + error);
 }
 
-void RetryWorker::markFailed(FailedRecord row, const std::string& errorClass,
+bool RetryWorker::markFailed(FailedRecord row, const std::string& errorClass,
                              const std::string& error) {
-    _log.error("retry row %s moved to failed: %s: %s", std::to_string(row.id), errorClass, error);
+    const std::string claimedQueue = row.queueName;
+    const int claimedAttempts = row.attempts;
     const std::int64_t now = nowMillis();
     row.queueName = "failed";
     row.errorClass = errorClass;
@@ -103,7 +103,15 @@ void RetryWorker::markFailed(FailedRecord row, const std::string& errorClass,
     row.availableAt = now;
     row.failedAt = now;
     auto session = _database.session();
-    _failed.update(*session, row);
+    if (!_failed.updateIfUnchanged(*session, row, claimedQueue, claimedAttempts)) {
+        // Another host leased it or an operator moved or removed it since it was read: it is
+        // theirs now, and it was not moved by this host.
+        _log.information("retry row %s changed since it was read; left as it is",
+                         std::to_string(row.id));
+        return false;
+    }
+    _log.error("retry row %s moved to failed: %s: %s", std::to_string(row.id), errorClass, error);
+    return true;
 }
 
 void RetryWorker::run(StopToken& stop) {

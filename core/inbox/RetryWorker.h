@@ -35,8 +35,9 @@ private:
     /// Runs one due row through processor, leased first; false when another host took it.
     /// Throws when its run could not be settled (the row is given back).
     bool retryRow(MessageProcessor& processor, const FailedRecord& row);
-    void markUnreadable(FailedRecord row, const std::string& error);
-    void markFailed(FailedRecord row, const std::string& errorClass, const std::string& error);
+    /// Moves row (as it was read) to "failed"; false when it changed since it was read.
+    bool markUnreadable(FailedRecord row, const std::string& error);
+    bool markFailed(FailedRecord row, const std::string& errorClass, const std::string& error);
     /// Gives a leased row back unrun (best effort).
     void giveBack(std::int64_t rowId, int attempt) noexcept;
 
