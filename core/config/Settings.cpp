@@ -303,6 +303,11 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
 }
 
 const PluginSettings* Settings::plugin(const std::string& id) const {
+    return findPlugin(plugins, id);
+}
+
+const PluginSettings* findPlugin(const std::vector<PluginSettings>& plugins,
+                                 const std::string& id) {
     auto it = std::find_if(plugins.begin(), plugins.end(),
                            [&](const PluginSettings& p) { return p.id == id; });
     return it == plugins.end() ? nullptr : &*it;

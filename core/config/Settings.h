@@ -139,4 +139,7 @@ struct Settings {
     const PluginSettings* plugin(const std::string& id) const;
 };
 
+/// The plugin of that id in plugins, or null.
+const PluginSettings* findPlugin(const std::vector<PluginSettings>& plugins, const std::string& id);
+
 } // namespace msgbus::core

@@ -122,11 +122,11 @@ const Candidate* pick(const std::vector<Candidate>& candidates, const std::strin
 }
 
 /// The bus serializer and routing strategy, made and configured.
-void pickBusObjects(const Settings& settings, const ConfigPtr& config,
+void pickBusObjects(const PluginManifest& manifest, const ConfigPtr& config,
                     const std::vector<Candidate>& serializerLibs,
                     const std::vector<Candidate>& routingLibs, PluginSet& set) {
-    if (const auto* c = pick(serializerLibs, settings.serializer, "bus.serializer", "serializer")) {
-        const auto& plugin = *settings.plugin(c->pluginId);
+    if (const auto* c = pick(serializerLibs, manifest.serializer, "bus.serializer", "serializer")) {
+        const auto& plugin = *manifest.plugin(c->pluginId);
         for (const auto& className : c->lib->serializerClasses()) {
             if (!selected(plugin, className))
                 continue;
@@ -136,8 +136,8 @@ void pickBusObjects(const Settings& settings, const ConfigPtr& config,
             break;
         }
     }
-    if (const auto* c = pick(routingLibs, settings.routing, "bus.routing", "routing strategy")) {
-        const auto& plugin = *settings.plugin(c->pluginId);
+    if (const auto* c = pick(routingLibs, manifest.routing, "bus.routing", "routing strategy")) {
+        const auto& plugin = *manifest.plugin(c->pluginId);
         for (const auto& className : c->lib->routingClasses()) {
             if (!selected(plugin, className))
                 continue;
@@ -151,8 +151,8 @@ void pickBusObjects(const Settings& settings, const ConfigPtr& config,
 
 /// Each consumer's message name -> handler table; a name claimed twice, or a consumer left
 /// without handlers (its every message would be a failed row), is an error.
-void buildDispatch(const Settings& settings, PluginSet& set) {
-    for (const auto& consumer : settings.inbox.consumers) {
+void buildDispatch(const PluginManifest& manifest, PluginSet& set) {
+    for (const auto& consumer : manifest.consumers) {
         auto& table = set.dispatch[consumer.name];
         for (const auto& binding : set.handlers) {
             if (!consumer.plugins.empty() &&
@@ -201,7 +201,7 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
     std::vector<Candidate> serializerLibs, routingLibs;
 
     // Throws ConfigError for an unsafe plugins.runtime_dir: a configuration error, not a plugin's.
-    auto runtime = _runtime ? _runtime : PluginRuntimeDir::open(_settings.runtimeDir);
+    auto runtime = _runtime ? _runtime : PluginRuntimeDir::open(_manifest.runtimeDir);
     std::shared_ptr<PluginGenerationDir> copies;
     try {
         copies = runtime->newGeneration(generation);
@@ -210,8 +210,8 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
                           std::to_string(generation) + " in " + runtime->path() + ": " + e.what());
     }
 
-    for (const auto& plugin : _settings.plugins) {
-        std::string source = resolveLibraryPath(_settings.pluginsDir, plugin.library, plugin.id);
+    for (const auto& plugin : _manifest.plugins) {
+        std::string source = resolveLibraryPath(_manifest.pluginsDir, plugin.library, plugin.id);
         std::string copy;
         try {
             copy = copies->copyIn(source, plugin.id);
@@ -229,8 +229,8 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
             routingLibs.push_back({plugin.id, lib});
         bindHandlers(plugin, *lib, source, _config, *set);
     }
-    pickBusObjects(_settings, _config, serializerLibs, routingLibs, *set);
-    buildDispatch(_settings, *set);
+    pickBusObjects(_manifest, _config, serializerLibs, routingLibs, *set);
+    buildDispatch(_manifest, *set);
     return set;
 }
 
