@@ -177,8 +177,8 @@ public:
     void testOnlyOneRelayPerSqliteFileAndTheOtherTakesOver() {
         Bus bus("SQLite", {{"outbox.batch_size", "100"}});
         auto committed = bus.write(300, "order.placed");
-        auto standby = std::make_unique<core::OutboxRelay>(*bus.database, bus.plugins, bus.settings,
-                                                           bus.metrics, 1);
+        auto standby = std::make_unique<core::OutboxRelay>(
+            *bus.database, bus.plugins, core::relaySettingsOf(bus.settings), bus.metrics, 1);
         {
             core::OutboxRelay owner(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
                                     bus.metrics, 0);
