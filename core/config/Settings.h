@@ -115,9 +115,10 @@ struct RetrySettings {
 
 /// Everything the host reads from the properties file, validated in one place.
 ///
-/// load() reads every key the host knows, applies the defaults, checks types and ranges and
-/// throws ConfigError naming the first bad key. Keys it does not know are returned as warnings
-/// (they are usually typos). Values are never logged: they may hold credentials.
+/// load() reads every key the host knows (each one catalogued in ConfigKeys), applies the
+/// defaults, checks types and ranges and throws ConfigError naming the first bad key. A default
+/// is written once: as the initialiser of its field here. Keys it does not know are returned as
+/// warnings (they are usually typos). Values are never logged: they may hold credentials.
 struct Settings {
     DatabaseSettings db;
     AmqpSettings amqp;
