@@ -29,6 +29,8 @@ struct BindingSpec {
 struct QueueArgument {
     std::string name;
     std::variant<std::int64_t, bool, std::string> value;
+
+    bool operator==(const QueueArgument&) const = default;
 };
 
 /// A queue msgbus declares (`amqp.queue.<name>.*`), with its bindings.

@@ -177,7 +177,7 @@ int publish(const std::vector<std::string>& args) {
 int plugins(const std::vector<std::string>& args) {
     CommandLine line(args, {"config"}, {"json"});
     auto loaded = loadSettings(line);
-    auto set = PluginLoader(loaded.settings, loaded.config).load(1);
+    auto set = PluginLoader(pluginManifestOf(loaded.settings), loaded.config).load(1);
     if (line.has("json")) {
         const auto list = [](const std::vector<std::string>& items) {
             std::string out = "[";
@@ -275,7 +275,7 @@ int consume(const std::vector<std::string>& args) {
 
     Database database(s.db);
     PluginRegistry registry;
-    registry.publish(PluginLoader(s, loaded.config).load(1));
+    registry.publish(PluginLoader(pluginManifestOf(s), loaded.config).load(1));
     Metrics metrics;
     StopToken stop;
     SignalThread signals([&stop] { stop.requestStop(); }, {});
@@ -286,10 +286,10 @@ int consume(const std::vector<std::string>& args) {
             stop.requestStop();
         });
     if (consumer) {
-        InboxConsumer inbox(database, registry, s, *consumer, metrics, {});
+        InboxConsumer inbox(database, registry, inboxWorkerSettingsOf(s, *consumer), metrics, {});
         inbox.run(stop, limit);
     } else {
-        OutboxRelay relay(database, registry, s, metrics, 0);
+        OutboxRelay relay(database, registry, relaySettingsOf(s), metrics, 0);
         if (limit == 0) {
             relay.run(stop);
         } else {

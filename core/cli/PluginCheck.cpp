@@ -50,7 +50,7 @@ void PluginCheck::run() {
 }
 
 std::shared_ptr<const PluginSet> PluginCheck::load(const Settings& settings) {
-    return PluginLoader(settings, _config, _runtime).load(++_generation);
+    return PluginLoader(pluginManifestOf(settings), _config, _runtime).load(++_generation);
 }
 
 bool PluginCheck::checkPlugin(const PluginSettings& plugin) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/config/ConfigError.h"
+#include "core/config/ConfigKeys.h"
 
 #include <msgbus/SqlIdentifier.h>
 
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,11 +23,19 @@ namespace msgbus::core {
 
 /// Typed, validated reads; every failure names the key. Remembers which keys it was asked for,
 /// so whatever the file holds beyond them can be reported as unknown.
+///
+/// The fallback of a read is the default: pass the field of a default-constructed Settings,
+/// so that a default is written once, as its initialiser.
 class ConfigReader {
 public:
     explicit ConfigReader(const Poco::Util::AbstractConfiguration& config) : _config(config) {}
 
+    /// Throws std::logic_error for a key missing from ConfigKeys: a key the code reads but the
+    /// catalogue (and so the reference file's check) does not know is a bug, not user input.
     bool has(const std::string& key) {
+        if (!ConfigKeys::find(key))
+            throw std::logic_error("configuration key '" + key +
+                                   "' is read but not in the ConfigKeys catalogue");
         _known.insert(key);
         return _config.hasProperty(key);
     }

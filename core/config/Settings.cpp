@@ -126,15 +126,15 @@ void loadDatabase(ConfigReader& read, Settings& s) {
                                            : "host=...;port=...;db=...;user=...;password=...");
     if (s.db.connector == "SQLite")
         s.db.connection = canonicalSqlitePath(s.db.connection);
-    s.db.poolMax = read.integer32("db.pool.max", 8, 1, 1024);
+    s.db.poolMax = read.integer32("db.pool.max", s.db.poolMax, 1, 1024);
     s.db.poolWait = read.millis("db.pool.wait_ms", s.db.poolWait, 1, 3600000);
     s.db.ioTimeout = read.millis("db.io_timeout_ms", s.db.ioTimeout, 0, 86400000);
 }
 
 void loadAmqp(ConfigReader& read, Settings& s) {
     s.amqp.url = amqpUrl(read);
-    s.amqp.heartbeatSeconds = read.integer32("amqp.heartbeat", 30, 0, 3600);
-    s.amqp.managementUrl = read.string("amqp.management.url", "");
+    s.amqp.heartbeatSeconds = read.integer32("amqp.heartbeat", s.amqp.heartbeatSeconds, 0, 3600);
+    s.amqp.managementUrl = read.string("amqp.management.url", s.amqp.managementUrl);
     if (!s.amqp.managementUrl.empty() && s.amqp.managementUrl.rfind("http://", 0) != 0)
         throw ConfigError("amqp.management.url",
                           "'" + s.amqp.managementUrl +
@@ -142,7 +142,7 @@ void loadAmqp(ConfigReader& read, Settings& s) {
     for (const auto& name : read.children("amqp.exchange")) {
         ExchangeSettings exchange;
         exchange.name = name;
-        exchange.type = read.string("amqp.exchange." + name + ".type", "topic");
+        exchange.type = read.string("amqp.exchange." + name + ".type", exchange.type);
         static const std::set<std::string> types{"topic", "direct", "fanout", "headers"};
         if (!types.count(exchange.type))
             throw ConfigError("amqp.exchange." + name + ".type",
@@ -153,7 +153,7 @@ void loadAmqp(ConfigReader& read, Settings& s) {
         QueueSettings queue;
         queue.name = name;
         const std::string prefix = "amqp.queue." + name;
-        queue.type = read.string(prefix + ".type", "classic");
+        queue.type = read.string(prefix + ".type", queue.type);
         if (queue.type != "classic" && queue.type != "quorum")
             throw ConfigError(prefix + ".type", "'" + queue.type +
                                                     "' is not classic or quorum (the inbox "
@@ -173,7 +173,7 @@ void loadAmqp(ConfigReader& read, Settings& s) {
 
 void loadPlugins(ConfigReader& read, Settings& s) {
     s.pluginsDir = read.string("plugins.dir", defaultPluginDir());
-    s.runtimeDir = read.string("plugins.runtime_dir", "");
+    s.runtimeDir = read.string("plugins.runtime_dir", s.runtimeDir);
     for (const auto& id : read.children("plugin")) {
         requireName("plugin." + id, id);
         PluginSettings plugin;
@@ -187,8 +187,8 @@ void loadPlugins(ConfigReader& read, Settings& s) {
         for (const auto& key : own)
             read.has(key);
     }
-    s.serializer = read.string("bus.serializer", "");
-    s.routing = read.string("bus.routing", "");
+    s.serializer = read.string("bus.serializer", s.serializer);
+    s.routing = read.string("bus.routing", s.routing);
     for (const auto& [key, id] :
          {std::pair{"bus.serializer", s.serializer}, std::pair{"bus.routing", s.routing}}) {
         if (!id.empty() && !s.plugin(id))
@@ -199,22 +199,23 @@ void loadPlugins(ConfigReader& read, Settings& s) {
 
 void loadOutbox(ConfigReader& read, Settings& s) {
     s.outbox.table = read.table("outbox.table", s.outbox.table);
-    s.outbox.workers = read.integer32("outbox.workers", 2, 0, 64);
+    s.outbox.workers = read.integer32("outbox.workers", s.outbox.workers, 0, 64);
     s.outbox.batchSize = read.integer32("outbox.batch_size", s.outbox.batchSize, 1, 10000);
     s.outbox.confirmWindow =
         read.integer32("outbox.confirm_window", s.outbox.confirmWindow, 1, 65535);
     s.outbox.pollInterval = read.millis("outbox.poll_interval_ms", s.outbox.pollInterval, 1, 60000);
     s.outbox.confirmTimeout =
         read.millis("outbox.confirm_timeout_ms", s.outbox.confirmTimeout, 100, 600000);
-    s.outbox.maxAttempts = read.integer32("outbox.max_attempts", 10, 1, 1000000);
+    s.outbox.maxAttempts = read.integer32("outbox.max_attempts", s.outbox.maxAttempts, 1, 1000000);
     s.outbox.retryDelay = read.millis("outbox.retry_delay_ms", s.outbox.retryDelay, 0, 86400000);
     s.outbox.maxRetryDelay =
         read.millis("outbox.max_retry_delay_ms", s.outbox.maxRetryDelay, 0, 86400000LL * 7);
-    s.outbox.ordered = read.boolean("outbox.ordered", false);
-    s.outbox.lanes = read.integer32("outbox.lanes", 8, 1, 1024);
+    s.outbox.ordered = read.boolean("outbox.ordered", s.outbox.ordered);
+    s.outbox.lanes = read.integer32("outbox.lanes", s.outbox.lanes, 1, 1024);
     s.outbox.keepDelivered = read.boolean("outbox.keep_delivered", s.outbox.keepDelivered);
     s.outbox.maxBodyBytes = static_cast<std::size_t>(
-        read.integer("outbox.max_body_bytes", 1024 * 1024, 1, 16LL * 1024 * 1024 - 1));
+        read.integer("outbox.max_body_bytes", static_cast<std::int64_t>(s.outbox.maxBodyBytes), 1,
+                     16LL * 1024 * 1024 - 1));
 }
 
 void loadInbox(ConfigReader& read, Settings& s) {
@@ -224,7 +225,7 @@ void loadInbox(ConfigReader& read, Settings& s) {
         consumer.name = name;
         const std::string prefix = "inbox.consumer." + name;
         consumer.queue = read.required(prefix + ".queue", "the AMQP queue to consume");
-        consumer.prefetch = read.integer32(prefix + ".prefetch", 200, 1, 65535);
+        consumer.prefetch = read.integer32(prefix + ".prefetch", consumer.prefetch, 1, 65535);
         consumer.plugins = read.list(prefix + ".plugins");
         for (const auto& id : consumer.plugins)
             if (!s.plugin(id))
@@ -232,13 +233,14 @@ void loadInbox(ConfigReader& read, Settings& s) {
                                   "names plugin '" + id + "', which is not configured");
         s.inbox.consumers.push_back(consumer);
     }
-    s.inbox.batchSize = read.integer32("inbox.batch_size", 200, 1, 10000);
+    s.inbox.batchSize = read.integer32("inbox.batch_size", s.inbox.batchSize, 1, 10000);
     s.inbox.batchWait = read.millis("inbox.batch_wait_ms", s.inbox.batchWait, 0, 10000);
-    s.inbox.maxRedeliveries = read.integer32("inbox.max_redeliveries", 5, 1, 1000);
+    s.inbox.maxRedeliveries =
+        read.integer32("inbox.max_redeliveries", s.inbox.maxRedeliveries, 1, 1000);
 
-    s.retry.maxRetries = read.integer32("retry.max_retries", 3, 0, 1000);
+    s.retry.maxRetries = read.integer32("retry.max_retries", s.retry.maxRetries, 0, 1000);
     s.retry.delay = read.millis("retry.delay_ms", s.retry.delay, 0, 86400000);
-    s.retry.multiplier = read.real("retry.multiplier", 2.0, 1.0, 100.0);
+    s.retry.multiplier = read.real("retry.multiplier", s.retry.multiplier, 1.0, 100.0);
     s.retry.maxDelay = read.millis("retry.max_delay_ms", s.retry.maxDelay, 0, 86400000LL * 7);
     s.retry.lease = read.millis("retry.lease_ms", s.retry.lease, 1, 86400000);
 }
@@ -246,11 +248,11 @@ void loadInbox(ConfigReader& read, Settings& s) {
 void loadHost(ConfigReader& read, Settings& s) {
     s.dedupTable = read.table("dedup.table", s.dedupTable);
     s.failedTable = read.table("failed.table", s.failedTable);
-    s.httpPort = read.integer32("http.port", 9464, 0, 65535);
-    s.loggingFormat = read.string("logging.format", "text");
+    s.httpPort = read.integer32("http.port", s.httpPort, 0, 65535);
+    s.loggingFormat = read.string("logging.format", s.loggingFormat);
     if (s.loggingFormat != "text" && s.loggingFormat != "json")
         throw ConfigError("logging.format", "'" + s.loggingFormat + "' is not text or json");
-    s.otlpEndpoint = read.string("tracing.otlp.endpoint", "");
+    s.otlpEndpoint = read.string("tracing.otlp.endpoint", s.otlpEndpoint);
     if (!s.otlpEndpoint.empty() && s.otlpEndpoint.rfind("http://", 0) != 0)
         throw ConfigError("tracing.otlp.endpoint",
                           "'" + s.otlpEndpoint +
@@ -303,6 +305,11 @@ Settings Settings::load(const AbstractConfiguration& config, std::vector<std::st
 }
 
 const PluginSettings* Settings::plugin(const std::string& id) const {
+    return findPlugin(plugins, id);
+}
+
+const PluginSettings* findPlugin(const std::vector<PluginSettings>& plugins,
+                                 const std::string& id) {
     auto it = std::find_if(plugins.begin(), plugins.end(),
                            [&](const PluginSettings& p) { return p.id == id; });
     return it == plugins.end() ? nullptr : &*it;

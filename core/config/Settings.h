@@ -18,11 +18,13 @@ namespace msgbus::core {
 struct ExchangeSettings {
     std::string name;
     std::string type = "topic";
+    bool operator==(const ExchangeSettings&) const = default;
 };
 
 struct QueueBinding {
     std::string exchange;
     std::string pattern;
+    bool operator==(const QueueBinding&) const = default;
 };
 
 struct QueueSettings {
@@ -40,6 +42,7 @@ struct QueueSettings {
                     return *limit;
         return std::nullopt;
     }
+    bool operator==(const QueueSettings&) const = default;
 };
 
 struct AmqpSettings {
@@ -53,12 +56,14 @@ struct AmqpSettings {
     std::string managementUrl;
     std::vector<ExchangeSettings> exchanges;
     std::vector<QueueSettings> queues;
+    bool operator==(const AmqpSettings&) const = default;
 };
 
 struct PluginSettings {
     std::string id;
     std::string library;              ///< as written; resolved against plugins.dir
     std::vector<std::string> classes; ///< empty: every class the library exports
+    bool operator==(const PluginSettings&) const = default;
 };
 
 struct OutboxSettings {
@@ -76,6 +81,7 @@ struct OutboxSettings {
     std::size_t maxBodyBytes = 1024 * 1024;
     /// Confirmed rows move to the delivered table (the audit trail) instead of being deleted.
     bool keepDelivered = false;
+    bool operator==(const OutboxSettings&) const = default;
 };
 
 struct ConsumerSettings {
@@ -83,6 +89,7 @@ struct ConsumerSettings {
     std::string queue;
     int prefetch = 200;
     std::vector<std::string> plugins; ///< empty: every loaded handler
+    bool operator==(const ConsumerSettings&) const = default;
 };
 
 struct InboxSettings {
@@ -92,6 +99,7 @@ struct InboxSettings {
     /// A delivery that came back more often than this is stored as failed instead of being
     /// handled again (a message that crashes or stalls its consumer must not loop for ever).
     int maxRedeliveries = 5;
+    bool operator==(const InboxSettings&) const = default;
 };
 
 struct RetrySettings {
@@ -102,13 +110,15 @@ struct RetrySettings {
     /// How long a retry row taken for a run is held ("running") before another host may take
     /// it: the row comes due again this long after its host died.
     std::chrono::milliseconds lease{60000};
+    bool operator==(const RetrySettings&) const = default;
 };
 
 /// Everything the host reads from the properties file, validated in one place.
 ///
-/// load() reads every key the host knows, applies the defaults, checks types and ranges and
-/// throws ConfigError naming the first bad key. Keys it does not know are returned as warnings
-/// (they are usually typos). Values are never logged: they may hold credentials.
+/// load() reads every key the host knows (each one catalogued in ConfigKeys), applies the
+/// defaults, checks types and ranges and throws ConfigError naming the first bad key. A default
+/// is written once: as the initialiser of its field here. Keys it does not know are returned as
+/// warnings (they are usually typos). Values are never logged: they may hold credentials.
 struct Settings {
     DatabaseSettings db;
     AmqpSettings amqp;
@@ -137,6 +147,11 @@ struct Settings {
                          std::vector<std::string>* warnings = nullptr);
 
     const PluginSettings* plugin(const std::string& id) const;
+
+    bool operator==(const Settings&) const = default;
 };
+
+/// The plugin of that id in plugins, or null.
+const PluginSettings* findPlugin(const std::vector<PluginSettings>& plugins, const std::string& id);
 
 } // namespace msgbus::core

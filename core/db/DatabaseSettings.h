@@ -18,6 +18,8 @@ struct DatabaseSettings {
     /// off without a reset) fails the statement after this long instead of freezing the
     /// worker and SIGTERM. 0: wait for ever.
     std::chrono::milliseconds ioTimeout{60000};
+
+    bool operator==(const DatabaseSettings&) const = default;
 };
 
 } // namespace msgbus::core

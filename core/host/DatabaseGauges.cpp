@@ -10,9 +10,10 @@
 
 namespace msgbus::core {
 
-DatabaseGauges::DatabaseGauges(Database& database, const Settings& settings,
+DatabaseGauges::DatabaseGauges(Database& database, Tables tables,
                                std::chrono::milliseconds interval)
-    : _database(database), _settings(settings), _interval(interval), _thread([this] { run(); }) {}
+    : _database(database), _tables(std::move(tables)), _interval(interval),
+      _thread([this] { run(); }) {}
 
 DatabaseGauges::~DatabaseGauges() {
     {
@@ -43,10 +44,8 @@ void DatabaseGauges::refresh() {
         if (!session)
             return; // every session is at work: the last values stay, a little older
         Values values;
-        auto [pending, oldest] =
-            OutboxStore(_database.dialect(), _settings.outbox.table).depth(**session);
-        auto [retry, failed] =
-            FailedStore(_database.dialect(), _settings.failedTable).counts(**session);
+        auto [pending, oldest] = OutboxStore(_database.dialect(), _tables.outbox).depth(**session);
+        auto [retry, failed] = FailedStore(_database.dialect(), _tables.failed).counts(**session);
         values.outboxPending = pending;
         values.oldestPendingCreatedAt = oldest;
         values.retryRows = retry;

@@ -1,12 +1,11 @@
 #pragma once
 
-#include "core/config/Settings.h"
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 namespace msgbus::core {
@@ -31,9 +30,15 @@ public:
         std::int64_t computedAt = 0; ///< epoch ms
     };
 
+    /// The tables counted: outbox.table and failed.table.
+    struct Tables {
+        std::string outbox;
+        std::string failed;
+    };
+
     static constexpr std::chrono::milliseconds kDefaultInterval{5000};
 
-    DatabaseGauges(Database& database, const Settings& settings,
+    DatabaseGauges(Database& database, Tables tables,
                    std::chrono::milliseconds interval = kDefaultInterval);
     ~DatabaseGauges();
     DatabaseGauges(const DatabaseGauges&) = delete;
@@ -47,7 +52,7 @@ private:
     void refresh();
 
     Database& _database;
-    const Settings& _settings;
+    const Tables _tables;
     const std::chrono::milliseconds _interval;
     mutable std::mutex _mutex;
     std::condition_variable _wake;

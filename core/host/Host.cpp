@@ -27,7 +27,8 @@ Host::~Host() {
 
 void Host::start() {
     _runtimeDir = PluginRuntimeDir::open(_settings.runtimeDir);
-    _plugins.publish(PluginLoader(_settings, _config, _runtimeDir).load(++_generation));
+    _plugins.publish(
+        PluginLoader(pluginManifestOf(_settings), _config, _runtimeDir).load(++_generation));
     auto& log = Poco::Logger::get("msgbus.host");
     if (!_settings.otlpEndpoint.empty() && !_spans) {
         SpanExporter::Options options;
@@ -46,7 +47,7 @@ void Host::start() {
     }
     for (int i = 0; i < relays; ++i)
         _threads.emplace_back([this, i] {
-            OutboxRelay relay(*_database, _plugins, _settings, _metrics, i);
+            OutboxRelay relay(*_database, _plugins, relaySettingsOf(_settings), _metrics, i);
             relay.run(_stop, _relayWakeup);
         });
     // A handler that publishes wakes the relays: consume-transform-produce does not wait for
@@ -54,16 +55,19 @@ void Host::start() {
     auto wakeRelays = [this] { _relayWakeup.wake(); };
     for (const auto& consumer : _settings.inbox.consumers)
         _threads.emplace_back([this, &consumer, wakeRelays] {
-            InboxConsumer inbox(*_database, _plugins, _settings, consumer, _metrics, wakeRelays);
+            InboxConsumer inbox(*_database, _plugins, inboxWorkerSettingsOf(_settings, consumer),
+                                _metrics, wakeRelays);
             inbox.run(_stop);
         });
     if (!_settings.inbox.consumers.empty())
         _threads.emplace_back([this, wakeRelays] {
-            RetryWorker retry(*_database, _plugins, _settings, _metrics, wakeRelays);
+            RetryWorker retry(*_database, _plugins, retryWorkerSettingsOf(_settings), _metrics,
+                              wakeRelays);
             retry.run(_stop);
         });
     if (_settings.httpPort > 0) {
-        _gauges = std::make_unique<DatabaseGauges>(*_database, _settings);
+        _gauges = std::make_unique<DatabaseGauges>(
+            *_database, DatabaseGauges::Tables{_settings.outbox.table, _settings.failedTable});
         _http = std::make_unique<AdminHttpServer>(
             _settings.httpPort,
             AdminHttpServer::Probes{[this] { return renderMetrics(); },
@@ -96,12 +100,12 @@ bool Host::reloadPlugins() {
         Settings settings = Settings::load(*fresh);
         // The plugin manifest and plugin configuration come from the new file; worker settings
         // (threads, queues) need a restart and stay as they are.
-        Settings merged = _settings;
+        PluginManifest merged = pluginManifestOf(_settings);
         merged.plugins = settings.plugins;
         merged.pluginsDir = settings.pluginsDir;
         merged.serializer = settings.serializer;
         merged.routing = settings.routing;
-        auto set = PluginLoader(merged, fresh, _runtimeDir).load(_generation + 1);
+        auto set = PluginLoader(std::move(merged), fresh, _runtimeDir).load(_generation + 1);
         ++_generation;
         _plugins.publish(set);
         Metrics::add(_metrics.reloads);

@@ -10,8 +10,8 @@
 namespace msgbus::core {
 namespace {
 
-amqp::AmqpConsumer::Options consumerOptions(const Settings& settings,
-                                            const ConsumerSettings& consumer) {
+amqp::AmqpConsumer::Options consumerOptions(const InboxWorkerSettings& settings) {
+    const ConsumerSettings& consumer = settings.consumer;
     amqp::AmqpConsumer::Options options;
     options.queue = consumer.queue;
     options.prefetch = static_cast<std::uint16_t>(consumer.prefetch);
@@ -21,27 +21,18 @@ amqp::AmqpConsumer::Options consumerOptions(const Settings& settings,
     return options;
 }
 
-/// The x-delivery-limit of the consumed queue, when the configuration declares one.
-std::optional<std::int64_t> deliveryLimitOf(const Settings& settings,
-                                            const ConsumerSettings& consumer) {
-    std::optional<std::int64_t> limit;
-    for (const auto& queue : settings.amqp.queues)
-        if (queue.name == consumer.queue)
-            limit = queue.deliveryLimit();
-    return limit;
-}
-
 } // namespace
 
-InboxConsumer::InboxConsumer(Database& database, PluginRegistry& plugins, const Settings& settings,
-                             const ConsumerSettings& consumer, Metrics& metrics,
+InboxConsumer::InboxConsumer(Database& database, PluginRegistry& plugins,
+                             const InboxWorkerSettings& settings, Metrics& metrics,
                              std::function<void()> onOutboxWrite)
-    : _settings(settings), _consumerSettings(consumer), _database(database), _plugins(plugins),
-      _metrics(metrics),
-      _processor(database, settings, metrics, consumer.name, std::move(onOutboxWrite)),
-      _consumer(amqp::AmqpNodes::parse(settings.amqp.url), consumerOptions(settings, consumer)),
-      _runs(database.dialect(), settings.dedupTable, consumer.name),
-      _redeliveryLimit(settings.inbox.maxRedeliveries, deliveryLimitOf(settings, consumer)),
+    : _settings(settings), _consumerSettings(_settings.consumer), _database(database),
+      _plugins(plugins), _metrics(metrics),
+      _processor(database, settings.pipeline, metrics, settings.consumer.name,
+                 std::move(onOutboxWrite)),
+      _consumer(amqp::AmqpNodes::parse(settings.amqp.url), consumerOptions(settings)),
+      _runs(database.dialect(), settings.pipeline.dedupTable, settings.consumer.name),
+      _redeliveryLimit(settings.inbox.maxRedeliveries, settings.queueDeliveryLimit),
       _log(Poco::Logger::get("msgbus.inbox")) {}
 
 bool InboxConsumer::receive(Batch& batch, std::size_t want) {

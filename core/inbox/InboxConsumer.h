@@ -29,9 +29,9 @@ namespace msgbus::core {
 /// the rest of its batch, and is stopped after inbox.max_redeliveries.
 class InboxConsumer {
 public:
-    InboxConsumer(Database& database, PluginRegistry& plugins, const Settings& settings,
-                  const ConsumerSettings& consumer, Metrics& metrics,
-                  std::function<void()> onOutboxWrite);
+    /// settings is copied: the consumer keeps its own slice.
+    InboxConsumer(Database& database, PluginRegistry& plugins, const InboxWorkerSettings& settings,
+                  Metrics& metrics, std::function<void()> onOutboxWrite);
 
     /// Consumes until stop is requested (finishing the batch in hand), or until limit
     /// deliveries were processed when limit > 0.
@@ -80,8 +80,8 @@ private:
                  std::span<const ProcessResult> results);
     void runsFailed(const char* what, const std::exception& e);
 
-    const Settings& _settings;
-    const ConsumerSettings& _consumerSettings;
+    const InboxWorkerSettings _settings;
+    const ConsumerSettings& _consumerSettings; ///< _settings.consumer
     Database& _database;
     PluginRegistry& _plugins;
     Metrics& _metrics;

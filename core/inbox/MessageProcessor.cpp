@@ -13,15 +13,16 @@
 
 namespace msgbus::core {
 
-MessageProcessor::MessageProcessor(Database& database, const Settings& settings, Metrics& metrics,
-                                   std::string consumer, std::function<void()> onOutboxWrite)
+MessageProcessor::MessageProcessor(Database& database, const PipelineSettings& settings,
+                                   Metrics& metrics, std::string consumer,
+                                   std::function<void()> onOutboxWrite)
     : _database(database), _metrics(metrics), _consumer(std::move(consumer)), _decoder(_consumer),
       _dedup(database.dialect(), settings.dedupTable),
       _recorder(database.dialect(), settings.failedTable, "amqp:" + _consumer, settings.retry),
-      _runner(OutboxWriter::Options{settings.outbox.table, settings.outbox.maxBodyBytes}, _consumer,
+      _runner(OutboxWriter::Options{settings.outboxTable, settings.maxBodyBytes}, _consumer,
               metrics.spans),
-      _transaction(database.dialect(), _consumer, RedeliveryLimit(settings.inbox.maxRedeliveries),
-                   _dedup, _recorder, _runner),
+      _transaction(database.dialect(), _consumer, RedeliveryLimit(settings.maxRedeliveries), _dedup,
+                   _recorder, _runner),
       _outcomeLog(Poco::Logger::get("msgbus.inbox"), _consumer),
       _onOutboxWrite(std::move(onOutboxWrite)), _log(Poco::Logger::get("msgbus.inbox")) {}
 

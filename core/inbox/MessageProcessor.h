@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/config/Settings.h"
+#include "core/config/WorkerSettings.h"
 #include "core/db/Database.h"
 #include "core/inbox/BatchAborted.h"
 #include "core/inbox/BatchTransaction.h"
@@ -56,7 +56,7 @@ namespace msgbus::core {
 /// Not thread-safe: one per worker thread. The plugin set is passed per batch (a snapshot).
 class MessageProcessor {
 public:
-    MessageProcessor(Database& database, const Settings& settings, Metrics& metrics,
+    MessageProcessor(Database& database, const PipelineSettings& settings, Metrics& metrics,
                      std::string consumer, std::function<void()> onOutboxWrite = {});
 
     /// Runs items through the pipeline; one result per item, in order. Throws BatchAborted or

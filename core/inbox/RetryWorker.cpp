@@ -9,14 +9,16 @@
 
 namespace msgbus::core {
 
-RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins, const Settings& settings,
-                         Metrics& metrics, std::function<void()> onOutboxWrite)
-    : _database(database), _plugins(plugins), _failed(database.dialect(), settings.failedTable),
-      _policy(settings.retry), _log(Poco::Logger::get("msgbus.retry")) {
-    for (const auto& consumer : settings.inbox.consumers)
-        _processors.emplace("amqp:" + consumer.name,
-                            std::make_unique<MessageProcessor>(database, settings, metrics,
-                                                               consumer.name, onOutboxWrite));
+RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins,
+                         const RetryWorkerSettings& settings, Metrics& metrics,
+                         std::function<void()> onOutboxWrite)
+    : _database(database), _plugins(plugins),
+      _failed(database.dialect(), settings.pipeline.failedTable), _policy(settings.pipeline.retry),
+      _log(Poco::Logger::get("msgbus.retry")) {
+    for (const auto& consumer : settings.consumers)
+        _processors.emplace("amqp:" + consumer,
+                            std::make_unique<MessageProcessor>(database, settings.pipeline, metrics,
+                                                               consumer, onOutboxWrite));
     for (const auto& [source, processor] : _processors)
         _sources.push_back(source);
 }

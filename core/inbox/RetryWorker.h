@@ -23,7 +23,7 @@ namespace msgbus::core {
 /// One thread.
 class RetryWorker {
 public:
-    RetryWorker(Database& database, PluginRegistry& plugins, const Settings& settings,
+    RetryWorker(Database& database, PluginRegistry& plugins, const RetryWorkerSettings& settings,
                 Metrics& metrics, std::function<void()> onOutboxWrite);
 
     void run(StopToken& stop);

@@ -18,7 +18,7 @@
 namespace msgbus::core {
 namespace {
 
-amqp::AmqpPublisher::Options publisherOptions(const Settings& settings, int index) {
+amqp::AmqpPublisher::Options publisherOptions(const RelaySettings& settings, int index) {
     amqp::AmqpPublisher::Options options;
     options.connection.heartbeatSeconds = settings.amqp.heartbeatSeconds;
     options.connection.connectionName = "msgbus relay " + std::to_string(index);
@@ -42,17 +42,17 @@ std::optional<amqp::OutgoingMessage> encodeRow(const OutboxRow& row, std::size_t
 
 } // namespace
 
-OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Settings& settings,
+OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const RelaySettings& settings,
                          Metrics& metrics, int index)
     : _database(database), _plugins(plugins), _settings(settings), _metrics(metrics),
       _store(database.dialect(), settings.outbox.table, settings.outbox.maxBodyBytes),
       _publisher(amqp::AmqpNodes::parse(settings.amqp.url), publisherOptions(settings, index)),
-      _settler(database.dialect(), settings.outbox, settings.failedTable, _store),
+      _settler(database.dialect(), _settings.outbox, _settings.failedTable, _store),
       _outageBackoff(Backoff::forOutage()), _log(Poco::Logger::get("msgbus.relay")),
       _pipelineDepth(settings.outbox.ordered ? 1 : 2),
       _workerName("relay " + std::to_string(index)) {
     if (database.dialect() == Dialect::SQLite)
-        _sqliteLock.emplace(settings.db.connection);
+        _sqliteLock.emplace(settings.sqliteFile);
     if (settings.outbox.ordered) {
         const int workers =
             database.dialect() == Dialect::SQLite ? 1 : std::max(1, settings.outbox.workers);

@@ -2,7 +2,7 @@
 
 #include "core/amqp/AmqpPublisher.h"
 #include "core/amqp/AmqpUrl.h"
-#include "core/config/Settings.h"
+#include "core/config/WorkerSettings.h"
 #include "core/db/Database.h"
 #include "core/db/Transaction.h"
 #include "core/metrics/Metrics.h"
@@ -53,7 +53,8 @@ namespace msgbus::core {
 /// a key's rows behind a failure in the same batch are kept for the next one.
 class OutboxRelay {
 public:
-    OutboxRelay(Database& database, PluginRegistry& plugins, const Settings& settings,
+    /// settings is copied: the relay keeps its own slice.
+    OutboxRelay(Database& database, PluginRegistry& plugins, const RelaySettings& settings,
                 Metrics& metrics, int index);
     ~OutboxRelay();
 
@@ -116,7 +117,7 @@ private:
 
     Database& _database;
     PluginRegistry& _plugins;
-    const Settings& _settings;
+    const RelaySettings _settings; ///< before _store and _settler, which refer to it
     Metrics& _metrics;
     OutboxStore _store;
     amqp::AmqpPublisher _publisher;

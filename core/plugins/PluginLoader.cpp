@@ -124,14 +124,14 @@ const Candidate* pick(const std::vector<Candidate>& candidates, const std::strin
 /// The first selected class of the picked library (none picked: object stays unset), made by
 /// create and configured; classes and create are the library's list and factory of its kind.
 template <class Object>
-void makeBusObject(const Candidate* picked, const Settings& settings, const ConfigPtr& config,
+void makeBusObject(const Candidate* picked, const PluginManifest& manifest, const ConfigPtr& config,
                    std::vector<std::string> (LoadedLibrary::*classes)() const,
                    std::shared_ptr<Object> (LoadedLibrary::*create)(const std::string&),
                    std::shared_ptr<Object>& object, std::string& pluginId) {
     if (!picked)
         return;
     LoadedLibrary& lib = *picked->lib;
-    const auto& plugin = *settings.plugin(picked->pluginId);
+    const auto& plugin = *manifest.plugin(picked->pluginId);
     for (const auto& className : (lib.*classes)()) {
         if (!selected(plugin, className))
             continue;
@@ -143,21 +143,21 @@ void makeBusObject(const Candidate* picked, const Settings& settings, const Conf
 }
 
 /// The bus serializer and routing strategy, made and configured.
-void pickBusObjects(const Settings& settings, const ConfigPtr& config,
+void pickBusObjects(const PluginManifest& manifest, const ConfigPtr& config,
                     const std::vector<Candidate>& serializerLibs,
                     const std::vector<Candidate>& routingLibs, PluginSet& set) {
-    makeBusObject(pick(serializerLibs, settings.serializer, "bus.serializer", "serializer"),
-                  settings, config, &LoadedLibrary::serializerClasses,
+    makeBusObject(pick(serializerLibs, manifest.serializer, "bus.serializer", "serializer"),
+                  manifest, config, &LoadedLibrary::serializerClasses,
                   &LoadedLibrary::createSerializer, set.serializer, set.serializerPlugin);
-    makeBusObject(pick(routingLibs, settings.routing, "bus.routing", "routing strategy"), settings,
+    makeBusObject(pick(routingLibs, manifest.routing, "bus.routing", "routing strategy"), manifest,
                   config, &LoadedLibrary::routingClasses, &LoadedLibrary::createRouting,
                   set.routing, set.routingPlugin);
 }
 
 /// Each consumer's message name -> handler table; a name claimed twice, or a consumer left
 /// without handlers (its every message would be a failed row), is an error.
-void buildDispatch(const Settings& settings, PluginSet& set) {
-    for (const auto& consumer : settings.inbox.consumers) {
+void buildDispatch(const PluginManifest& manifest, PluginSet& set) {
+    for (const auto& consumer : manifest.consumers) {
         auto& table = set.dispatch[consumer.name];
         for (const auto& binding : set.handlers) {
             if (!consumer.plugins.empty() &&
@@ -206,7 +206,7 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
     std::vector<Candidate> serializerLibs, routingLibs;
 
     // Throws ConfigError for an unsafe plugins.runtime_dir: a configuration error, not a plugin's.
-    auto runtime = _runtime ? _runtime : PluginRuntimeDir::open(_settings.runtimeDir);
+    auto runtime = _runtime ? _runtime : PluginRuntimeDir::open(_manifest.runtimeDir);
     std::shared_ptr<PluginGenerationDir> copies;
     try {
         copies = runtime->newGeneration(generation);
@@ -215,8 +215,8 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
                           std::to_string(generation) + " in " + runtime->path() + ": " + e.what());
     }
 
-    for (const auto& plugin : _settings.plugins) {
-        std::string source = resolveLibraryPath(_settings.pluginsDir, plugin.library, plugin.id);
+    for (const auto& plugin : _manifest.plugins) {
+        std::string source = resolveLibraryPath(_manifest.pluginsDir, plugin.library, plugin.id);
         std::string copy;
         try {
             copy = copies->copyIn(source, plugin.id);
@@ -234,8 +234,8 @@ std::shared_ptr<const PluginSet> PluginLoader::load(std::uint64_t generation) co
             routingLibs.push_back({plugin.id, lib});
         bindHandlers(plugin, *lib, source, _config, *set);
     }
-    pickBusObjects(_settings, _config, serializerLibs, routingLibs, *set);
-    buildDispatch(_settings, *set);
+    pickBusObjects(_manifest, _config, serializerLibs, routingLibs, *set);
+    buildDispatch(_manifest, *set);
     return set;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/config/Settings.h"
+#include "core/config/WorkerSettings.h"
 #include "core/plugins/PluginRuntimeDir.h"
 #include "core/plugins/PluginSet.h"
 
@@ -26,9 +26,10 @@ class PluginLoader {
 public:
     /// runtime: where the copies go; when null, load() opens one from plugins.runtime_dir
     /// (a private temporary directory when unset), which lives as long as the set it built.
-    PluginLoader(const Settings& settings, Poco::Util::AbstractConfiguration::Ptr config,
+    PluginLoader(PluginManifest manifest, Poco::Util::AbstractConfiguration::Ptr config,
                  std::shared_ptr<PluginRuntimeDir> runtime = nullptr)
-        : _settings(settings), _config(std::move(config)), _runtime(std::move(runtime)) {}
+        : _manifest(std::move(manifest)), _config(std::move(config)), _runtime(std::move(runtime)) {
+    }
 
     std::shared_ptr<const PluginSet> load(std::uint64_t generation) const;
 
@@ -37,7 +38,7 @@ public:
                                           const std::string& id);
 
 private:
-    const Settings& _settings;
+    const PluginManifest _manifest;
     Poco::Util::AbstractConfiguration::Ptr _config;
     std::shared_ptr<PluginRuntimeDir> _runtime;
 };

@@ -268,7 +268,7 @@ BenchBus::BenchBus(const std::string& connector, const std::string& connection,
     database = std::make_unique<core::Database>(settings.db);
     core::Schema::apply(*database,
                         {settings.outbox.table, settings.dedupTable, settings.failedTable});
-    plugins.publish(core::PluginLoader(settings, config).load(1));
+    plugins.publish(core::PluginLoader(core::pluginManifestOf(settings), config).load(1));
 }
 
 BenchBus::~BenchBus() {

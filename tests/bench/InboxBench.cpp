@@ -147,8 +147,9 @@ InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
     });
     Stopwatch clock;
     {
-        core::InboxConsumer consumer(*bus.database, bus.plugins, settings,
-                                     settings.inbox.consumers[0], bus.metrics, {});
+        core::InboxConsumer consumer(
+            *bus.database, bus.plugins,
+            core::inboxWorkerSettingsOf(settings, settings.inbox.consumers[0]), bus.metrics, {});
         consumer.run(stop, static_cast<std::uint64_t>(messages));
     }
     const double elapsed = clock.seconds();
@@ -200,7 +201,8 @@ void inboxPhases(std::int64_t messages) {
     // InboxConsumer::run's loop, each step timed: gather a batch (first delivery, then up to
     // inbox.batch_size within inbox.batch_wait_ms), MessageProcessor::processBatch (decode,
     // dedup, handlers, commit), then one multiple ack.
-    core::MessageProcessor processor(*bus.database, settings, bus.metrics, consumerSettings.name);
+    core::MessageProcessor processor(*bus.database, core::pipelineSettingsOf(settings), bus.metrics,
+                                     consumerSettings.name);
     core::amqp::AmqpConsumer::Options options;
     options.queue = queue.queue();
     options.prefetch = static_cast<std::uint16_t>(consumerSettings.prefetch);

@@ -82,7 +82,8 @@ double relayThroughput(const std::string& connector, int workers, std::int64_t r
     std::vector<std::thread> threads;
     for (int w = 0; w < workers; ++w)
         threads.emplace_back([&, w] {
-            core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, w);
+            core::OutboxRelay relay(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                    bus.metrics, w);
             relay.run(stop);
         });
     const auto settled = [&] {

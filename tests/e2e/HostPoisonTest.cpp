@@ -72,7 +72,7 @@ public:
 
     /// Six good messages g-0..g-5 with the one of mode poisonMode between g-2 and g-3.
     void publish(const std::string& poisonMode) {
-        auto plugins = core::PluginLoader(settings, config).load(1);
+        auto plugins = core::PluginLoader(core::pluginManifestOf(settings), config).load(1);
         std::vector<core::amqp::OutgoingMessage> out;
         auto add = [&](const std::string& key, const std::string& mode) {
             Message m("test.poison", R"({"key":")" + key + R"(","mode":")" + mode + R"("})");

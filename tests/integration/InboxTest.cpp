@@ -235,8 +235,8 @@ public:
                     "PRIMARY KEY (consumer, order_id))",
             now;
         for (const std::string consumer : {"alpha", "beta", "gamma"}) {
-            core::MessageProcessor processor(*inbox.database, inbox.settings, inbox.metrics,
-                                             consumer);
+            core::MessageProcessor processor(
+                *inbox.database, core::pipelineSettingsOf(inbox.settings), inbox.metrics, consumer);
             core::PluginSet plugins = *inbox.plugins.current();
             // Route the consumer's name to the orders handler.
             plugins.dispatch[consumer] = plugins.dispatch["orders"];

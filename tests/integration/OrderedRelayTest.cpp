@@ -109,8 +109,10 @@ public:
     void testTwoRelaysKeepPerKeyOrderAndSplitTheLanes() {
         Bus bus;
         bus.write(20, 50);
-        core::OutboxRelay a(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
-        core::OutboxRelay b(*bus.database, bus.plugins, bus.settings, bus.metrics, 1);
+        core::OutboxRelay a(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                            bus.metrics, 0);
+        core::OutboxRelay b(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                            bus.metrics, 1);
         for (int round = 0; round < 400 && bus.outboxRows() > 0; ++round) {
             a.relayBatch();
             b.relayBatch();
@@ -123,9 +125,11 @@ public:
     void testDeadOwnersLanesAreTakenOverInOrder() {
         Bus bus(std::map<std::string, std::string>{{"outbox.batch_size", "30"}});
         bus.write(10, 40);
-        core::OutboxRelay survivor(*bus.database, bus.plugins, bus.settings, bus.metrics, 1);
+        core::OutboxRelay survivor(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                   bus.metrics, 1);
         {
-            core::OutboxRelay owner(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+            core::OutboxRelay owner(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                    bus.metrics, 0);
             for (int i = 0; i < 3; ++i) {
                 owner.relayBatch();
                 survivor.relayBatch();
@@ -153,7 +157,8 @@ public:
             tx.commit();
         }
         bus.write(3, 5);
-        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+        core::OutboxRelay relay(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                bus.metrics, 0);
         for (int round = 0; round < 10; ++round)
             relay.relayBatch();
         // key-0: its head waits a minute and its 5 rows stay behind it in the outbox (they went
@@ -177,7 +182,8 @@ public:
         // this relay took the lane over): key-0's later rows must not overtake it.
         Bus bus(std::map<std::string, std::string>{{"outbox.workers", "1"}});
         bus.write(3, 3);
-        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+        core::OutboxRelay relay(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                bus.metrics, 0);
         {
             auto other = bus.database->session();
             core::Transaction held(*other, bus.database->dialect());
@@ -220,7 +226,8 @@ public:
                             bus.settings.outbox.table + " t WHERE partition_key = 'key-0')",
                 now;
         }
-        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+        core::OutboxRelay relay(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                bus.metrics, 0);
         for (int round = 0; round < 5; ++round)
             relay.relayBatch();
         CPPUNIT_ASSERT_EQUAL(5, bus.outboxRows());

@@ -83,7 +83,8 @@ public:
             properties.erase(key);
         auto config = msgbus::test::configFrom(properties);
         auto settings = msgbus::core::Settings::load(*config);
-        auto set = msgbus::core::PluginLoader(settings, config).load(1);
+        auto set =
+            msgbus::core::PluginLoader(msgbus::core::pluginManifestOf(settings), config).load(1);
 
         const auto* binding = set->handlerFor("main", "test.outoftree");
         CPPUNIT_ASSERT(binding);

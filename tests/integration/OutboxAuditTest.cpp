@@ -66,7 +66,8 @@ class OutboxAuditTest : public CppUnit::TestFixture {
         void relayUntilConfirmed(std::uint64_t total) {
             core::StopToken stop;
             std::thread relayThread([&] {
-                core::OutboxRelay relay(*database, plugins, settings, metrics, 0);
+                core::OutboxRelay relay(*database, plugins, core::relaySettingsOf(settings),
+                                        metrics, 0);
                 relay.run(stop);
             });
             const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -162,7 +163,8 @@ public:
 
     void testADeliveredTableDroppedUnderARelayCostsTheRecordNotTheDelivery() {
         Bus bus("SQLite");
-        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+        core::OutboxRelay relay(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                bus.metrics, 0);
         bus.write(10, "order.placed");
         CPPUNIT_ASSERT_EQUAL(10, relay.relayBatch());
         CPPUNIT_ASSERT_EQUAL(10, bus.deliveredRows());

@@ -79,7 +79,8 @@ class OutboxRelayTest : public CppUnit::TestFixture {
         // SQLite) or they would be published twice.
         core::StopToken stop;
         std::thread relayThread([&] {
-            core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+            core::OutboxRelay relay(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                    bus.metrics, 0);
             relay.run(stop);
         });
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -130,7 +131,8 @@ public:
         }
         core::StopToken stop;
         std::thread relayThread([&] {
-            core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+            core::OutboxRelay relay(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                    bus.metrics, 0);
             relay.run(stop);
         });
         test::waitUntil([&] { return bus.metrics.confirmed.load() >= 300; },
@@ -150,7 +152,8 @@ public:
                           {"outbox.batch_size", "200"}});
         auto good = bus.write(1000, "order.placed");
         auto bad = bus.write(1, "invoice.paid"); // nothing is bound to invoice.#
-        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+        core::OutboxRelay relay(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                bus.metrics, 0);
         for (int round = 0; round < 50 && bus.outboxRows() > 0; ++round) {
             while (relay.relayBatch() > 0) {
             }
@@ -174,10 +177,11 @@ public:
     void testOnlyOneRelayPerSqliteFileAndTheOtherTakesOver() {
         Bus bus("SQLite", {{"outbox.batch_size", "100"}});
         auto committed = bus.write(300, "order.placed");
-        auto standby = std::make_unique<core::OutboxRelay>(*bus.database, bus.plugins, bus.settings,
-                                                           bus.metrics, 1);
+        auto standby = std::make_unique<core::OutboxRelay>(
+            *bus.database, bus.plugins, core::relaySettingsOf(bus.settings), bus.metrics, 1);
         {
-            core::OutboxRelay owner(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+            core::OutboxRelay owner(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                    bus.metrics, 0);
             CPPUNIT_ASSERT_EQUAL(100, owner.relayBatch());
             CPPUNIT_ASSERT_EQUAL(0, standby->relayBatch()); // locked out: publishes nothing
             CPPUNIT_ASSERT_EQUAL(200, bus.outboxRows());
@@ -203,7 +207,8 @@ public:
             tx.commit();
         }
         bus.write(3, "order.placed");
-        core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+        core::OutboxRelay relay(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
+                                bus.metrics, 0);
         while (relay.relayBatch() > 0) {
         }
         core::amqp::AmqpConsumer::Options options;

@@ -68,7 +68,7 @@ bool anythingMappedUnder(const std::string& dir) {
 std::shared_ptr<const PluginSet> load(const Properties& properties, std::uint64_t generation = 1) {
     auto config = msgbus::test::configFrom(properties);
     Settings settings = Settings::load(*config);
-    PluginLoader loader(settings, config);
+    PluginLoader loader(pluginManifestOf(settings), config);
     return loader.load(generation);
 }
 

@@ -180,7 +180,8 @@ public:
         auto props = properties({{"plugins.runtime_dir", runtime}});
         auto config = msgbus::test::configFrom(props);
         auto settings = msgbus::core::Settings::load(*config);
-        auto set = msgbus::core::PluginLoader(settings, config).load(1);
+        auto set =
+            msgbus::core::PluginLoader(msgbus::core::pluginManifestOf(settings), config).load(1);
         for (const auto& lib : set->libraries) {
             const fs::path copy = lib->loadPath();
             CPPUNIT_ASSERT_EQUAL(fs::path(runtime).string(),
@@ -229,7 +230,8 @@ public:
             auto config = msgbus::test::configFrom(props);
             auto settings = msgbus::core::Settings::load(*config);
             CPPUNIT_ASSERT(settings.runtimeDir.empty());
-            auto set = msgbus::core::PluginLoader(settings, config).load(1);
+            auto set = msgbus::core::PluginLoader(msgbus::core::pluginManifestOf(settings), config)
+                           .load(1);
             const fs::path runtime =
                 fs::path(set->libraries.front()->loadPath()).parent_path().parent_path();
             CPPUNIT_ASSERT_EQUAL(fs::path(tmp).string(), runtime.parent_path().string());

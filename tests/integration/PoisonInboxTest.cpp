@@ -285,8 +285,10 @@ public:
         Bus bus;
         core::StopToken stop;
         std::thread worker([&] {
-            core::InboxConsumer consumer(*bus.database, bus.plugins, bus.settings,
-                                         bus.settings.inbox.consumers.at(0), bus.metrics, {});
+            core::InboxConsumer consumer(
+                *bus.database, bus.plugins,
+                core::inboxWorkerSettingsOf(bus.settings, bus.settings.inbox.consumers.at(0)),
+                bus.metrics, {});
             consumer.run(stop);
         });
         auto effects = [&] { return bus.count("SELECT COUNT(*) FROM poison_effects"); };
@@ -371,7 +373,8 @@ public:
         own.body = bus.message("retried").body;
         store.insert(*session, own);
 
-        core::RetryWorker worker(*bus.database, bus.plugins, bus.settings, bus.metrics, {});
+        core::RetryWorker worker(*bus.database, bus.plugins,
+                                 core::retryWorkerSettingsOf(bus.settings), bus.metrics, {});
         worker.retryDue();
         CPPUNIT_ASSERT_EQUAL(1,
                              bus.count("SELECT COUNT(*) FROM poison_effects WHERE k = 'retried'"));
@@ -409,7 +412,8 @@ public:
 
         // A lease taken on stale attempts is refused: the row is not this host's to run.
         CPPUNIT_ASSERT(!store.lease(*session, healthy, "retry", 0, core::nowMillis()));
-        core::RetryWorker worker(*bus.database, bus.plugins, bus.settings, bus.metrics, {});
+        core::RetryWorker worker(*bus.database, bus.plugins,
+                                 core::retryWorkerSettingsOf(bus.settings), bus.metrics, {});
         CPPUNIT_ASSERT_EQUAL(4, worker.retryDue());
         for (const char* key : {"healthy", "interrupted", "lowered"})
             CPPUNIT_ASSERT_EQUAL_MESSAGE(key, 1,

@@ -67,7 +67,8 @@ public:
 
         /// Relays until the outbox is empty (rows backing off are waited for), at most 30 s.
         void relayAll() {
-            core::OutboxRelay relay(*database, plugins, settings, metrics, 0);
+            core::OutboxRelay relay(*database, plugins, core::relaySettingsOf(settings), metrics,
+                                    0);
             const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
             while (outboxRows() > 0 && std::chrono::steady_clock::now() < deadline) {
                 try {
@@ -250,7 +251,8 @@ public:
         refusedRowsEndFailed(8, 120, {{"outbox.batch_size", "50"}}, [](Bus& bus) {
             core::StopToken stop;
             std::thread relayThread([&] {
-                core::OutboxRelay relay(*bus.database, bus.plugins, bus.settings, bus.metrics, 0);
+                core::OutboxRelay relay(*bus.database, bus.plugins,
+                                        core::relaySettingsOf(bus.settings), bus.metrics, 0);
                 relay.run(stop);
             });
             const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

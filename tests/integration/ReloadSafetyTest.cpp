@@ -28,7 +28,7 @@ class ReloadSafetyTest : public CppUnit::TestFixture {
         auto config = test::configFrom(properties(extra));
         auto settings = core::Settings::load(*config);
         try {
-            core::PluginLoader(settings, config).load(2);
+            core::PluginLoader(core::pluginManifestOf(settings), config).load(2);
         } catch (const core::PluginError& e) {
             return e.what();
         }
@@ -66,7 +66,7 @@ public:
                                          {"inbox.consumer.orders.queue", "orders"},
                                          {"inbox.consumer.orders.plugins", "orders"}}));
         auto settings = core::Settings::load(*config);
-        auto set = core::PluginLoader(settings, config).load(2);
+        auto set = core::PluginLoader(core::pluginManifestOf(settings), config).load(2);
         CPPUNIT_ASSERT(!set->dispatch.at("orders").empty());
     }
 };

@@ -61,14 +61,16 @@ class RetryTest : public CppUnit::TestFixture {
 
         void consume(std::uint64_t n) {
             core::StopToken stop;
-            core::InboxConsumer consumer(*database, plugins, settings, settings.inbox.consumers[0],
-                                         metrics, {});
+            core::InboxConsumer consumer(
+                *database, plugins,
+                core::inboxWorkerSettingsOf(settings, settings.inbox.consumers[0]), metrics, {});
             consumer.run(stop, n);
         }
 
         /// Runs the retry worker until no retry row is left or the deadline passes.
         void retryUntilSettled() {
-            core::RetryWorker worker(*database, plugins, settings, metrics, {});
+            core::RetryWorker worker(*database, plugins, core::retryWorkerSettingsOf(settings),
+                                     metrics, {});
             auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
             while (count("SELECT COUNT(*) FROM " + settings.failedTable +
                          " WHERE queue_name = 'retry'") > 0 &&

@@ -38,7 +38,7 @@ void ScratchBus::open(const std::string& connector, const std::map<std::string, 
         auto session = database->session();
         prepare(*session);
     }
-    plugins.publish(core::PluginLoader(settings, config).load(1));
+    plugins.publish(core::PluginLoader(core::pluginManifestOf(settings), config).load(1));
     // As `msgbus setup` would, when the test configures the queue (a quorum queue, say).
     std::string type = "classic";
     std::vector<core::amqp::QueueArgument> arguments;
@@ -73,8 +73,9 @@ void ScratchBus::send(const std::vector<WireMessage>& wires, const std::string& 
 
 void ScratchBus::consume(std::uint64_t deliveries) {
     core::StopToken stop;
-    core::InboxConsumer consumer(*database, plugins, settings, settings.inbox.consumers.at(0),
-                                 metrics, {});
+    core::InboxConsumer consumer(
+        *database, plugins, core::inboxWorkerSettingsOf(settings, settings.inbox.consumers.at(0)),
+        metrics, {});
     consumer.run(stop, deliveries);
 }
 
