@@ -2,7 +2,7 @@
 
 #include "core/config/ConfigError.h"
 
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>

@@ -4,7 +4,7 @@
 #include "core/util/Base64.h"
 
 #include <msgbus/Error.h>
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/ParseHandler.h>

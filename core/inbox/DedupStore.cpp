@@ -1,6 +1,6 @@
 #include "core/inbox/DedupStore.h"
 
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/Data/LOB.h>
 #include <Poco/Data/Statement.h>

@@ -7,7 +7,7 @@
 // the time the handler ran, in the inbox transaction, so the bench can compute producer commit →
 // handler commit from the table after the run.
 #include <msgbus/Plugin.h>
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/Data/Session.h>
 #include <Poco/Util/AbstractConfiguration.h>

@@ -1,7 +1,7 @@
 // Fixture: a well-behaved handler plugin. configure() keeps plugin.good.config.greeting; handle()
 // publishes it, with what the handler could see of the configuration, as a test.greeted message
 // the test reads from the fake context.
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 #include <msgbus/Plugin.h>
 
 #include <Poco/Util/AbstractConfiguration.h>

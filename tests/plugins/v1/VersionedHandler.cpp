@@ -1,7 +1,7 @@
 // Fixture for the reload test: built twice, as libmsgbus-test-v1.so and libmsgbus-test-v2.so,
 // with the same class name. handle() publishes test.version.seen carrying the version it was
 // built as, so the test sees which image's code actually ran.
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 #include <msgbus/Plugin.h>
 
 #ifndef MSGBUS_TEST_PLUGIN_VERSION
