@@ -84,7 +84,4 @@ private:
 
 MSGBUS_PLUGIN("bench-handlers", "1.0.0")
 
-POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
-POCO_EXPORT_CLASS(bench::CounterHandler)
-POCO_EXPORT_CLASS(bench::LatencyHandler)
-POCO_END_MANIFEST
+MSGBUS_HANDLERS(bench::CounterHandler, bench::LatencyHandler)
