@@ -27,8 +27,8 @@ public:
     virtual std::vector<std::string> messageNames() const = 0;
 
     /// Handles one message. Whatever it throws, everything the handler wrote through
-    /// context.session() and everything it published is rolled back, and the exception's text
-    /// is kept with the message (failed table, error_message). What becomes of the message:
+    /// context.session() and everything it published is rolled back. What becomes of the
+    /// message (the failed table's row keeps the exception's text):
     /// - msgbus::MalformedMessage: the message can never succeed. It moves to the failed table
     ///   at once (error class MalformedMessage), without a retry.
     /// - anything else (any other msgbus::Error, such as an InvalidArgument from
@@ -36,8 +36,9 @@ public:
     ///   std::exception): a transient failure (error class HandlerFailed). The message is handled
     ///   again after a backoff (retry.*, with attempt() one higher) and moves to the failed table
     ///   when retry.max_retries retries have failed too.
-    /// - either one, when the database connection is lost meanwhile: the whole batch goes back
-    ///   to the broker and is delivered again, because no message can be blamed for an outage.
+    /// - either one, when the database connection is lost meanwhile: the batch (what of it was
+    ///   not committed yet) goes back to the broker and is delivered again, because no message
+    ///   can be blamed for an outage.
     ///   A message under which this keeps happening moves to the failed table after
     ///   inbox.max_redeliveries deliveries.
     virtual void handle(const Message& message, HandlerContext& context) = 0;
