@@ -3,7 +3,7 @@
 #include "core/util/ErrorText.h"
 #include "core/util/Utf8Text.h"
 
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <algorithm>
 

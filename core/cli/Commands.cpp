@@ -22,8 +22,8 @@
 #include "core/util/Logging.h"
 
 #include <msgbus/Error.h>
-#include <msgbus/Json.h>
 #include <msgbus/OutboxWriter.h>
+#include <msgbus/internal/Json.h>
 
 #include <Poco/Logger.h>
 #include <Poco/Util/ConfigurationView.h>

@@ -14,8 +14,8 @@
 #include "core/util/Clock.h"
 #include "core/util/Utf8Text.h"
 
-#include <msgbus/Json.h>
 #include <msgbus/OutboxWriter.h>
+#include <msgbus/internal/Json.h>
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/NumberFormatter.h>

@@ -13,7 +13,7 @@
 #include "core/util/Utf8Text.h"
 
 #include <msgbus/Error.h>
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <iomanip>
 #include <iostream>

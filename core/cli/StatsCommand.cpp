@@ -13,7 +13,7 @@
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
 
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <algorithm>
 #include <iostream>

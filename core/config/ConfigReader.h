@@ -3,7 +3,7 @@
 #include "core/config/ConfigError.h"
 #include "core/config/ConfigKeys.h"
 
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>

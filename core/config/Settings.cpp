@@ -5,7 +5,7 @@
 #include "core/config/ConfigReader.h"
 #include "core/config/DefaultPluginDir.h"
 
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>

@@ -2,7 +2,7 @@
 
 #include "core/db/Database.h"
 
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <cctype>
 

@@ -5,8 +5,8 @@
 #include "core/util/ErrorText.h"
 #include "core/util/Utf8Text.h"
 
-#include <msgbus/Json.h>
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/Json.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/Data/LOB.h>
 #include <Poco/Data/Statement.h>

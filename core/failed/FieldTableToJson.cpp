@@ -5,7 +5,7 @@
 #include "core/util/FieldValueCheck.h"
 #include "core/util/Utf8Text.h"
 
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <charconv>
 #include <cmath>

@@ -5,7 +5,7 @@
 #include "core/util/ErrorText.h"
 
 #include <msgbus/Error.h>
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/ParseHandler.h>

@@ -8,7 +8,7 @@
 #include "core/plugins/PluginLoader.h"
 #include "core/util/Clock.h"
 
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <Poco/Logger.h>
 

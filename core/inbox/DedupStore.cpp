@@ -2,7 +2,7 @@
 
 #include "core/db/RowPurge.h"
 
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/Data/LOB.h>
 #include <Poco/Data/Statement.h>

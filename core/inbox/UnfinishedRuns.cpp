@@ -3,7 +3,7 @@
 #include "core/db/Schema.h"
 #include "core/util/Clock.h"
 
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/Data/Statement.h>
 #include <Poco/DigestEngine.h>

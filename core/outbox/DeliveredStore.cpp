@@ -4,8 +4,8 @@
 
 #include "core/util/Utf8Text.h"
 
-#include <msgbus/Json.h>
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/Json.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>

@@ -1,6 +1,6 @@
 #include "core/outbox/OutboxRowEncoding.h"
 
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 namespace msgbus::core {
 

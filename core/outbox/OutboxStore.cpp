@@ -1,6 +1,6 @@
 #include "core/outbox/OutboxStore.h"
 
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>

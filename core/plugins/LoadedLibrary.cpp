@@ -100,8 +100,8 @@ std::shared_ptr<LoadedLibrary> LoadedLibrary::open(const std::string& pluginId,
     lib->_routing = lib->buildManifest<RoutingStrategy>("pocoBuildManifestRoutingStrategies");
     lib->_handlers = lib->buildManifest<Handler>("pocoBuildManifestHandlers");
     if (!lib->_serializers && !lib->_routing && !lib->_handlers)
-        throw PluginError(where + ": exports no manifest (expected POCO_BEGIN_NAMED_MANIFEST with "
-                                  "Serializers, RoutingStrategies or Handlers)");
+        throw PluginError(where + ": exports no manifest (expected MSGBUS_HANDLERS, "
+                                  "MSGBUS_SERIALIZERS or MSGBUS_ROUTING_STRATEGIES)");
     return lib;
 }
 

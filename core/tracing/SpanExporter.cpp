@@ -4,7 +4,7 @@
 #include "core/util/Utf8Text.h"
 
 #include <msgbus/Error.h>
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPClientSession.h>

@@ -2,7 +2,7 @@
 
 #include "core/util/Utf8Text.h"
 
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>

@@ -1,6 +1,6 @@
 #include "core/util/Utf8Text.h"
 
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 namespace msgbus::core {
 namespace {

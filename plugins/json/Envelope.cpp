@@ -2,7 +2,7 @@
 
 #include <msgbus/Error.h>
 #include <msgbus/MessageName.h>
-#include <msgbus/PrintableText.h>
+#include <msgbus/internal/PrintableText.h>
 
 namespace msgbus::plugins::envelope {
 namespace {

@@ -4,8 +4,8 @@
 #include "EnvelopeReader.h"
 
 #include <msgbus/Error.h>
-#include <msgbus/Json.h>
-#include <msgbus/PrintableText.h>
+#include <msgbus/internal/Json.h>
+#include <msgbus/internal/PrintableText.h>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>

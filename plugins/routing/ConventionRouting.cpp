@@ -3,7 +3,7 @@
 #include <msgbus/Configurable.h>
 #include <msgbus/Error.h>
 #include <msgbus/MessageName.h>
-#include <msgbus/PrintableText.h>
+#include <msgbus/internal/PrintableText.h>
 
 #include <Poco/Util/AbstractConfiguration.h>
 

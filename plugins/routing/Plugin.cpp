@@ -5,8 +5,6 @@
 
 MSGBUS_PLUGIN("routing", "1.0.0")
 
-// POCO_EXPORT_CLASS stringifies its argument: the class is registered as
-// "msgbus::plugins::ConventionRouting", the name a manifest entry has to use.
-POCO_BEGIN_NAMED_MANIFEST(RoutingStrategies, msgbus::RoutingStrategy)
-POCO_EXPORT_CLASS(msgbus::plugins::ConventionRouting)
-POCO_END_MANIFEST
+// The class is registered under its name as written, "msgbus::plugins::ConventionRouting": the
+// name a manifest entry has to use.
+MSGBUS_ROUTING_STRATEGIES(msgbus::plugins::ConventionRouting)

@@ -52,7 +52,4 @@ public:
 
 MSGBUS_PLUGIN("orders-handlers", "1.0.0")
 
-POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
-POCO_EXPORT_CLASS(orders::OrderPlacedHandler)
-POCO_EXPORT_CLASS(orders::ConfirmationHandler)
-POCO_END_MANIFEST
+MSGBUS_HANDLERS(orders::OrderPlacedHandler, orders::ConfirmationHandler)

@@ -1,7 +1,7 @@
 # Finds what msgbus and its plugins link against, working around Debian 12's packaging.
 
 # Debian's PocoDataMySQLTargets.cmake links MySQL::client, which no file defines: define it from
-# libmariadb before Poco's files are read (PLATFORM-NOTES §0).
+# libmariadb before Poco's files are read.
 if(NOT TARGET MySQL::client)
     find_library(MARIADB_CLIENT_LIB mariadb)
     if(MARIADB_CLIENT_LIB)

@@ -4,7 +4,7 @@
 # hidden visibility (a second generation of the plugin never binds to the first one's symbols),
 # -fno-gnu-unique (a unique symbol would make the library impossible to unload), and immediate,
 # complete binding (-z now, --no-undefined: a missing symbol fails the build or the load, never a
-# message in production). See PLATFORM-NOTES §1.3.
+# message in production).
 function(msgbus_add_plugin name)
     cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
     if(NOT ARG_SOURCES)

@@ -1,7 +1,7 @@
 #include "msgbus/Id.h"
 
 #include "msgbus/Error.h"
-#include "msgbus/PrintableText.h"
+#include "msgbus/internal/PrintableText.h"
 
 #include <algorithm>
 #include <chrono>

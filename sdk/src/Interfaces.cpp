@@ -10,6 +10,7 @@ namespace msgbus {
 
 Error::~Error() = default;
 InvalidArgument::~InvalidArgument() = default;
+MissingId::~MissingId() = default;
 MalformedMessage::~MalformedMessage() = default;
 Configurable::~Configurable() = default;
 Serializer::~Serializer() = default;

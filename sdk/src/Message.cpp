@@ -1,6 +1,6 @@
 #include "msgbus/Message.h"
 
-#include <stdexcept>
+#include "msgbus/Error.h"
 
 namespace msgbus {
 
@@ -9,8 +9,8 @@ Message::Message(std::string name, std::string payloadJson)
 
 const Id& Message::id() const {
     if (!_id)
-        throw std::logic_error("message '" + _name +
-                               "' has no id yet (ids are minted when it is written to the outbox)");
+        throw MissingId("message '" + _name +
+                        "' has no id yet (ids are minted when it is written to the outbox)");
     return *_id;
 }
 

@@ -1,7 +1,7 @@
 #include "msgbus/MessageName.h"
 
 #include "msgbus/Error.h"
-#include "msgbus/PrintableText.h"
+#include "msgbus/internal/PrintableText.h"
 
 #include <string>
 

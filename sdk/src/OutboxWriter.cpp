@@ -1,9 +1,9 @@
 #include "msgbus/OutboxWriter.h"
 
 #include "msgbus/Error.h"
-#include "msgbus/Json.h"
 #include "msgbus/MessageName.h"
-#include "msgbus/SqlIdentifier.h"
+#include "msgbus/internal/Json.h"
+#include "msgbus/internal/SqlIdentifier.h"
 
 #include <Poco/Data/LOB.h>
 #include <Poco/Data/Session.h>

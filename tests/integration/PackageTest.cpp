@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -99,6 +100,7 @@ struct Unpacked {
 class PackageTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(PackageTest);
     CPPUNIT_TEST(testPackageHoldsHostSdkPluginsAndSystemFiles);
+    CPPUNIT_TEST(testPackagedSdkHeadersAreTheContractOnly);
     CPPUNIT_TEST(testControlDataDeclaresConffileDependenciesAndScripts);
     CPPUNIT_TEST(testPackagedHostRunsFromTheUnpackedTree);
     CPPUNIT_TEST(testOutOfTreePluginBuildsAgainstThePackagedSdk);
@@ -143,6 +145,35 @@ public:
         // No test fixture plugin or sample came along.
         for (const char* stray : {"libmsgbus-test", "orders", "bench"})
             CPPUNIT_ASSERT_MESSAGE(p.listing, !contains(p.listing, stray));
+    }
+
+    void testPackagedSdkHeadersAreTheContractOnly() {
+        // Interfaces, value types, the ABI block, the OutboxWriter and the testing fake: what a
+        // plugin or producer is written against. The host's own helpers (the outbox headers
+        // codec, SQL identifier checks, printable error text) stay out, and no packaged header
+        // may need them.
+        const std::set<std::string> contract{
+            "Configurable.h",   "Error.h",        "Export.h",
+            "FieldKind.h",      "FieldValue.h",   "Handler.h",
+            "HandlerContext.h", "Id.h",           "Message.h",
+            "MessageName.h",    "OutboxWriter.h", "Plugin.h",
+            "PluginAbi.h",      "Route.h",        "RoutingStrategy.h",
+            "Serializer.h",     "WireMessage.h",  "testing/FakeHandlerContext.h"};
+        const auto& p = Unpacked::get();
+        const fs::path include = fs::path(p.root) / "usr/include/msgbus";
+        std::set<std::string> packaged;
+        for (const auto& entry : fs::recursive_directory_iterator(include)) {
+            if (!entry.is_regular_file())
+                continue;
+            const std::string name = fs::relative(entry.path(), include).string();
+            packaged.insert(name);
+            CPPUNIT_ASSERT_MESSAGE(name + " includes a header the package does not ship",
+                                   !contains(readFile(entry.path().string()), "msgbus/internal/"));
+        }
+        std::string listed;
+        for (const auto& name : packaged)
+            listed += " " + name;
+        CPPUNIT_ASSERT_MESSAGE("packaged headers:" + listed, packaged == contract);
     }
 
     void testControlDataDeclaresConffileDependenciesAndScripts() {

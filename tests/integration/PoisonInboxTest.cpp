@@ -14,7 +14,7 @@
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 

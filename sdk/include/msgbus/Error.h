@@ -16,17 +16,30 @@ public:
 };
 
 /// A value handed to msgbus is invalid (a bad id, a bad message name, a payload that is not a
-/// JSON object). Thrown where the value enters, so the caller sees it at once.
+/// JSON object). Thrown where the value enters, so the caller sees it at once. From
+/// Serializer::decode() the host takes it for a MalformedMessage (permanent); from
+/// Handler::handle() it is transient, like every exception but MalformedMessage.
 class MSGBUS_API InvalidArgument : public Error {
 public:
     using Error::Error;
     ~InvalidArgument() override;
 };
 
+/// Message::id() was asked of a message that has none yet: ids are minted when a message is
+/// written to the outbox, and every message a handler or Serializer::encode() receives has one. A
+/// bug of the caller (check hasId() first), not bad data; from a handler it is a transient failure
+/// like any exception other than MalformedMessage.
+class MSGBUS_API MissingId : public Error {
+public:
+    using Error::Error;
+    ~MissingId() override;
+};
+
 /// A message from the wire cannot be understood: malformed JSON, a missing or bad id, an
-/// unknown or invalid name, an oversized body. It is permanent: the host writes it to the failed
-/// table with this reason and never retries it. Serializers throw it from decode()/encode();
-/// any other exception a plugin throws is treated as transient.
+/// invalid name, an oversized body. Thrown from Serializer::decode() or Handler::handle() it is
+/// permanent: the host writes the message to the failed table with this reason and never
+/// retries it, where any other exception from them is transient. From Serializer::encode() or
+/// RoutingStrategy::route() it counts like any other exception: the outbox row is tried again.
 class MSGBUS_API MalformedMessage : public Error {
 public:
     /// field names what was wrong ("header x-message-id", "body"); reason says how.

@@ -15,17 +15,26 @@ class Session;
 
 namespace msgbus {
 
-/// What a handler gets besides the message. Valid only during handle().
+/// What a handler gets besides the message. Valid only during handle(). What its functions
+/// throw may be caught by the handler; left uncaught it is what handle() throws (see
+/// Handler::handle(): transient unless it is a MalformedMessage).
 class MSGBUS_API HandlerContext {
 public:
     virtual ~HandlerContext();
 
     /// The open database session of the inbox transaction. Everything written through it commits
-    /// together with the deduplication record, or not at all. Do not commit or roll back.
+    /// together with the deduplication record, or not at all. Do not commit or roll back. A
+    /// statement that fails throws Poco's exception: let it propagate. After a deadlock or a lost
+    /// connection the server has already rolled back the whole transaction, dedup records
+    /// included: a handler that swallows such an error cannot save its work, and the host runs
+    /// the messages again.
     virtual Poco::Data::Session& session() = 0;
 
     /// Writes message to the outbox in the same transaction (consume-transform-produce). The id is
-    /// minted here unless the message has one; validation errors throw InvalidArgument.
+    /// minted here unless the message has one. An invalid message (its name; a payload that is
+    /// not a JSON object or is over outbox.max_body_bytes; its headers or partition key) throws
+    /// InvalidArgument, which left uncaught is a transient failure of the handling, retried like
+    /// any other. A database error throws Poco's exception.
     virtual void publish(Message message) = 0;
 
     /// A logger for this handler ("msgbus.plugin.<id>").

@@ -26,7 +26,7 @@ public:
     /// (validated when the message is written to the outbox, not here).
     Message(std::string name, std::string payloadJson);
 
-    /// The id. Throws std::logic_error when none was assigned yet (see hasId()).
+    /// The id. Throws MissingId when none was assigned yet (see hasId()).
     const Id& id() const;
     bool hasId() const noexcept { return _id.has_value(); }
     void setId(const Id& id) { _id = id; }

@@ -13,6 +13,12 @@ namespace msgbus {
 class MSGBUS_API RoutingStrategy : public Configurable {
 public:
     ~RoutingStrategy() override;
+
+    /// Where the outbox row's message goes; called by the relay before Serializer::encode().
+    /// Anything it throws, MalformedMessage included, fails only this row for this time, as a
+    /// throwing encode() does: the row stays in the outbox and is tried again after a backoff;
+    /// once outbox.max_attempts attempts have failed it moves to the failed table with the
+    /// exception's text.
     virtual Route route(const Message& message) const = 0;
 };
 

@@ -7,7 +7,7 @@
 // the time the handler ran, in the inbox transaction, so the bench can compute producer commit →
 // handler commit from the table after the run.
 #include <msgbus/Plugin.h>
-#include <msgbus/SqlIdentifier.h>
+#include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/Data/Session.h>
 #include <Poco/Util/AbstractConfiguration.h>
@@ -84,7 +84,4 @@ private:
 
 MSGBUS_PLUGIN("bench-handlers", "1.0.0")
 
-POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
-POCO_EXPORT_CLASS(bench::CounterHandler)
-POCO_EXPORT_CLASS(bench::LatencyHandler)
-POCO_END_MANIFEST
+MSGBUS_HANDLERS(bench::CounterHandler, bench::LatencyHandler)

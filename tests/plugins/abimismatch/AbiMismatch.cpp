@@ -40,6 +40,4 @@ void pocoUninitializeLibrary() {
     touch("MSGBUS_TEST_UNINIT_MARKER");
 }
 
-POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
-POCO_EXPORT_CLASS(AbiMismatchHandler)
-POCO_END_MANIFEST
+MSGBUS_HANDLERS(AbiMismatchHandler)

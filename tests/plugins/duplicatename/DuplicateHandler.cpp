@@ -14,6 +14,9 @@ public:
 
 MSGBUS_PLUGIN("duplicatename", "1.0.0")
 
+// Written on purpose with Poco's own manifest macros, as plugins were before MSGBUS_HANDLERS
+// existed: PluginLoaderTest loads this library and binds DuplicateHandler, which proves such
+// plugins still load. Keep it this way.
 POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
 POCO_EXPORT_CLASS(DuplicateHandler)
 POCO_END_MANIFEST

@@ -35,6 +35,4 @@ public:
 
 MSGBUS_PLUGIN("flaky", "1.0.0")
 
-POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
-POCO_EXPORT_CLASS(FlakyHandler)
-POCO_END_MANIFEST
+MSGBUS_HANDLERS(FlakyHandler)

@@ -1,13 +1,13 @@
 // Fixture: a well-behaved handler plugin. configure() keeps plugin.good.config.greeting; handle()
 // publishes it, with what the handler could see of the configuration, as a test.greeted message
 // the test reads from the fake context.
-#include <msgbus/Json.h>
 #include <msgbus/Plugin.h>
+#include <msgbus/internal/Json.h>
 
 #include <Poco/Util/AbstractConfiguration.h>
 
 // An unnamed namespace keeps the class name unqualified, which is what a manifest entry
-// (plugin.good.classes) names: POCO_EXPORT_CLASS stringifies its argument.
+// (plugin.good.classes) names: MSGBUS_HANDLERS registers a class under its name as written.
 namespace {
 
 class GoodHandler : public msgbus::Handler {
@@ -39,6 +39,4 @@ private:
 
 MSGBUS_PLUGIN("good", "1.0.0")
 
-POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
-POCO_EXPORT_CLASS(GoodHandler)
-POCO_END_MANIFEST
+MSGBUS_HANDLERS(GoodHandler)

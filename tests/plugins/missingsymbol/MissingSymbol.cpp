@@ -18,6 +18,4 @@ public:
 
 MSGBUS_PLUGIN("missingsymbol", "1.0.0")
 
-POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
-POCO_EXPORT_CLASS(MissingSymbolHandler)
-POCO_END_MANIFEST
+MSGBUS_HANDLERS(MissingSymbolHandler)

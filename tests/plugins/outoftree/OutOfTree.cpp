@@ -17,6 +17,4 @@ public:
 
 MSGBUS_PLUGIN("outoftree", "1.0.0")
 
-POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
-POCO_EXPORT_CLASS(OutOfTreeHandler)
-POCO_END_MANIFEST
+MSGBUS_HANDLERS(OutOfTreeHandler)

@@ -81,6 +81,4 @@ public:
 
 MSGBUS_PLUGIN("poison", "1.0.0")
 
-POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
-POCO_EXPORT_CLASS(PoisonHandler)
-POCO_END_MANIFEST
+MSGBUS_HANDLERS(PoisonHandler)

@@ -39,8 +39,4 @@ public:
 
 MSGBUS_PLUGIN("throwing", "1.0.0")
 
-POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
-POCO_EXPORT_CLASS(ThrowingConstructorHandler)
-POCO_EXPORT_CLASS(ThrowingConfigureHandler)
-POCO_EXPORT_CLASS(ThrowingNamesHandler)
-POCO_END_MANIFEST
+MSGBUS_HANDLERS(ThrowingConstructorHandler, ThrowingConfigureHandler, ThrowingNamesHandler)

@@ -1,8 +1,8 @@
 // Fixture for the reload test: built twice, as libmsgbus-test-v1.so and libmsgbus-test-v2.so,
 // with the same class name. handle() publishes test.version.seen carrying the version it was
 // built as, so the test sees which image's code actually ran.
-#include <msgbus/Json.h>
 #include <msgbus/Plugin.h>
+#include <msgbus/internal/Json.h>
 
 #ifndef MSGBUS_TEST_PLUGIN_VERSION
 #error "build with MSGBUS_TEST_PLUGIN_VERSION defined"
@@ -25,6 +25,4 @@ public:
 
 MSGBUS_PLUGIN("versioned", MSGBUS_TEST_PLUGIN_VERSION)
 
-POCO_BEGIN_NAMED_MANIFEST(Handlers, msgbus::Handler)
-POCO_EXPORT_CLASS(VersionedHandler)
-POCO_END_MANIFEST
+MSGBUS_HANDLERS(VersionedHandler)

@@ -1,7 +1,7 @@
 // CheckReport: the lines and the JSON document of `msgbus check`, masked and one line each.
 #include "core/cli/CheckReport.h"
 
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>

@@ -3,7 +3,7 @@
 #include "core/failed/StoredEnvelope.h"
 
 #include <msgbus/Error.h>
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 

@@ -1,6 +1,6 @@
 #include <msgbus/Error.h>
 #include <msgbus/MessageName.h>
-#include <msgbus/PrintableText.h>
+#include <msgbus/internal/PrintableText.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 

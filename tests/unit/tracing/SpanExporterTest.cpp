@@ -3,7 +3,7 @@
 #include "core/tracing/SpanExporter.h"
 
 #include <msgbus/Error.h>
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>

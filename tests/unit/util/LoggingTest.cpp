@@ -1,7 +1,7 @@
 // JsonLogFormatter: one JSON object per log line (logging.format = json), always parseable.
 #include "core/util/Logging.h"
 
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <Poco/DateTime.h>
 #include <Poco/JSON/Object.h>

@@ -1,7 +1,7 @@
 // Text made storable: invalid UTF-8 replaced, cuts that never split a character.
 #include "core/util/Utf8Text.h"
 
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 

@@ -1,5 +1,5 @@
 #include <msgbus/Error.h>
-#include <msgbus/Json.h>
+#include <msgbus/internal/Json.h>
 
 #include <cppunit/extensions/HelperMacros.h>
 

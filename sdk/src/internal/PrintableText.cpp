@@ -1,4 +1,4 @@
-#include "msgbus/PrintableText.h"
+#include "msgbus/internal/PrintableText.h"
 
 #include <algorithm>
 

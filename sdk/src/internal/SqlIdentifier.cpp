@@ -1,4 +1,4 @@
-#include "msgbus/SqlIdentifier.h"
+#include "msgbus/internal/SqlIdentifier.h"
 
 #include "msgbus/Error.h"
 

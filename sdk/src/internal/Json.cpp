@@ -1,4 +1,4 @@
-#include "msgbus/Json.h"
+#include "msgbus/internal/Json.h"
 
 #include "msgbus/Error.h"
 

@@ -1,5 +1,8 @@
 #pragma once
 
+/// Host helper, not part of the plugin contract (never installed): shared by the SDK's value
+/// types and the host for error messages built from untrusted bytes.
+
 #include "msgbus/Export.h"
 
 #include <cstddef>

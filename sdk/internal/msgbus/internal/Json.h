@@ -1,5 +1,9 @@
 #pragma once
 
+/// Host helper, not part of the plugin contract (never installed): the JSON checks the host and
+/// the SDK's own code share, and the codec of the outbox headers column, which the OutboxWriter
+/// and the relay must agree on byte for byte.
+
 #include "msgbus/Export.h"
 
 #include "msgbus/Message.h"
@@ -21,8 +25,8 @@ MSGBUS_API bool isObject(std::string_view text) noexcept;
 /// Quotes and escapes a string as a JSON string literal.
 MSGBUS_API std::string quote(std::string_view text);
 
-/// {"k":"v",...} for string headers, and back. fromObject throws InvalidArgument on non-string
-/// values or text that is not an object.
+/// {"k":"v",...} for string headers, and back. headersFromObject throws InvalidArgument on
+/// non-string values or text that is not an object.
 MSGBUS_API std::string toObject(const Message::Headers& headers);
 MSGBUS_API Message::Headers headersFromObject(std::string_view text);
 

@@ -1,5 +1,8 @@
 #pragma once
 
+/// Host helper, not part of the plugin contract (never installed): shared by the OutboxWriter
+/// and the host's stores, which both paste configured table names into SQL text.
+
 #include "msgbus/Export.h"
 
 #include <string>
