@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ namespace msgbus::core {
 /// The handler runs of redelivered messages are recorded (UnfinishedRuns) so that a message
 /// whose earlier run killed its host is found when it comes back: it then runs alone, after
 /// the rest of its batch, and is stopped after inbox.max_redeliveries.
+// Alike on purpose: the inbox workers share one shape (database, plugins, their settings
+// slice, metrics, the relays' wake-up; run until the stop token).
 class InboxConsumer {
 public:
     /// settings is copied: the consumer keeps its own slice.

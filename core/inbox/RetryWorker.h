@@ -7,6 +7,7 @@
 
 #include <Poco/Logger.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -21,6 +22,8 @@ namespace msgbus::core {
 /// on), so a row never runs on two hosts at once, and a row whose run kills its host comes due
 /// again with one attempt more: past retry.max_retries it becomes 'failed' without running.
 /// One thread.
+// Alike on purpose: the inbox workers share one shape (database, plugins, their settings
+// slice, metrics, the relays' wake-up; run until the stop token).
 class RetryWorker {
 public:
     RetryWorker(Database& database, PluginRegistry& plugins, const RetryWorkerSettings& settings,
