@@ -161,40 +161,79 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
     return completeRows(session, std::move(rows));
 }
 
-std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, int limit,
-                                                 std::int64_t nowMs, int lanes,
-                                                 const std::set<int>& ownedLanes, bool allLanes) {
-    Poco::Int64 now = nowMs;
-    // Keys with a row backing off (only ever a key's head: the rows behind it are never tried
-    // while it waits). Few rows, found through the (available_at, seq) index.
-    std::vector<std::string> blocked;
-    session << "SELECT DISTINCT partition_key FROM " + _table +
-                   " WHERE available_at > ? AND partition_key IS NOT NULL",
-        use(now), into(blocked), Poco::Data::Keywords::now;
+namespace {
 
+// Keys with a row backing off (only ever a key's head: the rows behind it are never tried while
+// it waits). Few rows, found through the (available_at, seq) index.
+std::vector<std::string> backingOffKeys(Poco::Data::Session& session, const std::string& table,
+                                        Poco::Int64 now) {
+    std::vector<std::string> keys;
+    session << "SELECT DISTINCT partition_key FROM " + table +
+                   " WHERE available_at > ? AND partition_key IS NOT NULL",
+        use(now), into(keys), Poco::Data::Keywords::now;
+    return keys;
+}
+
+// Drops each keyed row that a row of its key, due but not claimed (held by another relay's
+// batch in flight), stands in front of; dueSeqs/dueKeys are the due rows read without locks.
+void dropRowsBehindHeldKeys(std::vector<OutboxRow>& rows, const std::vector<Poco::Int64>& dueSeqs,
+                            const std::vector<Poco::Nullable<std::string>>& dueKeys) {
+    if (rows.empty() || dueSeqs.empty())
+        return;
+    std::set<std::int64_t> claimed;
+    for (const auto& row : rows)
+        claimed.insert(row.seq);
+    std::map<std::string, std::int64_t> heldFrom; // key -> seq of its held row
+    for (std::size_t i = 0; i < dueSeqs.size(); ++i) {
+        if (dueKeys[i].isNull() || claimed.count(dueSeqs[i]))
+            continue;
+        auto [it, inserted] = heldFrom.emplace(dueKeys[i].value(), dueSeqs[i]);
+        if (!inserted)
+            it->second = std::min<std::int64_t>(it->second, dueSeqs[i]);
+    }
+    std::erase_if(rows, [&](const OutboxRow& row) {
+        if (!row.partitionKey)
+            return false;
+        auto it = heldFrom.find(*row.partitionKey);
+        return it != heldFrom.end() && row.seq > it->second;
+    });
+}
+
+} // namespace
+
+std::string OutboxStore::orderedClaimSql(int lanes, const std::string& laneList, bool allLanes,
+                                         std::size_t blockedKeys) const {
     std::string sql = "SELECT seq, hex(message_id), message_name, partition_key, " +
                       _heavy.columns() + ", created_at, attempts, available_at FROM " + _table +
                       (_dialect == Dialect::MySQL ? " FORCE INDEX (PRIMARY)" : "") +
                       " WHERE (partition_key IS NULL AND available_at <= ?)";
-    const std::string laneList = commaSeparated(ownedLanes);
     if (allLanes || !laneList.empty()) {
         sql += " OR (partition_key IS NOT NULL";
         if (!allLanes)
             sql += " AND MOD(CRC32(partition_key), " + std::to_string(lanes) + ") IN (" + laneList +
                    ")";
-        if (!blocked.empty()) {
+        if (blockedKeys > 0) {
             sql += " AND partition_key NOT IN (";
-            for (std::size_t i = 0; i < blocked.size(); ++i)
+            for (std::size_t i = 0; i < blockedKeys; ++i)
                 sql += i ? ",?" : "?";
             sql += ")";
         }
         sql += ")";
     }
-    sql += " ORDER BY seq LIMIT ?";
-    Poco::Int64 max = limit;
+    return sql + " ORDER BY seq LIMIT ?";
+}
+
+std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, int limit,
+                                                 std::int64_t nowMs, int lanes,
+                                                 const std::set<int>& ownedLanes, bool allLanes) {
+    Poco::Int64 now = nowMs, max = limit;
+    std::vector<std::string> blocked = backingOffKeys(session, _table, now);
+    const std::string laneList = commaSeparated(ownedLanes);
+    const bool keyed = allLanes || !laneList.empty();
+    const std::string sql = orderedClaimSql(lanes, laneList, allLanes, keyed ? blocked.size() : 0);
     auto bindFilters = [&](Poco::Data::Statement& select) {
         select, use(now);
-        if (allLanes || !laneList.empty())
+        if (keyed)
             for (auto& key : blocked)
                 select, use(key);
         select, use(max);
@@ -219,27 +258,7 @@ std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, i
         bindFilters(select);
         rows = readRows(select);
     }
-    if (!rows.empty() && !dueSeqs.empty()) {
-        std::set<std::int64_t> claimed;
-        for (const auto& row : rows)
-            claimed.insert(row.seq);
-        std::map<std::string, std::int64_t> heldFrom; // key -> seq of its held row
-        for (std::size_t i = 0; i < dueSeqs.size(); ++i) {
-            if (dueKeys[i].isNull() || claimed.count(dueSeqs[i]))
-                continue;
-            auto [it, inserted] = heldFrom.emplace(dueKeys[i].value(), dueSeqs[i]);
-            if (!inserted)
-                it->second = std::min<std::int64_t>(it->second, dueSeqs[i]);
-        }
-        rows.erase(std::remove_if(rows.begin(), rows.end(),
-                                  [&](const OutboxRow& row) {
-                                      if (!row.partitionKey)
-                                          return false;
-                                      auto it = heldFrom.find(*row.partitionKey);
-                                      return it != heldFrom.end() && row.seq > it->second;
-                                  }),
-                   rows.end());
-    }
+    dropRowsBehindHeldKeys(rows, dueSeqs, dueKeys);
     return completeRows(session, std::move(rows));
 }
 

@@ -84,6 +84,10 @@ public:
     const std::string& table() const noexcept { return _table; }
 
 private:
+    /// The ordered claim's SELECT: unkeyed due rows, and keyed ones of the owned lanes (all when
+    /// allLanes) except blockedKeys placeholders for keys backing off.
+    std::string orderedClaimSql(int lanes, const std::string& laneList, bool allLanes,
+                                std::size_t blockedKeys) const;
     std::vector<OutboxRow> readRows(Poco::Data::Statement& select) const;
     std::vector<OutboxRow> completeRows(Poco::Data::Session& session, std::vector<OutboxRow> rows);
 
