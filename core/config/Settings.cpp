@@ -215,7 +215,7 @@ void loadOutbox(ConfigReader& read, Settings& s) {
     s.outbox.keepDelivered = read.boolean("outbox.keep_delivered", s.outbox.keepDelivered);
     s.outbox.maxBodyBytes = static_cast<std::size_t>(
         read.integer("outbox.max_body_bytes", static_cast<std::int64_t>(s.outbox.maxBodyBytes), 1,
-                     16LL * 1024 * 1024 - 1));
+                     static_cast<std::int64_t>(kMediumBlobBytes)));
 }
 
 void loadInbox(ConfigReader& read, Settings& s) {

@@ -2,6 +2,7 @@
 
 #include "core/amqp/Topology.h"
 #include "core/db/DatabaseSettings.h"
+#include "core/db/Schema.h"
 
 #include <chrono>
 #include <cstdint>
@@ -67,7 +68,7 @@ struct PluginSettings {
 };
 
 struct OutboxSettings {
-    std::string table = "messenger_outbox";
+    std::string table = TableNames{}.outbox;
     int workers = 2;
     int batchSize = 1000;
     int confirmWindow = 2000;
@@ -78,7 +79,7 @@ struct OutboxSettings {
     std::chrono::milliseconds maxRetryDelay{300000};
     bool ordered = false;
     int lanes = 8;
-    std::size_t maxBodyBytes = 1024 * 1024;
+    std::size_t maxBodyBytes = OutboxWriter::Options{}.maxBodyBytes;
     /// Confirmed rows move to the delivered table (the audit trail) instead of being deleted.
     bool keepDelivered = false;
     bool operator==(const OutboxSettings&) const = default;
@@ -132,8 +133,8 @@ struct Settings {
     OutboxSettings outbox;
     InboxSettings inbox;
     RetrySettings retry;
-    std::string dedupTable = "message_broker_deduplication";
-    std::string failedTable = "messenger_messages";
+    std::string dedupTable = TableNames{}.dedup;
+    std::string failedTable = TableNames{}.failed;
     int httpPort = 9464;
     std::string loggingFormat = "text";
     /// OTLP/HTTP endpoint for spans (http://host:4318/v1/traces); "" = tracing off.

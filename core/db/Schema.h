@@ -2,6 +2,9 @@
 
 #include "core/db/Dialect.h"
 
+#include <msgbus/OutboxWriter.h>
+
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -11,8 +14,12 @@ class Database;
 
 /// The names of the three configured tables, validated identifiers. The runs table is named
 /// after the deduplication table (runsTableOf).
+/// The largest body the body columns (MEDIUMBLOB on MariaDB) can hold.
+inline constexpr std::size_t kMediumBlobBytes = 16 * 1024 * 1024 - 1;
+
 struct TableNames {
-    std::string outbox = "messenger_outbox";
+    /// A producer's OutboxWriter and the host agree on the outbox when neither is configured.
+    std::string outbox = OutboxWriter::Options{}.table;
     std::string dedup = "message_broker_deduplication";
     std::string failed = "messenger_messages";
 };

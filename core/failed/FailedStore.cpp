@@ -1,6 +1,7 @@
 #include "core/failed/FailedStore.h"
 
 #include "core/db/DbErrors.h"
+#include "core/db/Schema.h"
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
 #include "core/util/Utf8Text.h"
@@ -25,7 +26,6 @@ namespace {
 // 255 characters, so 255 bytes always fit).
 constexpr std::size_t kShortColumn = 255;
 constexpr std::size_t kErrorColumn = 8000; // error_message TEXT: 65,535 bytes
-constexpr std::size_t kMediumBlob = 16 * 1024 * 1024 - 1;
 // Room left in a packet besides the body: the other columns and the statement itself.
 constexpr std::size_t kPacketOverhead = 64 * 1024;
 // Bodies up to this size come with the statement that lists the rows; a longer one costs one
@@ -56,7 +56,7 @@ std::size_t FailedStore::bodyCapacity(Poco::Data::Session& session, std::size_t 
     }
     const std::size_t reserved = otherBytes + kPacketOverhead;
     const std::size_t byPacket = *_maxPacket > reserved ? *_maxPacket - reserved : 0;
-    return std::min(kMediumBlob, byPacket);
+    return std::min(kMediumBlobBytes, byPacket);
 }
 
 void FailedStore::fit(Poco::Data::Session& session, FailedRecord& r) {

@@ -5,6 +5,7 @@
 #include "core/db/RowFilter.h"
 
 #include <msgbus/Id.h>
+#include <msgbus/OutboxWriter.h>
 
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
@@ -49,7 +50,8 @@ class OutboxStore {
 public:
     /// bodyWindow: bodies up to this size come with the claim; a longer one costs one more
     /// statement (outbox.max_body_bytes keeps new rows below it).
-    OutboxStore(Dialect dialect, std::string table, std::size_t bodyWindow = 1024 * 1024);
+    OutboxStore(Dialect dialect, std::string table,
+                std::size_t bodyWindow = OutboxWriter::Options{}.maxBodyBytes);
 
     /// Up to limit rows with available_at <= nowMs, in (available_at, seq) order. On MySQL the
     /// rows are locked FOR UPDATE SKIP LOCKED (call inside a transaction): concurrent relays

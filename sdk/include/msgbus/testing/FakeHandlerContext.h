@@ -82,7 +82,7 @@ private:
     std::vector<Message> _published;
     std::string _consumerName = "test";
     std::string _loggerName = "msgbus.plugin.test";
-    std::size_t _maxBodyBytes = 1024 * 1024;
+    std::size_t _maxBodyBytes = OutboxWriter::Options{}.maxBodyBytes;
     int _attempt = 1;
     bool _rerun = false;
 };
