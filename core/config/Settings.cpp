@@ -266,9 +266,17 @@ void reportUnknownKeys(ConfigReader& read, std::vector<std::string>& warnings) {
 
     std::vector<std::string> leaves;
     for (const auto& root : read.children("")) {
-        // Poco's own layers and Poco logging configuration are not ours to judge.
-        if (root == "system" || root == "application" || root == "logging" || root == "env")
+        // Poco's own layers are not ours to judge.
+        if (root == "system" || root == "application" || root == "env")
             continue;
+        if (root == "logging") {
+            // Poco's logging configuration (loggers, channels, formatters) is Poco's to read;
+            // anything else under logging (logging.fromat) is ours, and a typo is named.
+            for (const auto& child : read.children(root))
+                if (child != "loggers" && child != "channels" && child != "formatters")
+                    read.collectLeaves(root + "." + child, leaves);
+            continue;
+        }
         read.collectLeaves(root, leaves);
     }
     for (const auto& key : leaves) {

@@ -25,6 +25,7 @@ class SettingsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testMissingKeyIsNamed);
     CPPUNIT_TEST(testInvalidValuesAreNamedWithWhatWasExpected);
     CPPUNIT_TEST(testUnknownKeysAreWarnedAbout);
+    CPPUNIT_TEST(testATypoUnderLoggingIsWarnedAboutButNotPocoLogging);
     CPPUNIT_TEST(testEnvironmentVariablesExpandAndUnsetOnesAreNamed);
     CPPUNIT_TEST(testConsumersBindingsAndPluginsAreRead);
     CPPUNIT_TEST(testAmqpUserAndPasswordOverrideTheUrlCredentials);
@@ -123,6 +124,17 @@ public:
              &warnings);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), warnings.size());
         assertContains(warnings[0], "'outbox.batchsize'");
+    }
+
+    void testATypoUnderLoggingIsWarnedAboutButNotPocoLogging() {
+        std::vector<std::string> warnings;
+        auto config = with(minimal(), "logging.fromat", "json");
+        config = with(config, "logging.loggers.root.level", "debug");
+        config = with(config, "logging.channels.c1.class", "ConsoleChannel");
+        config = with(config, "logging.formatters.f1.pattern", "%t");
+        load(config, &warnings);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), warnings.size());
+        assertContains(warnings[0], "'logging.fromat'");
     }
 
     void testALineWithoutSeparatorIsNeverQuoted() {
