@@ -2,7 +2,8 @@
 // includes only directories below it, the SDK includes nothing of the host, and the built-in
 // plugins use only the SDK, as a plugin built outside this tree must. Each rule keeps one kind of
 // change local: a fix in the inbox cannot break the relay, a host refactoring cannot break the
-// plugins. A new directory must be given its layer here before anything may include it.
+// plugins. A new directory must be given its layer here before anything may include it. (The
+// size limits of the sources are SourceSizeTest's.)
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <filesystem>
@@ -79,7 +80,6 @@ class LayeringTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testCoreIncludesOnlyLowerLayers);
     CPPUNIT_TEST(testSdkIncludesNothingOfTheHostOrThePlugins);
     CPPUNIT_TEST(testBuiltInPluginsUseOnlyTheSdk);
-    CPPUNIT_TEST(testNoCoreSourceIsOver400Lines);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -123,24 +123,6 @@ public:
                 wrong.push_back(where(inc));
         CPPUNIT_ASSERT_MESSAGE("built-in plugins include host code:" + joined(wrong),
                                wrong.empty());
-    }
-
-    // Past that size a file holds more than one job; the limit makes the split happen when the
-    // second job arrives instead of at a later clean-up.
-    void testNoCoreSourceIsOver400Lines() {
-        std::vector<std::string> large;
-        for (const auto& entry : fs::recursive_directory_iterator(sourceRoot / "core")) {
-            if (!entry.is_regular_file())
-                continue;
-            std::ifstream in(entry.path());
-            int lines = 0;
-            for (std::string text; std::getline(in, text);)
-                ++lines;
-            if (lines > 400)
-                large.push_back(fs::relative(entry.path(), sourceRoot).string() + ": " +
-                                std::to_string(lines) + " lines");
-        }
-        CPPUNIT_ASSERT_MESSAGE("core files over 400 lines:" + joined(large), large.empty());
     }
 };
 
