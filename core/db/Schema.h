@@ -12,11 +12,11 @@ namespace msgbus::core {
 
 class Database;
 
-/// The names of the three configured tables, validated identifiers. The runs table is named
-/// after the deduplication table (runsTableOf).
 /// The largest body the body columns (MEDIUMBLOB on MariaDB) can hold.
 inline constexpr std::size_t kMediumBlobBytes = 16 * 1024 * 1024 - 1;
 
+/// The names of the three configured tables, validated identifiers. The runs table is named
+/// after the deduplication table (runsTableOf).
 struct TableNames {
     /// A producer's OutboxWriter and the host agree on the outbox when neither is configured.
     std::string outbox = OutboxWriter::Options{}.table;

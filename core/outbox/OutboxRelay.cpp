@@ -26,18 +26,11 @@ amqp::AmqpPublisher::Options publisherOptions(const RelaySettings& settings, int
     return options;
 }
 
-/// The row as a message for the broker, or a failure added (plugin code can throw anything).
-std::optional<amqp::OutgoingMessage> encodeRow(const OutboxRow& row, std::size_t index,
-                                               const PluginSet& plugins,
-                                               std::vector<RowFailure>& failures) {
-    try {
-        return outgoingOf(row, *plugins.serializer, *plugins.routing, index);
-    } catch (const std::exception& e) {
-        failures.push_back({index, "encode/route failed: " + errorText(e)});
-    } catch (...) {
-        failures.push_back({index, "encode/route failed: unknown exception from a plugin"});
-    }
-    return std::nullopt;
+// One relay per SQLite file is enforced by a lock on the file: without its path, none is held.
+const std::string& requireSqliteFile(const RelaySettings& settings) {
+    if (settings.sqliteFile.empty())
+        throw InvalidArgument("outbox relay on SQLite without the database file to lock");
+    return settings.sqliteFile;
 }
 
 } // namespace
@@ -52,7 +45,7 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Rela
       _pipelineDepth(settings.outbox.ordered ? 1 : 2),
       _workerName("relay " + std::to_string(index)) {
     if (database.dialect() == Dialect::SQLite)
-        _sqliteLock.emplace(settings.sqliteFile);
+        _sqliteLock.emplace(requireSqliteFile(settings));
     if (settings.outbox.ordered) {
         const int workers =
             database.dialect() == Dialect::SQLite ? 1 : std::max(1, settings.outbox.workers);
@@ -86,6 +79,8 @@ void OutboxRelay::run(StopToken& stop, RelayWakeup& wakeup) {
     const auto streamPoll = std::max(std::chrono::milliseconds(1), pollInterval / 10);
     auto lastRows = SteadyClock::now() - pollInterval;
     while (!stop.stopRequested()) {
+        // Read before the poll: a wake() during the poll or keepAlive() ends the next sleep.
+        const std::uint64_t wakeups = wakeup.epoch();
         bool idle = false;
         try {
             idle = !step();
@@ -116,7 +111,7 @@ void OutboxRelay::run(StopToken& stop, RelayWakeup& wakeup) {
         if (_publisher.isConnected())
             _metrics.brokerOk();
         noteNode();
-        wakeup.sleepFor(stop, now - lastRows < pollInterval ? streamPoll : pollInterval);
+        wakeup.sleepFor(stop, now - lastRows < pollInterval ? streamPoll : pollInterval, wakeups);
     }
     drain();
 }
@@ -223,7 +218,8 @@ void OutboxRelay::encodeAndSubmit(PendingBatch& batch) {
                 heldKeys.insert(*row.partitionKey);
             continue;
         }
-        if (auto message = encodeRow(row, i, *plugins, batch.failures)) {
+        if (auto message =
+                encodeRow(row, i, *plugins->serializer, *plugins->routing, batch.failures)) {
             if (_settings.outbox.keepDelivered)
                 batch.routes[i] = {row.seq, message->exchange, message->routingKey};
             if (_metrics.spans)
@@ -359,7 +355,8 @@ bool OutboxRelay::isolateRefused(const PendingBatch& batch,
         if (_lanes && row.partitionKey && heldKeys.count(*row.partitionKey))
             continue;
         const std::size_t failuresBefore = failures.size();
-        if (auto message = encodeRow(row, index, *plugins, failures)) {
+        if (auto message =
+                encodeRow(row, index, *plugins->serializer, *plugins->routing, failures)) {
             BatchOutcomes alone;
             sortAloneOutcome(
                 row, index,

@@ -117,7 +117,7 @@ private:
 
     Database& _database;
     PluginRegistry& _plugins;
-    const RelaySettings _settings; ///< before _store and _settler, which refer to it
+    const RelaySettings _settings; ///< before _settler, which refers to it
     Metrics& _metrics;
     OutboxStore _store;
     amqp::AmqpPublisher _publisher;

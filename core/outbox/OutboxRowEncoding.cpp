@@ -1,5 +1,7 @@
 #include "core/outbox/OutboxRowEncoding.h"
 
+#include "core/util/ErrorText.h"
+
 #include <msgbus/internal/Json.h>
 
 namespace msgbus::core {
@@ -24,6 +26,20 @@ amqp::OutgoingMessage outgoingOf(const OutboxRow& row, const Serializer& seriali
     for (const auto& [key, value] : route.headers)
         setField(wire.headers, key, FieldValue::ofString(value));
     return {token, std::move(route.exchange), std::move(route.routingKey), std::move(wire)};
+}
+
+std::optional<amqp::OutgoingMessage> encodeRow(const OutboxRow& row, std::size_t index,
+                                               const Serializer& serializer,
+                                               const RoutingStrategy& routing,
+                                               std::vector<RowFailure>& failures) {
+    try {
+        return outgoingOf(row, serializer, routing, index);
+    } catch (const std::exception& e) {
+        failures.push_back({index, "encode/route failed: " + errorText(e)});
+    } catch (...) {
+        failures.push_back({index, "encode/route failed: unknown exception from a plugin"});
+    }
+    return std::nullopt;
 }
 
 } // namespace msgbus::core

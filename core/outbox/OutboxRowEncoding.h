@@ -2,12 +2,15 @@
 
 #include "core/amqp/AmqpPublisher.h"
 #include "core/outbox/OutboxStore.h"
+#include "core/outbox/RowFailure.h"
 
 #include <msgbus/Message.h>
 #include <msgbus/RoutingStrategy.h>
 #include <msgbus/Serializer.h>
 
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 namespace msgbus::core {
 
@@ -22,5 +25,12 @@ Message messageOf(const OutboxRow& row, bool withHeaders = true);
 /// plugins throw.
 amqp::OutgoingMessage outgoingOf(const OutboxRow& row, const Serializer& serializer,
                                  const RoutingStrategy& routing, std::uint64_t token);
+
+/// outgoingOf() with index as token, or nothing and a failure added to failures: plugin code
+/// can throw anything, and one row's failure must not fail its batch.
+std::optional<amqp::OutgoingMessage> encodeRow(const OutboxRow& row, std::size_t index,
+                                               const Serializer& serializer,
+                                               const RoutingStrategy& routing,
+                                               std::vector<RowFailure>& failures);
 
 } // namespace msgbus::core

@@ -26,17 +26,30 @@ public:
         _cv.notify_all();
     }
 
+    /// The count of wake() calls so far. A relay reads it before it polls the outbox and
+    /// sleeps with it, so that a wake() between its poll and its sleep ends that sleep at once.
+    std::uint64_t epoch() {
+        std::lock_guard lock(_mutex);
+        return _wakeups;
+    }
+
     /// Sleeps up to duration, or until wake() or a stop of stop; returns true when a stop was
     /// requested.
     template <class Rep, class Period>
     bool sleepFor(const StopToken& stop, std::chrono::duration<Rep, Period> duration) {
+        return sleepFor(stop, duration, epoch());
+    }
+
+    /// sleepFor(), but ended at once when wake() was called since epoch() returned since.
+    template <class Rep, class Period>
+    bool sleepFor(const StopToken& stop, std::chrono::duration<Rep, Period> duration,
+                  std::uint64_t since) {
         // Registered before the lock is taken: on a stop already requested the callback runs
         // right here, and it takes the lock itself. Destroyed after the lock is released, as
         // its destructor waits for a callback running in the stopping thread.
         std::stop_callback onStop(stop.token(), [this] { notifyAll(); });
         std::unique_lock lock(_mutex);
-        const std::uint64_t seen = _wakeups;
-        _cv.wait_for(lock, duration, [&] { return stop.stopRequested() || _wakeups != seen; });
+        _cv.wait_for(lock, duration, [&] { return stop.stopRequested() || _wakeups != since; });
         return stop.stopRequested();
     }
 

@@ -30,6 +30,7 @@ class RelayWakeupTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testStopEndsSleepAtOnce);
     CPPUNIT_TEST(testSleepAfterStopReturnsAtOnce);
     CPPUNIT_TEST(testWakeBeforeSleepIsNotKept);
+    CPPUNIT_TEST(testWakeSinceTheEpochEndsTheSleepAtOnce);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -82,6 +83,17 @@ public:
         const auto start = std::chrono::steady_clock::now();
         CPPUNIT_ASSERT(!wakeup.sleepFor(stop, 20ms));
         CPPUNIT_ASSERT(std::chrono::steady_clock::now() - start >= 20ms);
+    }
+
+    void testWakeSinceTheEpochEndsTheSleepAtOnce() {
+        // A relay reads the epoch, polls an empty outbox, and a handler commits and rings
+        // before the relay sleeps: the new row must not wait out the poll interval.
+        RelayWakeup wakeup;
+        StopToken stop;
+        const auto epoch = wakeup.epoch();
+        wakeup.wake();
+        CPPUNIT_ASSERT(!msgbus::test::sleepNotAtAll(
+            [&wakeup, &stop, epoch] { return wakeup.sleepFor(stop, longSleep, epoch); }));
     }
 };
 
