@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <optional>
 
 namespace msgbus::core::amqp {
 
@@ -11,14 +13,14 @@ namespace {
 
 const std::string kScheme = "amqp://";
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+// The byte that the two hex digits at text[at] spell; nothing unless both are hex digits.
+std::optional<char> hexByte(const std::string& text, std::size_t at) {
+    auto isHex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    if (at + 2 > text.size() || !isHex(text[at]) || !isHex(text[at + 1]))
+        return std::nullopt;
+    unsigned value = 0;
+    std::from_chars(text.data() + at, text.data() + at + 2, value, 16);
+    return static_cast<char>(value);
 }
 
 // what names the component; showValue is false for the password so that no error text ever
@@ -31,15 +33,14 @@ std::string percentDecode(const std::string& text, const char* what, bool showVa
             out += text[i];
             continue;
         }
-        int hi = i + 2 < text.size() ? hexValue(text[i + 1]) : -1;
-        int lo = i + 2 < text.size() ? hexValue(text[i + 2]) : -1;
-        if (hi < 0 || lo < 0) {
+        const auto byte = hexByte(text, i + 1);
+        if (!byte) {
             std::string msg = std::string("invalid AMQP URL: bad percent-encoding in the ") + what;
             if (showValue)
                 msg += " '" + text + "'";
             throw InvalidArgument(msg + " (expected %XX with two hex digits)");
         }
-        out += static_cast<char>(hi * 16 + lo);
+        out += *byte;
         i += 2;
     }
     // rabbitmq-c takes NUL-terminated strings: an embedded NUL would silently cut the value.

@@ -125,6 +125,9 @@ public:
         assertRejected("amqp://h/a/b", "%2f");
         assertRejected("amqp://h/v?heartbeat=10", "query");
         assertRejected("amqp://h/%zz", "vhost");
+        assertRejected("amqp://h/%4", "vhost");
+        assertRejected("amqp://h/%-1", "vhost");
+        assertRejected("amqp://h/%+f", "vhost");
         assertRejected("amqp://h/%2", "vhost");
     }
 
