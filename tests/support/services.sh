@@ -519,21 +519,25 @@ rb_fail() {
     die "$1"
 }
 
-rb_provision() {
+# The test user, its password, tags and permissions, through ctl... (a command that runs
+# rabbitmqctl against the node).
+rb_provision_user() { # ctl...
     local out
     # add_user fails when the user exists (normally it does: it is the default user of a fresh node).
-    if ! out="$(rbctl -q add_user "$MQ_USER" "$MQ_PASS" 2>&1)"; then
+    if ! out="$("$@" -q add_user "$MQ_USER" "$MQ_PASS" 2>&1)"; then
         case "$out" in
-        *already*exists*) rbctl -q change_password "$MQ_USER" "$MQ_PASS" >/dev/null ;;
+        *already*exists*) "$@" -q change_password "$MQ_USER" "$MQ_PASS" >/dev/null ;;
         *)
             echo "$out" >&2
             return 1
             ;;
         esac
     fi
-    rbctl -q set_user_tags "$MQ_USER" administrator >/dev/null &&
-        rbctl -q set_permissions -p / "$MQ_USER" '.*' '.*' '.*' >/dev/null
+    "$@" -q set_user_tags "$MQ_USER" administrator >/dev/null &&
+        "$@" -q set_permissions -p / "$MQ_USER" '.*' '.*' '.*' >/dev/null
 }
+
+rb_provision() { rb_provision_user rbctl; }
 
 rabbitmq_start() {
     local pids t0=$SECONDS
@@ -820,20 +824,8 @@ cl_join() { # n: join node n to node 1 (a fresh node: its own data is replaced b
     touch "$CL_DIR/n$n/mnesia/.msgbus-joined"
 }
 
-cl_provision_user() { # users are cluster-wide: done once, through node 1
-    local out
-    if ! out="$(cl_ctl 1 rabbitmqctl -q add_user "$MQ_USER" "$MQ_PASS" 2>&1)"; then
-        case "$out" in
-        *already*exists*) cl_ctl 1 rabbitmqctl -q change_password "$MQ_USER" "$MQ_PASS" >/dev/null ;;
-        *)
-            echo "$out" >&2
-            return 1
-            ;;
-        esac
-    fi
-    cl_ctl 1 rabbitmqctl -q set_user_tags "$MQ_USER" administrator >/dev/null &&
-        cl_ctl 1 rabbitmqctl -q set_permissions -p / "$MQ_USER" '.*' '.*' '.*' >/dev/null
-}
+# Users are cluster-wide: done once, through node 1.
+cl_provision_user() { rb_provision_user cl_ctl 1 rabbitmqctl; }
 
 cl_joined() { [ "$1" -eq 1 ] || [ -f "$CL_DIR/n$1/mnesia/.msgbus-joined" ]; }
 cl_user_provisioned() { [ -f "$CL_DIR/n1/mnesia/.msgbus-provisioned" ]; }
