@@ -2,6 +2,7 @@
 
 #include "core/util/ErrorText.h"
 
+#include <msgbus/Error.h>
 #include <msgbus/internal/Json.h>
 
 namespace msgbus::core {
@@ -34,6 +35,11 @@ std::optional<amqp::OutgoingMessage> encodeRow(const OutboxRow& row, std::size_t
                                                std::vector<RowFailure>& failures) {
     try {
         return outgoingOf(row, serializer, routing, index);
+    } catch (const MalformedMessage& e) {
+        // The plugin says the message itself is wrong: every attempt would meet the same
+        // message, so it goes to the failed table now, as a malformed delivery does in the inbox.
+        failures.push_back(
+            {index, "encode/route failed (malformed: not retried): " + errorText(e), true});
     } catch (const std::exception& e) {
         failures.push_back({index, "encode/route failed: " + errorText(e)});
     } catch (...) {

@@ -28,6 +28,7 @@ public:
     CPPUNIT_TEST_SUITE(PoisonOutboxTest);
     CPPUNIT_TEST(testNilIdAtTheHeadDoesNotStopTheRelayOnMariaDb);
     CPPUNIT_TEST(testTextIdInSqliteBlobColumnFailsAlone);
+    CPPUNIT_TEST(testBodyTheSerializerCallsMalformedFailsAtOnce);
     CPPUNIT_TEST(testRowsTheBrokerRefusesEndFailedAndTheOthersPass);
     CPPUNIT_TEST(testRowsTheBrokerRefusesEndFailedWhilePipelined);
     CPPUNIT_TEST(testRowOverTheBrokersMaxMessageSizeEndsFailed);
@@ -122,6 +123,27 @@ public:
         CPPUNIT_ASSERT_MESSAGE(failed[0].errorMessage,
                                contains(failed[0].errorMessage, "not a valid id"));
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"n":0})"), failed[0].body);
+    }
+
+    void testBodyTheSerializerCallsMalformedFailsAtOnce() {
+        // A producer that bypassed OutboxWriter's checks left a body that is not JSON: the JSON
+        // serializer refuses it as malformed, which no later attempt can change.
+        Bus bus("MySQL", {{"outbox.max_attempts", "10"}});
+        auto good = bus.write(50, "order.placed");
+        bus.write(1, "order.placed");
+        bus.execute("UPDATE " + bus.settings.outbox.table +
+                    " SET body = 'not json' ORDER BY seq DESC LIMIT 1");
+        for (const auto& id : bus.write(50, "order.placed"))
+            good.insert(id);
+        bus.relayAll();
+        CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
+        assertPublishedOnce(bus.drainMessageIds(), good);
+        auto failed = bus.failedRows();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
+        CPPUNIT_ASSERT_EQUAL(1, failed[0].attempts);
+        CPPUNIT_ASSERT_MESSAGE(failed[0].errorMessage,
+                               contains(failed[0].errorMessage, "not valid JSON"));
+        CPPUNIT_ASSERT_EQUAL(std::string("not json"), failed[0].body);
     }
 
     void testTextIdInSqliteBlobColumnFailsAlone() {

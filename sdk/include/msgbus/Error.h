@@ -35,11 +35,10 @@ public:
     ~MissingId() override;
 };
 
-/// A message from the wire cannot be understood: malformed JSON, a missing or bad id, an
-/// invalid name, an oversized body. Thrown from Serializer::decode() or Handler::handle() it is
-/// permanent: the host writes the message to the failed table with this reason and never
-/// retries it, where any other exception from them is transient. From Serializer::encode() or
-/// RoutingStrategy::route() it counts like any other exception: the outbox row is tried again.
+/// A message cannot be understood: malformed JSON, a missing or bad id, an invalid name, an
+/// oversized body. Thrown from Serializer::decode(), Handler::handle(), Serializer::encode() or
+/// RoutingStrategy::route() it is permanent: the host writes the message to the failed table
+/// with this reason and never retries it, where any other exception from them is transient.
 class MSGBUS_API MalformedMessage : public Error {
 public:
     /// field names what was wrong ("header x-message-id", "body"); reason says how.

@@ -15,10 +15,9 @@ public:
     ~RoutingStrategy() override;
 
     /// Where the outbox row's message goes; called by the relay before Serializer::encode().
-    /// Anything it throws, MalformedMessage included, fails only this row for this time, as a
-    /// throwing encode() does: the row stays in the outbox and is tried again after a backoff;
-    /// once outbox.max_attempts attempts have failed it moves to the failed table with the
-    /// exception's text.
+    /// What it throws fails only this row, as a throwing encode() does: MalformedMessage moves
+    /// it to the failed table at once; anything else leaves it in the outbox to be tried again
+    /// after a backoff, until outbox.max_attempts attempts have failed.
     virtual Route route(const Message& message) const = 0;
 };
 

@@ -19,11 +19,12 @@ public:
 
     /// The outbox row's message (id, name, payload, headers, partition key, created-at) as an
     /// AMQP message. The relay then sets properties.messageId to the message's id, whatever
-    /// encode() put there, and adds the route's headers (RoutingStrategy). Anything it throws,
-    /// MalformedMessage included, fails only this row for this time: the row stays in the
-    /// outbox and is tried again after a backoff; once outbox.max_attempts attempts have failed
-    /// it moves to the failed table with the exception's text. The other rows of the batch go
-    /// out.
+    /// encode() put there, and adds the route's headers (RoutingStrategy). What it throws fails
+    /// only this row; the other rows of the batch go out:
+    /// - MalformedMessage: the message can never be encoded. The row moves to the failed table
+    ///   at once with the exception's text, without another attempt.
+    /// - anything else: the row stays in the outbox and is tried again after a backoff; once
+    ///   outbox.max_attempts attempts have failed it moves to the failed table with the text.
     virtual WireMessage encode(const Message& message) const = 0;
 
     /// The delivery as a Message, which must have an id and a valid name. What it throws:

@@ -13,9 +13,11 @@ using msgbus::Route;
 using msgbus::RoutingStrategy;
 using msgbus::Serializer;
 using msgbus::WireMessage;
+using msgbus::core::encodeRow;
 using msgbus::core::messageOf;
 using msgbus::core::OutboxRow;
 using msgbus::core::outgoingOf;
+using msgbus::core::RowFailure;
 
 namespace {
 
@@ -90,6 +92,9 @@ class OutboxRowEncodingTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRouteHeadersAreAddedAndReplaceTheSerializers);
     CPPUNIT_TEST(testSerializerFailurePassesThrough);
     CPPUNIT_TEST(testRoutingFailurePassesThrough);
+    CPPUNIT_TEST(testEncodeRowGivesTheMessageWhenThePluginsAgree);
+    CPPUNIT_TEST(testAMalformedMessageIsAPermanentFailureOfItsRow);
+    CPPUNIT_TEST(testAnyOtherPluginFailureIsTriedAgain);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -198,6 +203,40 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("no route for orders.PlaceOrder"),
                                  std::string(e.what()));
         }
+    }
+
+    void testEncodeRowGivesTheMessageWhenThePluginsAgree() {
+        const RecordingSerializer serializer;
+        const FixedRouting routing(Route{"orders", "", {}});
+        std::vector<RowFailure> failures;
+        const auto out = encodeRow(row(), 7, serializer, routing, failures);
+        CPPUNIT_ASSERT(out);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(7), out->token);
+        CPPUNIT_ASSERT(failures.empty());
+    }
+
+    void testAMalformedMessageIsAPermanentFailureOfItsRow() {
+        // Every attempt would meet the same message: no backoff, no outbox.max_attempts.
+        const ThrowingSerializer serializer;
+        const FixedRouting routing(Route{"orders", "", {}});
+        std::vector<RowFailure> failures;
+        CPPUNIT_ASSERT(!encodeRow(row(), 3, serializer, routing, failures));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failures.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), failures[0].index);
+        CPPUNIT_ASSERT(failures[0].permanent);
+        CPPUNIT_ASSERT_MESSAGE(failures[0].error,
+                               failures[0].error.find("not a JSON object") != std::string::npos);
+    }
+
+    void testAnyOtherPluginFailureIsTriedAgain() {
+        const RecordingSerializer serializer;
+        const ThrowingRouting routing;
+        std::vector<RowFailure> failures;
+        CPPUNIT_ASSERT(!encodeRow(row(), 0, serializer, routing, failures));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failures.size());
+        CPPUNIT_ASSERT(!failures[0].permanent);
+        CPPUNIT_ASSERT_EQUAL(std::string("encode/route failed: no route for orders.PlaceOrder"),
+                             failures[0].error);
     }
 };
 
