@@ -8,6 +8,7 @@
 #include "core/amqp/Topology.h"
 
 #include "support/AmqpTestSupport.h"
+#include "support/PublishOutcomeAssert.h"
 #include "support/ServiceOutage.h"
 #include "support/TestEnv.h"
 
@@ -93,25 +94,7 @@ WireMessage expectedOnWire(WireMessage wire) {
     return wire;
 }
 
-const char* resultName(PublishResult r) {
-    switch (r) {
-    case PublishResult::Confirmed:
-        return "Confirmed";
-    case PublishResult::Unroutable:
-        return "Unroutable";
-    case PublishResult::Nacked:
-        return "Nacked";
-    case PublishResult::NotConfirmed:
-        return "NotConfirmed";
-    }
-    return "?";
-}
-
-void assertResult(PublishResult expected, const PublishOutcome& outcome) {
-    CPPUNIT_ASSERT_EQUAL_MESSAGE("token " + std::to_string(outcome.token) + ": " + outcome.error,
-                                 std::string(resultName(expected)),
-                                 std::string(resultName(outcome.result)));
-}
+using msgbus::test::assertResult;
 
 } // namespace
 

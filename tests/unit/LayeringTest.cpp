@@ -4,6 +4,8 @@
 // change local: a fix in the inbox cannot break the relay, a host refactoring cannot break the
 // plugins. A new directory must be given its layer here before anything may include it. (The
 // size limits of the sources are SourceSizeTest's.)
+#include "support/SourceTree.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <filesystem>
@@ -17,7 +19,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path sourceRoot{MSGBUS_TEST_SOURCE_DIR};
+using msgbus::test::listed;
+using msgbus::test::sourceRoot;
 
 /// The layer of each directory of core/: a file may include its own directory and directories
 /// of a lower layer, never one of its own layer or above (so inbox and outbox stay apart).
@@ -38,24 +41,21 @@ struct Include {
 std::vector<Include> includesUnder(const fs::path& dir) {
     static const std::regex quoted(R"(^\s*#\s*include\s*"([^"]+)\")");
     std::vector<Include> found;
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-        const auto ext = entry.path().extension();
-        if (!entry.is_regular_file() || (ext != ".h" && ext != ".cpp"))
-            continue;
-        std::ifstream in(entry.path());
+    for (const auto& file : msgbus::test::cppSourcesUnder(dir)) {
+        std::ifstream in(file);
         std::string text;
         for (int line = 1; std::getline(in, text); ++line) {
             std::smatch m;
             if (std::regex_search(text, m, quoted))
-                found.push_back({entry.path(), line, m[1].str()});
+                found.push_back({file, line, m[1].str()});
         }
     }
     return found;
 }
 
 std::string where(const Include& inc) {
-    return fs::relative(inc.file, sourceRoot).string() + ":" + std::to_string(inc.line) +
-           " includes \"" + inc.target + "\"";
+    return msgbus::test::inTree(inc.file) + ":" + std::to_string(inc.line) + " includes \"" +
+           inc.target + "\"";
 }
 
 /// "core/inbox/X.h" -> "inbox"; empty for anything else.
@@ -63,13 +63,6 @@ std::string coreDirOf(const std::string& target) {
     static const std::regex coreInclude(R"(^core/([a-z]+)/)");
     std::smatch m;
     return std::regex_search(target, m, coreInclude) ? m[1].str() : std::string();
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-    std::string text;
-    for (const auto& l : lines)
-        text += "\n  " + l;
-    return text;
 }
 
 } // namespace
@@ -85,43 +78,43 @@ class LayeringTest : public CppUnit::TestFixture {
 public:
     void testEveryCoreDirectoryHasALayer() {
         std::vector<std::string> missing;
-        for (const auto& entry : fs::directory_iterator(sourceRoot / "core"))
+        for (const auto& entry : fs::directory_iterator(sourceRoot() / "core"))
             if (entry.is_directory() && !coreLayers().count(entry.path().filename().string()))
                 missing.push_back(entry.path().filename().string());
         CPPUNIT_ASSERT_MESSAGE(
-            "core directories without a layer in LayeringTest:" + joined(missing), missing.empty());
+            "core directories without a layer in LayeringTest:" + listed(missing), missing.empty());
     }
 
     void testCoreIncludesOnlyLowerLayers() {
         std::vector<std::string> upward;
-        for (const auto& inc : includesUnder(sourceRoot / "core")) {
+        for (const auto& inc : includesUnder(sourceRoot() / "core")) {
             const auto target = coreDirOf(inc.target);
-            const auto from = fs::relative(inc.file, sourceRoot / "core").begin()->string();
+            const auto from = fs::relative(inc.file, sourceRoot() / "core").begin()->string();
             if (target.empty() || target == from || !coreLayers().count(from))
                 continue;
             const auto to = coreLayers().find(target);
             if (to == coreLayers().end() || to->second >= coreLayers().at(from))
                 upward.push_back(where(inc));
         }
-        CPPUNIT_ASSERT_MESSAGE("includes of a layer that is not below:" + joined(upward),
+        CPPUNIT_ASSERT_MESSAGE("includes of a layer that is not below:" + listed(upward),
                                upward.empty());
     }
 
     void testSdkIncludesNothingOfTheHostOrThePlugins() {
         std::vector<std::string> wrong;
-        for (const auto& inc : includesUnder(sourceRoot / "sdk"))
+        for (const auto& inc : includesUnder(sourceRoot() / "sdk"))
             if (inc.target.starts_with("core/") || inc.target.starts_with("plugins/"))
                 wrong.push_back(where(inc));
-        CPPUNIT_ASSERT_MESSAGE("the SDK includes host or plugin code:" + joined(wrong),
+        CPPUNIT_ASSERT_MESSAGE("the SDK includes host or plugin code:" + listed(wrong),
                                wrong.empty());
     }
 
     void testBuiltInPluginsUseOnlyTheSdk() {
         std::vector<std::string> wrong;
-        for (const auto& inc : includesUnder(sourceRoot / "plugins"))
+        for (const auto& inc : includesUnder(sourceRoot() / "plugins"))
             if (inc.target.starts_with("core/"))
                 wrong.push_back(where(inc));
-        CPPUNIT_ASSERT_MESSAGE("built-in plugins include host code:" + joined(wrong),
+        CPPUNIT_ASSERT_MESSAGE("built-in plugins include host code:" + listed(wrong),
                                wrong.empty());
     }
 };

@@ -1,6 +1,8 @@
 // The size limits of the host's sources, checked on the sources themselves: no file in core/ over
 // 400 lines and no function over 60. Past those sizes a file or a function holds more than one
 // job; the limits make the split happen when the second job arrives instead of at a clean-up.
+#include "support/SourceTree.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
@@ -15,7 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path sourceRoot{MSGBUS_TEST_SOURCE_DIR};
 constexpr int kMaxFileLines = 400;
 constexpr int kMaxFunctionLines = 60;
 
@@ -122,20 +123,7 @@ std::vector<LongFunction> longFunctions(const std::string& code, int maxLines) {
 }
 
 std::vector<fs::path> coreSources() {
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::recursive_directory_iterator(sourceRoot / "core")) {
-        const auto ext = entry.path().extension();
-        if (entry.is_regular_file() && (ext == ".h" || ext == ".cpp"))
-            files.push_back(entry.path());
-    }
-    return files;
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-    std::string text;
-    for (const auto& l : lines)
-        text += "\n  " + l;
-    return text;
+    return msgbus::test::cppSourcesUnder(msgbus::test::sourceRoot() / "core");
 }
 
 } // namespace
@@ -182,19 +170,21 @@ public:
             const std::string text = textOf(file);
             const auto lines = std::count(text.begin(), text.end(), '\n');
             if (lines > kMaxFileLines)
-                large.push_back(fs::relative(file, sourceRoot).string() + ": " +
-                                std::to_string(lines) + " lines");
+                large.push_back(msgbus::test::inTree(file) + ": " + std::to_string(lines) +
+                                " lines");
         }
-        CPPUNIT_ASSERT_MESSAGE("core files over 400 lines:" + joined(large), large.empty());
+        CPPUNIT_ASSERT_MESSAGE("core files over 400 lines:" + msgbus::test::listed(large),
+                               large.empty());
     }
 
     void testNoCoreFunctionIsOver60Lines() {
         std::vector<std::string> large;
         for (const auto& file : coreSources())
             for (const auto& f : longFunctions(codeOnly(textOf(file)), kMaxFunctionLines))
-                large.push_back(fs::relative(file, sourceRoot).string() + ":" +
-                                std::to_string(f.line) + ": " + std::to_string(f.lines) + " lines");
-        CPPUNIT_ASSERT_MESSAGE("core functions over 60 lines:" + joined(large), large.empty());
+                large.push_back(msgbus::test::inTree(file) + ":" + std::to_string(f.line) + ": " +
+                                std::to_string(f.lines) + " lines");
+        CPPUNIT_ASSERT_MESSAGE("core functions over 60 lines:" + msgbus::test::listed(large),
+                               large.empty());
     }
 };
 

@@ -1,6 +1,7 @@
 // ConfirmTracker: publisher-confirm bookkeeping fed synthetic acks, nacks, returns and channel
 // losses, without a broker.
 #include "core/amqp/ConfirmTracker.h"
+#include "support/PublishOutcomeAssert.h"
 
 #include <msgbus/Error.h>
 
@@ -17,24 +18,7 @@ namespace {
 
 using BatchId = ConfirmTracker::BatchId;
 
-std::string nameOf(PublishResult result) {
-    switch (result) {
-    case PublishResult::Confirmed:
-        return "Confirmed";
-    case PublishResult::Unroutable:
-        return "Unroutable";
-    case PublishResult::Nacked:
-        return "Nacked";
-    case PublishResult::NotConfirmed:
-        return "NotConfirmed";
-    }
-    return "?";
-}
-
-void assertResult(PublishResult expected, const PublishOutcome& outcome) {
-    CPPUNIT_ASSERT_EQUAL_MESSAGE("token " + std::to_string(outcome.token) + ": " + outcome.error,
-                                 nameOf(expected), nameOf(outcome.result));
-}
+using msgbus::test::assertResult;
 
 // Publishes messages [from, to) of the batch with keys "<prefix><index>".
 void publishRange(ConfirmTracker& tracker, BatchId id, std::size_t from, std::size_t to,

@@ -1,6 +1,7 @@
 // The command line: flags a command declares, values, switches, positionals, and errors that
 // name the flag.
 #include "core/cli/CommandLine.h"
+#include "support/ThrownText.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -22,13 +23,7 @@ class CommandLineTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE_END();
 
     static std::string usageOf(const std::function<void()>& call) {
-        try {
-            call();
-        } catch (const UsageError& e) {
-            return e.what();
-        }
-        CPPUNIT_FAIL("no UsageError");
-        return "";
+        return msgbus::test::thrownText<UsageError>(call);
     }
 
 public:

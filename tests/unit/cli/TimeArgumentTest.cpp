@@ -1,6 +1,7 @@
 // Ages and points in time on the command line (--older-than, --since, --until).
 #include "core/cli/TimeArgument.h"
 #include "core/cli/CommandLine.h"
+#include "support/ThrownText.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -25,13 +26,7 @@ class TimeArgumentTest : public CppUnit::TestFixture {
     static constexpr std::int64_t kNow = 1795669200000; // 2026-11-26T05:00:00Z
 
     static std::string usageOf(const std::function<void()>& call) {
-        try {
-            call();
-        } catch (const UsageError& e) {
-            return e.what();
-        }
-        CPPUNIT_FAIL("no UsageError");
-        return "";
+        return msgbus::test::thrownText<UsageError>(call);
     }
 
 public:
