@@ -20,10 +20,10 @@ void RedeliveryLimit::count(InboxItem& item, const amqp::Delivery& delivery, int
     item.rerun = deaths > 0;
     if (_deliveryLimit && delivery.redelivered && delivery.deliveryCount &&
         *delivery.deliveryCount >= *_deliveryLimit) {
-        if (item.redeliveries == 0) {
-            // Nothing says it is to blame: the broker counted outages, lost connections and
-            // shutdowns. It runs; given back once more the queue would drop it, so it must not
-            // be, and a handler with outside effects is told that it may have run before.
+        if (item.lastError.empty()) {
+            // Nothing blames it (this host never saw it fail, no host died running it): the
+            // broker counted outages, lost connections and shutdowns. It runs; a handler with
+            // outside effects is told that it may have run before.
             item.rerun = true;
             return;
         }
