@@ -54,9 +54,10 @@ class OperatorWindowTest : public CppUnit::TestFixture {
             auto session = database->session();
             core::Transaction tx(*session, database->dialect());
             OutboxWriter writer(*session, {settings.outbox.table, settings.outbox.maxBodyBytes});
-            for (int i = 0; i < count; ++i)
-                ids.push_back(
-                    writer.write(Message(name, R"({"n":)" + std::to_string(i) + "}")).toString());
+            for (int i = 0; i < count; ++i) {
+                Message message(name, R"({"n":)" + std::to_string(i) + "}");
+                ids.push_back(writer.write(message).toString());
+            }
             tx.commit();
             return ids;
         }
