@@ -7,7 +7,6 @@
 
 #include <ctime>
 #include <iomanip>
-#include <limits>
 #include <optional>
 #include <regex>
 #include <sstream>

@@ -2,6 +2,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
