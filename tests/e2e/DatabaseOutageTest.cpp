@@ -61,14 +61,12 @@ class DatabaseOutageTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(DatabaseOutageTest);
     CPPUNIT_TEST(testQuorumQueuesLoseNothingWhileTheDatabaseIsAway);
     CPPUNIT_TEST(testClassicQueuesLoseNothingWhileTheDatabaseIsAway);
+    CPPUNIT_TEST(testAHoldEndsByGivingBackOnceUncounted);
     CPPUNIT_TEST_SUITE_END();
 
-    static void outage(const std::string& queueType, const std::string& deliveryLimit) {
-        constexpr int kOrders = 50;
-        const int port = freeLocalPort();
-        OrdersBus bus("MySQL",
-                      {{"inbox.max_redeliveries", knob("MSGBUS_OUTAGE_MAX_REDELIVERIES", "1")},
-                       {"http.port", std::to_string(port)}});
+    /// A bus on quorum queues with x-delivery-limit (when given) and its /metrics port.
+    static void useQueues(OrdersBus& bus, const std::string& queueType,
+                          const std::string& deliveryLimit) {
         for (const auto& queue : {bus.placedQueue(), bus.confirmedQueue()}) {
             bus.properties()["amqp.queue." + queue + ".type"] = queueType;
             if (!deliveryLimit.empty())
@@ -76,6 +74,19 @@ class DatabaseOutageTest : public CppUnit::TestFixture {
                     deliveryLimit;
         }
         bus.writeConfig();
+    }
+
+    static double givenBack(int port) {
+        return metric(httpGet(port, "/metrics").body, "msgbus_inbox_given_back_total");
+    }
+
+    static void outage(const std::string& queueType, const std::string& deliveryLimit) {
+        constexpr int kOrders = 50;
+        const int port = freeLocalPort();
+        OrdersBus bus("MySQL",
+                      {{"inbox.max_redeliveries", knob("MSGBUS_OUTAGE_MAX_REDELIVERIES", "1")},
+                       {"http.port", std::to_string(port)}});
+        useQueues(bus, queueType, deliveryLimit);
         bus.setup();
         const auto events = bus.ordersForTheBroker(1, kOrders);
         // Declared after the bus: destroyed first, so the database is back before the bus
@@ -129,6 +140,55 @@ class DatabaseOutageTest : public CppUnit::TestFixture {
     }
 
 public:
+    void testAHoldEndsByGivingBackOnceUncounted() {
+        // A hold that lasts past inbox.max_hold_ms gives its deliveries back once and takes
+        // them again; SIGTERM during a hold gives them back once and the host exits at once.
+        // Neither return counts: with x-delivery-limit = 6 and inbox.max_redeliveries = 1 a
+        // new host handles every order exactly once afterwards.
+        constexpr int kOrders = 20;
+        const int port = freeLocalPort();
+        OrdersBus bus("MySQL", {{"inbox.max_redeliveries", "1"},
+                                {"inbox.max_hold_ms", "3000"},
+                                {"http.port", std::to_string(port)}});
+        useQueues(bus, "quorum", "6");
+        bus.setup();
+        const auto events = bus.ordersForTheBroker(1, kOrders);
+        ServiceOutage database("mariadb");
+        auto host = bus.startHost("host");
+        std::this_thread::sleep_for(1s);
+        database.stop();
+        bus.publishToBroker(events);
+        CPPUNIT_ASSERT_MESSAGE("no hold ended after inbox.max_hold_ms\n" + host->logTail(),
+                               waitUntil([&] { return givenBack(port) > 0; }, 20s, 250ms));
+        // Taken again and held again, not lost: nothing waits in the queue.
+        CPPUNIT_ASSERT(waitUntil(
+            [&] {
+                const HttpReply ready = httpGet(port, "/ready");
+                return ready.body.find("consumer placed holds") != std::string::npos &&
+                       bus.queueDepth(bus.placedQueue()) == 0;
+            },
+            10s, 100ms));
+
+        const auto signalled = std::chrono::steady_clock::now();
+        host->signal(SIGTERM);
+        const auto status = host->waitExit(15s);
+        CPPUNIT_ASSERT_MESSAGE(host->logTail(), status && status->success());
+        CPPUNIT_ASSERT(std::chrono::steady_clock::now() - signalled < 10s);
+        CPPUNIT_ASSERT(host->logTail(1 << 20).find("stopping: they go back to the broker") !=
+                       std::string::npos);
+        CPPUNIT_ASSERT(
+            waitUntil([&] { return bus.queueDepth(bus.placedQueue()) == kOrders; }, 10s, 100ms));
+
+        database.start();
+        auto next = bus.startHost("host-2");
+        CPPUNIT_ASSERT_MESSAGE(bus.counts().toString() + "\n" + next->logTail(),
+                               bus.waitComplete(kOrders, 60s));
+        CPPUNIT_ASSERT(bus.waitQueuesDrained(30s));
+        bus.assertExactlyOnce(kOrders, "after holds that ended by time and by SIGTERM");
+        next->signal(SIGTERM);
+        CPPUNIT_ASSERT(next->waitExit(30s));
+    }
+
     void testQuorumQueuesLoseNothingWhileTheDatabaseIsAway() {
         outage("quorum", knob("MSGBUS_OUTAGE_DELIVERY_LIMIT", "6"));
     }
