@@ -61,6 +61,28 @@ struct Bus : test::ScratchBus {
     std::string dir;
 };
 
+/// An HTTPS and an HTTP server that answer, and a port where nothing listens.
+struct Servers {
+    struct Target {
+        std::string scheme;
+        int port;
+        test::LocalHttpServer* server; ///< null: nothing answers
+    };
+
+    test::SelfSignedCertificate certificate;
+    test::LocalHttpServer https{certificate};
+    test::LocalHttpServer http;
+    int away = test::freeLocalPort();
+
+    /// https and http, each reachable and not.
+    std::vector<Target> targets() {
+        return {{"https", https.port(), &https},
+                {"https", away, nullptr},
+                {"http", http.port(), &http},
+                {"http", away, nullptr}};
+    }
+};
+
 void assertNoSecret(const std::string& what, const std::string& output) {
     CPPUNIT_ASSERT_MESSAGE(what + " shows a secret:\n" + output,
                            output.find(kMark) == std::string::npos);
@@ -81,37 +103,30 @@ class SecretsInUrlsTest : public CppUnit::TestFixture {
 public:
     void testStatsShowsNoSecretOfTheManagementUrl() {
         Bus bus;
-        test::SelfSignedCertificate certificate;
-        test::LocalHttpServer https(certificate);
-        test::LocalHttpServer http;
-        const int away = test::freeLocalPort();
-        struct Case {
-            std::string url;
-            test::LocalHttpServer* server;
-        };
-        const Case cases[] = {
-            {urlWithSecrets("https", "mgmt", kManagementPassword, https.port(), "/"), &https},
-            {urlWithSecrets("https", "mgmt", kManagementPassword, away, "/"), nullptr},
-            {urlWithSecrets("http", "mgmt", kManagementPassword, http.port(), ""), &http},
-            {urlWithSecrets("http", "mgmt", kManagementPassword, away, ""), nullptr}};
-        for (const auto& c : cases) {
+        Servers servers;
+        for (const auto& target : servers.targets()) {
+            const std::string url =
+                urlWithSecrets(target.scheme, "mgmt", kManagementPassword, target.port,
+                               target.scheme == "https" ? "/" : "");
             int rc = -1;
-            const std::string output = bus.command(
-                "stats",
-                {{"amqp.management.url", c.url}, {"amqp.management.ca_file", certificate.certFile}},
-                &rc);
-            assertNoSecret("stats with " + c.url, output);
+            const std::string output =
+                bus.command("stats",
+                            {{"amqp.management.url", url},
+                             {"amqp.management.ca_file", servers.certificate.certFile}},
+                            &rc);
+            assertNoSecret("stats with " + url, output);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 0, rc);
-            if (c.server) {
+            if (target.server) {
                 // It answered, over TLS for https, and was asked as the URL's user.
                 CPPUNIT_ASSERT_MESSAGE(output,
                                        output.find("1 ready, 0 unacked") != std::string::npos);
-                CPPUNIT_ASSERT_EQUAL(std::string("mgmt"), c.server->lastUser());
-                CPPUNIT_ASSERT_EQUAL(kManagementPassword, c.server->lastPassword());
+                CPPUNIT_ASSERT_EQUAL(std::string("mgmt"), target.server->lastUser());
+                CPPUNIT_ASSERT_EQUAL(kManagementPassword, target.server->lastPassword());
             } else {
                 CPPUNIT_ASSERT_MESSAGE(output, output.find("management API:") != std::string::npos);
-                CPPUNIT_ASSERT_MESSAGE(output, output.find("127.0.0.1:" + std::to_string(away)) !=
-                                                   std::string::npos);
+                CPPUNIT_ASSERT_MESSAGE(output,
+                                       output.find("127.0.0.1:" + std::to_string(target.port)) !=
+                                           std::string::npos);
             }
         }
     }
@@ -156,12 +171,11 @@ public:
 
     void testRunLogsNoSecretOfTheOtlpEndpoint() {
         Bus bus;
-        test::SelfSignedCertificate certificate;
-        test::LocalHttpServer https(certificate);
-        test::LocalHttpServer http;
-        const int away = test::freeLocalPort();
-        for (const auto& [scheme, port] : std::vector<std::pair<std::string, int>>{
-                 {"https", https.port()}, {"https", away}, {"http", http.port()}, {"http", away}}) {
+        Servers servers;
+        const auto& certificate = servers.certificate;
+        for (const auto& target : servers.targets()) {
+            const auto& scheme = target.scheme;
+            const int port = target.port;
             auto all = bus.properties;
             all["tracing.otlp.endpoint"] =
                 urlWithSecrets(scheme, "otlp", kOtlpPassword, port, "/v1/traces");
