@@ -14,8 +14,9 @@
 namespace msgbus::core {
 namespace {
 
-/// TLS 1.2 and newer, the server's chain checked against caFile or the system store; Poco then
-/// checks the host name against the certificate after the handshake.
+/// TLS 1.2 and newer, the server's chain checked against caFile or the system store, and its
+/// host name against the certificate after the handshake. VERIFY_STRICT, not RELAXED: with
+/// RELAXED, Poco skips the host name check for a loopback host (a tunnel's local end included).
 Poco::Net::Context::Ptr clientContext(const std::string& caFile) {
     static std::once_flag initialized;
     // OpenSSL's global state, once per process; never undone, as sessions may live until exit.
@@ -23,7 +24,7 @@ Poco::Net::Context::Ptr clientContext(const std::string& caFile) {
     Poco::Net::Context::Params params;
     params.caLocation = caFile;
     params.loadDefaultCAs = caFile.empty();
-    params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
+    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
     Poco::Net::Context::Ptr context(
         new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
     context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);

@@ -250,10 +250,26 @@ public:
         // Without the CA file the certificate is not trusted: nothing is sent, the span dropped.
         options.http.caFile.clear();
         const int before = collector.requests();
-        core::SpanExporter untrusting(options);
-        untrusting.record(span);
-        CPPUNIT_ASSERT(test::waitUntil([&] { return untrusting.dropped() == 1; }, 10s));
+        {
+            core::SpanExporter untrusting(options);
+            untrusting.record(span);
+            CPPUNIT_ASSERT(test::waitUntil([&] { return untrusting.dropped() == 1; }, 10s));
+        }
         CPPUNIT_ASSERT_EQUAL(before, collector.requests());
+
+        // A trusted certificate for another name: the host name check refuses it, on loopback
+        // too.
+        test::SelfSignedCertificate otherName("collector.example");
+        test::LocalHttpServer impostor(otherName);
+        options.endpoint =
+            urlWithSecrets("https", "otlp", kOtlpPassword, impostor.port(), "/v1/traces");
+        options.http.caFile = otherName.certFile;
+        {
+            core::SpanExporter misnamed(options);
+            misnamed.record(span);
+            CPPUNIT_ASSERT(test::waitUntil([&] { return misnamed.dropped() == 1; }, 10s));
+        }
+        CPPUNIT_ASSERT_EQUAL(0, impostor.requests());
     }
 };
 

@@ -55,13 +55,16 @@ private:
 
 } // namespace
 
-SelfSignedCertificate::SelfSignedCertificate() {
+SelfSignedCertificate::SelfSignedCertificate() : SelfSignedCertificate("127.0.0.1") {}
+
+SelfSignedCertificate::SelfSignedCertificate(const std::string& host) {
     const std::string dir = tempDir("tls");
     certFile = dir + "/cert.pem";
     keyFile = dir + "/key.pem";
-    runChecked("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
-               "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
-               keyFile + " -out " + certFile + " 2>&1");
+    const std::string names = host == "127.0.0.1" ? "IP:127.0.0.1,DNS:localhost" : "DNS:" + host;
+    runChecked("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=" + host +
+               " -addext subjectAltName=" + names + " -keyout " + keyFile + " -out " + certFile +
+               " 2>&1");
 }
 
 LocalHttpServer::LocalHttpServer() {

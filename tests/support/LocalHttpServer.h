@@ -9,10 +9,12 @@
 
 namespace msgbus::test {
 
-/// A self-signed certificate for 127.0.0.1 and localhost with its key, made by the openssl
-/// command in a fresh temporary directory; the certificate is also the CA file a client trusts.
+/// A self-signed certificate with its key, made by the openssl command in a fresh temporary
+/// directory; the certificate is also the CA file a client trusts. By default for 127.0.0.1
+/// and localhost; else for host alone.
 struct SelfSignedCertificate {
     SelfSignedCertificate();
+    explicit SelfSignedCertificate(const std::string& host);
     std::string certFile;
     std::string keyFile;
 };
