@@ -34,8 +34,10 @@ std::string shortText(std::string text, std::size_t max) {
     return text.size() > max ? text.substr(0, max - 3) + "..." : text;
 }
 
-/// --name (repeatable), --id (repeatable) or positional ids, --since and --until.
-RowFilter filterFrom(const CommandLine& line, const std::vector<std::string>& idTexts) {
+/// --name (repeatable), --id (repeatable) or positional ids, --since and --until (ages count
+/// back from nowMs).
+RowFilter filterFrom(const CommandLine& line, const std::vector<std::string>& idTexts,
+                     std::int64_t nowMs) {
     RowFilter filter;
     filter.names = line.values("name");
     for (const auto& text : idTexts) {
@@ -44,11 +46,10 @@ RowFilter filterFrom(const CommandLine& line, const std::vector<std::string>& id
                              "' is not a message id (a UUID, a ULID or 32 hex digits)");
         filter.ids.push_back(Id::parse(text));
     }
-    const std::int64_t now = nowMillis();
     if (auto since = line.value("since"))
-        filter.since = parsePointInTime("--since", *since, now);
+        filter.since = parsePointInTime("--since", *since, nowMs);
     if (auto until = line.value("until"))
-        filter.until = parsePointInTime("--until", *until, now);
+        filter.until = parsePointInTime("--until", *until, nowMs);
     if (filter.since && filter.until && *filter.until <= *filter.since)
         throw UsageError("--until must be later than --since");
     return filter;
@@ -122,10 +123,13 @@ int outboxList(const std::vector<std::string>& args) {
     if (status != "all" && status != "pending" && status != "delivered")
         throw UsageError("--status '" + status + "': expected pending, delivered or all");
     const int limit = positiveInteger(line, "limit", 100);
-    const RowFilter filter = filterFrom(line, line.values("id"));
+    const RowFilter filter = filterFrom(line, line.values("id"), nowMillis());
     auto loaded = loadSettings(line);
     Database database(loaded.settings.db);
     auto session = database.session();
+    // Both tables as of one moment: the relay moves rows from the outbox to the delivered table
+    // between the two reads, and a row read pending first would be read delivered too.
+    ReadSnapshot snapshot(*session, database.dialect());
     std::vector<PendingRecord> pending;
     std::vector<DeliveryRecord> delivered;
     if (status != "delivered")
@@ -162,6 +166,30 @@ int outboxList(const std::vector<std::string>& args) {
 }
 
 namespace {
+
+/// The deliveries a replay may read, fixed before it reads any: those recorded up to the last
+/// one there was when it started and, for --since without --until, delivered before then. A
+/// relay running with outbox.keep_delivered records the replayed messages (and live traffic)
+/// behind the replay as it goes: an open window would reach them and replay them again, and
+/// with a fast relay never end.
+RowFilter replayWindow(RowFilter filter, DeliveredStore& store, Poco::Data::Session& session,
+                       std::int64_t startedMs) {
+    if (filter.ids.empty() && !filter.until)
+        filter.until = startedMs;
+    filter.lastKey = store.lastId(session);
+    return filter;
+}
+
+std::string windowText(const RowFilter& window, const std::string& table) {
+    std::string text = "window: ";
+    if (window.ids.empty())
+        text += "delivered from " + isoMillisText(window.since.value_or(0)) + " until " +
+                isoMillisText(window.until.value_or(0)) + " (excluded), ";
+    else
+        text += "the latest delivery of each id, ";
+    return text + "recorded in " + table + " up to id " +
+           std::to_string(window.lastKey.value_or(0)) + " (fixed when the command started)";
+}
 
 /// outbox:replay <id>...: the latest delivery of each id; an id without one is reported.
 std::vector<std::int64_t> deliveriesOfIds(DeliveredStore& store, Poco::Data::Session& session,
@@ -231,11 +259,14 @@ int outboxReplay(const std::vector<std::string>& args) {
     if (!byIds && (!line.has("name") || !line.has("since")))
         throw UsageError("give message ids, or --name N --since T [--until T] (--name may repeat)");
     const auto batch = static_cast<std::size_t>(positiveInteger(line, "batch-size", 500));
-    const RowFilter filter = filterFrom(line, line.positional());
+    const std::int64_t startedMs = nowMillis();
+    const RowFilter given = filterFrom(line, line.positional(), startedMs);
     auto loaded = loadSettings(line);
     Database database(loaded.settings.db);
     auto session = database.session();
     DeliveredStore store = deliveredStoreOf(database, loaded.settings, *session);
+    const RowFilter filter = replayWindow(given, store, *session, startedMs);
+    std::cout << windowText(filter, store.table()) << "\n";
 
     int missing = 0;
     const std::vector<std::int64_t> keys =

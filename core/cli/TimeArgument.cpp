@@ -94,4 +94,10 @@ std::string isoTimeText(std::int64_t ms) {
     return out.str();
 }
 
+std::string isoMillisText(std::int64_t ms) {
+    const std::string seconds = isoTimeText(ms);
+    const std::string fraction = std::to_string(1000 + ((ms % 1000) + 1000) % 1000).substr(1);
+    return seconds.substr(0, seconds.size() - 1) + "." + fraction + "Z";
+}
+
 } // namespace msgbus::core::cli

@@ -19,4 +19,8 @@ std::int64_t parsePointInTime(const std::string& flag, const std::string& text, 
 /// ms since the epoch as ISO-8601 UTC with seconds ("2026-11-26T14:00:00Z").
 std::string isoTimeText(std::int64_t ms);
 
+/// ms since the epoch as ISO-8601 UTC with milliseconds ("2026-11-26T14:00:00.250Z"): exact, so
+/// that a window a command printed can be given back to --since/--until as it is.
+std::string isoMillisText(std::int64_t ms);
+
 } // namespace msgbus::core::cli

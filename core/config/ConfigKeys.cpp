@@ -59,6 +59,7 @@ constexpr std::array kKeys{
     ConfigKey{"inbox.batch_size", kDefault},
     ConfigKey{"inbox.batch_wait_ms", kDefault},
     ConfigKey{"inbox.max_redeliveries", kDefault},
+    ConfigKey{"inbox.max_hold_ms", kDefault},
 
     ConfigKey{"retry.max_retries", kDefault},
     ConfigKey{"retry.delay_ms", kDefault},

@@ -256,6 +256,7 @@ void loadInbox(ConfigReader& read, Settings& s) {
     s.inbox.batchWait = read.millis("inbox.batch_wait_ms", s.inbox.batchWait, 0, 10000);
     s.inbox.maxRedeliveries =
         read.integer32("inbox.max_redeliveries", s.inbox.maxRedeliveries, 1, 1000);
+    s.inbox.maxHold = read.millis("inbox.max_hold_ms", s.inbox.maxHold, 1000, 86400000);
 
     s.retry.maxRetries = read.integer32("retry.max_retries", s.retry.maxRetries, 0, 1000);
     s.retry.delay = read.millis("retry.delay_ms", s.retry.delay, 0, 86400000);

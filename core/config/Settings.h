@@ -105,6 +105,10 @@ struct InboxSettings {
     /// A delivery that came back more often than this is stored as failed instead of being
     /// handled again (a message that crashes or stalls its consumer must not loop for ever).
     int maxRedeliveries = 5;
+    /// How long a consumer holds its unsettled deliveries while its database is away before it
+    /// gives them back once: under RabbitMQ's consumer_timeout (30 min by default), which would
+    /// close the channel instead.
+    std::chrono::milliseconds maxHold{25 * 60 * 1000};
     bool operator==(const InboxSettings&) const = default;
 };
 

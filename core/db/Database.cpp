@@ -167,6 +167,16 @@ PooledSession Database::session() {
     return borrowCounted();
 }
 
+bool Database::isReachable() noexcept {
+    try {
+        auto pooled = session();
+        *pooled << "SELECT 1", Poco::Data::Keywords::now;
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 std::optional<PooledSession> Database::trySession() {
     {
         std::lock_guard lock(_mutex);

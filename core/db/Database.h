@@ -60,6 +60,9 @@ public:
     /// could wait on each other forever).
     std::optional<PooledSession> trySession();
 
+    /// True when a pooled session answers a query now (an outage probe; never throws).
+    bool isReachable() noexcept;
+
     /// A session of its own, outside the pool, for state tied to one connection (advisory locks
     /// held for as long as the connection lives).
     Poco::Data::Session openDedicated() const;

@@ -25,15 +25,20 @@ std::string hexLiteral(const Id& id) {
 
 } // namespace
 
-RowFilterSql::RowFilterSql(const RowFilter& filter, const std::string& timeColumn) {
+RowFilterSql::RowFilterSql(const RowFilter& filter, const std::string& timeColumn,
+                           const std::string& keyColumn) {
     std::vector<std::string> terms;
     if (filter.since) {
         terms.push_back(timeColumn + " >= ?");
-        _times.push_back(*filter.since);
+        _bounds.push_back(*filter.since);
     }
     if (filter.until) {
         terms.push_back(timeColumn + " < ?");
-        _times.push_back(*filter.until);
+        _bounds.push_back(*filter.until);
+    }
+    if (filter.lastKey) {
+        terms.push_back(keyColumn + " <= ?");
+        _bounds.push_back(*filter.lastKey);
     }
     if (!filter.names.empty()) {
         terms.push_back("message_name IN (" + placeholders(filter.names.size()) + ")");
@@ -54,8 +59,8 @@ std::string RowFilterSql::whereAnd(const std::string& extra) const {
 }
 
 void RowFilterSql::bind(Poco::Data::Statement& statement) {
-    for (auto& time : _times)
-        statement, use(time);
+    for (auto& bound : _bounds)
+        statement, use(bound);
     for (auto& name : _names)
         statement, use(name);
 }

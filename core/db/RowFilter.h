@@ -14,13 +14,17 @@
 
 namespace msgbus::core {
 
-/// Which rows of a message table an operator command is about: names, message ids and a time
-/// window. Empty parts match everything.
+/// Which rows of a message table an operator command is about: names, message ids, a time
+/// window and the last key. Empty parts match everything.
 struct RowFilter {
     std::vector<std::string> names;
     std::vector<Id> ids;
     std::optional<std::int64_t> since; ///< time column >= since (ms)
     std::optional<std::int64_t> until; ///< time column < until (ms)
+    /// key column <= lastKey: the rows the table held when a command began, so that a command
+    /// walking the table while a relay appends to it never reaches rows written after it began
+    /// (its own replays among them).
+    std::optional<std::int64_t> lastKey;
 };
 
 /// What every listing of message rows shows of a row.
@@ -31,13 +35,14 @@ struct ListedMessage {
     std::int64_t createdAt = 0;
 };
 
-/// A RowFilter as SQL: where() is " WHERE ..." (or "") over the given time column, the
+/// A RowFilter as SQL: where() is " WHERE ..." (or "") over the given time and key columns, the
 /// message_name and message_id columns; bind() binds its values, in the order where() placed
 /// them. Ids are inlined as hex literals of parsed ids (nothing but hex digits reaches the
 /// SQL; a BLOB column in SQLite 3.40 has no unhex() to compare a bound text with).
 class RowFilterSql {
 public:
-    RowFilterSql(const RowFilter& filter, const std::string& timeColumn);
+    RowFilterSql(const RowFilter& filter, const std::string& timeColumn,
+                 const std::string& keyColumn);
 
     const std::string& where() const noexcept { return _where; }
     /// where() followed by " AND extra", or " WHERE extra".
@@ -53,7 +58,7 @@ public:
 
 private:
     std::string _where;
-    std::vector<Poco::Int64> _times;
+    std::vector<Poco::Int64> _bounds; ///< the window's times, then its last key
     std::vector<std::string> _names;
 };
 

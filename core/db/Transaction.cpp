@@ -56,4 +56,23 @@ void Transaction::Savepoints::rollbackTo(const std::string& name) {
     _session << "ROLLBACK TO SAVEPOINT " + name, now;
 }
 
+ReadSnapshot::ReadSnapshot(Poco::Data::Session& session, Dialect dialect) : _session(session) {
+    if (dialect == Dialect::SQLite) {
+        _session << "BEGIN", now;
+        return;
+    }
+    // Without SESSION, the level applies to the next transaction only: the session's later
+    // work is READ COMMITTED again.
+    _session << "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", now;
+    _session << "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", now;
+}
+
+ReadSnapshot::~ReadSnapshot() {
+    try {
+        _session << "ROLLBACK", now;
+    } catch (...) {
+        // The connection is gone, and its transaction with it.
+    }
+}
+
 } // namespace msgbus::core

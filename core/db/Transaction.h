@@ -43,4 +43,23 @@ private:
     bool _active = false;
 };
 
+/// A read-only transaction on one session whose reads all see the database as it was at its
+/// first read, so that a command reading two tables that a relay moves rows between sees each
+/// row once, in one of them. It takes no row locks: a relay's claims and settles never wait on
+/// it. The sessions run READ COMMITTED on MySQL, where every statement would see its own
+/// moment, so this transaction alone runs REPEATABLE READ with a consistent snapshot; SQLite's
+/// WAL gives a deferred transaction a snapshot at its first read. Ends in the destructor (it
+/// wrote nothing, so it rolls back). Throws when the database refuses to begin it. Not
+/// thread-safe, like its session.
+class ReadSnapshot {
+public:
+    ReadSnapshot(Poco::Data::Session& session, Dialect dialect);
+    ~ReadSnapshot();
+    ReadSnapshot(const ReadSnapshot&) = delete;
+    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+private:
+    Poco::Data::Session& _session;
+};
+
 } // namespace msgbus::core

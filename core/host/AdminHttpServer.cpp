@@ -1,13 +1,14 @@
 #include "core/host/AdminHttpServer.h"
 
+#include "core/host/AdminConnection.h"
+#include "core/host/AdminListenSocket.h"
+
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 
 namespace msgbus::core {
@@ -68,6 +69,13 @@ public:
         return new ProbeHandler(_probes, path);
     }
 
+    /// Ends the connections in the middle of a request, as Poco's HTTPServer::stopAll(true)
+    /// does (the event is protected: only a subclass or Poco's own server can raise it).
+    void abortConnections() {
+        const bool abortCurrent = true;
+        serverStopped.notify(this, abortCurrent);
+    }
+
 private:
     const AdminHttpServer::Probes& _probes;
 };
@@ -75,23 +83,31 @@ private:
 } // namespace
 
 AdminHttpServer::AdminHttpServer(int port, Probes probes)
-    : _threads(std::make_unique<Poco::ThreadPool>(1, 2)), _port(port) {
+    : _threads(std::make_unique<Poco::ThreadPool>(1, kThreads)), _port(port) {
     // The probes live in the factory's reference; keep them in a member of the factory's owner.
     auto* stored = new Probes(std::move(probes));
     _probesHolder.reset(stored);
-    Poco::Net::ServerSocket socket(
-        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+    AdminListenSocket socket(port);
     _port = socket.address().port();
-    auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(2);
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(kThreads);
+    params->setMaxQueued(kMaxQueued);
+    // Bounds the reads of a request that is already whole (the connection waited for that),
+    // so it is a backstop; Poco's default would be 60 s.
+    params->setTimeout(Poco::Timespan(std::chrono::microseconds(kRequestReadTimeout).count()));
+    // One request per connection: a client cannot park on a thread between requests.
     params->setKeepAlive(false);
-    _server = std::make_unique<Poco::Net::HTTPServer>(new ProbeFactory(*stored), *_threads, socket,
-                                                      params);
+    Poco::Net::HTTPRequestHandlerFactory::Ptr handlers = new ProbeFactory(*stored);
+    _connections = new AdminConnectionFactory(params, handlers, kRequestReadTimeout);
+    _handlers = handlers;
+    _server = std::make_unique<Poco::Net::TCPServer>(_connections, *_threads, socket, params);
     _server->start();
 }
 
 AdminHttpServer::~AdminHttpServer() {
-    _server->stopAll(true);
+    _connections->stopWaiting();
+    _server->stop();
+    static_cast<ProbeFactory&>(*_handlers).abortConnections(); // made as one in the constructor
     _threads->joinAll();
 }
 

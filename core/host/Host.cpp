@@ -145,6 +145,9 @@ std::string Host::renderMetrics() {
         gauge("msgbus_ready", "1 when the database and the broker answered within 15 s (/ready)",
               isReady(reason) ? 1.0 : 0.0);
     }
+    gauge("msgbus_inbox_held_deliveries",
+          "Deliveries the inbox consumers hold unsettled while their database is away",
+          static_cast<double>(_metrics.heldDeliveries.total()));
     // Computed in the background: a scrape never waits for a pool session or a slow COUNT.
     if (auto values = _gauges ? _gauges->snapshot() : std::nullopt) {
         const std::int64_t now = nowMillis();
@@ -181,6 +184,11 @@ bool Host::isReady(std::string& reason) const {
     // times a second, so silence for this long means trouble.
     constexpr std::int64_t staleAfterMs = 15000;
     const std::int64_t now = Metrics::steadyMillis();
+    // First: it says why, and it applies from the first second of an outage.
+    if (std::string held = _metrics.heldDeliveries.describe(now); !held.empty()) {
+        reason = held;
+        return false;
+    }
     if (now - _metrics.databaseOkAt.load() > staleAfterMs) {
         reason = "the database has not answered for 15 s";
         return false;

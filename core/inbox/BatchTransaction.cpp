@@ -1,6 +1,7 @@
 #include "core/inbox/BatchTransaction.h"
 
 #include "core/db/Transaction.h"
+#include "core/inbox/BatchAborted.h"
 #include "core/inbox/FailureClassifier.h"
 #include "core/inbox/TransactionLost.h"
 #include "core/util/Clock.h"
@@ -107,10 +108,14 @@ void BatchTransaction::runWithSavepoints(Poco::Data::Session& session,
             continue;
         }
         Failure failure;
+        bool statementLost = false;
         try {
             _runner.run(session, *p);
             handled.push_back(p);
             continue;
+        } catch (const std::exception& e) {
+            statementLost = FailureClassifier::isDatabaseGone(e);
+            failure = FailureClassifier::ofHandler(p->handlerName(), std::current_exception());
         } catch (...) {
             failure = FailureClassifier::ofHandler(p->handlerName(), std::current_exception());
         }
@@ -120,6 +125,12 @@ void BatchTransaction::runWithSavepoints(Poco::Data::Session& session,
             sp.rollbackTo(savepoint);
         } catch (const std::exception& e) {
             // failure.error already starts with the handler's name.
+            if (statementLost && FailureClassifier::isDatabaseGone(e))
+                // Its own statement took the connection with it (longer than db.io_timeout_ms,
+                // or killed): the suspect, as when it happens in the fast path. Run alone, it
+                // would only find the connection gone and pass for an outage.
+                throw BatchAborted(
+                    "the database connection was lost under handler " + failure.error, p->item);
             throw TransactionLost("the inbox transaction failed under handler " + failure.error +
                                   " (rolling back to its savepoint: " + errorText(e) + ")");
         }

@@ -30,7 +30,8 @@ namespace msgbus::core {
 /// - with savepoints: one per message, so that a handler's failure undoes only its own work and
 ///   the message gets a retry or failed row. Rolling back to the savepoint is what tells a
 ///   handler's failure from the transaction's: after a deadlock or a lost connection the
-///   savepoint is gone too, and TransactionLost is thrown.
+///   savepoint is gone too, and TransactionLost is thrown; BatchAborted, naming the message, when
+///   its handler's own statement lost the connection.
 ///
 /// Not thread-safe: one per worker thread.
 class BatchTransaction {

@@ -57,6 +57,10 @@ Failure FailureClassifier::ofAloneRun(const std::exception& error) {
             false};
 }
 
+Failure FailureClassifier::ofLostStatement(const std::string& error) {
+    return {"HandlerFailed", error, true};
+}
+
 bool FailureClassifier::isDatabaseGone(const std::exception& error) noexcept {
     return isConnectionLost(error);
 }

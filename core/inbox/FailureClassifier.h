@@ -41,6 +41,11 @@ public:
     /// (transient), any other refusal of the database is that message's doing (permanent).
     static Failure ofAloneRun(const std::exception& error);
 
+    /// A handler's statement lost the connection under it (it outlived db.io_timeout_ms, or the
+    /// server killed it): the handler ran and is the likely cause, so the attempt counts like
+    /// any handler failure (transient). error: what the caller was told (BatchAborted).
+    static Failure ofLostStatement(const std::string& error);
+
     /// The connection to the database is gone: nothing of the transaction can be committed,
     /// and the message that was running is not to blame.
     static bool isDatabaseGone(const std::exception& error) noexcept;

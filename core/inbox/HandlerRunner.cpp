@@ -15,9 +15,9 @@ void HandlerRunner::run(Poco::Data::Session& session, PreparedMessage& p) const 
     p.spanId.clear();
     if (_spans && !traceIdOf(*p.message).empty())
         p.spanId = newSpanId();
-    InboxHandlerContext context(session, _outbox,
-                                Poco::Logger::get("msgbus.plugin." + p.handler->pluginId),
-                                *p.message, p.item->attempt, _consumer, p.handlerRan, p.spanId);
+    InboxHandlerContext context(
+        session, _outbox, Poco::Logger::get("msgbus.plugin." + p.handler->pluginId), *p.message,
+        p.item->attempt, _consumer, p.handlerRan || p.item->rerun, p.spanId);
     p.handlerRan = true;
     p.startNanos = unixNanosNow();
     p.endNanos = 0;

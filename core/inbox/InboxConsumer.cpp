@@ -2,6 +2,7 @@
 
 #include "core/amqp/AmqpUrl.h"
 #include "core/inbox/BatchPlan.h"
+#include "core/inbox/FailureClassifier.h"
 #include "core/util/Backoff.h"
 #include "core/util/ErrorText.h"
 
@@ -31,6 +32,7 @@ InboxConsumer::InboxConsumer(Database& database, PluginRegistry& plugins,
       _processor(database, settings.pipeline, metrics, settings.consumer.name,
                  std::move(onOutboxWrite)),
       _consumer(amqp::AmqpNodes::parse(settings.amqp.url), consumerOptions(settings)),
+      _hold(database, _consumer, metrics, settings.consumer.name, settings.inbox.maxHold),
       _runs(database.dialect(), settings.pipeline.dedupTable, settings.consumer.name),
       _redeliveryLimit(settings.inbox.maxRedeliveries, settings.queueDeliveryLimit),
       _log(Poco::Logger::get("msgbus.inbox")) {}
@@ -41,7 +43,7 @@ bool InboxConsumer::receive(Batch& batch, std::size_t want) {
         _consumer.connect();
         _metrics.brokerNodes.set("consumer " + _consumerSettings.name, _consumer.endpoint());
     }
-    auto first = _consumer.next(std::chrono::milliseconds(200));
+    auto first = nextDelivery(std::chrono::milliseconds(200));
     _metrics.brokerOk();
     if (!first)
         return false;
@@ -63,7 +65,7 @@ void InboxConsumer::gather(std::vector<amqp::Delivery>& deliveries, std::size_t 
         while (deliveries.size() < want) {
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now());
-            auto next = _consumer.next(std::max(left, std::chrono::milliseconds(0)));
+            auto next = nextDelivery(std::max(left, std::chrono::milliseconds(0)));
             if (!next)
                 break;
             deliveries.push_back(std::move(*next));
@@ -75,10 +77,22 @@ void InboxConsumer::gather(std::vector<amqp::Delivery>& deliveries, std::size_t 
     }
 }
 
+std::optional<amqp::Delivery> InboxConsumer::nextDelivery(std::chrono::milliseconds timeout) {
+    while (!_arrived.empty()) {
+        amqp::Delivery delivery = std::move(_arrived.front());
+        _arrived.pop_front();
+        // One of an older connection is back in the queue already: its tag is void.
+        if (delivery.connectionEpoch == _consumer.epoch())
+            return delivery;
+    }
+    return _consumer.next(timeout);
+}
+
 void InboxConsumer::runsFailed(const char* what, const std::exception& e) {
     // Counting runs is a guard, never a gate: without it the batch still runs, only a message
-    // that kills its host would not be stopped. Said once until it works again.
-    if (_runsWorking)
+    // that kills its host would not be stopped. Said once until it works again, and not at all
+    // when the database is away: the outage hold says that, and no upgrade is missing.
+    if (_runsWorking && !FailureClassifier::isDatabaseGone(e))
         _log.warning("consumer %s: cannot %s the handler runs of redelivered messages in %s "
                      "(run `msgbus setup` after an upgrade): %s",
                      _consumerSettings.name, std::string(what), _runs.table(), errorText(e));
@@ -198,7 +212,8 @@ void InboxConsumer::arrange(Batch& batch) {
     }
 }
 
-std::vector<ProcessResult> InboxConsumer::process(const PluginSet& plugins, const Batch& batch) {
+std::optional<std::vector<ProcessResult>> InboxConsumer::process(const PluginSet& plugins,
+                                                                 const Batch& batch) {
     const auto started = std::chrono::steady_clock::now();
     const std::span<const amqp::Delivery> all(batch.deliveries);
     const std::span<const std::string> keys(batch.keys);
@@ -220,22 +235,90 @@ std::vector<ProcessResult> InboxConsumer::process(const PluginSet& plugins, cons
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                 .count());
     } catch (const BatchAborted& e) {
-        // Nothing was committed of that part; the database failed under one message's
-        // handler: that one's redelivery counts, the others' do not.
+        // The connection died under one message's handler. If the database is gone, that is
+        // an outage, no message's doing: hold the batch.
+        if (!_database.isReachable()) {
+            _hold.begin(all.size(), errorText(e));
+            return std::nullopt;
+        }
+        // It answers: the handler's statement was killed or outlived db.io_timeout_ms.
+        // Nothing was committed of that part; that message's redelivery counts, the others'
+        // do not.
         for (std::size_t i = 0; i < all.size(); ++i)
             _redeliveries.gaveBack(all[i], errorText(e), &items[i] != e.suspect());
-        _consumer.nack(batch.lastTag, true, true, batch.lastEpoch);
+        if (_consumer.nack(batch.lastTag, true, true, batch.lastEpoch))
+            Metrics::add(_metrics.givenBack, all.size());
         throw;
     } catch (const std::exception& e) {
         // Nothing was committed of that part and no message is to blame (the database is
-        // gone, or the transaction lost a lock conflict): give the batch back (what an earlier
-        // part committed comes back as duplicates).
-        for (const auto& d : all)
-            _redeliveries.gaveBack(d, errorText(e), true);
-        _consumer.nack(batch.lastTag, true, true, batch.lastEpoch);
-        throw;
+        // gone, refuses every write, or the transaction lost a lock conflict): hold the batch
+        // and run it again (what an earlier part committed then reads as duplicates).
+        _hold.begin(all.size(), errorText(e));
+        return std::nullopt;
+    }
+    // The database went away in the middle (runAlone): run it all again once it answers.
+    if (std::any_of(results.begin(), results.end(),
+                    [](ProcessResult r) { return r == ProcessResult::Requeue; })) {
+        _hold.begin(all.size(), "the database went away in the middle of the batch");
+        return std::nullopt;
     }
     return results;
+}
+
+std::optional<std::vector<ProcessResult>>
+InboxConsumer::processHolding(StopToken& stop, Batch& batch,
+                              std::shared_ptr<const PluginSet>& plugins) {
+    for (;;) {
+        // A fresh snapshot each time: a reload during a long hold applies to the held batch.
+        plugins = _plugins.current();
+        if (auto results = process(*plugins, batch)) {
+            _hold.end("the database answers again: they ran");
+            return results;
+        }
+        if (batch.brokerError) {
+            // The connection broke while the batch was gathered: the broker has it back.
+            holdEnded(OutageHold::End::BrokerLost, batch, batch.brokerError);
+            return std::nullopt;
+        }
+        std::exception_ptr brokerError;
+        const OutageHold::End end = _hold.wait(stop, _arrived, brokerError);
+        if (end != OutageHold::End::DatabaseAnswers) {
+            holdEnded(end, batch, brokerError);
+            return std::nullopt;
+        }
+    }
+}
+
+void InboxConsumer::holdEnded(OutageHold::End end, Batch& batch, std::exception_ptr brokerError) {
+    // Whatever ends the hold, it is no message's fault: none of these returns counts.
+    for (const auto& d : batch.deliveries)
+        _redeliveries.gaveBack(d, "the database was away", true);
+    for (const auto& d : _arrived)
+        _redeliveries.gaveBack(d, "the database was away", true);
+    if (end == OutageHold::End::BrokerLost) {
+        _arrived.clear();
+        batch.brokerError = brokerError;
+        _hold.end("the broker connection was lost: the broker has them back");
+        return;
+    }
+    // Once, all of them: the held batch and what arrived after it (higher tags).
+    std::uint64_t lastTag = batch.lastTag;
+    std::size_t count = batch.deliveries.size();
+    for (const auto& d : _arrived)
+        if (d.connectionEpoch == batch.lastEpoch) {
+            lastTag = std::max(lastTag, d.deliveryTag);
+            ++count;
+        }
+    _arrived.clear();
+    try {
+        if (_consumer.nack(lastTag, true, true, batch.lastEpoch))
+            Metrics::add(_metrics.givenBack, count);
+    } catch (const std::exception&) {
+        batch.brokerError = std::current_exception();
+    }
+    _hold.end(end == OutageHold::End::StopRequested
+                  ? "stopping: they go back to the broker"
+                  : "held for inbox.max_hold_ms: they go back to the broker once");
 }
 
 bool InboxConsumer::settle(const Batch& batch, const std::vector<ProcessResult>& results) {
@@ -251,7 +334,8 @@ bool InboxConsumer::settle(const Batch& batch, const std::vector<ProcessResult>&
         if (isGivenBack(results[i])) {
             _redeliveries.gaveBack(d, "it could be neither processed nor stored",
                                    results[i] == ProcessResult::Requeue);
-            _consumer.nack(d.deliveryTag, false, true, d.connectionEpoch);
+            if (_consumer.nack(d.deliveryTag, false, true, d.connectionEpoch))
+                Metrics::add(_metrics.givenBack);
         } else {
             _redeliveries.settled(d);
             _consumer.ack(d.deliveryTag, false, d.connectionEpoch);
@@ -276,13 +360,14 @@ void InboxConsumer::run(StopToken& stop, std::uint64_t limit) {
             if (!receive(batch, want))
                 continue;
             arrange(batch);
-            plugins = _plugins.current();
-            const bool allSettled = settle(batch, process(*plugins, batch));
-            processed += batch.deliveries.size();
+            const auto results = processHolding(stop, batch, plugins);
+            const bool allSettled = results && settle(batch, *results);
+            if (results)
+                processed += batch.deliveries.size();
             failures = allSettled ? 0 : failures + 1;
             if (batch.brokerError)
                 std::rethrow_exception(batch.brokerError);
-            if (!allSettled)
+            if (results && !allSettled)
                 stop.sleepFor(backoff.delay(failures));
         } catch (const std::exception& e) {
             ++failures;

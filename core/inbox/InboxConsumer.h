@@ -2,6 +2,7 @@
 
 #include "core/amqp/AmqpConsumer.h"
 #include "core/inbox/MessageProcessor.h"
+#include "core/inbox/OutageHold.h"
 #include "core/inbox/RedeliveryLimit.h"
 #include "core/inbox/RedeliveryTracker.h"
 #include "core/inbox/UnfinishedRuns.h"
@@ -11,8 +12,10 @@
 #include <Poco/Logger.h>
 
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,9 +24,10 @@ namespace msgbus::core {
 
 /// One inbox consumer (inbox.consumers entry): consumes its queue with manual acks and runs each
 /// delivery through the MessageProcessor. A delivery is acked only after its outcome (handled,
-/// duplicate, retry row or failed row) is committed; a database failure nacks it with requeue
-/// and backs off; a broker failure reconnects with backoff (unacked deliveries come back and are
-/// deduplicated). One thread per consumer.
+/// duplicate, retry row or failed row) is committed. While the database is away the batch is
+/// held, not given back (OutageHold), and run again when the database answers; a broker
+/// failure reconnects with backoff (unacked deliveries come back and are deduplicated). One
+/// thread per consumer.
 ///
 /// The handler runs of redelivered messages are recorded (UnfinishedRuns) so that a message
 /// whose earlier run killed its host is found when it comes back: it then runs alone, after
@@ -59,13 +63,24 @@ private:
 
     /// Connects when needed and gathers up to want deliveries; false when none came.
     bool receive(Batch& batch, std::size_t want);
+    /// What arrived during an outage hold first, then the broker's next delivery.
+    std::optional<amqp::Delivery> nextDelivery(std::chrono::milliseconds timeout);
     void gather(std::vector<amqp::Delivery>& deliveries, std::size_t want,
                 std::exception_ptr& brokerError);
     /// Orders the batch by host deaths and builds its items with their redelivery counts.
     void arrange(Batch& batch);
-    /// Runs the batch's parts; on any exception nothing of the failing part was committed and
-    /// the whole batch was given back to the broker.
-    std::vector<ProcessResult> process(const PluginSet& plugins, const Batch& batch);
+    /// Runs the batch's parts. Nothing when the database is away (an outage hold began: nothing
+    /// of the failing part was committed, nothing was given back). Throws BatchAborted after
+    /// giving the batch back when a handler's statement died while the database answers.
+    std::optional<std::vector<ProcessResult>> process(const PluginSet& plugins, const Batch& batch);
+    /// Runs the batch, holding it through database outages; nothing when the hold ended
+    /// without running it (stop, held too long, broker lost: see holdEnded).
+    /// plugins: the snapshot it ran with, for the caller to keep until it is done with any
+    /// exception from plugin code.
+    std::optional<std::vector<ProcessResult>>
+    processHolding(StopToken& stop, Batch& batch, std::shared_ptr<const PluginSet>& plugins);
+    /// The hold of batch ended without running it: give back what the broker still has.
+    void holdEnded(OutageHold::End end, Batch& batch, std::exception_ptr brokerError);
     /// Acks or nacks each delivery by its result; false when some were given back.
     bool settle(const Batch& batch, const std::vector<ProcessResult>& results);
     /// Per delivery, how many runs of it began on some host and never ended; keys gets the
@@ -90,6 +105,9 @@ private:
     Metrics& _metrics;
     MessageProcessor _processor;
     amqp::AmqpConsumer _consumer;
+    /// Deliveries that came in while a batch was held (see OutageHold), oldest first.
+    std::deque<amqp::Delivery> _arrived;
+    OutageHold _hold;
     RedeliveryTracker _redeliveries;
     UnfinishedRuns _runs;
     bool _runsWorking = true;

@@ -28,6 +28,10 @@ struct InboxItem {
     /// whatever the cause. RedeliveryLimit fills both in.
     int redeliveries = 0;
     std::string lastError;
+    /// Its handler may have run before in a run whose database work was lost (a host died
+    /// running it, or the broker counted it to its limit without this host seeing why): the
+    /// handler is told (HandlerContext::isRerun()).
+    bool rerun = false;
 };
 
 } // namespace msgbus::core

@@ -16,10 +16,19 @@ void RedeliveryLimit::count(InboxItem& item, const amqp::Delivery& delivery, int
     if (deaths > 0 && item.lastError.empty())
         item.lastError = "a host stopped while running it (" + std::to_string(deaths) +
                          " run(s) began and never ended)";
+    // A host died while running it: that run's outside effects (a mail, an HTTP call) happened.
+    item.rerun = deaths > 0;
     if (_deliveryLimit && delivery.redelivered && delivery.deliveryCount &&
         *delivery.deliveryCount >= *_deliveryLimit) {
-        // Given back once more, the queue would drop or dead-letter it (x-delivery-limit): it
-        // is stored as failed now instead, with its body.
+        if (item.lastError.empty()) {
+            // Nothing blames it (this host never saw it fail, no host died running it): the
+            // broker counted outages, lost connections and shutdowns. It runs; a handler with
+            // outside effects is told that it may have run before.
+            item.rerun = true;
+            return;
+        }
+        // It failed or killed a host before, and given back once more the queue would drop or
+        // dead-letter it (x-delivery-limit): it is stored as failed now instead, with its body.
         item.redeliveries = std::max(item.redeliveries, _maxRedeliveries + 1);
         item.lastError = "the queue's x-delivery-limit (" + std::to_string(*_deliveryLimit) +
                          ") would drop it if it came back once more" +

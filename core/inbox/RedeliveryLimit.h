@@ -15,10 +15,12 @@ namespace msgbus::core {
 /// it come back: a consumer that died or stalled on it, a batch it kept failing, a host it
 /// killed.
 ///
-/// Three counts enter: the RedeliveryTracker's (this consumer's give-backs, outages excused),
-/// the host deaths UnfinishedRuns found (runs that began and never ended), and the queue's
-/// x-delivery-limit: a quorum queue drops or dead-letters a message delivered that often,
-/// body and all, so one about to reach it is stopped here while its body can still be kept.
+/// Two counts enter: the RedeliveryTracker's (this consumer's give-backs, outages excused) and
+/// the host deaths UnfinishedRuns found (runs that began and never ended). The queue's
+/// x-delivery-limit matters too: a quorum queue drops or dead-letters a message delivered that
+/// often, body and all, so one about to reach it that has either count is stopped here while
+/// its body can still be kept; one without (the broker counted outages and shutdowns, none its
+/// fault) runs, flagged as a possible rerun.
 ///
 /// Pure: no state beyond its settings, no I/O; safe from any thread.
 class RedeliveryLimit {

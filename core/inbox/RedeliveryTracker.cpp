@@ -16,15 +16,11 @@ std::string RedeliveryTracker::identityOf(const amqp::Delivery& delivery) {
 }
 
 int RedeliveryTracker::redeliveries(const amqp::Delivery& delivery) {
-    // Only a redelivery counts, and only then its x-delivery-count: a first delivery may carry
-    // that header from elsewhere (a message moved from a quorum queue by a shovel).
     if (!delivery.redelivered)
         return 0;
     Entry& entry = entryFor(identityOf(delivery));
     ++entry.seen;
-    const std::int64_t local = entry.seen - entry.excused;
-    const std::int64_t broker = (delivery.deliveryCount.value_or(0) - entry.excused) / brokerFactor;
-    return static_cast<int>(std::max<std::int64_t>({0, local, broker}));
+    return std::max(0, entry.seen - entry.excused);
 }
 
 std::string RedeliveryTracker::lastError(const amqp::Delivery& delivery) const {

@@ -13,12 +13,13 @@ namespace msgbus::core {
 ///
 /// The count is the redelivered deliveries this consumer saw of the message (identified by its
 /// message id, else by its body), less the give-backs it excused: those during a database
-/// outage are not the message's fault, and a long outage must not fail healthy messages.
+/// outage, a lost broker connection or a shutdown are not the message's fault, and a long
+/// outage must not fail healthy messages.
 ///
-/// Where the broker counts too (quorum queues' x-delivery-count), that count also stops a
-/// message that keeps coming back to any host (one that kills its host process, whose local
-/// count dies with it), but only above brokerFactor times the limit: the broker counts every
-/// host's outage give-backs as well, which no single host can excuse.
+/// The broker's own count (quorum queues' x-delivery-count) is not used: it counts every
+/// host's outage and shutdown returns too, which nothing can tell from a message's fault, so
+/// it failed healthy messages after a few outages. A message that kills its host process,
+/// whose local count dies with it, is counted by UnfinishedRuns instead.
 ///
 /// The last error seen is kept for the failed row's reason.
 ///
@@ -32,11 +33,8 @@ class RedeliveryTracker {
 public:
     explicit RedeliveryTracker(std::size_t capacity = 10000) : _capacity(capacity) {}
 
-    static constexpr int brokerFactor = 4;
-
     /// How often delivery was delivered before without being settled, excused give-backs
-    /// left out; 0 for a first delivery. The broker's count enters divided by brokerFactor
-    /// (see the class comment), so a single limit applies to both.
+    /// left out; 0 for a first delivery.
     int redeliveries(const amqp::Delivery& delivery);
 
     /// The last error recorded for it by gaveBack(), or "".

@@ -1,9 +1,11 @@
 #include "core/inbox/RetryWorker.h"
 
 #include "core/failed/StoredEnvelope.h"
+#include "core/inbox/FailureClassifier.h"
 #include "core/util/Backoff.h"
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
+#include "core/util/FailureStreak.h"
 
 #include <msgbus/Error.h>
 
@@ -14,7 +16,8 @@ RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins,
                          std::function<void()> onOutboxWrite)
     : _database(database), _plugins(plugins),
       _failed(database.dialect(), settings.pipeline.failedTable), _policy(settings.pipeline.retry),
-      _log(Poco::Logger::get("msgbus.retry")) {
+      _log(Poco::Logger::get("msgbus.retry")),
+      _settler(database, settings.pipeline.failedTable, _policy, metrics, _log) {
     for (const auto& consumer : settings.consumers)
         _processors.emplace("amqp:" + consumer,
                             std::make_unique<MessageProcessor>(database, settings.pipeline, metrics,
@@ -24,6 +27,14 @@ RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins,
 }
 
 int RetryWorker::retryDue() {
+    const StopToken never;
+    return retryDue(never);
+}
+
+int RetryWorker::retryDue(const StopToken& stop) {
+    // What the database was away for last time comes first: a lease given back before the
+    // claim is claimed again with its attempts as they were.
+    _settler.settleOwed();
     std::vector<FailedRecord> rows;
     {
         auto session = _database.session();
@@ -34,6 +45,11 @@ int RetryWorker::retryDue() {
     _pluginsInUse = _plugins.current();
     int attempted = 0;
     for (const auto& row : rows) {
+        // A stop waits for the row in hand, not for every row claimed: a stop that outlasted
+        // the service manager's patience would end in a SIGKILL, costing the row in hand an
+        // attempt. The rows left are not leased: they are simply due still.
+        if (stop.stopRequested())
+            break;
         auto it = _processors.find(row.source);
         if (it != _processors.end() && retryRow(*it->second, row))
             ++attempted;
@@ -61,31 +77,32 @@ bool RetryWorker::retryRow(MessageProcessor& processor, const FailedRecord& row)
                            nowMillis() + hold.count()))
             return false;
     }
+    runLeased(processor, row.id, wire, attempt);
+    return true;
+}
+
+void RetryWorker::runLeased(MessageProcessor& processor, std::int64_t rowId,
+                            const WireMessage& wire, int attempt) {
     ProcessResult result = ProcessResult::Requeue;
     try {
-        result = processor.process(*_pluginsInUse, wire, attempt, row.id);
+        result = processor.process(*_pluginsInUse, wire, attempt, rowId);
+    } catch (const BatchAborted& e) {
+        // Its handler ran and its own statement died with the connection: given back, the row
+        // would cost a timeout every cycle and never end. It counts as that handler's failure;
+        // the next rows run on fresh sessions.
+        _settler.countAttempt(rowId, attempt, FailureClassifier::ofLostStatement(errorText(e)));
+        return;
     } catch (...) {
-        giveBack(row.id, attempt);
+        // Nothing committed and no handler to blame: the database went away. Not the
+        // message's fault, so its attempt is not used up; the rows after it wait as well.
+        _settler.giveBack(rowId, attempt);
         throw;
     }
     if (isGivenBack(result)) {
         // Nothing ran to the end: the attempt is not used up. The row is due again, but
         // running it again at once would spin: back off instead.
-        giveBack(row.id, attempt);
-        throw Error("retry row " + std::to_string(row.id) + " could not be settled; backing off");
-    }
-    return true;
-}
-
-void RetryWorker::giveBack(std::int64_t rowId, int attempt) noexcept {
-    try {
-        auto session = _database.session();
-        _failed.unlease(*session, rowId, attempt);
-    } catch (const std::exception& e) {
-        // The database is away: the lease runs out and the row comes back with this attempt
-        // counted, which is all that is lost.
-        _log.warning("retry row %s: could not give its lease back: %s", std::to_string(rowId),
-                     errorText(e));
+        _settler.giveBack(rowId, attempt);
+        throw Error("retry row " + std::to_string(rowId) + " could not be settled; backing off");
     }
 }
 
@@ -117,20 +134,20 @@ bool RetryWorker::markFailed(FailedRecord row, const std::string& errorClass,
 }
 
 void RetryWorker::run(StopToken& stop) {
-    Backoff backoff = Backoff::forOutage();
-    int failures = 0;
+    const Backoff backoff = Backoff::forOutage();
+    // An outage of the failed table's database fails every cycle: one line when it begins,
+    // one when it ends.
+    FailureStreak streak(_log, "retry worker");
     while (!stop.stopRequested()) {
         try {
-            int n = retryDue();
+            int n = retryDue(stop);
             _pluginsInUse.reset();
-            failures = 0;
+            streak.succeeded();
             if (n == 0)
                 stop.sleepFor(std::chrono::milliseconds(200));
         } catch (const std::exception& e) {
-            ++failures;
-            auto delay = backoff.delay(failures);
-            _log.warning("retry worker: %s (retrying in %sms)", errorText(e),
-                         std::to_string(delay.count()));
+            const auto delay = backoff.delay(streak.failures() + 1);
+            streak.failed(errorText(e), delay);
             _pluginsInUse.reset();
             stop.sleepFor(delay);
         }

@@ -44,6 +44,8 @@ std::string Metrics::prometheus() const {
     counter("msgbus_outbox_confirmed_total", "Outbox messages confirmed and deleted", confirmed);
     counter("msgbus_inbox_consumed_total", "Deliveries handled and committed", consumed);
     counter("msgbus_inbox_deduplicated_total", "Deliveries skipped as duplicates", deduplicated);
+    counter("msgbus_inbox_given_back_total", "Deliveries given back to the broker (requeued)",
+            givenBack);
     counter("msgbus_retried_total", "Retry rows written", retried);
     counter("msgbus_failed_total", "Rows moved to the failed table", failed);
     counter("msgbus_plugin_reloads_total", "Successful plugin reloads", reloads);

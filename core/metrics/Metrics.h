@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/metrics/HeldDeliveries.h"
 #include "core/metrics/Histogram.h"
 
 #include <atomic>
@@ -36,10 +37,15 @@ struct Metrics {
     std::atomic<std::uint64_t> deduplicated{0}; ///< deliveries skipped as duplicates
     std::atomic<std::uint64_t> retried{0};      ///< retry rows written
     std::atomic<std::uint64_t> failed{0};       ///< rows moved to the failed table
+    /// Deliveries the inbox gave back to the broker (nack with requeue): each costs the message
+    /// a redelivery, and on a quorum queue a step towards its x-delivery-limit.
+    std::atomic<std::uint64_t> givenBack{0};
     std::atomic<std::uint64_t> reloads{0};
     std::atomic<std::uint64_t> reloadFailures{0};
 
     BrokerNodesInUse brokerNodes;
+    /// What the inbox consumers hold while their database is away (for /ready).
+    HeldDeliveries heldDeliveries;
     /// Where spans go (tracing.otlp.endpoint); null when tracing is off. Set before the workers
     /// start, owned by the host.
     SpanExporter* spans = nullptr;

@@ -86,7 +86,7 @@ void DeliveredStore::record(Poco::Data::Session& session, const std::vector<Deli
 // Alike on purpose: each listing reads its own table's columns; listedRecords() has the rest.
 std::vector<DeliveryRecord> DeliveredStore::list(Poco::Data::Session& session,
                                                  const RowFilter& filter, int limit) {
-    auto rows = RowFilterSql(filter, "delivered_at")
+    auto rows = RowFilterSql(filter, "delivered_at", "id")
                     .list(session, "id", ", delivered_at, exchange, routing_key, attempts", _table,
                           "delivered_at DESC, id DESC", limit);
     return listedRecords<DeliveryRecord>(rows, [&rows](DeliveryRecord& r, std::size_t i) {
@@ -99,7 +99,7 @@ std::vector<DeliveryRecord> DeliveredStore::list(Poco::Data::Session& session,
 }
 
 std::int64_t DeliveredStore::count(Poco::Data::Session& session, const RowFilter& filter) {
-    RowFilterSql where(filter, "delivered_at");
+    RowFilterSql where(filter, "delivered_at", "id");
     Poco::Int64 total = 0;
     Poco::Data::Statement select(session);
     select << "SELECT COUNT(*) FROM " + _table + where.where(), into(total);
@@ -108,10 +108,16 @@ std::int64_t DeliveredStore::count(Poco::Data::Session& session, const RowFilter
     return total;
 }
 
+std::int64_t DeliveredStore::lastId(Poco::Data::Session& session) {
+    Poco::Nullable<Poco::Int64> last;
+    session << "SELECT MAX(id) FROM " + _table, into(last), now;
+    return last.isNull() ? 0 : last.value();
+}
+
 std::vector<std::int64_t> DeliveredStore::keysAfter(Poco::Data::Session& session,
                                                     const RowFilter& filter, std::int64_t afterId,
                                                     int limit) {
-    RowFilterSql where(filter, "delivered_at");
+    RowFilterSql where(filter, "delivered_at", "id");
     Poco::Int64 after = afterId;
     Poco::Int64 max = limit;
     std::vector<Poco::Int64> keys;

@@ -60,6 +60,10 @@ public:
     /// How many deliveries match.
     std::int64_t count(Poco::Data::Session& session, const RowFilter& filter);
 
+    /// The highest key there is (0 when the table is empty): a RowFilter's lastKey, so that a
+    /// command walking the table never reaches deliveries recorded after it began.
+    std::int64_t lastId(Poco::Data::Session& session);
+
     /// The keys of matching deliveries after afterId, oldest first, at most limit: the pages a
     /// replay walks through.
     std::vector<std::int64_t> keysAfter(Poco::Data::Session& session, const RowFilter& filter,

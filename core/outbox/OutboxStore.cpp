@@ -304,7 +304,7 @@ OutboxStore::depth(Poco::Data::Session& session) {
 // Alike on purpose: each listing reads its own table's columns; listedRecords() has the rest.
 std::vector<PendingRecord> OutboxStore::listPending(Poco::Data::Session& session,
                                                     const RowFilter& filter, int limit) {
-    auto rows = RowFilterSql(filter, "created_at")
+    auto rows = RowFilterSql(filter, "created_at", "seq")
                     .list(session, "seq", ", available_at, attempts, last_error", _table,
                           "seq DESC", limit);
     return listedRecords<PendingRecord>(rows, [&rows](PendingRecord& r, std::size_t i) {

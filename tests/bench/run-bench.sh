@@ -8,7 +8,7 @@
 # hand (the "quorum" figure fails unless tests/support/services.sh cluster-start ran first):
 #   eval "$(tests/support/services.sh env)"; MSGBUS_BUILD_DIR=build tests/bench/run-bench.sh
 # Knobs (see tests/bench/BenchMain.cpp): BENCH_ONLY=raw,relay,phases,latency,inbox,inboxphases,
-# e2e,quorum, BENCH_ROWS, BENCH_RAW_MESSAGES, BENCH_RATE, BENCH_SECONDS, BENCH_INBOX_MESSAGES,
+# e2e,quorum,outage (the e2e database outage test for BENCH_OUTAGE_SECONDS), BENCH_ROWS, BENCH_RAW_MESSAGES, BENCH_RATE, BENCH_SECONDS, BENCH_INBOX_MESSAGES,
 # BENCH_QUORUM_ROWS, BENCH_QUORUM_INBOX_MESSAGES, ...
 set -euo pipefail
 
@@ -45,6 +45,31 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 echo "bench: note: $(nproc) cores; load average at start $(loadavg); other clients of the same services make the figures noisy"
 rc=0
+# "outage" is no figure of msgbus-bench: the e2e database outage test, run long (MariaDB stopped
+# for BENCH_OUTAGE_SECONDS, 600 by default, quorum queues with x-delivery-limit 50 and the
+# default inbox.max_redeliveries), which no message may survive worse than one return.
+only=",${BENCH_ONLY:-},"
+only="${only//[[:space:]]/}"
+if [ "$only" != "${only/,outage,/,}" ]; then
+    E2E_BIN="$BUILD_DIR/tests/msgbus-e2e-tests"
+    [ -x "$E2E_BIN" ] || die "$E2E_BIN not found (build the msgbus-e2e-tests target)"
+    eval "$("$ROOT/tests/support/services.sh" env)"
+    export MSGBUS_SERVICES_SCRIPT MSGBUS_SERVICES_DIR MSGBUS_TEST_AMQP_MANAGEMENT_URL
+    export MSGBUS_BUILD_DIR="$BUILD_DIR" MSGBUS_SOURCE_DIR="$ROOT"
+    echo "bench: note: outage: MariaDB stopped for ${BENCH_OUTAGE_SECONDS:-600} s under the inbox"
+    MSGBUS_OUTAGE_SECONDS="${BENCH_OUTAGE_SECONDS:-600}" MSGBUS_OUTAGE_DELIVERY_LIMIT=50 \
+        MSGBUS_OUTAGE_MAX_REDELIVERIES=5 "$E2E_BIN" \
+        "DatabaseOutageTest/DatabaseOutageTest::testQuorumQueuesLoseNothingWhileTheDatabaseIsAway" ||
+        rc=$?
+    only="${only//,outage,/,}"
+    BENCH_ONLY="${only#,}"
+    BENCH_ONLY="${BENCH_ONLY%,}"
+    export BENCH_ONLY
+    if [ -z "$BENCH_ONLY" ]; then
+        echo "bench: note: load average at the end $(loadavg)"
+        exit "$rc"
+    fi
+fi
 "$BENCH_BIN" || rc=$?
 echo "bench: note: load average at the end $(loadavg)"
 exit "$rc"

@@ -2,7 +2,9 @@
 
 #include "core/amqp/AmqpConnection.h"
 #include "core/amqp/AmqpUrl.h"
+#include "core/config/Settings.h"
 #include "core/db/Transaction.h"
+#include "core/plugins/PluginLoader.h"
 #include "support/TestEnv.h"
 
 #include <msgbus/OutboxWriter.h>
@@ -214,6 +216,38 @@ void OrdersBus::publishOrder(const std::string& orderId, double total) {
     placed.setPartitionKey(orderId);
     OutboxWriter(*session).write(placed);
     tx.commit();
+}
+
+std::vector<core::amqp::OutgoingMessage> OrdersBus::ordersForTheBroker(int first, int count) {
+    auto config = configFrom(_properties);
+    const auto settings = core::Settings::load(*config);
+    auto plugins = core::PluginLoader(core::pluginManifestOf(settings), config).load(1);
+    std::vector<core::amqp::OutgoingMessage> out;
+    std::vector<std::string> orderIds, eventIds;
+    std::vector<double> totals;
+    for (int n = first; n < first + count; ++n) {
+        const std::string orderId = "order-" + std::to_string(n);
+        const double total = 10.0 + n % 90;
+        Message placed("order.placed",
+                       R"({"orderId":")" + orderId + R"(","total":)" + std::to_string(total) + "}");
+        placed.setId(Id::generate());
+        placed.setHeader("correlation-id", orderId);
+        placed.setPartitionKey(orderId);
+        out.push_back({out.size(), _exchange, "order.placed", plugins->serializer->encode(placed)});
+        orderIds.push_back(orderId);
+        eventIds.push_back(placed.id().toString());
+        totals.push_back(total);
+    }
+    auto session = _db->session();
+    *session << "INSERT INTO orders (order_id, total, event_id) VALUES (?, ?, ?)", use(orderIds),
+        use(totals), use(eventIds), now;
+    return out;
+}
+
+void OrdersBus::publishToBroker(const std::vector<core::amqp::OutgoingMessage>& messages) {
+    core::amqp::AmqpPublisher publisher(core::amqp::AmqpNodes::parse(_properties["amqp.url"]));
+    for (const auto& outcome : publisher.publishBatch(messages, std::chrono::seconds(30)))
+        CPPUNIT_ASSERT(outcome.result == core::amqp::PublishResult::Confirmed);
 }
 
 long long OrdersBus::scalar(const std::string& sql) {

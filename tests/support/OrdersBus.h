@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/amqp/AmqpPublisher.h"
 #include "core/db/Database.h"
 #include "support/HostProcess.h"
 
@@ -62,6 +63,13 @@ public:
     /// Writes one order.placed event for orderId to the outbox (no orders row), like the
     /// producer does.
     void publishOrder(const std::string& orderId, double total = 12.5);
+
+    /// Writes the orders rows of order-<first>..order-<first+count-1> now, without outbox rows,
+    /// and returns their order.placed events encoded as the relay publishes them: for a test
+    /// that puts them on the broker itself (while the database is away).
+    std::vector<core::amqp::OutgoingMessage> ordersForTheBroker(int first, int count);
+    /// Publishes messages with publisher confirms; asserts the broker confirmed each.
+    void publishToBroker(const std::vector<core::amqp::OutgoingMessage>& messages);
 
     /// A single-number query.
     long long scalar(const std::string& sql);

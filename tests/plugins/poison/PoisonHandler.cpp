@@ -7,6 +7,11 @@
 //             returns normally, as a handler that catches a deadlock and carries on would
 //   fail      throws on its first attempt, then behaves like ok
 //   slow      runs a statement of 3 s (longer than the test's db.io_timeout_ms)
+//   slow-rerun  throws on the first run of each attempt; run again (isRerun), it runs the
+//             statement of slow
+//   pause     waits 0.3 s outside the database, then behaves like ok with the key
+//             "<k>@<attempt>" (which attempt ran it)
+//   nap       waits 0.5 s outside the database and returns, writing nothing
 //   crash     kills its own process (SIGKILL, as the OOM killer would): the host dies with it
 //   crash-on-retry  throws on its first attempt, then kills its process like crash
 //   publish   publishes test.poison {"key":"<k>-next","mode":"ok"} through context.publish()
@@ -69,8 +74,18 @@ public:
             throw std::runtime_error("poison: " + key + " fails its first attempt");
         if (mode == "crash" || mode == "crash-on-retry")
             ::kill(::getpid(), SIGKILL);
-        if (mode == "slow")
+        if (mode == "slow-rerun" && !context.isRerun())
+            throw std::runtime_error("poison: " + key + " fails its first run");
+        if (mode == "slow" || mode == "slow-rerun")
             context.session() << "SELECT SLEEP(3)", now;
+        if (mode == "nap") {
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            return;
+        }
+        if (mode == "pause") {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            key += "@" + std::to_string(context.attempt());
+        }
         int rerun = context.isRerun() ? 1 : 0;
         context.session() << "INSERT INTO poison_effects (k, rerun) VALUES (?, ?)", use(key),
             use(rerun), now;

@@ -21,6 +21,7 @@ class TimeArgumentTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testFractionOfASecond);
     CPPUNIT_TEST(testImpossibleDatesAndTextAreRefusedNamingTheFlag);
     CPPUNIT_TEST(testIsoTimeTextRoundTrips);
+    CPPUNIT_TEST(testIsoMillisTextRoundTripsToTheMillisecond);
     CPPUNIT_TEST_SUITE_END();
 
     static constexpr std::int64_t kNow = 1795669200000; // 2026-11-26T05:00:00Z
@@ -94,6 +95,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("2026-11-26T05:00:00Z"), isoTimeText(kNow));
         CPPUNIT_ASSERT_EQUAL(std::string("1970-01-01T00:00:00Z"), isoTimeText(0));
         CPPUNIT_ASSERT_EQUAL(kNow, parsePointInTime("--since", isoTimeText(kNow), 0));
+    }
+
+    void testIsoMillisTextRoundTripsToTheMillisecond() {
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-11-26T05:00:00.000Z"), isoMillisText(kNow));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-11-26T05:00:00.007Z"), isoMillisText(kNow + 7));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-11-26T05:00:01.250Z"), isoMillisText(kNow + 1250));
+        for (std::int64_t ms : {kNow, kNow + 7, kNow + 999, kNow + 61001})
+            CPPUNIT_ASSERT_EQUAL(ms, parsePointInTime("--until", isoMillisText(ms), 0));
     }
 };
 

@@ -45,7 +45,7 @@ Poco::Data::Session messages() {
 
 std::vector<std::string> listedIds(Poco::Data::Session& session, const RowFilter& filter,
                                    const std::string& order = "seq", int limit = 100) {
-    RowFilterSql sql(filter, "created_at");
+    RowFilterSql sql(filter, "created_at", "seq");
     const auto rows = sql.list(session, "seq", "", "m", order, limit);
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < rows.rowCount(); ++i)
@@ -59,12 +59,14 @@ class RowFilterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(RowFilterTest);
     CPPUNIT_TEST(testAnEmptyFilterMatchesEverything);
     CPPUNIT_TEST(testTheWindowIsOnTheGivenColumn);
+    CPPUNIT_TEST(testTheLastKeyIsOnTheKeyColumnAfterTheTimes);
     CPPUNIT_TEST(testNamesAreBoundNeverInlined);
     CPPUNIT_TEST(testIdsAreUpperCaseHexLiterals);
     CPPUNIT_TEST(testAllTermsTogether);
     CPPUNIT_TEST(testWhereAndAddsATerm);
     CPPUNIT_TEST(testListOfAnEmptyFilterIsEveryRowInOrder);
     CPPUNIT_TEST(testWindowIncludesSinceAndExcludesUntil);
+    CPPUNIT_TEST(testLastKeyLeavesOutLaterRows);
     CPPUNIT_TEST(testNamesAndIdsSelectTheirRows);
     CPPUNIT_TEST(testListStopsAtTheLimit);
     CPPUNIT_TEST(testListedMessageReadsItsColumns);
@@ -73,7 +75,7 @@ class RowFilterTest : public CppUnit::TestFixture {
 
 public:
     void testAnEmptyFilterMatchesEverything() {
-        RowFilterSql sql(RowFilter{}, "created_at");
+        RowFilterSql sql(RowFilter{}, "created_at", "seq");
         CPPUNIT_ASSERT_EQUAL(std::string(), sql.where());
     }
 
@@ -81,22 +83,35 @@ public:
         RowFilter filter;
         filter.since = 10;
         filter.until = 20;
-        RowFilterSql sql(filter, "delivered_at");
+        RowFilterSql sql(filter, "delivered_at", "id");
         CPPUNIT_ASSERT_EQUAL(std::string(" WHERE delivered_at >= ? AND delivered_at < ?"),
                              sql.where());
+    }
+
+    void testTheLastKeyIsOnTheKeyColumnAfterTheTimes() {
+        RowFilter filter;
+        filter.lastKey = 7;
+        CPPUNIT_ASSERT_EQUAL(std::string(" WHERE id <= ?"),
+                             RowFilterSql(filter, "delivered_at", "id").where());
+        filter.since = 10;
+        filter.until = 20;
+        filter.names = {"a"};
+        CPPUNIT_ASSERT_EQUAL(std::string(" WHERE delivered_at >= ? AND delivered_at < ? AND id <= "
+                                         "? AND message_name IN (?)"),
+                             RowFilterSql(filter, "delivered_at", "id").where());
     }
 
     void testNamesAreBoundNeverInlined() {
         RowFilter filter;
         filter.names = {"order.placed", "x'); DROP TABLE t; --"};
-        RowFilterSql sql(filter, "created_at");
+        RowFilterSql sql(filter, "created_at", "seq");
         CPPUNIT_ASSERT_EQUAL(std::string(" WHERE message_name IN (?,?)"), sql.where());
     }
 
     void testIdsAreUpperCaseHexLiterals() {
         RowFilter filter;
         filter.ids = {Id::parse("01a21651-76cc-7a79-bdad-ec10a3746f8e")};
-        RowFilterSql sql(filter, "created_at");
+        RowFilterSql sql(filter, "created_at", "seq");
         CPPUNIT_ASSERT_EQUAL(
             std::string(" WHERE message_id IN (X'01A2165176CC7A79BDADEC10A3746F8E')"), sql.where());
     }
@@ -107,7 +122,7 @@ public:
         filter.ids = {Id::parse("01a21651-76cc-7a79-bdad-ec10a3746f8e"),
                       Id::parse("01a21651-76cc-7a79-bdad-ec10a3746f8f")};
         filter.since = 1;
-        RowFilterSql sql(filter, "t");
+        RowFilterSql sql(filter, "t", "k");
         CPPUNIT_ASSERT_EQUAL(std::string(" WHERE t >= ? AND message_name IN (?) AND message_id IN "
                                          "(X'01A2165176CC7A79BDADEC10A3746F8E',"
                                          "X'01A2165176CC7A79BDADEC10A3746F8F')"),
@@ -116,11 +131,11 @@ public:
 
     void testWhereAndAddsATerm() {
         CPPUNIT_ASSERT_EQUAL(std::string(" WHERE id > ?"),
-                             RowFilterSql(RowFilter{}, "t").whereAnd("id > ?"));
+                             RowFilterSql(RowFilter{}, "t", "k").whereAnd("id > ?"));
         RowFilter filter;
         filter.until = 5;
         CPPUNIT_ASSERT_EQUAL(std::string(" WHERE t < ? AND id > ?"),
-                             RowFilterSql(filter, "t").whereAnd("id > ?"));
+                             RowFilterSql(filter, "t", "k").whereAnd("id > ?"));
     }
 
     void testListOfAnEmptyFilterIsEveryRowInOrder() {
@@ -140,6 +155,20 @@ public:
         filter.until = 400;
         const std::vector<std::string> expected{idB.toString(), idC.toString()};
         CPPUNIT_ASSERT(expected == listedIds(session, filter));
+    }
+
+    void testLastKeyLeavesOutLaterRows() {
+        // Bound in the order where() placed them: since, until, last key, then the names.
+        auto session = messages();
+        RowFilter filter;
+        filter.since = 100;
+        filter.until = 1000;
+        filter.lastKey = 3;
+        filter.names = {"a", "b"};
+        const std::vector<std::string> firstThree{idA.toString(), idB.toString(), idC.toString()};
+        CPPUNIT_ASSERT(firstThree == listedIds(session, filter));
+        filter.lastKey = 0;
+        CPPUNIT_ASSERT(listedIds(session, filter).empty());
     }
 
     void testNamesAndIdsSelectTheirRows() {
@@ -167,7 +196,7 @@ public:
 
     void testListedMessageReadsItsColumns() {
         auto session = messages();
-        RowFilterSql sql(RowFilter{}, "created_at");
+        RowFilterSql sql(RowFilter{}, "created_at", "seq");
         const auto rows = sql.list(session, "seq", ", created_at * 2", "m", "seq", 10);
         const ListedMessage first = listedMessageAt(rows, 0);
         CPPUNIT_ASSERT_EQUAL(idA.toString(), first.messageId);

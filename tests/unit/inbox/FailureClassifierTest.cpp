@@ -40,6 +40,7 @@ class FailureClassifierTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testHandlerMalformedMessageIsPermanentAndNamesTheHandler);
     CPPUNIT_TEST(testHandlerExceptionIsRetriedWhateverItsText);
     CPPUNIT_TEST(testHandlerNonStandardExceptionIsRetried);
+    CPPUNIT_TEST(testStatementLostUnderAHandlerIsThatHandlersRetriedFailure);
     CPPUNIT_TEST(testLostConnectionIsADatabaseOutageThatAbortsTheBatch);
     CPPUNIT_TEST(testLockConflictAbortsTheBatchButIsNoOutage);
     CPPUNIT_TEST(testLostTransactionAndRefusedStatementsDoNotAbortTheBatch);
@@ -122,6 +123,16 @@ public:
         CPPUNIT_ASSERT(f.retryable);
         CPPUNIT_ASSERT(!FailureClassifier::isDatabaseGone(error));
         CPPUNIT_ASSERT(!FailureClassifier::abortsBatch(error));
+    }
+
+    void testStatementLostUnderAHandlerIsThatHandlersRetriedFailure() {
+        // The retry worker counts the attempt: given back, the row would never end.
+        const Failure f = FailureClassifier::ofLostStatement(
+            "the database connection was lost under handler poison/PoisonHandler: Lost "
+            "connection to server during query");
+        CPPUNIT_ASSERT_EQUAL(std::string("HandlerFailed"), f.errorClass);
+        CPPUNIT_ASSERT(f.error.find("poison/PoisonHandler: Lost connection") != std::string::npos);
+        CPPUNIT_ASSERT(f.retryable);
     }
 
     void testHandlerNonStandardExceptionIsRetried() {

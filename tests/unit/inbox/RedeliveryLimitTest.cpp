@@ -37,6 +37,8 @@ class RedeliveryLimitTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testTrackedErrorIsKeptOverTheHostDeathReason);
     CPPUNIT_TEST(testDeliveryLimitStopsAMessageTheQueueWouldDrop);
     CPPUNIT_TEST(testDeliveryLimitIgnoresFirstDeliveriesAndLowerCounts);
+    CPPUNIT_TEST(testAtTheDeliveryLimitWithoutACountItRunsAsARerun);
+    CPPUNIT_TEST(testAHostDeathMakesARerun);
     CPPUNIT_TEST(testOnlyMoreThanMaxRedeliveriesIsExceeded);
     CPPUNIT_TEST(testFailureIsPermanentAndNamesTheCountAndTheLimit);
     CPPUNIT_TEST(testFailureWithoutAnErrorSeenSaysSo);
@@ -112,6 +114,26 @@ public:
         // A queue without a limit.
         const RedeliveryLimit unlimited(5);
         CPPUNIT_ASSERT(!unlimited.exceeded(counted(unlimited, delivery(true, 1000), 1, "", 0)));
+    }
+
+    void testAtTheDeliveryLimitWithoutACountItRunsAsARerun() {
+        // The broker counted 20 returns, none of which this host or the runs table blames on
+        // the message (outages, shutdowns): it runs, told that it may have run before.
+        // This host sees it come back for the first time (tracked 1, no error of its own).
+        const RedeliveryLimit limit(1, 20);
+        const Delivery d = delivery(true, 20);
+        const InboxItem item = counted(limit, d, 1, "", 0);
+        CPPUNIT_ASSERT_EQUAL(1, item.redeliveries);
+        CPPUNIT_ASSERT(!limit.exceeded(item));
+        CPPUNIT_ASSERT(item.rerun);
+        CPPUNIT_ASSERT_EQUAL(std::string(), item.lastError);
+    }
+
+    void testAHostDeathMakesARerun() {
+        const RedeliveryLimit limit(5);
+        const Delivery d = delivery(true);
+        CPPUNIT_ASSERT(counted(limit, d, 0, "", 1).rerun);
+        CPPUNIT_ASSERT(!counted(limit, d, 1, "boom", 0).rerun);
     }
 
     void testOnlyMoreThanMaxRedeliveriesIsExceeded() {

@@ -1,0 +1,93 @@
+#pragma once
+
+#include "core/amqp/AmqpConsumer.h"
+#include "core/db/Database.h"
+#include "core/metrics/Metrics.h"
+#include "core/util/Backoff.h"
+#include "core/util/StopToken.h"
+
+#include <Poco/Logger.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <string>
+
+namespace msgbus::core {
+
+/// Keeps a consumer's unsettled deliveries while its database is away, instead of giving them
+/// back to the broker.
+///
+/// Why: a quorum queue counts every return of a message (x-delivery-count) and drops or
+/// dead-letters it at the queue's x-delivery-limit. Giving a batch back on each retry cycle of
+/// an outage spent that budget within seconds, and a long outage lost messages that had done
+/// nothing wrong. Held, a delivery costs nothing: the prefetch stops the broker from sending
+/// more than the consumer may hold, and the broker keeps them unacked while the connection
+/// lives.
+///
+/// While holding, the broker connection is serviced (rabbitmq-c answers heartbeats only inside
+/// its calls), deliveries that arrive within the prefetch are kept for the batches after the
+/// held one, and the database is probed with backoff. The hold ends when the database answers
+/// (the caller runs the held batch again), when a stop is requested or inbox.max_hold_ms has
+/// passed (the caller gives the deliveries back once: the broker's consumer_timeout would close
+/// the channel otherwise), or when the broker connection is lost (the broker has them back).
+///
+/// It logs once when a hold begins and once when it ends, never per probe, and publishes what
+/// it holds for /ready (Metrics::heldDeliveries). Not thread-safe: one per consumer thread.
+class OutageHold {
+public:
+    enum class End {
+        DatabaseAnswers, ///< run the held batch again
+        StopRequested,   ///< give the deliveries back once
+        HeldTooLong,     ///< inbox.max_hold_ms passed: give them back once
+        BrokerLost,      ///< the connection is gone, and the deliveries with it
+    };
+
+    OutageHold(Database& database, amqp::AmqpConsumer& consumer, Metrics& metrics,
+               std::string consumerName, std::chrono::milliseconds maxHold);
+    ~OutageHold();
+    OutageHold(const OutageHold&) = delete;
+    OutageHold& operator=(const OutageHold&) = delete;
+
+    bool holding() const noexcept { return _holding; }
+
+    /// A batch of count deliveries could not be run because of error: starts a hold, or goes
+    /// on with the one under way (the database answered a probe, the batch still failed).
+    void begin(std::size_t count, const std::string& error);
+
+    /// Waits, servicing the connection, backing off and probing, until the hold ends (End).
+    /// Deliveries that arrive meanwhile are appended to arrived; BrokerLost leaves the
+    /// connection's failure in brokerError.
+    End wait(StopToken& stop, std::deque<amqp::Delivery>& arrived, std::exception_ptr& brokerError);
+
+    /// The hold is over: how says what became of the deliveries (logged once).
+    void end(const std::string& how);
+
+private:
+    /// True when the database answers a query.
+    bool probe();
+    /// Services the broker connection for duration (deliveries go to arrived); false when the
+    /// connection broke (brokerError) or a stop was requested.
+    bool service(StopToken& stop, std::chrono::milliseconds duration,
+                 std::deque<amqp::Delivery>& arrived, std::exception_ptr& brokerError);
+    void publish();
+
+    Database& _database;
+    amqp::AmqpConsumer& _consumer;
+    Metrics& _metrics;
+    const std::string _consumerName;
+    const std::chrono::milliseconds _maxHold;
+    const Backoff _backoff = Backoff::forOutage();
+    Poco::Logger& _log;
+
+    bool _holding = false;
+    std::size_t _count = 0;
+    std::string _error;
+    std::chrono::steady_clock::time_point _since;
+    std::int64_t _sinceMillis = 0;
+    int _probes = 0;
+};
+
+} // namespace msgbus::core
