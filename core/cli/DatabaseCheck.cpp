@@ -1,9 +1,12 @@
 #include "core/cli/DatabaseCheck.h"
 
+#include "core/config/RetryHorizon.h"
 #include "core/db/ConnectionString.h"
 #include "core/db/Database.h"
 #include "core/db/Schema.h"
 #include "core/db/SchemaInspector.h"
+#include "core/inbox/DedupStore.h"
+#include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
 
 #include <filesystem>
@@ -60,6 +63,32 @@ void DatabaseCheck::run() {
     }
     _report.ok("database", where);
     checkTables(database);
+    if (_dedupTableOk)
+        checkDedupAge(database);
+}
+
+void DatabaseCheck::checkDedupAge(Database& database) {
+    const std::string name = "dedup retention";
+    _report.attempt(name, [&] {
+        auto session = database.session();
+        const auto oldest =
+            DedupStore(database.dialect(), _settings.dedupTable).oldestProcessedAt(*session);
+        const std::string retention =
+            "dedup.retention (" + durationText(_settings.dedupRetention) + ")";
+        const std::int64_t age = oldest ? nowMillis() - *oldest : 0;
+        if (age <= _settings.dedupRetention.count()) {
+            _report.ok(name, "no deduplication row older than " + retention);
+            return;
+        }
+        // Not a failure: the rows only cost space, and failed:retry of old messages stays
+        // guarded. But the table grows without bound until cleanup runs.
+        _report.info(name, "the oldest deduplication row is " +
+                               durationText(std::chrono::floor<std::chrono::minutes>(
+                                   std::chrono::milliseconds(age))) +
+                               " old, older than " + retention +
+                               ": run msgbus cleanup:dedup regularly (a cron job) to keep the "
+                               "table bounded");
+    });
 }
 
 void DatabaseCheck::checkTables(Database& database) {
@@ -87,6 +116,7 @@ void DatabaseCheck::checkTables(Database& database) {
                 detail += ", index " + index.name + " " + columnList(index.columns) + " for " +
                           index.purpose;
             _report.ok(name, detail);
+            _dedupTableOk = _dedupTableOk || table.name == _settings.dedupTable;
         });
     }
 }

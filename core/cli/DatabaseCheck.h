@@ -10,7 +10,8 @@ class Database;
 namespace msgbus::core::cli {
 
 /// The database part of `msgbus check`: the database answers, and each table of the schema
-/// (outbox, deduplication, runs, failed) exists as `msgbus setup` makes it. Changes nothing: a
+/// (outbox, deduplication, runs, failed) exists as `msgbus setup` makes it, and whether the
+/// deduplication table holds rows older than dedup.retention. Changes nothing: a
 /// SQLite file that does not exist is reported, not created.
 class DatabaseCheck {
 public:
@@ -25,9 +26,13 @@ public:
 
 private:
     void checkTables(Database& database);
+    /// INFO when the deduplication table holds rows older than dedup.retention (cleanup does
+    /// not run).
+    void checkDedupAge(Database& database);
 
     const Settings& _settings;
     CheckReport& _report;
+    bool _dedupTableOk = false; ///< the deduplication table exists as setup makes it
 };
 
 } // namespace msgbus::core::cli

@@ -3,13 +3,15 @@
 #include "core/cli/Commands.h"
 #include "core/cli/Loaded.h"
 #include "core/cli/Progress.h"
+#include "core/cli/RefusalReport.h"
 #include "core/cli/TimeArgument.h"
+#include "core/config/RetryHorizon.h"
 #include "core/db/Database.h"
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
+#include "core/failed/GuardedChange.h"
 #include "core/failed/OutboxEnvelope.h"
 #include "core/inbox/DedupStore.h"
-#include "core/inbox/RetryHorizon.h"
 #include "core/inbox/UnfinishedRuns.h"
 #include "core/util/Clock.h"
 #include "core/util/Utf8Text.h"
@@ -115,6 +117,48 @@ void requeueToOutbox(Poco::Data::Session& session, const Settings& s, const Fail
     OutboxWriter(session, {s.outbox.table, s.outbox.maxBodyBytes}).write(message);
 }
 
+/// One row of failed:retry, in its own transaction: an outbox row goes back into the outbox with
+/// its id (the relay publishes it again), an inbox row is due now for the retry worker of a host
+/// running its consumer, with one more attempt. Left as it was when change refuses it.
+RowRefusal retryRow(Poco::Data::Session& session, Dialect dialect, const Settings& s,
+                    GuardedChange& change, const FailedRecord& row,
+                    std::optional<std::int64_t> createdSince) {
+    Transaction tx(session, dialect);
+    RowRefusal refusal;
+    if (row.source == OutboxEnvelope::source) {
+        refusal = change.takeForRetry(session, row.id, createdSince);
+        if (refusal.reason == Refusal::None)
+            requeueToOutbox(session, s, row);
+    } else {
+        refusal = change.retryNow(session, row.id, s.retry.maxRetries, createdSince);
+    }
+    if (refusal.reason == Refusal::None)
+        tx.commit();
+    return refusal;
+}
+
+/// Refuses (UsageError) an explicit --older-than age shorter than the retry horizon, unless
+/// forced.
+void requireBeyondRetryHorizon(const RetrySettings& retry, const std::string& olderThan,
+                               std::chrono::milliseconds age, bool force) {
+    const auto minimum = minimumDedupRetention(retry);
+    if (age >= minimum || force)
+        return;
+    // A message still on its retry schedule would find no deduplication row when it comes
+    // back, and its handlers would run a second time.
+    throw UsageError(
+        "--older-than " + olderThan + " is shorter than the retry horizon: a message can " +
+        "still be retried up to " + durationText(retryHorizon(retry)) +
+        " after its first delivery (retry.max_retries = " + std::to_string(retry.maxRetries) +
+        ", retry.delay_ms = " + std::to_string(retry.delay.count()) +
+        ", retry.multiplier = " + Poco::NumberFormatter::format(retry.multiplier) +
+        ", retry.max_delay_ms = " + std::to_string(retry.maxDelay.count()) +
+        "), and a duplicate of it would then run the handlers again; the minimum is " +
+        durationText(minimum) +
+        " (never less than 1h); add --force to remove younger rows "
+        "anyway");
+}
+
 } // namespace
 
 int failedList(const std::vector<std::string>& args) {
@@ -182,37 +226,36 @@ int failedShow(const std::vector<std::string>& args) {
 }
 
 int failedRetry(const std::vector<std::string>& args) {
-    CommandLine line(args, {"config", "source"}, {"all"});
+    CommandLine line(args, {"config", "source"}, {"all", "force"});
     auto loaded = loadSettings(line);
     const auto& s = loaded.settings;
     Database database(s.db);
     auto session = database.session();
     FailedStore store(database.dialect(), s.failedTable);
     auto rows = selectRows(line, store, *session);
+    const std::int64_t now = nowMillis();
+    GuardedChange change(s.failedTable, now);
+    // --force overrides the dedup window alone: a cut body or a live lease is never the
+    // operator's to override (the run would be wrong, or run on two hosts at once).
+    const auto since = line.has("force")
+                           ? std::nullopt
+                           : std::optional<std::int64_t>(now - s.dedupRetention.count());
+    RefusalReport report(s.dedupRetention);
     int outbox = 0, inbox = 0;
-    Progress progress("retrying", static_cast<std::int64_t>(rows.size()));
-    for (auto& row : rows) {
-        Transaction tx(*session, database.dialect());
-        if (row.source == OutboxEnvelope::source) {
-            // Back into the outbox with the same id: the relay publishes it again.
-            requeueToOutbox(*session, s, row);
-            store.remove(*session, row.id);
-            ++outbox;
-        } else {
-            // Due now for the retry worker of a host running that consumer: one more attempt.
-            row.queueName = "retry";
-            row.availableAt = nowMillis();
-            row.failedAt.reset();
-            row.attempts = std::min(row.attempts, s.retry.maxRetries);
-            store.update(*session, row);
-            ++inbox;
+    {
+        Progress progress("retrying", static_cast<std::int64_t>(rows.size()));
+        for (const auto& row : rows) {
+            const auto refusal = retryRow(*session, database.dialect(), s, change, row, since);
+            report.add(row.id, refusal, !line.has("all"));
+            if (refusal.reason == Refusal::None)
+                ++(row.source == OutboxEnvelope::source ? outbox : inbox);
+            progress.advance(1);
         }
-        tx.commit();
-        progress.advance(1);
     }
-    std::cout << "retrying " << rows.size() << " row(s): " << outbox << " back into the outbox, "
-              << inbox << " due now for their consumer\n";
-    return 0;
+    report.print(std::cerr);
+    std::cout << "retrying " << outbox + inbox << " row(s): " << outbox << " back into the outbox, "
+              << inbox << " due now for their consumer" << report.summary(true) << "\n";
+    return report.exitCode();
 }
 
 int failedRemove(const std::vector<std::string>& args) {
@@ -224,40 +267,36 @@ int failedRemove(const std::vector<std::string>& args) {
     auto session = database.session();
     FailedStore store(database.dialect(), loaded.settings.failedTable);
     auto rows = selectRows(line, store, *session);
+    GuardedChange change(loaded.settings.failedTable, nowMillis());
+    RefusalReport report(loaded.settings.dedupRetention);
+    std::size_t removed = 0;
     Transaction tx(*session, database.dialect());
-    for (const auto& row : rows)
-        store.remove(*session, row.id);
+    for (const auto& row : rows) {
+        // --force confirms --all; it never removes a row a live host is running.
+        const auto refusal = change.remove(*session, row.id);
+        report.add(row.id, refusal, !line.has("all"));
+        removed += refusal.reason == Refusal::None ? 1 : 0;
+    }
     tx.commit();
-    std::cout << "removed " << rows.size() << " row(s)\n";
-    return 0;
+    report.print(std::cerr);
+    std::cout << "removed " << removed << " row(s)" << report.summary(false) << "\n";
+    return report.exitCode();
 }
 
 int cleanupDedup(const std::vector<std::string>& args) {
     CommandLine line(args, {"config", "older-than", "batch-size"}, {"force"});
-    auto olderThan = line.value("older-than");
-    if (!olderThan)
-        throw UsageError("cleanup:dedup needs --older-than <N>d|h|m|s");
-    const auto age = parseAge("--older-than", *olderThan);
     const int batch = static_cast<int>(line.integer("batch-size", 1000));
     if (batch <= 0)
         throw UsageError("--batch-size must be positive");
     auto loaded = loadSettings(line);
-    const auto& retry = loaded.settings.retry;
-    const auto minimum = minimumDedupRetention(retry);
-    if (age < minimum && !line.has("force"))
-        // A message still on its retry schedule would find no deduplication row when it comes
-        // back, and its handlers would run a second time.
-        throw UsageError(
-            "--older-than " + *olderThan + " is shorter than the retry horizon: a message can " +
-            "still be retried up to " + durationText(retryHorizon(retry)) +
-            " after its first delivery (retry.max_retries = " + std::to_string(retry.maxRetries) +
-            ", retry.delay_ms = " + std::to_string(retry.delay.count()) +
-            ", retry.multiplier = " + Poco::NumberFormatter::format(retry.multiplier) +
-            ", retry.max_delay_ms = " + std::to_string(retry.maxDelay.count()) +
-            "), and a duplicate of it would then run the handlers again; the minimum is " +
-            durationText(minimum) +
-            " (never less than 1h); add --force to remove younger rows "
-            "anyway");
+    const auto olderThan = line.value("older-than");
+    // Without --older-than: dedup.retention, which the configuration already keeps above the
+    // retry horizon.
+    const auto age =
+        olderThan ? parseAge("--older-than", *olderThan) : loaded.settings.dedupRetention;
+    const std::string ageText = olderThan ? *olderThan : durationText(age) + " (dedup.retention)";
+    if (olderThan)
+        requireBeyondRetryHorizon(loaded.settings.retry, *olderThan, age, line.has("force"));
     Database database(loaded.settings.db);
     DedupStore dedup(database.dialect(), loaded.settings.dedupTable);
     const std::int64_t cutoff = nowMillis() - age.count();
@@ -272,7 +311,7 @@ int cleanupDedup(const std::vector<std::string>& args) {
         if (n < static_cast<std::size_t>(batch))
             break;
     }
-    std::cout << "removed " << total << " deduplication row(s) older than " << *olderThan << "\n";
+    std::cout << "removed " << total << " deduplication row(s) older than " << ageText << "\n";
     {
         // Records of handler runs whose message never came back (purged from its queue).
         auto session = database.session();

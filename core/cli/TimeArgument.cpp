@@ -1,33 +1,18 @@
 #include "core/cli/TimeArgument.h"
 
 #include "core/cli/CommandLine.h"
+#include "core/util/Duration.h"
 
 #include <Poco/DateTime.h>
 
 #include <ctime>
 #include <iomanip>
-#include <limits>
 #include <optional>
 #include <regex>
 #include <sstream>
 
 namespace msgbus::core::cli {
 namespace {
-
-std::int64_t unitOf(char suffix) {
-    switch (suffix) {
-    case 's':
-        return 1000;
-    case 'm':
-        return 60 * 1000;
-    case 'h':
-        return 3600 * 1000;
-    case 'd':
-        return 86400 * 1000;
-    default:
-        return 0;
-    }
-}
 
 /// An ISO-8601 date or date-time, strictly: Poco's parser takes any text and returns year 0.
 std::optional<std::int64_t> isoMillis(const std::string& text) {
@@ -61,16 +46,12 @@ std::optional<std::int64_t> isoMillis(const std::string& text) {
 } // namespace
 
 std::chrono::milliseconds parseAge(const std::string& flag, const std::string& text) {
-    static const std::regex shape(R"(^(\d{1,12})([smhd])$)");
-    std::smatch m;
-    if (!std::regex_match(text, m, shape))
-        throw UsageError(flag + " '" + text +
-                         "': expected an age, a whole number and s, m, h or d (15m, 7d)");
-    const std::int64_t amount = std::stoll(m[1].str());
-    const std::int64_t unit = unitOf(m[2].str()[0]);
-    if (amount > std::numeric_limits<std::int64_t>::max() / 4 / unit)
+    DurationProblem problem = DurationProblem::NotADuration;
+    if (auto age = parseDuration(text, problem))
+        return *age;
+    if (problem == DurationProblem::TooLarge)
         throw UsageError(flag + " '" + text + "': too large");
-    return std::chrono::milliseconds(amount * unit);
+    throw UsageError(flag + " '" + text + "': expected an age, " + durationShape());
 }
 
 std::int64_t parsePointInTime(const std::string& flag, const std::string& text,

@@ -68,6 +68,7 @@ constexpr std::array kKeys{
     ConfigKey{"retry.lease_ms", kDefault},
 
     ConfigKey{"dedup.table", kDefault},
+    ConfigKey{"dedup.retention", kDefault},
     ConfigKey{"failed.table", kDefault},
     ConfigKey{"http.port", kDefault},
     ConfigKey{"logging.format", kDefault},

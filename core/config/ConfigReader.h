@@ -2,6 +2,7 @@
 
 #include "core/config/ConfigError.h"
 #include "core/config/ConfigKeys.h"
+#include "core/util/Duration.h"
 
 #include <msgbus/internal/SqlIdentifier.h>
 
@@ -114,6 +115,19 @@ public:
     std::chrono::milliseconds millis(const std::string& key, std::chrono::milliseconds fallback,
                                      std::int64_t min, std::int64_t max) {
         return std::chrono::milliseconds(integer(key, fallback.count(), min, max));
+    }
+
+    /// A duration as parseDuration() reads it ("7d", "12h").
+    std::chrono::milliseconds duration(const std::string& key, std::chrono::milliseconds fallback) {
+        if (!has(key))
+            return fallback;
+        std::string text = string(key, "");
+        DurationProblem problem = DurationProblem::NotADuration;
+        if (auto value = parseDuration(text, problem))
+            return *value;
+        if (problem == DurationProblem::TooLarge)
+            throw ConfigError(key, "'" + text + "' is too large");
+        throw ConfigError(key, "'" + text + "' is not a duration; expected " + durationShape());
     }
 
     std::vector<std::string> list(const std::string& key) {

@@ -4,6 +4,7 @@
 #include "core/config/ConfigError.h"
 #include "core/config/ConfigReader.h"
 #include "core/config/DefaultPluginDir.h"
+#include "core/config/RetryHorizon.h"
 #include "core/util/HttpEndpoint.h"
 
 #include <msgbus/internal/SqlIdentifier.h>
@@ -265,8 +266,31 @@ void loadInbox(ConfigReader& read, Settings& s) {
     s.retry.lease = read.millis("retry.lease_ms", s.retry.lease, 1, 86400000);
 }
 
+/// dedup.retention, after retry.*: it must outlive the retry schedule.
+void loadDedupRetention(ConfigReader& read, Settings& s) {
+    const std::string key = "dedup.retention";
+    const auto minimum = minimumDedupRetention(s.retry);
+    if (!read.has(key)) {
+        // A long retry schedule raises the default instead of stopping a host whose file never
+        // named the key: the default is only a floor that suits the default schedule.
+        s.dedupRetention = std::max(s.dedupRetention, minimum);
+        return;
+    }
+    s.dedupRetention = read.duration(key, s.dedupRetention);
+    if (s.dedupRetention < minimum)
+        // Cleaning a deduplication row before its message's last retry lets that retry (or a
+        // redelivery) run the handlers a second time.
+        throw ConfigError(key, durationText(s.dedupRetention) +
+                                   " is shorter than the retry horizon: a message can still be "
+                                   "retried up to " +
+                                   durationText(retryHorizon(s.retry)) +
+                                   " after its first delivery (retry.*); the minimum is " +
+                                   durationText(minimum) + " (never less than 1h)");
+}
+
 void loadHost(ConfigReader& read, Settings& s) {
     s.dedupTable = read.table("dedup.table", s.dedupTable);
+    loadDedupRetention(read, s);
     s.failedTable = read.table("failed.table", s.failedTable);
     s.httpPort = read.integer32("http.port", s.httpPort, 0, 65535);
     s.loggingFormat = read.string("logging.format", s.loggingFormat);

@@ -143,6 +143,10 @@ struct Settings {
     InboxSettings inbox;
     RetrySettings retry;
     std::string dedupTable = TableNames{}.dedup;
+    /// dedup.retention: how long a deduplication row is kept (`cleanup:dedup`'s default age);
+    /// never below minimumDedupRetention(retry). A message older than this may have lost its
+    /// row, so `failed:retry` refuses it without --force.
+    std::chrono::milliseconds dedupRetention{std::chrono::hours(7 * 24)};
     std::string failedTable = TableNames{}.failed;
     int httpPort = 9464;
     std::string loggingFormat = "text";

@@ -2,6 +2,7 @@
 
 #include "core/db/DbErrors.h"
 #include "core/db/Schema.h"
+#include "core/failed/GuardedChange.h"
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
 #include "core/util/Utf8Text.h"
@@ -69,8 +70,7 @@ void FailedStore::fit(Poco::Data::Session& session, FailedRecord& r) {
     if (r.body.size() > capacity) {
         const std::size_t whole = r.body.size();
         r.body.resize(capacity);
-        r.errorMessage += " [body cut: the first " + std::to_string(capacity) + " of " +
-                          std::to_string(whole) + " bytes are stored]";
+        r.errorMessage = bodyCutNote(capacity, whole) + r.errorMessage;
         // A retry would run on the cut body: only an operator can decide what to do with it.
         if (r.queueName == "retry") {
             r.queueName = "failed";
@@ -93,10 +93,8 @@ std::int64_t FailedStore::insert(Poco::Data::Session& session, FailedRecord& r) 
         FailedRecord bare = r;
         bare.envelopeJson = "{}";
         bare.body.clear();
-        bare.errorMessage = storableText(r.errorMessage + " [the headers and the body (" +
-                                             std::to_string(r.body.size()) +
-                                             " bytes) could not be stored: " + errorText(e) + "]",
-                                         kErrorColumn);
+        bare.errorMessage = storableText(
+            bodyDroppedNote(r.body.size(), errorText(e)) + r.errorMessage, kErrorColumn);
         return insertRow(session, bare);
     }
 }

@@ -40,10 +40,10 @@ public:
     /// Inserts the row and returns its id; record is left as it was stored. Storing a failure
     /// does not fail for what the row holds: text columns get valid UTF-8 cut to their size, a body
     /// that would not fit the column or the server's max_allowed_packet is cut (the error message
-    /// says so, and a "retry" row becomes "failed": a retry must not run on a cut body), and when
-    /// the INSERT still fails for anything but a lost connection or a lock conflict, the row is
-    /// stored without headers and body, the reason saying why. Those two throw: the caller's
-    /// transaction is gone.
+    /// says so first, see bodyCutNote(), and a "retry" row becomes "failed": a retry must not run
+    /// on a cut body), and when the INSERT still fails for anything but a lost connection or a lock
+    /// conflict, the row is stored without headers and body, the reason saying why. Those two
+    /// throw: the caller's transaction is gone.
     std::int64_t insert(Poco::Data::Session& session, FailedRecord& record);
 
     /// Retry rows of the given sources due at nowMs, oldest first, with "running" rows whose

@@ -6,6 +6,7 @@
 
 #include <Poco/Data/LOB.h>
 #include <Poco/Data/Statement.h>
+#include <Poco/Nullable.h>
 
 namespace msgbus::core {
 
@@ -106,6 +107,14 @@ std::size_t DedupStore::removeOlderThan(Poco::Data::Session& session, std::int64
                   " WHERE (message_id, consumer) IN (SELECT message_id, consumer FROM " + _table +
                   " WHERE processed_at < ? LIMIT ?)";
     return purgeBatch(session, sql, cutoffMs, batchSize);
+}
+
+std::optional<std::int64_t> DedupStore::oldestProcessedAt(Poco::Data::Session& session) {
+    Poco::Nullable<Poco::Int64> oldest;
+    session << "SELECT MIN(processed_at) FROM " + _table, into(oldest), now;
+    if (oldest.isNull())
+        return std::nullopt;
+    return oldest.value();
 }
 
 } // namespace msgbus::core

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,6 +56,9 @@ public:
     // Alike on purpose: each store purges its own table (its statement; purgeBatch runs it).
     /// Deletes up to batchSize rows older than cutoff; returns how many went.
     std::size_t removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs, int batchSize);
+
+    /// processed_at of the oldest row (its index makes this one lookup); nothing when empty.
+    std::optional<std::int64_t> oldestProcessedAt(Poco::Data::Session& session);
 
     const std::string& table() const noexcept { return _table; }
 

@@ -87,9 +87,15 @@ void RetryWorker::runLeased(MessageProcessor& processor, std::int64_t rowId,
     try {
         result = processor.process(*_pluginsInUse, wire, attempt, rowId);
     } catch (const BatchAborted& e) {
-        // Its handler ran and its own statement died with the connection: given back, the row
-        // would cost a timeout every cycle and never end. It counts as that handler's failure;
-        // the next rows run on fresh sessions.
+        // The connection died under its handler. With the database gone that is an outage, no
+        // message's fault: the attempt is not used up and the cycle backs off.
+        if (!_database.isReachable()) {
+            _settler.giveBack(rowId, attempt);
+            throw;
+        }
+        // It answers: the handler's own statement died (killed, or past db.io_timeout_ms).
+        // Given back, the row would cost a timeout every cycle and never end. It counts as that
+        // handler's failure; the next rows run on fresh sessions.
         _settler.countAttempt(rowId, attempt, FailureClassifier::ofLostStatement(errorText(e)));
         return;
     } catch (...) {

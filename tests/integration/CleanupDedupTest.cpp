@@ -1,10 +1,10 @@
 // cleanup:dedup refuses an age shorter than the retry horizon: removing the deduplication row
 // of a message that can still come back would let its handlers run twice.
+#include "core/config/RetryHorizon.h"
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
 #include "core/db/Schema.h"
 #include "core/inbox/DedupStore.h"
-#include "core/inbox/RetryHorizon.h"
 #include "core/util/Clock.h"
 #include "support/TestEnv.h"
 

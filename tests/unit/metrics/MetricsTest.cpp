@@ -73,6 +73,7 @@ public:
         m.failed = 5;
         m.reloads = 4;
         m.reloadFailures = 3;
+        m.givenBack = 2;
         const std::string text = m.prometheus();
         const std::string expected =
             counterBlock("msgbus_outbox_published_total", "Outbox messages published to the broker",
@@ -81,6 +82,8 @@ public:
                          9) +
             counterBlock("msgbus_inbox_consumed_total", "Deliveries handled and committed", 8) +
             counterBlock("msgbus_inbox_deduplicated_total", "Deliveries skipped as duplicates", 7) +
+            counterBlock("msgbus_inbox_given_back_total",
+                         "Deliveries given back to the broker (requeued)", 2) +
             counterBlock("msgbus_retried_total", "Retry rows written", 6) +
             counterBlock("msgbus_failed_total", "Rows moved to the failed table", 5) +
             counterBlock("msgbus_plugin_reloads_total", "Successful plugin reloads", 4) +

@@ -1,6 +1,6 @@
 // RetryHorizon: how long a message can still come back through the retry schedule, which bounds
 // how young a deduplication row `cleanup:dedup` may delete.
-#include "core/inbox/RetryHorizon.h"
+#include "core/config/RetryHorizon.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 

@@ -13,8 +13,9 @@ namespace msgbus::core {
 /// Its deduplication row must outlive that, or the redelivery runs the handlers a second time.
 std::chrono::milliseconds retryHorizon(const RetrySettings& retry);
 
-/// The shortest age `cleanup:dedup --older-than` accepts without --force: the retry horizon, and
-/// never less than one hour (broker redeliveries and operators' failed:retry come on top).
+/// The shortest dedup.retention the configuration accepts, and the shortest age `cleanup:dedup
+/// --older-than` accepts without --force: the retry horizon, and never less than one hour
+/// (broker redeliveries and operators' failed:retry come on top).
 std::chrono::milliseconds minimumDedupRetention(const RetrySettings& retry);
 
 /// "1h", "2h 30m", "45s", "3d 4h" (whole seconds; the largest units first, zero parts left out).

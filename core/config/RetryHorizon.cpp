@@ -1,4 +1,4 @@
-#include "core/inbox/RetryHorizon.h"
+#include "core/config/RetryHorizon.h"
 
 #include "core/util/Backoff.h"
 
