@@ -1,5 +1,7 @@
 #include "core/amqp/AmqpUrl.h"
 
+#include "core/util/RedactedUrl.h"
+
 #include <msgbus/Error.h>
 
 #include <algorithm>
@@ -209,7 +211,7 @@ std::string AmqpUrl::text() const {
 }
 
 std::string AmqpUrl::redacted() const {
-    return kScheme + percentEncode(_user) + ":***@" + endpoint() + "/" + percentEncode(_vhost);
+    return redactedUrl(text());
 }
 
 std::string AmqpUrl::endpoint() const {

@@ -4,7 +4,6 @@
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPBasicCredentials.h>
-#include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
@@ -28,21 +27,13 @@ std::int64_t integerOf(const Poco::JSON::Object::Ptr& object, const std::string&
 
 } // namespace
 
-ManagementApi::ManagementApi(const std::string& baseUrl, std::string user, std::string password,
+ManagementApi::ManagementApi(const std::string& baseUrl, const HttpClientOptions& options,
+                             std::string user, std::string password,
                              std::chrono::milliseconds timeout)
-    : _user(std::move(user)), _password(std::move(password)), _timeout(timeout) {
-    Poco::URI uri;
-    try {
-        uri = Poco::URI(baseUrl);
-    } catch (const Poco::Exception& e) {
-        throw InvalidArgument("management API URL '" + baseUrl + "': " + e.displayText());
-    }
-    if (uri.getScheme() != "http" || uri.getHost().empty())
-        throw InvalidArgument("management API URL '" + baseUrl +
-                              "': expected http://host:port (the rabbitmq_management listener)");
-    _host = uri.getHost();
-    _port = uri.getPort();
-    _prefix = uri.getPath();
+    : _endpoint(baseUrl, options), _prefix(_endpoint.path()),
+      _user(_endpoint.hasUserInfo() ? _endpoint.user() : std::move(user)),
+      _password(_endpoint.hasUserInfo() ? _endpoint.password() : std::move(password)),
+      _timeout(timeout) {
     while (!_prefix.empty() && _prefix.back() == '/')
         _prefix.pop_back();
 }
@@ -51,18 +42,18 @@ std::optional<QueueStatus> ManagementApi::queue(const std::string& vhost, const 
     const std::string path = _prefix + "/api/queues/" + segment(vhost) + "/" + segment(name) +
                              "?columns=messages_ready,messages_unacknowledged,consumers,"
                              "head_message_timestamp";
-    const std::string where = "http://" + _host + ":" + std::to_string(_port) + path;
+    // Built from the parts, so it never holds the user info.
+    const std::string where = std::string(_endpoint.secure() ? "https://" : "http://") +
+                              _endpoint.host() + ":" + std::to_string(_endpoint.port()) + path;
     std::string body;
     Poco::Net::HTTPResponse response;
     try {
-        Poco::Net::HTTPClientSession session(_host, _port);
-        session.setTimeout(Poco::Timespan(static_cast<long>(_timeout.count() / 1000),
-                                          static_cast<long>(_timeout.count() % 1000) * 1000));
+        auto session = _endpoint.session(_timeout);
         Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
                                        Poco::Net::HTTPMessage::HTTP_1_1);
         Poco::Net::HTTPBasicCredentials(_user, _password).authenticate(request);
-        session.sendRequest(request);
-        std::istream& in = session.receiveResponse(response);
+        session->sendRequest(request);
+        std::istream& in = session->receiveResponse(response);
         std::ostringstream text;
         Poco::StreamCopier::copyStream(in, text);
         body = text.str();

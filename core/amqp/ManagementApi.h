@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/util/HttpEndpoint.h"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -20,12 +22,15 @@ struct QueueStatus {
 
 /// A client of the RabbitMQ management HTTP API (the rabbitmq_management plugin), for
 /// `msgbus stats`. One request per call, bounded by the timeout; the credentials go in the
-/// Authorization header only, never into an error message. Not thread-safe.
+/// Authorization header only, never into an error message (the URL is shown redacted). Not
+/// thread-safe.
 class ManagementApi {
 public:
-    /// baseUrl: http://host:port (a path prefix is kept, for a proxy). Throws
-    /// msgbus::InvalidArgument when it is not an http:// URL.
-    ManagementApi(const std::string& baseUrl, std::string user, std::string password,
+    /// baseUrl: http(s)://[user:password@]host:port (a path prefix is kept, for a proxy). The
+    /// user info, when there is one, is what logs in; else user and password (the AMQP
+    /// user's). Throws msgbus::InvalidArgument as HttpEndpoint does.
+    ManagementApi(const std::string& baseUrl, const HttpClientOptions& options, std::string user,
+                  std::string password,
                   std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
     /// The queue's status, or nothing when it does not exist. Throws msgbus::Error naming the
@@ -33,8 +38,7 @@ public:
     std::optional<QueueStatus> queue(const std::string& vhost, const std::string& name);
 
 private:
-    std::string _host;
-    std::uint16_t _port = 80;
+    HttpEndpoint _endpoint;
     std::string _prefix;
     std::string _user;
     std::string _password;

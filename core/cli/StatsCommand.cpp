@@ -44,7 +44,8 @@ void addManagementStatus(const Settings& s, BrokerQueues& out) {
         return;
     try {
         const auto first = amqp::AmqpNodes::parse(s.amqp.url).urls().front();
-        amqp::ManagementApi api(s.amqp.managementUrl, first.user(), first.password());
+        amqp::ManagementApi api(s.amqp.managementUrl, s.amqp.managementHttp, first.user(),
+                                first.password());
         for (auto& q : out.queues)
             q.status = api.queue(first.vhost(), q.name);
     } catch (const std::exception& e) {

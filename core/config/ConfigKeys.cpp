@@ -21,6 +21,8 @@ constexpr std::array kKeys{
     ConfigKey{"amqp.password", kNoDefault},
     ConfigKey{"amqp.heartbeat", kDefault},
     ConfigKey{"amqp.management.url", kDefault},
+    ConfigKey{"amqp.management.ca_file", kDefault},
+    ConfigKey{"amqp.management.allow_insecure_http", kDefault},
     // Its line is what declares the exchange, so its value in the file is an example.
     ConfigKey{"amqp.exchange.<name>.type", kNoDefault},
     ConfigKey{"amqp.queue.<name>.type", kDefault},
@@ -71,6 +73,8 @@ constexpr std::array kKeys{
     ConfigKey{"http.port", kDefault},
     ConfigKey{"logging.format", kDefault},
     ConfigKey{"tracing.otlp.endpoint", kDefault},
+    ConfigKey{"tracing.otlp.ca_file", kDefault},
+    ConfigKey{"tracing.otlp.allow_insecure_http", kDefault},
     ConfigKey{"tracing.service_name", kDefault},
 };
 

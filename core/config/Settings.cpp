@@ -5,6 +5,7 @@
 #include "core/config/ConfigReader.h"
 #include "core/config/DefaultPluginDir.h"
 #include "core/config/RetryHorizon.h"
+#include "core/util/HttpEndpoint.h"
 
 #include <msgbus/internal/SqlIdentifier.h>
 
@@ -59,6 +60,26 @@ std::string amqpUrl(ConfigReader& read) {
         // AmqpUrl's messages never quote the user info, so they can be shown as they are.
         throw ConfigError(key, e.what());
     }
+}
+
+/// An HTTP client's URL (key) with <prefix>.ca_file and <prefix>.allow_insecure_http, checked
+/// here as the client will (scheme, host, credentials in the clear, the CA file), so that a bad
+/// one stops the start-up with the key's name. Every text shows the URL redacted: it may carry
+/// a password or an API key.
+std::string httpUrl(ConfigReader& read, const std::string& key, const std::string& prefix,
+                    const std::string& expected, HttpClientOptions& options) {
+    options.caFile = read.string(prefix + ".ca_file", options.caFile);
+    options.allowInsecureKey = prefix + ".allow_insecure_http";
+    options.allowInsecureHttp = read.boolean(options.allowInsecureKey, options.allowInsecureHttp);
+    std::string url = read.string(key, "");
+    if (url.empty())
+        return url;
+    try {
+        HttpEndpoint check(url, options);
+    } catch (const msgbus::InvalidArgument& e) {
+        throw ConfigError(key, std::string(e.what()) + " (expected " + expected + ")");
+    }
+    return url;
 }
 
 /// amqp.queue.<q>.argument.<x-name>: an integer, true/false, or else a string. The arguments
@@ -135,11 +156,9 @@ void loadDatabase(ConfigReader& read, Settings& s) {
 void loadAmqp(ConfigReader& read, Settings& s) {
     s.amqp.url = amqpUrl(read);
     s.amqp.heartbeatSeconds = read.integer32("amqp.heartbeat", s.amqp.heartbeatSeconds, 0, 3600);
-    s.amqp.managementUrl = read.string("amqp.management.url", s.amqp.managementUrl);
-    if (!s.amqp.managementUrl.empty() && s.amqp.managementUrl.rfind("http://", 0) != 0)
-        throw ConfigError("amqp.management.url",
-                          "'" + s.amqp.managementUrl +
-                              "': expected http://host:port (the rabbitmq_management listener)");
+    s.amqp.managementUrl =
+        httpUrl(read, "amqp.management.url", "amqp.management",
+                "http(s)://host:port, the rabbitmq_management listener", s.amqp.managementHttp);
     for (const auto& name : read.children("amqp.exchange")) {
         ExchangeSettings exchange;
         exchange.name = name;
@@ -277,12 +296,9 @@ void loadHost(ConfigReader& read, Settings& s) {
     s.loggingFormat = read.string("logging.format", s.loggingFormat);
     if (s.loggingFormat != "text" && s.loggingFormat != "json")
         throw ConfigError("logging.format", "'" + s.loggingFormat + "' is not text or json");
-    s.otlpEndpoint = read.string("tracing.otlp.endpoint", s.otlpEndpoint);
-    if (!s.otlpEndpoint.empty() && s.otlpEndpoint.rfind("http://", 0) != 0)
-        throw ConfigError("tracing.otlp.endpoint",
-                          "'" + s.otlpEndpoint +
-                              "' is not an http:// URL (OTLP over HTTP/JSON, "
-                              "e.g. http://127.0.0.1:4318/v1/traces)");
+    s.otlpEndpoint =
+        httpUrl(read, "tracing.otlp.endpoint", "tracing.otlp",
+                "OTLP over HTTP/JSON, e.g. http://127.0.0.1:4318/v1/traces", s.otlpHttp);
     s.serviceName = read.string("tracing.service_name", s.serviceName);
 }
 

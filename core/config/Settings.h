@@ -3,6 +3,7 @@
 #include "core/amqp/Topology.h"
 #include "core/db/DatabaseSettings.h"
 #include "core/db/Schema.h"
+#include "core/util/HttpClientOptions.h"
 
 #include <chrono>
 #include <cstdint>
@@ -52,9 +53,13 @@ struct AmqpSettings {
     /// never log it (log AmqpUrl::redacted() or AmqpNodes::endpoints()).
     std::string url;
     int heartbeatSeconds = 30;
-    /// amqp.management.url: the rabbitmq_management listener (http://host:15672), for the
-    /// unacked counts and consumer lag in `msgbus stats`; empty: not asked.
+    /// amqp.management.url: the rabbitmq_management listener (http(s)://host:15672, with user
+    /// info when it logs in as another user than amqp.url's), for the unacked counts and
+    /// consumer lag in `msgbus stats`; empty: not asked. May carry a password: log it only
+    /// through redactedUrl().
     std::string managementUrl;
+    /// amqp.management.ca_file and amqp.management.allow_insecure_http.
+    HttpClientOptions managementHttp;
     std::vector<ExchangeSettings> exchanges;
     std::vector<QueueSettings> queues;
     bool operator==(const AmqpSettings&) const = default;
@@ -145,8 +150,11 @@ struct Settings {
     std::string failedTable = TableNames{}.failed;
     int httpPort = 9464;
     std::string loggingFormat = "text";
-    /// OTLP/HTTP endpoint for spans (http://host:4318/v1/traces); "" = tracing off.
+    /// OTLP/HTTP endpoint for spans (http(s)://host:4318/v1/traces); "" = tracing off. May
+    /// carry a password or an API key: log it only through redactedUrl().
     std::string otlpEndpoint;
+    /// tracing.otlp.ca_file and tracing.otlp.allow_insecure_http.
+    HttpClientOptions otlpHttp;
     std::string serviceName = "msgbus";
 
     /// config: the properties file layered over the system configuration (so

@@ -7,6 +7,7 @@
 #include "core/outbox/OutboxRelay.h"
 #include "core/plugins/PluginLoader.h"
 #include "core/util/Clock.h"
+#include "core/util/RedactedUrl.h"
 
 #include <msgbus/internal/Json.h>
 
@@ -33,10 +34,11 @@ void Host::start() {
     if (!_settings.otlpEndpoint.empty() && !_spans) {
         SpanExporter::Options options;
         options.endpoint = _settings.otlpEndpoint;
+        options.http = _settings.otlpHttp;
         options.serviceName = _settings.serviceName;
         _spans = std::make_unique<SpanExporter>(options);
         _metrics.spans = _spans.get();
-        log.information("tracing: spans go to %s", _settings.otlpEndpoint);
+        log.information("tracing: spans go to %s", redactedUrl(_settings.otlpEndpoint));
     }
 
     int relays = _settings.outbox.workers;

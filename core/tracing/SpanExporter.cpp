@@ -7,11 +7,10 @@
 #include <msgbus/internal/Json.h>
 
 #include <Poco/Logger.h>
-#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPBasicCredentials.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
 
 #include <random>
 
@@ -38,20 +37,23 @@ std::int64_t unixNanosNow() {
         .count();
 }
 
-SpanExporter::SpanExporter(Options options) : _options(std::move(options)) {
-    Poco::URI uri;
+namespace {
+
+HttpEndpoint endpointOf(const SpanExporter::Options& options) {
     try {
-        uri = Poco::URI(_options.endpoint);
-    } catch (const std::exception&) {
-        throw InvalidArgument("tracing.otlp.endpoint: '" + _options.endpoint +
-                              "' is not a URL (expected http://host:port/v1/traces)");
+        return HttpEndpoint(options.endpoint, options.http);
+    } catch (const InvalidArgument& e) {
+        throw InvalidArgument(std::string("tracing.otlp.endpoint: ") + e.what() +
+                              " (expected http(s)://host:port/v1/traces)");
     }
-    if (uri.getScheme() != "http" || uri.getHost().empty())
-        throw InvalidArgument("tracing.otlp.endpoint: '" + _options.endpoint +
-                              "' is not an http:// URL (expected http://host:port/v1/traces)");
-    _host = uri.getHost();
-    _port = uri.getPort();
-    _path = uri.getPathEtc().empty() || uri.getPathEtc() == "/" ? "/v1/traces" : uri.getPathEtc();
+}
+
+} // namespace
+
+SpanExporter::SpanExporter(Options options)
+    : _options(std::move(options)), _endpoint(endpointOf(_options)) {
+    const auto& target = _endpoint.pathEtc();
+    _path = target.empty() || target == "/" ? "/v1/traces" : target;
     _thread = std::thread([this] { run(); });
 }
 
@@ -106,26 +108,27 @@ void SpanExporter::run() {
 
 bool SpanExporter::send(const std::deque<Span>& batch) {
     try {
-        Poco::Net::HTTPClientSession session(_host, _port);
-        session.setTimeout(Poco::Timespan(
-            std::chrono::duration_cast<std::chrono::microseconds>(_options.timeout).count()));
+        auto session = _endpoint.session(_options.timeout);
         Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, _path,
                                        Poco::Net::HTTPMessage::HTTP_1_1);
+        if (_endpoint.hasUserInfo())
+            Poco::Net::HTTPBasicCredentials(_endpoint.user(), _endpoint.password())
+                .authenticate(request);
         const std::string body = toOtlpJson(batch, _options.serviceName);
         request.setContentType("application/json");
         request.setContentLength(static_cast<std::streamsize>(body.size()));
-        session.sendRequest(request) << body;
+        session->sendRequest(request) << body;
         Poco::Net::HTTPResponse response;
         std::string ignored;
-        Poco::StreamCopier::copyToString(session.receiveResponse(response), ignored);
+        Poco::StreamCopier::copyToString(session->receiveResponse(response), ignored);
         if (response.getStatus() / 100 == 2)
             return true;
         Poco::Logger::get("msgbus.tracing")
-            .warning("OTLP export to %s:%hu%s refused: HTTP %d; %z span(s) dropped", _host, _port,
-                     _path, static_cast<int>(response.getStatus()), batch.size());
+            .warning("OTLP export to %s refused: HTTP %d; %z span(s) dropped", _endpoint.redacted(),
+                     static_cast<int>(response.getStatus()), batch.size());
     } catch (const std::exception& e) {
         Poco::Logger::get("msgbus.tracing")
-            .warning("OTLP export to %s:%hu%s failed: %s; %z span(s) dropped", _host, _port, _path,
+            .warning("OTLP export to %s failed: %s; %z span(s) dropped", _endpoint.redacted(),
                      errorText(e), batch.size());
     }
     return false;

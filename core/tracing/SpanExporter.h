@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/util/HttpEndpoint.h"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -37,7 +39,8 @@ struct Span {
 class SpanExporter {
 public:
     struct Options {
-        std::string endpoint; ///< http://host:port/path
+        std::string endpoint; ///< http(s)://[user:password@]host:port/path[?query]
+        HttpClientOptions http;
         std::string serviceName = "msgbus";
         std::size_t capacity = 10000;
         std::size_t batchSize = 512;
@@ -45,7 +48,9 @@ public:
         std::chrono::milliseconds timeout{5000};
     };
 
-    /// Throws msgbus::InvalidArgument when the endpoint is not an http:// URL.
+    /// Throws msgbus::InvalidArgument when the endpoint is not an http:// or https:// URL, or
+    /// not one HttpEndpoint accepts with options.http. User info in it is sent as Basic
+    /// credentials.
     explicit SpanExporter(Options options);
     ~SpanExporter();
     SpanExporter(const SpanExporter&) = delete;
@@ -64,8 +69,7 @@ private:
     bool send(const std::deque<Span>& batch);
 
     Options _options;
-    std::string _host;
-    std::uint16_t _port = 0;
+    HttpEndpoint _endpoint;
     std::string _path;
     std::mutex _mutex;
     std::condition_variable _wake;

@@ -64,12 +64,22 @@ void JsonLogFormatter::format(const Poco::Message& message, std::string& text) {
     text += "}";
 }
 
+TextLogFormatter::TextLogFormatter()
+    : _pattern(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p [%s] %t")) {}
+
+void TextLogFormatter::format(const Poco::Message& message, std::string& text) {
+    Poco::Message safe(message);
+    safe.setSource(singleLineText(message.getSource()));
+    safe.setText(singleLineText(message.getText()));
+    _pattern->format(safe, text);
+}
+
 void configureLogging(const std::string& format) {
     Poco::AutoPtr<Poco::Formatter> formatter;
     if (format == "json")
         formatter = new JsonLogFormatter;
     else
-        formatter = new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p [%s] %t");
+        formatter = new TextLogFormatter;
     Poco::AutoPtr<Poco::FormattingChannel> channel(
         new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel(std::cerr)));
     // The root first: loggers made later copy its channel and level, and setChannel("") below

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <Poco/AutoPtr.h>
 #include <Poco/Formatter.h>
+#include <Poco/PatternFormatter.h>
 
 #include <string>
 
@@ -18,6 +20,19 @@ public:
     void format(const Poco::Message& message, std::string& text) override;
 };
 
+/// Log lines as text (logging.format = text): "<time> <level> [<logger>] <message>", with the
+/// logger and the message passed through singleLineText, so that no text a peer sent (a message
+/// id, a header, a plugin's error) can break the line or start one that looks like msgbus's.
+/// Thread-safe as the channel calling it requires: format() keeps no state between calls.
+class TextLogFormatter : public Poco::Formatter {
+public:
+    TextLogFormatter();
+    void format(const Poco::Message& message, std::string& text) override;
+
+private:
+    Poco::AutoPtr<Poco::PatternFormatter> _pattern;
+};
+
 /// The named parameters a log message may carry for the JSON format.
 struct LogFields {
     static constexpr const char* consumer = "consumer";
@@ -26,8 +41,8 @@ struct LogFields {
     static constexpr const char* traceId = "trace_id";
 };
 
-/// Sends every logger's output to stderr as text ("text", the default: time, level, logger,
-/// message) or as JSON lines ("json"), at level information. Applies to the loggers that exist
+/// Sends every logger's output to stderr as text ("text", the default: TextLogFormatter) or as
+/// JSON lines ("json": JsonLogFormatter), at level information. Applies to the loggers that exist
 /// already too.
 void configureLogging(const std::string& format);
 

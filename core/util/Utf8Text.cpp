@@ -2,6 +2,8 @@
 
 #include <msgbus/internal/Json.h>
 
+#include <algorithm>
+
 namespace msgbus::core {
 namespace {
 
@@ -13,7 +15,66 @@ std::size_t sequenceLength(std::string_view text, std::size_t i) {
     return 0;
 }
 
+void appendHex(std::string& out, const char* prefix, unsigned value, int digits) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += prefix;
+    for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
+        out += hex[(value >> shift) & 0xf];
+}
+
+/// Appends the escape of the one-byte character c; false (nothing appended) when c is printable.
+bool appendAsciiEscape(std::string& out, unsigned char c) {
+    if (c >= 0x20 && c != 0x7f)
+        return false;
+    if (c == '\n')
+        out += "\\n";
+    else if (c == '\r')
+        out += "\\r";
+    else if (c == '\t')
+        out += "\\t";
+    else
+        appendHex(out, "\\x", c, 2);
+    return true;
+}
+
+/// The code point of a valid UTF-8 sequence that breaks or controls a line (C1
+/// controls U+0080..U+009F, U+2028, U+2029), or 0.
+unsigned lineBreakingCodePoint(std::string_view sequence) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(sequence[i]); };
+    if (sequence.size() == 2 && byte(0) == 0xc2 && byte(1) < 0xa0)
+        return byte(1);
+    if (sequence.size() == 3 && byte(0) == 0xe2 && byte(1) == 0x80 &&
+        (byte(2) == 0xa8 || byte(2) == 0xa9))
+        return 0x2000u + (byte(2) - 0x80u);
+    return 0;
+}
+
 } // namespace
+
+std::string singleLineText(std::string_view text) {
+    if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c != 0x7f; }))
+        return std::string(text);
+    std::string out;
+    out.reserve(text.size() + 16);
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t len = sequenceLength(text, i);
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (len == 0) {
+            appendHex(out, "\\x", c, 2);
+            ++i;
+            continue;
+        }
+        const auto sequence = text.substr(i, len);
+        i += len;
+        if (len == 1 && appendAsciiEscape(out, c))
+            continue;
+        if (const unsigned codePoint = lineBreakingCodePoint(sequence); codePoint != 0)
+            appendHex(out, "\\u", codePoint, 4);
+        else
+            out.append(sequence);
+    }
+    return out;
+}
 
 std::string lossyUtf8(std::string_view text) {
     if (msgbus::json::isValidUtf8(text))

@@ -317,8 +317,7 @@ public:
     }
 
     void testEndpointThatIsNotHttpIsRefusedNamingIt() {
-        for (const std::string endpoint :
-             {"https://collector:4318/v1/traces", "grpc://collector:4317", "collector:4318"}) {
+        for (const std::string endpoint : {"grpc://collector:4317", "collector:4318"}) {
             SpanExporter::Options options;
             options.endpoint = endpoint;
             try {
@@ -328,7 +327,7 @@ public:
                 const std::string what = e.what();
                 CPPUNIT_ASSERT_MESSAGE(what, what.find("tracing.otlp.endpoint") == 0);
                 CPPUNIT_ASSERT_MESSAGE(what, what.find("'" + endpoint + "'") != std::string::npos);
-                CPPUNIT_ASSERT_MESSAGE(what, what.find("http://host:port/v1/traces") !=
+                CPPUNIT_ASSERT_MESSAGE(what, what.find("http(s)://host:port/v1/traces") !=
                                                  std::string::npos);
             }
         }

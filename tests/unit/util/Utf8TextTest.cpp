@@ -18,6 +18,9 @@ class Utf8TextTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPrefixOfShortTextIsTheText);
     CPPUNIT_TEST(testStorableTextSaysByHowMuchItWasCut);
     CPPUNIT_TEST(testStorableTextIsAlwaysValid);
+    CPPUNIT_TEST(testSingleLineTextKeepsPrintableText);
+    CPPUNIT_TEST(testSingleLineTextEscapesEveryControlCharacter);
+    CPPUNIT_TEST(testSingleLineTextEscapesEachInvalidByte);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -80,6 +83,33 @@ public:
             text += i % 3 ? "\xc3\xa9" : "\xff";
         for (std::size_t max : {10, 57, 101, 2000})
             CPPUNIT_ASSERT(msgbus::json::isValidUtf8(storableText(text, max)));
+    }
+
+    void testSingleLineTextKeepsPrintableText() {
+        for (const std::string text : {"", "plain ascii \\ \"quoted\" ~",
+                                       "caf\xc3\xa9 \xe2\x82\xac", "\xf0\x9f\x93\xa6 \xc2\xa0nbsp"})
+            CPPUNIT_ASSERT_EQUAL(text, singleLineText(text));
+    }
+
+    void testSingleLineTextEscapesEveryControlCharacter() {
+        CPPUNIT_ASSERT_EQUAL(std::string("a\\nb\\rc\\td"), singleLineText("a\nb\rc\td"));
+        for (int c = 0; c < 0x20; ++c) {
+            const std::string out = singleLineText(std::string(1, static_cast<char>(c)));
+            CPPUNIT_ASSERT_MESSAGE(out, out.size() >= 2 && out[0] == '\\');
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string("\\x00\\x1b\\x7f"),
+                             singleLineText(std::string("\0\x1b\x7f", 3)));
+        CPPUNIT_ASSERT_EQUAL(std::string("\\u0085\\u009f\\u2028\\u2029"),
+                             singleLineText("\xc2\x85\xc2\x9f\xe2\x80\xa8\xe2\x80\xa9"));
+    }
+
+    void testSingleLineTextEscapesEachInvalidByte() {
+        CPPUNIT_ASSERT_EQUAL(std::string("\\xff ok \\xc3"), singleLineText("\xff ok \xc3"));
+        // An overlong '\n' (0xc0 0x8a) is no line break and no valid UTF-8 either.
+        CPPUNIT_ASSERT_EQUAL(std::string("\\xc0\\x8a"), singleLineText("\xc0\x8a"));
+        const std::string out = singleLineText("\xe2\x80 x \xed\xa0\x80");
+        CPPUNIT_ASSERT(msgbus::json::isValidUtf8(out));
+        CPPUNIT_ASSERT_EQUAL(std::string("\\xe2\\x80 x \\xed\\xa0\\x80"), out);
     }
 };
 
