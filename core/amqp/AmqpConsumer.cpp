@@ -145,6 +145,7 @@ std::optional<Delivery> AmqpConsumer::next(std::chrono::milliseconds timeout) {
             EnvelopeGuard guard(envelope);
             Delivery delivery;
             delivery.deliveryTag = envelope.delivery_tag;
+            delivery.receivedAt = std::chrono::steady_clock::now();
             delivery.connectionEpoch = _epoch;
             delivery.exchange = toStdString(envelope.exchange);
             delivery.routingKey = toStdString(envelope.routing_key);

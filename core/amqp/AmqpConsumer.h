@@ -31,6 +31,8 @@ struct Delivery {
     /// x-delivery-count header); nullopt on classic queues.
     std::optional<std::int64_t> deliveryCount;
     msgbus::WireMessage wire;
+    /// When this consumer received it: the broker's consumer_timeout runs from then.
+    std::chrono::steady_clock::time_point receivedAt{};
     /// Set when the delivery could not be copied into wire whole (headers nested too deep, no
     /// memory for the body): wire then holds what could be copied, and the delivery must still
     /// be settled (a failed row), never left unacked.

@@ -77,17 +77,6 @@ void InboxConsumer::gather(std::vector<amqp::Delivery>& deliveries, std::size_t 
     }
 }
 
-std::optional<amqp::Delivery> InboxConsumer::nextDelivery(std::chrono::milliseconds timeout) {
-    while (!_arrived.empty()) {
-        amqp::Delivery delivery = std::move(_arrived.front());
-        _arrived.pop_front();
-        // One of an older connection is back in the queue already: its tag is void.
-        if (delivery.connectionEpoch == _consumer.epoch())
-            return delivery;
-    }
-    return _consumer.next(timeout);
-}
-
 void InboxConsumer::runsFailed(const char* what, const std::exception& e) {
     // Counting runs is a guard, never a gate: without it the batch still runs, only a message
     // that kills its host would not be stopped. Said once until it works again, and not at all
@@ -100,7 +89,8 @@ void InboxConsumer::runsFailed(const char* what, const std::exception& e) {
 }
 
 std::vector<int> InboxConsumer::hostDeaths(const std::vector<amqp::Delivery>& deliveries,
-                                           std::vector<std::string>& keys) {
+                                           std::vector<std::string>& keys, bool& known) {
+    known = true;
     std::vector<int> deaths(deliveries.size(), 0);
     keys.assign(deliveries.size(), std::string());
     std::vector<std::string> redelivered;
@@ -119,6 +109,7 @@ std::vector<int> InboxConsumer::hostDeaths(const std::vector<amqp::Delivery>& de
             if (auto it = runs.find(keys[i]); !keys[i].empty() && it != runs.end())
                 deaths[i] = std::max(0, it->second - _redeliveries.runsLeftBehind(deliveries[i]));
     } catch (const std::exception& e) {
+        known = false;
         runsFailed("read", e);
     }
     return deaths;
@@ -187,15 +178,24 @@ void InboxConsumer::runPart(const PluginSet& plugins, std::span<const amqp::Deli
 }
 
 void InboxConsumer::arrange(Batch& batch) {
+    // Counted once per delivery received: planning the batch again must not count it again.
+    batch.tracked.clear();
+    for (const auto& d : batch.deliveries)
+        batch.tracked.push_back(_redeliveries.redeliveries(d));
+    planRuns(batch);
+}
+
+void InboxConsumer::planRuns(Batch& batch) {
     // A message whose earlier run never ended killed its host, or died with the one that did:
     // such messages run last, each alone, those that died least often first, so that the
     // neighbours of a killer go through before it runs again.
-    std::vector<int> deaths = hostDeaths(batch.deliveries, batch.keys);
+    std::vector<int> deaths = hostDeaths(batch.deliveries, batch.keys, batch.deathsKnown);
     const BatchPlan plan = BatchPlan::byHostDeaths(deaths);
     if (plan.reorders()) {
         plan.arrange(batch.deliveries);
         plan.arrange(deaths);
         plan.arrange(batch.keys);
+        plan.arrange(batch.tracked);
     }
     batch.together = plan.together();
     batch.items.clear();
@@ -203,7 +203,7 @@ void InboxConsumer::arrange(Batch& batch) {
         const auto& d = batch.deliveries[i];
         InboxItem item{&d.wire, 1, 0};
         item.decodeError = d.decodeError;
-        const int tracked = _redeliveries.redeliveries(d);
+        const int tracked = batch.tracked[i];
         // Only a delivery that counts as redelivered carries a last error: spare the lookup.
         const std::string trackedError =
             tracked > 0 || deaths[i] > 0 ? _redeliveries.lastError(d) : std::string();
@@ -238,7 +238,7 @@ std::optional<std::vector<ProcessResult>> InboxConsumer::process(const PluginSet
         // The connection died under one message's handler. If the database is gone, that is
         // an outage, no message's doing: hold the batch.
         if (!_database.isReachable()) {
-            _hold.begin(all.size(), errorText(e));
+            holdBatch(batch, errorText(e));
             return std::nullopt;
         }
         // It answers: the handler's statement was killed or outlived db.io_timeout_ms.
@@ -248,77 +248,22 @@ std::optional<std::vector<ProcessResult>> InboxConsumer::process(const PluginSet
             _redeliveries.gaveBack(all[i], errorText(e), &items[i] != e.suspect());
         if (_consumer.nack(batch.lastTag, true, true, batch.lastEpoch))
             Metrics::add(_metrics.givenBack, all.size());
+        _hold.end("a handler's statement died while the database answers: given back");
         throw;
     } catch (const std::exception& e) {
         // Nothing was committed of that part and no message is to blame (the database is
         // gone, refuses every write, or the transaction lost a lock conflict): hold the batch
         // and run it again (what an earlier part committed then reads as duplicates).
-        _hold.begin(all.size(), errorText(e));
+        holdBatch(batch, errorText(e));
         return std::nullopt;
     }
     // The database went away in the middle (runAlone): run it all again once it answers.
     if (std::any_of(results.begin(), results.end(),
                     [](ProcessResult r) { return r == ProcessResult::Requeue; })) {
-        _hold.begin(all.size(), "the database went away in the middle of the batch");
+        holdBatch(batch, "the database went away in the middle of the batch");
         return std::nullopt;
     }
     return results;
-}
-
-std::optional<std::vector<ProcessResult>>
-InboxConsumer::processHolding(StopToken& stop, Batch& batch,
-                              std::shared_ptr<const PluginSet>& plugins) {
-    for (;;) {
-        // A fresh snapshot each time: a reload during a long hold applies to the held batch.
-        plugins = _plugins.current();
-        if (auto results = process(*plugins, batch)) {
-            _hold.end("the database answers again: they ran");
-            return results;
-        }
-        if (batch.brokerError) {
-            // The connection broke while the batch was gathered: the broker has it back.
-            holdEnded(OutageHold::End::BrokerLost, batch, batch.brokerError);
-            return std::nullopt;
-        }
-        std::exception_ptr brokerError;
-        const OutageHold::End end = _hold.wait(stop, _arrived, brokerError);
-        if (end != OutageHold::End::DatabaseAnswers) {
-            holdEnded(end, batch, brokerError);
-            return std::nullopt;
-        }
-    }
-}
-
-void InboxConsumer::holdEnded(OutageHold::End end, Batch& batch, std::exception_ptr brokerError) {
-    // Whatever ends the hold, it is no message's fault: none of these returns counts.
-    for (const auto& d : batch.deliveries)
-        _redeliveries.gaveBack(d, "the database was away", true);
-    for (const auto& d : _arrived)
-        _redeliveries.gaveBack(d, "the database was away", true);
-    if (end == OutageHold::End::BrokerLost) {
-        _arrived.clear();
-        batch.brokerError = brokerError;
-        _hold.end("the broker connection was lost: the broker has them back");
-        return;
-    }
-    // Once, all of them: the held batch and what arrived after it (higher tags).
-    std::uint64_t lastTag = batch.lastTag;
-    std::size_t count = batch.deliveries.size();
-    for (const auto& d : _arrived)
-        if (d.connectionEpoch == batch.lastEpoch) {
-            lastTag = std::max(lastTag, d.deliveryTag);
-            ++count;
-        }
-    _arrived.clear();
-    try {
-        if (_consumer.nack(lastTag, true, true, batch.lastEpoch))
-            Metrics::add(_metrics.givenBack, count);
-    } catch (const std::exception&) {
-        batch.brokerError = std::current_exception();
-    }
-    _hold.end(end == OutageHold::End::StopRequested
-                  ? "stopping: they go back to the broker"
-                  : "held for inbox.max_hold_ms: they go back to the broker once");
 }
 
 bool InboxConsumer::settle(const Batch& batch, const std::vector<ProcessResult>& results) {

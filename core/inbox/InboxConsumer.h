@@ -50,6 +50,10 @@ private:
         std::vector<amqp::Delivery> deliveries;
         /// The run key of each redelivered delivery ("" for a first delivery).
         std::vector<std::string> keys;
+        /// This consumer's redelivery count of each delivery, counted once when it arrived.
+        std::vector<int> tracked;
+        /// The host deaths could be read (false while the database was away: read again).
+        bool deathsKnown = true;
         std::vector<InboxItem> items; ///< borrow deliveries' wire messages
         /// How many run together, first; each one after them runs alone.
         std::size_t together = 0;
@@ -67,8 +71,12 @@ private:
     std::optional<amqp::Delivery> nextDelivery(std::chrono::milliseconds timeout);
     void gather(std::vector<amqp::Delivery>& deliveries, std::size_t want,
                 std::exception_ptr& brokerError);
-    /// Orders the batch by host deaths and builds its items with their redelivery counts.
+    /// Counts the batch's redeliveries, then plans it (planRuns).
     void arrange(Batch& batch);
+    /// Orders the batch by host deaths and builds its items with their redelivery counts.
+    void planRuns(Batch& batch);
+    /// Starts or goes on with the outage hold of batch (and what arrived after it).
+    void holdBatch(const Batch& batch, const std::string& error);
     /// Runs the batch's parts. Nothing when the database is away (an outage hold began: nothing
     /// of the failing part was committed, nothing was given back). Throws BatchAborted after
     /// giving the batch back when a handler's statement died while the database answers.
@@ -84,9 +92,10 @@ private:
     /// Acks or nacks each delivery by its result; false when some were given back.
     bool settle(const Batch& batch, const std::vector<ProcessResult>& results);
     /// Per delivery, how many runs of it began on some host and never ended; keys gets the
-    /// run key of each redelivered one ("" for a first delivery).
+    /// run key of each redelivered one ("" for a first delivery); known is false when they
+    /// could not be read (all count 0 then).
     std::vector<int> hostDeaths(const std::vector<amqp::Delivery>& deliveries,
-                                std::vector<std::string>& keys);
+                                std::vector<std::string>& keys, bool& known);
     /// One transaction's worth: records the runs, processes, settles the run records.
     void runPart(const PluginSet& plugins, std::span<const amqp::Delivery> deliveries,
                  std::span<const std::string> keys, std::span<const InboxItem> items,

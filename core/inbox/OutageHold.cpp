@@ -21,17 +21,23 @@ OutageHold::~OutageHold() {
         _metrics.heldDeliveries.release(_consumerName);
 }
 
-void OutageHold::begin(std::size_t count, const std::string& error) {
+void OutageHold::begin(std::size_t count, steady_clock::time_point oldest,
+                       const std::string& error) {
     _count = count;
     _error = error;
     if (!_holding) {
         _holding = true;
         _since = steady_clock::now();
+        _oldest = oldest;
         _sinceMillis = Metrics::steadyMillis();
         _probes = 0;
-        _log.warning("consumer %s: the database is away (%s); holding %z deliveries, not giving "
-                     "them back, until it answers (probing with backoff)",
+        _nextProbe = _since + _backoff.delay(++_probes);
+        _log.warning("consumer %s: the batch cannot be committed (%s); holding %z deliveries, "
+                     "not giving them back, until the database takes it (probing with backoff)",
                      _consumerName, error, count);
+    } else {
+        _oldest = std::min(_oldest, oldest);
+        _nextProbe = steady_clock::now() + _backoff.delay(++_probes);
     }
     publish();
 }
@@ -43,60 +49,73 @@ void OutageHold::publish() {
 
 OutageHold::End OutageHold::wait(StopToken& stop, std::deque<amqp::Delivery>& arrived,
                                  std::exception_ptr& brokerError) {
+    // Short slices: a stop is seen within one, and heartbeats are answered in each.
+    constexpr milliseconds slice{200};
     for (;;) {
-        const auto held = steady_clock::now() - _since;
-        if (held >= _maxHold)
+        const auto now = steady_clock::now();
+        if (now - _oldest >= _maxHold)
             return End::HeldTooLong;
-        const auto left = duration_cast<milliseconds>(_maxHold - held);
-        if (!service(stop, std::min(_backoff.delay(++_probes), left), arrived, brokerError))
+        if (!_probe.valid() && now >= _nextProbe)
+            _probe = std::async(std::launch::async, [this] { return probe(); });
+        if (_probe.valid() && _probe.wait_for(milliseconds::zero()) == std::future_status::ready) {
+            if (probeAnswered())
+                return End::DatabaseAnswers;
+            _nextProbe = steady_clock::now() + _backoff.delay(++_probes);
+        }
+        const auto left = duration_cast<milliseconds>(_maxHold - (now - _oldest));
+        if (!service(stop, std::clamp(left, milliseconds(1), slice), arrived, brokerError))
             return stop.stopRequested() ? End::StopRequested : End::BrokerLost;
-        if (probe())
-            return End::DatabaseAnswers;
     }
 }
 
 bool OutageHold::service(StopToken& stop, milliseconds duration,
                          std::deque<amqp::Delivery>& arrived, std::exception_ptr& brokerError) {
-    // Short slices: a stop is seen within one, and heartbeats are answered in each.
-    constexpr milliseconds slice{200};
-    const auto until = steady_clock::now() + duration;
+    if (stop.stopRequested())
+        return false;
     try {
-        for (;;) {
-            if (stop.stopRequested())
-                return false;
-            const auto left = duration_cast<milliseconds>(until - steady_clock::now());
-            if (left <= milliseconds::zero())
-                return true;
-            if (auto delivery = _consumer.next(std::min(left, slice)))
-                arrived.push_back(std::move(*delivery));
-            _metrics.brokerOk();
+        if (auto delivery = _consumer.next(duration)) {
+            arrived.push_back(std::move(*delivery));
+            ++_count;
+            publish();
         }
+        _metrics.brokerOk();
+        return true;
     } catch (const std::exception&) {
         brokerError = std::current_exception();
         return false;
     }
 }
 
-bool OutageHold::probe() {
+std::string OutageHold::probe() const {
     try {
         auto session = _database.session();
         *session << "SELECT 1", Poco::Data::Keywords::now;
+        return std::string();
+    } catch (const std::exception& e) {
+        return errorText(e);
+    } catch (...) {
+        return "unknown error";
+    }
+}
+
+bool OutageHold::probeAnswered() {
+    const std::string error = _probe.get();
+    if (error.empty()) {
         _metrics.databaseOk();
         return true;
-    } catch (const std::exception& e) {
-        // Kept for /ready: the newest reason is the one an operator needs.
-        _error = errorText(e);
-        publish();
-        return false;
     }
+    // Kept for /ready: the newest reason is the one an operator needs.
+    _error = error;
+    publish();
+    return false;
 }
 
 void OutageHold::end(const std::string& how) {
     if (!_holding)
         return;
     const auto seconds = duration_cast<milliseconds>(steady_clock::now() - _since).count() / 1000.0;
-    _log.warning("consumer %s: held %z deliveries for %.1f s while the database was away; %s",
-                 _consumerName, _count, seconds, how);
+    _log.warning("consumer %s: held %z deliveries for %.1f s; %s", _consumerName, _count, seconds,
+                 how);
     _holding = false;
     _metrics.heldDeliveries.release(_consumerName);
 }

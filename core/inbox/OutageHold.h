@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <future>
 #include <string>
 
 namespace msgbus::core {
@@ -29,10 +30,13 @@ namespace msgbus::core {
 ///
 /// While holding, the broker connection is serviced (rabbitmq-c answers heartbeats only inside
 /// its calls), deliveries that arrive within the prefetch are kept for the batches after the
-/// held one, and the database is probed with backoff. The hold ends when the database answers
-/// (the caller runs the held batch again), when a stop is requested or inbox.max_hold_ms has
-/// passed (the caller gives the deliveries back once: the broker's consumer_timeout would close
-/// the channel otherwise), or when the broker connection is lost (the broker has them back).
+/// held one, and the database is probed with backoff. A probe runs on a thread of its own: a
+/// database host that stops answering makes it wait for the database timeouts, longer than
+/// the broker allows between heartbeats. The hold ends when the database answers (the caller
+/// runs the held batch again), when a stop is requested or the oldest held delivery was
+/// received inbox.max_hold_ms ago (the caller gives the deliveries back once: the broker's
+/// consumer_timeout would close the channel otherwise), or when the broker connection is lost
+/// (the broker has them back).
 ///
 /// It logs once when a hold begins and once when it ends, never per probe, and publishes what
 /// it holds for /ready (Metrics::heldDeliveries). Not thread-safe: one per consumer thread.
@@ -53,9 +57,11 @@ public:
 
     bool holding() const noexcept { return _holding; }
 
-    /// A batch of count deliveries could not be run because of error: starts a hold, or goes
-    /// on with the one under way (the database answered a probe, the batch still failed).
-    void begin(std::size_t count, const std::string& error);
+    /// A batch of count deliveries (the oldest received at oldest) could not be run because of
+    /// error: starts a hold, or goes on with the one under way (the database answered a probe,
+    /// the batch still failed).
+    void begin(std::size_t count, std::chrono::steady_clock::time_point oldest,
+               const std::string& error);
 
     /// Waits, servicing the connection, backing off and probing, until the hold ends (End).
     /// Deliveries that arrive meanwhile are appended to arrived; BrokerLost leaves the
@@ -66,8 +72,11 @@ public:
     void end(const std::string& how);
 
 private:
-    /// True when the database answers a query.
-    bool probe();
+    /// "" when the database answers a query, else why not. Runs on the probe's thread: it
+    /// touches no member but the (thread-safe) database.
+    std::string probe() const;
+    /// Collects a finished probe: true when the database answered.
+    bool probeAnswered();
     /// Services the broker connection for duration (deliveries go to arrived); false when the
     /// connection broke (brokerError) or a stop was requested.
     bool service(StopToken& stop, std::chrono::milliseconds duration,
@@ -86,8 +95,14 @@ private:
     std::size_t _count = 0;
     std::string _error;
     std::chrono::steady_clock::time_point _since;
+    /// When the oldest held delivery was received: inbox.max_hold_ms runs from then.
+    std::chrono::steady_clock::time_point _oldest;
     std::int64_t _sinceMillis = 0;
     int _probes = 0;
+    std::chrono::steady_clock::time_point _nextProbe;
+    /// The probe under way, if any; its destructor waits for it (at most the database
+    /// timeouts), so it never outlives the database it uses.
+    std::future<std::string> _probe;
 };
 
 } // namespace msgbus::core

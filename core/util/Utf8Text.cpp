@@ -52,7 +52,11 @@ unsigned lineBreakingCodePoint(std::string_view sequence) {
 } // namespace
 
 std::string singleLineText(std::string_view text) {
-    if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c != 0x7f; }))
+    // Printable ASCII only, whatever the signedness of char: any other byte takes the long way.
+    if (std::all_of(text.begin(), text.end(), [](char c) {
+            const auto byte = static_cast<unsigned char>(c);
+            return byte >= 0x20 && byte < 0x7f;
+        }))
         return std::string(text);
     std::string out;
     out.reserve(text.size() + 16);

@@ -134,8 +134,8 @@ class DatabaseOutageTest : public CppUnit::TestFixture {
         CPPUNIT_ASSERT_MESSAGE(host->logTail(), status && status->success());
         // Said once when the hold began and once when it ended, not every probe.
         const std::string log = host->logTail(1 << 20);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(log, 1,
-                                     linesWith(log, "consumer placed: the database is away"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            log, 1, linesWith(log, "consumer placed: the batch cannot be committed"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(log, 1, linesWith(log, "consumer placed: held "));
     }
 
