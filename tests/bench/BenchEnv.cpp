@@ -112,6 +112,10 @@ void reportRatio(const std::string& name, double ratio, const std::string& comme
     std::cout << out.str() << std::endl;
 }
 
+void reportCpu(const std::string& what, const CpuClock& cpu, std::int64_t messages) {
+    report(what + " CPU", cpu.per100k(messages), "CPU s per 100k msgs", 2);
+}
+
 void note(const std::string& text) {
     std::cout << "bench: note: " << text << std::endl;
 }

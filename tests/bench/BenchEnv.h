@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 namespace msgbus::bench {
 
 /// The services and the build, from the environment run-bench.sh sets up
@@ -67,6 +69,33 @@ public:
 private:
     std::chrono::steady_clock::time_point _start;
 };
+
+/// This process's CPU time (user + system, all its threads) since construction: what msgbus's
+/// own code and its client libraries cost, without the broker's and the database's, which run
+/// in processes of their own.
+class CpuClock {
+public:
+    CpuClock() : _start(now()) {}
+    double seconds() const { return now() - _start; }
+    /// CPU seconds per 100,000 of count (0 when count is 0).
+    double per100k(std::int64_t count) const {
+        return count > 0 ? seconds() * 100000.0 / static_cast<double>(count) : 0.0;
+    }
+
+private:
+    static double now() {
+        rusage usage{};
+        ::getrusage(RUSAGE_SELF, &usage);
+        const auto secondsOf = [](const timeval& t) {
+            return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+        };
+        return secondsOf(usage.ru_utime) + secondsOf(usage.ru_stime);
+    }
+    double _start;
+};
+
+/// "<what>: N CPU s per 100k msgs", one line per CPU figure.
+void reportCpu(const std::string& what, const CpuClock& cpu, std::int64_t messages);
 
 /// The p-quantile (0..1) of values (sorted in place), nearest rank; 0 when empty.
 double percentile(std::vector<double>& values, double p);

@@ -90,6 +90,7 @@ std::pair<double, std::int64_t> rawPerCommitLoop(BenchBus& bus, std::int64_t mes
     // Bounded in time too: on a busy disk each commit's fsync can take several milliseconds.
     const double maxSeconds = static_cast<double>(envInt("BENCH_RAW_SQL_SECONDS", 30));
     Stopwatch clock;
+    const CpuClock cpu;
     std::int64_t done = 0;
     for (std::int64_t i = 0; i < messages && clock.seconds() < maxSeconds; ++i, ++done) {
         const Id messageId = Id::generate();
@@ -102,6 +103,7 @@ std::pair<double, std::int64_t> rawPerCommitLoop(BenchBus& bus, std::int64_t mes
         tx.commit();
     }
     const double rate = static_cast<double>(done) / clock.seconds();
+    reportCpu("raw SQL loop (dedup insert + UPDATE, one commit each)", cpu, done);
     const auto sum = bus.queryInt("SELECT SUM(n) FROM " + counter);
     if (sum != done)
         note("raw SQL loop: counter sum " + std::to_string(sum) + ", expected " +
@@ -146,6 +148,7 @@ InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
             stop.requestStop();
     });
     Stopwatch clock;
+    const CpuClock cpu;
     {
         core::InboxConsumer consumer(
             *bus.database, bus.plugins,
@@ -172,6 +175,7 @@ InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
                " msgs, 1 UPDATE each, prefetch " +
                std::to_string(settings.inbox.consumers[0].prefetch) + ")",
            inboxRate, "msg/s");
+    reportCpu(figure, cpu, counted);
     if (rawMessages == 0)
         return {inboxRate, std::nullopt};
 

@@ -75,6 +75,7 @@ double rawPublishWithConfirms(std::int64_t messages, int batch, const std::strin
     std::int64_t published = 0, nacked = 0, returned = 0;
     double publishing = 0, waiting = 0;
     Stopwatch total;
+    const CpuClock cpu;
     while (published < messages) {
         const auto size =
             static_cast<std::size_t>(std::min<std::int64_t>(batch, messages - published));
@@ -159,6 +160,8 @@ double rawPublishWithConfirms(std::int64_t messages, int batch, const std::strin
                "batches of " + std::to_string(batch) + ", " + std::to_string(messages) + " msgs" +
                (when.empty() ? "" : ", " + when) + ")",
            rate, "msg/s");
+    reportCpu("raw rabbitmq-c publish+confirm" + (when.empty() ? "" : " (" + when + ")"), cpu,
+              published);
     // On a cluster the node matters: the quorum queue's leader may be on it or one hop away.
     if (nodes.size() > 1)
         note("raw publisher" + (when.empty() ? "" : " (" + when + ")") + " connected to " +

@@ -79,6 +79,7 @@ double relayThroughput(const std::string& connector, int workers, std::int64_t r
     // confirmed; the clock stops when the last confirm is counted.
     core::StopToken stop;
     Stopwatch clock;
+    const CpuClock cpu;
     std::vector<std::thread> threads;
     for (int w = 0; w < workers; ++w)
         threads.emplace_back([&, w] {
@@ -104,6 +105,7 @@ double relayThroughput(const std::string& connector, int workers, std::int64_t r
     report("relay (" + dbLabel(connector) + ", " + (where.empty() ? "" : where + ", ") +
                std::to_string(rows) + " rows, " + threadsLabel + ")",
            rate, "msg/s");
+    reportCpu("relay (" + dbLabel(connector) + ", " + threadsLabel + ")", cpu, rows - left);
     const std::string figure =
         "relay " + dbLabel(connector) + (where.empty() ? "" : " " + where) + " " + threadsLabel;
     note(figure + ": filled in " + std::to_string(static_cast<int>(fillSeconds * 1000)) +
