@@ -76,6 +76,18 @@ class DatabaseOutageTest : public CppUnit::TestFixture {
         bus.writeConfig();
     }
 
+    /// Starts the host, then stops the database under it and publishes events straight to the
+    /// broker (the outbox would need the database).
+    static std::unique_ptr<HostProcess>
+    hostWithoutDatabase(OrdersBus& bus, ServiceOutage& database,
+                        const std::vector<msgbus::core::amqp::OutgoingMessage>& events) {
+        auto host = bus.startHost("host");
+        std::this_thread::sleep_for(1s);
+        database.stop();
+        bus.publishToBroker(events);
+        return host;
+    }
+
     static double givenBack(int port) {
         return metric(httpGet(port, "/metrics").body, "msgbus_inbox_given_back_total");
     }
@@ -92,12 +104,9 @@ class DatabaseOutageTest : public CppUnit::TestFixture {
         // Declared after the bus: destroyed first, so the database is back before the bus
         // cleans up.
         ServiceOutage database("mariadb");
-        auto host = bus.startHost("host");
-        std::this_thread::sleep_for(1s);
-
-        database.stop();
+        auto host = hostWithoutDatabase(bus, database, events);
+        // Measured from here, the outage lasts at least outageLength().
         const auto stoppedAt = std::chrono::steady_clock::now();
-        bus.publishToBroker(events);
         std::cout << "\n  " << queueType << ": MariaDB stopped, " << kOrders
                   << " orders published, back in " << outageLength().count() << " s" << std::flush;
         HttpReply ready;
@@ -154,10 +163,7 @@ public:
         bus.setup();
         const auto events = bus.ordersForTheBroker(1, kOrders);
         ServiceOutage database("mariadb");
-        auto host = bus.startHost("host");
-        std::this_thread::sleep_for(1s);
-        database.stop();
-        bus.publishToBroker(events);
+        auto host = hostWithoutDatabase(bus, database, events);
         CPPUNIT_ASSERT_MESSAGE("no hold ended after inbox.max_hold_ms\n" + host->logTail(),
                                waitUntil([&] { return givenBack(port) > 0; }, 20s, 250ms));
         // Taken again and held again, not lost: nothing waits in the queue.

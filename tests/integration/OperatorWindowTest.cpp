@@ -50,19 +50,6 @@ class OperatorWindowTest : public CppUnit::TestFixture {
             open(connector, {{"outbox.keep_delivered", "true"}}, "order.#");
         }
 
-        std::vector<std::string> write(int count, const std::string& name) {
-            std::vector<std::string> ids;
-            auto session = database->session();
-            core::Transaction tx(*session, database->dialect());
-            OutboxWriter writer(*session, {settings.outbox.table, settings.outbox.maxBodyBytes});
-            for (int i = 0; i < count; ++i) {
-                Message message(name, R"({"n":)" + std::to_string(i) + "}");
-                ids.push_back(writer.write(message).toString());
-            }
-            tx.commit();
-            return ids;
-        }
-
         /// Waits until the relays have confirmed total messages in all (60 s at most).
         void awaitConfirmed(std::uint64_t total) {
             const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -115,7 +102,7 @@ class OperatorWindowTest : public CppUnit::TestFixture {
 
     void snapshotSeesOneMoment(const std::string& connector) {
         Bus bus(connector);
-        bus.write(3, "order.placed");
+        bus.writeOutbox(3, "order.placed");
         const std::string countSql = "SELECT COUNT(*) FROM " + bus.settings.outbox.table;
         auto session = bus.database->session();
         auto rows = [&] {
@@ -126,7 +113,7 @@ class OperatorWindowTest : public CppUnit::TestFixture {
         {
             core::ReadSnapshot snapshot(*session, bus.database->dialect());
             CPPUNIT_ASSERT_EQUAL(Poco::Int64(3), rows());
-            bus.write(2, "order.placed"); // another session, committed
+            bus.writeOutbox(2, "order.placed"); // another session, committed
             CPPUNIT_ASSERT_EQUAL(Poco::Int64(3), rows());
         }
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(5), rows());
@@ -135,7 +122,7 @@ class OperatorWindowTest : public CppUnit::TestFixture {
         // The session's own transactions are READ COMMITTED again: each read sees the latest.
         core::Transaction tx(*session, bus.database->dialect());
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(5), rows());
-        bus.write(1, "order.placed");
+        bus.writeOutbox(1, "order.placed");
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(6), rows());
         tx.commit();
     }
@@ -145,7 +132,7 @@ public:
         // The relay records each replayed message as a new delivery behind the replay's pages:
         // an open window reached them and replayed them again (2,600 of 2,000, or no end).
         Bus bus("MySQL");
-        const auto ids = bus.write(2000, "order.placed");
+        const auto ids = bus.writeOutbox(2000, "order.placed");
         std::string out;
         {
             RunningRelay relay(bus);
@@ -168,7 +155,7 @@ public:
 
     void testReplayPrintsTheWindowItUsed() {
         Bus bus("SQLite");
-        const auto ids = bus.write(5, "order.placed");
+        const auto ids = bus.writeOutbox(5, "order.placed");
         {
             RunningRelay relay(bus);
             bus.awaitConfirmed(5);
@@ -219,7 +206,7 @@ public:
         RunningRelay relay(bus);
         std::thread writer([&] {
             while (writing.load()) {
-                bus.write(20, "order.placed");
+                bus.writeOutbox(20, "order.placed");
                 std::this_thread::sleep_for(std::chrono::milliseconds(2));
             }
         });
@@ -255,7 +242,7 @@ public:
         // ends even at --older-than 0s under steady traffic, and a pending row however old
         // (here held back, as a backoff holds a failing row) is never its business.
         Bus bus("MySQL");
-        bus.write(50, "order.placed");
+        bus.writeOutbox(50, "order.placed");
         {
             auto session = bus.database->session();
             *session << "UPDATE " + bus.settings.outbox.table +
@@ -266,7 +253,7 @@ public:
         RunningRelay relay(bus);
         std::thread writer([&] {
             while (writing.load()) {
-                bus.write(20, "order.placed");
+                bus.writeOutbox(20, "order.placed");
                 std::this_thread::sleep_for(std::chrono::milliseconds(2));
             }
         });

@@ -49,19 +49,6 @@ class OutboxAuditTest : public CppUnit::TestFixture {
             open(connector, extra, "order.#");
         }
 
-        std::vector<std::string> write(int count, const std::string& name) {
-            std::vector<std::string> ids;
-            auto session = database->session();
-            core::Transaction tx(*session, database->dialect());
-            OutboxWriter writer(*session, {settings.outbox.table, settings.outbox.maxBodyBytes});
-            for (int i = 0; i < count; ++i) {
-                Message message(name, R"({"n":)" + std::to_string(i) + "}");
-                ids.push_back(writer.write(message).toString());
-            }
-            tx.commit();
-            return ids;
-        }
-
         /// Runs a relay until confirmed reaches the given total.
         void relayUntilConfirmed(std::uint64_t total) {
             core::StopToken stop;
@@ -98,8 +85,8 @@ class OutboxAuditTest : public CppUnit::TestFixture {
 
     void confirmedRowsAreKept(const std::string& connector) {
         Bus bus(connector);
-        auto placed = bus.write(250, "order.placed");
-        auto shipped = bus.write(50, "order.shipped");
+        auto placed = bus.writeOutbox(250, "order.placed");
+        auto shipped = bus.writeOutbox(50, "order.shipped");
         bus.relayUntilConfirmed(300);
         CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
         CPPUNIT_ASSERT_EQUAL(300, bus.deliveredRows());
@@ -138,7 +125,7 @@ public:
 
     void testWithoutTheKeyConfirmedRowsAreDeleted() {
         Bus bus("MySQL", {{"outbox.keep_delivered", "false"}});
-        bus.write(40, "order.placed");
+        bus.writeOutbox(40, "order.placed");
         bus.relayUntilConfirmed(40);
         CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
         CPPUNIT_ASSERT_EQUAL(0, bus.deliveredRows());
@@ -151,7 +138,7 @@ public:
             auto session = bus.database->session();
             *session << "DROP TABLE " + bus.delivered(), now;
         }
-        bus.write(60, "order.placed");
+        bus.writeOutbox(60, "order.placed");
         bus.relayUntilConfirmed(60);
         CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
         CPPUNIT_ASSERT_EQUAL(std::size_t(60), bus.drainMessageIds().size());
@@ -165,14 +152,14 @@ public:
         Bus bus("SQLite");
         core::OutboxRelay relay(*bus.database, bus.plugins, core::relaySettingsOf(bus.settings),
                                 bus.metrics, 0);
-        bus.write(10, "order.placed");
+        bus.writeOutbox(10, "order.placed");
         CPPUNIT_ASSERT_EQUAL(10, relay.relayBatch());
         CPPUNIT_ASSERT_EQUAL(10, bus.deliveredRows());
         {
             auto session = bus.database->session();
             *session << "DROP TABLE " + bus.delivered(), now;
         }
-        bus.write(15, "order.placed");
+        bus.writeOutbox(15, "order.placed");
         CPPUNIT_ASSERT_EQUAL(15, relay.relayBatch());
         CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
         CPPUNIT_ASSERT_EQUAL(std::size_t(25), bus.drainMessageIds().size());
@@ -191,9 +178,9 @@ public:
                             "END IF; END",
                 now;
         }
-        auto ids = bus.write(20, "order.placed");
-        auto poison = bus.write(1, "order.poison");
-        auto after = bus.write(20, "order.placed");
+        auto ids = bus.writeOutbox(20, "order.placed");
+        auto poison = bus.writeOutbox(1, "order.poison");
+        auto after = bus.writeOutbox(20, "order.placed");
         bus.relayUntilConfirmed(41);
         CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
         auto received = bus.drainMessageIds();
@@ -204,7 +191,7 @@ public:
         for (const auto& id : after)
             CPPUNIT_ASSERT_EQUAL(std::size_t(1), received.count(id));
         // The relay still keeps records: the next batch is on record.
-        auto later = bus.write(5, "order.placed");
+        auto later = bus.writeOutbox(5, "order.placed");
         bus.relayUntilConfirmed(46);
         CPPUNIT_ASSERT_EQUAL(0, bus.outboxRows());
         for (const auto& id : later)
@@ -218,7 +205,7 @@ public:
         // columns must take it (lossy), or the settle would fail and the batch go out again.
         for (const std::string connector : {"MySQL", "SQLite"}) {
             Bus bus(connector);
-            auto ids = bus.write(2, "order.placed");
+            auto ids = bus.writeOutbox(2, "order.placed");
             auto session = bus.database->session();
             std::vector<Poco::Int64> seqs;
             *session << "SELECT seq FROM " + bus.settings.outbox.table + " ORDER BY seq",
@@ -240,9 +227,9 @@ public:
 
     void testOutboxListShowsPendingAndDeliveredRows() {
         Bus bus("SQLite");
-        auto sent = bus.write(3, "order.placed");
+        auto sent = bus.writeOutbox(3, "order.placed");
         bus.relayUntilConfirmed(3);
-        auto waiting = bus.write(2, "order.shipped");
+        auto waiting = bus.writeOutbox(2, "order.shipped");
         const std::string table = bus.msgbus("outbox:list");
         CPPUNIT_ASSERT_MESSAGE(table,
                                table.find("2 pending, 3 delivered row(s)") != std::string::npos);
@@ -276,8 +263,8 @@ public:
 
     void replaySendsTheSameIdsAgain(const std::string& connector) {
         Bus bus(connector);
-        auto placed = bus.write(5, "order.placed");
-        auto shipped = bus.write(4, "order.shipped");
+        auto placed = bus.writeOutbox(5, "order.placed");
+        auto shipped = bus.writeOutbox(4, "order.shipped");
         bus.relayUntilConfirmed(9);
         CPPUNIT_ASSERT_EQUAL(std::size_t(9), bus.drainMessageIds().size());
 
@@ -381,7 +368,7 @@ public:
 
     void testProgressShowsOnATerminalOnly() {
         Bus bus("SQLite");
-        auto sent = bus.write(30, "order.placed");
+        auto sent = bus.writeOutbox(30, "order.placed");
         bus.relayUntilConfirmed(30);
         const std::string replay = test::msgbusBinary() +
                                    " outbox:replay --name order.placed --since 1h --config " +
@@ -416,7 +403,7 @@ public:
             *session << "ANALYZE TABLE " + bus.delivered(), now;
         }
         CPPUNIT_ASSERT_EQUAL(1000000, bus.deliveredRows());
-        bus.write(500, "order.placed");
+        bus.writeOutbox(500, "order.placed");
         auto explain = [&](const std::string& sql) {
             auto session = bus.database->session();
             Poco::Data::Statement statement(*session);

@@ -4,10 +4,13 @@
 #include "core/amqp/AmqpPublisher.h"
 #include "core/amqp/AmqpUrl.h"
 #include "core/db/Schema.h"
+#include "core/db/Transaction.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/plugins/PluginLoader.h"
 #include "core/util/StopToken.h"
 #include "support/TestEnv.h"
+
+#include <msgbus/OutboxWriter.h>
 
 #include <cppunit/TestAssert.h>
 
@@ -92,6 +95,19 @@ std::multiset<std::string> ScratchBus::drainMessageIds() {
         ids.insert(id->text);
         consumer.ack(delivery->deliveryTag, false, delivery->connectionEpoch);
     }
+    return ids;
+}
+
+std::vector<std::string> ScratchBus::writeOutbox(int count, const std::string& name) {
+    std::vector<std::string> ids;
+    auto session = database->session();
+    core::Transaction tx(*session, database->dialect());
+    OutboxWriter writer(*session, {settings.outbox.table, settings.outbox.maxBodyBytes});
+    for (int i = 0; i < count; ++i) {
+        Message message(name, R"({"n":)" + std::to_string(i) + "}");
+        ids.push_back(writer.write(message).toString());
+    }
+    tx.commit();
     return ids;
 }
 

@@ -53,6 +53,10 @@ struct ScratchBus {
     /// its path.
     std::string writeConfig(const std::string& dir) const;
 
+    /// Writes count outbox messages named name (body {"n":i}) in one transaction through the
+    /// SDK's OutboxWriter; returns their ids.
+    std::vector<std::string> writeOutbox(int count, const std::string& name);
+
     /// The first column of the first row of a query, as an int.
     int count(const std::string& sql);
 
