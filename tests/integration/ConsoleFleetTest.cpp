@@ -34,6 +34,7 @@ class ConsoleFleetTest : public CppUnit::TestFixture {
     struct Bus : test::ScratchBus {
         explicit Bus(const std::string& connector, std::map<std::string, std::string> extra = {})
             : ScratchBus("fleet") {
+            extra.emplace("plugin.good.library", "libmsgbus-test-good.so");
             extra.emplace("inbox.consumers", "orders");
             extra.emplace("inbox.consumer.orders.queue", queue);
             open(connector, extra, "order.#");

@@ -70,7 +70,8 @@ class ConsoleOutboxTest : public CppUnit::TestFixture {
     static std::string hexOf(const std::string& id) {
         static const char* const digits = "0123456789ABCDEF";
         std::string out;
-        for (auto byte : Id::parse(id).bytes()) {
+        const Id parsed = Id::parse(id);
+        for (auto byte : parsed.bytes()) {
             out += digits[byte >> 4];
             out += digits[byte & 0x0f];
         }
