@@ -137,8 +137,9 @@ void HeartbeatWriter::beatOnce() {
     } catch (...) {
         // The row only informs the console: the host goes on without it.
         if (_failures++ == 0)
-            log().warning("heartbeat: not written to %s, skipped until the database answers "
-                          "(one line when it does): %s",
+            log().warning("heartbeat: cannot write to %s (the database away, or the table "
+                          "missing: msgbus setup creates it); beats are skipped until one is "
+                          "written (one line then): %s",
                           _store.table(), currentErrorText());
     }
 }
