@@ -65,3 +65,18 @@ CREATE TABLE IF NOT EXISTS messenger_messages (
   KEY ix_messenger_messages_queue (queue_name, available_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+CREATE TABLE IF NOT EXISTS msgbus_hosts (
+  id VARCHAR(255) NOT NULL PRIMARY KEY,
+  instance CHAR(32) NOT NULL,
+  hostname VARCHAR(255) NOT NULL,
+  pid BIGINT NOT NULL,
+  version VARCHAR(64) NOT NULL,
+  plugin_generation BIGINT NOT NULL,
+  plugins TEXT NOT NULL,
+  consumers TEXT NOT NULL,
+  beat_interval_ms BIGINT NOT NULL,
+  started_at BIGINT NOT NULL,
+  last_beat BIGINT NOT NULL,
+  stopped_at BIGINT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+

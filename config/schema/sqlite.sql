@@ -69,3 +69,18 @@ CREATE TABLE IF NOT EXISTS messenger_messages (
 
 CREATE INDEX IF NOT EXISTS ix_messenger_messages_queue ON messenger_messages (queue_name, available_at);
 
+CREATE TABLE IF NOT EXISTS msgbus_hosts (
+  id TEXT NOT NULL PRIMARY KEY,
+  instance TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  version TEXT NOT NULL,
+  plugin_generation INTEGER NOT NULL,
+  plugins TEXT NOT NULL,
+  consumers TEXT NOT NULL,
+  beat_interval_ms INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  last_beat INTEGER NOT NULL,
+  stopped_at INTEGER NULL
+);
+

@@ -52,7 +52,7 @@ Loaded loadSettings(const CommandLine& line) {
 namespace {
 
 TableNames tablesOf(const Settings& s) {
-    return TableNames{s.outbox.table, s.dedupTable, s.failedTable};
+    return TableNames{s.outbox.table, s.dedupTable, s.failedTable, s.host.table};
 }
 
 amqp::TopologySpec topologyOf(const Settings& s) {

@@ -92,7 +92,8 @@ void DatabaseCheck::checkDedupAge(Database& database) {
 }
 
 void DatabaseCheck::checkTables(Database& database) {
-    const TableNames names{_settings.outbox.table, _settings.dedupTable, _settings.failedTable};
+    const TableNames names{_settings.outbox.table, _settings.dedupTable, _settings.failedTable,
+                           _settings.host.table};
     auto session = database.session();
     SchemaInspector inspector(*session, database.dialect());
     for (const TableSpec& table : Schema::tables(names)) {

@@ -8,6 +8,7 @@
 #include "core/db/DbErrors.h"
 #include "core/db/Transaction.h"
 #include "core/outbox/DeliveredStore.h"
+#include "core/outbox/DeliveryReplay.h"
 #include "core/outbox/OutboxStore.h"
 #include "core/util/Clock.h"
 #include "core/util/Utf8Text.h"
@@ -17,7 +18,6 @@
 
 #include <iomanip>
 #include <iostream>
-#include <map>
 #include <utility>
 
 namespace msgbus::core::cli {
@@ -167,19 +167,6 @@ int outboxList(const std::vector<std::string>& args) {
 
 namespace {
 
-/// The deliveries a replay may read, fixed before it reads any: those recorded up to the last
-/// one there was when it started and, for --since without --until, delivered before then. A
-/// relay running with outbox.keep_delivered records the replayed messages (and live traffic)
-/// behind the replay as it goes: an open window would reach them and replay them again, and
-/// with a fast relay never end.
-RowFilter replayWindow(RowFilter filter, DeliveredStore& store, Poco::Data::Session& session,
-                       std::int64_t startedMs) {
-    if (filter.ids.empty() && !filter.until)
-        filter.until = startedMs;
-    filter.lastKey = store.lastId(session);
-    return filter;
-}
-
 std::string windowText(const RowFilter& window, const std::string& table) {
     std::string text = "window: ";
     if (window.ids.empty())
@@ -191,63 +178,14 @@ std::string windowText(const RowFilter& window, const std::string& table) {
            std::to_string(window.lastKey.value_or(0)) + " (fixed when the command started)";
 }
 
-/// outbox:replay <id>...: the latest delivery of each id; an id without one is reported.
-std::vector<std::int64_t> deliveriesOfIds(DeliveredStore& store, Poco::Data::Session& session,
-                                          const RowFilter& filter, int& missing) {
-    std::map<std::string, std::int64_t> latest; // message id -> its latest delivery
-    for (const auto& record : store.list(session, filter, 1000000))
-        latest.emplace(record.messageId, record.id); // newest first: the first one stays
-    std::vector<std::int64_t> keys;
-    for (const auto& id : filter.ids) {
-        auto it = latest.find(id.toString());
-        if (it == latest.end()) {
-            std::cerr << "no delivery of " << id.toString() << " in " << store.table() << "\n";
-            ++missing;
-        } else {
-            keys.push_back(it->second);
-        }
-    }
-    return keys;
+void printReplayResult(const DeliveryReplay::Result& result, const std::string& outboxTable) {
+    std::cout << "replayed " << result.written << " message(s) into " << outboxTable
+              << " with their ids";
+    if (result.written < result.matched)
+        std::cout << "; " << result.matched - result.written
+                  << " were pending already or delivered more than once";
+    std::cout << "\n";
 }
-
-} // namespace
-
-namespace {
-
-/// Writes deliveries back into the outbox a page at a time; counts what it wrote.
-class ReplayRun {
-public:
-    ReplayRun(Database& database, Poco::Data::Session& session, DeliveredStore& store,
-              std::int64_t total)
-        : _database(database), _session(session), _store(store), _progress("replaying", total) {}
-
-    void page(const std::vector<std::int64_t>& keys) {
-        // One transaction a page: a long replay never holds many locks, and what it did stays
-        // done if it is interrupted.
-        Transaction tx(_session, _database.dialect());
-        _written += _store.replay(_session, keys, nowMillis());
-        tx.commit();
-        _matched += static_cast<std::int64_t>(keys.size());
-        _progress.advance(static_cast<std::int64_t>(keys.size()));
-    }
-
-    void printResult(const std::string& outboxTable) const {
-        std::cout << "replayed " << _written << " message(s) into " << outboxTable
-                  << " with their ids";
-        if (_written < _matched)
-            std::cout << "; " << _matched - _written
-                      << " were pending already or delivered more than once";
-        std::cout << "\n";
-    }
-
-private:
-    Database& _database;
-    Poco::Data::Session& _session;
-    DeliveredStore& _store;
-    Progress _progress;
-    std::int64_t _written = 0;
-    std::int64_t _matched = 0;
-};
 
 } // namespace
 
@@ -265,35 +203,20 @@ int outboxReplay(const std::vector<std::string>& args) {
     Database database(loaded.settings.db);
     auto session = database.session();
     DeliveredStore store = deliveredStoreOf(database, loaded.settings, *session);
-    const RowFilter filter = replayWindow(given, store, *session, startedMs);
-    std::cout << windowText(filter, store.table()) << "\n";
-
-    int missing = 0;
-    const std::vector<std::int64_t> keys =
-        byIds ? deliveriesOfIds(store, *session, filter, missing) : std::vector<std::int64_t>{};
-    const std::int64_t total =
-        byIds ? static_cast<std::int64_t>(keys.size()) : store.count(*session, filter);
+    DeliveryReplay replay(database, *session, store, given, startedMs);
+    std::cout << windowText(replay.window(), store.table()) << "\n";
+    for (const auto& id : replay.missingIds())
+        std::cerr << "no delivery of " << id << " in " << store.table() << "\n";
+    const int exitCode = replay.missingIds().empty() ? 0 : 1;
+    const std::int64_t total = replay.total();
     if (line.has("dry-run")) {
         std::cout << "would replay " << total << " deliver" << (total == 1 ? "y" : "ies") << "\n";
-        return missing ? 1 : 0;
+        return exitCode;
     }
-    ReplayRun run(database, *session, store, total);
-    if (byIds) {
-        for (std::size_t i = 0; i < keys.size(); i += batch)
-            run.page(
-                {keys.begin() + static_cast<std::ptrdiff_t>(i),
-                 keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), i + batch))});
-    } else {
-        for (std::int64_t after = 0;;) {
-            auto page = store.keysAfter(*session, filter, after, static_cast<int>(batch));
-            if (page.empty())
-                break;
-            after = page.back();
-            run.page(page);
-        }
-    }
-    run.printResult(loaded.settings.outbox.table);
-    return missing ? 1 : 0;
+    Progress progress("replaying", total);
+    const auto result = replay.run(batch, [&progress](std::int64_t n) { progress.advance(n); });
+    printReplayResult(result, loaded.settings.outbox.table);
+    return exitCode;
 }
 
 int cleanupOutbox(const std::vector<std::string>& args) {

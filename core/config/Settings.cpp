@@ -293,6 +293,11 @@ void loadHost(ConfigReader& read, Settings& s) {
     s.dedupTable = read.table("dedup.table", s.dedupTable);
     loadDedupRetention(read, s);
     s.failedTable = read.table("failed.table", s.failedTable);
+    s.host.id = read.string("host.id", s.host.id);
+    if (s.host.id.size() > 200)
+        throw ConfigError("host.id", "is longer than 200 characters");
+    s.host.heartbeat = read.millis("host.heartbeat_ms", s.host.heartbeat, 100, 600000);
+    s.host.table = read.table("host.table", s.host.table);
     s.httpPort = read.integer32("http.port", s.httpPort, 0, 65535);
     s.loggingFormat = read.string("logging.format", s.loggingFormat);
     if (s.loggingFormat != "text" && s.loggingFormat != "json")

@@ -126,6 +126,16 @@ struct RetrySettings {
     bool operator==(const RetrySettings&) const = default;
 };
 
+/// host.*: how this host names itself in the hosts table and how often it beats there.
+struct HostSettings {
+    /// host.id; empty: the machine's host name (with ":<pid>" when another live host on the
+    /// same database beats under that name already).
+    std::string id;
+    std::chrono::milliseconds heartbeat{5000};
+    std::string table = TableNames{}.hosts;
+    bool operator==(const HostSettings&) const = default;
+};
+
 /// Everything the host reads from the properties file, validated in one place.
 ///
 /// load() reads every key the host knows (each one catalogued in ConfigKeys), applies the
@@ -151,6 +161,7 @@ struct Settings {
     /// row, so `failed:retry` refuses it without --force.
     std::chrono::milliseconds dedupRetention{std::chrono::hours(7 * 24)};
     std::string failedTable = TableNames{}.failed;
+    HostSettings host;
     int httpPort = 9464;
     std::string loggingFormat = "text";
     /// OTLP/HTTP endpoint for spans (http(s)://host:4318/v1/traces); "" = tracing off. May

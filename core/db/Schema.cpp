@@ -205,6 +205,31 @@ TableSpec failedTable(const TableNames& t) {
                      false};
 }
 
+// One row per host, written by the host itself every host.heartbeat_ms: the console tells up,
+// late and gone hosts apart and shows the plugin set each one runs. A few dozen rows at most,
+// read whole, so no index beyond the key.
+TableSpec hostsTable(const TableNames& t) {
+    return TableSpec{"hosts",
+                     t.hosts,
+                     {
+                         {"id", "VARCHAR(255) NOT NULL PRIMARY KEY", "TEXT NOT NULL PRIMARY KEY"},
+                         {"instance", "CHAR(32) NOT NULL", "TEXT NOT NULL"},
+                         {"hostname", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                         {"pid", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                         {"version", "VARCHAR(64) NOT NULL", "TEXT NOT NULL"},
+                         {"plugin_generation", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                         {"plugins", "TEXT NOT NULL", "TEXT NOT NULL"},
+                         {"consumers", "TEXT NOT NULL", "TEXT NOT NULL"},
+                         {"beat_interval_ms", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                         {"started_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                         {"last_beat", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                         {"stopped_at", "BIGINT NULL", "INTEGER NULL"},
+                     },
+                     {"id"},
+                     {},
+                     false};
+}
+
 } // namespace
 
 std::string baseSqlType(const std::string& definition) {
@@ -220,7 +245,9 @@ std::vector<TableSpec> Schema::tables(const TableNames& t) {
     validateSqlIdentifier(t.dedup, "dedup.table");
     validateSqlIdentifier(runsTableOf(t.dedup), "dedup.table");
     validateSqlIdentifier(t.failed, "failed.table");
-    return {outboxTable(t), deliveredTable(t), dedupTable(t), runsTable(t), failedTable(t)};
+    validateSqlIdentifier(t.hosts, "host.table");
+    return {outboxTable(t), deliveredTable(t), dedupTable(t),
+            runsTable(t),   failedTable(t),    hostsTable(t)};
 }
 
 std::vector<std::string> Schema::statements(Dialect dialect, const TableNames& tables) {

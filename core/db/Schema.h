@@ -15,13 +15,15 @@ class Database;
 /// The largest body the body columns (MEDIUMBLOB on MariaDB) can hold.
 inline constexpr std::size_t kMediumBlobBytes = 16 * 1024 * 1024 - 1;
 
-/// The names of the three configured tables, validated identifiers. The runs table is named
-/// after the deduplication table (runsTableOf).
+/// The names of the configured tables, validated identifiers. The runs table is named after
+/// the deduplication table (runsTableOf), the delivered table after the outbox.
 struct TableNames {
     /// A producer's OutboxWriter and the host agree on the outbox when neither is configured.
     std::string outbox = OutboxWriter::Options{}.table;
     std::string dedup = "message_broker_deduplication";
     std::string failed = "messenger_messages";
+    /// host.table: one heartbeat row per host (id, version, plugin set, last beat).
+    std::string hosts = "msgbus_hosts";
 };
 
 /// The table of handler runs that began and have not ended, that goes with a deduplication
@@ -64,7 +66,7 @@ struct IndexSpec {
 /// One msgbus table as `msgbus setup` creates it: the single description that both the DDL and
 /// `msgbus check` are derived from, so the two cannot drift apart.
 struct TableSpec {
-    std::string role; ///< "outbox", "delivered", "dedup", "runs" or "failed": what it is for
+    std::string role; ///< "outbox", "delivered", "dedup", "runs", "failed", "hosts": its use
     std::string name;
     std::vector<ColumnSpec> columns;
     /// The primary key's columns. A one-column key is part of that column's definition
@@ -75,11 +77,11 @@ struct TableSpec {
     bool withoutRowid = false;
 };
 
-/// The DDL of the outbox, delivered, deduplication, runs and failed tables. Every statement is
-/// idempotent (IF NOT EXISTS), so `msgbus setup` can run any number of times.
+/// The DDL of the outbox, delivered, deduplication, runs, failed and hosts tables. Every statement
+/// is idempotent (IF NOT EXISTS), so `msgbus setup` can run any number of times.
 class Schema {
 public:
-    /// The five tables, in the order the DDL creates them. Throws msgbus::InvalidArgument
+    /// The six tables, in the order the DDL creates them. Throws msgbus::InvalidArgument
     /// naming the key of a table name that is not a plain SQL identifier.
     static std::vector<TableSpec> tables(const TableNames& tables);
     static std::vector<std::string> statements(Dialect dialect, const TableNames& tables);

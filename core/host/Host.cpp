@@ -78,6 +78,7 @@ void Host::start() {
         log.information("operations endpoint on http://127.0.0.1:%d (/metrics, /health, /ready)",
                         _http->port());
     }
+    startHeartbeat();
     log.information("started: %d relay(s), %z consumer(s), plugin generation %s", relays,
                     _settings.inbox.consumers.size(), std::to_string(_generation.load()));
 }
@@ -90,6 +91,8 @@ void Host::stop() {
         if (thread.joinable())
             thread.join();
     _threads.clear();
+    // Last: the host beats while it drains, and its row says stopped once it has.
+    _heartbeat.reset();
     // After the workers: they record spans until they end. Sends what is queued.
     _metrics.spans = nullptr;
     _spans.reset();
@@ -115,6 +118,8 @@ bool Host::reloadPlugins() {
             std::lock_guard lock(_reloadMutex);
             _lastReloadError.clear();
         }
+        if (_heartbeat)
+            _heartbeat->beatSoon();
         log.information("reload: plugin generation %s is live", std::to_string(_generation.load()));
         return true;
     } catch (...) {
@@ -129,6 +134,18 @@ bool Host::reloadPlugins() {
                   error);
         return false;
     }
+}
+
+void Host::startHeartbeat() {
+    std::vector<std::string> consumers;
+    for (const auto& consumer : _settings.inbox.consumers)
+        consumers.push_back(consumer.name);
+    _heartbeat = std::make_unique<HeartbeatWriter>(
+        _settings.db, _settings.host, std::move(consumers), [this] {
+            auto set = _plugins.current();
+            return set ? std::pair{set->generation, pluginSetText(*set)}
+                       : std::pair{std::uint64_t{0}, std::vector<std::string>{}};
+        });
 }
 
 std::string Host::renderMetrics() {

@@ -4,6 +4,7 @@
 #include "core/db/Database.h"
 #include "core/host/AdminHttpServer.h"
 #include "core/host/DatabaseGauges.h"
+#include "core/host/HeartbeatWriter.h"
 #include "core/metrics/Metrics.h"
 #include "core/outbox/RelayWakeup.h"
 #include "core/plugins/PluginRegistry.h"
@@ -44,6 +45,8 @@ public:
     PluginRegistry& plugins() { return _plugins; }
     Metrics& metrics() { return _metrics; }
     const Settings& settings() const { return _settings; }
+    /// This host's id in host.table (empty until its first beat was written).
+    std::string hostId() const { return _heartbeat ? _heartbeat->id() : std::string(); }
     /// The port the operations endpoint listens on, or 0 when it is off or not started.
     int httpPort() const { return _http ? _http->port() : 0; }
 
@@ -66,7 +69,9 @@ private:
     std::unique_ptr<DatabaseGauges> _gauges;
     std::unique_ptr<AdminHttpServer> _http;
     std::unique_ptr<SpanExporter> _spans; ///< set when tracing.otlp.endpoint is
+    std::unique_ptr<HeartbeatWriter> _heartbeat;
 
+    void startHeartbeat();
     std::string renderMetrics();
     std::string renderHealth() const;
     bool isReady(std::string& reason) const;

@@ -25,8 +25,8 @@ void InProcessHost::start(const std::map<std::string, std::string>& extra,
     settings = core::Settings::load(*config);
     declareQueue(exchange, queue, "#");
     host = std::make_unique<core::Host>(config, settings, path);
-    core::Schema::apply(host->database(),
-                        {settings.outbox.table, settings.dedupTable, settings.failedTable});
+    core::Schema::apply(host->database(), {settings.outbox.table, settings.dedupTable,
+                                           settings.failedTable, settings.host.table});
     if (prepare) {
         auto session = host->database().session();
         prepare(*session);

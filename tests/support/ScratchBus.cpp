@@ -35,8 +35,8 @@ void ScratchBus::open(const std::string& connector, const std::map<std::string, 
     auto config = configFrom(properties);
     settings = core::Settings::load(*config);
     database = std::make_unique<core::Database>(settings.db);
-    core::Schema::apply(*database,
-                        {settings.outbox.table, settings.dedupTable, settings.failedTable});
+    core::Schema::apply(*database, {settings.outbox.table, settings.dedupTable,
+                                    settings.failedTable, settings.host.table});
     if (prepare) {
         auto session = database->session();
         prepare(*session);

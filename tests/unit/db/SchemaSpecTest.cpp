@@ -11,7 +11,7 @@ using namespace msgbus::core;
 
 class SchemaSpecTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(SchemaSpecTest);
-    CPPUNIT_TEST(testFiveTablesInTheirOrder);
+    CPPUNIT_TEST(testSixTablesInTheirOrder);
     CPPUNIT_TEST(testOutboxAndDeliveredShareTheMessageColumns);
     CPPUNIT_TEST(testEveryStatementIsIdempotent);
     CPPUNIT_TEST(testMysqlTablesAreInnoDbUtf8mb4Binary);
@@ -21,7 +21,7 @@ class SchemaSpecTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBaseSqlType);
     CPPUNIT_TEST_SUITE_END();
 
-    static TableNames names() { return {"ob", "dd", "fl"}; }
+    static TableNames names() { return {"ob", "dd", "fl", "hs"}; }
 
     static std::vector<std::string> columnNames(const TableSpec& table) {
         std::vector<std::string> out;
@@ -31,12 +31,14 @@ class SchemaSpecTest : public CppUnit::TestFixture {
     }
 
 public:
-    void testFiveTablesInTheirOrder() {
+    void testSixTablesInTheirOrder() {
         auto tables = Schema::tables(names());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(5), tables.size());
-        const std::vector<std::string> roles{"outbox", "delivered", "dedup", "runs", "failed"};
-        const std::vector<std::string> tableNames{"ob", "ob_delivered", "dd", "dd_runs", "fl"};
-        for (std::size_t i = 0; i < 5; ++i) {
+        CPPUNIT_ASSERT_EQUAL(std::size_t(6), tables.size());
+        const std::vector<std::string> roles{"outbox", "delivered", "dedup",
+                                             "runs",   "failed",    "hosts"};
+        const std::vector<std::string> tableNames{"ob",      "ob_delivered", "dd",
+                                                  "dd_runs", "fl",           "hs"};
+        for (std::size_t i = 0; i < 6; ++i) {
             CPPUNIT_ASSERT_EQUAL(roles[i], tables[i].role);
             CPPUNIT_ASSERT_EQUAL(tableNames[i], tables[i].name);
         }
@@ -64,7 +66,7 @@ public:
 
     void testMysqlTablesAreInnoDbUtf8mb4Binary() {
         auto statements = Schema::statements(Dialect::MySQL, names());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(5), statements.size()); // indexes are inline
+        CPPUNIT_ASSERT_EQUAL(std::size_t(6), statements.size()); // indexes are inline
         for (const auto& sql : statements)
             CPPUNIT_ASSERT_MESSAGE(sql, sql.find("ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 "
                                                  "COLLATE=utf8mb4_bin") != std::string::npos);
@@ -103,7 +105,8 @@ public:
         for (const auto& [bad, key] : std::vector<std::pair<TableNames, std::string>>{
                  {{"ob; DROP", "dd", "fl"}, "outbox.table"},
                  {{"ob", "d-d", "fl"}, "dedup.table"},
-                 {{"ob", "dd", ""}, "failed.table"}}) {
+                 {{"ob", "dd", ""}, "failed.table"},
+                 {{"ob", "dd", "fl", "h s"}, "host.table"}}) {
             try {
                 Schema::tables(bad);
                 CPPUNIT_FAIL("accepted " + key);

@@ -1,0 +1,20 @@
+#pragma once
+
+// The handlers behind addOperationsRoutes, one file each area; internal to core/console.
+
+#include "core/console/ApiExchange.h"
+#include "core/console/OperationsRoutes.h"
+#include "core/console/QueueSampler.h"
+
+namespace msgbus::core::console {
+
+ApiResponse outboxSummary(const OperationsContext& context, const ApiRequest& request);
+ApiResponse outboxDelivered(const OperationsContext& context, const ApiRequest& request);
+ApiResponse outboxReplay(const OperationsContext& context, const ApiRequest& request);
+ApiResponse queues(const QueueSampler& sampler, const ApiRequest& request);
+ApiResponse hosts(const OperationsContext& context, const ApiRequest& request);
+
+/// The most rows a format=json|csv download holds.
+inline constexpr int kMaxExportRows = 100000;
+
+} // namespace msgbus::core::console
