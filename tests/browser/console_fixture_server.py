@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import random
 import re
@@ -286,8 +287,9 @@ class Store:
             points = []
             for k in range(360, -1, -1):
                 at = t - k * 10_000
-                wave = (1 + ((at // 10_000 + i * 37) % 90) / 30.0)
-                points.append([at, int(40 * (i + 1) * wave) % 250, (at // 10_000 + i) % 7])
+                phase = at / 600_000.0 + i * 2.1
+                ready = int(60 * (i + 1) * (1.1 + math.sin(phase)) + 15 * math.sin(phase * 7.3))
+                points.append([at, max(0, ready), int(4 + 3 * math.sin(phase * 3.1 + i))])
             history[name] = points
         last = {name: pts[-1] for name, pts in history.items()}
         return {"queues": [

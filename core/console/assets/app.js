@@ -3,7 +3,7 @@
 // #/hosts), so every view has a link that can be shared and the back button works.
 
 import {ApiError, getJson, hasBearerToken, setBearerToken, setCsrfToken} from './api.js';
-import {badge, clear, errorBox, field, h} from './dom.js';
+import {badge, clear, errorBox, field, fill, h} from './dom.js';
 import {renderAudit} from './page-audit.js';
 import {renderGroup, renderGroups} from './page-failed.js';
 import {renderHosts} from './page-hosts.js';
@@ -46,7 +46,7 @@ function leave() {
 
 function drawSession() {
   const el = document.getElementById('session');
-  clear(el).append(
+  fill(el, 
       session.read_only ? badge('read-only', 'warn') : null,
       h('span', {class: 'user'}, session.user ? session.user : 'local'),
       session.version ? h('span', {class: 'version'}, `v${session.version}`) : null,
@@ -62,7 +62,7 @@ async function show(focus) {
   const main = document.getElementById('main');
   const target = parseHash();
   const page = h('div', {class: 'page'});
-  clear(main).append(page);
+  fill(main, page);
   for (const link of document.querySelectorAll('[data-nav]')) {
     if (target.route && link.dataset.nav === target.route.nav) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -77,20 +77,27 @@ async function show(focus) {
     // A page's timers stop when another page is shown (or this one was left before it loaded).
     onLeave: (fn) => (generation === rendered ? leaveHandlers.push(fn) : fn()),
   };
+  page.dataset.route = target.path;
+  let rendering = null;
   if (!target.route) {
     page.append(h('h1', {tabindex: '-1'}, 'Not found'),
         h('p', {}, 'No page at ', h('code', {}, target.path), '. ', h('a', {href: '#/failed'}, 'Failed messages')));
   } else {
-    try {
-      await target.route.render(page, target, ctx);
-    } catch (e) {
-      page.append(errorBox(e));
-    }
+    rendering = target.route.render(page, target, ctx);
+  }
+  // Every page draws its frame (title, forms) before it waits for data: the title takes the
+  // focus now, not when the data arrives, which would pull it out of a field being typed in.
+  const title = page.querySelector('h1');
+  if (focus && title) title.focus();
+  try {
+    await rendering;
+  } catch (e) {
+    page.append(errorBox(e));
   }
   if (generation !== rendered) return;
-  const title = page.querySelector('h1');
-  document.title = `${title ? title.textContent : 'msgbus'} · msgbus console`;
-  if (focus && title) title.focus({preventScroll: false});
+  const heading = page.querySelector('h1');
+  document.title = `${heading ? heading.textContent : 'msgbus'} · msgbus console`;
+  page.dataset.ready = 'true';
 }
 
 function signIn(message) {
@@ -108,7 +115,7 @@ function signIn(message) {
     setBearerToken(token.value.trim());
     start();
   });
-  clear(main).append(form);
+  fill(main, form);
   token.focus();
 }
 
@@ -122,7 +129,7 @@ async function start() {
       signIn(hadToken ? 'That token was refused.' : 'This console needs a token.');
       return;
     }
-    clear(document.getElementById('main')).append(h('h1', {}, 'The console cannot start'), errorBox(e));
+    fill(document.getElementById('main'), h('h1', {}, 'The console cannot start'), errorBox(e));
     return;
   }
   setCsrfToken(session.csrf);

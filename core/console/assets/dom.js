@@ -51,6 +51,13 @@ export function clear(el) {
   return el;
 }
 
+/** Replaces el's children (null, undefined and false children are left out). */
+export function fill(el, ...children) {
+  clear(el);
+  append(el, children);
+  return el;
+}
+
 const numberFormat = new Intl.NumberFormat('en-US');
 
 export function fmtCount(n) {

@@ -3,7 +3,7 @@
 
 import {ApiError, getJson, postJson} from './api.js';
 import {confirmDialog} from './dialog.js';
-import {clear, fmtCount, h, toast} from './dom.js';
+import {fill, fmtCount, h, toast} from './dom.js';
 import {dataTable, exportButtons} from './table.js';
 
 const VERB = {retry: 'Retry', remove: 'Remove'};
@@ -90,7 +90,7 @@ export async function runFailedAction({action, target, consumer, label, resultEl
     if (values.to_consumer) request.to_consumer = values.to_consumer;
     try {
       const result = await postJson('/api/failed/actions', request);
-      clear(resultEl).append(actionResult(action, result));
+      fill(resultEl, actionResult(action, result));
       toast(`${VERB[action]}: ${fmtCount(result.done)} done`, 'ok');
       if (onDone) await onDone(result);
       resultEl.querySelector('h2')?.focus?.();
@@ -103,7 +103,7 @@ export async function runFailedAction({action, target, consumer, label, resultEl
         if (count === 0) return null;
         continue;
       }
-      clear(resultEl).append(h('div', {class: 'notice notice-error', role: 'alert'},
+      fill(resultEl, h('div', {class: 'notice notice-error', role: 'alert'},
           `${VERB[action]} refused: ${e.message}`));
       return null;
     }

@@ -1,7 +1,7 @@
 // The audit trail: every retry, remove and replay, from the console and from the CLI.
 
 import {downloadExport, getJson} from './api.js';
-import {badge, clear, errorBox, fmtCount, h, pageTitle, timeEl} from './dom.js';
+import {badge, errorBox, fill, fmtCount, h, pageTitle, timeEl} from './dom.js';
 import {dataTable, exportButtons} from './table.js';
 
 function filterText(text) {
@@ -17,7 +17,7 @@ function filterText(text) {
 export async function renderAudit(main, route) {
   const after = route.params.get('after') || '';
   const content = h('div', {class: 'content'}, h('p', {class: 'loading'}, 'Loading…'));
-  clear(main).append(pageTitle('Actions'),
+  fill(main, pageTitle('Actions'),
       h('p', {class: 'lead'}, 'Every retry, remove and replay, by the console or the CLI, with who ' +
         'asked, the filter used and how many rows it touched.'), content);
   try {
@@ -35,7 +35,7 @@ export async function renderAudit(main, route) {
         h('strong', {class: 'warn-text'}, fmtCount(a.refused)) : '0')},
     ];
     const serverExport = (format) => downloadExport('/api/actions', {}, format, 'actions');
-    clear(content).append(
+    fill(content, 
         h('div', {class: 'table-tools'}, h('span', {class: 'summary'},
             after ? `Actions after #${after}` : 'Latest actions'),
         exportButtons('actions', 'the actions', {columns, rows: data.actions, serverExport})),
@@ -45,6 +45,6 @@ export async function renderAudit(main, route) {
             data.next_after !== null && data.next_after !== undefined ?
               h('a', {class: 'btn', rel: 'next', href: `#/actions?after=${data.next_after}`}, 'More →') : null));
   } catch (e) {
-    clear(content).append(errorBox(e));
+    fill(content, errorBox(e));
   }
 }

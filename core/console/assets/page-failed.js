@@ -1,7 +1,7 @@
 // The failed messages: their groups (the console's first page) and one group's messages.
 
 import {downloadExport, getJson} from './api.js';
-import {badge, clear, errorBox, field, fmtCount, fromLocalInput, h, pageTitle, timeEl,
+import {badge, clear, errorBox, field, fill, fmtCount, fromLocalInput, h, pageTitle, timeEl,
   toLocalInput} from './dom.js';
 import {runFailedAction} from './failed-actions.js';
 import {dataTable, exportButtons} from './table.js';
@@ -119,7 +119,12 @@ export async function renderGroups(main, route, ctx) {
   const resultEl = h('div', {class: 'result'});
   const content = h('div', {class: 'content', 'aria-busy': 'true'}, h('p', {class: 'loading'}, 'Loading…'));
   const apply = (next) => ctx.navigate(hashWith('#/failed', next));
-  clear(main).append(pageTitle('Failed messages'), filterForm(filters, apply), resultEl, content);
+  // On a phone the filters fold away (unless some are set) so the groups show first.
+  const active = Object.keys(filters).length;
+  const filterBox = h('details', {class: 'filter-box',
+    open: active > 0 || window.matchMedia('(min-width: 721px)').matches},
+  h('summary', {}, active ? `Filters (${active} set)` : 'Filters'), filterForm(filters, apply));
+  fill(main, pageTitle('Failed messages'), filterBox, resultEl, content);
 
   const load = async () => {
     const data = await getJson('/api/failed/groups',
@@ -129,7 +134,7 @@ export async function renderGroups(main, route, ctx) {
     const pages = Math.max(1, Math.ceil(data.total_groups / (data.page_size || PAGE_SIZE)));
     const serverExport = (format) => downloadExport('/api/failed/groups', apiFilter(filters), format,
         'failed-groups');
-    clear(content).append(
+    fill(content, 
         h('div', {class: 'table-tools'},
             h('span', {class: 'summary', 'data-summary': ''}, `${fmtCount(data.total_groups)} group` +
               `${data.total_groups === 1 ? '' : 's'}, ${fmtCount(data.groups.reduce((n, g) => n + g.count, 0))}` +
@@ -143,7 +148,7 @@ export async function renderGroups(main, route, ctx) {
   try {
     await load();
   } catch (e) {
-    clear(content).append(errorBox(e));
+    fill(content, errorBox(e));
   }
 }
 
@@ -192,7 +197,7 @@ export async function renderGroup(main, route, ctx) {
   const bar = h('div', {class: 'action-bar'});
   const content = h('div', {class: 'content'}, h('p', {class: 'loading'}, 'Loading…'));
   const title = pageTitle('Failed group');
-  clear(main).append(h('p', {}, h('a', {href: hashWith('#/failed', filters)}, '← All groups')),
+  fill(main, h('p', {}, h('a', {href: hashWith('#/failed', filters)}, '← All groups')),
       title, head, bar, resultEl, content);
   const selected = new Set();
 
@@ -203,13 +208,13 @@ export async function renderGroup(main, route, ctx) {
     const group = groupCache.get(groupId) || first;
     title.querySelector('h1').textContent = group.message_name ?
       `${group.message_name} · ${group.error_class}` : 'Failed group';
-    clear(head).append(groupHeader(group, data.total));
+    fill(head, groupHeader(group, data.total));
     selected.clear();
     drawBar(data.total, group);
     const columns = messageColumns();
     const serverExport = (format) => downloadExport('/api/failed/messages',
         {group: groupId, ...apiFilter(filters)}, format, 'failed-messages');
-    clear(content).append(
+    fill(content, 
         h('div', {class: 'table-tools'},
             h('span', {class: 'summary'}, `${fmtCount(data.messages.length)} of ${fmtCount(data.total)}` +
               (after ? ` after row #${after}` : '')),
@@ -251,6 +256,6 @@ export async function renderGroup(main, route, ctx) {
   try {
     await load();
   } catch (e) {
-    clear(content).append(errorBox(e));
+    fill(content, errorBox(e));
   }
 }

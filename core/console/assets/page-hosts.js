@@ -2,7 +2,7 @@
 // every host shows.
 
 import {getJson} from './api.js';
-import {badge, clear, errorBox, fmtAge, fmtCount, h, pageTitle, timeEl} from './dom.js';
+import {badge, errorBox, fill, fmtAge, fmtCount, h, pageTitle, timeEl} from './dom.js';
 import {dataTable, exportButtons} from './table.js';
 
 const REFRESH_MS = 10000;
@@ -29,7 +29,7 @@ function mismatch(hosts) {
 
 export async function renderHosts(main, route, ctx) {
   const content = h('div', {}, h('p', {class: 'loading'}, 'Loading…'));
-  clear(main).append(pageTitle('Hosts'),
+  fill(main, pageTitle('Hosts'),
       h('p', {class: 'lead'}, 'Up: beat within two heartbeat intervals; late: within ten; gone: older.'),
       content);
   const load = async () => {
@@ -49,7 +49,7 @@ export async function renderHosts(main, route, ctx) {
             {title: new Date(host.last_beat).toISOString()}, `${fmtAge(host.last_beat)} ago`)},
       ];
       const up = hosts.filter((host) => host.state === 'up').length;
-      clear(content).append(mismatch(hosts),
+      fill(content, mismatch(hosts),
           h('section', {class: 'card'},
               h('div', {class: 'table-tools'}, h('h2', {}, `${fmtCount(up)} of ${fmtCount(hosts.length)} up`),
                   exportButtons('hosts', 'the hosts', {columns, rows: hosts})),
@@ -57,7 +57,7 @@ export async function renderHosts(main, route, ctx) {
                 emptyText: 'No host has written a heartbeat yet.',
                 rowClass: (host) => `state-${host.state}`}).el));
     } catch (e) {
-      clear(content).append(errorBox(e));
+      fill(content, errorBox(e));
     }
   };
   await load();

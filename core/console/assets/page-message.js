@@ -1,8 +1,7 @@
 // One failed message: what it is, why it failed, its headers and body, and its actions.
 
 import {getJson} from './api.js';
-import {badge, clear, errorBox, fmtCount, fmtDuration, h, pageTitle, safeLink,
-  timeEl} from './dom.js';
+import {badge, errorBox, fill, fmtCount, fmtDuration, h, pageTitle, safeLink, timeEl} from './dom.js';
 import {runFailedAction} from './failed-actions.js';
 import {dataTable, exportButtons} from './table.js';
 
@@ -87,7 +86,7 @@ function bodyView(body) {
 export async function renderMessage(main, route, ctx) {
   const id = route.rest;
   const resultEl = h('div', {class: 'result'});
-  clear(main).append(h('p', {}, h('a', {href: '#/failed'}, '← Failed messages')),
+  fill(main, h('p', {}, h('a', {href: '#/failed'}, '← Failed messages')),
       pageTitle(`Failed message #${id}`), h('p', {class: 'loading'}, 'Loading…'));
   let m;
   try {

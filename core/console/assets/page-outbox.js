@@ -3,8 +3,8 @@
 
 import {downloadExport, getJson, postJson} from './api.js';
 import {confirmDialog} from './dialog.js';
-import {clear, errorBox, field, fmtAge, fmtCount, fromLocalInput, h, pageTitle, timeEl,
-  toast, toLocalInput} from './dom.js';
+import {errorBox, field, fill, fmtAge, fmtCount, fromLocalInput, h, pageTitle, timeEl,
+  toLocalInput, toast} from './dom.js';
 import {dataTable, exportButtons} from './table.js';
 
 const SEARCH_KEYS = ['id', 'message_id', 'name', 'since', 'until'];
@@ -64,13 +64,13 @@ async function replay(request, what, resultEl, readOnly) {
   try {
     const result = await postJson('/api/outbox/replay', request);
     const window = result.window || {};
-    clear(resultEl).append(h('section', {class: 'notice notice-ok', 'data-result': 'replay'},
+    fill(resultEl, h('section', {class: 'notice notice-ok', 'data-result': 'replay'},
         h('h2', {}, `Replayed ${fmtCount(result.replayed)}`),
         h('p', {}, 'Window: deliveries recorded up to row ', String(window.until_id ?? '–'),
             window.until ? [', until ', timeEl(window.until)] : '', '.')));
     toast(`Replayed ${fmtCount(result.replayed)}`, 'ok');
   } catch (e) {
-    clear(resultEl).append(h('div', {class: 'notice notice-error', role: 'alert'},
+    fill(resultEl, h('div', {class: 'notice notice-error', role: 'alert'},
         `Replay refused: ${e.message}`));
   }
 }
@@ -85,7 +85,7 @@ export async function renderOutbox(main, route, ctx) {
   const trail = h('div', {class: 'content'});
   const toHash = (params) => `#/outbox${new URLSearchParams(params).toString() ? '?' : ''}` +
     new URLSearchParams(params).toString();
-  clear(main).append(pageTitle('Outbox'), summary,
+  fill(main, pageTitle('Outbox'), summary,
       h('section', {class: 'card'}, h('h2', {}, 'Delivered trail'),
           searchForm(search, (next) => ctx.navigate(toHash(next))), resultEl, trail));
 
@@ -93,9 +93,9 @@ export async function renderOutbox(main, route, ctx) {
   try {
     const data = await getJson('/api/outbox/summary');
     keepDelivered = data.keep_delivered;
-    clear(summary).append(summarySection(data));
+    fill(summary, summarySection(data));
   } catch (e) {
-    clear(summary).append(errorBox(e));
+    fill(summary, errorBox(e));
   }
   if (!keepDelivered) {
     trail.append(h('p', {class: 'notice notice-info'}, 'outbox.keep_delivered is off: delivered ' +
@@ -122,7 +122,7 @@ export async function renderOutbox(main, route, ctx) {
     const canReplayWindow = !!(search.name || search.since || search.until);
     const serverExport = (format) => downloadExport('/api/outbox/delivered', search, format,
         'outbox-delivered');
-    clear(trail).append(
+    fill(trail, 
         readOnly ? null : h('div', {class: 'action-bar'}, replaySelected,
             h('button', {type: 'button', class: 'btn', disabled: !canReplayWindow,
               title: canReplayWindow ? null : 'Search by name or time first',
@@ -142,6 +142,6 @@ export async function renderOutbox(main, route, ctx) {
             data.next_after !== null && data.next_after !== undefined ? h('a', {class: 'btn',
               rel: 'next', href: toHash({...search, after: data.next_after})}, 'Next 50 →') : null));
   } catch (e) {
-    clear(trail).append(errorBox(e));
+    fill(trail, errorBox(e));
   }
 }

@@ -3,7 +3,7 @@
 
 import {getJson} from './api.js';
 import {lineChart, seriesColor} from './chart.js';
-import {clear, errorBox, fmtAge, fmtCount, fmtTime, h, pageTitle} from './dom.js';
+import {errorBox, fill, fmtAge, fmtCount, fmtTime, h, pageTitle} from './dom.js';
 import {dataTable, exportButtons} from './table.js';
 
 const REFRESH_MS = 10000;
@@ -26,7 +26,7 @@ function queueTable(queues) {
     rowClass: (q) => (q.consumers === 0 ? 'row-flag' : null)}).el];
 }
 
-function chartOf(data, now) {
+function chartOf(data, now, width) {
   const series = [];
   Object.keys(data.history || {}).sort().forEach((name, i) => {
     const points = data.history[name] || [];
@@ -36,7 +36,7 @@ function chartOf(data, now) {
   });
   if (!series.length)
     return h('p', {class: 'hint'}, 'No samples yet: the console records one every 10 s while it runs.');
-  return lineChart({series, from: now - HOUR_MS, to: now,
+  return lineChart({series, from: now - HOUR_MS, to: now, width,
     label: 'Ready and unacked messages per queue over the last hour'});
 }
 
@@ -52,20 +52,20 @@ export async function renderQueues(main, route, ctx) {
       pause.setAttribute('aria-pressed', String(paused));
       pause.textContent = paused ? 'Resume live updates' : 'Pause live updates';
     }}, 'Pause live updates');
-  clear(main).append(pageTitle('Queues', h('div', {class: 'live'}, status, pause)), errorEl, tableEl,
+  fill(main, pageTitle('Queues', h('div', {class: 'live'}, status, pause)), errorEl, tableEl,
       h('section', {class: 'card'}, h('h2', {}, 'The last hour'), chartEl));
 
   const load = async () => {
     try {
       const data = await getJson('/api/queues');
       const now = Date.now();
-      clear(errorEl).append(data.error ? h('p', {class: 'notice notice-warn', role: 'status'},
+      fill(errorEl, data.error ? h('p', {class: 'notice notice-warn', role: 'status'},
           `Some figures are missing: ${data.error}`) : null);
-      clear(tableEl).append(...queueTable(data.queues || []));
-      clear(chartEl).append(chartOf(data, now));
+      fill(tableEl, ...queueTable(data.queues || []));
+      fill(chartEl, chartOf(data, now, chartEl.clientWidth));
       status.textContent = `Live, updated ${fmtTime(now).slice(11)}`;
     } catch (e) {
-      clear(errorEl).append(errorBox(e));
+      fill(errorEl, errorBox(e));
       status.textContent = 'Not updated';
     }
   };
