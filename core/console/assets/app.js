@@ -3,7 +3,7 @@
 // #/hosts), so every view has a link that can be shared and the back button works.
 
 import {ApiError, getJson, hasBearerToken, setBearerToken, setCsrfToken} from './api.js';
-import {badge, clear, errorBox, field, fill, h} from './dom.js';
+import {badge, errorBox, field, fill, h} from './dom.js';
 import {renderAudit} from './page-audit.js';
 import {renderGroup, renderGroups} from './page-failed.js';
 import {renderHosts} from './page-hosts.js';

@@ -50,7 +50,7 @@ export function actionResult(action, result) {
   const summary = `${fmtCount(done)} ${verbDone}` +
       (refused.length ? `, ${fmtCount(refused.length)} refused` : '') +
       (result.action_id ? ` (action #${result.action_id})` : '');
-  const parts = [h('h2', {}, `${VERB[action]}: ${summary}`)];
+  const parts = [h('h2', {tabindex: '-1'}, `${VERB[action]}: ${summary}`)];
   if (refused.length) {
     const columns = [
       {key: 'id', label: 'Row', render: (r) => h('a', {href: `#/failed/message/${r.id}`}, `#${r.id}`)},
@@ -93,7 +93,7 @@ export async function runFailedAction({action, target, consumer, label, resultEl
       fill(resultEl, actionResult(action, result));
       toast(`${VERB[action]}: ${fmtCount(result.done)} done`, 'ok');
       if (onDone) await onDone(result);
-      resultEl.querySelector('h2')?.focus?.();
+      resultEl.querySelector('h2')?.focus();
       return result;
     } catch (e) {
       if (isGroup && e instanceof ApiError && e.status === 409 && typeof e.body.count === 'number') {
