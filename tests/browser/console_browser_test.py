@@ -5,12 +5,14 @@ An operator's walk through the console over a seeded store (console_seed.json: 1
 rows in 4 groups, a row whose body was cut when stored, a row a running host holds, a row older
 than the deduplication window): the groups page, a filter, a group, one message, a retry of the
 whole group through its count confirmation, the refused rows with their reasons, the action on
-the audit page, the outbox (a replay), queues and hosts, the exports, a phone-sized window and
-a read-only console. Every page is saved as a PNG in --artifacts.
+the audit page, the outbox (a replay), queues and hosts, the exports, a POST without the CSRF
+token, a phone-sized window and a read-only console behind a token (its sign-in form). Every
+page is saved as a PNG in --artifacts.
 
 The console under test comes from a backend: by default the fixture server next to this file
 (console_fixture_server.py); --base-url points the same steps at a console started elsewhere
-(then --special gives the ids of its special rows, and --read-only-url a read-only console).
+(then --special gives the ids of its special rows, --read-only-url a read-only console and
+--read-only-token its token, if it asks for one).
 A backend for the real `msgbus console` needs start() → base URL, stop(), special (row ids) and
 rows_handled(done), which waits until a running host has handled the retried rows.
 
@@ -55,8 +57,9 @@ def check(condition, message):
 class FixtureBackend:
     """The fixture server: the contract's API over the seed, in memory, in a child process."""
 
-    def __init__(self, read_only=False):
+    def __init__(self, read_only=False, token=None):
         self.read_only = read_only
+        self.token = token
         self.process = None
         self.special = {}
 
@@ -65,6 +68,8 @@ class FixtureBackend:
                    "--assets", os.path.join(SOURCE_DIR, "core", "console", "assets"), "--port", "0"]
         if self.read_only:
             command.append("--read-only")
+        if self.token:
+            command += ["--token", self.token]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         first = self.process.stdout.readline()
         match = re.match(r"listening on (\S+)", first)
@@ -87,9 +92,10 @@ class FixtureBackend:
 class ExternalBackend:
     """A console started by someone else (the real `msgbus console` over a seeded store)."""
 
-    def __init__(self, base_url, special):
+    def __init__(self, base_url, special, token=None):
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.special = special
+        self.token = token
 
     def start(self):
         return self.base_url
@@ -347,8 +353,20 @@ def csrf_refused(b):
     check(status == 403, f"a POST without the CSRF token answered {status}")
 
 
-def read_only(b, base):
-    b.driver.get(base + "#/failed")
+def sign_in(b, token):
+    """The sign-in form of a console that needs a token: a wrong one is refused, then in."""
+    field = b.find("form.sign-in input[name=token]")
+    field.send_keys("not-the-token", Keys.ENTER)
+    b.wait(lambda d: "refused" in d.find_element(By.CSS_SELECTOR, "form.sign-in p").text,
+           "the wrong token refused")
+    b.find("form.sign-in input[name=token]").send_keys(token, Keys.ENTER)
+
+
+def read_only(b, backend):
+    """A read-only console (behind a token when the backend has one): nothing to act with."""
+    b.driver.get(backend.start() + "#/failed")
+    if backend.token:
+        sign_in(b, backend.token)
     b.find("a[data-group]")
     check("read-only" in b.text("#session"), "no read-only badge")
     check(not [e for e in b.all("[data-action]") if e.is_displayed()], "actions shown read-only")
@@ -372,6 +390,7 @@ def main():
     parser.add_argument("--base-url", help="a running console instead of the fixture server")
     parser.add_argument("--special", help="with --base-url: JSON {cut_body, leased, old} row ids")
     parser.add_argument("--read-only-url", help="with --base-url: a read-only console")
+    parser.add_argument("--read-only-token", help="the token the read-only console asks for")
     args = parser.parse_args()
     os.makedirs(args.artifacts, exist_ok=True)
     downloads = tempfile.mkdtemp(prefix="msgbus-console-downloads-")
@@ -379,9 +398,11 @@ def main():
 
     if args.base_url:
         backend = ExternalBackend(args.base_url, json.loads(args.special or "{}"))
-        read_only_backend = ExternalBackend(args.read_only_url, {}) if args.read_only_url else None
+        read_only_backend = (ExternalBackend(args.read_only_url, {}, args.read_only_token)
+                             if args.read_only_url else None)
     else:
-        backend, read_only_backend = FixtureBackend(), FixtureBackend(read_only=True)
+        backend = FixtureBackend()
+        read_only_backend = FixtureBackend(read_only=True, token="console-test-token")
     started = time.monotonic()
     browser = None
     step = "start the console and the browser"
@@ -405,7 +426,7 @@ def main():
             ("phone-sized window", lambda: phone(browser, base)),
         ]
         if read_only_backend:
-            steps.append(("read-only console", lambda: read_only(browser, read_only_backend.start())))
+            steps.append(("read-only console", lambda: read_only(browser, read_only_backend)))
         steps.append(("no script errors", lambda: check(not script_errors(browser),
                                                         f"script errors: {script_errors(browser)}")))
         print(f"  {time.monotonic() - started:5.1f} s  started", flush=True)

@@ -4,7 +4,11 @@ contract describes it) over an in-memory store built from console_seed.json, wit
 CSRF, origin and read-only rules. It lets the pages and their browser test run without the
 C++ server; the browser test drives the real console the same way through its base URL.
 
-    console_fixture_server.py --assets core/console/assets [--port 0] [--read-only]
+    console_fixture_server.py --assets core/console/assets [--port 0] [--read-only] [--token T]
+
+With --token, every API request needs "Authorization: Bearer T" (401 otherwise), as a console
+bound beyond loopback does; the pages themselves are served to anyone, so a browser can load
+the sign-in form.
 
 Prints "listening on http://127.0.0.1:<port>/" on its first line, then serves until killed.
 """
@@ -186,7 +190,7 @@ class Store:
                             "x-api-key": "***"},
                 "body": body}
 
-    def refusal(self, row, action, to_consumer):
+    def refusal(self, row, action):
         special = self.seed["special"]
         if self_leased(row):
             return special["leased"]["reason"]
@@ -231,7 +235,7 @@ class Store:
         refused, done = [], 0
         for row in rows:
             reason = ("no failed message %d" % row["id"] if row.get("missing")
-                      else self.refusal(row, action, to_consumer))
+                      else self.refusal(row, action))
             if reason:
                 refused.append({"id": row["id"], "reason": reason})
             else:
@@ -448,6 +452,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def api(self, method, path, query):
         store = self.server.store
+        token = self.server.token
+        if token and self.headers.get("Authorization") != f"Bearer {token}":
+            raise ApiError(401, "this console needs a token (Authorization: Bearer)")
         with store.lock:
             if method == "POST":
                 body = self.check_post()
@@ -509,6 +516,7 @@ def main():
     parser.add_argument("--seed", default=os.path.join(HERE, "console_seed.json"))
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--read-only", action="store_true")
+    parser.add_argument("--token", help="the token every API request must carry")
     args = parser.parse_args()
     with open(args.seed) as f:
         seed = json.load(f)
@@ -517,6 +525,7 @@ def main():
     server.store = Store(seed)
     server.assets = os.path.abspath(args.assets)
     server.read_only = args.read_only
+    server.token = args.token
     server.trace_url = "http://127.0.0.1:16686/trace/{trace_id}"
     print(f"listening on http://127.0.0.1:{server.server_address[1]}/", flush=True)
     print(json.dumps({"special": server.store.special}), flush=True)
