@@ -41,7 +41,7 @@ SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
 WAIT_S = 30  # generous: other builds and tests share the machine's two cores
 RETRIED_GROUP = 0  # the seed's group that holds the special rows
 # The screenshots the README shows (--docs copies them to docs/).
-README_SHOTS = ["failed", "message", "retry", "actions", "outbox", "queues", "hosts", "phone"]
+README_SHOTS = ["failed", "message", "confirm", "retry", "actions", "outbox", "queues", "hosts", "phone"]
 REASON_PATTERNS = {"cut_body": r"cut", "leased": r"running|lease|holds", "old": r"dedup"}
 
 
@@ -251,6 +251,7 @@ def retry_group(b, backend, store):
     check("to go ahead" in b.text("dialog .dialog-error"), "a wrong count was accepted")
     count.clear()
     count.send_keys(str(group["count"]))
+    b.shot("confirm")
     count.send_keys(Keys.ENTER)  # the keyboard confirms
     b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-result=retry]"), "the retry's outcome")
     result = b.text("[data-result=retry] h2")

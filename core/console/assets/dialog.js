@@ -42,6 +42,9 @@ export function confirmDialog({title, body, confirmLabel, danger = false, typeCo
       for (const el of form.elements) if (el.name && el.name !== 'count') values[el.name] = el.value;
       result = values;
     });
+    countInput?.addEventListener('input', () => {
+      error.textContent = '';
+    });
     cancel.addEventListener('click', () => dialog.close());
     dialog.addEventListener('close', () => {
       dialog.remove();

@@ -31,15 +31,12 @@ async function dialogFields(action, consumer) {
           'Another consumer only where it handles the message name; others are refused.'))];
 }
 
-function explanation(action, count, what) {
-  const lines = [h('p', {}, `${VERB[action]} ${what}?`)];
+function explanation(action) {
   if (action === 'retry')
-    lines.push(h('p', {class: 'hint'}, 'Refused and listed afterwards: rows whose body was cut ' +
-        'when stored, rows a running host holds, and rows older than the deduplication window.'));
-  else
-    lines.push(h('p', {class: 'hint'}, 'Removed messages are gone for good. Rows a running host ' +
-        'holds are refused.'));
-  return lines;
+    return h('p', {class: 'hint'}, 'Refused and listed afterwards: rows whose body was cut when ' +
+        'stored, rows a running host holds, and rows older than the deduplication window.');
+  return h('p', {class: 'hint'}, 'Removed messages are gone for good. Rows a running host holds ' +
+      'are refused.');
 }
 
 /** The outcome of an action: counts, then the refused rows with their reasons. */
@@ -77,7 +74,7 @@ export async function runFailedAction({action, target, consumer, label, resultEl
     const what = label || `${fmtCount(count)} message${count === 1 ? '' : 's'}`;
     const values = await confirmDialog({
       title: `${VERB[action]} ${what}`,
-      body: explanation(action, count, what),
+      body: explanation(action),
       confirmLabel: `${VERB[action]} ${fmtCount(count)}`,
       danger: action === 'remove',
       typeCount: isGroup ? count : null,
