@@ -5,7 +5,8 @@
 import {ApiError, getJson, hasBearerToken, setBearerToken, setCsrfToken} from './api.js';
 import {badge, errorBox, field, fill, h} from './dom.js';
 import {renderAudit} from './page-audit.js';
-import {renderGroup, renderGroups} from './page-failed.js';
+import {renderGroup} from './page-group.js';
+import {renderGroups} from './page-groups.js';
 import {renderHosts} from './page-hosts.js';
 import {renderMessage} from './page-message.js';
 import {renderOutbox} from './page-outbox.js';
@@ -64,7 +65,8 @@ async function show(focus) {
   const page = h('div', {class: 'page'});
   fill(main, page);
   for (const link of document.querySelectorAll('[data-nav]')) {
-    if (target.route && link.dataset.nav === target.route.nav) link.setAttribute('aria-current', 'page');
+    const current = target.route && link.dataset.nav === target.route.nav;
+    if (current) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   const generation = ++rendered;
@@ -81,7 +83,8 @@ async function show(focus) {
   let rendering = null;
   if (!target.route) {
     page.append(h('h1', {tabindex: '-1'}, 'Not found'),
-        h('p', {}, 'No page at ', h('code', {}, target.path), '. ', h('a', {href: '#/failed'}, 'Failed messages')));
+        h('p', {}, 'No page at ', h('code', {}, target.path), '. ',
+            h('a', {href: '#/failed'}, 'Failed messages')));
   } else {
     rendering = target.route.render(page, target, ctx);
   }
@@ -107,8 +110,8 @@ function signIn(message) {
   const form = h('form', {class: 'card sign-in'},
       h('h1', {tabindex: '-1'}, 'Sign in'),
       h('p', {}, message),
-      field('Console token', token, 'console.token, or MSGBUS_CONSOLE_TOKEN where the console runs. ' +
-        'Kept for this browser tab only.'),
+      field('Console token', token, 'console.token, or MSGBUS_CONSOLE_TOKEN where the console ' +
+        'runs. Kept for this browser tab only.'),
       h('button', {type: 'submit', class: 'btn btn-primary'}, 'Sign in'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();

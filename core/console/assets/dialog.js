@@ -14,8 +14,8 @@ export function confirmDialog({title, body, confirmLabel, danger = false, typeCo
       h('input', {type: 'text', inputmode: 'numeric', autocomplete: 'off', name: 'count',
         id: 'confirm-count', required: true, 'aria-describedby': 'confirm-count-hint'});
     const error = h('p', {class: 'dialog-error', role: 'alert'});
-    const confirm = h('button', {type: 'submit', class: ['btn', danger ? 'btn-danger' : 'btn-primary'],
-      value: 'confirm', 'data-confirm': ''}, confirmLabel);
+    const confirm = h('button', {type: 'submit', value: 'confirm', 'data-confirm': '',
+      class: ['btn', danger ? 'btn-danger' : 'btn-primary']}, confirmLabel);
     const cancel = h('button', {type: 'button', class: 'btn', 'data-cancel': ''}, 'Cancel');
     const form = h('form', {method: 'dialog', class: 'dialog-form'},
         h('h2', {id: 'dialog-title'}, title),
@@ -39,7 +39,9 @@ export function confirmDialog({title, body, confirmLabel, danger = false, typeCo
         return;
       }
       const values = {};
-      for (const el of form.elements) if (el.name && el.name !== 'count') values[el.name] = el.value;
+      for (const el of form.elements) {
+        if (el.name && el.name !== 'count') values[el.name] = el.value;
+      }
       result = values;
     });
     countInput?.addEventListener('input', () => {

@@ -50,7 +50,8 @@ export function actionResult(action, result) {
   const parts = [h('h2', {tabindex: '-1'}, `${VERB[action]}: ${summary}`)];
   if (refused.length) {
     const columns = [
-      {key: 'id', label: 'Row', render: (r) => h('a', {href: `#/failed/message/${r.id}`}, `#${r.id}`)},
+      {key: 'id', label: 'Row', render: (r) =>
+        h('a', {href: `#/failed/message/${r.id}`}, `#${r.id}`)},
       {key: 'reason', label: 'Reason refused'},
     ];
     const shown = refused.slice(0, SHOWN_REFUSALS);
@@ -93,7 +94,8 @@ export async function runFailedAction({action, target, consumer, label, resultEl
       resultEl.querySelector('h2')?.focus();
       return result;
     } catch (e) {
-      if (isGroup && e instanceof ApiError && e.status === 409 && typeof e.body.count === 'number') {
+      const changed = e instanceof ApiError && e.status === 409 && typeof e.body.count === 'number';
+      if (isGroup && changed) {
         // The group changed since the page was drawn: ask again with the count it has now.
         toast(`${e.message}: the group now holds ${fmtCount(e.body.count)}`, 'warn');
         count = e.body.count;

@@ -18,15 +18,16 @@ export async function renderAudit(main, route) {
   const after = route.params.get('after') || '';
   const content = h('div', {class: 'content'}, h('p', {class: 'loading'}, 'Loading…'));
   fill(main, pageTitle('Actions'),
-      h('p', {class: 'lead'}, 'Every retry, remove and replay, by the console or the CLI, with who ' +
-        'asked, the filter used and how many rows it touched.'), content);
+      h('p', {class: 'lead'}, 'Every retry, remove and replay, by the console or the CLI, with ' +
+        'who asked, the filter used and how many rows it touched.'), content);
   try {
     const data = await getJson('/api/actions', {after, limit: 50});
     const columns = [
       {key: 'id', label: '#', num: true},
       {key: 'at', label: 'When', render: (a) => timeEl(a.at)},
       {key: 'who', label: 'Who'},
-      {key: 'action', label: 'Action', render: (a) => badge(a.action, a.action === 'remove' ? 'error' : 'info')},
+      {key: 'action', label: 'Action', render: (a) =>
+        badge(a.action, a.action === 'remove' ? 'error' : 'info')},
       {key: 'origin', label: 'From'},
       {key: 'filter', label: 'Filter', cls: 'mono wrap', render: (a) => filterText(a.filter)},
       {key: 'count', label: 'Asked', num: true, render: (a) => fmtCount(a.count)},
@@ -39,11 +40,13 @@ export async function renderAudit(main, route) {
         h('div', {class: 'table-tools'}, h('span', {class: 'summary'},
             after ? `Actions after #${after}` : 'Latest actions'),
         exportButtons('actions', 'the actions', {columns, rows: data.actions, serverExport})),
-        dataTable({caption: 'Actions', columns, rows: data.actions, emptyText: 'No actions yet.'}).el,
+        dataTable({caption: 'Actions', columns, rows: data.actions,
+          emptyText: 'No actions yet.'}).el,
         h('nav', {class: 'pager', 'aria-label': 'Pages'},
             after ? h('a', {class: 'btn', href: '#/actions'}, '⇤ Latest') : null,
             data.next_after !== null && data.next_after !== undefined ?
-              h('a', {class: 'btn', rel: 'next', href: `#/actions?after=${data.next_after}`}, 'More →') : null));
+              h('a', {class: 'btn', rel: 'next', href: `#/actions?after=${data.next_after}`},
+                  'More →') : null));
   } catch (e) {
     fill(content, errorBox(e));
   }

@@ -24,13 +24,15 @@ function mismatch(hosts) {
   if (sets.size <= 1) return null;
   return h('div', {class: 'notice notice-warn', role: 'status', 'data-note': 'plugin-mismatch'},
       h('strong', {}, 'The live hosts run different plugin sets.'),
-      h('ul', {}, [...sets].map(([set, ids]) => h('li', {}, `${ids.join(', ')}: ${set || 'no plugins'}`))));
+      h('ul', {}, [...sets].map(([set, ids]) =>
+        h('li', {}, `${ids.join(', ')}: ${set || 'no plugins'}`))));
 }
 
 export async function renderHosts(main, route, ctx) {
   const content = h('div', {}, h('p', {class: 'loading'}, 'Loading…'));
   fill(main, pageTitle('Hosts'),
-      h('p', {class: 'lead'}, 'Up: beat within two heartbeat intervals; late: within ten; gone: older.'),
+      h('p', {class: 'lead'},
+          'Up: beat within two heartbeat intervals; late: within ten; gone: older.'),
       content);
   const load = async () => {
     try {
@@ -51,7 +53,8 @@ export async function renderHosts(main, route, ctx) {
       const up = hosts.filter((host) => host.state === 'up').length;
       fill(content, mismatch(hosts),
           h('section', {class: 'card'},
-              h('div', {class: 'table-tools'}, h('h2', {}, `${fmtCount(up)} of ${fmtCount(hosts.length)} up`),
+              h('div', {class: 'table-tools'},
+                  h('h2', {}, `${fmtCount(up)} of ${fmtCount(hosts.length)} up`),
                   exportButtons('hosts', 'the hosts', {columns, rows: hosts})),
               dataTable({caption: 'Hosts', columns, rows: hosts, rowKey: (host) => host.id,
                 emptyText: 'No host has written a heartbeat yet.',

@@ -1,7 +1,8 @@
 // One failed message: what it is, why it failed, its headers and body, and its actions.
 
 import {getJson} from './api.js';
-import {badge, errorBox, fill, fmtCount, fmtDuration, h, pageTitle, safeLink, timeEl} from './dom.js';
+import {badge, errorBox, fill, fmtCount, fmtDuration, h, pageTitle, safeLink,
+  timeEl} from './dom.js';
 import {runFailedAction} from './failed-actions.js';
 import {dataTable, exportButtons} from './table.js';
 
@@ -14,7 +15,8 @@ export function hexDump(text) {
   for (let offset = 0; offset < bytes.length; offset += 16) {
     const row = bytes.slice(offset, offset + 16);
     const hex = [...row].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-    const ascii = [...row].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    const ascii = [...row].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.'))
+        .join('');
     lines.push(`${offset.toString(16).padStart(8, '0')}  ${hex.padEnd(47)}  ${ascii}`);
   }
   return lines.join('\n');
@@ -22,13 +24,17 @@ export function hexDump(text) {
 
 function facts(m) {
   const lease = m.lease || {};
-  const trace = m.trace_id ?
-    (m.trace_link ? safeLink(m.trace_link, m.trace_id) : h('span', {class: 'mono'}, m.trace_id)) : '–';
+  let trace = '–';
+  if (m.trace_id) {
+    trace = m.trace_link ? safeLink(m.trace_link, m.trace_id) :
+      h('span', {class: 'mono'}, m.trace_id);
+  }
   const rows = [
     ['Message id', h('span', {class: 'mono'}, m.message_id || '– (none could be read)')],
     ['Name', m.message_name || '–'],
     ['Consumer', m.consumer || '–'],
-    ['State', m.queue === 'retry' ? badge('waiting for a retry', 'info') : badge('failed', 'error')],
+    ['State', m.queue === 'retry' ? badge('waiting for a retry', 'info') :
+      badge('failed', 'error')],
     ['Error class', badge(m.error_class || '–', 'error')],
     ['Failed at', timeEl(m.failed_at)],
     ['Attempts', fmtCount(m.attempts)],
@@ -47,7 +53,8 @@ function headersTable(headers) {
   const columns = [
     {key: 'name', label: 'Header', cls: 'mono'},
     {key: 'value', label: 'Value', cls: 'mono wrap', render: (r) => (r.value === '***' ?
-      h('span', {class: 'masked', title: 'masked by console.masked_headers'}, '*** (masked)') : r.value)},
+      h('span', {class: 'masked', title: 'masked by console.masked_headers'}, '*** (masked)') :
+      r.value)},
   ];
   return h('section', {class: 'card'},
       h('div', {class: 'table-tools'}, h('h2', {}, 'Headers'),
@@ -76,7 +83,8 @@ function bodyView(body) {
     notes.push(h('p', {class: 'notice notice-warn', 'data-note': 'cut'},
         `Showing the first ${fmtCount(body.shown)} of ${fmtCount(body.size)} bytes.`));
   const section = h('section', {class: 'card'},
-      h('div', {class: 'table-tools'}, h('h2', {}, `Body (${fmtCount(body.size)} bytes, ${body.kind})`),
+      h('div', {class: 'table-tools'},
+          h('h2', {}, `Body (${fmtCount(body.size)} bytes, ${body.kind})`),
           switcher),
       notes, pre);
   show(views[0][0]);
@@ -110,7 +118,8 @@ export async function renderMessage(main, route, ctx) {
   main.querySelector('.loading').replaceWith(h('div', {},
       actions, resultEl,
       h('section', {class: 'card'}, facts(m)),
-      h('section', {class: 'card'}, h('h2', {}, 'Error'), h('pre', {class: 'error-text'}, m.error || '')),
+      h('section', {class: 'card'}, h('h2', {}, 'Error'),
+          h('pre', {class: 'error-text'}, m.error || '')),
       headersTable(m.headers),
       bodyView(m.body)));
 }

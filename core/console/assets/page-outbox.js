@@ -14,7 +14,8 @@ function summarySection(data) {
     {key: 'message_name', label: 'Message name'},
     {key: 'pending', label: 'Pending', num: true, render: (r) => fmtCount(r.pending)},
     {key: 'oldest_pending_ms', label: 'Oldest pending', render: (r) => (r.oldest_pending_ms ?
-      h('span', {title: new Date(r.oldest_pending_ms).toISOString()}, fmtAge(r.oldest_pending_ms)) : '–')},
+      h('span', {title: new Date(r.oldest_pending_ms).toISOString()},
+          fmtAge(r.oldest_pending_ms)) : '–')},
     {key: 'failing', label: 'Failing to publish', num: true, render: (r) => (r.failing ?
       h('strong', {class: 'warn-text'}, fmtCount(r.failing)) : '0')},
     {key: 'last_error', label: 'Last error', cls: 'wrap'},
@@ -31,9 +32,12 @@ function summarySection(data) {
 function searchForm(search, onSearch) {
   const text = (name, label, placeholder) => field(label, h('input', {type: 'text', name,
     value: search[name] || '', placeholder, autocomplete: 'off'}));
-  const since = h('input', {type: 'datetime-local', name: 'since', value: toLocalInput(search.since)});
-  const until = h('input', {type: 'datetime-local', name: 'until', value: toLocalInput(search.until)});
-  const form = h('form', {class: 'filters', role: 'search', 'aria-label': 'Search the delivered trail'},
+  const since = h('input', {type: 'datetime-local', name: 'since',
+    value: toLocalInput(search.since)});
+  const until = h('input', {type: 'datetime-local', name: 'until',
+    value: toLocalInput(search.until)});
+  const form = h('form', {class: 'filters', role: 'search',
+    'aria-label': 'Search the delivered trail'},
       text('id', 'Row id', '1234'), text('message_id', 'Message id', 'uuid'),
       text('name', 'Message name', 'order.placed'),
       field('Delivered from', since), field('Delivered until', until),
@@ -115,7 +119,8 @@ export async function renderOutbox(main, route, ctx) {
     ];
     const replaySelected = h('button', {type: 'button', class: 'btn', disabled: true,
       'data-action': 'replay-selected', onclick: () => replay({ids: [...selected]},
-          `${selected.size} selected message${selected.size === 1 ? '' : 's'}`, resultEl, readOnly)},
+          `${selected.size} selected message${selected.size === 1 ? '' : 's'}`, resultEl,
+          readOnly)},
     'Replay selected (0)');
     const windowFilter = {name: search.name, since: search.since ? Number(search.since) : undefined,
       until: search.until ? Number(search.until) : undefined};
@@ -131,7 +136,8 @@ export async function renderOutbox(main, route, ctx) {
             'Replay everything matching')),
         h('div', {class: 'table-tools'}, h('span', {class: 'summary'},
             `${fmtCount(data.rows.length)} deliveries${after ? ` after row ${after}` : ''}`),
-        exportButtons('outbox-delivered', 'the deliveries', {columns, rows: data.rows, serverExport})),
+        exportButtons('outbox-delivered', 'the deliveries',
+            {columns, rows: data.rows, serverExport})),
         dataTable({caption: 'Delivered messages', columns, rows: data.rows, selectable: !readOnly,
           selected, emptyText: 'No delivery matches.', onSelect: () => {
             replaySelected.disabled = !selected.size;
@@ -140,7 +146,8 @@ export async function renderOutbox(main, route, ctx) {
         h('nav', {class: 'pager', 'aria-label': 'Pages'},
             after ? h('a', {class: 'btn', href: toHash(search)}, '⇤ First page') : null,
             data.next_after !== null && data.next_after !== undefined ? h('a', {class: 'btn',
-              rel: 'next', href: toHash({...search, after: data.next_after})}, 'Next 50 →') : null));
+              rel: 'next', href: toHash({...search, after: data.next_after})}, 'Next 50 →') :
+              null));
   } catch (e) {
     fill(trail, errorBox(e));
   }

@@ -32,10 +32,12 @@ function chartOf(data, now, width) {
     const points = data.history[name] || [];
     const color = seriesColor(i);
     series.push({name: `${name} ready`, color, points: points.map((p) => [p[0], p[1]])});
-    series.push({name: `${name} unacked`, color, dashed: true, points: points.map((p) => [p[0], p[2]])});
+    series.push({name: `${name} unacked`, color, dashed: true,
+      points: points.map((p) => [p[0], p[2]])});
   });
   if (!series.length)
-    return h('p', {class: 'hint'}, 'No samples yet: the console records one every 10 s while it runs.');
+    return h('p', {class: 'hint'},
+        'No samples yet: the console records one every 10 s while it runs.');
   return lineChart({series, from: now - HOUR_MS, to: now, width,
     label: 'Ready and unacked messages per queue over the last hour'});
 }

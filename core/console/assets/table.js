@@ -74,7 +74,8 @@ export function dataTable(options) {
       }});
     head.append(h('th', {scope: 'col', class: 'col-select'}, all));
   }
-  for (const c of columns) head.append(h('th', {scope: 'col', class: c.num ? 'num' : null}, c.label));
+  for (const c of columns)
+    head.append(h('th', {scope: 'col', class: c.num ? 'num' : null}, c.label));
 
   const body = h('tbody', {});
   for (const row of rows) {
@@ -104,7 +105,8 @@ export function dataTable(options) {
   if (all) all.checked = rows.length > 0 && boxes.every(([b]) => b.checked);
 
   const table = h('table', {class: 'data'},
-      caption ? h('caption', {class: 'visually-hidden'}, caption) : null, h('thead', {}, head), body);
+      caption ? h('caption', {class: 'visually-hidden'}, caption) : null,
+      h('thead', {}, head), body);
   return {el: h('div', {class: 'table-wrap', tabindex: '0', role: 'region',
     'aria-label': caption || 'table'}, table), selected};
 }
