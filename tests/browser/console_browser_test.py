@@ -5,9 +5,10 @@ An operator's walk through the console over a seeded store (console_seed.json: 1
 rows in 4 groups, a row whose body was cut when stored, a row a running host holds, a row older
 than the deduplication window): the groups page, a filter, a group, one message, a retry of the
 whole group through its count confirmation, the refused rows with their reasons, the action on
-the audit page, the outbox (a replay), queues and hosts, the exports, a POST without the CSRF
-token, a phone-sized window and a read-only console behind a token (its sign-in form). Every
-page is saved as a PNG in --artifacts.
+the audit page, the outbox (a replay), queues and hosts, the exports (a CSV cell that a
+spreadsheet would run gets a quote), an error text holding HTML (shown as text), a POST without
+the CSRF token, a phone-sized window and a read-only console behind a token (its sign-in form).
+Every page is saved as a PNG in --artifacts.
 
 The console under test comes from a backend: by default the fixture server next to this file
 (console_fixture_server.py); --base-url points the same steps at a console started elsewhere
@@ -41,7 +42,8 @@ SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
 WAIT_S = 30  # generous: other builds and tests share the machine's two cores
 RETRIED_GROUP = 0  # the seed's group that holds the special rows
 # The screenshots the README shows (--docs copies them to docs/).
-README_SHOTS = ["failed", "message", "confirm", "retry", "actions", "outbox", "queues", "hosts", "phone"]
+README_SHOTS = ["failed", "message", "confirm", "retry", "actions", "outbox", "queues", "hosts",
+                "phone"]
 REASON_PATTERNS = {"cut_body": r"cut", "leased": r"running|lease|holds", "old": r"dedup"}
 
 
@@ -152,7 +154,8 @@ class Browser:
 
     def shot(self, name):
         # A passing note would hide part of the page in a screenshot meant for the README.
-        self.driver.execute_script("document.getElementById('toast').classList.remove('toast-shown')")
+        self.driver.execute_script(
+            "document.getElementById('toast').classList.remove('toast-shown')")
         path = os.path.join(self.artifacts, f"console-{name}.png")
         self.driver.save_screenshot(path)
         return path
@@ -190,6 +193,23 @@ def groups_page(b, base, store):
     b.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
     check(b.driver.execute_script("return document.activeElement.className") == "skip-link",
           "the first Tab does not reach the skip link")
+
+
+def markup_stays_text(b):
+    """An error text holding HTML (a proxy's error page as a body) shows as text, never runs."""
+    texts = " ".join(e.text for e in b.all(".fingerprint"))
+    check("<img src=x onerror=" in texts, f"the HTML in an error is not shown as text: {texts}")
+    check(not b.all("main img") and b.driver.execute_script("return window.__pwned") is None,
+          "HTML from an error text was interpreted")
+
+
+def csv_guard(b):
+    """CSV cells that a spreadsheet would run as formulas get a leading quote."""
+    cells = b.driver.execute_async_script(
+        "const done = arguments[0];"
+        "import('./assets/table.js').then((m) => done(['=SUM(A1)', '+1', '@x', 'a,b', -1]"
+        ".map(m.csvCell)));")
+    check(cells == ["'=SUM(A1)", "'+1", "'@x", '"a,b"', "-1"], f"CSV cells {cells}")
 
 
 def filter_groups(b, store):
@@ -349,7 +369,8 @@ def phone(b, base):
 def csrf_refused(b):
     status = b.driver.execute_async_script(
         "const done = arguments[0];"
-        "fetch('api/failed/actions', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+        "fetch('api/failed/actions', {method: 'POST',"
+        " headers: {'Content-Type': 'application/json'},"
         " body: JSON.stringify({action: 'remove', ids: [1]})}).then((r) => done(r.status));")
     check(status == 403, f"a POST without the CSRF token answered {status}")
 
@@ -378,10 +399,11 @@ def read_only(b, backend):
     b.shot("read-only")
 
 
-def script_errors(b):
-    """The browser's log without the network's own lines (a refused request logs one)."""
-    return [e["message"] for e in b.driver.get_log("browser")
-            if e["level"] == "SEVERE" and e.get("source") != "network"]
+def no_script_errors(b):
+    """Nothing in the browser's log but the network's own lines (a refused request logs one)."""
+    errors = [e["message"] for e in b.driver.get_log("browser")
+              if e["level"] == "SEVERE" and e.get("source") != "network"]
+    check(not errors, f"script errors in the browser: {errors}")
 
 
 def main():
@@ -414,6 +436,8 @@ def main():
         state = {}
         steps = [
             ("groups page", lambda: groups_page(browser, base, store)),
+            ("markup stays text", lambda: markup_stays_text(browser)),
+            ("CSV formula guard", lambda: csv_guard(browser)),
             ("filter", lambda: filter_groups(browser, store)),
             ("open a group", lambda: state.update(group_url=open_group(browser, store))),
             ("open messages", lambda: open_messages(browser, state["group_url"], backend.special)),
@@ -428,8 +452,7 @@ def main():
         ]
         if read_only_backend:
             steps.append(("read-only console", lambda: read_only(browser, read_only_backend)))
-        steps.append(("no script errors", lambda: check(not script_errors(browser),
-                                                        f"script errors: {script_errors(browser)}")))
+        steps.append(("no script errors", lambda: no_script_errors(browser)))
         print(f"  {time.monotonic() - started:5.1f} s  started", flush=True)
         for step, run in steps:
             run()

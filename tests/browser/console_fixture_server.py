@@ -82,7 +82,8 @@ class Store:
                     "message_name": group["message_name"], "consumer": group["consumer"],
                     "error_class": group["error_class"],
                     "error": group["error"].replace("{n}", str(rng.randint(1, 99999))),
-                    "queue": "retry" if index == 1 and n % 97 == 5 else "failed", "failed_at": failed_at,
+                    "queue": "retry" if index == 1 and n % 97 == 5 else "failed",
+                    "failed_at": failed_at,
                     "created_at": failed_at - rng.randint(1000, 60_000),
                     "attempts": 1 + n % 4, "lease_until": None, "lease_by": None,
                     "stored_cut": False, "size": 180 + n % 50, "kind": "json"}
@@ -177,13 +178,15 @@ class Store:
     def message(self, row, trace_url):
         trace_id = "%032x" % (row["id"] * 7919)
         body = body_of(row)
-        return {**self.summary(row), "error": row["error"], "available_at": row["failed_at"] + 60_000,
+        return {**self.summary(row), "error": row["error"],
+                "available_at": row["failed_at"] + 60_000,
                 "lease": {"running": self_leased(row), "by": row["lease_by"],
                           "until": row["lease_until"]},
                 "trace_id": trace_id,
                 "trace_link": trace_url.replace("{trace_id}", trace_id) if trace_url else None,
                 "group": row["group"],
-                "headers": {"x-message-id": row["message_id"], "x-message-name": row["message_name"],
+                "headers": {"x-message-id": row["message_id"],
+                            "x-message-name": row["message_name"],
                             "x-created-at": str(row["created_at"]),
                             "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01",
                             "correlation-id": "c0ffee-%d" % row["id"], "authorization": "***",
@@ -414,7 +417,8 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(404, f"no file {path}")
         with open(os.path.join(assets, name), "rb") as f:
             data = f.read()
-        self.send(200, data, CONTENT_TYPES.get(os.path.splitext(name)[1], "application/octet-stream"))
+        content_type = CONTENT_TYPES.get(os.path.splitext(name)[1], "application/octet-stream")
+        self.send(200, data, content_type)
 
     def check_post(self):
         if self.headers.get("X-CSRF-Token") != self.server.store.csrf:
