@@ -71,10 +71,10 @@ export function filterForm(filters, onApply) {
     custom.hidden = range.value !== 'custom';
   });
   const form = h('form', {class: 'filters', role: 'search', 'aria-label': 'Filter failed messages'},
-      input('consumer', 'Consumer', 'orders'),
-      input('name', 'Message name', 'order.placed'),
-      input('error_class', 'Error class', 'HandlerFailed'),
-      input('q', 'Error text contains', 'timeout'),
+      input('consumer', 'Consumer', 'e.g. orders'),
+      input('name', 'Message name', 'e.g. order.placed'),
+      input('error_class', 'Error class', 'e.g. HandlerFailed'),
+      input('q', 'Error text contains', 'e.g. timeout'),
       field('Failed within', range),
       field('Rows', status),
       custom,

@@ -38,15 +38,15 @@ export async function renderAudit(main, route) {
     const serverExport = (format) => downloadExport('/api/actions', {}, format, 'actions');
     fill(content, 
         h('div', {class: 'table-tools'}, h('span', {class: 'summary'},
-            after ? `Actions after #${after}` : 'Latest actions'),
+            after ? `Actions past #${after}` : 'Actions'),
         exportButtons('actions', 'the actions', {columns, rows: data.actions, serverExport})),
         dataTable({caption: 'Actions', columns, rows: data.actions,
           emptyText: 'No actions yet.'}).el,
         h('nav', {class: 'pager', 'aria-label': 'Pages'},
-            after ? h('a', {class: 'btn', href: '#/actions'}, '⇤ Latest') : null,
+            after ? h('a', {class: 'btn', href: '#/actions'}, '⇤ First page') : null,
             data.next_after !== null && data.next_after !== undefined ?
               h('a', {class: 'btn', rel: 'next', href: `#/actions?after=${data.next_after}`},
-                  'More →') : null));
+                  'Next 50 →') : null));
   } catch (e) {
     fill(content, errorBox(e));
   }

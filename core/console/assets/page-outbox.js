@@ -38,8 +38,8 @@ function searchForm(search, onSearch) {
     value: toLocalInput(search.until)});
   const form = h('form', {class: 'filters', role: 'search',
     'aria-label': 'Search the delivered trail'},
-      text('id', 'Row id', '1234'), text('message_id', 'Message id', 'uuid'),
-      text('name', 'Message name', 'order.placed'),
+      text('id', 'Row id', 'e.g. 1234'), text('message_id', 'Message id', 'a UUID'),
+      text('name', 'Message name', 'e.g. order.placed'),
       field('Delivered from', since), field('Delivered until', until),
       h('div', {class: 'filter-buttons'},
           h('button', {type: 'submit', class: 'btn btn-primary'}, 'Search'),
