@@ -337,7 +337,7 @@ def queues_page(b):
 
 def hosts_page(b):
     b.nav("hosts")
-    states = b.texts("table.data tbody .badge")
+    states = b.texts("table.data tbody .badges > .badge:first-child")
     check(states and set(states) <= {"up", "late", "gone"}, f"host states {states}")
     b.shot("hosts")
 

@@ -300,7 +300,8 @@ class Store:
             history[name] = points
         last = {name: pts[-1] for name, pts in history.items()}
         return {"queues": [
-            {"name": name, "consumer": name, "ready": last[name][1], "unacked": last[name][2],
+            {"name": name, "consumer": name, "exists": True, "ready": last[name][1],
+             "unacked": last[name][2],
              "consumers": 0 if name == "shipping" else 2,
              "oldest_ms": t - 4_000 * (i + 1) if last[name][1] else None}
             for i, name in enumerate(["billing", "orders", "shipping"])],
@@ -308,7 +309,7 @@ class Store:
 
     def hosts(self):
         t = now_ms()
-        return {"hosts": [
+        hosts = [
             {"id": "host-a", "version": "0.1.0", "plugin_generation": 3,
              "plugins": ["json 1.0.0", "routing 1.0.0", "orders 1.2.0"],
              "consumers": ["orders", "billing"], "started_at": t - 5 * 3600_000,
@@ -320,7 +321,12 @@ class Store:
             {"id": "host-c", "version": "0.0.9", "plugin_generation": 1,
              "plugins": ["json 1.0.0", "routing 1.0.0", "orders 1.0.0"],
              "consumers": ["shipping"], "started_at": t - 3 * DAY_MS,
-             "last_beat": t - DAY_MS, "state": "gone"}]}
+             "last_beat": t - DAY_MS, "state": "gone"}]
+        for i, host in enumerate(hosts):
+            host.update(hostname=f"app-{i + 1}.example.internal", pid=4100 + i * 17,
+                        beat_interval_ms=15_000, stopped_at=None,
+                        plugins_differ=host["id"] == "host-b")
+        return {"hosts": hosts}
 
 
 def self_leased(row):

@@ -38,8 +38,13 @@ export async function renderHosts(main, route, ctx) {
     try {
       const {hosts} = await getJson('/api/hosts');
       const columns = [
-        {key: 'id', label: 'Host', cls: 'strong'},
-        {key: 'state', label: 'State', render: (host) => badge(host.state, STATE_KIND[host.state])},
+        {key: 'id', label: 'Host', render: (host) => h('div', {},
+            h('div', {class: 'strong'}, host.id),
+            host.hostname ? h('div', {class: 'sub'},
+                host.pid ? `${host.hostname}, pid ${host.pid}` : host.hostname) : null)},
+        {key: 'state', label: 'State', render: (host) => h('div', {class: 'badges'},
+            badge(host.state, STATE_KIND[host.state]),
+            host.plugins_differ ? badge('other plugins', 'warn') : null)},
         {key: 'version', label: 'Version'},
         {key: 'plugin_generation', label: 'Generation', num: true},
         {key: 'plugins', label: 'Plugins', value: pluginSet, cls: 'wrap', render: (host) =>

@@ -3,7 +3,7 @@
 
 import {getJson} from './api.js';
 import {lineChart, seriesColor} from './chart.js';
-import {errorBox, fill, fmtAge, fmtCount, fmtTime, h, pageTitle} from './dom.js';
+import {badge, errorBox, fill, fmtAge, fmtCount, fmtTime, h, pageTitle} from './dom.js';
 import {dataTable, exportButtons} from './table.js';
 
 const REFRESH_MS = 10000;
@@ -11,7 +11,8 @@ const HOUR_MS = 3600e3;
 
 function queueTable(queues) {
   const columns = [
-    {key: 'name', label: 'Queue', cls: 'strong'},
+    {key: 'name', label: 'Queue', cls: 'strong', render: (q) => (q.exists === false ?
+      h('span', {}, q.name, ' ', badge('missing', 'error')) : q.name)},
     {key: 'consumer', label: 'Consumer'},
     {key: 'ready', label: 'Ready', num: true, render: (q) => fmtCount(q.ready)},
     {key: 'unacked', label: 'Unacked', num: true, render: (q) => fmtCount(q.unacked)},
@@ -23,7 +24,7 @@ function queueTable(queues) {
   return [h('div', {class: 'table-tools'}, h('h2', {}, 'Queues'),
       exportButtons('queues', 'the queues', {columns, rows: queues})),
   dataTable({caption: 'Queues', columns, rows: queues, emptyText: 'No consumer queues configured.',
-    rowClass: (q) => (q.consumers === 0 ? 'row-flag' : null)}).el];
+    rowClass: (q) => (q.consumers === 0 || q.exists === false ? 'row-flag' : null)}).el];
 }
 
 function chartOf(data, now, width) {
