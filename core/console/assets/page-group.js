@@ -38,7 +38,7 @@ function messageColumns() {
     {key: 'attempts', label: 'Attempts', num: true},
     {key: 'error', label: 'Error', cls: 'wrap'},
     {key: 'state', label: 'State', value: stateOf, render: (m) => h('div', {class: 'badges'},
-        m.queue === 'retry' ? badge('retry', 'info') : null,
+        m.queue && m.queue !== 'failed' ? badge(m.queue, 'info') : null,
         m.leased ? badge('running', 'warn') : null,
         m.body_cut ? badge('body cut', 'error') : null)},
   ];

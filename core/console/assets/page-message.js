@@ -22,6 +22,14 @@ export function hexDump(text) {
   return lines.join('\n');
 }
 
+/** The failed table's queue of a row: failed, retry (waiting for its next attempt) or running
+ * (a retry worker has leased it). */
+function stateBadge(queue) {
+  if (queue === 'retry') return badge('waiting for a retry', 'info');
+  if (queue === 'running') return badge('being retried', 'warn');
+  return badge(queue || 'failed', 'error');
+}
+
 function facts(m) {
   const lease = m.lease || {};
   let trace = '–';
@@ -33,12 +41,11 @@ function facts(m) {
     ['Message id', h('span', {class: 'mono'}, m.message_id || '– (none could be read)')],
     ['Name', m.message_name || '–'],
     ['Consumer', m.consumer || '–'],
-    ['State', m.queue === 'retry' ? badge('waiting for a retry', 'info') :
-      badge('failed', 'error')],
+    ['State', stateBadge(m.queue)],
     ['Error class', badge(m.error_class || '–', 'error')],
     ['Failed at', timeEl(m.failed_at)],
     ['Attempts', fmtCount(m.attempts)],
-    ['Next attempt', m.queue === 'retry' ? timeEl(m.available_at) : '–'],
+    ['Next attempt', m.queue === 'failed' ? '–' : timeEl(m.available_at)],
     ['Lease', lease.running ? h('span', {'data-lease': 'running'}, badge('running', 'warn'),
         ` by ${lease.by || 'an unknown host'} until `, timeEl(lease.until),
         lease.until ? ` (${fmtDuration(lease.until - Date.now())} left)` : '') : 'not leased'],
