@@ -114,7 +114,7 @@ class Store:
         cut = in_group[special["cut_body"]["group"]][7]
         cut.update(stored_cut=True, size=65536, kind="text")
         leased = in_group[special["leased"]["group"]][11]
-        leased.update(queue="retry", lease_until=self.started + 3600_000, lease_by="host-a")
+        leased.update(queue="running", lease_until=self.started + 3600_000, lease_by="host-a")
         old = in_group[special["old"]["group"]][13]
         old.update(failed_at=self.started - 10 * DAY_MS, created_at=self.started - 10 * DAY_MS)
         in_group[1][3].update(size=3 * MIB, kind="json")  # shown cut to 1 MiB by the console
