@@ -176,7 +176,7 @@ class Store:
                 "body_cut": row["stored_cut"]}
 
     def message(self, row, trace_url):
-        trace_id = "%032x" % (row["id"] * 7919)
+        trace_id = hashlib.md5(b"trace-%d" % row["id"]).hexdigest()
         body = body_of(row)
         return {**self.summary(row), "error": row["error"],
                 "available_at": row["failed_at"] + 60_000,
