@@ -1,0 +1,490 @@
+#!/usr/bin/python3
+"""The operator console in a real browser: Debian's chromium, headless, driven by selenium.
+
+An operator's walk through the console over a seeded store (console_seed.json: 10,000 failed
+rows in 4 groups, a row whose body was cut when stored, a row a running host holds, a row older
+than the deduplication window): the groups page, a filter, a group, one message, a retry of the
+whole group through its count confirmation, the refused rows with their reasons, the action on
+the audit page, the outbox (a replay), queues and hosts, the exports (a CSV cell that a
+spreadsheet would run gets a quote), an error text holding HTML (shown as text), a POST without
+the CSRF token, a phone-sized window and a read-only console behind a token (its sign-in form).
+Every page is saved as a PNG in --artifacts.
+
+The console under test comes from a backend: by default the fixture server next to this file
+(console_fixture_server.py); --base-url points the same steps at a console started elsewhere
+(then --special gives the ids of its special rows, --read-only-url a read-only console and
+--read-only-token its token, if it asks for one).
+A backend for the real `msgbus console` needs start() → base URL, stop(), special (row ids) and
+rows_handled(done), which waits until a running host has handled the retried rows.
+
+    console_browser_test.py --artifacts build/browser-artifacts [--docs docs]
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
+WAIT_S = 30  # generous: other builds and tests share the machine's two cores
+RETRIED_GROUP = 0  # the seed's group that holds the special rows
+# The screenshots the README shows (--docs copies them to docs/).
+README_SHOTS = ["failed", "message", "confirm", "retry", "actions", "outbox", "queues", "hosts",
+                "phone"]
+REASON_PATTERNS = {"cut_body": r"cut", "leased": r"running|lease|holds", "old": r"dedup"}
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+class FixtureBackend:
+    """The fixture server: the contract's API over the seed, in memory, in a child process."""
+
+    def __init__(self, read_only=False, token=None):
+        self.read_only = read_only
+        self.token = token
+        self.process = None
+        self.special = {}
+
+    def start(self):
+        command = ["/usr/bin/python3", os.path.join(HERE, "console_fixture_server.py"),
+                   "--assets", os.path.join(SOURCE_DIR, "core", "console", "assets"), "--port", "0"]
+        if self.read_only:
+            command.append("--read-only")
+        if self.token:
+            command += ["--token", self.token]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        first = self.process.stdout.readline()
+        match = re.match(r"listening on (\S+)", first)
+        if not match:
+            raise Failure(f"the fixture server did not start: {first!r}")
+        self.special = json.loads(self.process.stdout.readline())["special"]
+        return match.group(1)
+
+    def rows_handled(self, done):
+        # The fixture has no host: the rows it retried are gone from its store, which the
+        # group page shows afterwards. The real console's backend counts the handler's effects.
+        return done
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+class ExternalBackend:
+    """A console started by someone else (the real `msgbus console` over a seeded store)."""
+
+    def __init__(self, base_url, special, token=None):
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.special = special
+        self.token = token
+
+    def start(self):
+        return self.base_url
+
+    def rows_handled(self, done):
+        return done
+
+    def stop(self):
+        pass
+
+
+class Browser:
+    """One headless chromium with the window's inside at width × height."""
+
+    def __init__(self, artifacts, downloads):
+        self.artifacts = artifacts
+        self.profile = tempfile.mkdtemp(prefix="msgbus-console-chromium-")
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                    f"--user-data-dir={self.profile}", "--window-size=1280,800",
+                    "--disable-extensions", "--no-first-run", "--lang=en-US",
+                    # Nothing but loopback resolves: a page that needed the network would break.
+                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]:
+            options.add_argument(arg)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        self.driver.execute_cdp_cmd("Browser.setDownloadBehavior",
+                                    {"behavior": "allow", "downloadPath": downloads})
+
+    def viewport(self, width, height):
+        d = self.driver
+        d.set_window_size(width, height)
+        inner = d.execute_script("return [window.innerWidth, window.innerHeight]")
+        d.set_window_size(width + (width - inner[0]), height + (height - inner[1]))
+
+    def wait(self, condition, what):
+        try:
+            # A page drawn anew meanwhile leaves stale elements: look again.
+            return WebDriverWait(self.driver, WAIT_S, ignored_exceptions=(
+                StaleElementReferenceException,)).until(lambda d: condition(d))
+        except TimeoutException:
+            raise Failure(f"timed out after {WAIT_S} s waiting for {what}")
+
+    def find(self, css):
+        return self.wait(lambda d: d.find_element(By.CSS_SELECTOR, css)
+                         if d.find_elements(By.CSS_SELECTOR, css) else None, css)
+
+    def all(self, css):
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def text(self, css):
+        return self.find(css).text
+
+    def texts(self, css):
+        """The text of every element css matches, in one round trip (not one per element)."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map((e) => e.innerText)", css)
+
+    def shot(self, name):
+        # A passing note would hide part of the page in a screenshot meant for the README.
+        self.driver.execute_script(
+            "document.getElementById('toast').classList.remove('toast-shown')")
+        path = os.path.join(self.artifacts, f"console-{name}.png")
+        self.driver.save_screenshot(path)
+        return path
+
+    def ready(self, route):
+        """Waits until the page at route (a hash path such as /outbox) has drawn its data."""
+        css = f"main .page[data-ready][data-route='{route}']"
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, css), f"the page {route}")
+
+    def nav(self, name):
+        """Opens a page from the navigation bar."""
+        self.find(f"a[data-nav={name}]").click()
+        self.ready(f"/{name}")
+
+    def quit(self):
+        self.driver.quit()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def seed():
+    with open(os.path.join(HERE, "console_seed.json")) as f:
+        return json.load(f)
+
+
+def groups_page(b, base, store):
+    b.driver.get(base)
+    b.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "a[data-group]")) == 4,
+           "the 4 groups of the seed")
+    check(b.driver.title.startswith("Failed messages"), f"title {b.driver.title!r}")
+    names = b.texts("a[data-group]")
+    counts = sorted(g["message_name"] for g in store["groups"])
+    check(sorted(names) == counts, f"groups {names}, seeded {counts}")
+    b.shot("failed")
+    # Keyboard: the first Tab reaches the skip link.
+    b.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    check(b.driver.execute_script("return document.activeElement.className") == "skip-link",
+          "the first Tab does not reach the skip link")
+
+
+def markup_stays_text(b):
+    """An error text holding HTML (a proxy's error page as a body) shows as text, never runs."""
+    texts = " ".join(b.texts(".fingerprint"))
+    check("<img src=x onerror=" in texts, f"the HTML in an error is not shown as text: {texts}")
+    check(not b.all("main img") and b.driver.execute_script("return window.__pwned") is None,
+          "HTML from an error text was interpreted")
+
+
+def csv_guard(b):
+    """CSV cells that a spreadsheet would run as formulas get a leading quote."""
+    cells = b.driver.execute_async_script(
+        "const done = arguments[0];"
+        "import('./assets/table.js').then((m) => done(['=SUM(A1)', '+1', '@x', 'a,b', -1]"
+        ".map(m.csvCell)));")
+    check(cells == ["'=SUM(A1)", "'+1", "'@x", '"a,b"', "-1"], f"CSV cells {cells}")
+
+
+def filter_groups(b, store):
+    group = store["groups"][RETRIED_GROUP]
+    consumer = b.find("input[name=consumer]")
+    consumer.clear()
+    consumer.send_keys(group["consumer"])
+    Select(b.find("select[name=status]")).select_by_value("all")
+    b.find("form.filters button[type=submit]").click()
+    b.wait(lambda d: "consumer=" + group["consumer"] in d.current_url, "the filter in the URL")
+    b.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "a[data-group]")) ==
+           sum(1 for g in store["groups"] if g["consumer"] == group["consumer"]),
+           "only the filtered consumer's groups")
+    rows = b.texts("table.data tbody tr")
+    check(any(f"{group['count']:,}" in r for r in rows),
+          f"the group of {group['count']} rows is not listed: {rows}")
+
+
+def open_group(b, store):
+    group = store["groups"][RETRIED_GROUP]
+    link = [a for a in b.all("a[data-group]") if a.text == group["message_name"]][0]
+    link.click()
+    b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"dd[data-total='{group['count']}']"),
+           f"the group page with {group['count']} messages")
+    b.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "a[data-message]")) == 50,
+           "the first 50 messages")
+    check(b.driver.execute_script("return document.activeElement.tagName") == "H1",
+          "the page title did not take the focus after navigation")
+    b.shot("group")
+    return b.driver.current_url
+
+
+def open_messages(b, group_url, special):
+    b.all("a[data-message]")[0].click()
+    b.wait(lambda d: "/failed/message/" in d.current_url, "a message page")
+    b.find("pre.body-text")
+    check(b.text("pre.body-text").lstrip().startswith("{"), "the body is not shown as JSON")
+    b.find("button[data-view=hex]").click()
+    check(re.match(r"00000000  [0-9a-f]{2} ", b.text("pre.body-text")), "no hex view")
+
+    b.driver.get(group_url.split("#")[0] + f"#/failed/message/{special['leased']}")
+    b.find("[data-lease=running]")
+    headers = b.text("section.card table")
+    check("*** (masked)" in headers, f"masked headers not shown as masked: {headers}")
+    b.shot("message")
+
+    b.driver.get(group_url.split("#")[0] + f"#/failed/message/{special['cut_body']}")
+    check("cut when it was stored" in b.text("[data-note=stored-cut]"), "no note on a cut body")
+    b.driver.get(group_url)
+    b.find("a[data-message]")
+
+
+def retry_group(b, backend, store):
+    group = store["groups"][RETRIED_GROUP]
+    b.find("button[data-action=retry-group]").click()
+    count = b.find("dialog #confirm-count")
+    count.send_keys("12")
+    count.send_keys(Keys.ENTER)
+    check("to go ahead" in b.text("dialog .dialog-error"), "a wrong count was accepted")
+    count.clear()
+    count.send_keys(str(group["count"]))
+    b.shot("confirm")
+    count.send_keys(Keys.ENTER)  # the keyboard confirms
+    b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-result=retry]"), "the retry's outcome")
+    result = b.text("[data-result=retry] h2")
+    refused = {int(r.find_element(By.CSS_SELECTOR, "a").text.lstrip("#")):
+               r.find_elements(By.TAG_NAME, "td")[1].text
+               for r in b.all("[data-result=retry] tbody tr")}
+    special = backend.special
+    check(set(refused) == set(special.values()),
+          f"refused rows {sorted(refused)}, expected the special rows {special}")
+    for kind, ident in special.items():
+        check(re.search(REASON_PATTERNS[kind], refused[ident], re.I),
+              f"row {ident} ({kind}) refused for {refused[ident]!r}")
+    done = group["count"] - len(special)
+    check(f"{done:,} retried, {len(special)} refused" in result, f"outcome {result!r}")
+    b.shot("retry")
+    check(backend.rows_handled(done) == done, "the retried rows were not all handled")
+    # Once handled, the retried rows leave the failed table: the group keeps its refused rows.
+    b.driver.refresh()
+    b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"dd[data-total='{len(special)}']"),
+           "the group left with its refused rows")
+    return done
+
+
+def audit_page(b, done, special_count):
+    b.nav("actions")
+    first = b.all("table.data tbody tr")[0].text
+    check("retry" in first and "console" in first and f"{done:,}" in first,
+          f"the newest action is not the retry: {first!r}")
+    check(re.search(rf"\b{special_count}$", first), f"refused count missing: {first!r}")
+    b.shot("actions")
+
+
+def outbox_page(b):
+    b.nav("outbox")
+    check(re.match(r"Pending: \d", b.text("main .card h2")), "no pending summary")
+    name = b.find("form.filters input[name=name]")
+    name.send_keys("order.placed")
+    name.send_keys(Keys.ENTER)
+    rows_css = "[aria-label='Delivered messages'] tbody tr"
+    b.wait(lambda d: "name=order.placed" in d.current_url, "the search in the URL")
+    b.wait(lambda d: b.texts(".page[data-ready] " + rows_css) and all(
+        "order.placed" in r for r in b.texts(rows_css)), "the trail of order.placed only")
+    for box in b.all("[aria-label='Delivered messages'] tbody input[type=checkbox]")[:2]:
+        box.click()
+    b.find("button[data-action=replay-selected]").click()
+    b.find("dialog button[data-confirm]").click()
+    b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-result=replay]"), "the replay")
+    check("Replayed 2" in b.text("[data-result=replay] h2"), "replayed not 2")
+    b.shot("outbox")
+
+
+def queues_page(b):
+    b.nav("queues")
+    b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "svg.chart path[data-series]"), "the chart")
+    check(len(b.all("table.data tbody tr")) >= 1, "no queue listed")
+    b.shot("queues")
+
+
+def hosts_page(b):
+    b.nav("hosts")
+    states = b.texts("table.data tbody .badges > .badge:first-child")
+    check(states and set(states) <= {"up", "late", "gone"}, f"host states {states}")
+    b.shot("hosts")
+
+
+def exports(b, downloads):
+    """The hosts table exported in the page, the groups through the API (the whole list)."""
+    b.find("[data-export=csv]").click()
+    hosts_csv = wait_file(b, downloads, "hosts.csv")
+    check(hosts_csv.startswith("Host,State,"), f"hosts.csv starts {hosts_csv[:40]!r}")
+    b.nav("failed")
+    b.find("[data-export=json]").click()
+    groups = json.loads(wait_file(b, downloads, "failed-groups.json"))
+    check(len(groups["groups"]) >= 1, "the groups export is empty")
+
+
+def wait_file(b, directory, name):
+    path = os.path.join(directory, name)
+    b.wait(lambda d: os.path.exists(path) and os.path.getsize(path) > 0, f"the download {name}")
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def phone(b, base):
+    b.viewport(390, 844)
+    b.driver.get(base + "#/failed")
+    b.find("a[data-group]")
+    overflow = b.driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    check(overflow <= 0, f"the page is {overflow}px wider than a phone's window")
+    check(b.find("a[data-nav=hosts]").is_displayed(), "the navigation is hidden on a phone")
+    b.shot("phone")
+    b.viewport(1280, 800)
+
+
+def csrf_refused(b):
+    status = b.driver.execute_async_script(
+        "const done = arguments[0];"
+        "fetch('api/failed/actions', {method: 'POST',"
+        " headers: {'Content-Type': 'application/json'},"
+        " body: JSON.stringify({action: 'remove', ids: [1]})}).then((r) => done(r.status));")
+    check(status == 403, f"a POST without the CSRF token answered {status}")
+
+
+def sign_in(b, token):
+    """The sign-in form of a console that needs a token: a wrong one is refused, then in."""
+    field = b.find("form.sign-in input[name=token]")
+    field.send_keys("not-the-token", Keys.ENTER)
+    b.wait(lambda d: "refused" in d.find_element(By.CSS_SELECTOR, "form.sign-in p").text,
+           "the wrong token refused")
+    b.find("form.sign-in input[name=token]").send_keys(token, Keys.ENTER)
+
+
+def read_only(b, backend):
+    """A read-only console (behind a token when the backend has one): nothing to act with."""
+    b.driver.get(backend.start() + "#/failed")
+    if backend.token:
+        sign_in(b, backend.token)
+    b.find("a[data-group]")
+    check("read-only" in b.text("#session"), "no read-only badge")
+    check(not [e for e in b.all("[data-action]") if e.is_displayed()], "actions shown read-only")
+    b.all("a[data-group]")[0].click()
+    b.find("a[data-message]")
+    check(not b.all("[data-action]"), "group actions offered read-only")
+    check(not b.all("tbody input[type=checkbox]"), "row selection offered read-only")
+    b.shot("read-only")
+
+
+def no_script_errors(b):
+    """Nothing in the browser's log but the network's own lines (a refused request logs one)."""
+    errors = [e["message"] for e in b.driver.get_log("browser")
+              if e["level"] == "SEVERE" and e.get("source") != "network"]
+    check(not errors, f"script errors in the browser: {errors}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--artifacts", required=True, help="where the screenshots go")
+    parser.add_argument("--docs", help="also copy the screenshots here (docs/ for the README)")
+    parser.add_argument("--base-url", help="a running console instead of the fixture server")
+    parser.add_argument("--special", help="with --base-url: JSON {cut_body, leased, old} row ids")
+    parser.add_argument("--read-only-url", help="with --base-url: a read-only console")
+    parser.add_argument("--read-only-token", help="the token the read-only console asks for")
+    args = parser.parse_args()
+    os.makedirs(args.artifacts, exist_ok=True)
+    downloads = tempfile.mkdtemp(prefix="msgbus-console-downloads-")
+    store = seed()
+
+    if args.base_url:
+        backend = ExternalBackend(args.base_url, json.loads(args.special or "{}"))
+        read_only_backend = (ExternalBackend(args.read_only_url, {}, args.read_only_token)
+                             if args.read_only_url else None)
+    else:
+        backend = FixtureBackend()
+        read_only_backend = FixtureBackend(read_only=True, token="console-test-token")
+    started = time.monotonic()
+    browser = None
+    step = "start the console and the browser"
+    try:
+        base = backend.start()
+        browser = Browser(args.artifacts, downloads)
+        browser.viewport(1280, 800)
+        state = {}
+        steps = [
+            ("groups page", lambda: groups_page(browser, base, store)),
+            ("markup stays text", lambda: markup_stays_text(browser)),
+            ("CSV formula guard", lambda: csv_guard(browser)),
+            ("filter", lambda: filter_groups(browser, store)),
+            ("open a group", lambda: state.update(group_url=open_group(browser, store))),
+            ("open messages", lambda: open_messages(browser, state["group_url"], backend.special)),
+            ("retry the group", lambda: state.update(done=retry_group(browser, backend, store))),
+            ("audit page", lambda: audit_page(browser, state["done"], len(backend.special))),
+            ("outbox page", lambda: outbox_page(browser)),
+            ("queues page", lambda: queues_page(browser)),
+            ("hosts page", lambda: hosts_page(browser)),
+            ("exports", lambda: exports(browser, downloads)),
+            ("CSRF refused", lambda: csrf_refused(browser)),
+            ("phone-sized window", lambda: phone(browser, base)),
+        ]
+        if read_only_backend:
+            steps.append(("read-only console", lambda: read_only(browser, read_only_backend)))
+        steps.append(("no script errors", lambda: no_script_errors(browser)))
+        print(f"  {time.monotonic() - started:5.1f} s  started", flush=True)
+        for step, run in steps:
+            run()
+            print(f"  {time.monotonic() - started:5.1f} s  {step}", flush=True)
+    except Exception as e:
+        if browser:
+            print(f"failure screenshot: {browser.shot('failure')}", file=sys.stderr)
+        print(f"FAILED at step '{step}': {e}", file=sys.stderr)
+        return 1
+    finally:
+        if browser:
+            browser.quit()
+        backend.stop()
+        if read_only_backend:
+            read_only_backend.stop()
+        shutil.rmtree(downloads, ignore_errors=True)
+
+    shots = sorted(f for f in os.listdir(args.artifacts) if f.startswith("console-") and
+                   f.endswith(".png") and f != "console-failure.png")
+    if args.docs:
+        for name in README_SHOTS:
+            shutil.copy(os.path.join(args.artifacts, f"console-{name}.png"), args.docs)
+    print(f"console browser test passed in {time.monotonic() - started:.1f} s; screenshots in "
+          f"{args.artifacts}: {', '.join(shots)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
