@@ -62,23 +62,27 @@ DoorbellSocket::DoorbellSocket(const std::string& address)
                        sizeof kReceiveBufferBytes);
     _fd = socket.release();
     try {
-        if (udp) {
-            if (::bind(_fd, reinterpret_cast<const sockaddr*>(&_address.socket), _address.length) !=
-                0)
-                throw Error("doorbell " + address + ": cannot bind: " + reason() +
-                            (errno == EADDRINUSE && !_address.broadcast
-                                 ? " (another process, another host perhaps, listens there: give "
-                                   "each host its own port, or use a broadcast address such as "
-                                   "127.255.255.255, which the hosts share)"
-                                 : ""));
-        } else {
+        if (udp)
+            bindUdp();
+        else
             bindUnix();
-        }
     } catch (...) {
         ::close(_fd);
         _fd = -1;
         throw;
     }
+}
+
+void DoorbellSocket::bindUdp() {
+    if (::bind(_fd, reinterpret_cast<const sockaddr*>(&_address.socket), _address.length) == 0)
+        return;
+    const bool taken = errno == EADDRINUSE;
+    std::string error = "doorbell " + _address.text + ": cannot bind: " + reason();
+    if (taken && !_address.broadcast)
+        error += " (another process, another host perhaps, listens there: give each host its "
+                 "own port, or use a broadcast address such as 127.255.255.255, which the hosts "
+                 "share)";
+    throw Error(error);
 }
 
 void DoorbellSocket::bindUnix() {

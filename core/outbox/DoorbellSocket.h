@@ -33,6 +33,7 @@ public:
     std::optional<std::string_view> receive(char* buffer, std::size_t size) noexcept;
 
 private:
+    void bindUdp();
     void bindUnix();
 
     DoorbellAddress _address;
