@@ -51,6 +51,7 @@ constexpr std::array kKeys{
     ConfigKey{"outbox.lanes", kDefault},
     ConfigKey{"outbox.keep_delivered", kDefault},
     ConfigKey{"outbox.max_body_bytes", kDefault},
+    ConfigKey{"outbox.doorbell", kDefault},
 
     ConfigKey{"inbox.consumers", kNoDefault},
     ConfigKey{"inbox.consumer.<name>.queue", kNoDefault},

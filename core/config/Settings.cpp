@@ -7,6 +7,8 @@
 #include "core/config/RetryHorizon.h"
 #include "core/util/HttpEndpoint.h"
 
+#include <msgbus/Error.h>
+#include <msgbus/internal/DoorbellWire.h>
 #include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/NumberParser.h>
@@ -236,6 +238,14 @@ void loadOutbox(ConfigReader& read, Settings& s) {
     s.outbox.maxBodyBytes = static_cast<std::size_t>(
         read.integer("outbox.max_body_bytes", static_cast<std::int64_t>(s.outbox.maxBodyBytes), 1,
                      static_cast<std::int64_t>(kMediumBlobBytes)));
+    s.outbox.doorbell = read.string("outbox.doorbell", s.outbox.doorbell);
+    if (!s.outbox.doorbell.empty()) {
+        try {
+            DoorbellAddress::parse(s.outbox.doorbell, "");
+        } catch (const InvalidArgument& e) {
+            throw ConfigError("outbox.doorbell", e.what());
+        }
+    }
 }
 
 void loadInbox(ConfigReader& read, Settings& s) {

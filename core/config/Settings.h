@@ -5,6 +5,8 @@
 #include "core/db/Schema.h"
 #include "core/util/HttpClientOptions.h"
 
+#include <msgbus/Doorbell.h>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -87,6 +89,9 @@ struct OutboxSettings {
     std::size_t maxBodyBytes = OutboxWriter::Options{}.maxBodyBytes;
     /// Confirmed rows move to the delivered table (the audit trail) instead of being deleted.
     bool keepDelivered = false;
+    /// outbox.doorbell: where the host listens for rings (Doorbell, after an application's
+    /// commit) that wake its relays before their next poll; "" = off.
+    std::string doorbell = Doorbell::kDefaultAddress;
     bool operator==(const OutboxSettings&) const = default;
 };
 

@@ -52,6 +52,7 @@ void Host::start() {
             OutboxRelay relay(*_database, _plugins, relaySettingsOf(_settings), _metrics, i);
             relay.run(_stop, _relayWakeup);
         });
+    listenForRings(relays);
     // A handler that publishes wakes the relays: consume-transform-produce does not wait for
     // the next poll.
     auto wakeRelays = [this] { _relayWakeup.wake(); };
@@ -83,8 +84,26 @@ void Host::start() {
                     _settings.inbox.consumers.size(), std::to_string(_generation.load()));
 }
 
+void Host::listenForRings(int relays) {
+    if (relays == 0 || _settings.outbox.doorbell.empty() || _doorbell)
+        return;
+    auto& log = Poco::Logger::get("msgbus.host");
+    try {
+        _doorbell = std::make_unique<DoorbellListener>(
+            std::make_unique<DoorbellSocket>(_settings.outbox.doorbell), _settings.outbox.table,
+            _relayWakeup, _metrics);
+        log.information("doorbell: listening on %s", _settings.outbox.doorbell);
+    } catch (const std::exception& e) {
+        // An early wake-up is all a ring buys: without it the relays still poll, so the host
+        // runs rather than refusing to start.
+        log.warning("doorbell: not listening, the relays poll every %s ms: %s",
+                    std::to_string(_settings.outbox.pollInterval.count()), errorText(e));
+    }
+}
+
 void Host::stop() {
     _stop.requestStop();
+    _doorbell.reset();
     _http.reset();
     _gauges.reset();
     for (auto& thread : _threads)

@@ -6,6 +6,7 @@
 #include "core/host/DatabaseGauges.h"
 #include "core/host/HeartbeatWriter.h"
 #include "core/metrics/Metrics.h"
+#include "core/outbox/DoorbellListener.h"
 #include "core/outbox/RelayWakeup.h"
 #include "core/plugins/PluginRegistry.h"
 #include "core/plugins/PluginRuntimeDir.h"
@@ -60,8 +61,11 @@ private:
     PluginRegistry _plugins;
     Metrics _metrics;
     StopToken _stop;
-    /// Rung by handlers that published, so the relays do not wait for their next poll.
+    /// Rung by handlers that published and by the doorbell, so the relays do not wait for their
+    /// next poll.
     RelayWakeup _relayWakeup;
+    /// Set while the relays run and outbox.doorbell is (and could be bound).
+    std::unique_ptr<DoorbellListener> _doorbell;
     std::vector<std::thread> _threads;
     std::atomic<std::uint64_t> _generation{0};
     mutable std::mutex _reloadMutex;
@@ -72,6 +76,7 @@ private:
     std::unique_ptr<HeartbeatWriter> _heartbeat;
 
     void startHeartbeat();
+    void listenForRings(int relays);
     std::string renderMetrics();
     std::string renderHealth() const;
     bool isReady(std::string& reason) const;

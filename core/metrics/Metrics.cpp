@@ -51,6 +51,12 @@ std::string Metrics::prometheus() const {
     counter("msgbus_plugin_reloads_total", "Successful plugin reloads", reloads);
     counter("msgbus_plugin_reload_failures_total", "Failed plugin reloads (old set kept)",
             reloadFailures);
+    counter("msgbus_doorbell_rings_total", "Doorbell rings received for this host's outbox",
+            doorbellRings);
+    counter("msgbus_doorbell_ignored_total",
+            "Datagrams on the doorbell that were no ring for this host's outbox", doorbellIgnored);
+    counter("msgbus_doorbell_wakeups_total", "Relay wake-ups caused by doorbell rings",
+            doorbellWakeups);
     if (spans) {
         const auto plain = [&out](const char* name, const char* help, std::uint64_t value) {
             out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" +

@@ -42,6 +42,11 @@ struct Metrics {
     std::atomic<std::uint64_t> givenBack{0};
     std::atomic<std::uint64_t> reloads{0};
     std::atomic<std::uint64_t> reloadFailures{0};
+    std::atomic<std::uint64_t> doorbellRings{0};   ///< rings for this host's outbox table
+    std::atomic<std::uint64_t> doorbellIgnored{0}; ///< other datagrams on the doorbell
+    /// Relay wake-ups the rings caused: fewer than the rings when they come faster than the
+    /// listener's quiet period.
+    std::atomic<std::uint64_t> doorbellWakeups{0};
 
     BrokerNodesInUse brokerNodes;
     /// What the inbox consumers hold while their database is away (for /ready).

@@ -1,5 +1,6 @@
 #include "msgbus/OutboxWriter.h"
 
+#include "msgbus/Doorbell.h"
 #include "msgbus/Error.h"
 #include "msgbus/MessageName.h"
 #include "msgbus/internal/Json.h"
@@ -103,8 +104,27 @@ std::vector<Id> OutboxWriter::write(std::vector<Message>& messages) {
                        message.payload().size());
         createdAt = message.createdAt();
         insert.execute();
+        _unannounced = true;
     }
     return ids;
+}
+
+void OutboxWriter::notify(const Doorbell& doorbell) noexcept {
+    if (!_unannounced)
+        return;
+    _unannounced = false;
+    doorbell.ring(_options.table);
+}
+
+void OutboxWriter::notify() noexcept {
+    if (!_unannounced)
+        return;
+    try {
+        notify(*Doorbell::standard());
+    } catch (...) {
+        // No socket for the standard doorbell (out of descriptors): the relays' poll finds the
+        // rows; the application's commit must not fail after the fact.
+    }
 }
 
 } // namespace msgbus

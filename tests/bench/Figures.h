@@ -46,10 +46,27 @@ double relayThroughput(const std::string& connector, int workers, std::int64_t r
 /// and a timer around each, over rows rows on MariaDB. Prints ms per batch for each step.
 void relayPhases(std::int64_t rows);
 
+/// How a latency figure runs: whether the producer rings the doorbell after each commit (the
+/// host then listens on an address of the bench's own; without rings its doorbell is off), and
+/// more host properties (inbox.batch_wait_ms, say), all named in the figure's label.
+struct LatencyRun {
+    bool ring = false;
+    std::map<std::string, std::string> extra;
+
+    /// "doorbell" or "no doorbell", then the extra properties.
+    std::string label() const;
+};
+
+/// The percentiles a latency figure printed, in ms.
+struct Latencies {
+    double p50 = 0;
+    double p99 = 0;
+};
+
 /// Figure 3: a producer commits rate outbox rows per second (10 every 10 ms) on MariaDB for
-/// seconds s while the relay runs as `msgbus run` does (core::Host, default settings) and a
-/// consumer records now - x-created-at for each delivery. Prints p50/p99/max in ms.
-void relayLatency(int rate, int seconds);
+/// seconds s while the relay runs as `msgbus run` does (core::Host, default settings but run's)
+/// and a consumer records now - x-created-at for each delivery. Prints p50/p99/max in ms.
+Latencies relayLatency(int rate, int seconds, const LatencyRun& run);
 
 /// The rates of inboxThroughput, msg/s: raw is empty when its loop was not run.
 struct InboxRates {
@@ -74,6 +91,6 @@ void inboxPhases(std::int64_t messages);
 /// Figure 5: producer commit → handler commit through the whole host (core::Host as in
 /// `msgbus run`: relays and an inbox consumer) at rate msg/s offered for seconds s on MariaDB.
 /// Prints p50/p99/max in ms.
-void endToEndLatency(int rate, int seconds);
+Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run);
 
 } // namespace msgbus::bench

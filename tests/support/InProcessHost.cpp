@@ -17,8 +17,11 @@ InProcessHost::~InProcessHost() {
 }
 
 void InProcessHost::start(const std::map<std::string, std::string>& extra,
-                          const std::function<void(Poco::Data::Session&)>& prepare) {
-    auto props = baseProperties("MySQL", createMysqlDatabase(), exchange, extra);
+                          const std::function<void(Poco::Data::Session&)>& prepare,
+                          const std::string& connector) {
+    auto props = baseProperties(
+        connector, connector == "SQLite" ? createSqliteDatabase() : createMysqlDatabase(), exchange,
+        extra);
     props.emplace("plugins.runtime_dir", dir + "/runtime");
     const std::string path = writeProperties(dir + "/msgbus.properties", props);
     auto config = configFrom(props);

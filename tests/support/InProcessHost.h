@@ -13,9 +13,9 @@
 namespace msgbus::test {
 
 /// A core::Host in this process, built as `msgbus run` builds it, on scratch resources: a fresh
-/// MariaDB database with the schema, a fresh exchange with one queue bound with "#", and a
-/// private plugin runtime directory. The names come first so that the test's properties can
-/// refer to them; start() then builds and starts the host. The destructor stops it and deletes
+/// MariaDB database (or SQLite file) with the schema, a fresh exchange with one queue bound with
+/// "#", and a private plugin runtime directory. The names come first so that the test's properties
+/// can refer to them; start() then builds and starts the host. The destructor stops it and deletes
 /// the queue and the exchange.
 struct InProcessHost {
     std::string dir;
@@ -30,9 +30,10 @@ struct InProcessHost {
     InProcessHost& operator=(const InProcessHost&) = delete;
 
     /// extra extends test::baseProperties; prepare runs on the database before the host starts
-    /// (the test's own tables).
+    /// (the test's own tables); connector: "MySQL" (MariaDB) or "SQLite".
     void start(const std::map<std::string, std::string>& extra,
-               const std::function<void(Poco::Data::Session&)>& prepare = {});
+               const std::function<void(Poco::Data::Session&)>& prepare = {},
+               const std::string& connector = "MySQL");
 };
 
 } // namespace msgbus::test

@@ -15,6 +15,8 @@ class Session;
 
 namespace msgbus {
 
+class Doorbell;
+
 /// Writes messages into the outbox table through the application's own session, inside the
 /// application's own transaction: the events commit or roll back with the business data.
 ///
@@ -22,6 +24,9 @@ namespace msgbus {
 /// throwing InvalidArgument that names the message and the problem, so a bad event is refused in
 /// the producer's transaction instead of being discovered by the relay. Mints the id (UUIDv7)
 /// unless the message has one, and sets createdAt when it is 0.
+///
+/// After the application's COMMIT, notify() rings the hosts' relays (see Doorbell), so the rows
+/// are published at once rather than at the relays' next poll; OutboxTransaction does both.
 ///
 /// Works with Poco::Data sessions of the MySQL (MariaDB) and SQLite connectors. Not thread-safe:
 /// one writer per session, like the session itself.
@@ -41,6 +46,14 @@ public:
     /// transaction; returns their ids in order. Validates them all before the first insert.
     std::vector<Id> write(std::vector<Message>& messages);
 
+    /// Call after the transaction that holds the written rows committed (not before: a relay
+    /// woken early finds nothing and sleeps again). Rings doorbell when rows were written since
+    /// the last notify(), otherwise does nothing. Never throws and never blocks: at most one
+    /// non-blocking sendto.
+    void notify(const Doorbell& doorbell) noexcept;
+    /// notify() with Doorbell::standard(), the hosts' default address.
+    void notify() noexcept;
+
     /// Throws InvalidArgument when the message could not be written (see class comment).
     static void validate(const Message& message, std::size_t maxBodyBytes);
 
@@ -48,6 +61,7 @@ private:
     Poco::Data::Session& _session;
     Options _options;
     bool _mysql;
+    bool _unannounced = false; ///< rows written since the last notify()
 };
 
 } // namespace msgbus

@@ -88,6 +88,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(10, s.outbox.maxAttempts);
         CPPUNIT_ASSERT_EQUAL(3, s.retry.maxRetries);
         CPPUNIT_ASSERT_EQUAL(9464, s.httpPort);
+        CPPUNIT_ASSERT_EQUAL(std::string("udp://127.255.255.255:5673"), s.outbox.doorbell);
+        CPPUNIT_ASSERT_EQUAL(std::string(""),
+                             load(with(minimal(), "outbox.doorbell", "")).outbox.doorbell);
     }
 
     void testMissingKeyIsNamed() {
@@ -116,6 +119,10 @@ public:
         assertContains(errorOf(with(with(minimal(), "amqp.queue.q.bindings", "nocolon"), "x", "y")),
                        "'amqp.queue.q.bindings': binding 'nocolon' is not <exchange>:<pattern>");
         assertContains(errorOf(with(minimal(), "logging.format", "xml")), "'logging.format'");
+        assertContains(errorOf(with(minimal(), "outbox.doorbell", "tcp://127.0.0.1:5673")),
+                       "'outbox.doorbell': 'tcp://127.0.0.1:5673' has an unknown scheme");
+        assertContains(errorOf(with(minimal(), "outbox.doorbell", "udp://127.0.0.1:99999")),
+                       "'outbox.doorbell': 'udp://127.0.0.1:99999' has a port outside 1-65535");
     }
 
     void testUnknownKeysAreWarnedAbout() {

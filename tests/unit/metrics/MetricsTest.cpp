@@ -74,6 +74,9 @@ public:
         m.reloads = 4;
         m.reloadFailures = 3;
         m.givenBack = 2;
+        m.doorbellRings = 12;
+        m.doorbellIgnored = 11;
+        m.doorbellWakeups = 1;
         const std::string text = m.prometheus();
         const std::string expected =
             counterBlock("msgbus_outbox_published_total", "Outbox messages published to the broker",
@@ -88,7 +91,13 @@ public:
             counterBlock("msgbus_failed_total", "Rows moved to the failed table", 5) +
             counterBlock("msgbus_plugin_reloads_total", "Successful plugin reloads", 4) +
             counterBlock("msgbus_plugin_reload_failures_total",
-                         "Failed plugin reloads (old set kept)", 3);
+                         "Failed plugin reloads (old set kept)", 3) +
+            counterBlock("msgbus_doorbell_rings_total",
+                         "Doorbell rings received for this host's outbox", 12) +
+            counterBlock("msgbus_doorbell_ignored_total",
+                         "Datagrams on the doorbell that were no ring for this host's outbox", 11) +
+            counterBlock("msgbus_doorbell_wakeups_total", "Relay wake-ups caused by doorbell rings",
+                         1);
         CPPUNIT_ASSERT_EQUAL(expected, text.substr(0, expected.size()));
     }
 
