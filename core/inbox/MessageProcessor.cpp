@@ -29,8 +29,7 @@ MessageProcessor::MessageProcessor(Database& database, const PipelineSettings& s
 std::vector<ProcessResult> MessageProcessor::processBatch(const PluginSet& plugins,
                                                           std::span<const InboxItem> items) {
     std::vector<PreparedMessage> batch = _decoder.prepare(plugins, items);
-    auto session = _database.session();
-    run(*session, batch);
+    runOnLiveSession(batch);
     report(batch);
 
     std::vector<ProcessResult> results;
@@ -38,6 +37,22 @@ std::vector<ProcessResult> MessageProcessor::processBatch(const PluginSet& plugi
     for (const auto& p : batch)
         results.push_back(p.result);
     return results;
+}
+
+void MessageProcessor::runOnLiveSession(std::span<PreparedMessage> batch) {
+    for (;;) {
+        auto session = _database.session();
+        try {
+            run(*session, batch);
+            return;
+        } catch (const BatchTransaction::BatchCallLost& lost) {
+            // Each time, the messages of that call are marked to run alone: this ends. When the
+            // database is gone, the next session() says so.
+            _log.warning("consumer %s: the database connection was lost under batch handler %s; "
+                         "the batch runs again on a new connection, those messages each alone",
+                         _consumer, lost.error);
+        }
+    }
 }
 
 void MessageProcessor::run(Poco::Data::Session& session, std::span<PreparedMessage> batch) {
@@ -53,6 +68,8 @@ void MessageProcessor::run(Poco::Data::Session& session, std::span<PreparedMessa
             _transaction.run(session, batch, true);
         }
     } catch (const BatchAborted&) {
+        throw;
+    } catch (const BatchTransaction::BatchCallLost&) {
         throw;
     } catch (const std::exception& e) {
         if (FailureClassifier::abortsBatch(e)) {

@@ -33,13 +33,14 @@ namespace msgbus::core {
 ///   one multi-row insert-or-ignore → the handlers → failed/retry rows → COMMIT.
 ///
 /// That is the fast path: one commit and a handful of statements per batch, whatever its size.
-/// When a handler throws, the whole transaction is rolled back and the batch is run again with
-/// a savepoint per message, so only the failing message's work is undone; it gets a retry row
-/// (or, after retry.max_retries, a failed row). Malformed input, an unknown name or a bad id
-/// get a failed row holding the raw body and headers. Every outcome is committed before
-/// processBatch() returns, so the caller may ack the whole batch. A lost connection, deadlock
-/// or lock timeout of the inbox's own session throws: nothing was committed, the caller nacks
-/// with requeue and backs off.
+/// A batch handler gets its messages of the batch in one call (HandlerCalls). When a handler
+/// throws, the whole transaction is rolled back and the batch is run again with a savepoint per
+/// call, the messages of a batch call that failed each alone, so only the failing message's
+/// work is undone; it gets a retry row (or, after retry.max_retries, a failed row). Malformed
+/// input, an unknown name or a bad id get a failed row holding the raw body and headers. Every
+/// outcome is committed before processBatch() returns, so the caller may ack the whole batch. A
+/// lost connection, deadlock or lock timeout of the inbox's own session throws: nothing was
+/// committed, the caller nacks with requeue and backs off.
 ///
 /// A batch never waits on its worst member: when the batch fails for any other reason (a
 /// statement of ours the database refuses for one message's sake), every message is run again
@@ -71,6 +72,9 @@ public:
     const std::string& consumer() const noexcept { return _consumer; }
 
 private:
+    /// run() on a session of the pool, and again on a new one each time the connection was
+    /// lost under a batch handler's call (BatchTransaction::BatchCallLost).
+    void runOnLiveSession(std::span<PreparedMessage> batch);
     void run(Poco::Data::Session& session, std::span<PreparedMessage> batch);
     void runAlone(Poco::Data::Session& session, std::span<PreparedMessage> batch);
     /// Records the failure of a message that failed alone in a transaction of its own; false
