@@ -28,6 +28,14 @@ void markAlone(const HandlerCall& call) {
         p->runsAlone = true;
 }
 
+std::vector<Id> idsOf(const HandlerCall& call) {
+    std::vector<Id> ids;
+    ids.reserve(call.messages.size());
+    for (const auto* p : call.messages)
+        ids.push_back(p->message->id());
+    return ids;
+}
+
 } // namespace
 
 BatchTransaction::BatchTransaction(Dialect dialect, std::string consumer,
@@ -115,7 +123,7 @@ void BatchTransaction::runCallFast(Poco::Data::Session& session, const HandlerCa
             markAlone(call);
         if (FailureClassifier::isDatabaseGone(e)) {
             if (several)
-                throw BatchCallLost(first.handlerName() + ": " + errorText(e));
+                throw BatchCallLost(first.handlerName() + ": " + errorText(e), idsOf(call));
             throw HandlerFailedInFastPath(first.item, first.handlerName() + ": " + errorText(e));
         }
         throw HandlerFailedInFastPath();
@@ -205,7 +213,7 @@ void BatchTransaction::runCallWithSavepoint(Poco::Data::Session& session, const 
             sp.rollbackTo(kSavepoint);
         } catch (const std::exception& e) {
             if (statementLost && FailureClassifier::isDatabaseGone(e))
-                throw BatchCallLost(failure.error);
+                throw BatchCallLost(failure.error, idsOf(call));
             throw TransactionLost("the inbox transaction failed under handler " + failure.error +
                                   " (rolling back to its savepoint: " + errorText(e) + ")");
         }

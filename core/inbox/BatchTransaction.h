@@ -35,7 +35,7 @@ namespace msgbus::core {
 ///   only the guilty one fails. Rolling back to the savepoint is what tells a handler's failure
 ///   from the transaction's: after a deadlock or a lost connection the savepoint is gone too,
 ///   and TransactionLost is thrown; BatchAborted, naming the message, when its handler's own
-///   statement lost the connection; BatchCallLost when a batch call's did.
+///   statement lost the connection; BatchCallLost when a call's with several messages did.
 ///
 /// A batch call with several messages that fails marks them (PreparedMessage::runsAlone): a
 /// later run of the batch hands each of them over alone.
@@ -56,14 +56,15 @@ public:
         std::string error;
     };
 
-    /// The connection was lost under a batch handler's call with several messages: none of
-    /// them is to blame yet. They are marked to run alone; the caller runs the batch again on
-    /// a new connection, where a message whose own statement loses it again is the suspect.
+    /// The connection was lost under a batch handler's call with several messages (ids): none
+    /// of them is to blame yet (see LoneMessages). Nothing was committed.
     class BatchCallLost : public std::exception {
     public:
-        explicit BatchCallLost(std::string error_) : error(std::move(error_)) {}
+        BatchCallLost(std::string error_, std::vector<Id> ids_)
+            : error(std::move(error_)), ids(std::move(ids_)) {}
         const char* what() const noexcept override { return error.c_str(); }
         std::string error;
+        std::vector<Id> ids;
     };
 
     /// Borrows dedup, recorder and runner, which must outlive it.

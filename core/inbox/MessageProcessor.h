@@ -8,6 +8,7 @@
 #include "core/inbox/FailureRecorder.h"
 #include "core/inbox/HandlerRunner.h"
 #include "core/inbox/InboxItem.h"
+#include "core/inbox/LoneMessages.h"
 #include "core/inbox/MessageDecoder.h"
 #include "core/inbox/OutcomeLog.h"
 #include "core/inbox/PreparedMessage.h"
@@ -36,7 +37,9 @@ namespace msgbus::core {
 /// A batch handler gets its messages of the batch in one call (HandlerCalls). When a handler
 /// throws, the whole transaction is rolled back and the batch is run again with a savepoint per
 /// call, the messages of a batch call that failed each alone, so only the failing message's
-/// work is undone; it gets a retry row (or, after retry.max_retries, a failed row). Malformed
+/// work is undone; it gets a retry row (or, after retry.max_retries, a failed row). When the
+/// connection is lost under a batch call, BatchAborted names no suspect and its messages run
+/// alone when they come back (LoneMessages). Malformed
 /// input, an unknown name or a bad id get a failed row holding the raw body and headers. Every
 /// outcome is committed before processBatch() returns, so the caller may ack the whole batch. A
 /// lost connection, deadlock or lock timeout of the inbox's own session throws: nothing was
@@ -72,9 +75,6 @@ public:
     const std::string& consumer() const noexcept { return _consumer; }
 
 private:
-    /// run() on a session of the pool, and again on a new one each time the connection was
-    /// lost under a batch handler's call (BatchTransaction::BatchCallLost).
-    void runOnLiveSession(std::span<PreparedMessage> batch);
     void run(Poco::Data::Session& session, std::span<PreparedMessage> batch);
     void runAlone(Poco::Data::Session& session, std::span<PreparedMessage> batch);
     /// Records the failure of a message that failed alone in a transaction of its own; false
@@ -95,6 +95,7 @@ private:
     HandlerRunner _runner;
     BatchTransaction _transaction;
     OutcomeLog _outcomeLog;
+    LoneMessages _lone;
     std::function<void()> _onOutboxWrite;
     Poco::Logger& _log;
 };

@@ -8,11 +8,15 @@
 // Most cases drive MessageProcessor::processBatch directly: one call of it is one batch, so
 // which messages share a call is known exactly.
 #include "core/failed/FailedStore.h"
+#include "core/inbox/BatchAborted.h"
 #include "core/inbox/MessageProcessor.h"
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
 #include <cppunit/extensions/HelperMacros.h>
+
+#include <chrono>
+#include <thread>
 
 using namespace msgbus;
 using namespace Poco::Data::Keywords;
@@ -30,6 +34,7 @@ class BatchHandlerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPoisonOfAPlainHandlerLeavesTheBatchCallWhole);
     CPPUNIT_TEST(testPublishedWithACauseCarryItsCorrelationAndRollBackWithTheCall);
     CPPUNIT_TEST(testConsumerRunsTheBatchHandlerFromTheQueue);
+    CPPUNIT_TEST(testConnectionLostUnderABatchCallBlamesOnlyTheSlowMessage);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::ScratchBus {
@@ -280,6 +285,57 @@ public:
                                           "WHERE s <> n"));
         CPPUNIT_ASSERT_EQUAL(0, test::queueDepth(bus.queue));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), bus.metrics.deduplicated.load());
+    }
+
+    void testConnectionLostUnderABatchCallBlamesOnlyTheSlowMessage() {
+        // The call's statement outlives db.io_timeout_ms and takes the connection: any of its
+        // messages may be the cause. The batch goes back with no suspect; when it comes back,
+        // each of them runs alone, and the slow one loses the connection under its own
+        // statement: the suspect.
+        Bus bus("MySQL", {{"db.io_timeout_ms", "1000"}, {"inbox.max_redeliveries", "1"}});
+        auto wires = goodOnes(bus, 4);
+        wires.insert(wires.begin() + 2, bus.batch("slow", "slow"));
+        std::vector<core::InboxItem> items;
+        for (const auto& w : wires)
+            items.emplace_back(&w);
+        const auto suspectOf = [&]() -> const core::InboxItem* {
+            try {
+                bus.processor->processBatch(*bus.plugins.current(), items);
+            } catch (const core::BatchAborted& aborted) {
+                return aborted.suspect() ? aborted.suspect() : &items.back() + 1;
+            }
+            CPPUNIT_FAIL("the batch was committed");
+            return nullptr;
+        };
+        CPPUNIT_ASSERT(suspectOf() == &items.back() + 1); // none
+        // The statement left behind holds the dedup rows' locks until it ends.
+        waitForNoSleepingStatement(bus);
+        CPPUNIT_ASSERT(suspectOf() == &items[2]);
+        CPPUNIT_ASSERT_EQUAL(0, bus.count("SELECT COUNT(*) FROM batch_effects"));
+
+        // Through the consumer: the slow one's redeliveries count, its neighbours' do not;
+        // past inbox.max_redeliveries it is a failed row and they commit, once each.
+        waitForNoSleepingStatement(bus);
+        bus.send(wires, "test.batch");
+        bus.consume(5);
+        CPPUNIT_ASSERT_EQUAL(4, bus.count("SELECT COUNT(*) FROM batch_effects"));
+        CPPUNIT_ASSERT_EQUAL(4, bus.count("SELECT COUNT(DISTINCT k) FROM batch_effects"));
+        const auto failed = bus.rows("failed");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("RedeliveryLimit"), failed[0].errorClass);
+        CPPUNIT_ASSERT_EQUAL(0, test::queueDepth(bus.queue));
+    }
+
+    /// Waits (up to 60 s) until no statement of this test's database sleeps on the server.
+    static void waitForNoSleepingStatement(Bus& bus) {
+        const std::string sql = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = "
+                                "DATABASE() AND INFO LIKE 'SELECT SLEEP%'";
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (bus.count(sql) > 0) {
+            CPPUNIT_ASSERT_MESSAGE("a statement still sleeps after 60 s",
+                                   std::chrono::steady_clock::now() < deadline);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
     }
 };
 

@@ -10,7 +10,7 @@
 //   publish   its row, and publishes test.batch.done {"key":"<k>"} with the message as cause
 //   summary   its row, and publishes test.batch.summary {"calls":1} without a cause
 //   late      its row and what the others publish, then throws runtime_error("late <k>")
-//   slow      its row, after a statement of 3 s (longer than the test's db.io_timeout_ms)
+//   slow      its row, after a statement of 2 s (longer than the test's db.io_timeout_ms)
 // PlainHandler (test.plain), payload {"key":"k","mode":M}: ok (its row) or poison (throws).
 #include <msgbus/Plugin.h>
 
@@ -54,7 +54,7 @@ public:
             if (orders.back().mode == "malformed")
                 throw msgbus::MalformedMessage("payload.mode", "malformed " + orders.back().key);
             if (orders.back().mode == "slow")
-                context.session() << "SELECT SLEEP(3)", now;
+                context.session() << "SELECT SLEEP(2)", now;
         }
         const int call = ++calls;
         const int size = static_cast<int>(messages.size());
