@@ -199,7 +199,7 @@ int plugins(const std::vector<std::string>& args) {
                 if (h.pluginId == lib->pluginId())
                     handlers += (handlers.size() > 1 ? "," : "") + std::string("{\"class\":") +
                                 json::quote(h.className) + ",\"names\":" + list(h.messageNames) +
-                                "}";
+                                ",\"batch\":" + (h.batch ? "true" : "false") + "}";
             out +=
                 (i ? "," : "") + std::string("{\"id\":") + json::quote(lib->pluginId()) +
                 ",\"library\":" + json::quote(lib->sourcePath()) +
@@ -227,7 +227,7 @@ int plugins(const std::vector<std::string>& args) {
         for (const auto& h : set->handlers) {
             if (h.pluginId != lib->pluginId())
                 continue;
-            std::cout << "  handler " << h.className << ":";
+            std::cout << (h.batch ? "  batch handler " : "  handler ") << h.className << ":";
             for (const auto& n : h.messageNames)
                 std::cout << " " << n;
             std::cout << "\n";

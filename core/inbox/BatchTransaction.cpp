@@ -10,6 +10,33 @@
 #include <set>
 
 namespace msgbus::core {
+namespace {
+
+/// One name serves every savepoint: setting it again replaces it.
+const std::string kSavepoint = "msgbus_item";
+
+std::vector<DedupStore::Entry> entriesOf(std::span<PreparedMessage* const> messages) {
+    std::vector<DedupStore::Entry> entries;
+    entries.reserve(messages.size());
+    for (const auto* p : messages)
+        entries.push_back({p->message->id(), p->message->name()});
+    return entries;
+}
+
+void markAlone(const HandlerCall& call) {
+    for (auto* p : call.messages)
+        p->runsAlone = true;
+}
+
+std::vector<Id> idsOf(const HandlerCall& call) {
+    std::vector<Id> ids;
+    ids.reserve(call.messages.size());
+    for (const auto* p : call.messages)
+        ids.push_back(p->message->id());
+    return ids;
+}
+
+} // namespace
 
 BatchTransaction::BatchTransaction(Dialect dialect, std::string consumer,
                                    RedeliveryLimit redeliveryLimit, DedupStore& dedup,
@@ -72,71 +99,128 @@ void BatchTransaction::markKnownDuplicates(Poco::Data::Session& session,
 }
 
 void BatchTransaction::runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh) {
-    std::vector<DedupStore::Entry> entries;
-    entries.reserve(fresh.size());
-    for (const auto* p : fresh)
-        entries.push_back({p->message->id(), p->message->name()});
     // Fewer rows than ids: another worker committed one of them since our SELECT.
-    if (_dedup.tryInsertAll(session, _consumer, entries, nowMillis()) != entries.size())
+    if (_dedup.tryInsertAll(session, _consumer, entriesOf(fresh), nowMillis()) != fresh.size())
         throw HandlerFailedInFastPath();
-    for (auto* p : fresh) {
-        try {
-            _runner.run(session, *p);
-        } catch (const std::exception& e) {
-            // Whatever it was, the run with savepoints tells the handler's failure from the
-            // transaction's; a lost connection under a handler names the likely culprit.
-            if (FailureClassifier::isDatabaseGone(e))
-                throw HandlerFailedInFastPath(p->item, p->handlerName() + ": " + errorText(e));
-            throw HandlerFailedInFastPath();
-        } catch (...) {
-            throw HandlerFailedInFastPath();
-        }
-    }
+    for (const auto& call : HandlerCalls::plan(fresh))
+        runCallFast(session, call);
     requireDedupRows(session, fresh);
+}
+
+void BatchTransaction::runCallFast(Poco::Data::Session& session, const HandlerCall& call) {
+    PreparedMessage& first = *call.messages.front();
+    const bool several = call.messages.size() > 1;
+    try {
+        if (call.batch)
+            _runner.runBatch(session, call.messages);
+        else
+            _runner.run(session, first);
+    } catch (const std::exception& e) {
+        // Whatever it was, the run with savepoints tells the handler's failure from the
+        // transaction's; a lost connection under a handler names the likely culprit, unless
+        // several messages shared the call.
+        if (several)
+            markAlone(call);
+        if (FailureClassifier::isDatabaseGone(e)) {
+            if (several)
+                throw BatchCallLost(first.handlerName() + ": " + errorText(e), idsOf(call));
+            throw HandlerFailedInFastPath(first.item, first.handlerName() + ": " + errorText(e));
+        }
+        throw HandlerFailedInFastPath();
+    } catch (...) {
+        if (several)
+            markAlone(call);
+        throw HandlerFailedInFastPath();
+    }
 }
 
 void BatchTransaction::runWithSavepoints(Poco::Data::Session& session,
                                          std::span<PreparedMessage*> fresh) {
-    static const std::string savepoint = "msgbus_item";
-    Transaction::Savepoints sp(session);
     std::vector<PreparedMessage*> handled;
-    for (auto* p : fresh) {
-        sp.set(savepoint);
-        if (!_dedup.tryInsert(session, p->message->id(), _consumer, p->message->name(),
-                              nowMillis())) {
-            p->result = ProcessResult::Duplicate;
-            continue;
-        }
+    for (const auto& call : HandlerCalls::plan(fresh)) {
+        if (call.messages.size() > 1)
+            runCallWithSavepoint(session, call, handled);
+        else
+            runOneWithSavepoint(session, *call.messages.front(), handled);
+    }
+    requireDedupRows(session, handled);
+}
+
+void BatchTransaction::runOneWithSavepoint(Poco::Data::Session& session, PreparedMessage& p,
+                                           std::vector<PreparedMessage*>& handled) {
+    Transaction::Savepoints sp(session);
+    sp.set(kSavepoint);
+    if (!_dedup.tryInsert(session, p.message->id(), _consumer, p.message->name(), nowMillis())) {
+        p.result = ProcessResult::Duplicate;
+        return;
+    }
+    Failure failure;
+    bool statementLost = false;
+    try {
+        _runner.run(session, p);
+        handled.push_back(&p);
+        return;
+    } catch (const std::exception& e) {
+        statementLost = FailureClassifier::isDatabaseGone(e);
+        failure = FailureClassifier::ofHandler(p.handlerName(), std::current_exception());
+    } catch (...) {
+        failure = FailureClassifier::ofHandler(p.handlerName(), std::current_exception());
+    }
+    // Rolling back to the savepoint is what tells a handler's failure from the
+    // transaction's: after a deadlock or a lost connection the savepoint is gone too.
+    try {
+        sp.rollbackTo(kSavepoint);
+    } catch (const std::exception& e) {
+        // failure.error already starts with the handler's name.
+        if (statementLost && FailureClassifier::isDatabaseGone(e))
+            // Its own statement took the connection with it (longer than db.io_timeout_ms,
+            // or killed): the suspect, as when it happens in the fast path. Run alone, it
+            // would only find the connection gone and pass for an outage.
+            throw BatchAborted("the database connection was lost under handler " + failure.error,
+                               p.item);
+        throw TransactionLost("the inbox transaction failed under handler " + failure.error +
+                              " (rolling back to its savepoint: " + errorText(e) + ")");
+    }
+    _recorder.record(session, p, failure);
+}
+
+void BatchTransaction::runCallWithSavepoint(Poco::Data::Session& session, const HandlerCall& call,
+                                            std::vector<PreparedMessage*>& handled) {
+    Transaction::Savepoints sp(session);
+    sp.set(kSavepoint);
+    // Fewer rows than ids: another worker committed one of them since our SELECT. Run alone,
+    // each finds out whether it is the one.
+    if (_dedup.tryInsertAll(session, _consumer, entriesOf(call.messages), nowMillis()) !=
+        call.messages.size()) {
+        sp.rollbackTo(kSavepoint);
+    } else {
         Failure failure;
         bool statementLost = false;
         try {
-            _runner.run(session, *p);
-            handled.push_back(p);
-            continue;
+            _runner.runBatch(session, call.messages);
+            handled.insert(handled.end(), call.messages.begin(), call.messages.end());
+            return;
         } catch (const std::exception& e) {
             statementLost = FailureClassifier::isDatabaseGone(e);
-            failure = FailureClassifier::ofHandler(p->handlerName(), std::current_exception());
+            failure = FailureClassifier::ofHandler(call.messages.front()->handlerName(),
+                                                   std::current_exception());
         } catch (...) {
-            failure = FailureClassifier::ofHandler(p->handlerName(), std::current_exception());
+            failure = FailureClassifier::ofHandler(call.messages.front()->handlerName(),
+                                                   std::current_exception());
         }
-        // Rolling back to the savepoint is what tells a handler's failure from the
-        // transaction's: after a deadlock or a lost connection the savepoint is gone too.
+        markAlone(call);
         try {
-            sp.rollbackTo(savepoint);
+            sp.rollbackTo(kSavepoint);
         } catch (const std::exception& e) {
-            // failure.error already starts with the handler's name.
             if (statementLost && FailureClassifier::isDatabaseGone(e))
-                // Its own statement took the connection with it (longer than db.io_timeout_ms,
-                // or killed): the suspect, as when it happens in the fast path. Run alone, it
-                // would only find the connection gone and pass for an outage.
-                throw BatchAborted(
-                    "the database connection was lost under handler " + failure.error, p->item);
+                throw BatchCallLost(failure.error, idsOf(call));
             throw TransactionLost("the inbox transaction failed under handler " + failure.error +
                                   " (rolling back to its savepoint: " + errorText(e) + ")");
         }
-        _recorder.record(session, *p, failure);
     }
-    requireDedupRows(session, handled);
+    // Which message made the call fail is unknown: each runs again alone.
+    for (auto* p : call.messages)
+        runOneWithSavepoint(session, *p, handled);
 }
 
 void BatchTransaction::requireDedupRows(Poco::Data::Session& session,

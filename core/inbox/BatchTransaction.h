@@ -3,6 +3,7 @@
 #include "core/db/Dialect.h"
 #include "core/inbox/DedupStore.h"
 #include "core/inbox/FailureRecorder.h"
+#include "core/inbox/HandlerCalls.h"
 #include "core/inbox/HandlerRunner.h"
 #include "core/inbox/InboxItem.h"
 #include "core/inbox/PreparedMessage.h"
@@ -23,15 +24,21 @@ namespace msgbus::core {
 /// of the retry rows of messages now done; then COMMIT. Every outcome of the batch commits
 /// together, or nothing does.
 ///
-/// Two ways to run:
+/// The handlers run as HandlerCalls plans them: a batch handler's messages together in one
+/// call. Two ways to run:
 /// - the fast path (no savepoints): the dedup rows by one multi-row insert-or-ignore, then the
-///   handlers. Any handler failure throws HandlerFailedInFastPath: the transaction is rolled
-///   back whole and the caller runs the batch again with savepoints.
-/// - with savepoints: one per message, so that a handler's failure undoes only its own work and
-///   the message gets a retry or failed row. Rolling back to the savepoint is what tells a
-///   handler's failure from the transaction's: after a deadlock or a lost connection the
-///   savepoint is gone too, and TransactionLost is thrown; BatchAborted, naming the message, when
-///   its handler's own statement lost the connection.
+///   handler calls. Any handler failure throws HandlerFailedInFastPath: the transaction is
+///   rolled back whole and the caller runs the batch again with savepoints.
+/// - with savepoints: one per call, so that a handler's failure undoes only its own work and
+///   the message gets a retry or failed row. A batch call that fails is rolled back to its
+///   savepoint and each of its messages runs again alone under a savepoint of its own, so that
+///   only the guilty one fails. Rolling back to the savepoint is what tells a handler's failure
+///   from the transaction's: after a deadlock or a lost connection the savepoint is gone too,
+///   and TransactionLost is thrown; BatchAborted, naming the message, when its handler's own
+///   statement lost the connection; BatchCallLost when a call's with several messages did.
+///
+/// A batch call with several messages that fails marks them (PreparedMessage::runsAlone): a
+/// later run of the batch hands each of them over alone.
 ///
 /// Not thread-safe: one per worker thread.
 class BatchTransaction {
@@ -49,6 +56,17 @@ public:
         std::string error;
     };
 
+    /// The connection was lost under a batch handler's call with several messages (ids): none
+    /// of them is to blame yet (see LoneMessages). Nothing was committed.
+    class BatchCallLost : public std::exception {
+    public:
+        BatchCallLost(std::string error_, std::vector<Id> ids_)
+            : error(std::move(error_)), ids(std::move(ids_)) {}
+        const char* what() const noexcept override { return error.c_str(); }
+        std::string error;
+        std::vector<Id> ids;
+    };
+
     /// Borrows dedup, recorder and runner, which must outlive it.
     BatchTransaction(Dialect dialect, std::string consumer, RedeliveryLimit redeliveryLimit,
                      DedupStore& dedup, FailureRecorder& recorder, const HandlerRunner& runner);
@@ -63,7 +81,15 @@ private:
                                          std::span<PreparedMessage> batch);
     void markKnownDuplicates(Poco::Data::Session& session, std::span<PreparedMessage> batch);
     void runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh);
+    /// Runs call in the fast path; throws HandlerFailedInFastPath or BatchCallLost.
+    void runCallFast(Poco::Data::Session& session, const HandlerCall& call);
     void runWithSavepoints(Poco::Data::Session& session, std::span<PreparedMessage*> fresh);
+    /// Runs one message under a savepoint; adds it to handled, or records its failure.
+    void runOneWithSavepoint(Poco::Data::Session& session, PreparedMessage& p,
+                             std::vector<PreparedMessage*>& handled);
+    /// Runs a batch call under a savepoint; when it fails, each of its messages alone.
+    void runCallWithSavepoint(Poco::Data::Session& session, const HandlerCall& call,
+                              std::vector<PreparedMessage*>& handled);
     void requireDedupRows(Poco::Data::Session& session, std::span<PreparedMessage*> handled);
 
     Dialect _dialect;

@@ -6,14 +6,17 @@
 
 #include <Poco/Data/Session.h>
 
+#include <span>
+
 #include <string>
 
 namespace msgbus::core {
 
 class SpanExporter;
 
-/// Runs one message's handler inside the inbox transaction: its context writes what it
-/// publishes to the outbox on the same session, and the run is timed for its span. What the
+/// Runs a handler inside the inbox transaction, for one message or, for a batch handler, for
+/// the messages of one call: its context writes what it publishes to the outbox on the same
+/// session, and the run is timed for each message's span. What the
 /// handler throws is rethrown as is (after the end of the run is noted): whose fault it is,
 /// FailureClassifier says.
 ///
@@ -25,10 +28,19 @@ public:
     HandlerRunner(OutboxWriter::Options outbox, std::string consumer, SpanExporter* const& spans);
 
     /// Runs p's handler (p.handler and p.message are required); sets p's run fields (handlerRan,
-    /// spanId, startNanos, endNanos, published).
+    /// spanId, startNanos, endNanos, published). A batch handler gets p alone.
     void run(Poco::Data::Session& session, PreparedMessage& p) const;
 
+    /// Runs one BatchHandler::handleBatch() call over call (one or more messages of the same
+    /// batch handler, attempt and rerun flag; see HandlerCalls) and sets each message's run
+    /// fields. The messages are lent to the handler as one contiguous span for the call and
+    /// are back in place when it returns or throws.
+    void runBatch(Poco::Data::Session& session, std::span<PreparedMessage* const> call) const;
+
 private:
+    /// A new span id for a traced message when spans are recorded, else "".
+    std::string spanFor(const Message& message) const;
+
     OutboxWriter::Options _outbox;
     std::string _consumer;
     SpanExporter* const& _spans;

@@ -29,8 +29,13 @@ MessageProcessor::MessageProcessor(Database& database, const PipelineSettings& s
 std::vector<ProcessResult> MessageProcessor::processBatch(const PluginSet& plugins,
                                                           std::span<const InboxItem> items) {
     std::vector<PreparedMessage> batch = _decoder.prepare(plugins, items);
-    auto session = _database.session();
-    run(*session, batch);
+    if (!_lone.empty())
+        for (auto& p : batch)
+            p.runsAlone = p.message && _lone.contains(p.message->id());
+    {
+        auto session = _database.session();
+        run(*session, batch);
+    }
     report(batch);
 
     std::vector<ProcessResult> results;
@@ -54,6 +59,14 @@ void MessageProcessor::run(Poco::Data::Session& session, std::span<PreparedMessa
         }
     } catch (const BatchAborted&) {
         throw;
+    } catch (const BatchTransaction::BatchCallLost& lost) {
+        // Its statements may still hold their locks on the server: the batch goes back, no
+        // message blamed, and those messages run alone when they return.
+        _lone.remember(lost.ids);
+        throw BatchAborted("the database connection was lost under batch handler " + lost.error +
+                               " with " + std::to_string(lost.ids.size()) +
+                               " messages; they run alone when they come back",
+                           nullptr);
     } catch (const std::exception& e) {
         if (FailureClassifier::abortsBatch(e)) {
             if (suspect)
@@ -129,6 +142,8 @@ void MessageProcessor::report(std::span<const PreparedMessage> batch) {
     // Committed just now: one clock read for the batch.
     const std::int64_t committedAt = nowMillis();
     for (const auto& p : batch) {
+        if (!_lone.empty() && p.message && !isGivenBack(p.result))
+            _lone.forget(p.message->id());
         published = published || p.published > 0;
         recordSpan(p);
         count(p, committedAt);

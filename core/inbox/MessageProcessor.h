@@ -8,6 +8,7 @@
 #include "core/inbox/FailureRecorder.h"
 #include "core/inbox/HandlerRunner.h"
 #include "core/inbox/InboxItem.h"
+#include "core/inbox/LoneMessages.h"
 #include "core/inbox/MessageDecoder.h"
 #include "core/inbox/OutcomeLog.h"
 #include "core/inbox/PreparedMessage.h"
@@ -33,13 +34,16 @@ namespace msgbus::core {
 ///   one multi-row insert-or-ignore → the handlers → failed/retry rows → COMMIT.
 ///
 /// That is the fast path: one commit and a handful of statements per batch, whatever its size.
-/// When a handler throws, the whole transaction is rolled back and the batch is run again with
-/// a savepoint per message, so only the failing message's work is undone; it gets a retry row
-/// (or, after retry.max_retries, a failed row). Malformed input, an unknown name or a bad id
-/// get a failed row holding the raw body and headers. Every outcome is committed before
-/// processBatch() returns, so the caller may ack the whole batch. A lost connection, deadlock
-/// or lock timeout of the inbox's own session throws: nothing was committed, the caller nacks
-/// with requeue and backs off.
+/// A batch handler gets its messages of the batch in one call (HandlerCalls). When a handler
+/// throws, the whole transaction is rolled back and the batch is run again with a savepoint per
+/// call, the messages of a batch call that failed each alone, so only the failing message's
+/// work is undone; it gets a retry row (or, after retry.max_retries, a failed row). When the
+/// connection is lost under a batch call, BatchAborted names no suspect and its messages run
+/// alone when they come back (LoneMessages). Malformed
+/// input, an unknown name or a bad id get a failed row holding the raw body and headers. Every
+/// outcome is committed before processBatch() returns, so the caller may ack the whole batch. A
+/// lost connection, deadlock or lock timeout of the inbox's own session throws: nothing was
+/// committed, the caller nacks with requeue and backs off.
 ///
 /// A batch never waits on its worst member: when the batch fails for any other reason (a
 /// statement of ours the database refuses for one message's sake), every message is run again
@@ -91,6 +95,7 @@ private:
     HandlerRunner _runner;
     BatchTransaction _transaction;
     OutcomeLog _outcomeLog;
+    LoneMessages _lone;
     std::function<void()> _onOutboxWrite;
     Poco::Logger& _log;
 };

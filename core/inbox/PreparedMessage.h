@@ -28,6 +28,9 @@ struct PreparedMessage {
     std::optional<Failure> reject;
     /// Its handler already ran once for this attempt, in a run that was rolled back.
     bool handlerRan = false;
+    /// Its batch handler failed in a call with other messages: from now on it is handed over
+    /// alone, so that only the guilty message fails.
+    bool runsAlone = false;
     // The outcome of the current run.
     ProcessResult result = ProcessResult::Handled;
     std::string error;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <msgbus/BatchHandler.h>
 #include <msgbus/Handler.h>
 #include <msgbus/PluginAbi.h>
 #include <msgbus/RoutingStrategy.h>

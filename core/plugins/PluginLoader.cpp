@@ -85,7 +85,9 @@ void bindHandlers(const PluginSettings& plugin, LoadedLibrary& lib, const std::s
     for (const auto& className : lib.handlerClasses()) {
         if (!selected(plugin, className))
             continue;
-        HandlerBinding binding{plugin.id, className, lib.createHandler(className), {}};
+        HandlerBinding binding{plugin.id, className, lib.createHandler(className), {}, nullptr};
+        // The type info of BatchHandler lives in libmsgbus-sdk.so, which host and plugin share.
+        binding.batch = dynamic_cast<BatchHandler*>(binding.handler.get());
         configureObject(*binding.handler, plugin, className, config, source);
         try {
             binding.messageNames = binding.handler->messageNames();

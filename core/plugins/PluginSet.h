@@ -16,6 +16,9 @@ struct HandlerBinding {
     std::string className;
     std::shared_ptr<Handler> handler;
     std::vector<std::string> messageNames;
+    /// The same object when it is a BatchHandler (its messages are then handed over together),
+    /// else null; handler owns it.
+    BatchHandler* batch = nullptr;
 };
 
 /// One generation of loaded plugins: the serializer, the routing strategy, the handlers and the

@@ -183,6 +183,11 @@ public:
     core::Metrics metrics;
 };
 
+/// Publishes messages bench.count messages (benchPayload, kPayloadBytes) to exchange through the
+/// core publisher with bus's serializer, 1,000 per confirmed batch; returns msg/s. (Defined with
+/// the inbox figures.)
+double preload(BenchBus& bus, const std::string& exchange, std::int64_t messages);
+
 /// The JSON payload every figure sends: {"k":<k>,"pad":"xxx…"} padded to bytes (at least the
 /// object without padding).
 std::string benchPayload(std::int64_t k, std::size_t bytes);

@@ -6,8 +6,8 @@
 // (services.sh env while the local three-node RabbitMQ cluster runs; `./run bench` starts it)
 // is needed by the "quorum" figure only, which fails without it rather than being left out.
 // Knobs:
-//   BENCH_ONLY=raw,relay,audit,phases,latency,inbox,inboxphases,e2e,quorum   a subset (default:
-//   all)
+//   BENCH_ONLY=raw,relay,audit,phases,latency,inbox,inboxphases,inboxbatch,e2e,quorum   a
+//   subset (default: all)
 //   BENCH_ROWS (100000)            outbox rows per relay figure
 //   BENCH_RAW_MESSAGES (100000)    raw publish loop messages; BENCH_RAW_BATCH (1000)
 //   BENCH_RELAY_TIMEOUT (180)      seconds a relay figure may drain before it is cut short
@@ -16,6 +16,8 @@
 //   BENCH_INBOX_MESSAGES (100000), BENCH_RAW_SQL_MESSAGES (20000), BENCH_RAW_SQL_SECONDS (30)
 //   BENCH_INBOX_PREFETCH (host default)   the inbox figure's consumer prefetch
 //   BENCH_INBOX_PHASE_MESSAGES (20000)    messages of the inbox step breakdown
+//   BENCH_BATCH_INBOX_MESSAGES (100000)   "inboxbatch": messages of the inbox with the batch
+//                                 bench handler, and of each consume ceiling run beside it
 //   BENCH_QUORUM_ROWS (50000)     "quorum": messages of each raw publish loop and outbox rows of
 //                                 the relay (1 thread, MariaDB), into a quorum queue replicated
 //                                 on the three cluster nodes; BENCH_RAW_BATCH, BENCH_BATCH,
@@ -49,8 +51,8 @@ using namespace msgbus::bench;
 
 namespace {
 
-const std::set<std::string> kFigures{"raw",         "relay", "audit", "phases", "latency",
-                                     "inboxphases", "inbox", "e2e",   "quorum"};
+const std::set<std::string> kFigures{"raw",         "relay", "audit",      "phases", "latency",
+                                     "inboxphases", "inbox", "inboxbatch", "e2e",    "quorum"};
 
 void setUpLogging() {
     Poco::AutoPtr<Poco::PatternFormatter> formatter(
@@ -73,7 +75,8 @@ std::set<std::string> selectedFigures() {
         if (!kFigures.count(token))
             throw std::runtime_error(
                 "BENCH_ONLY: unknown figure '" + token +
-                "' (raw, relay, audit, phases, latency, inbox, inboxphases, e2e, quorum)");
+                "' (raw, relay, audit, phases, latency, inbox, inboxphases, inboxbatch, e2e, "
+                "quorum)");
         selected.insert(token);
     }
     return selected;
@@ -147,6 +150,24 @@ void endToEndFigures(int rate, int seconds) {
     }
 }
 
+/// The inbox with the batch bench handler between two runs of the consume ceiling, and its
+/// ratio to their mean against the target.
+void batchInboxAgainstCeiling(std::int64_t messages) {
+    std::vector<double> ceilings;
+    if (auto rate = attempt("consume ceiling", [&] { return consumeCeiling(messages, "before"); }))
+        ceilings.push_back(*rate);
+    const auto batch = attempt("inbox with the batch handler",
+                               [&] { return inboxThroughput(messages, 0, singleBroker(), 0, true); });
+    if (auto rate = attempt("consume ceiling", [&] { return consumeCeiling(messages, "after"); }))
+        ceilings.push_back(*rate);
+    if (!batch || ceilings.empty())
+        return;
+    const double ratio = batch->inbox / mean(ceilings);
+    reportRatio("inbox with the batch handler / consume ceiling" +
+                    std::string(ceilings.size() > 1 ? " (mean of 2)" : ""),
+                ratio, std::string("target >= 0.50: ") + (ratio >= 0.5 ? "met" : "MISSED"));
+}
+
 } // namespace
 
 int main() {
@@ -172,6 +193,7 @@ int main() {
     const std::int64_t inboxMessages = envInt("BENCH_INBOX_MESSAGES", 100000);
     const std::int64_t rawSqlMessages = envInt("BENCH_RAW_SQL_MESSAGES", 20000);
     const std::int64_t inboxPhaseMessages = envInt("BENCH_INBOX_PHASE_MESSAGES", 20000);
+    const std::int64_t batchInboxMessages = envInt("BENCH_BATCH_INBOX_MESSAGES", 100000);
     const std::int64_t quorumRows = envInt("BENCH_QUORUM_ROWS", 50000);
     const std::int64_t quorumInboxMessages = envInt("BENCH_QUORUM_INBOX_MESSAGES", 50000);
 
@@ -243,6 +265,8 @@ int main() {
         inbox = attempt("inbox",
                         [&] { return inboxThroughput(inboxMessages, rawSqlMessages, single, 2); });
     }
+    if (on("inboxbatch"))
+        batchInboxAgainstCeiling(batchInboxMessages);
     if (on("inboxphases"))
         attempt("inbox steps", [&] {
             inboxPhases(inboxPhaseMessages);

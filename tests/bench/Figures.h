@@ -79,8 +79,17 @@ struct InboxRates {
 /// MariaDB; beside it the raw per-message loop (dedup insert + UPDATE, one commit each) for
 /// rawMessages messages, none when rawMessages is 0. Prints the rates and, with the raw loop,
 /// their ratio against its targets. concurrency: batches in flight (0: the host's default).
+/// With batchHandler, the consumer runs the batch version of the bench handler
+/// (libmsgbus-bench-batch-handlers.so: one UPDATE per batch handler call).
 InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
-                           const BrokerTarget& target, int concurrency = 0);
+                           const BrokerTarget& target, int concurrency = 0,
+                           bool batchHandler = false);
+
+/// The machine's limit for a consumer: messages bench.count deliveries pre-loaded in a fresh
+/// queue as for inboxThroughput, then consumed by rabbitmq-c directly (no database, no
+/// decoding) with the inbox's default prefetch, acked with one multiple ack every half
+/// prefetch so that the broker never waits for the consumer. Prints and returns msg/s.
+double consumeCeiling(std::int64_t messages, const std::string& when);
 
 /// Where an inbox batch spends its time: InboxConsumer::run's steps (gather deliveries,
 /// MessageProcessor::processBatch, ack) re-done with the same core classes and timed, over

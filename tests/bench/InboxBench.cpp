@@ -40,8 +40,8 @@ void createCounter(BenchBus& bus, const std::string& table) {
     bus.execute(sql);
 }
 
-/// Publishes messages bench.count messages through the core publisher, 1,000 per confirmed
-/// batch; returns msg/s.
+} // namespace
+
 double preload(BenchBus& bus, const std::string& exchange, std::int64_t messages) {
     core::amqp::AmqpPublisher::Options options;
     options.connection.connectionName = "msgbus bench preload";
@@ -63,6 +63,8 @@ double preload(BenchBus& bus, const std::string& exchange, std::int64_t messages
     }
     return static_cast<double>(messages) / clock.seconds();
 }
+
+namespace {
 
 /// The machine's limit for a per-message inbox: for each message, in one transaction on the
 /// same database, the dedup insert-or-ignore and one UPDATE, then COMMIT. Returns msg/s and
@@ -118,7 +120,7 @@ std::pair<double, std::int64_t> rawPerCommitLoop(BenchBus& bus, std::int64_t mes
 } // namespace
 
 InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
-                           const BrokerTarget& target, int concurrency) {
+                           const BrokerTarget& target, int concurrency, bool batchHandler) {
     ScratchQueue queue("bench.#", target);
     ScratchMysqlDatabase mysql;
     std::map<std::string, std::string> extra{{"inbox.consumers", "bench"},
@@ -127,6 +129,8 @@ InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
                                              {"amqp.url", target.urls}};
     if (concurrency > 0)
         extra["inbox.consumer.bench.concurrency"] = std::to_string(concurrency);
+    if (batchHandler)
+        extra["plugin.bench.library"] = "libmsgbus-bench-batch-handlers.so";
     if (const long prefetch = envInt("BENCH_INBOX_PREFETCH", 0))
         extra["inbox.consumer.bench.prefetch"] = std::to_string(prefetch);
     BenchBus bus("MySQL", mysql.connection(), queue.exchange(), extra);
@@ -134,7 +138,8 @@ InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
     createCounter(bus, "bench_counter");
 
     const std::string where = target.describe();
-    const std::string figure = where.empty() ? "inbox" : "inbox (" + where + ")";
+    const std::string inbox = batchHandler ? "inbox with the batch handler" : "inbox";
+    const std::string figure = where.empty() ? inbox : inbox + " (" + where + ")";
     const double preloadRate = preload(bus, queue.exchange(), messages);
     const auto queued = queue.settledMessageCount(static_cast<std::uint64_t>(messages));
     note(figure + ": " + std::to_string(queued) + " messages pre-loaded with AmqpPublisher " +
@@ -173,8 +178,8 @@ InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
                                  " messages within " + std::to_string(kConsumeTimeout.count()) +
                                  " s");
     const double inboxRate = static_cast<double>(counted) / elapsed;
-    report("inbox (MariaDB, " + (where.empty() ? "" : where + ", ") + std::to_string(messages) +
-               " msgs, 1 UPDATE each, prefetch " +
+    report(inbox + " (MariaDB, " + (where.empty() ? "" : where + ", ") + std::to_string(messages) +
+               " msgs, " + (batchHandler ? "1 UPDATE per batch" : "1 UPDATE each") + ", prefetch " +
                std::to_string(settings.inbox.consumers[0].prefetch) + ", concurrency " +
                std::to_string(settings.inbox.consumers[0].concurrency) + ")",
            inboxRate, "msg/s");

@@ -7,7 +7,7 @@
 # MSGBUS_TEST_AMQP_URL, MSGBUS_TEST_CLUSTER_URLS, MSGBUS_BUILD_DIR and MSGBUS_SOURCE_DIR. Run by
 # hand (the "quorum" figure fails unless tests/support/services.sh cluster-start ran first):
 #   eval "$(tests/support/services.sh env)"; MSGBUS_BUILD_DIR=build tests/bench/run-bench.sh
-# Knobs (see tests/bench/BenchMain.cpp): BENCH_ONLY=raw,relay,phases,latency,inbox,inboxphases,
+# Knobs (see tests/bench/BenchMain.cpp): BENCH_ONLY=raw,relay,phases,latency,inbox,inboxphases,inboxbatch,
 # e2e,quorum,outage (the e2e database outage test for BENCH_OUTAGE_SECONDS), BENCH_ROWS, BENCH_RAW_MESSAGES, BENCH_RATE, BENCH_SECONDS, BENCH_INBOX_MESSAGES,
 # BENCH_QUORUM_ROWS, BENCH_QUORUM_INBOX_MESSAGES, ...
 set -euo pipefail

@@ -16,7 +16,8 @@ namespace msgbus {
 /// is a start-up error), inside the inbox transaction (see HandlerContext).
 ///
 /// handle() may be called from several consumer threads at once. It can run twice for one
-/// attempt when another message of its batch fails (see HandlerContext::isRerun()).
+/// attempt when another message of its batch fails (see HandlerContext::isRerun()). A handler
+/// that would rather take the messages of a batch together derives from BatchHandler.
 class MSGBUS_API Handler : public Configurable {
 public:
     ~Handler() override;

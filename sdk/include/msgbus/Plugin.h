@@ -15,6 +15,7 @@
 /// RoutingStrategies, base) / POCO_EXPORT_CLASS / POCO_END_MANIFEST, which is what the host
 /// looks up after dlopen; plugins written with those Poco macros directly load unchanged.
 
+#include "msgbus/BatchHandler.h"
 #include "msgbus/Error.h"
 #include "msgbus/FieldValue.h"
 #include "msgbus/Handler.h"
@@ -46,7 +47,7 @@
         return &abi;                                                                               \
     }
 
-/// Exports the plugin's Handler classes (one to 64, comma-separated).
+/// Exports the plugin's Handler classes (one to 64, comma-separated), BatchHandlers among them.
 #define MSGBUS_HANDLERS(...) MSGBUS_DETAIL_MANIFEST(Handlers, msgbus::Handler, __VA_ARGS__)
 
 /// Exports the plugin's Serializer classes (one to 64, comma-separated).

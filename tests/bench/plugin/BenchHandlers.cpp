@@ -2,17 +2,18 @@
 //
 // CounterHandler (bench.count): one UPDATE per message, the smallest realistic unit of handler
 // work: `UPDATE <counter_table> SET n = n + 1 WHERE id = k % 100`, k read from the payload
-// {"k":<integer>,...}.
+// {"k":<integer>,...}. (Its batch version is BenchBatchHandlers.cpp.)
 // LatencyHandler (bench.e2e): records the message's createdAt (the producer's write time) and
 // the time the handler ran, in the inbox transaction, so the bench can compute producer commit →
 // handler commit from the table after the run.
+#include "BenchPayload.h"
+
 #include <msgbus/Plugin.h>
 #include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/Data/Session.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
-#include <charconv>
 #include <chrono>
 
 namespace bench {
@@ -27,20 +28,6 @@ std::int64_t nowMillis() {
         .count();
 }
 
-/// The integer after "k": in the payload; throws MalformedMessage when there is none.
-std::int64_t keyOf(const std::string& payload) {
-    static const std::string marker = "\"k\":";
-    auto pos = payload.find(marker);
-    if (pos == std::string::npos)
-        throw msgbus::MalformedMessage("payload.k", "bench.count needs {\"k\":<integer>}");
-    const char* begin = payload.data() + pos + marker.size();
-    std::int64_t k = 0;
-    auto [end, ec] = std::from_chars(begin, payload.data() + payload.size(), k);
-    if (ec != std::errc() || end == begin)
-        throw msgbus::MalformedMessage("payload.k", "bench.count needs {\"k\":<integer>}");
-    return k;
-}
-
 } // namespace
 
 class CounterHandler : public msgbus::Handler {
@@ -53,7 +40,7 @@ public:
     std::vector<std::string> messageNames() const override { return {"bench.count"}; }
 
     void handle(const msgbus::Message& message, msgbus::HandlerContext& context) override {
-        Poco::Int64 id = keyOf(message.payload()) % 100;
+        Poco::Int64 id = keyOf(message.payload()) % kCounterRows;
         context.session() << _sql, use(id), now;
     }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "msgbus/BatchHandler.h"
 #include "msgbus/HandlerContext.h"
 #include "msgbus/Id.h"
 #include "msgbus/Message.h"
@@ -16,12 +17,15 @@
 
 namespace msgbus::testing {
 
-/// A HandlerContext for unit tests of handlers: no host, broker, inbox or outbox table.
+/// A HandlerContext for unit tests of handlers: no host, broker, inbox or outbox table. It is
+/// a BatchHandlerContext too, so the same context serves a BatchHandler's handleBatch().
 ///
 /// Header-only; link msgbus::sdk. publish() validates the message as the host's outbox does
 /// (name, payload a JSON object, size), mints its id when it has none, and records it instead
-/// of writing it: published() shows what the handler produced. attempt() and consumerName() are
-/// settable, so retry-dependent behaviour can be tested.
+/// of writing it: published() shows what the handler produced, causes() which message each
+/// named as its cause. attempt(), isRerun() and consumerName() are settable, so retry-dependent
+/// behaviour can be tested. The host adds trace and correlation headers to what is published;
+/// this context does not.
 ///
 /// session() is either a session the test passes (the test owns it and its transaction, exactly
 /// as the host owns the inbox transaction), or, with the default constructor, a private in-memory
@@ -29,7 +33,7 @@ namespace msgbus::testing {
 /// (Poco::Data::SQLite::Connector::registerConnector(), link Poco::DataSQLite).
 ///
 /// Not thread-safe: one context per handle() call, as in the host.
-class FakeHandlerContext : public HandlerContext {
+class FakeHandlerContext : public BatchHandlerContext {
 public:
     FakeHandlerContext() = default;
 
@@ -48,11 +52,12 @@ public:
         return *_session;
     }
 
-    void publish(Message message) override {
-        OutboxWriter::validate(message, _maxBodyBytes);
-        if (!message.hasId())
-            message.setId(Id::generate());
-        _published.push_back(std::move(message));
+    void publish(Message message) override { record(std::move(message), std::nullopt); }
+
+    /// Records message with cause's id. Unlike the host, it does not check that cause is one
+    /// of the messages of the call.
+    void publish(Message message, const Message& cause) override {
+        record(std::move(message), cause.id());
     }
 
     Poco::Logger& logger() override { return Poco::Logger::get(_loggerName); }
@@ -74,12 +79,27 @@ public:
 
     /// Everything publish() accepted, in order.
     const std::vector<Message>& published() const noexcept { return _published; }
-    void clearPublished() noexcept { _published.clear(); }
+    /// For each of published(), the id of the cause it was published with (publish(message,
+    /// cause)), or nothing (publish(message)).
+    const std::vector<std::optional<Id>>& causes() const noexcept { return _causes; }
+    void clearPublished() noexcept {
+        _published.clear();
+        _causes.clear();
+    }
 
 private:
+    void record(Message message, std::optional<Id> cause) {
+        OutboxWriter::validate(message, _maxBodyBytes);
+        if (!message.hasId())
+            message.setId(Id::generate());
+        _published.push_back(std::move(message));
+        _causes.push_back(cause);
+    }
+
     std::optional<Poco::Data::Session> _ownSession;
     Poco::Data::Session* _session = nullptr;
     std::vector<Message> _published;
+    std::vector<std::optional<Id>> _causes;
     std::string _consumerName = "test";
     std::string _loggerName = "msgbus.plugin.test";
     std::size_t _maxBodyBytes = OutboxWriter::Options{}.maxBodyBytes;

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <msgbus/BatchHandler.h>
+#include <msgbus/OutboxWriter.h>
+
+#include <Poco/Logger.h>
+
+#include <span>
+#include <string>
+#include <vector>
+
+namespace msgbus::core {
+
+/// The BatchHandlerContext of one batch handler call inside the inbox transaction: publish()
+/// writes to the outbox through the same session, so the new events commit or roll back with
+/// the handler's work and the deduplication records. publish(message, cause) carries the
+/// cause's trace and correlation (inheritContext), its traceparent naming the cause's handling
+/// span (spanIds, one per message, "" when none); publish(message) carries none.
+///
+/// Borrows session, logger, messages, spanIds and consumer: they must outlive it.
+class InboxBatchContext : public BatchHandlerContext {
+public:
+    InboxBatchContext(Poco::Data::Session& session, OutboxWriter::Options outbox,
+                      Poco::Logger& logger, std::span<const Message> messages,
+                      std::span<const std::string> spanIds, int attempt,
+                      const std::string& consumer, bool rerun);
+
+    Poco::Data::Session& session() override { return _session; }
+    void publish(Message message) override;
+    void publish(Message message, const Message& cause) override;
+    Poco::Logger& logger() override { return _logger; }
+    int attempt() const override { return _attempt; }
+    const std::string& consumerName() const override { return _consumer; }
+    bool isRerun() const override { return _rerun; }
+
+    /// How many messages were published with the i-th message as their cause; those published
+    /// without a cause count for the first message (the relay is woken when any is > 0).
+    int published(std::size_t i) const noexcept { return _published[i]; }
+
+private:
+    /// The position of cause among the call's messages; throws InvalidArgument when it is none.
+    std::size_t indexOf(const Message& cause) const;
+
+    Poco::Data::Session& _session;
+    OutboxWriter _writer;
+    Poco::Logger& _logger;
+    std::span<const Message> _messages;
+    std::span<const std::string> _spanIds;
+    int _attempt;
+    const std::string& _consumer;
+    bool _rerun;
+    std::vector<int> _published;
+};
+
+} // namespace msgbus::core
