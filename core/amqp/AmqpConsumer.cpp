@@ -11,6 +11,7 @@
 
 #include <amqp_framing.h>
 
+#include <poll.h>
 #include <sys/time.h>
 
 namespace msgbus::core::amqp {
@@ -128,6 +129,19 @@ void AmqpConsumer::fail(const std::string& message, std::uint16_t replyCode, int
         _connection->markBroken();
     _connection.reset();
     throw AmqpError(message, true, replyCode, status);
+}
+
+std::optional<Delivery> AmqpConsumer::nextOrWake(std::chrono::milliseconds timeout, int wakeFd) {
+    requireConnected("consume");
+    amqp_connection_state_t state = _connection->state();
+    // rabbitmq-c may hold whole frames or bytes it already read: then there is no waiting.
+    if (!amqp_frames_enqueued(state) && !amqp_data_in_buffer(state)) {
+        pollfd fds[2] = {{amqp_get_sockfd(state), POLLIN, 0}, {wakeFd, POLLIN, 0}};
+        // An interrupted or failed poll only ends the wait early: next() finds out what is up.
+        ::poll(fds, 2, static_cast<int>(timeout.count()));
+    }
+    // Also after a wait that timed out: rabbitmq-c sends heartbeats only from inside its calls.
+    return next(std::chrono::milliseconds(0));
 }
 
 std::optional<Delivery> AmqpConsumer::next(std::chrono::milliseconds timeout) {

@@ -69,6 +69,10 @@ public:
     /// connection fails; see the class comment.
     std::optional<Delivery> next(std::chrono::milliseconds timeout);
 
+    /// Like next(timeout), but the wait also ends when wakeFd becomes readable (the caller has
+    /// other work for this thread, such as acks to send); the caller drains wakeFd.
+    std::optional<Delivery> nextOrWake(std::chrono::milliseconds timeout, int wakeFd);
+
     /// basic.ack of a delivery of epoch. Returns false, doing nothing, when epoch is not the
     /// current connection's (or there is none). Throws AmqpError (connectionLost) when the
     /// ack cannot be written.

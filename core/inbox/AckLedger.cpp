@@ -11,18 +11,13 @@ void AckLedger::received(std::uint64_t tag, unsigned lane) {
     ++_perLane[lane];
 }
 
-std::vector<std::uint64_t> AckLedger::tagsOf(unsigned lane, std::uint64_t upTo,
-                                             bool multiple) const {
-    std::vector<std::uint64_t> tags;
-    if (!multiple) {
-        if (auto it = _lanes.find(upTo); it != _lanes.end() && it->second == lane)
-            tags.push_back(upTo);
-        return tags;
-    }
-    for (auto it = _lanes.begin(); it != _lanes.end() && it->first <= upTo; ++it)
-        if (it->second == lane)
-            tags.push_back(it->first);
-    return tags;
+std::vector<std::uint64_t> AckLedger::ownedBy(unsigned lane,
+                                              const std::vector<std::uint64_t>& tags) const {
+    std::vector<std::uint64_t> owned;
+    for (auto tag : tags)
+        if (auto it = _lanes.find(tag); it != _lanes.end() && it->second == lane)
+            owned.push_back(tag);
+    return owned;
 }
 
 std::vector<AckLedger::Frame> AckLedger::settle(const std::vector<std::uint64_t>& tags) {

@@ -30,8 +30,8 @@ public:
     /// The broker sent tag (tags rise within a connection) to lane.
     void received(std::uint64_t tag, unsigned lane);
 
-    /// lane's unsettled tags up to upTo when multiple, else upTo alone if lane holds it.
-    std::vector<std::uint64_t> tagsOf(unsigned lane, std::uint64_t upTo, bool multiple) const;
+    /// Those of tags that lane holds unsettled: a lane settles only its own deliveries.
+    std::vector<std::uint64_t> ownedBy(unsigned lane, const std::vector<std::uint64_t>& tags) const;
 
     /// Marks tags settled (unknown ones are ignored) and returns the frames that settle them.
     std::vector<Frame> settle(const std::vector<std::uint64_t>& tags);

@@ -4,6 +4,12 @@
 #include "core/util/ErrorText.h"
 
 namespace msgbus::core {
+namespace {
+
+/// The longest the pump waits for the broker when nothing happens: how soon it notices a stop.
+constexpr std::chrono::milliseconds kWait{100};
+
+} // namespace
 
 ConsumerPump::ConsumerPump(amqp::AmqpNodes nodes, amqp::AmqpConsumer::Options options,
                            unsigned lanes, std::size_t chunk, Metrics& metrics,
@@ -19,16 +25,18 @@ void ConsumerPump::run(StopToken& stop) {
         try {
             if (!_consumer.isConnected())
                 connect();
+            _wake.drain();
             flush();
-            // Short waits while lanes hold deliveries: their acks are sent between two waits,
-            // and the broker sends no more once the prefetch is all unacked.
-            auto wait = std::chrono::milliseconds(_ledger.unsettled() > 0 ? 1 : 50);
-            auto delivery = _consumer.next(wait);
+            // A lane's settle() ends the wait at once: its acks go out without delay.
+            auto delivery = _consumer.nextOrWake(kWait, _wake.fd());
             _metrics.brokerOk();
             if (delivery)
                 route(std::move(*delivery));
             failures = 0;
         } catch (const std::exception& e) {
+            // Whatever broke (the connection, or memory for a delivery it had read), the
+            // deliveries it holds are the broker's again and the next turn connects afresh.
+            _consumer.close();
             lost();
             const auto delay = backoff.delay(++failures);
             _log.warning("consumer %s: %s (retrying in %sms)", _name, errorText(e),
@@ -100,7 +108,7 @@ void ConsumerPump::flush() {
     for (const auto& s : work) {
         if (s.epoch != _consumer.epoch())
             continue;
-        for (const auto& frame : _ledger.settle(_ledger.tagsOf(s.lane, s.tag, s.multiple))) {
+        for (const auto& frame : _ledger.settle(_ledger.ownedBy(s.lane, s.tags))) {
             if (s.ack)
                 _consumer.ack(frame.tag, frame.multiple, s.epoch);
             else
@@ -128,12 +136,15 @@ std::optional<amqp::Delivery> ConsumerPump::take(unsigned lane, std::uint64_t ep
     }
 }
 
-bool ConsumerPump::settle(unsigned lane, std::uint64_t tag, bool multiple, bool ack, bool requeue,
+bool ConsumerPump::settle(unsigned lane, std::vector<std::uint64_t> tags, bool ack, bool requeue,
                           std::uint64_t epoch) {
-    std::lock_guard lock(_mutex);
-    if (epoch == 0 || epoch != _epoch)
-        return false;
-    _settlements.push_back({lane, tag, multiple, ack, requeue, epoch});
+    {
+        std::lock_guard lock(_mutex);
+        if (epoch == 0 || epoch != _epoch)
+            return false;
+        _settlements.push_back({lane, std::move(tags), ack, requeue, epoch});
+    }
+    _wake.signal();
     return true;
 }
 

@@ -6,6 +6,7 @@
 #include "core/inbox/LaneRouter.h"
 #include "core/metrics/Metrics.h"
 #include "core/util/StopToken.h"
+#include "core/util/WakeSignal.h"
 
 #include <Poco/Logger.h>
 
@@ -52,10 +53,10 @@ public:
     std::optional<amqp::Delivery> take(unsigned lane, std::uint64_t epoch,
                                        std::chrono::milliseconds timeout);
 
-    /// Acks (ack) or nacks lane's delivery tag of epoch, or with multiple all of lane's
-    /// unsettled deliveries up to tag. Sent by the pump's thread soon after; false when epoch
-    /// is no longer the connection's (nothing to do: the broker has them back).
-    bool settle(unsigned lane, std::uint64_t tag, bool multiple, bool ack, bool requeue,
+    /// Acks (ack) or nacks lane's deliveries tags of epoch: sent by the pump's thread soon
+    /// after, each tag once and only if lane holds it. False when epoch is no longer the
+    /// connection's (nothing to do: the broker has them back).
+    bool settle(unsigned lane, std::vector<std::uint64_t> tags, bool ack, bool requeue,
                 std::uint64_t epoch);
 
     /// The connection's epoch once connected, waiting at most timeout; 0 when not connected.
@@ -68,8 +69,7 @@ public:
 private:
     struct Settlement {
         unsigned lane;
-        std::uint64_t tag;
-        bool multiple;
+        std::vector<std::uint64_t> tags;
         bool ack;
         bool requeue;
         std::uint64_t epoch;
@@ -89,6 +89,7 @@ private:
     AckLedger _ledger;
     LaneRouter _router;
     // Shared with the lanes, under _mutex:
+    WakeSignal _wake; ///< settle() wakes the pump's wait for the broker
     mutable std::mutex _mutex;
     std::vector<std::deque<amqp::Delivery>> _queues;
     std::vector<std::condition_variable> _arrivals; ///< one per lane; also on epoch changes

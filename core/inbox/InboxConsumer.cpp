@@ -5,7 +5,10 @@
 #include "core/inbox/InboxLane.h"
 
 #include <algorithm>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
@@ -60,17 +63,45 @@ void InboxConsumer::run(StopToken& stop, std::uint64_t limit) {
             _redeliveries, laneName(_settings.consumer.name, i)));
     }
     DeliveryBudget budget(limit);
+    // The lanes stop at the caller's stop, or when one of them failed: then all of them do,
+    // and run() throws what it threw once every thread has ended.
+    StopToken lanesStop;
+    std::stop_callback forward(stop.token(), [&] { lanesStop.requestStop(); });
+    std::mutex failureMutex;
+    std::exception_ptr failure;
+    auto runLane = [&](InboxLane& lane) {
+        try {
+            lane.run(lanesStop, budget);
+        } catch (...) {
+            std::lock_guard lock(failureMutex);
+            if (!failure)
+                failure = std::current_exception();
+            lanesStop.requestStop();
+        }
+    };
     // The pump stops last: the lanes' last acks go through it.
     StopToken pumpStop;
-    std::thread pump([&] { _pump.run(pumpStop); });
-    std::vector<std::thread> threads;
-    for (unsigned i = 1; i < count; ++i)
-        threads.emplace_back([&, i] { lanes[i]->run(stop, budget); });
-    lanes[0]->run(stop, budget);
-    for (auto& thread : threads)
-        thread.join();
-    pumpStop.requestStop();
-    pump.join();
+    {
+        std::jthread pump([&] { _pump.run(pumpStop); });
+        // Declared after the pump: destroyed (joined) before it, whatever throws here.
+        struct StopPumpLast {
+            StopToken& token;
+            ~StopPumpLast() { token.requestStop(); }
+        } stopPumpLast{pumpStop};
+        {
+            std::vector<std::jthread> laneThreads;
+            struct StopLanes {
+                StopToken& token;
+                ~StopLanes() { token.requestStop(); }
+            } stopLanes{lanesStop};
+            for (unsigned i = 1; i < count; ++i)
+                laneThreads.emplace_back([&, i] { runLane(*lanes[i]); });
+            runLane(*lanes[0]);
+            stopLanes.token.requestStop();
+        }
+    }
+    if (failure)
+        std::rethrow_exception(failure);
 }
 
 } // namespace msgbus::core

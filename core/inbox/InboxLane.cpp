@@ -1,5 +1,6 @@
 #include "core/inbox/InboxLane.h"
 
+#include "core/db/DbErrors.h"
 #include "core/inbox/BatchPlan.h"
 #include "core/inbox/ConsumerPump.h"
 #include "core/inbox/FailureClassifier.h"
@@ -7,6 +8,7 @@
 #include "core/util/ErrorText.h"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 namespace msgbus::core {
@@ -41,7 +43,7 @@ std::size_t InboxLane::receive(Batch& batch, DeliveryBudget& budget) {
     batch.deliveries.push_back(std::move(*first));
     batch.brokerError = nullptr;
     gather(batch.deliveries, want, batch.brokerError);
-    batch.lastTag = batch.deliveries.back().deliveryTag;
+    batch.unsettled = true;
     batch.lastEpoch = batch.deliveries.back().connectionEpoch;
     return want;
 }
@@ -97,7 +99,8 @@ std::vector<int> InboxLane::hostDeaths(const std::vector<amqp::Delivery>& delive
         const auto runs = _runs.count(*session, redelivered);
         for (std::size_t i = 0; i < deliveries.size(); ++i)
             if (auto it = runs.find(keys[i]); !keys[i].empty() && it != runs.end())
-                deaths[i] = std::max(0, it->second - _redeliveries.runsLeftBehind(deliveries[i]));
+                deaths[i] = std::max(0, it->second - _redeliveries.runsLeftBehind(deliveries[i]) -
+                                            _redeliveries.runsInFlight(deliveries[i]));
     } catch (const std::exception& e) {
         known = false;
         runsFailed("read", e);
@@ -153,16 +156,25 @@ void InboxLane::runPart(const PluginSet& plugins, std::span<const amqp::Delivery
     // Runs that were not recorded are not ended either: taking back a run never begun would
     // erase an earlier host's death.
     const bool recorded = beginRuns(begun);
+    // Known to the other lanes while it runs (see RedeliveryTracker::runBegan).
+    auto inFlight = [&](void (RedeliveryTracker::*mark)(const amqp::Delivery&)) {
+        for (std::size_t i = 0; recorded && i < deliveries.size(); ++i)
+            if (!keys[i].empty())
+                (_redeliveries.*mark)(deliveries[i]);
+    };
+    inFlight(&RedeliveryTracker::runBegan);
     std::vector<ProcessResult> outcome;
     try {
         outcome = _processor.processBatch(plugins, items);
     } catch (...) {
         if (recorded)
             endRuns(deliveries, keys, {});
+        inFlight(&RedeliveryTracker::runEnded);
         throw;
     }
     if (recorded)
         endRuns(deliveries, keys, outcome);
+    inFlight(&RedeliveryTracker::runEnded);
     std::copy(outcome.begin(), outcome.end(), results.begin());
 }
 
@@ -201,24 +213,50 @@ void InboxLane::planRuns(Batch& batch) {
     }
 }
 
-std::optional<std::vector<ProcessResult>> InboxLane::process(const PluginSet& plugins,
-                                                             const Batch& batch) {
-    const auto started = std::chrono::steady_clock::now();
+void InboxLane::runParts(const PluginSet& plugins, const Batch& batch,
+                         std::span<ProcessResult> out) {
     const std::span<const amqp::Delivery> all(batch.deliveries);
     const std::span<const std::string> keys(batch.keys);
     const std::span<const InboxItem> items(batch.items);
-    std::vector<ProcessResult> results(all.size(), ProcessResult::Handled);
-    const std::span<ProcessResult> out(results);
-    try {
-        const std::size_t n = batch.together;
-        if (n > 0)
-            runPart(plugins, all.first(n), keys.first(n), items.first(n), out.first(n));
-        for (std::size_t i = n; i < all.size(); ++i) {
-            _log.warning("consumer %s: a host stopped while running message %s; it runs alone",
-                         _consumerSettings.name, RedeliveryTracker::identityOf(all[i]));
-            runPart(plugins, all.subspan(i, 1), keys.subspan(i, 1), items.subspan(i, 1),
-                    out.subspan(i, 1));
+    const std::size_t n = batch.together;
+    if (n > 0)
+        runPart(plugins, all.first(n), keys.first(n), items.first(n), out.first(n));
+    for (std::size_t i = n; i < all.size(); ++i) {
+        _log.warning("consumer %s: a host stopped while running message %s; it runs alone",
+                     _consumerSettings.name, RedeliveryTracker::identityOf(all[i]));
+        runPart(plugins, all.subspan(i, 1), keys.subspan(i, 1), items.subspan(i, 1),
+                out.subspan(i, 1));
+    }
+}
+
+void InboxLane::runPartsRetryingConflicts(const PluginSet& plugins, const Batch& batch,
+                                          std::span<ProcessResult> out) {
+    // The lanes of a consumer, like several hosts, may take the same rows' locks in other
+    // orders. A lost deadlock or lock wait committed nothing of its part and is nobody's
+    // fault: run the batch again at once (an earlier part's outcomes read as duplicates),
+    // after a random pause that parts the contenders; only a conflict that keeps coming back
+    // holds the batch as an outage would.
+    for (int conflicts = 0;; ++conflicts) {
+        try {
+            runParts(plugins, batch, out);
+            return;
+        } catch (const BatchAborted&) {
+            throw;
+        } catch (const std::exception& e) {
+            if (!isLockConflict(e) || conflicts >= kConflictRetries)
+                throw;
+            std::uniform_int_distribution<int> pause(1, 10 * (conflicts + 1));
+            std::this_thread::sleep_for(std::chrono::milliseconds(pause(_jitter)));
         }
+    }
+}
+
+std::optional<std::vector<ProcessResult>> InboxLane::process(const PluginSet& plugins,
+                                                             Batch& batch) {
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<ProcessResult> results(batch.deliveries.size(), ProcessResult::Handled);
+    try {
+        runPartsRetryingConflicts(plugins, batch, results);
         _metrics.databaseOk();
         _metrics.handlerDuration.observe(
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
@@ -233,16 +271,18 @@ std::optional<std::vector<ProcessResult>> InboxLane::process(const PluginSet& pl
         // It answers: the handler's statement was killed or outlived db.io_timeout_ms.
         // Nothing was committed of that part; that message's redelivery counts, the others'
         // do not.
-        for (std::size_t i = 0; i < all.size(); ++i)
-            _redeliveries.gaveBack(all[i], errorText(e), &items[i] != e.suspect());
-        if (_consumer.nack(batch.lastTag, true, true, batch.lastEpoch))
-            Metrics::add(_metrics.givenBack, all.size());
+        for (std::size_t i = 0; i < batch.deliveries.size(); ++i)
+            _redeliveries.gaveBack(batch.deliveries[i], errorText(e),
+                                   &batch.items[i] != e.suspect());
+        if (_consumer.nack(tagsOf(batch.deliveries), true, batch.lastEpoch))
+            Metrics::add(_metrics.givenBack, batch.deliveries.size());
+        batch.unsettled = false;
         _hold.end("a handler's statement died while the database answers: given back");
         throw;
     } catch (const std::exception& e) {
         // Nothing was committed of that part and no message is to blame (the database is
-        // gone, refuses every write, or the transaction lost a lock conflict): hold the batch
-        // and run it again (what an earlier part committed then reads as duplicates).
+        // gone, refuses every write, or lock conflicts keep coming back): hold the batch and
+        // run it again (what an earlier part committed then reads as duplicates).
         holdBatch(batch, errorText(e));
         return std::nullopt;
     }
@@ -255,10 +295,28 @@ std::optional<std::vector<ProcessResult>> InboxLane::process(const PluginSet& pl
     return results;
 }
 
+std::vector<std::uint64_t> InboxLane::tagsOf(const std::vector<amqp::Delivery>& deliveries) {
+    std::vector<std::uint64_t> tags;
+    tags.reserve(deliveries.size());
+    for (const auto& d : deliveries)
+        tags.push_back(d.deliveryTag);
+    return tags;
+}
+
+void InboxLane::giveBackUnsettled(Batch& batch, const std::string& error) {
+    if (!batch.unsettled)
+        return;
+    batch.unsettled = false;
+    for (const auto& d : batch.deliveries)
+        _redeliveries.gaveBack(d, error, false);
+    if (_consumer.nack(tagsOf(batch.deliveries), true, batch.lastEpoch))
+        Metrics::add(_metrics.givenBack, batch.deliveries.size());
+}
+
 bool InboxLane::settle(const Batch& batch, const std::vector<ProcessResult>& results) {
     // Acks only after the commit: one per batch, unless some could not be settled.
     if (std::none_of(results.begin(), results.end(), isGivenBack)) {
-        _consumer.ack(batch.lastTag, true, batch.lastEpoch);
+        _consumer.ack(tagsOf(batch.deliveries), batch.lastEpoch);
         for (const auto& d : batch.deliveries)
             _redeliveries.settled(d);
         return true;
@@ -268,11 +326,11 @@ bool InboxLane::settle(const Batch& batch, const std::vector<ProcessResult>& res
         if (isGivenBack(results[i])) {
             _redeliveries.gaveBack(d, "it could be neither processed nor stored",
                                    results[i] == ProcessResult::Requeue);
-            if (_consumer.nack(d.deliveryTag, false, true, d.connectionEpoch))
+            if (_consumer.nack({d.deliveryTag}, true, d.connectionEpoch))
                 Metrics::add(_metrics.givenBack);
         } else {
             _redeliveries.settled(d);
-            _consumer.ack(d.deliveryTag, false, d.connectionEpoch);
+            _consumer.ack({d.deliveryTag}, d.connectionEpoch);
         }
     }
     return false;
@@ -297,6 +355,8 @@ void InboxLane::run(StopToken& stop, DeliveryBudget& budget) {
             arrange(batch);
             const auto results = processHolding(stop, batch, plugins);
             const bool allSettled = results && settle(batch, *results);
+            if (results)
+                batch.unsettled = false;
             budget.spent(std::exchange(reserved, 0), results ? batch.deliveries.size() : 0);
             failures = allSettled ? 0 : failures + 1;
             if (batch.brokerError)
@@ -304,9 +364,13 @@ void InboxLane::run(StopToken& stop, DeliveryBudget& budget) {
             if (results && !allSettled)
                 stop.sleepFor(backoff.delay(failures));
         } catch (const BrokerConnectionLost&) {
-            // The pump logs why and reconnects; this lane takes the next connection.
+            // The pump logs why and reconnects; this lane takes the next connection. What it
+            // held is the broker's again.
+            batch.unsettled = false;
             budget.spent(reserved, 0);
         } catch (const std::exception& e) {
+            // Never left unsettled: a later ack must not be the only thing that ends it.
+            giveBackUnsettled(batch, errorText(e));
             budget.spent(reserved, 0);
             ++failures;
             auto delay = backoff.delay(failures);

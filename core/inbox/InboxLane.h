@@ -18,6 +18,7 @@
 #include <exception>
 #include <functional>
 #include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -63,10 +64,10 @@ private:
         std::vector<InboxItem> items; ///< borrow deliveries' wire messages
         /// How many run together, first; each one after them runs alone.
         std::size_t together = 0;
-        /// The tag and connection of the last delivery received: acking or nacking it with
-        /// "multiple" settles the whole batch, whatever order it ran in.
-        std::uint64_t lastTag = 0;
+        /// The connection the batch came from (one: a batch ends where its connection does).
         std::uint64_t lastEpoch = 0;
+        /// Received and not yet acked or given back.
+        bool unsettled = false;
         /// The broker connection broke while gathering: rethrown once the batch is settled.
         std::exception_ptr brokerError;
     };
@@ -87,7 +88,15 @@ private:
     /// Runs the batch's parts. Nothing when the database is away (an outage hold began: nothing
     /// of the failing part was committed, nothing was given back). Throws BatchAborted after
     /// giving the batch back when a handler's statement died while the database answers.
-    std::optional<std::vector<ProcessResult>> process(const PluginSet& plugins, const Batch& batch);
+    std::optional<std::vector<ProcessResult>> process(const PluginSet& plugins, Batch& batch);
+    /// The batch's parts: those that run together, then each that runs alone.
+    void runParts(const PluginSet& plugins, const Batch& batch, std::span<ProcessResult> out);
+    /// runParts, run again a few times when it lost a lock conflict.
+    void runPartsRetryingConflicts(const PluginSet& plugins, const Batch& batch,
+                                   std::span<ProcessResult> out);
+    /// Gives the batch back when it is still unsettled (an unexpected failure), counted.
+    void giveBackUnsettled(Batch& batch, const std::string& error);
+    static std::vector<std::uint64_t> tagsOf(const std::vector<amqp::Delivery>& deliveries);
     /// Runs the batch, holding it through database outages; nothing when the hold ended
     /// without running it (stop, held too long, broker lost: see holdEnded).
     /// plugins: the snapshot it ran with, for the caller to keep until it is done with any
@@ -128,6 +137,9 @@ private:
     UnfinishedRuns _runs;
     bool _runsWorking = true;
     RedeliveryLimit _redeliveryLimit;
+    /// Pauses between runs of a batch that lost a lock conflict: contenders part ways.
+    std::minstd_rand _jitter{std::random_device{}()};
+    static constexpr int kConflictRetries = 3;
     Poco::Logger& _log;
 };
 

@@ -53,6 +53,7 @@ InboxLane::processHolding(StopToken& stop, Batch& batch,
 }
 
 void InboxLane::holdEnded(OutageHold::End end, Batch& batch, std::exception_ptr brokerError) {
+    batch.unsettled = false;
     // Whatever ends the hold, it is no message's fault: none of these returns counts.
     for (const auto& d : batch.deliveries)
         _redeliveries.gaveBack(d, "the database was away", true);
@@ -68,17 +69,15 @@ void InboxLane::holdEnded(OutageHold::End end, Batch& batch, std::exception_ptr 
         _hold.end("the broker connection was lost: the broker has them back");
         return;
     }
-    // Once, all of them: the held batch and what arrived after it (higher tags).
-    std::uint64_t lastTag = batch.lastTag;
-    std::size_t count = batch.deliveries.size();
+    // Once, all of them: the held batch and what arrived after it.
+    std::vector<std::uint64_t> tags = tagsOf(batch.deliveries);
     for (const auto& d : _arrived)
-        if (d.connectionEpoch == batch.lastEpoch) {
-            lastTag = std::max(lastTag, d.deliveryTag);
-            ++count;
-        }
+        if (d.connectionEpoch == batch.lastEpoch)
+            tags.push_back(d.deliveryTag);
     _arrived.clear();
     try {
-        if (_consumer.nack(lastTag, true, true, batch.lastEpoch))
+        const std::size_t count = tags.size();
+        if (_consumer.nack(std::move(tags), true, batch.lastEpoch))
             Metrics::add(_metrics.givenBack, count);
     } catch (const std::exception&) {
         batch.brokerError = std::current_exception();

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace msgbus::core {
 
@@ -33,13 +34,13 @@ public:
         return _pump.take(_lane, _epoch, timeout);
     }
 
-    /// Acks this lane's deliveries: tag, or with multiple all of them up to tag. False when
-    /// epoch is not the live connection's.
-    bool ack(std::uint64_t tag, bool multiple, std::uint64_t epoch) {
-        return _pump.settle(_lane, tag, multiple, true, false, epoch);
+    /// Acks the deliveries tags of epoch (exactly those: never a delivery of this lane that
+    /// is not done). False when epoch is not the live connection's.
+    bool ack(std::vector<std::uint64_t> tags, std::uint64_t epoch) {
+        return _pump.settle(_lane, std::move(tags), true, false, epoch);
     }
-    bool nack(std::uint64_t tag, bool multiple, bool requeue, std::uint64_t epoch) {
-        return _pump.settle(_lane, tag, multiple, false, requeue, epoch);
+    bool nack(std::vector<std::uint64_t> tags, bool requeue, std::uint64_t epoch) {
+        return _pump.settle(_lane, std::move(tags), false, requeue, epoch);
     }
 
     /// The connection this lane took (0 before connect()).

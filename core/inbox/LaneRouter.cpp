@@ -2,11 +2,38 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace msgbus::core {
 namespace {
 
 constexpr const char* kPartitionKeyHeader = "x-partition-key";
+
+/// The key as text, whatever kind a producer sent it as (serializers accept strings, bytes,
+/// numbers and booleans): one key must always land on one lane. nullopt for kinds no
+/// serializer takes as a key.
+std::optional<std::string> keyText(const FieldValue& value) {
+    switch (value.kind) {
+    case FieldKind::String:
+    case FieldKind::Bytes:
+        return value.text;
+    case FieldKind::Boolean:
+        return std::string(value.boolean ? "true" : "false");
+    case FieldKind::Float:
+    case FieldKind::Double:
+        return std::to_string(value.real);
+    case FieldKind::UInt64:
+        return std::to_string(static_cast<std::uint64_t>(value.integer));
+    case FieldKind::Array:
+    case FieldKind::Table:
+    case FieldKind::Void:
+    case FieldKind::Decimal:
+        return std::nullopt;
+    default:
+        return std::to_string(value.integer);
+    }
+}
 
 } // namespace
 
@@ -27,8 +54,9 @@ unsigned LaneRouter::laneOf(const amqp::Delivery& delivery,
                             const std::function<std::size_t(unsigned)>& load) {
     if (_lanes == 1)
         return 0;
-    if (const auto* key = delivery.wire.header(kPartitionKeyHeader); key && key->isString())
-        return laneOfKey(key->text);
+    if (const auto* header = delivery.wire.header(kPartitionKeyHeader))
+        if (auto key = keyText(*header))
+            return laneOfKey(*key);
     if (_inChunk >= _chunk) {
         _inChunk = 0;
         unsigned best = _current;

@@ -9,7 +9,8 @@ namespace msgbus::core {
 
 /// Decides which lane (batch in flight) of a consumer runs a delivery.
 ///
-/// Deliveries with a partition key (x-partition-key) go to the lane of their key's hash: one
+/// Deliveries with a partition key (the x-partition-key header, of any kind a serializer takes
+/// as a key) go to the lane of their key's hash: one
 /// lane runs its batches one after another, so a key's messages never run concurrently and keep
 /// the queue's order. Deliveries without a key go to one lane in runs of chunk deliveries
 /// (runs of neighbouring tags let the lanes ack with few frames, and fill a batch quickly),

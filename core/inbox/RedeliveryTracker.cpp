@@ -51,6 +51,24 @@ int RedeliveryTracker::runsLeftBehind(const amqp::Delivery& delivery) const {
     return it == _entries.end() ? 0 : it->second.runsLeft;
 }
 
+void RedeliveryTracker::runBegan(const amqp::Delivery& delivery) {
+    std::lock_guard lock(_mutex);
+    ++_inFlight[identityOf(delivery)];
+}
+
+void RedeliveryTracker::runEnded(const amqp::Delivery& delivery) {
+    std::lock_guard lock(_mutex);
+    auto it = _inFlight.find(identityOf(delivery));
+    if (it != _inFlight.end() && --it->second <= 0)
+        _inFlight.erase(it);
+}
+
+int RedeliveryTracker::runsInFlight(const amqp::Delivery& delivery) const {
+    std::lock_guard lock(_mutex);
+    auto it = _inFlight.find(identityOf(delivery));
+    return it == _inFlight.end() ? 0 : it->second;
+}
+
 RedeliveryTracker::Entry& RedeliveryTracker::entryFor(const std::string& key) {
     if (auto it = _entries.find(key); it != _entries.end())
         return it->second;

@@ -55,6 +55,14 @@ public:
     /// How many runs of delivery runLeftBehind() recorded.
     int runsLeftBehind(const amqp::Delivery& delivery) const;
 
+    /// A lane of this process begins (runBegan) or ends (runEnded) a recorded run of
+    /// delivery's message. After a broker reconnect the message may come back to another lane
+    /// while the first still runs it: that run is no host's death.
+    void runBegan(const amqp::Delivery& delivery);
+    void runEnded(const amqp::Delivery& delivery);
+    /// Recorded runs of delivery's message under way in this process.
+    int runsInFlight(const amqp::Delivery& delivery) const;
+
     /// What identifies a delivery's message: its message id (header, else property), else its
     /// body and routing key.
     static std::string identityOf(const amqp::Delivery& delivery);
@@ -74,6 +82,8 @@ private:
     std::size_t _capacity;
     mutable std::mutex _mutex;
     std::unordered_map<std::string, Entry> _entries;
+    /// Kept apart from _entries: settling a message must not forget another lane's run of it.
+    std::unordered_map<std::string, int> _inFlight;
 };
 
 } // namespace msgbus::core

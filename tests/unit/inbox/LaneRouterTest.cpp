@@ -25,6 +25,7 @@ class LaneRouterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testAKeyAlwaysGoesToTheSameLane);
     CPPUNIT_TEST(testKeysSpreadOverTheLanes);
     CPPUNIT_TEST(testDeliveriesWithoutAKeyGoInRunsToTheLeastLoadedLane);
+    CPPUNIT_TEST(testAKeySentAsANumberStaysOnOneLane);
     CPPUNIT_TEST(testOneLaneTakesEverything);
     CPPUNIT_TEST_SUITE_END();
 
@@ -66,6 +67,21 @@ public:
         CPPUNIT_ASSERT_EQUAL(2u, route());
         loads = {5, 0, 5};
         CPPUNIT_ASSERT_EQUAL(1u, route());
+    }
+
+    void testAKeySentAsANumberStaysOnOneLane() {
+        // Serializers take numeric keys too: such a key must not run in any lane.
+        LaneRouter router(4, 1);
+        std::vector<std::size_t> loads = {0, 0, 0, 0};
+        Delivery numeric;
+        numeric.wire.headers.push_back({"x-partition-key", FieldValue::ofInt64(4711)});
+        const unsigned lane = router.laneOf(numeric, [&](unsigned l) { return loads[l]; });
+        CPPUNIT_ASSERT_EQUAL(router.laneOfKey("4711"), lane);
+        for (int i = 0; i < 8; ++i) {
+            loads[i % 4] += 3;
+            CPPUNIT_ASSERT_EQUAL(lane,
+                                 router.laneOf(numeric, [&](unsigned l) { return loads[l]; }));
+        }
     }
 
     void testOneLaneTakesEverything() {
