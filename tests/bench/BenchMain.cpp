@@ -23,8 +23,11 @@
 //   BENCH_QUORUM_INBOX_MESSAGES (50000)   "quorum": messages the inbox consumes from a quorum
 //                                 queue (BENCH_INBOX_PREFETCH applies)
 //   BENCH_LOG_LEVEL (warning)      Poco log level of the host's loggers (stderr)
+//   BENCH_ONLY=soak (never by default): `msgbus run` with the orders sample for
+//   BENCH_SOAK_SECONDS (600) at BENCH_SOAK_RATE (2000) orders/s; see SoakBench.h
 #include "BenchEnv.h"
 #include "Figures.h"
+#include "SoakBench.h"
 
 #include "core/db/Database.h"
 #include "core/util/ErrorText.h"
@@ -51,6 +54,8 @@ namespace {
 
 const std::set<std::string> kFigures{"raw",         "relay", "audit", "phases", "latency",
                                      "inboxphases", "inbox", "e2e",   "quorum"};
+/// Figures only BENCH_ONLY runs: the soak takes ten minutes.
+const std::set<std::string> kOnRequest{"soak"};
 
 void setUpLogging() {
     Poco::AutoPtr<Poco::PatternFormatter> formatter(
@@ -70,10 +75,10 @@ std::set<std::string> selectedFigures() {
     Poco::StringTokenizer tokens(
         only, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
     for (const auto& token : tokens) {
-        if (!kFigures.count(token))
+        if (!kFigures.count(token) && !kOnRequest.count(token))
             throw std::runtime_error(
                 "BENCH_ONLY: unknown figure '" + token +
-                "' (raw, relay, audit, phases, latency, inbox, inboxphases, e2e, quorum)");
+                "' (raw, relay, audit, phases, latency, inbox, inboxphases, e2e, quorum, soak)");
         selected.insert(token);
     }
     return selected;
@@ -268,6 +273,13 @@ int main() {
                             quorumInbox->inbox / *inbox->raw,
                             "the raw loop of the \"inbox\" figure in this run");
         }
+
+    if (on("soak"))
+        attempt("soak", [&] {
+            soak(static_cast<int>(envInt("BENCH_SOAK_RATE", 2000)),
+                 static_cast<int>(envInt("BENCH_SOAK_SECONDS", 600)));
+            return 0;
+        });
 
     if (auto others = attempt("teardown", otherMysqlConnections))
         note("other MariaDB client connections at the end: " + std::to_string(*others));
