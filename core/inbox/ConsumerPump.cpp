@@ -21,8 +21,10 @@ void ConsumerPump::run(StopToken& stop) {
                 connect();
             flush();
             // Short waits while lanes hold deliveries: their acks are sent between two waits,
-            // and the broker sends no more once the prefetch is all unacked.
-            auto wait = std::chrono::milliseconds(_ledger.unsettled() > 0 ? 1 : 50);
+            // and the broker sends no more once the prefetch is all unacked. 2 ms, not 1:
+            // rabbitmq-c truncates what is left of the wait to whole milliseconds for poll()
+            // after a recv, so 1 ms became poll(0) and the pump spun on a core under load.
+            auto wait = std::chrono::milliseconds(_ledger.unsettled() > 0 ? 2 : 50);
             auto delivery = _consumer.next(wait);
             _metrics.brokerOk();
             if (delivery)
