@@ -14,16 +14,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace msgbus::bench {
@@ -38,7 +42,11 @@ constexpr int kMinuteSeconds = 60;
 /// arenas have reached their working size.
 constexpr int kBaselineSeconds = 120;
 constexpr double kRssGrowthTargetPercent = 10.0;
-constexpr auto kDrainTimeout = std::chrono::minutes(5);
+/// How long the pipeline may take to drain after the producer stopped: at least 5 minutes, and
+/// as long as the production ran (a host that fell behind works off its backlog).
+std::chrono::seconds drainTimeout(int seconds) {
+    return std::chrono::seconds(std::max(300, seconds));
+}
 
 /// A database-clock stamp in epoch ms, taken by the INSERT that writes the row (so inside the
 /// transaction, just before its commit), for the orders and the sample's effect tables.
@@ -165,51 +173,113 @@ void progressNote(test::OrdersBus& bus, const Production& run, int minute) {
          " ready in the queues; load average " + loadAverage());
 }
 
-/// Commits rate orders per second (rate / 100 per transaction, evenly paced) for seconds s,
-/// sampling the host every 10 s.
+/// Producer threads, each with a session of its own: one session's round trips (two
+/// statements per order) would bound the offered rate below what the host is asked to carry.
+constexpr int kProducers = 3;
+
+/// Commits orders on kProducers threads at rate orders per second in all (rate / 100 per
+/// transaction, evenly paced) until end; records the first failure and stops them all.
+class Producers {
+public:
+    Producers(test::OrdersBus& bus, int rate, Clock::time_point start, Clock::time_point end)
+        : _perTransaction(std::max(1, rate / 100)) {
+        const auto period =
+            std::chrono::microseconds(1000000LL * _perTransaction * kProducers / rate);
+        for (int p = 0; p < kProducers; ++p)
+            _threads.emplace_back(
+                [this, &bus, period, end, first = start + period * p / kProducers] {
+                    run(bus, first, period, end);
+                });
+    }
+    ~Producers() {
+        _stop = true;
+        for (auto& thread : _threads)
+            if (thread.joinable())
+                thread.join();
+    }
+    Producers(const Producers&) = delete;
+    Producers& operator=(const Producers&) = delete;
+
+    /// Waits for the threads; rethrows the first failure.
+    void join() {
+        for (auto& thread : _threads)
+            if (thread.joinable())
+                thread.join();
+        if (_failure)
+            std::rethrow_exception(std::exchange(_failure, nullptr));
+    }
+    bool failed() const { return _stop; }
+    std::int64_t committed() const { return _committed; }
+
+private:
+    void run(test::OrdersBus& bus, Clock::time_point next, std::chrono::microseconds period,
+             Clock::time_point end) {
+        try {
+            while (!_stop && next < end) {
+                std::this_thread::sleep_until(next); // returns at once when behind: catch up
+                const auto first = _claimed.fetch_add(_perTransaction) + 1;
+                bus.writeOrders(static_cast<int>(first), _perTransaction, _perTransaction);
+                _committed += _perTransaction;
+                next += period;
+            }
+        } catch (...) {
+            std::lock_guard lock(_mutex);
+            if (!_failure)
+                _failure = std::current_exception();
+            _stop = true;
+        }
+    }
+
+    const int _perTransaction;
+    std::atomic<std::int64_t> _claimed{0};
+    std::atomic<std::int64_t> _committed{0};
+    std::atomic<bool> _stop{false};
+    std::mutex _mutex;
+    std::exception_ptr _failure;
+    std::vector<std::thread> _threads;
+};
+
+/// Commits rate orders per second for seconds s (Producers), sampling the host every 10 s.
 Production produce(test::OrdersBus& bus, test::HostProcess& host, int rate, int seconds) {
     Production run;
-    const int perTransaction = std::max(1, rate / 100);
-    const auto period = std::chrono::microseconds(1000000LL * perTransaction / rate);
     const auto start = Clock::now();
     const auto end = start + std::chrono::seconds(seconds);
     const auto since = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
     run.samples.push_back(sampleHost(host, 0));
-    auto next = start;
-    auto nextSample = start + std::chrono::seconds(kSampleSeconds);
-    while (Clock::now() < end) {
-        bus.writeOrders(static_cast<int>(run.orders) + 1, perTransaction, perTransaction);
-        run.orders += perTransaction;
-        if (Clock::now() >= nextSample) {
-            run.samples.push_back(sampleHost(host, since()));
-            if ((run.samples.size() - 1) % (kMinuteSeconds / kSampleSeconds) == 0)
-                progressNote(bus, run,
-                             static_cast<int>(run.samples.size() - 1) /
-                                 (kMinuteSeconds / kSampleSeconds));
-            nextSample += std::chrono::seconds(kSampleSeconds);
-        }
-        next += period;
-        std::this_thread::sleep_until(next); // returns at once when behind: catch up
+    Producers producers(bus, rate, start, end);
+    for (auto at = start + std::chrono::seconds(kSampleSeconds); at <= end && !producers.failed();
+         at += std::chrono::seconds(kSampleSeconds)) {
+        while (Clock::now() < at && !producers.failed())
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        run.samples.push_back(sampleHost(host, since()));
+        run.orders = producers.committed();
+        const auto taken = static_cast<int>(run.samples.size() - 1);
+        if (taken % (kMinuteSeconds / kSampleSeconds) == 0)
+            progressNote(bus, run, taken / (kMinuteSeconds / kSampleSeconds));
     }
+    producers.join();
     run.seconds = since();
-    run.samples.push_back(sampleHost(host, run.seconds));
+    run.orders = producers.committed();
+    if (run.samples.back().atSeconds < run.seconds - 1)
+        run.samples.push_back(sampleHost(host, run.seconds));
     return run;
 }
 
 /// Waits until every order is confirmed and the outbox and both queues are empty. Counting a
 /// table of a million rows costs the database a moment, hence every 2 s.
-void drain(test::OrdersBus& bus, test::HostProcess& host, std::int64_t orders) {
+void drain(test::OrdersBus& bus, test::HostProcess& host, std::int64_t orders, int seconds) {
     const bool confirmed = test::waitUntil(
         [&] {
             return !host.running() ||
                    (bus.scalar("SELECT COUNT(*) FROM messenger_outbox") == 0 &&
                     bus.scalar("SELECT COUNT(*) FROM order_confirmations") >= orders);
         },
-        kDrainTimeout, std::chrono::seconds(2));
+        drainTimeout(seconds), std::chrono::seconds(2));
     if (!confirmed || !host.running() || !bus.waitQueuesDrained(std::chrono::seconds(60)))
-        throw std::runtime_error(
-            "soak: the pipeline did not drain within " + std::to_string(kDrainTimeout.count()) +
-            " min after the producer stopped: " + bus.counts().toString() + "\n" + host.logTail());
+        throw std::runtime_error("soak: the pipeline did not drain within " +
+                                 std::to_string(drainTimeout(seconds).count()) +
+                                 " s after the producer stopped: " + bus.counts().toString() +
+                                 "\n" + host.logTail());
 }
 
 struct Latencies {
@@ -222,16 +292,27 @@ Latencies latenciesOf(std::vector<double>& millis) {
             percentile(millis, 0.99), percentile(millis, 1.0)};
 }
 
+/// The database-clock stamps of each order: its commit, its projection, its confirmation.
+struct Stamps {
+    std::vector<Poco::Int64> committed, projected, confirmed;
+};
+
+Stamps stampsOf(const std::string& connection) {
+    Stamps stamps;
+    Poco::Data::Session session("MySQL", connection);
+    session << "SELECT o.committed_ms, p.stamped_ms, c.stamped_ms FROM orders o JOIN "
+               "order_projection p ON p.order_id = o.order_id JOIN order_confirmations c ON "
+               "c.order_id = o.order_id",
+        into(stamps.committed), into(stamps.projected), into(stamps.confirmed), now;
+    return stamps;
+}
+
 /// Order commit → confirmation handler, ms, per minute of production (by commit time) and, as
 /// the last element, over the whole run.
-std::vector<Latencies> latencyPerMinute(const std::string& connection) {
-    std::vector<Poco::Int64> committed, confirmed;
-    Poco::Data::Session session("MySQL", connection);
-    session << "SELECT o.committed_ms, c.stamped_ms FROM orders o JOIN order_confirmations c ON "
-               "c.order_id = o.order_id",
-        into(committed), into(confirmed), now;
-    if (committed.empty())
+std::vector<Latencies> latencyPerMinute(const Stamps& stamps) {
+    if (stamps.committed.empty())
         return {};
+    const auto& committed = stamps.committed;
     const Poco::Int64 first = *std::min_element(committed.begin(), committed.end());
     std::vector<std::vector<double>> minutes;
     std::vector<double> all;
@@ -240,7 +321,7 @@ std::vector<Latencies> latencyPerMinute(const std::string& connection) {
         const auto minute = static_cast<std::size_t>((committed[i] - first) / 60000);
         if (minutes.size() <= minute)
             minutes.resize(minute + 1);
-        const auto millis = static_cast<double>(confirmed[i] - committed[i]);
+        const auto millis = static_cast<double>(stamps.confirmed[i] - committed[i]);
         minutes[minute].push_back(millis);
         all.push_back(millis);
     }
@@ -251,6 +332,24 @@ std::vector<Latencies> latencyPerMinute(const std::string& connection) {
     return result;
 }
 
+/// The two hops over the whole run: where the end-to-end time goes.
+void reportHops(const Stamps& stamps) {
+    std::vector<double> first, second;
+    for (std::size_t i = 0; i < stamps.committed.size(); ++i) {
+        first.push_back(static_cast<double>(stamps.projected[i] - stamps.committed[i]));
+        second.push_back(static_cast<double>(stamps.confirmed[i] - stamps.projected[i]));
+    }
+    const auto hop = [](const std::string& what, std::vector<double>& millis) {
+        const Latencies l = latenciesOf(millis);
+        note("soak: " + what + ": p50 " + fixed(l.p50, 0) + " ms, p99 " + fixed(l.p99, 0) +
+             " ms, max " + fixed(l.max, 0) + " ms");
+    };
+    hop("hop 1, order commit -> projection (relay, \"placed\" consumer)", first);
+    hop("hop 2, projection -> confirmation (relay of the handler's publish, \"confirmations\" "
+        "consumer)",
+        second);
+}
+
 /// "bench: soak <what>: <value> (target <target>: met|MISSED)".
 void targetLine(const std::string& what, const std::string& value, const std::string& target,
                 bool met) {
@@ -259,6 +358,8 @@ void targetLine(const std::string& what, const std::string& value, const std::st
 }
 
 void reportMinutes(const std::vector<Latencies>& latencies, const Production& run) {
+    if (latencies.empty())
+        throw std::runtime_error("soak: no order was confirmed");
     for (std::size_t m = 0; m + 1 < latencies.size(); ++m) {
         const auto& l = latencies[m];
         const bool partial = static_cast<double>(m + 1) * kMinuteSeconds > run.seconds + 1;
@@ -378,14 +479,16 @@ void soak(int rate, int seconds) {
          fixed(run.seconds, 1) + " s (" + fixed(static_cast<double>(run.orders) / run.seconds, 0) +
          "/s); draining");
     const auto drainStart = Clock::now();
-    drain(bus, *host, run.orders);
+    drain(bus, *host, run.orders, seconds);
     const ProcessSample drained = sampleHost(*host, run.seconds);
     note("soak: drained " +
          fixed(std::chrono::duration<double>(Clock::now() - drainStart).count(), 1) +
          " s after the producer stopped; host then " + fixed(drained.rssMiB, 1) + " MiB, " +
          std::to_string(drained.fds) + " fds");
     stopHost(*host);
-    reportMinutes(latencyPerMinute(bus.connection()), run);
+    const Stamps stamps = stampsOf(bus.connection());
+    reportMinutes(latencyPerMinute(stamps), run);
+    reportHops(stamps);
     reportHost(run, seconds);
     const bool exact = reportAccounting(bus);
     note("soak: the host's summary: consumed " +
