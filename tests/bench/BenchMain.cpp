@@ -25,8 +25,11 @@
 //   BENCH_QUORUM_INBOX_MESSAGES (50000)   "quorum": messages the inbox consumes from a quorum
 //                                 queue (BENCH_INBOX_PREFETCH applies)
 //   BENCH_LOG_LEVEL (warning)      Poco log level of the host's loggers (stderr)
+//   BENCH_ONLY=soak (never by default): `msgbus run` with the orders sample for
+//   BENCH_SOAK_SECONDS (600) at BENCH_SOAK_RATE (2000) orders/s; see SoakBench.h
 #include "BenchEnv.h"
 #include "Figures.h"
+#include "SoakBench.h"
 
 #include "core/db/Database.h"
 #include "core/util/ErrorText.h"
@@ -53,6 +56,8 @@ namespace {
 
 const std::set<std::string> kFigures{"raw",         "relay", "audit",      "phases", "latency",
                                      "inboxphases", "inbox", "inboxbatch", "e2e",    "quorum"};
+/// Figures only BENCH_ONLY runs: the soak takes ten minutes.
+const std::set<std::string> kOnRequest{"soak"};
 
 void setUpLogging() {
     Poco::AutoPtr<Poco::PatternFormatter> formatter(
@@ -72,11 +77,11 @@ std::set<std::string> selectedFigures() {
     Poco::StringTokenizer tokens(
         only, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
     for (const auto& token : tokens) {
-        if (!kFigures.count(token))
+        if (!kFigures.count(token) && !kOnRequest.count(token))
             throw std::runtime_error(
                 "BENCH_ONLY: unknown figure '" + token +
                 "' (raw, relay, audit, phases, latency, inbox, inboxphases, inboxbatch, e2e, "
-                "quorum)");
+                "quorum, soak)");
         selected.insert(token);
     }
     return selected;
@@ -156,8 +161,9 @@ void batchInboxAgainstCeiling(std::int64_t messages) {
     std::vector<double> ceilings;
     if (auto rate = attempt("consume ceiling", [&] { return consumeCeiling(messages, "before"); }))
         ceilings.push_back(*rate);
-    const auto batch = attempt("inbox with the batch handler",
-                               [&] { return inboxThroughput(messages, 0, singleBroker(), 0, true); });
+    const auto batch = attempt("inbox with the batch handler", [&] {
+        return inboxThroughput(messages, 0, singleBroker(), 0, true);
+    });
     if (auto rate = attempt("consume ceiling", [&] { return consumeCeiling(messages, "after"); }))
         ceilings.push_back(*rate);
     if (!batch || ceilings.empty())
@@ -303,6 +309,13 @@ int main() {
                             quorumInbox->inbox / *inbox->raw,
                             "the raw loop of the \"inbox\" figure in this run");
         }
+
+    if (on("soak"))
+        attempt("soak", [&] {
+            soak(static_cast<int>(envInt("BENCH_SOAK_RATE", 2000)),
+                 static_cast<int>(envInt("BENCH_SOAK_SECONDS", 600)));
+            return 0;
+        });
 
     if (auto others = attempt("teardown", otherMysqlConnections))
         note("other MariaDB client connections at the end: " + std::to_string(*others));

@@ -8,7 +8,8 @@
 # hand (the "quorum" figure fails unless tests/support/services.sh cluster-start ran first):
 #   eval "$(tests/support/services.sh env)"; MSGBUS_BUILD_DIR=build tests/bench/run-bench.sh
 # Knobs (see tests/bench/BenchMain.cpp): BENCH_ONLY=raw,relay,phases,latency,inbox,inboxphases,inboxbatch,
-# e2e,quorum,outage (the e2e database outage test for BENCH_OUTAGE_SECONDS), BENCH_ROWS, BENCH_RAW_MESSAGES, BENCH_RATE, BENCH_SECONDS, BENCH_INBOX_MESSAGES,
+# e2e,quorum,outage (the e2e database outage test for BENCH_OUTAGE_SECONDS),soak (never by
+# default: `msgbus run` for BENCH_SOAK_SECONDS at BENCH_SOAK_RATE orders/s), BENCH_ROWS, BENCH_RAW_MESSAGES, BENCH_RATE, BENCH_SECONDS, BENCH_INBOX_MESSAGES,
 # BENCH_QUORUM_ROWS, BENCH_QUORUM_INBOX_MESSAGES, ...
 set -euo pipefail
 
@@ -22,6 +23,8 @@ die() {
 
 BUILD_DIR="${MSGBUS_BUILD_DIR:-$ROOT/build}"
 BENCH_BIN="$BUILD_DIR/tests/bench/msgbus-bench"
+# The soak starts the msgbus binary and the orders producer of this build.
+export MSGBUS_BUILD_DIR="$BUILD_DIR"
 [ -x "$BENCH_BIN" ] ||
     die "$BENCH_BIN not found: build it (cmake --build $BUILD_DIR --target msgbus-bench) or set MSGBUS_BUILD_DIR"
 
