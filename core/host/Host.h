@@ -44,6 +44,12 @@ public:
     PluginRegistry& plugins() { return _plugins; }
     Metrics& metrics() { return _metrics; }
     const Settings& settings() const { return _settings; }
+    /// Before start(): the operations endpoint also serves what extension answers (the
+    /// console, with console.enabled). Ignored when http.port is 0.
+    void serveOnAdminPort(decltype(AdminHttpServer::Probes::extension) extension) {
+        _adminExtension = std::move(extension);
+    }
+
     /// The port the operations endpoint listens on, or 0 when it is off or not started.
     int httpPort() const { return _http ? _http->port() : 0; }
 
@@ -65,6 +71,7 @@ private:
     std::string _lastReloadError;
     std::unique_ptr<DatabaseGauges> _gauges;
     std::unique_ptr<AdminHttpServer> _http;
+    decltype(AdminHttpServer::Probes::extension) _adminExtension;
     std::unique_ptr<SpanExporter> _spans; ///< set when tracing.otlp.endpoint is
 
     std::string renderMetrics();

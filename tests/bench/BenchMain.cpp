@@ -6,8 +6,8 @@
 // (services.sh env while the local three-node RabbitMQ cluster runs; `./run bench` starts it)
 // is needed by the "quorum" figure only, which fails without it rather than being left out.
 // Knobs:
-//   BENCH_ONLY=raw,relay,audit,phases,latency,inbox,inboxphases,e2e,quorum   a subset (default:
-//   all)
+//   BENCH_ONLY=raw,relay,audit,phases,latency,inbox,inboxphases,e2e,quorum,console   a subset
+//   (default: all)
 //   BENCH_ROWS (100000)            outbox rows per relay figure
 //   BENCH_RAW_MESSAGES (100000)    raw publish loop messages; BENCH_RAW_BATCH (1000)
 //   BENCH_RELAY_TIMEOUT (180)      seconds a relay figure may drain before it is cut short
@@ -22,6 +22,8 @@
 //                                 BENCH_WINDOW and BENCH_RELAY_TIMEOUT apply as above
 //   BENCH_QUORUM_INBOX_MESSAGES (50000)   "quorum": messages the inbox consumes from a quorum
 //                                 queue (BENCH_INBOX_PREFETCH applies)
+//   BENCH_CONSOLE_ROWS (1000000), BENCH_CONSOLE_REQUESTS (200)   "console": failed rows of the
+//                                 big group, requests per measured page
 //   BENCH_LOG_LEVEL (warning)      Poco log level of the host's loggers (stderr)
 #include "BenchEnv.h"
 #include "Figures.h"
@@ -50,7 +52,7 @@ using namespace msgbus::bench;
 namespace {
 
 const std::set<std::string> kFigures{"raw",         "relay", "audit", "phases", "latency",
-                                     "inboxphases", "inbox", "e2e",   "quorum"};
+                                     "inboxphases", "inbox", "e2e",   "quorum", "console"};
 
 void setUpLogging() {
     Poco::AutoPtr<Poco::PatternFormatter> formatter(
@@ -73,7 +75,8 @@ std::set<std::string> selectedFigures() {
         if (!kFigures.count(token))
             throw std::runtime_error(
                 "BENCH_ONLY: unknown figure '" + token +
-                "' (raw, relay, audit, phases, latency, inbox, inboxphases, e2e, quorum)");
+                "' (raw, relay, audit, phases, latency, inbox, inboxphases, e2e, quorum, "
+                "console)");
         selected.insert(token);
     }
     return selected;
@@ -262,6 +265,13 @@ int main() {
                             quorumInbox->inbox / *inbox->raw,
                             "the raw loop of the \"inbox\" figure in this run");
         }
+
+    if (on("console"))
+        attempt("console", [&] {
+            consoleLatency(envInt("BENCH_CONSOLE_ROWS", 1000000),
+                           static_cast<int>(envInt("BENCH_CONSOLE_REQUESTS", 200)));
+            return 0;
+        });
 
     if (auto others = attempt("teardown", otherMysqlConnections))
         note("other MariaDB client connections at the end: " + std::to_string(*others));
