@@ -4,6 +4,7 @@
 #include "core/console/StaticFiles.h"
 #include "core/util/ErrorText.h"
 
+#include <Poco/Exception.h>
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -108,10 +109,14 @@ ApiResponse Console::api(Poco::Net::HTTPServerRequest& request, const std::strin
     api.method = method;
     api.user = user;
     api.readOnly = _security.readOnly();
-    const Poco::URI uri(request.getURI());
-    api.path = uri.getPath();
-    for (const auto& [name, value] : uri.getQueryParameters())
-        api.query[name] = value;
+    try {
+        const Poco::URI uri(request.getURI());
+        api.path = uri.getPath();
+        for (const auto& [name, value] : uri.getQueryParameters())
+            api.query[name] = value;
+    } catch (const Poco::SyntaxException&) {
+        return errorResponse(400, "the request's URI cannot be parsed");
+    }
     if (method == "POST") {
         const auto verdict = _security.checkMutation(request, user);
         if (verdict.status != 0)

@@ -17,6 +17,7 @@
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
 #include <Poco/Timestamp.h>
 
 #include <algorithm>
@@ -96,6 +97,8 @@ std::vector<std::int64_t> FailedActions::groupIds(Poco::Data::Session& session,
         for (const auto& name : filter->getNames())
             if (!filter->isNull(name))
                 query[name] = filter->get(name).convert<std::string>();
+    if (!body->get("group").isString())
+        throw ApiError(400, "'group' is not a group id");
     query["group"] = body->getValue<std::string>("group");
     const FailedFilter filter = QueryParams(query).failedFilter();
     const auto expected = integerOf(body, "expected_count");
@@ -273,6 +276,10 @@ ApiResponse FailedActions::act(const ApiRequest& request) {
                                                     : remove(*session, rows, refused);
     audit.finish(*session, actionId, static_cast<std::int64_t>(done),
                  static_cast<std::int64_t>(refused.size()));
+    Poco::Logger::get("msgbus.console")
+        .information("action %s: %s by %s: %z done, %z refused", std::to_string(actionId),
+                     plan.action, request.user.empty() ? std::string("console") : request.user,
+                     done, refused.size());
     std::sort(refused.begin(), refused.end(),
               [](const Refused& a, const Refused& b) { return a.id < b.id; });
     std::string list;

@@ -3,8 +3,14 @@
 // read-only mode, a foreign Host header on loopback (DNS rebinding), no secret in an answer,
 // and `msgbus setup` giving an older failed table its failure groups (`msgbus check` says so).
 #include "core/console/ConsoleSecurity.h"
+#include "core/cli/ConsoleCommand.h"
+#include "core/cli/Loaded.h"
+#include "core/console/Console.h"
+#include "core/db/Schema.h"
+#include "core/host/Host.h"
 #include "core/util/Base64.h"
 #include "support/ConsoleFixture.h"
+#include "support/HttpProbe.h"
 #include "support/TestEnv.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -38,6 +44,7 @@ class ConsoleSecurityTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testReadOnlyRefusesEveryAction);
     CPPUNIT_TEST(testLoopbackRefusesForeignHostName);
     CPPUNIT_TEST(testSetupGroupsRowsOfAnOlderFailedTable);
+    CPPUNIT_TEST(testHostServesTheConsoleOnItsAdminPort);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -148,6 +155,30 @@ public:
         test::runCommand(binary + "check --config " + f.configPath, &output);
         assertContains(output, "every failed row has its failure group");
         CPPUNIT_ASSERT(id > 0);
+    }
+
+    void testHostServesTheConsoleOnItsAdminPort() {
+        const auto props = test::baseProperties(
+            "MySQL", test::createMysqlDatabase(), test::uniqueName("consolehost"),
+            {{"console.enabled", "true"},
+             {"outbox.workers", "0"},
+             {"http.port", std::to_string(test::freeLocalPort())}});
+        core::cli::Loaded loaded;
+        loaded.config = test::configFrom(props);
+        loaded.settings = core::Settings::load(*loaded.config);
+        core::Database setup(loaded.settings.db);
+        core::Schema::apply(setup, {loaded.settings.outbox.table, loaded.settings.dedupTable,
+                                    loaded.settings.failedTable});
+        std::unique_ptr<core::console::Console> console;
+        core::Host host(loaded.config, loaded.settings, "");
+        console = core::cli::consoleOnAdminPort(host, loaded);
+        CPPUNIT_ASSERT(console);
+        host.start();
+        auto groups = test::httpGet(host.httpPort(), "/api/failed/groups");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(groups.body, 200, groups.status);
+        assertContains(groups.body, "\"groups\":[]");
+        CPPUNIT_ASSERT_EQUAL(200, test::httpGet(host.httpPort(), "/metrics").status);
+        host.stop();
     }
 };
 
