@@ -162,10 +162,12 @@ ApiResponse FailedPages::messages(const ApiRequest& request) {
     std::string list;
     for (std::size_t i = 0; i < rows.size(); ++i)
         list += (i ? "," : "") + rowJson(rows[i], now);
-    const std::int64_t total = query.count(*session, filter);
+    const std::int64_t counted = query.count(*session, filter, kExactTotal);
+    const bool exact = counted <= kExactTotal;
     std::string body = "{\"messages\":[" + list +
                        "],\"next_after\":" + (more ? std::to_string(rows.back().id) : "null") +
-                       ",\"total\":" + std::to_string(total) + "}";
+                       ",\"total\":" + std::to_string(exact ? counted : kExactTotal) +
+                       ",\"total_exact\":" + (exact ? "true" : "false") + "}";
     return format == "json" ? jsonDownload(std::move(body), "failed-messages")
                             : jsonResponse(std::move(body));
 }

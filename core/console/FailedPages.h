@@ -16,6 +16,10 @@ class FailedPages {
 public:
     /// The most rows a format=csv|json export of a list holds.
     static constexpr int kExportRows = 100000;
+    /// A list's total is exact up to this many rows; past it the answer says
+    /// "total": kExactTotal, "total_exact": false (the groups page has every group's exact
+    /// count, and no action may take this many rows anyway).
+    static constexpr std::int64_t kExactTotal = 100000;
 
     explicit FailedPages(const ConsoleContext& context) : _context(context) {}
 

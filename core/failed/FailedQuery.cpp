@@ -192,11 +192,17 @@ std::vector<FailedListRow> FailedQuery::select(Poco::Data::Session& session, Whe
     return out;
 }
 
-std::int64_t FailedQuery::count(Poco::Data::Session& session, const FailedFilter& filter) {
+std::int64_t FailedQuery::count(Poco::Data::Session& session, const FailedFilter& filter,
+                                std::optional<std::int64_t> upTo) {
     Where w = where(filter, false);
     Poco::Int64 n = 0;
     Poco::Data::Statement select(session);
-    select << "SELECT COUNT(*) FROM " + _table + w.sql, into(n);
+    if (upTo)
+        select << "SELECT COUNT(*) FROM (SELECT 1 FROM " + _table + w.sql + " LIMIT " +
+                      std::to_string(*upTo + 1) + ") capped",
+            into(n);
+    else
+        select << "SELECT COUNT(*) FROM " + _table + w.sql, into(n);
     for (auto& p : w.params)
         select, use(p);
     select.execute();
