@@ -55,6 +55,7 @@ constexpr std::array kKeys{
     ConfigKey{"inbox.consumers", kNoDefault},
     ConfigKey{"inbox.consumer.<name>.queue", kNoDefault},
     ConfigKey{"inbox.consumer.<name>.prefetch", kDefault},
+    ConfigKey{"inbox.consumer.<name>.concurrency", kDefault},
     ConfigKey{"inbox.consumer.<name>.plugins", kNoDefault},
     ConfigKey{"inbox.batch_size", kDefault},
     ConfigKey{"inbox.batch_wait_ms", kDefault},

@@ -246,6 +246,7 @@ void loadInbox(ConfigReader& read, Settings& s) {
         const std::string prefix = "inbox.consumer." + name;
         consumer.queue = read.required(prefix + ".queue", "the AMQP queue to consume");
         consumer.prefetch = read.integer32(prefix + ".prefetch", consumer.prefetch, 1, 65535);
+        consumer.concurrency = read.integer32(prefix + ".concurrency", consumer.concurrency, 1, 64);
         consumer.plugins = read.list(prefix + ".plugins");
         for (const auto& id : consumer.plugins)
             if (!s.plugin(id))

@@ -95,6 +95,9 @@ struct ConsumerSettings {
     std::string name;
     std::string queue;
     int prefetch = 200;
+    /// Batches in flight at once, each on its own database session; a partition key's
+    /// messages stay on one of them, in queue order.
+    int concurrency = 2;
     std::vector<std::string> plugins; ///< empty: every loaded handler
     bool operator==(const ConsumerSettings&) const = default;
 };

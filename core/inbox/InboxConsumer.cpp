@@ -1,12 +1,13 @@
 #include "core/inbox/InboxConsumer.h"
 
 #include "core/amqp/AmqpUrl.h"
-#include "core/inbox/BatchPlan.h"
-#include "core/inbox/FailureClassifier.h"
-#include "core/util/Backoff.h"
-#include "core/util/ErrorText.h"
+#include "core/inbox/DeliveryBudget.h"
+#include "core/inbox/InboxLane.h"
 
 #include <algorithm>
+#include <memory>
+#include <thread>
+#include <vector>
 
 namespace msgbus::core {
 namespace {
@@ -22,307 +23,54 @@ amqp::AmqpConsumer::Options consumerOptions(const InboxWorkerSettings& settings)
     return options;
 }
 
+unsigned lanesOf(const InboxWorkerSettings& settings) {
+    return static_cast<unsigned>(std::max(1, settings.consumer.concurrency));
+}
+
+/// How many neighbouring deliveries without a partition key go to one lane: a batch's worth,
+/// but no more than the lane's share of the prefetch, or one lane would take it all.
+std::size_t chunkOf(const InboxWorkerSettings& settings) {
+    const auto share = static_cast<std::size_t>(settings.consumer.prefetch) / lanesOf(settings);
+    return std::max<std::size_t>(
+        1, std::min(share, static_cast<std::size_t>(settings.inbox.batchSize)));
+}
+
+std::string laneName(const std::string& consumer, unsigned lane) {
+    return lane == 0 ? consumer : consumer + "#" + std::to_string(lane + 1);
+}
+
 } // namespace
 
 InboxConsumer::InboxConsumer(Database& database, PluginRegistry& plugins,
                              const InboxWorkerSettings& settings, Metrics& metrics,
                              std::function<void()> onOutboxWrite)
-    : _settings(settings), _consumerSettings(_settings.consumer), _database(database),
-      _plugins(plugins), _metrics(metrics),
-      _processor(database, settings.pipeline, metrics, settings.consumer.name,
-                 std::move(onOutboxWrite)),
-      _consumer(amqp::AmqpNodes::parse(settings.amqp.url), consumerOptions(settings)),
-      _hold(database, _consumer, metrics, settings.consumer.name, settings.inbox.maxHold),
-      _runs(database.dialect(), settings.pipeline.dedupTable, settings.consumer.name),
-      _redeliveryLimit(settings.inbox.maxRedeliveries, settings.queueDeliveryLimit),
-      _log(Poco::Logger::get("msgbus.inbox")) {}
-
-bool InboxConsumer::receive(Batch& batch, std::size_t want) {
-    if (!_consumer.isConnected()) {
-        _metrics.brokerNodes.set("consumer " + _consumerSettings.name, "");
-        _consumer.connect();
-        _metrics.brokerNodes.set("consumer " + _consumerSettings.name, _consumer.endpoint());
-    }
-    auto first = nextDelivery(std::chrono::milliseconds(200));
-    _metrics.brokerOk();
-    if (!first)
-        return false;
-    batch.deliveries.clear();
-    batch.deliveries.push_back(std::move(*first));
-    batch.brokerError = nullptr;
-    gather(batch.deliveries, want, batch.brokerError);
-    batch.lastTag = batch.deliveries.back().deliveryTag;
-    batch.lastEpoch = batch.deliveries.back().connectionEpoch;
-    return true;
-}
-
-void InboxConsumer::gather(std::vector<amqp::Delivery>& deliveries, std::size_t want,
-                           std::exception_ptr& brokerError) {
-    // What is already here, up to want, waiting at most inbox.batch_wait_ms for more. One
-    // commit then covers all of them.
-    const auto deadline = std::chrono::steady_clock::now() + _settings.inbox.batchWait;
-    try {
-        while (deliveries.size() < want) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            auto next = nextDelivery(std::max(left, std::chrono::milliseconds(0)));
-            if (!next)
-                break;
-            deliveries.push_back(std::move(*next));
-        }
-    } catch (...) {
-        // The connection broke while gathering: still settle what we hold (its acks are void
-        // now; the broker redelivers and the dedup rows catch it).
-        brokerError = std::current_exception();
-    }
-}
-
-void InboxConsumer::runsFailed(const char* what, const std::exception& e) {
-    // Counting runs is a guard, never a gate: without it the batch still runs, only a message
-    // that kills its host would not be stopped. Said once until it works again, and not at all
-    // when the database is away: the outage hold says that, and no upgrade is missing.
-    if (_runsWorking && !FailureClassifier::isDatabaseGone(e))
-        _log.warning("consumer %s: cannot %s the handler runs of redelivered messages in %s "
-                     "(run `msgbus setup` after an upgrade): %s",
-                     _consumerSettings.name, std::string(what), _runs.table(), errorText(e));
-    _runsWorking = false;
-}
-
-std::vector<int> InboxConsumer::hostDeaths(const std::vector<amqp::Delivery>& deliveries,
-                                           std::vector<std::string>& keys, bool& known) {
-    known = true;
-    std::vector<int> deaths(deliveries.size(), 0);
-    keys.assign(deliveries.size(), std::string());
-    std::vector<std::string> redelivered;
-    for (std::size_t i = 0; i < deliveries.size(); ++i) {
-        if (!deliveries[i].redelivered)
-            continue;
-        keys[i] = UnfinishedRuns::keyOf(RedeliveryTracker::identityOf(deliveries[i]));
-        redelivered.push_back(keys[i]);
-    }
-    if (redelivered.empty())
-        return deaths;
-    try {
-        auto session = _database.session();
-        const auto runs = _runs.count(*session, redelivered);
-        for (std::size_t i = 0; i < deliveries.size(); ++i)
-            if (auto it = runs.find(keys[i]); !keys[i].empty() && it != runs.end())
-                deaths[i] = std::max(0, it->second - _redeliveries.runsLeftBehind(deliveries[i]));
-    } catch (const std::exception& e) {
-        known = false;
-        runsFailed("read", e);
-    }
-    return deaths;
-}
-
-bool InboxConsumer::beginRuns(const std::vector<std::string>& keys) {
-    if (keys.empty())
-        return false;
-    try {
-        auto session = _database.session();
-        _runs.begin(*session, keys);
-        _runsWorking = true;
-        return true;
-    } catch (const std::exception& e) {
-        runsFailed("record", e);
-        return false;
-    }
-}
-
-void InboxConsumer::endRuns(std::span<const amqp::Delivery> deliveries,
-                            std::span<const std::string> keys,
-                            std::span<const ProcessResult> results) {
-    std::vector<std::string> settled, abandoned;
-    for (std::size_t i = 0; i < deliveries.size(); ++i) {
-        if (keys[i].empty())
-            continue;
-        (results.empty() || isGivenBack(results[i]) ? abandoned : settled).push_back(keys[i]);
-    }
-    if (settled.empty() && abandoned.empty())
-        return;
-    try {
-        auto session = _database.session();
-        _runs.finish(*session, settled);
-        _runs.abandon(*session, abandoned);
-    } catch (const std::exception& e) {
-        // A settled message's row is left over: harmless, it never comes back (cleanup:dedup
-        // removes it). A given-back one must not read as its host's death.
-        for (std::size_t i = 0; i < deliveries.size(); ++i)
-            if (!keys[i].empty() && (results.empty() || isGivenBack(results[i])))
-                _redeliveries.runLeftBehind(deliveries[i]);
-        runsFailed("remove", e);
-    }
-}
-
-void InboxConsumer::runPart(const PluginSet& plugins, std::span<const amqp::Delivery> deliveries,
-                            std::span<const std::string> keys, std::span<const InboxItem> items,
-                            std::span<ProcessResult> results) {
-    std::vector<std::string> begun;
-    for (const auto& key : keys)
-        if (!key.empty())
-            begun.push_back(key);
-    // Runs that were not recorded are not ended either: taking back a run never begun would
-    // erase an earlier host's death.
-    const bool recorded = beginRuns(begun);
-    std::vector<ProcessResult> outcome;
-    try {
-        outcome = _processor.processBatch(plugins, items);
-    } catch (...) {
-        if (recorded)
-            endRuns(deliveries, keys, {});
-        throw;
-    }
-    if (recorded)
-        endRuns(deliveries, keys, outcome);
-    std::copy(outcome.begin(), outcome.end(), results.begin());
-}
-
-void InboxConsumer::arrange(Batch& batch) {
-    // Counted once per delivery received: planning the batch again must not count it again.
-    batch.tracked.clear();
-    for (const auto& d : batch.deliveries)
-        batch.tracked.push_back(_redeliveries.redeliveries(d));
-    planRuns(batch);
-}
-
-void InboxConsumer::planRuns(Batch& batch) {
-    // A message whose earlier run never ended killed its host, or died with the one that did:
-    // such messages run last, each alone, those that died least often first, so that the
-    // neighbours of a killer go through before it runs again.
-    std::vector<int> deaths = hostDeaths(batch.deliveries, batch.keys, batch.deathsKnown);
-    const BatchPlan plan = BatchPlan::byHostDeaths(deaths);
-    if (plan.reorders()) {
-        plan.arrange(batch.deliveries);
-        plan.arrange(deaths);
-        plan.arrange(batch.keys);
-        plan.arrange(batch.tracked);
-    }
-    batch.together = plan.together();
-    batch.items.clear();
-    for (std::size_t i = 0; i < batch.deliveries.size(); ++i) {
-        const auto& d = batch.deliveries[i];
-        InboxItem item{&d.wire, 1, 0};
-        item.decodeError = d.decodeError;
-        const int tracked = batch.tracked[i];
-        // Only a delivery that counts as redelivered carries a last error: spare the lookup.
-        const std::string trackedError =
-            tracked > 0 || deaths[i] > 0 ? _redeliveries.lastError(d) : std::string();
-        _redeliveryLimit.count(item, d, tracked, trackedError, deaths[i]);
-        batch.items.push_back(std::move(item));
-    }
-}
-
-std::optional<std::vector<ProcessResult>> InboxConsumer::process(const PluginSet& plugins,
-                                                                 const Batch& batch) {
-    const auto started = std::chrono::steady_clock::now();
-    const std::span<const amqp::Delivery> all(batch.deliveries);
-    const std::span<const std::string> keys(batch.keys);
-    const std::span<const InboxItem> items(batch.items);
-    std::vector<ProcessResult> results(all.size(), ProcessResult::Handled);
-    const std::span<ProcessResult> out(results);
-    try {
-        const std::size_t n = batch.together;
-        if (n > 0)
-            runPart(plugins, all.first(n), keys.first(n), items.first(n), out.first(n));
-        for (std::size_t i = n; i < all.size(); ++i) {
-            _log.warning("consumer %s: a host stopped while running message %s; it runs alone",
-                         _consumerSettings.name, RedeliveryTracker::identityOf(all[i]));
-            runPart(plugins, all.subspan(i, 1), keys.subspan(i, 1), items.subspan(i, 1),
-                    out.subspan(i, 1));
-        }
-        _metrics.databaseOk();
-        _metrics.handlerDuration.observe(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-                .count());
-    } catch (const BatchAborted& e) {
-        // The connection died under one message's handler. If the database is gone, that is
-        // an outage, no message's doing: hold the batch.
-        if (!_database.isReachable()) {
-            holdBatch(batch, errorText(e));
-            return std::nullopt;
-        }
-        // It answers: the handler's statement was killed or outlived db.io_timeout_ms.
-        // Nothing was committed of that part; that message's redelivery counts, the others'
-        // do not.
-        for (std::size_t i = 0; i < all.size(); ++i)
-            _redeliveries.gaveBack(all[i], errorText(e), &items[i] != e.suspect());
-        if (_consumer.nack(batch.lastTag, true, true, batch.lastEpoch))
-            Metrics::add(_metrics.givenBack, all.size());
-        _hold.end("a handler's statement died while the database answers: given back");
-        throw;
-    } catch (const std::exception& e) {
-        // Nothing was committed of that part and no message is to blame (the database is
-        // gone, refuses every write, or the transaction lost a lock conflict): hold the batch
-        // and run it again (what an earlier part committed then reads as duplicates).
-        holdBatch(batch, errorText(e));
-        return std::nullopt;
-    }
-    // The database went away in the middle (runAlone): run it all again once it answers.
-    if (std::any_of(results.begin(), results.end(),
-                    [](ProcessResult r) { return r == ProcessResult::Requeue; })) {
-        holdBatch(batch, "the database went away in the middle of the batch");
-        return std::nullopt;
-    }
-    return results;
-}
-
-bool InboxConsumer::settle(const Batch& batch, const std::vector<ProcessResult>& results) {
-    // Acks only after the commit: one per batch, unless some could not be settled.
-    if (std::none_of(results.begin(), results.end(), isGivenBack)) {
-        _consumer.ack(batch.lastTag, true, batch.lastEpoch);
-        for (const auto& d : batch.deliveries)
-            _redeliveries.settled(d);
-        return true;
-    }
-    for (std::size_t i = 0; i < batch.deliveries.size(); ++i) {
-        const auto& d = batch.deliveries[i];
-        if (isGivenBack(results[i])) {
-            _redeliveries.gaveBack(d, "it could be neither processed nor stored",
-                                   results[i] == ProcessResult::Requeue);
-            if (_consumer.nack(d.deliveryTag, false, true, d.connectionEpoch))
-                Metrics::add(_metrics.givenBack);
-        } else {
-            _redeliveries.settled(d);
-            _consumer.ack(d.deliveryTag, false, d.connectionEpoch);
-        }
-    }
-    return false;
-}
+    : _settings(settings), _database(database), _plugins(plugins), _metrics(metrics),
+      _onOutboxWrite(std::move(onOutboxWrite)),
+      _pump(amqp::AmqpNodes::parse(settings.amqp.url), consumerOptions(settings), lanesOf(settings),
+            chunkOf(settings), metrics, settings.consumer.name) {}
 
 void InboxConsumer::run(StopToken& stop, std::uint64_t limit) {
-    Backoff backoff = Backoff::forOutage();
-    int failures = 0;
-    std::uint64_t processed = 0;
-    Batch batch;
-    while (!stop.stopRequested() && (limit == 0 || processed < limit)) {
-        // Outside the try: an exception object thrown from plugin code must be destroyed while
-        // the snapshot still keeps that plugin's library mapped.
-        std::shared_ptr<const PluginSet> plugins;
-        try {
-            std::size_t want = static_cast<std::size_t>(_settings.inbox.batchSize);
-            if (limit > 0)
-                want = std::min<std::size_t>(want, limit - processed);
-            if (!receive(batch, want))
-                continue;
-            arrange(batch);
-            const auto results = processHolding(stop, batch, plugins);
-            const bool allSettled = results && settle(batch, *results);
-            if (results)
-                processed += batch.deliveries.size();
-            failures = allSettled ? 0 : failures + 1;
-            if (batch.brokerError)
-                std::rethrow_exception(batch.brokerError);
-            if (results && !allSettled)
-                stop.sleepFor(backoff.delay(failures));
-        } catch (const std::exception& e) {
-            ++failures;
-            auto delay = backoff.delay(failures);
-            _log.warning("consumer %s: %s (retrying in %sms)", _consumerSettings.name, errorText(e),
-                         std::to_string(delay.count()));
-            stop.sleepFor(delay);
-        }
+    const unsigned count = lanesOf(_settings);
+    std::vector<std::unique_ptr<LaneDeliveries>> deliveries;
+    std::vector<std::unique_ptr<InboxLane>> lanes;
+    for (unsigned i = 0; i < count; ++i) {
+        deliveries.push_back(std::make_unique<LaneDeliveries>(_pump, i));
+        lanes.push_back(std::make_unique<InboxLane>(
+            _database, _plugins, _settings, _metrics, _onOutboxWrite, *deliveries.back(),
+            _redeliveries, laneName(_settings.consumer.name, i)));
     }
-    _consumer.close();
+    DeliveryBudget budget(limit);
+    // The pump stops last: the lanes' last acks go through it.
+    StopToken pumpStop;
+    std::thread pump([&] { _pump.run(pumpStop); });
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < count; ++i)
+        threads.emplace_back([&, i] { lanes[i]->run(stop, budget); });
+    lanes[0]->run(stop, budget);
+    for (auto& thread : threads)
+        thread.join();
+    pumpStop.requestStop();
+    pump.join();
 }
 
 } // namespace msgbus::core

@@ -10,7 +10,7 @@ namespace msgbus::core {
 
 using namespace std::chrono;
 
-OutageHold::OutageHold(Database& database, amqp::AmqpConsumer& consumer, Metrics& metrics,
+OutageHold::OutageHold(Database& database, LaneDeliveries& consumer, Metrics& metrics,
                        std::string consumerName, milliseconds maxHold)
     : _database(database), _consumer(consumer), _metrics(metrics),
       _consumerName(std::move(consumerName)), _maxHold(maxHold),
@@ -49,7 +49,7 @@ void OutageHold::publish() {
 
 OutageHold::End OutageHold::wait(StopToken& stop, std::deque<amqp::Delivery>& arrived,
                                  std::exception_ptr& brokerError) {
-    // Short slices: a stop is seen within one, and heartbeats are answered in each.
+    // Short slices: a stop is seen within one.
     constexpr milliseconds slice{200};
     for (;;) {
         const auto now = steady_clock::now();
@@ -63,12 +63,12 @@ OutageHold::End OutageHold::wait(StopToken& stop, std::deque<amqp::Delivery>& ar
             _nextProbe = steady_clock::now() + _backoff.delay(++_probes);
         }
         const auto left = duration_cast<milliseconds>(_maxHold - (now - _oldest));
-        if (!service(stop, std::clamp(left, milliseconds(1), slice), arrived, brokerError))
+        if (!collect(stop, std::clamp(left, milliseconds(1), slice), arrived, brokerError))
             return stop.stopRequested() ? End::StopRequested : End::BrokerLost;
     }
 }
 
-bool OutageHold::service(StopToken& stop, milliseconds duration,
+bool OutageHold::collect(StopToken& stop, milliseconds duration,
                          std::deque<amqp::Delivery>& arrived, std::exception_ptr& brokerError) {
     if (stop.stopRequested())
         return false;
@@ -78,7 +78,6 @@ bool OutageHold::service(StopToken& stop, milliseconds duration,
             ++_count;
             publish();
         }
-        _metrics.brokerOk();
         return true;
     } catch (const std::exception&) {
         brokerError = std::current_exception();

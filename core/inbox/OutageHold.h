@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/amqp/AmqpConsumer.h"
 #include "core/db/Database.h"
+#include "core/inbox/LaneDeliveries.h"
 #include "core/metrics/Metrics.h"
 #include "core/util/Backoff.h"
 #include "core/util/StopToken.h"
@@ -28,18 +28,18 @@ namespace msgbus::core {
 /// more than the consumer may hold, and the broker keeps them unacked while the connection
 /// lives.
 ///
-/// While holding, the broker connection is serviced (rabbitmq-c answers heartbeats only inside
-/// its calls), deliveries that arrive within the prefetch are kept for the batches after the
-/// held one, and the database is probed with backoff. A probe runs on a thread of its own: a
-/// database host that stops answering makes it wait for the database timeouts, longer than
-/// the broker allows between heartbeats. The hold ends when the database answers (the caller
+/// While holding, deliveries that arrive within the prefetch are kept for the batches after the
+/// held one (the consumer's pump keeps the broker connection serviced meanwhile), and the
+/// database is probed with backoff. A probe runs on a thread of its own: a database host that
+/// stops answering makes it wait for the database timeouts, and the hold must still notice a
+/// stop or the broker connection's loss. The hold ends when the database answers (the caller
 /// runs the held batch again), when a stop is requested or the oldest held delivery was
 /// received inbox.max_hold_ms ago (the caller gives the deliveries back once: the broker's
 /// consumer_timeout would close the channel otherwise), or when the broker connection is lost
 /// (the broker has them back).
 ///
 /// It logs once when a hold begins and once when it ends, never per probe, and publishes what
-/// it holds for /ready (Metrics::heldDeliveries). Not thread-safe: one per consumer thread.
+/// it holds for /ready (Metrics::heldDeliveries). Not thread-safe: one per lane thread.
 class OutageHold {
 public:
     enum class End {
@@ -49,7 +49,7 @@ public:
         BrokerLost,      ///< the connection is gone, and the deliveries with it
     };
 
-    OutageHold(Database& database, amqp::AmqpConsumer& consumer, Metrics& metrics,
+    OutageHold(Database& database, LaneDeliveries& consumer, Metrics& metrics,
                std::string consumerName, std::chrono::milliseconds maxHold);
     ~OutageHold();
     OutageHold(const OutageHold&) = delete;
@@ -63,7 +63,7 @@ public:
     void begin(std::size_t count, std::chrono::steady_clock::time_point oldest,
                const std::string& error);
 
-    /// Waits, servicing the connection, backing off and probing, until the hold ends (End).
+    /// Waits, collecting deliveries, backing off and probing, until the hold ends (End).
     /// Deliveries that arrive meanwhile are appended to arrived; BrokerLost leaves the
     /// connection's failure in brokerError.
     End wait(StopToken& stop, std::deque<amqp::Delivery>& arrived, std::exception_ptr& brokerError);
@@ -77,14 +77,14 @@ private:
     std::string probe() const;
     /// Collects a finished probe: true when the database answered.
     bool probeAnswered();
-    /// Services the broker connection for duration (deliveries go to arrived); false when the
-    /// connection broke (brokerError) or a stop was requested.
-    bool service(StopToken& stop, std::chrono::milliseconds duration,
+    /// Waits for deliveries for duration (they go to arrived); false when the connection broke
+    /// (brokerError) or a stop was requested.
+    bool collect(StopToken& stop, std::chrono::milliseconds duration,
                  std::deque<amqp::Delivery>& arrived, std::exception_ptr& brokerError);
     void publish();
 
     Database& _database;
-    amqp::AmqpConsumer& _consumer;
+    LaneDeliveries& _consumer;
     Metrics& _metrics;
     const std::string _consumerName;
     const std::chrono::milliseconds _maxHold;

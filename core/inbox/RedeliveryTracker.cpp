@@ -18,18 +18,21 @@ std::string RedeliveryTracker::identityOf(const amqp::Delivery& delivery) {
 int RedeliveryTracker::redeliveries(const amqp::Delivery& delivery) {
     if (!delivery.redelivered)
         return 0;
+    std::lock_guard lock(_mutex);
     Entry& entry = entryFor(identityOf(delivery));
     ++entry.seen;
     return std::max(0, entry.seen - entry.excused);
 }
 
 std::string RedeliveryTracker::lastError(const amqp::Delivery& delivery) const {
+    std::lock_guard lock(_mutex);
     auto it = _entries.find(identityOf(delivery));
     return it == _entries.end() ? std::string() : it->second.lastError;
 }
 
 void RedeliveryTracker::gaveBack(const amqp::Delivery& delivery, const std::string& error,
                                  bool outage) {
+    std::lock_guard lock(_mutex);
     Entry& entry = entryFor(identityOf(delivery));
     if (outage)
         ++entry.excused;
@@ -38,10 +41,12 @@ void RedeliveryTracker::gaveBack(const amqp::Delivery& delivery, const std::stri
 }
 
 void RedeliveryTracker::runLeftBehind(const amqp::Delivery& delivery) {
+    std::lock_guard lock(_mutex);
     ++entryFor(identityOf(delivery)).runsLeft;
 }
 
 int RedeliveryTracker::runsLeftBehind(const amqp::Delivery& delivery) const {
+    std::lock_guard lock(_mutex);
     auto it = _entries.find(identityOf(delivery));
     return it == _entries.end() ? 0 : it->second.runsLeft;
 }
@@ -55,6 +60,7 @@ RedeliveryTracker::Entry& RedeliveryTracker::entryFor(const std::string& key) {
 }
 
 void RedeliveryTracker::settled(const amqp::Delivery& delivery) {
+    std::lock_guard lock(_mutex);
     if (!_entries.empty())
         _entries.erase(identityOf(delivery));
 }

@@ -1,8 +1,9 @@
 #pragma once
 
-#include "core/amqp/AmqpConsumer.h"
+#include "core/amqp/Delivery.h"
 
 #include <cstddef>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -28,7 +29,8 @@ namespace msgbus::core {
 /// itself, which are no host's death.
 ///
 /// Memory: an entry exists only for a message that came back and is not settled yet; the
-/// table is emptied if it ever grows past capacity. Not thread-safe: one per consumer thread.
+/// table is emptied if it ever grows past capacity. Thread-safe: the lanes of a consumer share
+/// one (a message given back by one lane may come back to another).
 class RedeliveryTracker {
 public:
     explicit RedeliveryTracker(std::size_t capacity = 10000) : _capacity(capacity) {}
@@ -70,6 +72,7 @@ private:
     Entry& entryFor(const std::string& key);
 
     std::size_t _capacity;
+    mutable std::mutex _mutex;
     std::unordered_map<std::string, Entry> _entries;
 };
 

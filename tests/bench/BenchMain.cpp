@@ -223,9 +223,15 @@ int main() {
             return 0;
         });
     std::optional<InboxRates> inbox;
-    if (on("inbox"))
+    if (on("inbox")) {
+        // Batches in flight per consumer: 1 and 4 beside the default 2, whose run also times
+        // the raw loop.
+        for (int concurrency : {1, 4})
+            attempt("inbox, concurrency " + std::to_string(concurrency),
+                    [&] { return inboxThroughput(inboxMessages, 0, single, concurrency); });
         inbox = attempt("inbox",
-                        [&] { return inboxThroughput(inboxMessages, rawSqlMessages, single); });
+                        [&] { return inboxThroughput(inboxMessages, rawSqlMessages, single, 2); });
+    }
     if (on("inboxphases"))
         attempt("inbox steps", [&] {
             inboxPhases(inboxPhaseMessages);

@@ -61,9 +61,9 @@ struct InboxRates {
 /// host's InboxConsumer (amqp.url = target.urls) with the bench handler (one UPDATE each) on
 /// MariaDB; beside it the raw per-message loop (dedup insert + UPDATE, one commit each) for
 /// rawMessages messages, none when rawMessages is 0. Prints the rates and, with the raw loop,
-/// their ratio against its targets.
+/// their ratio against its targets. concurrency: batches in flight (0: the host's default).
 InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
-                           const BrokerTarget& target);
+                           const BrokerTarget& target, int concurrency = 0);
 
 /// Where an inbox batch spends its time: InboxConsumer::run's steps (gather deliveries,
 /// MessageProcessor::processBatch, ack) re-done with the same core classes and timed, over

@@ -118,13 +118,15 @@ std::pair<double, std::int64_t> rawPerCommitLoop(BenchBus& bus, std::int64_t mes
 } // namespace
 
 InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
-                           const BrokerTarget& target) {
+                           const BrokerTarget& target, int concurrency) {
     ScratchQueue queue("bench.#", target);
     ScratchMysqlDatabase mysql;
     std::map<std::string, std::string> extra{{"inbox.consumers", "bench"},
                                              {"inbox.consumer.bench.queue", queue.queue()},
                                              {"inbox.consumer.bench.plugins", "bench"},
                                              {"amqp.url", target.urls}};
+    if (concurrency > 0)
+        extra["inbox.consumer.bench.concurrency"] = std::to_string(concurrency);
     if (const long prefetch = envInt("BENCH_INBOX_PREFETCH", 0))
         extra["inbox.consumer.bench.prefetch"] = std::to_string(prefetch);
     BenchBus bus("MySQL", mysql.connection(), queue.exchange(), extra);
@@ -173,7 +175,8 @@ InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
     const double inboxRate = static_cast<double>(counted) / elapsed;
     report("inbox (MariaDB, " + (where.empty() ? "" : where + ", ") + std::to_string(messages) +
                " msgs, 1 UPDATE each, prefetch " +
-               std::to_string(settings.inbox.consumers[0].prefetch) + ")",
+               std::to_string(settings.inbox.consumers[0].prefetch) + ", concurrency " +
+               std::to_string(settings.inbox.consumers[0].concurrency) + ")",
            inboxRate, "msg/s");
     reportCpu(figure, cpu, counted);
     if (rawMessages == 0)

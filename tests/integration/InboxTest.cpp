@@ -8,6 +8,7 @@
 #include "core/failed/FailedStore.h"
 #include "core/failed/StoredEnvelope.h"
 #include "core/inbox/InboxConsumer.h"
+#include "core/inbox/MessageProcessor.h"
 #include "core/metrics/Metrics.h"
 #include "core/util/StopToken.h"
 #include "support/ScratchBus.h"

@@ -9,6 +9,7 @@
 
 #include <amqp.h>
 
+#include <Poco/StringTokenizer.h>
 #include <Poco/Util/MapConfiguration.h>
 #include <Poco/Util/SystemConfiguration.h>
 
@@ -117,6 +118,13 @@ std::map<std::string, std::string> baseProperties(const std::string& connector,
     };
     for (const auto& [key, value] : extra)
         p[key] = value;
+    // The inbox suites run again with more batches in flight (CTest's *.concurrency4 tests):
+    // every guarantee they check must hold for any concurrency.
+    if (const char* lanes = std::getenv("MSGBUS_TEST_INBOX_CONCURRENCY"); lanes && *lanes)
+        for (const auto& consumer : Poco::StringTokenizer(
+                 p["inbox.consumers"], ",",
+                 Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY))
+            p.emplace("inbox.consumer." + consumer + ".concurrency", lanes);
     return p;
 }
 

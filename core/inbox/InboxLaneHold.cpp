@@ -1,12 +1,12 @@
-// InboxConsumer's outage hold: how a batch is held through a database outage instead of being
+// InboxLane's outage hold: how a batch is held through a database outage instead of being
 // given back, and how the hold ends (see OutageHold).
-#include "core/inbox/InboxConsumer.h"
+#include "core/inbox/InboxLane.h"
 
 #include <algorithm>
 
 namespace msgbus::core {
 
-std::optional<amqp::Delivery> InboxConsumer::nextDelivery(std::chrono::milliseconds timeout) {
+std::optional<amqp::Delivery> InboxLane::nextDelivery(std::chrono::milliseconds timeout) {
     while (!_arrived.empty()) {
         amqp::Delivery delivery = std::move(_arrived.front());
         _arrived.pop_front();
@@ -17,7 +17,7 @@ std::optional<amqp::Delivery> InboxConsumer::nextDelivery(std::chrono::milliseco
     return _consumer.next(timeout);
 }
 
-void InboxConsumer::holdBatch(const Batch& batch, const std::string& error) {
+void InboxLane::holdBatch(const Batch& batch, const std::string& error) {
     auto oldest = std::chrono::steady_clock::time_point::max();
     for (const auto& d : batch.deliveries)
         oldest = std::min(oldest, d.receivedAt);
@@ -25,8 +25,8 @@ void InboxConsumer::holdBatch(const Batch& batch, const std::string& error) {
 }
 
 std::optional<std::vector<ProcessResult>>
-InboxConsumer::processHolding(StopToken& stop, Batch& batch,
-                              std::shared_ptr<const PluginSet>& plugins) {
+InboxLane::processHolding(StopToken& stop, Batch& batch,
+                          std::shared_ptr<const PluginSet>& plugins) {
     for (;;) {
         // A fresh snapshot each time: a reload during a long hold applies to the held batch.
         plugins = _plugins.current();
@@ -52,7 +52,7 @@ InboxConsumer::processHolding(StopToken& stop, Batch& batch,
     }
 }
 
-void InboxConsumer::holdEnded(OutageHold::End end, Batch& batch, std::exception_ptr brokerError) {
+void InboxLane::holdEnded(OutageHold::End end, Batch& batch, std::exception_ptr brokerError) {
     // Whatever ends the hold, it is no message's fault: none of these returns counts.
     for (const auto& d : batch.deliveries)
         _redeliveries.gaveBack(d, "the database was away", true);

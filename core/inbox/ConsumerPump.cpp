@@ -1,0 +1,157 @@
+#include "core/inbox/ConsumerPump.h"
+
+#include "core/util/Backoff.h"
+#include "core/util/ErrorText.h"
+
+namespace msgbus::core {
+
+ConsumerPump::ConsumerPump(amqp::AmqpNodes nodes, amqp::AmqpConsumer::Options options,
+                           unsigned lanes, std::size_t chunk, Metrics& metrics,
+                           std::string consumerName)
+    : _consumer(std::move(nodes), std::move(options)), _metrics(metrics),
+      _name(std::move(consumerName)), _log(Poco::Logger::get("msgbus.inbox")),
+      _router(lanes, chunk), _queues(_router.lanes()), _arrivals(_router.lanes()) {}
+
+void ConsumerPump::run(StopToken& stop) {
+    Backoff backoff = Backoff::forOutage();
+    int failures = 0;
+    while (!stop.stopRequested()) {
+        try {
+            if (!_consumer.isConnected())
+                connect();
+            flush();
+            // Short waits while lanes hold deliveries: their acks are sent between two waits,
+            // and the broker sends no more once the prefetch is all unacked.
+            auto wait = std::chrono::milliseconds(_ledger.unsettled() > 0 ? 1 : 50);
+            auto delivery = _consumer.next(wait);
+            _metrics.brokerOk();
+            if (delivery)
+                route(std::move(*delivery));
+            failures = 0;
+        } catch (const std::exception& e) {
+            lost();
+            const auto delay = backoff.delay(++failures);
+            _log.warning("consumer %s: %s (retrying in %sms)", _name, errorText(e),
+                         std::to_string(delay.count()));
+            stop.sleepFor(delay);
+        }
+    }
+    try {
+        if (_consumer.isConnected())
+            flush();
+    } catch (const std::exception& e) {
+        _log.warning("consumer %s: the last acks could not be sent (%s): the broker delivers "
+                     "those messages again and the inbox finds them done",
+                     _name, errorText(e));
+    }
+    _consumer.close();
+    lost();
+}
+
+void ConsumerPump::connect() {
+    _metrics.brokerNodes.set("consumer " + _name, "");
+    _consumer.connect();
+    _ledger.reset();
+    {
+        std::lock_guard lock(_mutex);
+        // Deliveries of the broken connection are the broker's again.
+        for (auto& queue : _queues)
+            queue.clear();
+        _settlements.clear();
+        _epoch = _consumer.epoch();
+        _endpoint = _consumer.endpoint();
+    }
+    for (auto& arrival : _arrivals)
+        arrival.notify_all();
+    _metrics.brokerNodes.set("consumer " + _name, _consumer.endpoint());
+}
+
+void ConsumerPump::lost() {
+    {
+        std::lock_guard lock(_mutex);
+        if (_epoch == 0)
+            return;
+        _epoch = 0;
+        for (auto& queue : _queues)
+            queue.clear();
+        _settlements.clear();
+    }
+    for (auto& arrival : _arrivals)
+        arrival.notify_all();
+}
+
+void ConsumerPump::route(amqp::Delivery delivery) {
+    const unsigned lane =
+        _router.laneOf(delivery, [this](unsigned l) { return _ledger.unsettled(l); });
+    _ledger.received(delivery.deliveryTag, lane);
+    {
+        std::lock_guard lock(_mutex);
+        _queues[lane].push_back(std::move(delivery));
+    }
+    _arrivals[lane].notify_one();
+}
+
+void ConsumerPump::flush() {
+    std::vector<Settlement> work;
+    {
+        std::lock_guard lock(_mutex);
+        work.swap(_settlements);
+    }
+    for (const auto& s : work) {
+        if (s.epoch != _consumer.epoch())
+            continue;
+        for (const auto& frame : _ledger.settle(_ledger.tagsOf(s.lane, s.tag, s.multiple))) {
+            if (s.ack)
+                _consumer.ack(frame.tag, frame.multiple, s.epoch);
+            else
+                _consumer.nack(frame.tag, frame.multiple, s.requeue, s.epoch);
+        }
+    }
+}
+
+std::optional<amqp::Delivery> ConsumerPump::take(unsigned lane, std::uint64_t epoch,
+                                                 std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock lock(_mutex);
+    for (;;) {
+        if (_epoch != epoch)
+            throw BrokerConnectionLost();
+        auto& queue = _queues[lane];
+        if (!queue.empty()) {
+            amqp::Delivery delivery = std::move(queue.front());
+            queue.pop_front();
+            return delivery;
+        }
+        if (_arrivals[lane].wait_until(lock, deadline) == std::cv_status::timeout &&
+            _queues[lane].empty() && _epoch == epoch)
+            return std::nullopt;
+    }
+}
+
+bool ConsumerPump::settle(unsigned lane, std::uint64_t tag, bool multiple, bool ack, bool requeue,
+                          std::uint64_t epoch) {
+    std::lock_guard lock(_mutex);
+    if (epoch == 0 || epoch != _epoch)
+        return false;
+    _settlements.push_back({lane, tag, multiple, ack, requeue, epoch});
+    return true;
+}
+
+std::uint64_t ConsumerPump::waitConnected(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(_mutex);
+    // Every lane waits on the first lane's arrivals: connect() notifies them all.
+    _arrivals[0].wait_for(lock, timeout, [this] { return _epoch != 0; });
+    return _epoch;
+}
+
+std::uint64_t ConsumerPump::liveEpoch() const {
+    std::lock_guard lock(_mutex);
+    return _epoch;
+}
+
+std::string ConsumerPump::endpoint() const {
+    std::lock_guard lock(_mutex);
+    return _endpoint;
+}
+
+} // namespace msgbus::core

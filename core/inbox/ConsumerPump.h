@@ -1,0 +1,100 @@
+#pragma once
+
+#include "core/amqp/AmqpConsumer.h"
+#include "core/amqp/AmqpError.h"
+#include "core/inbox/AckLedger.h"
+#include "core/inbox/LaneRouter.h"
+#include "core/metrics/Metrics.h"
+#include "core/util/StopToken.h"
+
+#include <Poco/Logger.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace msgbus::core {
+
+/// The pump's connection broke: what a lane holds of it is void (the broker has it back). The
+/// pump logs why; a lane only starts over.
+class BrokerConnectionLost : public amqp::AmqpError {
+public:
+    BrokerConnectionLost() : amqp::AmqpError("the broker connection was lost", true) {}
+};
+
+/// The broker side of an inbox consumer with several batches in flight: one thread owns the
+/// AMQP connection (rabbitmq-c connections are not thread-safe), receives the deliveries,
+/// hands each to a lane (LaneRouter) and sends the acks and nacks the lanes ask for, each
+/// covering exactly that lane's deliveries (AckLedger).
+///
+/// Connection: connects, and reconnects with backoff when it breaks. Each connection is an
+/// epoch; when one breaks, the deliveries queued for the lanes are dropped (the broker has
+/// them back) and a lane that waits for a delivery learns it from take().
+///
+/// Threading: run() on the pump's own thread; take(), settle(), waitConnected() and the
+/// accessors from the lanes' threads.
+class ConsumerPump {
+public:
+    ConsumerPump(amqp::AmqpNodes nodes, amqp::AmqpConsumer::Options options, unsigned lanes,
+                 std::size_t chunk, Metrics& metrics, std::string consumerName);
+
+    /// Receives and settles until stop; settles what the lanes asked for last, then closes
+    /// the connection (what is still unsettled goes back to the broker).
+    void run(StopToken& stop);
+
+    /// The next delivery for lane within timeout, from connection epoch. Throws
+    /// BrokerConnectionLost when that connection is gone.
+    std::optional<amqp::Delivery> take(unsigned lane, std::uint64_t epoch,
+                                       std::chrono::milliseconds timeout);
+
+    /// Acks (ack) or nacks lane's delivery tag of epoch, or with multiple all of lane's
+    /// unsettled deliveries up to tag. Sent by the pump's thread soon after; false when epoch
+    /// is no longer the connection's (nothing to do: the broker has them back).
+    bool settle(unsigned lane, std::uint64_t tag, bool multiple, bool ack, bool requeue,
+                std::uint64_t epoch);
+
+    /// The connection's epoch once connected, waiting at most timeout; 0 when not connected.
+    std::uint64_t waitConnected(std::chrono::milliseconds timeout);
+
+    /// The epoch of the connection in use, 0 while there is none.
+    std::uint64_t liveEpoch() const;
+    std::string endpoint() const;
+
+private:
+    struct Settlement {
+        unsigned lane;
+        std::uint64_t tag;
+        bool multiple;
+        bool ack;
+        bool requeue;
+        std::uint64_t epoch;
+    };
+
+    void connect();
+    void lost();
+    void route(amqp::Delivery delivery);
+    /// Sends the acks and nacks asked for so far.
+    void flush();
+
+    amqp::AmqpConsumer _consumer;
+    Metrics& _metrics;
+    const std::string _name;
+    Poco::Logger& _log;
+    // The pump's thread only:
+    AckLedger _ledger;
+    LaneRouter _router;
+    // Shared with the lanes, under _mutex:
+    mutable std::mutex _mutex;
+    std::vector<std::deque<amqp::Delivery>> _queues;
+    std::vector<std::condition_variable> _arrivals; ///< one per lane; also on epoch changes
+    std::vector<Settlement> _settlements;
+    std::uint64_t _epoch = 0; ///< 0 while not connected
+    std::string _endpoint;
+};
+
+} // namespace msgbus::core
