@@ -1,6 +1,8 @@
 #include "core/console/FailedActions.h"
 
 #include "core/config/RetryHorizon.h"
+#include "core/console/CsvTable.h"
+#include "core/console/FailedPages.h"
 #include "core/console/JsonText.h"
 #include "core/console/QueryParams.h"
 #include "core/db/Database.h"
@@ -292,14 +294,32 @@ ApiResponse FailedActions::act(const ApiRequest& request) {
 
 ApiResponse FailedActions::list(const ApiRequest& request) {
     const QueryParams params(request.query);
+    const std::string format = params.text("format");
+    const bool exporting = format == "csv" || format == "json";
     const auto after = params.integer("after", 1, INT64_MAX);
-    const int limit = static_cast<int>(params.integer("limit", 50, 1, 500));
+    const int limit = exporting ? FailedPages::kExportRows
+                                : static_cast<int>(params.integer("limit", 50, 1, 500));
     auto session = _context.database.session();
     auto entries = ActionAudit(_context.database.dialect(), _context.settings.failedTable)
                        .list(*session, after, limit + 1);
     const bool more = entries.size() > static_cast<std::size_t>(limit);
     if (more)
         entries.pop_back();
+    if (format == "csv") {
+        CsvTable csv({"id", "at", "who", "action", "origin", "filter", "count", "done", "refused"});
+        for (const auto& e : entries)
+            csv.row()
+                .number(e.id)
+                .number(e.at)
+                .text(e.who)
+                .text(e.action)
+                .text(e.origin)
+                .text(e.filterJson)
+                .number(e.count)
+                .number(e.done)
+                .number(e.refused);
+        return csv.response("actions");
+    }
     std::string list;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const auto& e = entries[i];
@@ -310,8 +330,11 @@ ApiResponse FailedActions::list(const ApiRequest& request) {
                 ",\"count\":" + std::to_string(e.count) + ",\"done\":" + std::to_string(e.done) +
                 ",\"refused\":" + std::to_string(e.refused) + "}";
     }
-    return jsonResponse("{\"actions\":[" + list + "],\"next_after\":" +
-                        (more ? std::to_string(entries.back().id) : "null") + "}");
+    std::string body = "{\"actions\":[" + list +
+                       "],\"next_after\":" + (more ? std::to_string(entries.back().id) : "null") +
+                       "}";
+    return format == "json" ? jsonDownload(std::move(body), "actions")
+                            : jsonResponse(std::move(body));
 }
 
 } // namespace msgbus::core::console

@@ -85,6 +85,10 @@ void checkGuards(ConsoleFixture& f) {
     CPPUNIT_ASSERT_EQUAL(std::int64_t{1}, numberOf(last, "refused"));
     assertContains(last->getValue<std::string>("filter"), "\"ids\"");
     CPPUNIT_ASSERT_EQUAL(std::int64_t{4}, numberOf(actions->getObject(1), "refused"));
+    auto csv = f.get("/api/actions?format=csv");
+    assertContains(csv.headers["Content-Type"], "text/csv");
+    assertContains(csv.body, "id,at,who,action,origin,filter,count,done,refused\r\n");
+    assertContains(csv.body, ",console,remove,console,");
 }
 
 } // namespace
