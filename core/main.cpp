@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
         {"outbox:replay", cli::outboxReplay},
         {"cleanup:outbox", cli::cleanupOutbox},
         {"check", cli::check},
+        {"console", cli::consoleCommand},
     };
     if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help") {
         std::cout << cli::usage();

@@ -4,13 +4,17 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/amqp/Topology.h"
 #include "core/cli/CommandLine.h"
+#include "core/cli/ConsoleCommand.h"
 #include "core/cli/Loaded.h"
+#include "core/cli/Progress.h"
 #include "core/config/ConfigLoader.h"
 #include "core/config/Settings.h"
+#include "core/console/Console.h"
 #include "core/db/Database.h"
 #include "core/db/Schema.h"
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
+#include "core/failed/FailureGroupBackfill.h"
 #include "core/host/Host.h"
 #include "core/host/SignalThread.h"
 #include "core/inbox/InboxConsumer.h"
@@ -111,6 +115,9 @@ std::string usage() {
            "(2026-11-26T14:00Z)\n"
            "  check [--json]               configuration, database and schema, broker nodes and\n"
            "                               topology, plugins and consumers; exit 1 on a FAIL\n"
+           "  console [--listen 127.0.0.1:8089]\n"
+           "                               the operator console (web): failed messages by group,\n"
+           "                               retry/remove with the failed:* guards, audit trail\n"
            "\n"
            "--config defaults to $MSGBUS_CONFIG, else ./msgbus.properties.\n"
            "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.\n"
@@ -134,7 +141,16 @@ int setup(const std::vector<std::string>& args) {
         Database database(s.db);
         Schema::apply(database, tablesOf(s));
         std::cout << "schema: tables " << s.outbox.table << ", " << s.dedupTable << ", "
-                  << s.failedTable << " are in place\n";
+                  << s.failedTable << ", " << auditTableOf(s.failedTable) << " are in place\n";
+        // Rows stored before the failure_group column existed: grouped now, so the console's
+        // groups page reads them through its index.
+        FailureGroupBackfill backfill(database, s.failedTable);
+        if (const auto pending = backfill.pending(); pending > 0) {
+            Progress progress("grouping failed rows", pending);
+            const auto done =
+                backfill.run(INT64_MAX, [&progress](std::int64_t n) { progress.advance(n); });
+            std::cout << "schema: " << done << " failed row(s) given their failure group\n";
+        }
     }
     if (!line.has("schema-only")) {
         amqp::AmqpConnection::Options options;
@@ -241,7 +257,10 @@ int plugins(const std::vector<std::string>& args) {
 int run(const std::vector<std::string>& args) {
     CommandLine line(args, {"config"}, {});
     auto loaded = loadSettings(line);
+    // Declared before the host, so it outlives the host's admin endpoint that serves it.
+    std::unique_ptr<console::Console> console;
     Host host(loaded.config, loaded.settings, loaded.path);
+    console = consoleOnAdminPort(host, loaded);
     host.start();
     StopToken stopped;
     {

@@ -22,6 +22,7 @@ int outboxList(const std::vector<std::string>& args);
 int outboxReplay(const std::vector<std::string>& args);
 int cleanupOutbox(const std::vector<std::string>& args);
 int check(const std::vector<std::string>& args);
+int consoleCommand(const std::vector<std::string>& args);
 
 /// The usage text of `msgbus help`.
 std::string usage();

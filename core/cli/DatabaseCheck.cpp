@@ -5,6 +5,7 @@
 #include "core/db/Database.h"
 #include "core/db/Schema.h"
 #include "core/db/SchemaInspector.h"
+#include "core/failed/FailureGroupBackfill.h"
 #include "core/inbox/DedupStore.h"
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
@@ -65,6 +66,22 @@ void DatabaseCheck::run() {
     checkTables(database);
     if (_dedupTableOk)
         checkDedupAge(database);
+    if (_failedTableOk)
+        checkFailureGroups(database);
+}
+
+void DatabaseCheck::checkFailureGroups(Database& database) {
+    const std::string name = "failure groups";
+    _report.attempt(name, [&] {
+        const auto pending = FailureGroupBackfill(database, _settings.failedTable).pending();
+        if (pending == 0) {
+            _report.ok(name, "every failed row has its failure group (the console's groups)");
+            return;
+        }
+        _report.fail(name, std::to_string(pending) +
+                               " failed row(s) have no failure group (stored before the column "
+                               "was added, or by a host started before): run msgbus setup");
+    });
 }
 
 void DatabaseCheck::checkDedupAge(Database& database) {
@@ -118,6 +135,7 @@ void DatabaseCheck::checkTables(Database& database) {
                           index.purpose;
             _report.ok(name, detail);
             _dedupTableOk = _dedupTableOk || table.name == _settings.dedupTable;
+            _failedTableOk = _failedTableOk || table.name == _settings.failedTable;
         });
     }
 }

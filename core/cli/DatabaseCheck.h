@@ -29,10 +29,14 @@ private:
     /// INFO when the deduplication table holds rows older than dedup.retention (cleanup does
     /// not run).
     void checkDedupAge(Database& database);
+    /// FAIL when failed rows have no failure group (stored before `msgbus setup` added it):
+    /// the console would list them as ungrouped.
+    void checkFailureGroups(Database& database);
 
     const Settings& _settings;
     CheckReport& _report;
-    bool _dedupTableOk = false; ///< the deduplication table exists as setup makes it
+    bool _dedupTableOk = false;  ///< the deduplication table exists as setup makes it
+    bool _failedTableOk = false; ///< the failed table exists as setup makes it
 };
 
 } // namespace msgbus::core::cli

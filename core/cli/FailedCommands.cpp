@@ -8,6 +8,8 @@
 #include "core/config/RetryHorizon.h"
 #include "core/db/Database.h"
 #include "core/db/Transaction.h"
+#include "core/failed/ActionAudit.h"
+#include "core/failed/FailedRetry.h"
 #include "core/failed/FailedStore.h"
 #include "core/failed/GuardedChange.h"
 #include "core/failed/OutboxEnvelope.h"
@@ -16,7 +18,6 @@
 #include "core/util/Clock.h"
 #include "core/util/Utf8Text.h"
 
-#include <msgbus/OutboxWriter.h>
 #include <msgbus/internal/Json.h>
 
 #include <Poco/Base64Encoder.h>
@@ -111,30 +112,50 @@ std::vector<FailedRecord> selectRows(const CommandLine& line, FailedStore& store
     return rows;
 }
 
-/// Puts an outbox message back into the outbox with its original id.
-void requeueToOutbox(Poco::Data::Session& session, const Settings& s, const FailedRecord& row) {
-    Message message = OutboxEnvelope::decode(row);
-    OutboxWriter(session, {s.outbox.table, s.outbox.maxBodyBytes}).write(message);
+/// The audit row of a failed:retry or failed:remove: which rows it was asked to act on.
+std::string auditFilter(const CommandLine& line) {
+    std::string out = "{";
+    if (line.has("all")) {
+        out += "\"all\":true";
+        if (auto source = line.value("source"))
+            out += ",\"source\":" + json::quote(lossyUtf8(*source));
+    } else {
+        out += "\"ids\":[";
+        for (std::size_t i = 0; i < line.positional().size(); ++i)
+            out += (i ? "," : "") + line.positional()[i];
+        out += "]";
+    }
+    if (line.has("force"))
+        out += ",\"force\":true";
+    return out + "}";
 }
 
-/// One row of failed:retry, in its own transaction: an outbox row goes back into the outbox with
-/// its id (the relay publishes it again), an inbox row is due now for the retry worker of a host
-/// running its consumer, with one more attempt. Left as it was when change refuses it.
-RowRefusal retryRow(Poco::Data::Session& session, Dialect dialect, const Settings& s,
-                    GuardedChange& change, const FailedRecord& row,
-                    std::optional<std::int64_t> createdSince) {
-    Transaction tx(session, dialect);
-    RowRefusal refusal;
-    if (row.source == OutboxEnvelope::source) {
-        refusal = change.takeForRetry(session, row.id, createdSince);
-        if (refusal.reason == Refusal::None)
-            requeueToOutbox(session, s, row);
-    } else {
-        refusal = change.retryNow(session, row.id, s.retry.maxRetries, createdSince);
+/// Writes the start of a command's action to the audit trail; nullopt (and a warning) when the
+/// trail cannot be written: a missing audit table must not stop an operator's repair.
+std::optional<std::int64_t> auditBegin(ActionAudit& audit, Poco::Data::Session& session,
+                                       const std::string& action, const CommandLine& line,
+                                       std::size_t rows) {
+    try {
+        return audit.begin(session, {0, nowMillis(), ActionAudit::cliUser(), "cli", action,
+                                     auditFilter(line), static_cast<std::int64_t>(rows), 0, 0});
+    } catch (const std::exception& e) {
+        std::cerr << "warning: the action is not in the audit trail (" << audit.table()
+                  << "; run msgbus setup if it is missing): " << e.what() << "\n";
+        return std::nullopt;
     }
-    if (refusal.reason == Refusal::None)
-        tx.commit();
-    return refusal;
+}
+
+void auditFinish(ActionAudit& audit, Poco::Data::Session& session, std::optional<std::int64_t> id,
+                 std::size_t done, std::size_t refused) {
+    if (!id)
+        return;
+    try {
+        audit.finish(session, *id, static_cast<std::int64_t>(done),
+                     static_cast<std::int64_t>(refused));
+    } catch (const std::exception& e) {
+        std::cerr << "warning: the audit trail's row " << *id << " lacks the outcome: " << e.what()
+                  << "\n";
+    }
 }
 
 /// Refuses (UsageError) an explicit --older-than age shorter than the retry horizon, unless
@@ -241,17 +262,23 @@ int failedRetry(const std::vector<std::string>& args) {
                            ? std::nullopt
                            : std::optional<std::int64_t>(now - s.dedupRetention.count());
     RefusalReport report(s.dedupRetention);
+    ActionAudit audit(database.dialect(), s.failedTable);
+    const auto auditId = auditBegin(audit, *session, "retry", line, rows.size());
+    const RetryDestination destination{s.outbox.table, s.outbox.maxBodyBytes, s.retry.maxRetries};
     int outbox = 0, inbox = 0;
     {
         Progress progress("retrying", static_cast<std::int64_t>(rows.size()));
         for (const auto& row : rows) {
-            const auto refusal = retryRow(*session, database.dialect(), s, change, row, since);
+            const auto refusal =
+                retryFailedRow(*session, database.dialect(), destination, change, row, since);
             report.add(row.id, refusal, !line.has("all"));
             if (refusal.reason == Refusal::None)
                 ++(row.source == OutboxEnvelope::source ? outbox : inbox);
             progress.advance(1);
         }
     }
+    auditFinish(audit, *session, auditId, static_cast<std::size_t>(outbox + inbox),
+                rows.size() - static_cast<std::size_t>(outbox + inbox));
     report.print(std::cerr);
     std::cout << "retrying " << outbox + inbox << " row(s): " << outbox << " back into the outbox, "
               << inbox << " due now for their consumer" << report.summary(true) << "\n";
@@ -269,6 +296,8 @@ int failedRemove(const std::vector<std::string>& args) {
     auto rows = selectRows(line, store, *session);
     GuardedChange change(loaded.settings.failedTable, nowMillis());
     RefusalReport report(loaded.settings.dedupRetention);
+    ActionAudit audit(database.dialect(), loaded.settings.failedTable);
+    const auto auditId = auditBegin(audit, *session, "remove", line, rows.size());
     std::size_t removed = 0;
     Transaction tx(*session, database.dialect());
     for (const auto& row : rows) {
@@ -278,6 +307,7 @@ int failedRemove(const std::vector<std::string>& args) {
         removed += refusal.reason == Refusal::None ? 1 : 0;
     }
     tx.commit();
+    auditFinish(audit, *session, auditId, removed, rows.size() - removed);
     report.print(std::cerr);
     std::cout << "removed " << removed << " row(s)" << report.summary(false) << "\n";
     return report.exitCode();

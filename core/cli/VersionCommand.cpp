@@ -34,6 +34,10 @@ std::string runningAndBuilt(const std::string& running, const std::string& built
 
 } // namespace
 
+std::string versionNumber() {
+    return MSGBUS_VERSION;
+}
+
 std::string versionText() {
     return std::string("msgbus ") + MSGBUS_VERSION + "\n" + "plugin SDK ABI " +
            std::to_string(MSGBUS_SDK_ABI) + "\n" + "Poco " +

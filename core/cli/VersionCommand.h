@@ -9,6 +9,9 @@ namespace msgbus::core::cli {
 /// be built for, and the Poco and rabbitmq-c libraries this process runs with. Exit code 0.
 int version(const std::vector<std::string>& args);
 
+/// This msgbus's version ("0.1.0").
+std::string versionNumber();
+
 /// The text `version` prints, one "<what> <version>" line each.
 std::string versionText();
 

@@ -81,6 +81,15 @@ constexpr std::array kKeys{
     ConfigKey{"tracing.otlp.ca_file", kDefault},
     ConfigKey{"tracing.otlp.allow_insecure_http", kDefault},
     ConfigKey{"tracing.service_name", kDefault},
+
+    ConfigKey{"console.enabled", kDefault},
+    ConfigKey{"console.listen", kDefault},
+    ConfigKey{"console.token", kNoDefault},
+    ConfigKey{"console.users", kNoDefault},
+    ConfigKey{"console.read_only", kDefault},
+    ConfigKey{"console.max_action_rows", kDefault},
+    ConfigKey{"console.masked_headers", kDefault},
+    ConfigKey{"console.trace_url", kNoDefault},
 };
 
 std::vector<std::string_view> segmentsOf(std::string_view text) {

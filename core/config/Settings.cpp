@@ -316,6 +316,7 @@ void loadHost(ConfigReader& read, Settings& s) {
         httpUrl(read, "tracing.otlp.endpoint", "tracing.otlp",
                 "OTLP over HTTP/JSON, e.g. http://127.0.0.1:4318/v1/traces", s.otlpHttp);
     s.serviceName = read.string("tracing.service_name", s.serviceName);
+    s.console = loadConsoleSettings(read);
 }
 
 /// One warning per key in the file that no load step asked for.
@@ -353,6 +354,8 @@ void reportUnknownKeys(ConfigReader& read, std::vector<std::string>& warnings) {
 }
 
 } // namespace
+
+Settings::Settings() = default;
 
 Settings Settings::load(const AbstractConfiguration& config, std::vector<std::string>* warnings) {
     ConfigReader read(config);

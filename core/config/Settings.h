@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/amqp/Topology.h"
+#include "core/config/ConsoleSettings.h"
 #include "core/db/DatabaseSettings.h"
 #include "core/db/Schema.h"
 #include "core/util/HttpClientOptions.h"
@@ -148,6 +149,10 @@ struct HostSettings {
 /// is written once: as the initialiser of its field here. Keys it does not know are returned as
 /// warnings (they are usually typos). Values are never logged: they may hold credentials.
 struct Settings {
+    /// Out of line: GCC 12 inlining every default into a Settings{} reports false
+    /// -Wmaybe-uninitialized in its string members.
+    Settings();
+
     DatabaseSettings db;
     AmqpSettings amqp;
     std::string pluginsDir;
@@ -175,6 +180,7 @@ struct Settings {
     /// tracing.otlp.ca_file and tracing.otlp.allow_insecure_http.
     HttpClientOptions otlpHttp;
     std::string serviceName = "msgbus";
+    ConsoleSettings console;
 
     /// config: the properties file layered over the system configuration (so
     /// ${system.env.NAME} expands); its keys are also what the unknown-key check looks at.

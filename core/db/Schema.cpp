@@ -1,6 +1,7 @@
 #include "core/db/Schema.h"
 
 #include "core/db/Database.h"
+#include "core/db/SchemaInspector.h"
 
 #include <msgbus/internal/SqlIdentifier.h>
 
@@ -179,29 +180,66 @@ TableSpec runsTable(const TableNames& t) {
 // Alike on purpose: a failed row's message columns are nullable (a row may have no valid id),
 // so they are not messageColumns().
 TableSpec failedTable(const TableNames& t) {
-    return TableSpec{"failed",
-                     t.failed,
+    return TableSpec{
+        "failed",
+        t.failed,
+        {
+            {"id", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+             "INTEGER PRIMARY KEY AUTOINCREMENT"},
+            {"queue_name", "VARCHAR(16) NOT NULL", "TEXT NOT NULL"},
+            {"source", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+            {"message_id", "BINARY(16) NULL", "BLOB NULL"},
+            {"message_name", "VARCHAR(255) NULL", "TEXT NULL"},
+            {"headers", "MEDIUMTEXT NOT NULL", "TEXT NOT NULL"},
+            {"body", "MEDIUMBLOB NOT NULL", "BLOB NOT NULL"},
+            {"error_class", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+            {"error_message", "TEXT NOT NULL", "TEXT NOT NULL"},
+            {"attempts", "INT NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
+            {"created_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+            {"available_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+            {"failed_at", "BIGINT NULL", "INTEGER NULL"},
+            // FailureGroup::keyOf, written with the row (NULL: not computed yet,
+            // `msgbus setup` fills it in).
+            {"failure_group", "CHAR(16) CHARACTER SET ascii COLLATE ascii_bin NULL", "TEXT NULL"},
+        },
+        {"id"},
+        {{"ix_" + t.failed + "_queue",
+          {"queue_name", "available_at"},
+          false,
+          "the retry worker and failed:list"},
+         // One group's rows in id order: the console's first page of a group of a
+         // million rows reads its 50 rows, not the million.
+         {"ix_" + t.failed + "_group",
+          {"failure_group", "queue_name"},
+          false,
+          "the console's pages of one group"},
+         // Covers the groups page (count, first and last seen per group) without
+         // reading a row.
+         {"ix_" + t.failed + "_groups",
+          {"queue_name", "failure_group", "failed_at", "created_at"},
+          false,
+          "the console's groups page"}},
+        false};
+}
+
+// One row per operator action on failed rows or deliveries, from the console or the CLI.
+TableSpec auditTable(const TableNames& t) {
+    return TableSpec{"audit",
+                     auditTableOf(t.failed),
                      {
                          {"id", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
                           "INTEGER PRIMARY KEY AUTOINCREMENT"},
-                         {"queue_name", "VARCHAR(16) NOT NULL", "TEXT NOT NULL"},
-                         {"source", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
-                         {"message_id", "BINARY(16) NULL", "BLOB NULL"},
-                         {"message_name", "VARCHAR(255) NULL", "TEXT NULL"},
-                         {"headers", "MEDIUMTEXT NOT NULL", "TEXT NOT NULL"},
-                         {"body", "MEDIUMBLOB NOT NULL", "BLOB NOT NULL"},
-                         {"error_class", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
-                         {"error_message", "TEXT NOT NULL", "TEXT NOT NULL"},
-                         {"attempts", "INT NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
-                         {"created_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                         {"available_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
-                         {"failed_at", "BIGINT NULL", "INTEGER NULL"},
+                         {"acted_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                         {"who", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
+                         {"origin", "VARCHAR(16) NOT NULL", "TEXT NOT NULL"},
+                         {"action", "VARCHAR(32) NOT NULL", "TEXT NOT NULL"},
+                         {"filter_json", "TEXT NOT NULL", "TEXT NOT NULL"},
+                         {"row_count", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                         {"done", "BIGINT NOT NULL", "INTEGER NOT NULL"},
+                         {"refused", "BIGINT NOT NULL", "INTEGER NOT NULL"},
                      },
                      {"id"},
-                     {{"ix_" + t.failed + "_queue",
-                       {"queue_name", "available_at"},
-                       false,
-                       "the retry worker and failed:list"}},
+                     {},
                      false};
 }
 
@@ -230,6 +268,43 @@ TableSpec hostsTable(const TableNames& t) {
                      false};
 }
 
+/// Adds to existing tables the nullable columns and the indexes they lack (made by an older
+/// msgbus). A column that cannot be NULL is never added: its rows would have no value for it.
+void upgradeTables(Poco::Data::Session& session, Dialect dialect,
+                   const std::vector<TableSpec>& specs) {
+    SchemaInspector inspector(session, dialect);
+    for (const auto& spec : specs) {
+        const TableLayout layout = inspector.read(spec.name);
+        if (!layout.exists)
+            continue;
+        const auto hasColumn = [&layout](const std::string& name) {
+            for (const auto& c : layout.columns)
+                if (c.name == name)
+                    return true;
+            return false;
+        };
+        for (const auto& column : spec.columns) {
+            const std::string& definition =
+                dialect == Dialect::MySQL ? column.mysql : column.sqlite;
+            if (hasColumn(column.name) || definition.find("NOT NULL") != std::string::npos)
+                continue;
+            session << "ALTER TABLE " + spec.name + " ADD COLUMN " + column.name + " " + definition,
+                now;
+        }
+        if (dialect != Dialect::MySQL)
+            continue; // SQLite's index statements carry IF NOT EXISTS and run after this
+        for (const auto& index : spec.indexes) {
+            bool present = false;
+            for (const auto& have : layout.indexes)
+                present = present || have.name == index.name;
+            if (!present)
+                session << std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX " +
+                               index.name + " ON " + spec.name + " (" + joined(index.columns) + ")",
+                    now;
+        }
+    }
+}
+
 } // namespace
 
 std::string baseSqlType(const std::string& definition) {
@@ -245,9 +320,10 @@ std::vector<TableSpec> Schema::tables(const TableNames& t) {
     validateSqlIdentifier(t.dedup, "dedup.table");
     validateSqlIdentifier(runsTableOf(t.dedup), "dedup.table");
     validateSqlIdentifier(t.failed, "failed.table");
+    validateSqlIdentifier(auditTableOf(t.failed), "failed.table");
     validateSqlIdentifier(t.hosts, "host.table");
-    return {outboxTable(t), deliveredTable(t), dedupTable(t),
-            runsTable(t),   failedTable(t),    hostsTable(t)};
+    return {outboxTable(t), deliveredTable(t), dedupTable(t), runsTable(t),
+            failedTable(t), auditTable(t),     hostsTable(t)};
 }
 
 std::vector<std::string> Schema::statements(Dialect dialect, const TableNames& tables) {
@@ -261,8 +337,19 @@ void Schema::apply(Database& database, const TableNames& tables) {
         // WAL lets the relay read while a producer writes; it is a property of the file.
         *session << "PRAGMA journal_mode = WAL", now;
     }
-    for (const auto& sql : statements(database.dialect(), tables))
-        *session << sql, now;
+    const auto all = statements(database.dialect(), tables);
+    const auto isIndex = [](const std::string& sql) {
+        return sql.rfind("CREATE INDEX", 0) == 0 || sql.rfind("CREATE UNIQUE INDEX", 0) == 0;
+    };
+    // Tables first, then what tables of an older msgbus lack, then the separate index
+    // statements (SQLite's), some of which index the new columns.
+    for (const auto& sql : all)
+        if (!isIndex(sql))
+            *session << sql, now;
+    upgradeTables(*session, database.dialect(), Schema::tables(tables));
+    for (const auto& sql : all)
+        if (isIndex(sql))
+            *session << sql, now;
 }
 
 } // namespace msgbus::core

@@ -37,6 +37,12 @@ inline std::string deliveredTableOf(const std::string& outboxTable) {
     return outboxTable + "_delivered";
 }
 
+/// The operators' audit trail that goes with a failed table: "<failed.table>_audit" (one row per
+/// retry, removal or replay an operator made, from the console or the command line).
+inline std::string auditTableOf(const std::string& failedTable) {
+    return failedTable + "_audit";
+}
+
 /// The type of a column definition alone, upper case, without length or constraints
 /// ("BINARY(16) NOT NULL" → "BINARY"): what a database's catalogue reports back for the column.
 std::string baseSqlType(const std::string& definition);
@@ -66,7 +72,7 @@ struct IndexSpec {
 /// One msgbus table as `msgbus setup` creates it: the single description that both the DDL and
 /// `msgbus check` are derived from, so the two cannot drift apart.
 struct TableSpec {
-    std::string role; ///< "outbox", "delivered", "dedup", "runs", "failed", "hosts": its use
+    std::string role; ///< "outbox", "delivered", "dedup", "runs", "failed", "audit", "hosts"
     std::string name;
     std::vector<ColumnSpec> columns;
     /// The primary key's columns. A one-column key is part of that column's definition
@@ -77,14 +83,16 @@ struct TableSpec {
     bool withoutRowid = false;
 };
 
-/// The DDL of the outbox, delivered, deduplication, runs, failed and hosts tables. Every statement
-/// is idempotent (IF NOT EXISTS), so `msgbus setup` can run any number of times.
+/// The DDL of the outbox, delivered, deduplication, runs, failed, audit and hosts tables. Every
+/// statement is idempotent (IF NOT EXISTS), so `msgbus setup` can run any number of times.
 class Schema {
 public:
     /// The six tables, in the order the DDL creates them. Throws msgbus::InvalidArgument
     /// naming the key of a table name that is not a plain SQL identifier.
     static std::vector<TableSpec> tables(const TableNames& tables);
     static std::vector<std::string> statements(Dialect dialect, const TableNames& tables);
+    /// Creates what is missing: tables, and on a table made by an older msgbus the nullable
+    /// columns and the indexes added since (its rows are kept; the new columns start NULL).
     static void apply(Database& database, const TableNames& tables);
 };
 

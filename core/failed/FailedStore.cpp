@@ -2,6 +2,8 @@
 
 #include "core/db/DbErrors.h"
 #include "core/db/Schema.h"
+#include "core/db/SchemaInspector.h"
+#include "core/failed/FailureGroup.h"
 #include "core/failed/GuardedChange.h"
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
@@ -109,13 +111,23 @@ std::int64_t FailedStore::insertRow(Poco::Data::Session& session, const FailedRe
     std::string errorClass = r.errorClass, errorMessage = r.errorMessage;
     Poco::Int64 attempts = r.attempts, created = r.createdAt, available = r.availableAt;
     Poco::Nullable<Poco::Int64> failedAt = nullableOf<Poco::Int64>(r.failedAt);
+    const bool grouped = hasGroupColumn(session);
+    std::string group =
+        grouped ? FailureGroup::keyOf(r.messageName, r.source, r.errorClass, r.errorMessage)
+                : std::string();
     // COALESCE: Poco binds an empty BLOB as NULL, and an empty body is a body like any other.
-    session << "INSERT INTO " + _table +
-                   " (queue_name, source, message_id, message_name, headers, body, error_class, "
-                   "error_message, attempts, created_at, available_at, failed_at) "
-                   "VALUES (?, ?, ?, ?, ?, COALESCE(?, X''), ?, ?, ?, ?, ?, ?)",
+    Poco::Data::Statement insert(session);
+    insert << "INSERT INTO " + _table +
+                  " (queue_name, source, message_id, message_name, headers, body, error_class, "
+                  "error_message, attempts, created_at, available_at, failed_at" +
+                  (grouped ? ", failure_group" : "") +
+                  ") VALUES (?, ?, ?, ?, ?, COALESCE(?, X''), ?, ?, ?, ?, ?, ?" +
+                  (grouped ? ", ?" : "") + ")",
         use(queue), use(source), use(id), use(name), use(envelope), use(body), use(errorClass),
-        use(errorMessage), use(attempts), use(created), use(available), use(failedAt), now;
+        use(errorMessage), use(attempts), use(created), use(available), use(failedAt);
+    if (grouped)
+        insert, use(group);
+    insert.execute();
     Poco::Int64 lastId = 0;
     session << (_dialect == Dialect::MySQL ? "SELECT LAST_INSERT_ID()"
                                            : "SELECT last_insert_rowid()"),
@@ -268,14 +280,47 @@ std::size_t FailedStore::updateWhere(Poco::Data::Session& session, const FailedR
     std::string errorMessage = storableText(r.errorMessage, kErrorColumn);
     Poco::Int64 attempts = r.attempts, available = r.availableAt, id = r.id;
     Poco::Nullable<Poco::Int64> failedAt = nullableOf<Poco::Int64>(r.failedAt);
+    const bool grouped = hasGroupColumn(session);
+    std::string group = grouped ? groupOf(session, r) : std::string();
     Poco::Data::Statement update(session);
     update << "UPDATE " + _table +
                   " SET queue_name = ?, error_class = ?, error_message = ?, attempts = ?, "
-                  "available_at = ?, failed_at = ? WHERE id = ?" +
-                  condition,
+                  "available_at = ?, failed_at = ?" +
+                  (grouped ? ", failure_group = ?" : "") + " WHERE id = ?" + condition,
         use(queue), use(errorClass), use(errorMessage), use(attempts), use(available),
-        use(failedAt), use(id);
+        use(failedAt);
+    if (grouped)
+        update, use(group);
+    update, use(id);
     return update.execute();
+}
+
+bool FailedStore::hasGroupColumn(Poco::Data::Session& session) {
+    if (!_groupColumn) {
+        const TableLayout layout = SchemaInspector(session, _dialect).read(_table);
+        _groupColumn = false;
+        for (const auto& column : layout.columns)
+            _groupColumn = *_groupColumn || column.name == "failure_group";
+    }
+    return *_groupColumn;
+}
+
+std::string FailedStore::groupOf(Poco::Data::Session& session, const FailedRecord& r) {
+    // The stored texts: the group must be what a backfill of this row would compute.
+    const std::string errorClass = storableText(r.errorClass, kShortColumn);
+    const std::string errorMessage = storableText(r.errorMessage, kErrorColumn);
+    if (!r.source.empty())
+        return FailureGroup::keyOf(r.messageName, r.source, errorClass, errorMessage);
+    std::vector<std::string> sources;
+    std::vector<Poco::Nullable<std::string>> names;
+    session << "SELECT source, message_name FROM " + _table + " WHERE id = " + std::to_string(r.id),
+        into(sources), into(names), now;
+    if (sources.empty())
+        return std::string(); // gone: the update changes nothing
+    std::optional<std::string> name;
+    if (!names[0].isNull())
+        name = names[0].value();
+    return FailureGroup::keyOf(name, sources[0], errorClass, errorMessage);
 }
 
 std::pair<std::int64_t, std::int64_t> FailedStore::counts(Poco::Data::Session& session) {

@@ -94,6 +94,12 @@ private:
     /// The UPDATE of update(), limited by condition (SQL over this table's columns).
     std::size_t updateWhere(Poco::Data::Session& session, const FailedRecord& record,
                             const std::string& condition);
+    /// True when the table has the failure_group column (a table made by an older msgbus lacks
+    /// it until `msgbus setup` runs); looked up once.
+    bool hasGroupColumn(Poco::Data::Session& session);
+    /// The failure_group of record; its name and source are read from the row when record
+    /// lacks them (an update built from the row id alone).
+    std::string groupOf(Poco::Data::Session& session, const FailedRecord& record);
     std::vector<FailedRecord> select(Poco::Data::Session& session, const std::string& where,
                                      const std::vector<std::string>& params, int limit,
                                      const std::string& order, bool lock);
@@ -101,6 +107,7 @@ private:
     std::string _table;
     LargeColumnReader _heavy; ///< headers and body
     std::optional<std::size_t> _maxPacket;
+    std::optional<bool> _groupColumn;
 };
 
 } // namespace msgbus::core

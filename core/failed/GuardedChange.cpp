@@ -59,14 +59,23 @@ std::string GuardedChange::retryConditions(std::optional<std::int64_t> createdSi
 }
 
 RowRefusal GuardedChange::retryNow(Poco::Data::Session& session, std::int64_t id, int maxAttempts,
-                                   std::optional<std::int64_t> createdSince) {
+                                   std::optional<std::int64_t> createdSince,
+                                   const std::optional<Redirect>& redirect) {
     const std::string cap = std::to_string(maxAttempts);
+    std::string source = redirect ? redirect->source : "";
+    std::string group = redirect ? redirect->failureGroup : "";
+    const bool regroup = redirect && !group.empty();
     Poco::Data::Statement update(session);
     update << "UPDATE " + _table +
                   " SET queue_name = 'retry', available_at = " + std::to_string(_now) +
+                  (redirect ? ", source = ?" : "") + (regroup ? ", failure_group = ?" : "") +
                   ", failed_at = NULL, attempts = CASE WHEN attempts > " + cap + " THEN " + cap +
                   " ELSE attempts END WHERE id = " + std::to_string(id) +
                   retryConditions(createdSince);
+    if (redirect)
+        update, use(source);
+    if (regroup)
+        update, use(group);
     if (update.execute() == 1)
         return {};
     return refusalOf(session, id, true, createdSince);

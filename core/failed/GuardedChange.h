@@ -26,6 +26,12 @@ struct RowRefusal {
     std::int64_t createdAt = 0;   ///< TooOld: when the row was created
 };
 
+/// Another consumer an inbox row is retried by (the console's "retry to another consumer").
+struct Redirect {
+    std::string source;       ///< "amqp:<consumer>"
+    std::string failureGroup; ///< the row's failure_group under that source; "": no such column
+};
+
 /// The changes `failed:retry` and `failed:remove` make to a row of the failed table, each only
 /// while the row may be changed: the conditions are in the UPDATE's or DELETE's own WHERE, so a
 /// retry worker of another host that leases the row between the command's read and its write
@@ -42,9 +48,11 @@ public:
     /// failed:retry of an inbox row: "retry", due now, its attempts capped at maxAttempts (so
     /// it has one more). Refused when its body was cut, when a live host holds it and, given
     /// createdSince (the start of the dedup window; nullopt with --force), when it was created
-    /// before then.
+    /// before then. redirect, when given, moves it to another consumer's retry worker; the caller
+    /// checks that consumer handles the message's name.
     RowRefusal retryNow(Poco::Data::Session& session, std::int64_t id, int maxAttempts,
-                        std::optional<std::int64_t> createdSince);
+                        std::optional<std::int64_t> createdSince,
+                        const std::optional<Redirect>& redirect = std::nullopt);
 
     /// failed:retry of an outbox row: deletes it under retryNow()'s conditions, for the caller
     /// to write it back into the outbox in the same transaction.

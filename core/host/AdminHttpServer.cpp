@@ -27,13 +27,13 @@ public:
         std::string type = "text/plain; charset=utf-8";
         auto status = HTTPResponse::HTTP_OK;
         try {
-            if (_path == "/metrics") {
+            if (_path == "/metrics" && _probes.metrics) {
                 body = _probes.metrics();
                 type = "text/plain; version=0.0.4; charset=utf-8";
-            } else if (_path == "/health") {
+            } else if (_path == "/health" && _probes.health) {
                 body = _probes.health();
                 type = "application/json";
-            } else if (_path == "/ready") {
+            } else if (_path == "/ready" && _probes.ready) {
                 std::string reason;
                 bool ready = _probes.ready(reason);
                 status = ready ? HTTPResponse::HTTP_OK : HTTPResponse::HTTP_SERVICE_UNAVAILABLE;
@@ -41,7 +41,8 @@ public:
                              : "not ready: " + reason + "\n";
             } else {
                 status = HTTPResponse::HTTP_NOT_FOUND;
-                body = "not found; try /metrics, /health or /ready\n";
+                body = _probes.metrics ? "not found; try /metrics, /health or /ready\n"
+                                       : "not found\n";
             }
         } catch (const std::exception& e) {
             status = HTTPResponse::HTTP_INTERNAL_SERVER_ERROR;
@@ -63,6 +64,9 @@ public:
     explicit ProbeFactory(const AdminHttpServer::Probes& probes) : _probes(probes) {}
     Poco::Net::HTTPRequestHandler*
     createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
+        if (_probes.extension)
+            if (auto* handler = _probes.extension(request))
+                return handler;
         std::string path = request.getURI();
         if (auto q = path.find('?'); q != std::string::npos)
             path.resize(q);
@@ -82,12 +86,12 @@ private:
 
 } // namespace
 
-AdminHttpServer::AdminHttpServer(int port, Probes probes)
+AdminHttpServer::AdminHttpServer(int port, Probes probes, const std::string& host)
     : _threads(std::make_unique<Poco::ThreadPool>(1, kThreads)), _port(port) {
     // The probes live in the factory's reference; keep them in a member of the factory's owner.
     auto* stored = new Probes(std::move(probes));
     _probesHolder.reset(stored);
-    AdminListenSocket socket(port);
+    AdminListenSocket socket(port, host);
     _port = socket.address().port();
     Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(kThreads);

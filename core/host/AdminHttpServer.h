@@ -10,7 +10,9 @@
 namespace Poco {
 class ThreadPool;
 namespace Net {
+class HTTPRequestHandler;
 class HTTPRequestHandlerFactory;
+class HTTPServerRequest;
 class TCPServer;
 } // namespace Net
 } // namespace Poco
@@ -19,8 +21,8 @@ namespace msgbus::core {
 
 class AdminConnectionFactory;
 
-/// The operations endpoint on 127.0.0.1:<http.port>, on a thread pool of its own
-/// (never competing with the workers):
+/// The operations endpoint on 127.0.0.1:<http.port> (or another address, for the console), on
+/// a thread pool of its own (never competing with the workers):
 ///   /metrics  Prometheus text: what metrics() returns
 ///   /health   200 while the process runs; the body says the plugin generation and the last
 ///             reload error ("degraded" when the last reload failed)
@@ -42,13 +44,19 @@ public:
     /// a closed connection and retries) instead of piling up sockets.
     static constexpr int kMaxQueued = 64;
 
+    /// Each probe may be empty: its path then answers 404.
     struct Probes {
         std::function<std::string()> metrics;
         std::function<std::string()> health;     ///< JSON body
         std::function<bool(std::string&)> ready; ///< fills the reason
+        /// Asked first for every request: a handler for the paths it serves (the console's),
+        /// nullptr for the others. The server owns and deletes the handler.
+        std::function<Poco::Net::HTTPRequestHandler*(const Poco::Net::HTTPServerRequest&)>
+            extension{};
     };
 
-    AdminHttpServer(int port, Probes probes);
+    /// host: the address to listen on (127.0.0.1 for the operations endpoint).
+    AdminHttpServer(int port, Probes probes, const std::string& host = "127.0.0.1");
     ~AdminHttpServer();
     AdminHttpServer(const AdminHttpServer&) = delete;
     AdminHttpServer& operator=(const AdminHttpServer&) = delete;

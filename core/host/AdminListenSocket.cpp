@@ -45,9 +45,9 @@ public:
 
 } // namespace
 
-AdminListenSocket::AdminListenSocket(int port)
+AdminListenSocket::AdminListenSocket(int port, const std::string& host)
     : Poco::Net::ServerSocket(new StampingServerSocketImpl, true) {
-    impl()->bind(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)), true);
+    impl()->bind(Poco::Net::SocketAddress(host, static_cast<Poco::UInt16>(port)), true);
     impl()->listen();
 }
 

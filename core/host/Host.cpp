@@ -73,11 +73,11 @@ void Host::start() {
             *_database, DatabaseGauges::Tables{_settings.outbox.table, _settings.failedTable});
         _http = std::make_unique<AdminHttpServer>(
             _settings.httpPort,
-            AdminHttpServer::Probes{[this] { return renderMetrics(); },
-                                    [this] { return renderHealth(); },
-                                    [this](std::string& reason) { return isReady(reason); }});
-        log.information("operations endpoint on http://127.0.0.1:%d (/metrics, /health, /ready)",
-                        _http->port());
+            AdminHttpServer::Probes{
+                [this] { return renderMetrics(); }, [this] { return renderHealth(); },
+                [this](std::string& reason) { return isReady(reason); }, _adminExtension});
+        log.information("operations endpoint on http://127.0.0.1:%d (/metrics, /health, /ready%s)",
+                        _http->port(), std::string(_adminExtension ? ", the console" : ""));
     }
     startHeartbeat();
     log.information("started: %d relay(s), %z consumer(s), plugin generation %s", relays,

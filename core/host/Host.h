@@ -48,6 +48,12 @@ public:
     const Settings& settings() const { return _settings; }
     /// This host's id in host.table (empty until its first beat was written).
     std::string hostId() const { return _heartbeat ? _heartbeat->id() : std::string(); }
+    /// Before start(): the operations endpoint also serves what extension answers (the
+    /// console, with console.enabled). Ignored when http.port is 0.
+    void serveOnAdminPort(decltype(AdminHttpServer::Probes::extension) extension) {
+        _adminExtension = std::move(extension);
+    }
+
     /// The port the operations endpoint listens on, or 0 when it is off or not started.
     int httpPort() const { return _http ? _http->port() : 0; }
 
@@ -72,6 +78,7 @@ private:
     std::string _lastReloadError;
     std::unique_ptr<DatabaseGauges> _gauges;
     std::unique_ptr<AdminHttpServer> _http;
+    decltype(AdminHttpServer::Probes::extension) _adminExtension;
     std::unique_ptr<SpanExporter> _spans; ///< set when tracing.otlp.endpoint is
     std::unique_ptr<HeartbeatWriter> _heartbeat;
 

@@ -6,8 +6,8 @@
 // (services.sh env while the local three-node RabbitMQ cluster runs; `./run bench` starts it)
 // is needed by the "quorum" figure only, which fails without it rather than being left out.
 // Knobs:
-//   BENCH_ONLY=raw,relay,audit,phases,latency,inbox,inboxphases,inboxbatch,e2e,quorum   a
-//   subset (default: all)
+//   BENCH_ONLY=raw,relay,audit,phases,latency,inbox,inboxphases,inboxbatch,e2e,quorum,console
+//   a subset (default: all; soak only when named)
 //   BENCH_ROWS (100000)            outbox rows per relay figure
 //   BENCH_RAW_MESSAGES (100000)    raw publish loop messages; BENCH_RAW_BATCH (1000)
 //   BENCH_RELAY_TIMEOUT (180)      seconds a relay figure may drain before it is cut short
@@ -24,6 +24,8 @@
 //                                 BENCH_WINDOW and BENCH_RELAY_TIMEOUT apply as above
 //   BENCH_QUORUM_INBOX_MESSAGES (50000)   "quorum": messages the inbox consumes from a quorum
 //                                 queue (BENCH_INBOX_PREFETCH applies)
+//   BENCH_CONSOLE_ROWS (1000000), BENCH_CONSOLE_REQUESTS (200)   "console": failed rows of the
+//                                 big group, requests per measured page
 //   BENCH_LOG_LEVEL (warning)      Poco log level of the host's loggers (stderr)
 //   BENCH_ONLY=soak (never by default): `msgbus run` with the orders sample for
 //   BENCH_SOAK_SECONDS (600) at BENCH_SOAK_RATE (2000) orders/s; see SoakBench.h
@@ -54,8 +56,9 @@ using namespace msgbus::bench;
 
 namespace {
 
-const std::set<std::string> kFigures{"raw",         "relay", "audit",      "phases", "latency",
-                                     "inboxphases", "inbox", "inboxbatch", "e2e",    "quorum"};
+const std::set<std::string> kFigures{"raw",   "relay",       "audit",      "phases",
+                                     "latency", "inboxphases", "inbox",      "inboxbatch",
+                                     "e2e",   "quorum",      "console"};
 /// Figures only BENCH_ONLY runs: the soak takes ten minutes.
 const std::set<std::string> kOnRequest{"soak"};
 
@@ -81,7 +84,7 @@ std::set<std::string> selectedFigures() {
             throw std::runtime_error(
                 "BENCH_ONLY: unknown figure '" + token +
                 "' (raw, relay, audit, phases, latency, inbox, inboxphases, inboxbatch, e2e, "
-                "quorum, soak)");
+                "quorum, console, soak)");
         selected.insert(token);
     }
     return selected;
@@ -314,6 +317,12 @@ int main() {
         attempt("soak", [&] {
             soak(static_cast<int>(envInt("BENCH_SOAK_RATE", 2000)),
                  static_cast<int>(envInt("BENCH_SOAK_SECONDS", 600)));
+            return 0;
+        });
+    if (on("console"))
+        attempt("console", [&] {
+            consoleLatency(envInt("BENCH_CONSOLE_ROWS", 1000000),
+                           static_cast<int>(envInt("BENCH_CONSOLE_REQUESTS", 200)));
             return 0;
         });
 

@@ -102,4 +102,10 @@ void inboxPhases(std::int64_t messages);
 /// Prints p50/p99/max in ms.
 Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run);
 
+/// Figure "console": rows failed rows of one group (seeded by INSERT ... SELECT doubling) and 3
+/// small groups in a fresh MariaDB database, the console served in-process (HTTP on loopback);
+/// prints p50 and p99 over requests GETs of the groups page and of the big group's first page
+/// (its total included).
+void consoleLatency(std::int64_t rows, int requests);
+
 } // namespace msgbus::bench

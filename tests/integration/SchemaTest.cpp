@@ -57,8 +57,11 @@ class SchemaTest : public CppUnit::TestFixture {
             join(columns(*session, database.dialect(), core::runsTableOf(tables.dedup))));
         CPPUNIT_ASSERT_EQUAL(
             std::string("id,queue_name,source,message_id,message_name,headers,body,error_class,"
-                        "error_message,attempts,created_at,available_at,failed_at"),
+                        "error_message,attempts,created_at,available_at,failed_at,failure_group"),
             join(columns(*session, database.dialect(), tables.failed)));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("id,acted_at,who,origin,action,filter_json,row_count,done,refused"),
+            join(columns(*session, database.dialect(), core::auditTableOf(tables.failed))));
     }
 
     static std::string join(const std::vector<std::string>& v) {

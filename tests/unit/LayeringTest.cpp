@@ -26,9 +26,9 @@ using msgbus::test::sourceRoot;
 /// of a lower layer, never one of its own layer or above (so inbox and outbox stay apart).
 const std::map<std::string, int>& coreLayers() {
     static const std::map<std::string, int> layers{
-        {"util", 0},    {"tracing", 1}, {"db", 1},      {"amqp", 1},  {"metrics", 2},
-        {"failed", 2},  {"config", 2},  {"plugins", 3}, {"inbox", 4}, {"outbox", 4},
-        {"console", 5}, {"host", 6},    {"cli", 7},
+        {"util", 0},   {"tracing", 1}, {"db", 1},      {"amqp", 1},  {"metrics", 2},
+        {"failed", 2}, {"config", 2},  {"plugins", 3}, {"inbox", 4}, {"outbox", 4},
+        {"host", 5},   {"console", 6}, {"cli", 7},
     };
     return layers;
 }

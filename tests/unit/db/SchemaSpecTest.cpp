@@ -35,9 +35,9 @@ public:
         auto tables = Schema::tables(names());
         CPPUNIT_ASSERT_EQUAL(std::size_t(6), tables.size());
         const std::vector<std::string> roles{"outbox", "delivered", "dedup",
-                                             "runs",   "failed",    "hosts"};
-        const std::vector<std::string> tableNames{"ob",      "ob_delivered", "dd",
-                                                  "dd_runs", "fl",           "hs"};
+                                             "runs",   "failed",    "audit",    "hosts"};
+        const std::vector<std::string> tableNames{"ob",      "ob_delivered", "dd",   "dd_runs",
+                                                  "fl",      "fl_audit",     "hs"};
         for (std::size_t i = 0; i < 6; ++i) {
             CPPUNIT_ASSERT_EQUAL(roles[i], tables[i].role);
             CPPUNIT_ASSERT_EQUAL(tableNames[i], tables[i].name);
