@@ -7,11 +7,14 @@
 #include "core/cli/VersionCommand.h"
 #include "core/console/Console.h"
 #include "core/console/JsonText.h"
+#include "core/console/OperationsRoutes.h"
 #include "core/db/Database.h"
+#include "core/failed/ActionAudit.h"
 #include "core/host/AdminHttpServer.h"
 #include "core/host/Host.h"
 #include "core/host/SignalThread.h"
 #include "core/plugins/PluginLoader.h"
+#include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
 #include "core/util/StopToken.h"
 
@@ -42,6 +45,28 @@ console::ConsumerNames loadConsumerNames(const Loaded& loaded) {
     }
 }
 
+/// The outbox, queues and hosts pages' routes, their replays written to the audit trail the
+/// failed-message actions use.
+void addOperationsRoutes(console::Console& console, Database& database, const Settings& s) {
+    console::OperationsContext context{database, s};
+    context.maxActionRows = s.console.maxActionRows;
+    context.audit = [&database, &s](const console::AuditedAction& action) {
+        auto session = database.session();
+        ActionAudit audit(database.dialect(), s.failedTable);
+        AuditEntry entry;
+        entry.at = nowMillis();
+        entry.who = action.who;
+        entry.origin = "console";
+        entry.action = action.action;
+        entry.filterJson = action.filterJson;
+        entry.count = action.count;
+        const std::int64_t id = audit.begin(*session, entry);
+        audit.finish(*session, id, action.done, action.refused);
+        return id;
+    };
+    console::addOperationsRoutes(console.routes(), context);
+}
+
 } // namespace
 
 int consoleCommand(const std::vector<std::string>& args) {
@@ -56,6 +81,7 @@ int consoleCommand(const std::vector<std::string>& args) {
     console::Console console(
         console::ConsoleContext{database, s, loadConsumerNames(loaded), versionNumber()},
         s.console.authRequired(at));
+    addOperationsRoutes(console, database, s);
     AdminHttpServer::Probes probes;
     probes.extension = [&console](const Poco::Net::HTTPServerRequest& request) {
         return console.handlerFor(request);
@@ -92,6 +118,7 @@ std::unique_ptr<console::Console> consoleOnAdminPort(Host& host, const Loaded& l
     // The admin port listens on loopback only.
     auto console = std::make_unique<console::Console>(
         console::ConsoleContext{host.database(), s, std::move(names), versionNumber()}, false);
+    addOperationsRoutes(*console, host.database(), s);
     host.serveOnAdminPort([raw = console.get()](const Poco::Net::HTTPServerRequest& request) {
         return raw->handlerFor(request);
     });

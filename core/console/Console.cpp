@@ -134,13 +134,18 @@ void Console::handle(Poco::Net::HTTPServerRequest& request,
     ApiResponse answer;
     const std::string path = pathOf(request.getURI());
     try {
-        const auto verdict = _security.authenticate(request);
+        // The pages themselves hold no data and no secret, and they carry the sign-in form
+        // for a token: only the API they call needs the credentials.
+        const bool isApi = path.rfind("/api/", 0) == 0;
+        const auto verdict = isApi ? _security.authenticate(request) : ConsoleSecurity::Verdict{};
         if (verdict.status != 0) {
             answer = errorResponse(verdict.status, verdict.error);
-            if (verdict.status == 401)
+            // A browser asks for a user and password only where there are users to be: with a
+            // token alone, the page's own sign-in form asks for it.
+            if (verdict.status == 401 && !_context.settings.console.users.empty())
                 answer.headers["WWW-Authenticate"] =
                     "Basic realm=\"msgbus console\", charset=\"UTF-8\"";
-        } else if (path.rfind("/api/", 0) == 0) {
+        } else if (isApi) {
             answer = api(request, verdict.user);
         } else if (request.getMethod() != "GET" && request.getMethod() != "HEAD") {
             answer = errorResponse(405, "pages answer GET only");
