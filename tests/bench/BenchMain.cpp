@@ -56,9 +56,9 @@ using namespace msgbus::bench;
 
 namespace {
 
-const std::set<std::string> kFigures{"raw",   "relay",       "audit",      "phases",
-                                     "latency", "inboxphases", "inbox",      "inboxbatch",
-                                     "e2e",   "quorum",      "console"};
+const std::set<std::string> kFigures{"raw",     "relay",       "audit",  "phases",
+                                     "latency", "inboxphases", "inbox",  "inboxbatch",
+                                     "e2e",     "quorum",      "console"};
 /// Figures only BENCH_ONLY runs: the soak takes ten minutes.
 const std::set<std::string> kOnRequest{"soak"};
 
