@@ -1,5 +1,6 @@
 #include "core/inbox/BatchTransaction.h"
 
+#include "core/db/DbErrors.h"
 #include "core/db/Transaction.h"
 #include "core/inbox/BatchAborted.h"
 #include "core/inbox/FailureClassifier.h"
@@ -156,12 +157,15 @@ void BatchTransaction::runOneWithSavepoint(Poco::Data::Session& session, Prepare
     }
     Failure failure;
     bool statementLost = false;
+    std::exception_ptr conflict;
     try {
         _runner.run(session, p);
         handled.push_back(&p);
         return;
     } catch (const std::exception& e) {
         statementLost = FailureClassifier::isDatabaseGone(e);
+        if (isLockConflict(e))
+            conflict = std::current_exception();
         failure = FailureClassifier::ofHandler(p.handlerName(), std::current_exception());
     } catch (...) {
         failure = FailureClassifier::ofHandler(p.handlerName(), std::current_exception());
@@ -178,6 +182,10 @@ void BatchTransaction::runOneWithSavepoint(Poco::Data::Session& session, Prepare
             // would only find the connection gone and pass for an outage.
             throw BatchAborted("the database connection was lost under handler " + failure.error,
                                p.item);
+        // The handler's statement lost a deadlock, and the server rolled the whole
+        // transaction back with it: nobody's fault, the batch runs again (see abortsBatch).
+        if (conflict)
+            std::rethrow_exception(conflict);
         throw TransactionLost("the inbox transaction failed under handler " + failure.error +
                               " (rolling back to its savepoint: " + errorText(e) + ")");
     }
@@ -196,12 +204,15 @@ void BatchTransaction::runCallWithSavepoint(Poco::Data::Session& session, const 
     } else {
         Failure failure;
         bool statementLost = false;
+        std::exception_ptr conflict;
         try {
             _runner.runBatch(session, call.messages);
             handled.insert(handled.end(), call.messages.begin(), call.messages.end());
             return;
         } catch (const std::exception& e) {
             statementLost = FailureClassifier::isDatabaseGone(e);
+            if (isLockConflict(e))
+                conflict = std::current_exception();
             failure = FailureClassifier::ofHandler(call.messages.front()->handlerName(),
                                                    std::current_exception());
         } catch (...) {
@@ -214,6 +225,8 @@ void BatchTransaction::runCallWithSavepoint(Poco::Data::Session& session, const 
         } catch (const std::exception& e) {
             if (statementLost && FailureClassifier::isDatabaseGone(e))
                 throw BatchCallLost(failure.error, idsOf(call));
+            if (conflict)
+                std::rethrow_exception(conflict);
             throw TransactionLost("the inbox transaction failed under handler " + failure.error +
                                   " (rolling back to its savepoint: " + errorText(e) + ")");
         }

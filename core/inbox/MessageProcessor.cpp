@@ -1,5 +1,6 @@
 #include "core/inbox/MessageProcessor.h"
 
+#include "core/db/DbErrors.h"
 #include "core/db/Transaction.h"
 #include "core/inbox/FailureClassifier.h"
 #include "core/inbox/HandlingSpan.h"
@@ -69,7 +70,9 @@ void MessageProcessor::run(Poco::Data::Session& session, std::span<PreparedMessa
                            nullptr);
     } catch (const std::exception& e) {
         if (FailureClassifier::abortsBatch(e)) {
-            if (suspect)
+            // A lost lock conflict is the transaction's, not the suspect's: the caller runs
+            // the batch again.
+            if (suspect && !isLockConflict(e))
                 throw BatchAborted("the database connection was lost under handler " + suspectError,
                                    suspect);
             throw;
