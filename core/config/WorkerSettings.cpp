@@ -1,5 +1,9 @@
 #include "core/config/WorkerSettings.h"
 
+#include <Poco/Environment.h>
+#include <Poco/Exception.h>
+#include <Poco/Process.h>
+
 namespace msgbus::core {
 namespace {
 
@@ -49,6 +53,16 @@ RetryWorkerSettings retryWorkerSettingsOf(const Settings& settings) {
     for (const auto& consumer : settings.inbox.consumers)
         worker.consumers.push_back(consumer.name);
     worker.pipeline = pipelineSettingsOf(settings);
+    std::string name = settings.host.id;
+    if (name.empty()) {
+        try {
+            name = Poco::Environment::nodeName();
+        } catch (const Poco::Exception&) {
+            name = "localhost";
+        }
+    }
+    // The pid tells two hosts of one machine apart, and a restarted host from its old self.
+    worker.leaseOwner = name + ":" + std::to_string(Poco::Process::id());
     return worker;
 }
 

@@ -58,6 +58,8 @@ struct InboxWorkerSettings {
 struct RetryWorkerSettings {
     std::vector<std::string> consumers;
     PipelineSettings pipeline;
+    /// Written with each lease: "<host.id, else the machine's name>:<pid>".
+    std::string leaseOwner;
 };
 
 /// What PluginLoader builds a plugin set from: the manifest (plugin.*, plugins.*, bus.*) and

@@ -129,6 +129,27 @@ ApiResponse Console::api(Poco::Net::HTTPServerRequest& request, const std::strin
     return (*handler)(api);
 }
 
+std::optional<ApiResponse> Console::throttled(const Poco::Net::HTTPServerRequest& request) {
+    const auto wait = _signIns.blockedFor(request.clientAddress().host().toString(),
+                                          SignInThrottle::Clock::now());
+    if (wait.count() == 0)
+        return std::nullopt;
+    const auto seconds = (wait.count() + 999) / 1000;
+    ApiResponse answer =
+        errorResponse(429, "too many failed sign-ins from this address: try again in " +
+                               std::to_string(seconds) + " s");
+    answer.headers["Retry-After"] = std::to_string(seconds);
+    return answer;
+}
+
+void Console::countSignIn(const Poco::Net::HTTPServerRequest& request, bool signedIn) {
+    const std::string address = request.clientAddress().host().toString();
+    if (signedIn)
+        _signIns.succeeded(address);
+    else if (request.has("Authorization")) // a page's first request carries none: no guess
+        _signIns.failed(address, SignInThrottle::Clock::now());
+}
+
 void Console::handle(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) {
     ApiResponse answer;
@@ -137,8 +158,16 @@ void Console::handle(Poco::Net::HTTPServerRequest& request,
         // The pages themselves hold no data and no secret, and they carry the sign-in form
         // for a token: only the API they call needs the credentials.
         const bool isApi = path.rfind("/api/", 0) == 0;
-        const auto verdict = isApi ? _security.authenticate(request) : ConsoleSecurity::Verdict{};
-        if (verdict.status != 0) {
+        const bool guarded = isApi && _security.authRequired();
+        // A blocked address's credentials are not even looked at: a guess costs the wait.
+        const auto refused = guarded ? throttled(request) : std::nullopt;
+        const auto verdict =
+            isApi && !refused ? _security.authenticate(request) : ConsoleSecurity::Verdict{};
+        if (guarded && !refused)
+            countSignIn(request, verdict.status == 0);
+        if (refused) {
+            answer = *refused;
+        } else if (verdict.status != 0) {
             answer = errorResponse(verdict.status, verdict.error);
             // A browser asks for a user and password only where there are users to be: with a
             // token alone, the page's own sign-in form asks for it.

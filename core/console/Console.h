@@ -5,8 +5,10 @@
 #include "core/console/ConsoleSecurity.h"
 #include "core/console/FailedActions.h"
 #include "core/console/FailedPages.h"
+#include "core/console/SignInThrottle.h"
 
 #include <memory>
+#include <optional>
 
 namespace Poco::Net {
 class HTTPRequestHandler;
@@ -48,12 +50,16 @@ private:
     ApiResponse session(const ApiRequest& request) const;
     /// The answer to an /api/ request by user (authenticated).
     ApiResponse api(Poco::Net::HTTPServerRequest& request, const std::string& user);
+    /// 429 while the request's address is blocked for failed sign-ins.
+    std::optional<ApiResponse> throttled(const Poco::Net::HTTPServerRequest& request);
+    void countSignIn(const Poco::Net::HTTPServerRequest& request, bool signedIn);
 
     ConsoleContext _context;
     ConsoleSecurity _security;
     FailedPages _pages;
     FailedActions _actions;
     ApiRoutes _routes;
+    SignInThrottle _signIns;
 };
 
 } // namespace msgbus::core::console

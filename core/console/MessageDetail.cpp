@@ -62,7 +62,8 @@ std::string messageDetailJson(const FailedRecord& row, const ConsoleSettings& co
            ",\"attempts\":" + std::to_string(row.attempts) +
            ",\"available_at\":" + std::to_string(row.availableAt) +
            ",\"lease\":{\"running\":" + (running ? "true" : "false") +
-           ",\"by\":null,\"until\":" + (running ? std::to_string(row.availableAt) : "null") +
+           ",\"by\":" + jsonString(running ? row.leasedBy : std::nullopt) +
+           ",\"until\":" + (running ? std::to_string(row.availableAt) : "null") +
            "},\"trace_id\":" + jsonString(traceId) + ",\"trace_link\":" + jsonString(traceLink) +
            ",\"properties\":" + entriesJson(headers.properties) +
            ",\"headers\":" + entriesJson(headers.headers) + ",\"body\":" + bodyJson(row) + "}";

@@ -201,6 +201,9 @@ TableSpec failedTable(const TableNames& t) {
             // FailureGroup::keyOf, written with the row (NULL: not computed yet,
             // `msgbus setup` fills it in).
             {"failure_group", "CHAR(16) CHARACTER SET ascii COLLATE ascii_bin NULL", "TEXT NULL"},
+            // The retry worker that leased the row for a run ("<host id>:<pid>"): the console
+            // shows who holds a running row.
+            {"leased_by", "VARCHAR(255) NULL", "TEXT NULL"},
         },
         {"id"},
         {{"ix_" + t.failed + "_queue",

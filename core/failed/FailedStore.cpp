@@ -141,20 +141,20 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
                                               const std::string& order, bool lock) {
     std::vector<Poco::Int64> ids, attempts, created, available;
     std::vector<std::string> queues, sources, classes, messages;
-    std::vector<Poco::Nullable<std::string>> messageIds, names;
+    std::vector<Poco::Nullable<std::string>> messageIds, names, leasedBy;
     LargeColumnReader::Results heavy;
     std::vector<Poco::Nullable<Poco::Int64>> failedAts;
     Poco::Data::Statement select(session);
     select << "SELECT id, queue_name, source, hex(message_id), message_name, " + _heavy.columns() +
-                  ", error_class, error_message, attempts, created_at, available_at, failed_at "
-                  "FROM " +
+                  ", error_class, error_message, attempts, created_at, available_at, failed_at, "
+                  "leased_by FROM " +
                   _table + " WHERE " + where + " ORDER BY " + order + " LIMIT " +
                   std::to_string(limit) +
                   (lock && _dialect == Dialect::MySQL ? " FOR UPDATE SKIP LOCKED" : ""),
         into(ids), into(queues), into(sources), into(messageIds), into(names);
     _heavy.bind(select, heavy);
     select, into(classes), into(messages), into(attempts), into(created), into(available),
-        into(failedAts);
+        into(failedAts), into(leasedBy);
     std::vector<std::string> bound = params;
     for (auto& p : bound)
         select, use(p);
@@ -182,6 +182,8 @@ std::vector<FailedRecord> FailedStore::select(Poco::Data::Session& session,
         r.availableAt = available[i];
         if (!failedAts[i].isNull())
             r.failedAt = failedAts[i].value();
+        if (!leasedBy[i].isNull())
+            r.leasedBy = leasedBy[i].value();
         out.push_back(std::move(r));
     }
     select = Poco::Data::Statement(session); // one open result per MySQL connection
@@ -229,21 +231,23 @@ std::vector<FailedRecord> FailedStore::list(Poco::Data::Session& session,
 }
 
 bool FailedStore::lease(Poco::Data::Session& session, std::int64_t id, const std::string& queueName,
-                        int attempts, std::int64_t availableAt) {
+                        int attempts, std::int64_t availableAt, const std::string& owner) {
     // The queue name is one of the two literals the claim selects: safe to inline.
     const std::string expected = queueName == "running" ? "running" : "retry";
     Poco::Data::Statement update(session);
     update << "UPDATE " + _table + " SET queue_name = 'running', attempts = attempts + 1, " +
                   "available_at = " + std::to_string(availableAt) +
-                  " WHERE id = " + std::to_string(id) + " AND queue_name = '" + expected +
-                  "' AND attempts = " + std::to_string(attempts);
+                  ", leased_by = ? WHERE id = " + std::to_string(id) + " AND queue_name = '" +
+                  expected + "' AND attempts = " + std::to_string(attempts),
+        useRef(owner);
     return update.execute() == 1;
 }
 
 bool FailedStore::unlease(Poco::Data::Session& session, std::int64_t id, int leasedAttempts) {
     Poco::Data::Statement update(session);
     update << "UPDATE " + _table +
-                  " SET queue_name = 'retry', attempts = attempts - 1, available_at = " +
+                  " SET queue_name = 'retry', attempts = attempts - 1, leased_by = NULL, "
+                  "available_at = " +
                   std::to_string(nowMillis()) + " WHERE id = " + std::to_string(id) +
                   " AND queue_name = 'running' AND attempts = " + std::to_string(leasedAttempts);
     return update.execute() == 1;

@@ -30,6 +30,9 @@ struct FailedRecord {
     std::int64_t createdAt = 0;
     std::int64_t availableAt = 0;
     std::optional<std::int64_t> failedAt;
+    /// Who took it for its last run (lease()): "<host.id or host name>:<pid>". Meaningful only
+    /// while the row is "running" and its lease has not run out.
+    std::optional<std::string> leasedBy;
 };
 
 /// SQL on the failed/retry table, on the caller's session and transaction.
@@ -61,9 +64,10 @@ public:
     /// attempts attempts + 1, due again at availableAt (should its host die while running it).
     /// Committed at once (autocommit). False when the row changed since it was read as
     /// queueName with attempts (another host took it, an operator moved it): then it is not
-    /// this host's to run.
+    /// this host's to run. owner is written with the lease (leased_by), so that an operator
+    /// sees which process runs the row.
     bool lease(Poco::Data::Session& session, std::int64_t id, const std::string& queueName,
-               int attempts, std::int64_t availableAt);
+               int attempts, std::int64_t availableAt, const std::string& owner);
 
     /// Gives a leased row back unrun (the run could not start or commit anything: a database
     /// outage): "retry" again, attempts as before, due now. False when it changed meanwhile.

@@ -1,5 +1,7 @@
 #include "core/failed/FailureGroup.h"
 
+#include "core/failed/GuardedChange.h"
+
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA1Engine.h>
 
@@ -98,7 +100,9 @@ std::string FailureGroup::keyOf(const std::optional<std::string>& messageName,
     part(messageName ? "n" + *messageName : "-");
     part(source);
     part(errorClass);
-    part(normalised(errorMessage));
+    // A row whose body could not be stored whole failed for the same reason as its group:
+    // the storage note in front of its error is no part of the fault.
+    part(normalised(withoutBodyNote(errorMessage)));
     return Poco::DigestEngine::digestToHex(sha.digest()).substr(0, kKeyLength);
 }
 

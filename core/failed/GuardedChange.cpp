@@ -35,6 +35,16 @@ std::string bodyDroppedNote(std::size_t wholeBytes, const std::string& why) {
            " bytes) could not be stored: " + why + "] ";
 }
 
+std::string_view withoutBodyNote(std::string_view errorMessage) {
+    for (std::string_view note : {std::string_view(kCutNote), std::string_view(kDroppedNote)}) {
+        if (errorMessage.substr(0, note.size()) != note)
+            continue;
+        const auto end = errorMessage.find("] ", note.size());
+        return end == std::string_view::npos ? errorMessage : errorMessage.substr(end + 2);
+    }
+    return errorMessage;
+}
+
 GuardedChange::GuardedChange(std::string table, std::int64_t nowMs)
     : _table(std::move(table)), _now(nowMs) {
     validateSqlIdentifier(_table, "failed.table");

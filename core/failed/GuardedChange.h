@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace msgbus::core {
 
@@ -83,5 +84,7 @@ private:
 /// note must survive that); GuardedChange recognises rows by them.
 std::string bodyCutNote(std::size_t storedBytes, std::size_t wholeBytes);
 std::string bodyDroppedNote(std::size_t wholeBytes, const std::string& why);
+/// errorMessage without the note above at its front (when it has one): the error itself.
+std::string_view withoutBodyNote(std::string_view errorMessage);
 
 } // namespace msgbus::core

@@ -17,7 +17,8 @@ RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins,
     : _database(database), _plugins(plugins),
       _failed(database.dialect(), settings.pipeline.failedTable), _policy(settings.pipeline.retry),
       _log(Poco::Logger::get("msgbus.retry")),
-      _settler(database, settings.pipeline.failedTable, _policy, metrics, _log) {
+      _settler(database, settings.pipeline.failedTable, _policy, metrics, _log),
+      _leaseOwner(settings.leaseOwner) {
     for (const auto& consumer : settings.consumers)
         _processors.emplace("amqp:" + consumer,
                             std::make_unique<MessageProcessor>(database, settings.pipeline, metrics,
@@ -74,7 +75,7 @@ bool RetryWorker::retryRow(MessageProcessor& processor, const FailedRecord& row)
         const auto hold = _policy.leaseHold(attempt);
         auto session = _database.session();
         if (!_failed.lease(*session, row.id, row.queueName, row.attempts,
-                           nowMillis() + hold.count()))
+                           nowMillis() + hold.count(), _leaseOwner))
             return false;
     }
     runLeased(processor, row.id, wire, attempt);

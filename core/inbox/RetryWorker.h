@@ -66,6 +66,7 @@ private:
     std::map<std::string, std::unique_ptr<MessageProcessor>> _processors;
     std::vector<std::string> _sources; ///< the keys of _processors: the rows this host retries
     std::shared_ptr<const PluginSet> _pluginsInUse;
+    std::string _leaseOwner;
 };
 
 } // namespace msgbus::core

@@ -1,23 +1,22 @@
 #!/usr/bin/python3
 """The operator console in a real browser: Debian's chromium, headless, driven by selenium.
 
-An operator's walk through the console over a seeded store (console_seed.json: 10,000 failed
-rows in 4 groups, a row whose body was cut when stored, a row a running host holds, a row older
-than the deduplication window): the groups page, a filter, a group, one message, a retry of the
-whole group through its count confirmation, the refused rows with their reasons, the action on
-the audit page, the outbox (a replay), queues and hosts, the exports (a CSV cell that a
-spreadsheet would run gets a quote), an error text holding HTML (shown as text), a POST without
-the CSRF token, a phone-sized window and a read-only console behind a token (its sign-in form).
-Every page is saved as a PNG in --artifacts.
+An operator's walk through the real `msgbus console` over a seeded MariaDB store
+(console_store.py: 10,000 failed rows in 4 groups, a row whose body was cut when stored, a row
+a running host holds, a row older than the deduplication window) with a running `msgbus run`
+host (the orders sample's handlers): the groups page, a filter, a group, one message, a retry of
+the whole group through its count confirmation, the retried rows handled by the host (its
+handler's rows counted in the database), the refused rows with their reasons, the action on the
+audit page, the outbox (a replay of what the host published), queues (the management API) and
+hosts (the running host's heartbeat), the exports (a CSV cell that a spreadsheet would run gets
+a quote), an error text holding HTML (shown as text), a POST without the CSRF token, a
+phone-sized window and a read-only console behind a token (its sign-in form). Every page is
+saved as a PNG in --artifacts, with the consoles' and the host's logs.
 
-The console under test comes from a backend: by default the fixture server next to this file
-(console_fixture_server.py); --base-url points the same steps at a console started elsewhere
-(then --special gives the ids of its special rows, --read-only-url a read-only console and
---read-only-token its token, if it asks for one).
-A backend for the real `msgbus console` needs start() → base URL, stop(), special (row ids) and
-rows_handled(done), which waits until a running host has handled the retried rows.
+    console_browser_test.py --msgbus build/bin/msgbus --plugin-dir build/lib/plugins \
+        --artifacts build/browser-artifacts [--docs docs]
 
-    console_browser_test.py --artifacts build/browser-artifacts [--docs docs]
+The services' environment (tests/support/services.sh env) says where MariaDB and RabbitMQ are.
 """
 
 import argparse
@@ -30,6 +29,7 @@ import sys
 import tempfile
 import time
 
+import console_store
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
@@ -40,7 +40,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
 WAIT_S = 30  # generous: other builds and tests share the machine's two cores
-RETRIED_GROUP = 0  # the seed's group that holds the special rows
+RETRIED_GROUP = console_store.RETRIED_GROUP  # the seed's group that holds the special rows
 # The screenshots the README shows (--docs copies them to docs/).
 README_SHOTS = ["failed", "message", "confirm", "retry", "actions", "outbox", "queues", "hosts",
                 "phone"]
@@ -54,59 +54,6 @@ class Failure(Exception):
 def check(condition, message):
     if not condition:
         raise Failure(message)
-
-
-class FixtureBackend:
-    """The fixture server: the contract's API over the seed, in memory, in a child process."""
-
-    def __init__(self, read_only=False, token=None):
-        self.read_only = read_only
-        self.token = token
-        self.process = None
-        self.special = {}
-
-    def start(self):
-        command = ["/usr/bin/python3", os.path.join(HERE, "console_fixture_server.py"),
-                   "--assets", os.path.join(SOURCE_DIR, "core", "console", "assets"), "--port", "0"]
-        if self.read_only:
-            command.append("--read-only")
-        if self.token:
-            command += ["--token", self.token]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        first = self.process.stdout.readline()
-        match = re.match(r"listening on (\S+)", first)
-        if not match:
-            raise Failure(f"the fixture server did not start: {first!r}")
-        self.special = json.loads(self.process.stdout.readline())["special"]
-        return match.group(1)
-
-    def rows_handled(self, done):
-        # The fixture has no host: the rows it retried are gone from its store, which the
-        # group page shows afterwards. The real console's backend counts the handler's effects.
-        return done
-
-    def stop(self):
-        if self.process:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-class ExternalBackend:
-    """A console started by someone else (the real `msgbus console` over a seeded store)."""
-
-    def __init__(self, base_url, special, token=None):
-        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self.special = special
-        self.token = token
-
-    def start(self):
-        return self.base_url
-
-    def rows_handled(self, done):
-        return done
-
-    def stop(self):
-        pass
 
 
 class Browser:
@@ -180,11 +127,6 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def seed():
-    with open(os.path.join(HERE, "console_seed.json")) as f:
-        return json.load(f)
-
-
 def groups_page(b, base, store):
     b.driver.get(base)
     b.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "a[data-group]")) == 4,
@@ -256,7 +198,8 @@ def open_messages(b, group_url, special):
     check(re.match(r"00000000  [0-9a-f]{2} ", b.text("pre.body-text")), "no hex view")
 
     b.driver.get(group_url.split("#")[0] + f"#/failed/message/{special['leased']}")
-    b.find("[data-lease=running]")
+    lease = b.text("[data-lease=running]")
+    check("host-b" in lease, f"the lease does not name its holder: {lease!r}")
     headers = b.text("section.card table")
     check("*** (masked)" in headers, f"masked headers not shown as masked: {headers}")
     b.shot("message")
@@ -310,15 +253,16 @@ def audit_page(b, done, special_count):
 
 
 def outbox_page(b):
+    """The delivered trail holds the confirmations the host published for the retried orders."""
     b.nav("outbox")
     check(re.match(r"Pending: \d", b.text("main .card h2")), "no pending summary")
     name = b.find("form.filters input[name=name]")
-    name.send_keys("order.placed")
+    name.send_keys("order.confirmed")
     name.send_keys(Keys.ENTER)
     rows_css = "[aria-label='Delivered messages'] tbody tr"
-    b.wait(lambda d: "name=order.placed" in d.current_url, "the search in the URL")
+    b.wait(lambda d: "name=order.confirmed" in d.current_url, "the search in the URL")
     b.wait(lambda d: b.texts(".page[data-ready] " + rows_css) and all(
-        "order.placed" in r for r in b.texts(rows_css)), "the trail of order.placed only")
+        "order.confirmed" in r for r in b.texts(rows_css)), "the trail of order.confirmed only")
     for box in b.all("[aria-label='Delivered messages'] tbody input[type=checkbox]")[:2]:
         box.click()
     b.find("button[data-action=replay-selected]").click()
@@ -336,9 +280,13 @@ def queues_page(b):
 
 
 def hosts_page(b):
+    """The running host beats (up); the seeded host-b stopped beating an hour ago (gone)."""
     b.nav("hosts")
+    rows = b.texts("table.data tbody tr")
     states = b.texts("table.data tbody .badges > .badge:first-child")
-    check(states and set(states) <= {"up", "late", "gone"}, f"host states {states}")
+    check(sorted(states) == ["gone", "up"], f"host states {states}")
+    check(any(r.startswith(console_store.HOST_ID) and "up" in r for r in rows),
+          f"the running host {console_store.HOST_ID} is not up: {rows}")
     b.shot("hosts")
 
 
@@ -414,29 +362,28 @@ def no_script_errors(b):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--msgbus", required=True, help="the msgbus binary under test")
+    parser.add_argument("--plugin-dir", required=True, help="the built plugins (orders sample)")
     parser.add_argument("--artifacts", required=True, help="where the screenshots go")
     parser.add_argument("--docs", help="also copy the screenshots here (docs/ for the README)")
-    parser.add_argument("--base-url", help="a running console instead of the fixture server")
-    parser.add_argument("--special", help="with --base-url: JSON {cut_body, leased, old} row ids")
-    parser.add_argument("--read-only-url", help="with --base-url: a read-only console")
-    parser.add_argument("--read-only-token", help="the token the read-only console asks for")
     args = parser.parse_args()
     os.makedirs(args.artifacts, exist_ok=True)
     downloads = tempfile.mkdtemp(prefix="msgbus-console-downloads-")
-    store = seed()
+    store = {"groups": console_store.GROUPS}
 
-    if args.base_url:
-        backend = ExternalBackend(args.base_url, json.loads(args.special or "{}"))
-        read_only_backend = (ExternalBackend(args.read_only_url, {}, args.read_only_token)
-                             if args.read_only_url else None)
-    else:
-        backend = FixtureBackend()
-        read_only_backend = FixtureBackend(read_only=True, token="console-test-token")
     started = time.monotonic()
+    backend = None
     browser = None
-    step = "start the console and the browser"
+    step = "seed the store, start a host and the consoles"
     try:
+        backend = console_store.RealConsoleBackend(os.path.abspath(args.msgbus),
+                                                   os.path.abspath(args.plugin_dir),
+                                                   os.path.abspath(args.artifacts))
+        read_only_backend = backend.read_only_backend()
         base = backend.start()
+        print(f"  {time.monotonic() - started:5.1f} s  store seeded, host and console up",
+              flush=True)
+        step = "start the browser"
         browser = Browser(args.artifacts, downloads)
         browser.viewport(1280, 800)
         state = {}
@@ -455,11 +402,10 @@ def main():
             ("exports", lambda: exports(browser, downloads)),
             ("CSRF refused", lambda: csrf_refused(browser)),
             ("phone-sized window", lambda: phone(browser, base)),
+            ("read-only console", lambda: read_only(browser, read_only_backend)),
+            ("no script errors", lambda: no_script_errors(browser)),
         ]
-        if read_only_backend:
-            steps.append(("read-only console", lambda: read_only(browser, read_only_backend)))
-        steps.append(("no script errors", lambda: no_script_errors(browser)))
-        print(f"  {time.monotonic() - started:5.1f} s  started", flush=True)
+        print(f"  {time.monotonic() - started:5.1f} s  browser started", flush=True)
         for step, run in steps:
             run()
             print(f"  {time.monotonic() - started:5.1f} s  {step}", flush=True)
@@ -471,9 +417,8 @@ def main():
     finally:
         if browser:
             browser.quit()
-        backend.stop()
-        if read_only_backend:
-            read_only_backend.stop()
+        if backend:
+            backend.stop()
         shutil.rmtree(downloads, ignore_errors=True)
 
     shots = sorted(f for f in os.listdir(args.artifacts) if f.startswith("console-") and

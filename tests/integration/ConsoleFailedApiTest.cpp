@@ -2,6 +2,7 @@
 // grouping (digits, hex ids and UUIDs normalised into one group), filters, keyset paging, one
 // message (headers masked, body cut over 1 MiB, trace link), and the exports.
 #include "core/console/BodyView.h"
+#include "core/failed/FailedStore.h"
 #include "core/failed/FailureGroup.h"
 #include "core/failed/OutboxEnvelope.h"
 #include "core/util/Clock.h"
@@ -77,6 +78,7 @@ class ConsoleFailedApiTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testFiltersAndKeysetPagingOnMariaDb);
     CPPUNIT_TEST(testFiltersAndKeysetPagingOnSqlite);
     CPPUNIT_TEST(testOneMessageMasksHeadersAndLinksTheTrace);
+    CPPUNIT_TEST(testALeasedMessageNamesWhoHoldsIt);
     CPPUNIT_TEST(testBodyOverOneMebibyteIsCutAndHexForBinary);
     CPPUNIT_TEST(testExportsAsCsvAndJson);
     CPPUNIT_TEST(testUnknownMessageAndBadParametersAreNamed);
@@ -177,6 +179,22 @@ public:
             body->getValue<std::string>("text"));
         CPPUNIT_ASSERT(!body->getValue<bool>("cut"));
         CPPUNIT_ASSERT(!reply.json->getObject("lease")->getValue<bool>("running"));
+    }
+
+    void testALeasedMessageNamesWhoHoldsIt() {
+        ConsoleFixture f("MySQL");
+        const std::int64_t now = core::nowMillis();
+        const auto id =
+            f.insertFailed("orders", "order.placed", "HandlerFailed", "boom", now, "retry", now);
+        {
+            auto session = f.database->session();
+            core::FailedStore store(f.database->dialect(), f.settings.failedTable);
+            CPPUNIT_ASSERT(store.lease(*session, id, "retry", 3, now + 60000, "host-b:4242"));
+        }
+        auto lease = f.get("/api/failed/messages/" + std::to_string(id)).json->getObject("lease");
+        CPPUNIT_ASSERT(lease->getValue<bool>("running"));
+        CPPUNIT_ASSERT_EQUAL(std::string("host-b:4242"), lease->getValue<std::string>("by"));
+        CPPUNIT_ASSERT_EQUAL(now + 60000, lease->getValue<Poco::Int64>("until"));
     }
 
     void testBodyOverOneMebibyteIsCutAndHexForBinary() {

@@ -6,10 +6,12 @@
 #include "core/cli/ConsoleCommand.h"
 #include "core/cli/Loaded.h"
 #include "core/console/Console.h"
+#include "core/console/SignInThrottle.h"
 #include "core/db/Schema.h"
 #include "core/host/Host.h"
 #include "core/util/Base64.h"
 #include "support/ConsoleFixture.h"
+#include "support/HostProcess.h"
 #include "support/HttpProbe.h"
 #include "support/TestEnv.h"
 
@@ -40,6 +42,7 @@ void assertContains(const std::string& text, const std::string& part) {
 class ConsoleSecurityTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(ConsoleSecurityTest);
     CPPUNIT_TEST(testBeyondLoopbackEveryRequestNeedsTokenOrUser);
+    CPPUNIT_TEST(testRepeatedFailedSignInsAreSlowedDown);
     CPPUNIT_TEST(testPostNeedsCsrfTokenAndSameOrigin);
     CPPUNIT_TEST(testReadOnlyRefusesEveryAction);
     CPPUNIT_TEST(testLoopbackRefusesForeignHostName);
@@ -78,6 +81,36 @@ public:
                            {{"Authorization", basic("alice", "wonderland")},
                             {"X-CSRF-Token", byToken.json->getValue<std::string>("csrf")}});
         CPPUNIT_ASSERT_EQUAL(403, post.status);
+    }
+
+    void testRepeatedFailedSignInsAreSlowedDown() {
+        ConsoleFixture f("SQLite",
+                         {{"console.token", kToken},
+                          {"console.users", "alice:" + core::console::sha256Hex("wonderland")}},
+                         true);
+        // A page's first request carries no credentials: no guess, never counted.
+        for (int i = 0; i < 10; ++i)
+            CPPUNIT_ASSERT_EQUAL(401, f.get("/api/session").status);
+        // The first failed guesses are answered as such (a mistyped password)...
+        using Throttle = core::console::SignInThrottle;
+        for (int i = 0; i < Throttle::kFreeFailures; ++i)
+            CPPUNIT_ASSERT_EQUAL(
+                401, f.get("/api/session", {{"Authorization", basic("alice", "guess")}}).status);
+        // ... then the address waits longer after each one: 429 with Retry-After. (Guesses
+        // until the first 429: on a loaded machine a one-second block may pass between two.)
+        test::ConsoleReply blocked;
+        for (int i = 0; i < 20 && blocked.status != 429; ++i)
+            blocked = f.get("/api/session", {{"Authorization", "Bearer guess-" + kToken}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(blocked.body, 429, blocked.status);
+        CPPUNIT_ASSERT(std::stoi(blocked.headers["Retry-After"]) >= 1);
+        assertContains(blocked.body, "too many failed sign-ins");
+        // Once the block is over the right token signs in, and clears the address's record.
+        const bool in =
+            test::waitUntil([&] { return f.get("/api/session", bearer()).status == 200; },
+                            std::chrono::seconds(90));
+        CPPUNIT_ASSERT(in);
+        CPPUNIT_ASSERT_EQUAL(
+            401, f.get("/api/session", {{"Authorization", basic("alice", "guess")}}).status);
     }
 
     void testPostNeedsCsrfTokenAndSameOrigin() {

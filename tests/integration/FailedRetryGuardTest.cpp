@@ -284,7 +284,8 @@ private:
         const auto read = bus.row(row);
         auto session = bus.database->session();
         auto store = bus.store();
-        CPPUNIT_ASSERT(store.lease(*session, row, "retry", read->attempts, now + 10 * kMinute));
+        CPPUNIT_ASSERT(
+            store.lease(*session, row, "retry", read->attempts, now + 10 * kMinute, "host-b:4242"));
         core::GuardedChange change(bus.settings.failedTable, core::nowMillis());
         auto refusal = change.retryNow(*session, row, 3, std::nullopt);
         CPPUNIT_ASSERT(refusal.reason == core::Refusal::Leased);

@@ -441,7 +441,7 @@ public:
         const auto lowered = retryRow("lowered", "retry", maxRetries + 2);
 
         // A lease taken on stale attempts is refused: the row is not this host's to run.
-        CPPUNIT_ASSERT(!store.lease(*session, healthy, "retry", 0, core::nowMillis()));
+        CPPUNIT_ASSERT(!store.lease(*session, healthy, "retry", 0, core::nowMillis(), "test:1"));
         core::RetryWorker worker(*bus.database, bus.plugins,
                                  core::retryWorkerSettingsOf(bus.settings), bus.metrics, {});
         CPPUNIT_ASSERT_EQUAL(4, worker.retryDue());
@@ -464,7 +464,8 @@ public:
         // A leased row is not due: a second worker does not run it meanwhile; given back
         // unrun, it is due at once with its attempts as before.
         const auto leased = retryRow("leased", "retry", 1);
-        CPPUNIT_ASSERT(store.lease(*session, leased, "retry", 1, core::nowMillis() + 60000));
+        CPPUNIT_ASSERT(
+            store.lease(*session, leased, "retry", 1, core::nowMillis() + 60000, "test:1"));
         CPPUNIT_ASSERT_EQUAL(0, worker.retryDue());
         CPPUNIT_ASSERT_EQUAL(2, store.find(*session, leased)->attempts);
         CPPUNIT_ASSERT_EQUAL(std::string("running"), store.find(*session, leased)->queueName);

@@ -56,8 +56,9 @@ class SchemaTest : public CppUnit::TestFixture {
             std::string("run_key,consumer,runs,last_run_at"),
             join(columns(*session, database.dialect(), core::runsTableOf(tables.dedup))));
         CPPUNIT_ASSERT_EQUAL(
-            std::string("id,queue_name,source,message_id,message_name,headers,body,error_class,"
-                        "error_message,attempts,created_at,available_at,failed_at,failure_group"),
+            std::string(
+                "id,queue_name,source,message_id,message_name,headers,body,error_class,"
+                "error_message,attempts,created_at,available_at,failed_at,failure_group,leased_by"),
             join(columns(*session, database.dialect(), tables.failed)));
         CPPUNIT_ASSERT_EQUAL(
             std::string("id,acted_at,who,origin,action,filter_json,row_count,done,refused"),

@@ -72,11 +72,14 @@ public:
         FailedRecord row = retryRow(2);
         row.id = store.insert(session, row);
         // Another host leased it between our read and our update.
-        CPPUNIT_ASSERT(store.lease(session, row.id, "retry", 2, row.availableAt + 60'000));
+        CPPUNIT_ASSERT(
+            store.lease(session, row.id, "retry", 2, row.availableAt + 60'000, "host-a:17"));
         CPPUNIT_ASSERT(!store.updateIfUnchanged(session, movedToFailed(row), "retry", 2));
         const auto now = store.find(session, row.id);
         CPPUNIT_ASSERT_EQUAL(std::string("running"), now->queueName);
         CPPUNIT_ASSERT_EQUAL(3, now->attempts);
+        // Who holds it, for the console's message page.
+        CPPUNIT_ASSERT_EQUAL(std::string("host-a:17"), now->leasedBy.value_or("none"));
     }
 
     void testARemovedRowIsNotMovedAndSaysSo() {
@@ -94,7 +97,7 @@ public:
         FailedStore store(Dialect::SQLite, names.failed);
         FailedRecord row = retryRow(1);
         row.id = store.insert(session, row);
-        CPPUNIT_ASSERT(store.lease(session, row.id, "retry", 1, row.availableAt));
+        CPPUNIT_ASSERT(store.lease(session, row.id, "retry", 1, row.availableAt, "host-a:17"));
         CPPUNIT_ASSERT(store.updateIfUnchanged(session, movedToFailed(row), "running", 2));
         CPPUNIT_ASSERT_EQUAL(std::string("failed"), store.find(session, row.id)->queueName);
     }
