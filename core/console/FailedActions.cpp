@@ -29,9 +29,50 @@
 namespace msgbus::core::console {
 namespace {
 
-// Removals commit in chunks: one transaction per row would be slow, one for 10,000 rows would
-// hold their locks against the retry workers for long.
+// Removals and inbox retries commit in chunks: one transaction per row would be slow, one for
+// 10,000 rows would hold their locks against the retry workers for long.
 constexpr std::size_t kRemoveChunk = 200;
+
+/// An inbox row to retry, and where to (nullopt: its own consumer).
+struct InboxRetry {
+    std::int64_t id;
+    std::optional<Redirect> redirect;
+};
+
+/// Retries inbox rows (one guarded UPDATE each) in transactions of kRemoveChunk rows: a commit
+/// per row made a group of 4,000 take most of a minute on a busy server. Each refused row goes
+/// to refused with its reason.
+std::size_t retryInboxRows(Poco::Data::Session& session, Dialect dialect, GuardedChange& change,
+                           int maxAttempts, std::chrono::milliseconds retention,
+                           const std::vector<InboxRetry>& rows,
+                           std::vector<std::pair<std::int64_t, std::string>>& refused) {
+    const std::int64_t createdSince = nowMillis() - retention.count();
+    std::size_t done = 0;
+    for (std::size_t from = 0; from < rows.size(); from += kRemoveChunk) {
+        Transaction tx(session, dialect);
+        std::size_t chunkDone = 0;
+        std::vector<std::pair<std::int64_t, std::string>> chunkRefused;
+        for (std::size_t i = from; i < std::min(rows.size(), from + kRemoveChunk); ++i) {
+            try {
+                const auto refusal = change.retryNow(session, rows[i].id, maxAttempts, createdSince,
+                                                     rows[i].redirect);
+                if (refusal.reason == Refusal::None)
+                    ++chunkDone;
+                else
+                    chunkRefused.emplace_back(rows[i].id,
+                                              FailedActions::reasonText(refusal, retention));
+            } catch (const std::exception& e) {
+                if (isTransientDbError(e))
+                    throw;
+                chunkRefused.emplace_back(rows[i].id, "it cannot be retried: " + errorText(e));
+            }
+        }
+        tx.commit();
+        done += chunkDone;
+        refused.insert(refused.end(), chunkRefused.begin(), chunkRefused.end());
+    }
+    return done;
+}
 
 std::string timeText(std::int64_t ms) {
     return Poco::DateTimeFormatter::format(Poco::Timestamp(ms * 1000),
@@ -189,6 +230,7 @@ std::size_t FailedActions::retry(Poco::Data::Session& session, const Plan& plan,
     const RetryDestination destination{s.outbox.table, s.outbox.maxBodyBytes, s.retry.maxRetries};
     FailedStore store(_context.database.dialect(), s.failedTable);
     std::size_t done = 0;
+    std::vector<InboxRetry> inbox;
     for (const auto& row : rows) {
         std::optional<Redirect> redirect;
         if (plan.toConsumer) {
@@ -200,22 +242,17 @@ std::size_t FailedActions::retry(Poco::Data::Session& session, const Plan& plan,
             redirect = Redirect{
                 source, FailureGroup::keyOf(row.messageName, source, row.errorClass, row.error)};
         }
+        if (row.source != OutboxEnvelope::source) {
+            inbox.push_back({row.id, std::move(redirect)});
+            continue;
+        }
+        // An outbox row moves back into the outbox, in a transaction of its own.
         try {
-            FailedRecord record;
-            if (row.source == OutboxEnvelope::source) {
-                auto whole = store.find(session, row.id);
-                if (!whole) {
-                    refused.push_back({row.id, reasonText({Refusal::Gone}, s.dedupRetention)});
-                    continue;
-                }
-                record = *whole;
-            } else {
-                record.id = row.id;
-                record.source = row.source;
-            }
+            auto whole = store.find(session, row.id);
             const auto refusal =
-                retryFailedRow(session, _context.database.dialect(), destination, change, record,
-                               now - s.dedupRetention.count(), redirect);
+                whole ? retryFailedRow(session, _context.database.dialect(), destination, change,
+                                       *whole, now - s.dedupRetention.count(), redirect)
+                      : RowRefusal{Refusal::Gone};
             if (refusal.reason == Refusal::None)
                 ++done;
             else
@@ -226,6 +263,11 @@ std::size_t FailedActions::retry(Poco::Data::Session& session, const Plan& plan,
             refused.push_back({row.id, "it cannot be retried: " + errorText(e)});
         }
     }
+    std::vector<std::pair<std::int64_t, std::string>> inboxRefused;
+    done += retryInboxRows(session, _context.database.dialect(), change, s.retry.maxRetries,
+                           s.dedupRetention, inbox, inboxRefused);
+    for (auto& [id, reason] : inboxRefused)
+        refused.push_back({id, std::move(reason)});
     return done;
 }
 

@@ -12,8 +12,7 @@ struct StaticFile {
 };
 
 /// The file for a GET of path: "/" is "/index.html"; the rest is "/index.html" or
-/// "/assets/<file>". nullopt when there is none. When the build embeds no console pages, "/"
-/// is a short page saying where the API is.
+/// "/assets/<file>". nullopt when there is none.
 std::optional<StaticFile> staticFile(const std::string& path);
 
 } // namespace msgbus::core::console

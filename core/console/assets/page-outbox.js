@@ -138,8 +138,9 @@ export async function renderOutbox(main, route, ctx) {
             `${fmtCount(data.rows.length)} deliveries${after ? ` after row ${after}` : ''}`),
         exportButtons('outbox-delivered', 'the deliveries',
             {columns, rows: data.rows, serverExport})),
+        // Replays name messages by their message id (a row id means nothing to outbox:replay).
         dataTable({caption: 'Delivered messages', columns, rows: data.rows, selectable: !readOnly,
-          selected, emptyText: 'No delivery matches.', onSelect: () => {
+          rowKey: (r) => r.message_id, selected, emptyText: 'No delivery matches.', onSelect: () => {
             replaySelected.disabled = !selected.size;
             replaySelected.textContent = `Replay selected (${selected.size})`;
           }}).el,

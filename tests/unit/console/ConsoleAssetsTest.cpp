@@ -2,6 +2,7 @@
 // byte, with its content type, found only by its exact path, and nothing that would make a
 // browser fetch from the network.
 #include "core/console/ConsoleAssets.h"
+#include "core/console/StaticFiles.h"
 
 #include "support/SourceTree.h"
 
@@ -69,6 +70,9 @@ public:
                              std::string(index->contentType));
         CPPUNIT_ASSERT(textOf(*index).starts_with("<!doctype html>"));
         CPPUNIT_ASSERT(!findAsset("/assets/index.html"));
+        // What the server answers for "/" is that page (a build once served a stand-in).
+        const auto root = msgbus::core::console::staticFile("/");
+        CPPUNIT_ASSERT(root && root->body == textOf(*index));
     }
 
     void testEveryFileOfTheAssetDirectoryIsEmbeddedByteForByte() {
