@@ -80,7 +80,37 @@ FailedQuery::Where FailedQuery::where(const FailedFilter& f, bool groupLevel) co
 
 std::vector<FailedGroupRow> FailedQuery::groups(Poco::Data::Session& session,
                                                 const FailedFilter& filter) {
-    Where w = where(filter, true);
+    auto out = aggregate(session, where(filter, true));
+    const bool byColumns =
+        !filter.source.empty() || !filter.name.empty() || !filter.errorClass.empty();
+    const auto ungrouped = [](const FailedGroupRow& g) {
+        return g.group == FailedFilter::kUngrouped;
+    };
+    // The rows no group was computed for yet share no name, source or class: they are counted
+    // by their own columns (few rows: the console groups them as it goes, through an index).
+    if (byColumns && (filter.group.empty() || filter.group == FailedFilter::kUngrouped)) {
+        std::erase_if(out, ungrouped);
+        FailedFilter rows = filter;
+        rows.group = FailedFilter::kUngrouped;
+        for (auto& g : aggregate(session, where(rows, false)))
+            out.push_back(std::move(g));
+    }
+    // A group's rows share its name, source and class (they are part of its key), so a group
+    // whose sample matches has every row matching: these filters select whole groups, and the
+    // groups' counts stay index-only (a row-level filter would read a million rows).
+    std::erase_if(out, [&filter, &ungrouped](const FailedGroupRow& g) {
+        return !ungrouped(g) &&
+               ((!filter.source.empty() && g.source != filter.source) ||
+                (!filter.name.empty() && g.messageName.value_or("") != filter.name) ||
+                (!filter.errorClass.empty() && g.errorClass != filter.errorClass));
+    });
+    std::sort(out.begin(), out.end(), [](const FailedGroupRow& a, const FailedGroupRow& b) {
+        return a.count != b.count ? a.count > b.count : a.group < b.group;
+    });
+    return out;
+}
+
+std::vector<FailedGroupRow> FailedQuery::aggregate(Poco::Data::Session& session, Where w) {
     std::vector<Poco::Nullable<std::string>> keys;
     std::vector<Poco::Int64> counts, firsts, lasts, samples;
     Poco::Data::Statement select(session);
@@ -98,14 +128,6 @@ std::vector<FailedGroupRow> FailedQuery::groups(Poco::Data::Session& session,
         out[i].lastSeen = lasts[i];
     }
     sampleGroups(session, out, {samples.begin(), samples.end()});
-    std::erase_if(out, [&filter](const FailedGroupRow& g) {
-        return (!filter.source.empty() && g.source != filter.source) ||
-               (!filter.name.empty() && g.messageName.value_or("") != filter.name) ||
-               (!filter.errorClass.empty() && g.errorClass != filter.errorClass);
-    });
-    std::sort(out.begin(), out.end(), [](const FailedGroupRow& a, const FailedGroupRow& b) {
-        return a.count != b.count ? a.count > b.count : a.group < b.group;
-    });
     return out;
 }
 

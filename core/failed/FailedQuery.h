@@ -62,8 +62,9 @@ class FailedQuery {
 public:
     FailedQuery(Dialect dialect, std::string table);
 
-    /// Every group of the rows filter selects, by count (descending) then group key. A filter
-    /// on source, name or class applies to the groups (each group has one of each).
+    /// Every group of the rows filter selects, by count (descending) then group key; a group's
+    /// count is its rows that match. A filter on source, name or class selects whole groups
+    /// (each group has one of each); the rows not grouped yet are filtered row by row.
     std::vector<FailedGroupRow> groups(Poco::Data::Session& session, const FailedFilter& filter);
 
     /// Up to limit rows with ids above after, in id order.
@@ -89,6 +90,8 @@ private:
         std::vector<std::string> params;
     };
     Where where(const FailedFilter& filter, bool groupLevel) const;
+    /// Count, first and last seen and a sample of each group of the rows w selects.
+    std::vector<FailedGroupRow> aggregate(Poco::Data::Session& session, Where w);
     std::vector<FailedListRow> select(Poco::Data::Session& session, Where w, int limit);
     void sampleGroups(Poco::Data::Session& session, std::vector<FailedGroupRow>& groups,
                       const std::vector<std::int64_t>& sampleIds);
