@@ -33,7 +33,8 @@ std::string RefusalReport::reasonText(const RowRefusal& refusal) const {
         return "its body was cut when it was stored, and a run would see only its first bytes "
                "(failed:show shows what is stored; failed:remove drops it)";
     case Refusal::Leased:
-        return "a running host's retry worker holds it (leased until " +
+        return "a running host's retry worker holds it (leased " +
+               (refusal.leasedBy.empty() ? "" : "by " + refusal.leasedBy + " ") + "until " +
                isoTimeText(refusal.leasedUntil) + "); it runs there now";
     case Refusal::TooOld:
         return "created " + isoTimeText(refusal.createdAt) + ", older than dedup.retention (" +

@@ -74,6 +74,12 @@ std::size_t retryInboxRows(Poco::Data::Session& session, Dialect dialect, Guarde
     return done;
 }
 
+RowRefusal goneRow() {
+    RowRefusal gone;
+    gone.reason = Refusal::Gone;
+    return gone;
+}
+
 std::string timeText(std::int64_t ms) {
     return Poco::DateTimeFormatter::format(Poco::Timestamp(ms * 1000),
                                            Poco::DateTimeFormat::ISO8601_FORMAT);
@@ -115,7 +121,8 @@ std::string FailedActions::reasonText(const RowRefusal& refusal,
         return "the body was cut when it was stored: it cannot be retried (a run would see only "
                "its first bytes)";
     case Refusal::Leased:
-        return "a running host's retry worker holds it (leased until " +
+        return "a running host's retry worker holds it (leased " +
+               (refusal.leasedBy.empty() ? "" : "by " + refusal.leasedBy + " ") + "until " +
                timeText(refusal.leasedUntil) + "): it runs there now";
     case Refusal::TooOld:
         return "created " + timeText(refusal.createdAt) +
@@ -252,7 +259,7 @@ std::size_t FailedActions::retry(Poco::Data::Session& session, const Plan& plan,
             const auto refusal =
                 whole ? retryFailedRow(session, _context.database.dialect(), destination, change,
                                        *whole, now - s.dedupRetention.count(), redirect)
-                      : RowRefusal{Refusal::Gone};
+                      : goneRow();
             if (refusal.reason == Refusal::None)
                 ++done;
             else
@@ -310,7 +317,7 @@ ApiResponse FailedActions::act(const ApiRequest& request) {
         found.insert(row.id);
     for (auto id : plan.ids)
         if (!found.count(id))
-            refused.push_back({id, reasonText({Refusal::Gone}, _context.settings.dedupRetention)});
+            refused.push_back({id, reasonText(goneRow(), _context.settings.dedupRetention)});
     ActionAudit audit(_context.database.dialect(), _context.settings.failedTable);
     body->remove("action");
     const std::int64_t actionId = audit.begin(

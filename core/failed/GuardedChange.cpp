@@ -3,6 +3,7 @@
 #include <msgbus/internal/SqlIdentifier.h>
 
 #include <Poco/Data/Statement.h>
+#include <Poco/Nullable.h>
 
 #include <vector>
 
@@ -114,9 +115,11 @@ RowRefusal GuardedChange::refusalOf(Poco::Data::Session& session, std::int64_t i
                                     std::optional<std::int64_t> createdSince) {
     std::vector<std::string> queues;
     std::vector<Poco::Int64> available, created, cut;
+    std::vector<Poco::Nullable<std::string>> leasedBy;
     session << "SELECT queue_name, available_at, created_at, CASE WHEN " + cutCondition() +
-                   " THEN 1 ELSE 0 END FROM " + _table + " WHERE id = " + std::to_string(id),
-        into(queues), into(available), into(created), into(cut), now;
+                   " THEN 1 ELSE 0 END, leased_by FROM " + _table +
+                   " WHERE id = " + std::to_string(id),
+        into(queues), into(available), into(created), into(cut), into(leasedBy), now;
     RowRefusal found;
     if (queues.empty()) {
         found.reason = Refusal::Gone;
@@ -129,6 +132,7 @@ RowRefusal GuardedChange::refusalOf(Poco::Data::Session& session, std::int64_t i
     } else if (queues[0] == "running" && available[0] > _now) {
         found.reason = Refusal::Leased;
         found.leasedUntil = available[0];
+        found.leasedBy = leasedBy[0].isNull() ? "" : leasedBy[0].value();
     } else if (createdSince && created[0] < *createdSince) {
         found.reason = Refusal::TooOld;
         found.createdAt = created[0];

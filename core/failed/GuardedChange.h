@@ -24,6 +24,7 @@ enum class Refusal {
 struct RowRefusal {
     Refusal reason = Refusal::None;
     std::int64_t leasedUntil = 0; ///< Leased: when the lease runs out (ms since the epoch)
+    std::string leasedBy;         ///< Leased: the retry worker holding it ("" when unknown)
     std::int64_t createdAt = 0;   ///< TooOld: when the row was created
 };
 

@@ -44,7 +44,7 @@ RETRIED_GROUP = console_store.RETRIED_GROUP  # the seed's group that holds the s
 # The screenshots the README shows (--docs copies them to docs/).
 README_SHOTS = ["failed", "message", "confirm", "retry", "actions", "outbox", "queues", "hosts",
                 "phone"]
-REASON_PATTERNS = {"cut_body": r"cut", "leased": r"running|lease|holds", "old": r"dedup"}
+REASON_PATTERNS = {"cut_body": r"cut", "leased": r"holds it \(leased by host-b ", "old": r"dedup"}
 
 
 class Failure(Exception):

@@ -290,6 +290,7 @@ private:
         auto refusal = change.retryNow(*session, row, 3, std::nullopt);
         CPPUNIT_ASSERT(refusal.reason == core::Refusal::Leased);
         CPPUNIT_ASSERT_EQUAL(now + 10 * kMinute, refusal.leasedUntil);
+        CPPUNIT_ASSERT_EQUAL(std::string("host-b:4242"), refusal.leasedBy);
         CPPUNIT_ASSERT(change.remove(*session, row).reason == core::Refusal::Leased);
         auto after = bus.row(row);
         CPPUNIT_ASSERT_EQUAL(std::string("running"), after->queueName);
