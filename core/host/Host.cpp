@@ -2,6 +2,8 @@
 #include "core/util/ErrorText.h"
 
 #include "core/config/ConfigLoader.h"
+#include "core/config/PartitionSettings.h"
+#include "core/host/PartitionMaintainer.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/RetryWorker.h"
 #include "core/outbox/OutboxRelay.h"
@@ -79,6 +81,11 @@ void Host::start() {
         log.information("operations endpoint on http://127.0.0.1:%d (/metrics, /health, /ready%s)",
                         _http->port(), std::string(_adminExtension ? ", the console" : ""));
     }
+    if (_settings.partitioning.daily)
+        _threads.emplace_back([this] {
+            PartitionMaintainer(*_database, tableNamesOf(_settings), _settings.dedupRetention)
+                .run(_stop);
+        });
     startHeartbeat();
     log.information("started: %d relay(s), %z consumer(s), plugin generation %s", relays,
                     _settings.inbox.consumers.size(), std::to_string(_generation.load()));
