@@ -3,6 +3,7 @@
 
 #include "core/config/ConfigLoader.h"
 #include "core/config/PartitionSettings.h"
+#include "core/db/PartitionLayout.h"
 #include "core/host/PartitionMaintainer.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/RetryWorker.h"
@@ -11,11 +12,39 @@
 #include "core/util/Clock.h"
 #include "core/util/RedactedUrl.h"
 
+#include <msgbus/Error.h>
 #include <msgbus/internal/Json.h>
 
 #include <Poco/Logger.h>
 
 namespace msgbus::core {
+namespace {
+
+/// Refuses to start (msgbus::Error) when the dedup or delivered table is partitioned otherwise
+/// than dedup.partitioning says: under none, a partitioned dedup table would let a duplicate
+/// recorded on another day run its handlers again. A database that does not answer is not a
+/// reason to refuse (the host rides outages out); `msgbus check` reports the same.
+void requirePartitioningAsConfigured(Database& database, const Settings& settings) {
+    if (database.dialect() != Dialect::MySQL)
+        return;
+    std::vector<std::string> problems;
+    try {
+        auto session = database.session();
+        problems = PartitionLayout(tableNamesOf(settings)).mismatches(*session);
+    } catch (const std::exception& e) {
+        Poco::Logger::get("msgbus.host")
+            .warning("partitioning of the dedup and delivered tables not checked: %s",
+                     errorText(e));
+        return;
+    }
+    std::string text;
+    for (const auto& problem : problems)
+        text += (text.empty() ? "" : "\n") + problem;
+    if (!text.empty())
+        throw Error(text);
+}
+
+} // namespace
 
 Host::Host(Poco::AutoPtr<Poco::Util::LayeredConfiguration> config, Settings settings,
            std::string configPath)
@@ -29,6 +58,7 @@ Host::~Host() {
 }
 
 void Host::start() {
+    requirePartitioningAsConfigured(*_database, _settings);
     _runtimeDir = PluginRuntimeDir::open(_settings.runtimeDir);
     _plugins.publish(
         PluginLoader(pluginManifestOf(_settings), _config, _runtimeDir).load(++_generation));
