@@ -76,7 +76,8 @@ std::vector<TablePartition> DailyPartitions::list(Poco::Data::Session& session) 
     std::vector<Poco::Int64> rows;
     std::string table = _table;
     session << "SELECT PARTITION_NAME, PARTITION_METHOD, PARTITION_EXPRESSION, "
-               "PARTITION_DESCRIPTION, COALESCE(TABLE_ROWS, 0) FROM information_schema.PARTITIONS "
+               "PARTITION_DESCRIPTION, CAST(COALESCE(TABLE_ROWS, 0) AS SIGNED) FROM "
+               "information_schema.PARTITIONS "
                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? "
                "ORDER BY PARTITION_ORDINAL_POSITION",
         use(table), into(names), into(methods), into(expressions), into(bounds), into(rows), now;
