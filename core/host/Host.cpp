@@ -111,11 +111,7 @@ void Host::start() {
         log.information("operations endpoint on http://127.0.0.1:%d (/metrics, /health, /ready%s)",
                         _http->port(), std::string(_adminExtension ? ", the console" : ""));
     }
-    if (_settings.partitioning.daily)
-        _threads.emplace_back([this] {
-            PartitionMaintainer(*_database, tableNamesOf(_settings), _settings.dedupRetention)
-                .run(_stop);
-        });
+    startMaintenance();
     startHeartbeat();
     log.information("started: %d relay(s), %z consumer(s), plugin generation %s", relays,
                     _settings.inbox.consumers.size(), std::to_string(_generation.load()));
@@ -190,6 +186,14 @@ bool Host::reloadPlugins() {
                   error);
         return false;
     }
+}
+
+void Host::startMaintenance() {
+    if (_settings.partitioning.daily)
+        _threads.emplace_back([this] {
+            PartitionMaintainer(*_database, tableNamesOf(_settings), _settings.dedupRetention)
+                .run(_stop);
+        });
 }
 
 void Host::startHeartbeat() {
