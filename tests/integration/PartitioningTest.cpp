@@ -13,6 +13,7 @@
 #include "core/db/Transaction.h"
 #include "core/inbox/DedupStore.h"
 #include "core/util/Clock.h"
+#include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
 #include <msgbus/Error.h>
@@ -137,6 +138,7 @@ class PartitioningTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testTwoMaintainersAtOnceBothSucceed);
     CPPUNIT_TEST(testDuplicateRecordedOnAnotherDayIsStillADuplicate);
     CPPUNIT_TEST(testConcurrentDuplicateOnTheNextDayWaitsAndIsADuplicate);
+    CPPUNIT_TEST(testInboxRunsAMessageRecordedOnAnotherDayNoMore);
     CPPUNIT_TEST(testGuardRefusesToDropADayInsideTheRetention);
     CPPUNIT_TEST(testCleanupDropsWholeDaysAndKeepsNewerRows);
     CPPUNIT_TEST(testSetupRefusesAnUnpartitionedTableAndItsConversionWorks);
@@ -276,6 +278,46 @@ public:
         txA.commit();
         CPPUNIT_ASSERT(!other.get());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), bus.count(bus.settings.dedupTable));
+    }
+
+    void testInboxRunsAMessageRecordedOnAnotherDayNoMore() {
+        // The whole inbox (orders sample handler) on daily-partitioned tables: a message whose
+        // dedup row sits in another day's partition is a duplicate, delivered twice or not.
+        test::ScratchBus inbox("partinbox");
+        inbox.open("MySQL",
+                   {{"plugin.orders.library", "liborders-handlers.so"},
+                    {"inbox.consumers", "orders"},
+                    {"inbox.consumer.orders.queue", inbox.queue},
+                    {"inbox.consumer.orders.plugins", "orders"},
+                    {"dedup.partitioning", "daily"}},
+                   "#", [](Poco::Data::Session& session) {
+                       session << "CREATE TABLE order_projection (order_id VARCHAR(64) PRIMARY "
+                                  "KEY, total DOUBLE NOT NULL, message_id VARCHAR(36) NOT NULL)",
+                           now;
+                   });
+        auto order = [](const std::string& orderId) {
+            Message m("order.placed", R"({"orderId":")" + orderId + R"(","total":9.5})");
+            m.setId(Id::generate());
+            return m;
+        };
+        const Message seen = order("o-1");
+        const Message fresh = order("o-2");
+        {
+            core::DedupStore dedup(inbox.database->dialect(), inbox.settings.dedupTable, true);
+            auto session = inbox.database->session();
+            CPPUNIT_ASSERT(dedup.tryInsert(*session, seen.id(), "orders", seen.name(),
+                                           core::nowMillis() + kDay));
+        }
+        const auto encode = [&inbox](const Message& m) {
+            return inbox.plugins.current()->serializer->encode(m);
+        };
+        inbox.send({encode(seen), encode(fresh), encode(seen), encode(fresh)}, "order.placed");
+        inbox.consume(4);
+        CPPUNIT_ASSERT_EQUAL(1, inbox.count("SELECT COUNT(*) FROM order_projection"));
+        CPPUNIT_ASSERT_EQUAL(1, inbox.count("SELECT COUNT(*) FROM order_projection WHERE "
+                                            "order_id = 'o-2'"));
+        CPPUNIT_ASSERT_EQUAL(2, inbox.count("SELECT COUNT(*) FROM " + inbox.settings.dedupTable));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), inbox.metrics.deduplicated.load());
     }
 
     void testGuardRefusesToDropADayInsideTheRetention() {
