@@ -19,6 +19,8 @@ const char* statusWord(CheckReport::Status status) {
         return "fail";
     case CheckReport::Status::Info:
         return "info";
+    case CheckReport::Status::Warn:
+        return "warn";
     }
     return "info";
 }
@@ -48,6 +50,10 @@ void CheckReport::info(const std::string& name, const std::string& detail) {
     add(Status::Info, name, detail);
 }
 
+void CheckReport::warn(const std::string& name, const std::string& detail) {
+    add(Status::Warn, name, detail);
+}
+
 void CheckReport::attempt(const std::string& name, const std::function<void()>& check) {
     try {
         check();
@@ -61,7 +67,7 @@ void CheckReport::add(Status status, const std::string& name, const std::string&
     if (status == Status::Fail)
         ++_failures;
     if (_format == Format::Text) {
-        static const char* const words[] = {"OK   ", "FAIL ", "INFO "};
+        static const char* const words[] = {"OK   ", "FAIL ", "INFO ", "WARN "};
         _write(words[static_cast<int>(status)] + entry.name +
                (entry.detail.empty() ? "" : ": " + entry.detail) + "\n");
     }
@@ -84,9 +90,11 @@ void CheckReport::finish() {
         return std::count_if(_entries.begin(), _entries.end(),
                              [status](const Entry& e) { return e.status == status; });
     };
-    const std::string counts = std::to_string(count(Status::Ok)) + " OK, " +
-                               std::to_string(_failures) + " FAIL, " +
-                               std::to_string(count(Status::Info)) + " INFO";
+    const std::string counts =
+        std::to_string(count(Status::Ok)) + " OK, " + std::to_string(_failures) + " FAIL, " +
+        std::to_string(count(Status::Info)) + " INFO" +
+        (count(Status::Warn) > 0 ? ", " + std::to_string(count(Status::Warn)) + " WARN"
+                                 : std::string());
     _write(passed() ? "PASSED: " + counts + "\n"
                     : "FAILED: " + counts + " (fix the FAIL lines, then run msgbus check again)\n");
 }

@@ -8,9 +8,11 @@
 #include "core/cli/Loaded.h"
 #include "core/cli/Progress.h"
 #include "core/config/ConfigLoader.h"
+#include "core/config/PartitionSettings.h"
 #include "core/config/Settings.h"
 #include "core/console/Console.h"
 #include "core/db/Database.h"
+#include "core/db/PartitionRotation.h"
 #include "core/db/Schema.h"
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
@@ -56,7 +58,7 @@ Loaded loadSettings(const CommandLine& line) {
 namespace {
 
 TableNames tablesOf(const Settings& s) {
-    return TableNames{s.outbox.table, s.dedupTable, s.failedTable, s.host.table};
+    return tableNamesOf(s);
 }
 
 amqp::TopologySpec topologyOf(const Settings& s) {
@@ -142,6 +144,19 @@ int setup(const std::vector<std::string>& args) {
         Schema::apply(database, tablesOf(s));
         std::cout << "schema: tables " << s.outbox.table << ", " << s.dedupTable << ", "
                   << s.failedTable << ", " << auditTableOf(s.failedTable) << " are in place\n";
+        if (s.partitioning.daily) {
+            // Adds only: dropping old days is the hosts' maintenance and the cleanup commands'.
+            const auto pass = PartitionRotation(database, tablesOf(s), s.dedupRetention)
+                                  .run(nowMillis(), std::chrono::seconds(60), false);
+            std::cout << "schema: " << s.dedupTable << " and " << deliveredTableOf(s.outbox.table)
+                      << " partitioned by day, "
+                      << (pass.ran ? std::to_string(pass.added.size()) +
+                                         " partition(s) added to reach " +
+                                         std::to_string(s.partitioning.daysAhead) + " day(s) ahead"
+                                   : std::string("another process's maintenance pass held the "
+                                                 "lock (it adds the days ahead)"))
+                      << "\n";
+        }
         // Rows stored before the failure_group column existed: grouped now, so the console's
         // groups page reads them through its index.
         FailureGroupBackfill backfill(database, s.failedTable);

@@ -1,5 +1,7 @@
 #include "core/cli/DatabaseCheck.h"
 
+#include "core/cli/PartitionCheck.h"
+#include "core/config/PartitionSettings.h"
 #include "core/config/RetryHorizon.h"
 #include "core/db/ConnectionString.h"
 #include "core/db/Database.h"
@@ -64,6 +66,7 @@ void DatabaseCheck::run() {
     }
     _report.ok("database", where);
     checkTables(database);
+    _report.attempt("partitioning", [&] { PartitionCheck(_settings, _report).run(database); });
     if (_dedupTableOk)
         checkDedupAge(database);
     if (_failedTableOk)
@@ -109,8 +112,7 @@ void DatabaseCheck::checkDedupAge(Database& database) {
 }
 
 void DatabaseCheck::checkTables(Database& database) {
-    const TableNames names{_settings.outbox.table, _settings.dedupTable, _settings.failedTable,
-                           _settings.host.table};
+    const TableNames names = tableNamesOf(_settings);
     auto session = database.session();
     SchemaInspector inspector(*session, database.dialect());
     for (const TableSpec& table : Schema::tables(names)) {

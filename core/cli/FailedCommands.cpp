@@ -2,6 +2,7 @@
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
 #include "core/cli/Loaded.h"
+#include "core/cli/PartitionDrops.h"
 #include "core/cli/Progress.h"
 #include "core/cli/RefusalReport.h"
 #include "core/cli/TimeArgument.h"
@@ -330,6 +331,8 @@ int cleanupDedup(const std::vector<std::string>& args) {
     Database database(loaded.settings.db);
     DedupStore dedup(database.dialect(), loaded.settings.dedupTable);
     const std::int64_t cutoff = nowMillis() - age.count();
+    // Partitioned: whole days first, then the batches below delete what is left of the edge day.
+    PartitionDrops(database, loaded.settings).dedup(cutoff);
     std::size_t total = 0;
     Progress progress("removing deduplication rows", 0);
     for (;;) {

@@ -2,6 +2,7 @@
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
 #include "core/cli/Loaded.h"
+#include "core/cli/PartitionDrops.h"
 #include "core/cli/Progress.h"
 #include "core/cli/TimeArgument.h"
 #include "core/db/Database.h"
@@ -231,6 +232,8 @@ int cleanupOutbox(const std::vector<std::string>& args) {
     auto session = database.session();
     DeliveredStore store = deliveredStoreOf(database, loaded.settings, *session);
     const std::int64_t cutoff = nowMillis() - age.count();
+    // Partitioned: whole days first, then the batches below delete what is left of the edge day.
+    PartitionDrops(database, loaded.settings).delivered(cutoff);
     std::size_t total = 0;
     Progress progress("removing delivered rows", 0);
     for (int conflicts = 0;;) {

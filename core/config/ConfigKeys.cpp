@@ -71,6 +71,8 @@ constexpr std::array kKeys{
 
     ConfigKey{"dedup.table", kDefault},
     ConfigKey{"dedup.retention", kDefault},
+    ConfigKey{"dedup.partitioning", kDefault},
+    ConfigKey{"dedup.partitions_ahead", kDefault},
     ConfigKey{"failed.table", kDefault},
     ConfigKey{"host.id", kDefault},
     ConfigKey{"host.heartbeat_ms", kDefault},

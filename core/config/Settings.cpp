@@ -4,6 +4,7 @@
 #include "core/config/ConfigError.h"
 #include "core/config/ConfigReader.h"
 #include "core/config/DefaultPluginDir.h"
+#include "core/config/PartitionSettings.h"
 #include "core/config/RetryHorizon.h"
 #include "core/util/HttpEndpoint.h"
 
@@ -302,6 +303,7 @@ void loadDedupRetention(ConfigReader& read, Settings& s) {
 void loadHost(ConfigReader& read, Settings& s) {
     s.dedupTable = read.table("dedup.table", s.dedupTable);
     loadDedupRetention(read, s);
+    loadPartitioning(read, s);
     s.failedTable = read.table("failed.table", s.failedTable);
     s.host.id = read.string("host.id", s.host.id);
     if (s.host.id.size() > 200)

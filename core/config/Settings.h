@@ -3,6 +3,7 @@
 #include "core/amqp/Topology.h"
 #include "core/config/ConsoleSettings.h"
 #include "core/db/DatabaseSettings.h"
+#include "core/db/Partitioning.h"
 #include "core/db/Schema.h"
 #include "core/util/HttpClientOptions.h"
 
@@ -170,6 +171,8 @@ struct Settings {
     /// never below minimumDedupRetention(retry). A message older than this may have lost its
     /// row, so `failed:retry` refuses it without --force.
     std::chrono::milliseconds dedupRetention{std::chrono::hours(7 * 24)};
+    /// dedup.partitioning and dedup.partitions_ahead (the dedup and delivered tables).
+    Partitioning partitioning;
     std::string failedTable = TableNames{}.failed;
     HostSettings host;
     int httpPort = 9464;

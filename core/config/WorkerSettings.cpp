@@ -26,6 +26,7 @@ RelaySettings relaySettingsOf(const Settings& settings) {
 PipelineSettings pipelineSettingsOf(const Settings& settings) {
     PipelineSettings pipeline;
     pipeline.dedupTable = settings.dedupTable;
+    pipeline.dedupPartitioned = settings.partitioning.daily;
     pipeline.failedTable = settings.failedTable;
     pipeline.outboxTable = settings.outbox.table;
     pipeline.maxBodyBytes = settings.outbox.maxBodyBytes;

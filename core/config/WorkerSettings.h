@@ -36,6 +36,8 @@ struct RelaySettings {
 /// handlers publish through, and how it judges failures.
 struct PipelineSettings {
     std::string dedupTable;
+    /// dedup.partitioning = daily: the dedup table's key holds processed_at (DedupStore).
+    bool dedupPartitioned = false;
     std::string failedTable;
     std::string outboxTable;
     std::size_t maxBodyBytes = 0; ///< outbox.max_body_bytes, for the handlers' OutboxWriter

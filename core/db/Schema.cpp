@@ -1,11 +1,14 @@
 #include "core/db/Schema.h"
 
+#include "core/db/DailyPartitions.h"
 #include "core/db/Database.h"
+#include "core/db/PartitionLayout.h"
 #include "core/db/SchemaInspector.h"
 
 #include <msgbus/internal/SqlIdentifier.h>
 
 #include <cctype>
+#include <chrono>
 
 namespace msgbus::core {
 
@@ -25,8 +28,11 @@ std::string joined(const std::vector<std::string>& names) {
     return out;
 }
 
-std::vector<std::string> mysqlStatements(const std::vector<TableSpec>& tables) {
+std::vector<std::string> mysqlStatements(const std::vector<TableSpec>& tables, int daysAhead) {
     std::vector<std::string> statements;
+    const std::int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
     for (const auto& table : tables) {
         std::vector<std::string> lines;
         for (const auto& column : table.columns)
@@ -39,7 +45,11 @@ std::vector<std::string> mysqlStatements(const std::vector<TableSpec>& tables) {
         std::string sql = "CREATE TABLE IF NOT EXISTS " + table.name + " (\n";
         for (std::size_t i = 0; i < lines.size(); ++i)
             sql += "  " + lines[i] + (i + 1 < lines.size() ? ",\n" : "\n");
-        statements.push_back(sql + ")" + kMysqlTableOptions);
+        sql += std::string(")") + kMysqlTableOptions;
+        if (!table.partitionColumn.empty())
+            sql +=
+                DailyPartitions(table.name, table.partitionColumn).createClause(nowMs, daysAhead);
+        statements.push_back(sql);
     }
     return statements;
 }
@@ -122,10 +132,15 @@ TableSpec outboxTable(const TableNames& t) {
 // Its own table, so the outbox's claim, depth and unique index never see the history.
 TableSpec deliveredTable(const TableNames& t) {
     const std::string delivered = deliveredTableOf(t.outbox);
+    // Partitioned, every unique key holds the partitioning column: the key becomes (id,
+    // delivered_at), still one row per id (AUTO_INCREMENT hands out each id once).
+    const bool daily = t.partitioning.daily;
     return TableSpec{
         "delivered",
         delivered,
-        messageColumns({"id", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+        messageColumns({"id",
+                        daily ? "BIGINT NOT NULL AUTO_INCREMENT"
+                              : "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
                         "INTEGER PRIMARY KEY AUTOINCREMENT"},
                        {
                            {"attempts", "INT NOT NULL DEFAULT 1", "INTEGER NOT NULL DEFAULT 1"},
@@ -133,7 +148,7 @@ TableSpec deliveredTable(const TableNames& t) {
                            {"exchange", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
                            {"routing_key", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
                        }),
-        {"id"},
+        daily ? std::vector<std::string>{"id", "delivered_at"} : std::vector<std::string>{"id"},
         {{"ix_" + delivered + "_message_id",
           {"message_id"},
           false,
@@ -142,10 +157,18 @@ TableSpec deliveredTable(const TableNames& t) {
           {"delivered_at"},
           false,
           "cleanup:outbox and --since/--until"}},
-        false};
+        false,
+        daily ? "delivered_at" : ""};
 }
 
+// Partitioned, the key must hold processed_at, so it no longer makes a second row of the same
+// (message_id, consumer) a duplicate key on its own: DedupStore then also looks for the row in
+// the other days (see DedupStore::heldElsewhere).
 TableSpec dedupTable(const TableNames& t) {
+    const bool daily = t.partitioning.daily;
+    std::vector<std::string> key{"message_id", "consumer"};
+    if (daily)
+        key.push_back("processed_at");
     return TableSpec{"dedup",
                      t.dedup,
                      {
@@ -154,9 +177,10 @@ TableSpec dedupTable(const TableNames& t) {
                          {"message_name", "VARCHAR(255) NOT NULL", "TEXT NOT NULL"},
                          {"processed_at", "BIGINT NOT NULL", "INTEGER NOT NULL"},
                      },
-                     {"message_id", "consumer"},
+                     key,
                      {{"ix_" + t.dedup + "_processed", {"processed_at"}, false, "cleanup:dedup"}},
-                     true};
+                     true,
+                     daily ? "processed_at" : ""};
 }
 
 // One row per redelivered message whose handler run began on a consumer and whose
@@ -331,7 +355,8 @@ std::vector<TableSpec> Schema::tables(const TableNames& t) {
 
 std::vector<std::string> Schema::statements(Dialect dialect, const TableNames& tables) {
     auto specs = Schema::tables(tables);
-    return dialect == Dialect::MySQL ? mysqlStatements(specs) : sqliteStatements(specs);
+    return dialect == Dialect::MySQL ? mysqlStatements(specs, tables.partitioning.daysAhead)
+                                     : sqliteStatements(specs);
 }
 
 void Schema::apply(Database& database, const TableNames& tables) {
@@ -339,6 +364,10 @@ void Schema::apply(Database& database, const TableNames& tables) {
     if (database.dialect() == Dialect::SQLite) {
         // WAL lets the relay read while a producer writes; it is a property of the file.
         *session << "PRAGMA journal_mode = WAL", now;
+    } else {
+        // Before anything is created: CREATE TABLE IF NOT EXISTS would leave a table made the
+        // other way as it is, and the hosts would use it wrongly.
+        PartitionLayout(tables).require(*session);
     }
     const auto all = statements(database.dialect(), tables);
     const auto isIndex = [](const std::string& sql) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/db/Dialect.h"
+#include "core/db/Partitioning.h"
 
 #include <msgbus/OutboxWriter.h>
 
@@ -24,6 +25,9 @@ struct TableNames {
     std::string failed = "messenger_messages";
     /// host.table: one heartbeat row per host (id, version, plugin set, last beat).
     std::string hosts = "msgbus_hosts";
+    /// Not a name, but it changes the dedup and delivered tables' keys and DDL: daily adds the
+    /// time column to their primary key and partitions them by it (MariaDB/MySQL).
+    Partitioning partitioning{};
 };
 
 /// The table of handler runs that began and have not ended, that goes with a deduplication
@@ -81,6 +85,9 @@ struct TableSpec {
     std::vector<IndexSpec> indexes;
     /// SQLite only: the table is clustered on its primary key.
     bool withoutRowid = false;
+    /// MariaDB/MySQL with dedup.partitioning = daily: the epoch-ms column the table is
+    /// range-partitioned on by day (part of the primary key); empty: not partitioned.
+    std::string partitionColumn{};
 };
 
 /// The DDL of the outbox, delivered, deduplication, runs, failed, audit and hosts tables. Every

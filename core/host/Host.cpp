@@ -2,6 +2,9 @@
 #include "core/util/ErrorText.h"
 
 #include "core/config/ConfigLoader.h"
+#include "core/config/PartitionSettings.h"
+#include "core/db/PartitionLayout.h"
+#include "core/host/PartitionMaintainer.h"
 #include "core/inbox/InboxConsumer.h"
 #include "core/inbox/RetryWorker.h"
 #include "core/outbox/OutboxRelay.h"
@@ -9,11 +12,39 @@
 #include "core/util/Clock.h"
 #include "core/util/RedactedUrl.h"
 
+#include <msgbus/Error.h>
 #include <msgbus/internal/Json.h>
 
 #include <Poco/Logger.h>
 
 namespace msgbus::core {
+namespace {
+
+/// Refuses to start (msgbus::Error) when the dedup or delivered table is partitioned otherwise
+/// than dedup.partitioning says: under none, a partitioned dedup table would let a duplicate
+/// recorded on another day run its handlers again. A database that does not answer is not a
+/// reason to refuse (the host rides outages out); `msgbus check` reports the same.
+void requirePartitioningAsConfigured(Database& database, const Settings& settings) {
+    if (database.dialect() != Dialect::MySQL)
+        return;
+    std::vector<std::string> problems;
+    try {
+        auto session = database.session();
+        problems = PartitionLayout(tableNamesOf(settings)).mismatches(*session);
+    } catch (const std::exception& e) {
+        Poco::Logger::get("msgbus.host")
+            .warning("partitioning of the dedup and delivered tables not checked: %s",
+                     errorText(e));
+        return;
+    }
+    std::string text;
+    for (const auto& problem : problems)
+        text += (text.empty() ? "" : "\n") + problem;
+    if (!text.empty())
+        throw Error(text);
+}
+
+} // namespace
 
 Host::Host(Poco::AutoPtr<Poco::Util::LayeredConfiguration> config, Settings settings,
            std::string configPath)
@@ -27,6 +58,7 @@ Host::~Host() {
 }
 
 void Host::start() {
+    requirePartitioningAsConfigured(*_database, _settings);
     _runtimeDir = PluginRuntimeDir::open(_settings.runtimeDir);
     _plugins.publish(
         PluginLoader(pluginManifestOf(_settings), _config, _runtimeDir).load(++_generation));
@@ -79,6 +111,7 @@ void Host::start() {
         log.information("operations endpoint on http://127.0.0.1:%d (/metrics, /health, /ready%s)",
                         _http->port(), std::string(_adminExtension ? ", the console" : ""));
     }
+    startMaintenance();
     startHeartbeat();
     log.information("started: %d relay(s), %z consumer(s), plugin generation %s", relays,
                     _settings.inbox.consumers.size(), std::to_string(_generation.load()));
@@ -153,6 +186,14 @@ bool Host::reloadPlugins() {
                   error);
         return false;
     }
+}
+
+void Host::startMaintenance() {
+    if (_settings.partitioning.daily)
+        _threads.emplace_back([this] {
+            PartitionMaintainer(*_database, tableNamesOf(_settings), _settings.dedupRetention)
+                .run(_stop);
+        });
 }
 
 void Host::startHeartbeat() {

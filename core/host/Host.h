@@ -83,6 +83,8 @@ private:
     std::unique_ptr<HeartbeatWriter> _heartbeat;
 
     void startHeartbeat();
+    /// With dedup.partitioning = daily: the thread of the partition maintenance.
+    void startMaintenance();
     void listenForRings(int relays);
     std::string renderMetrics();
     std::string renderHealth() const;

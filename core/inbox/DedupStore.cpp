@@ -35,8 +35,8 @@ const char* onDuplicateDoNothing(Dialect dialect) {
 
 } // namespace
 
-DedupStore::DedupStore(Dialect dialect, std::string table)
-    : _dialect(dialect), _table(std::move(table)) {
+DedupStore::DedupStore(Dialect dialect, std::string table, bool partitioned)
+    : _dialect(dialect), _table(std::move(table)), _partitioned(partitioned) {
     validateSqlIdentifier(_table, "dedup.table");
     _insertSql = "INSERT INTO " + _table +
                  " (message_id, consumer, message_name, processed_at) VALUES (?, ?, ?, ?)";
@@ -51,7 +51,26 @@ bool DedupStore::tryInsert(Poco::Data::Session& session, const Id& id, const std
     Poco::Int64 at = processedAt;
     Poco::Data::Statement insert(session);
     insert << _insertSql, use(key), use(c), use(n), use(at);
-    return insert.execute() > 0;
+    if (insert.execute() == 0)
+        return false;
+    const std::string hex = "X'" + hexOf(id) + "'";
+    if (!_partitioned || heldElsewhere(session, consumer, hex, processedAt) == 0)
+        return true;
+    // Processed on another day: a duplicate. The row just inserted goes again.
+    session << "DELETE FROM " + _table + " WHERE message_id = " + hex + " AND consumer = '" +
+                   consumer + "' AND processed_at = " + std::to_string(processedAt),
+        now;
+    return false;
+}
+
+std::size_t DedupStore::heldElsewhere(Poco::Data::Session& session, const std::string& consumer,
+                                      const std::string& idList, std::int64_t processedAt) {
+    Poco::Int64 found = 0;
+    session << "SELECT COUNT(DISTINCT message_id) FROM " + _table + " WHERE consumer = '" +
+                   consumer + "' AND message_id IN (" + idList + ") AND processed_at <> " +
+                   std::to_string(processedAt) + " LOCK IN SHARE MODE",
+        into(found), now;
+    return static_cast<std::size_t>(found);
 }
 
 std::size_t DedupStore::tryInsertAll(Poco::Data::Session& session, const std::string& consumer,
@@ -67,7 +86,14 @@ std::size_t DedupStore::tryInsertAll(Poco::Data::Session& session, const std::st
     sql += onDuplicateDoNothing(_dialect);
     Poco::Data::Statement insert(session);
     insert << sql;
-    return insert.execute();
+    const std::size_t inserted = insert.execute();
+    if (!_partitioned || inserted == 0)
+        return inserted;
+    std::string ids;
+    for (const auto& entry : entries)
+        ids += (ids.empty() ? "X'" : ",X'") + hexOf(entry.id) + "'";
+    const std::size_t elsewhere = heldElsewhere(session, consumer, ids, processedAt);
+    return elsewhere >= inserted ? 0 : inserted - elsewhere;
 }
 
 std::set<Id> DedupStore::findProcessed(Poco::Data::Session& session, const std::string& consumer,
@@ -94,7 +120,7 @@ bool DedupStore::exists(Poco::Data::Session& session, const Id& id, const std::s
     session << "SELECT COUNT(*) FROM " + _table + " WHERE message_id = X'" + hexOf(id) +
                    "' AND consumer = '" + consumer + "'",
         into(present), now;
-    return present == 1;
+    return present > 0;
 }
 
 std::size_t DedupStore::removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs,

@@ -25,7 +25,9 @@ namespace msgbus::core {
 /// configuration: [A-Za-z0-9_-]). The caller passes only validated names.
 class DedupStore {
 public:
-    DedupStore(Dialect dialect, std::string table);
+    /// partitioned: the table is partitioned by day (dedup.partitioning = daily), its key holds
+    /// processed_at, and an insert also looks for the row in the other days (heldElsewhere).
+    DedupStore(Dialect dialect, std::string table, bool partitioned = false);
 
     /// A row to insert: the message's id and name.
     struct Entry {
@@ -40,7 +42,9 @@ public:
                    const std::string& messageName, std::int64_t processedAt);
 
     /// tryInsert() for many rows with one statement; returns how many were inserted (fewer than
-    /// entries: some existed, committed by another worker since the caller looked).
+    /// entries: some existed, committed by another worker since the caller looked). Partitioned,
+    /// fewer also when some had a row on another day; the rows this call inserted stay in the
+    /// caller's transaction, which the caller rolls back (to a savepoint) on a short count.
     std::size_t tryInsertAll(Poco::Data::Session& session, const std::string& consumer,
                              const std::vector<Entry>& entries, std::int64_t processedAt);
 
@@ -63,8 +67,18 @@ public:
     const std::string& table() const noexcept { return _table; }
 
 private:
+    /// Partitioned: how many of ids already have a row of consumer's with another processed_at
+    /// than this insert's (another day, or earlier today). A locking read, made after the
+    /// insert: of two transactions inserting the same message at once on different days, the
+    /// later reader waits for the other's row and sees it (or both wait on each other and the
+    /// server rolls one back as a deadlock, which the inbox runs again), so one of them always
+    /// finds the other, also in READ COMMITTED where a plain read could miss it.
+    std::size_t heldElsewhere(Poco::Data::Session& session, const std::string& consumer,
+                              const std::string& idList, std::int64_t processedAt);
+
     Dialect _dialect;
     std::string _table;
+    bool _partitioned;
     std::string _insertSql;
 };
 

@@ -18,7 +18,7 @@ MessageProcessor::MessageProcessor(Database& database, const PipelineSettings& s
                                    Metrics& metrics, std::string consumer,
                                    std::function<void()> onOutboxWrite)
     : _database(database), _metrics(metrics), _consumer(std::move(consumer)), _decoder(_consumer),
-      _dedup(database.dialect(), settings.dedupTable),
+      _dedup(database.dialect(), settings.dedupTable, settings.dedupPartitioned),
       _recorder(database.dialect(), settings.failedTable, "amqp:" + _consumer, settings.retry),
       _runner(OutboxWriter::Options{settings.outboxTable, settings.maxBodyBytes}, _consumer,
               metrics.spans),

@@ -29,6 +29,9 @@
 //   BENCH_LOG_LEVEL (warning)      Poco log level of the host's loggers (stderr)
 //   BENCH_ONLY=soak (never by default): `msgbus run` with the orders sample for
 //   BENCH_SOAK_SECONDS (600) at BENCH_SOAK_RATE (2000) orders/s; see SoakBench.h
+//   BENCH_ONLY=cleanup (never by default: seeding takes minutes): BENCH_CLEANUP_ROWS
+//   (10000000) old deduplication rows removed by batched DELETE, then dropped by partition,
+//   with the inbox's dedup transaction p99 during each; see cleanupComparison in Figures.h
 #include "BenchEnv.h"
 #include "Figures.h"
 #include "SoakBench.h"
@@ -59,8 +62,8 @@ namespace {
 const std::set<std::string> kFigures{"raw",     "relay",       "audit",  "phases",
                                      "latency", "inboxphases", "inbox",  "inboxbatch",
                                      "e2e",     "quorum",      "console"};
-/// Figures only BENCH_ONLY runs: the soak takes ten minutes.
-const std::set<std::string> kOnRequest{"soak"};
+/// Figures only BENCH_ONLY runs: the soak takes ten minutes, the cleanup's seeding as long.
+const std::set<std::string> kOnRequest{"soak", "cleanup"};
 
 void setUpLogging() {
     Poco::AutoPtr<Poco::PatternFormatter> formatter(
@@ -84,7 +87,7 @@ std::set<std::string> selectedFigures() {
             throw std::runtime_error(
                 "BENCH_ONLY: unknown figure '" + token +
                 "' (raw, relay, audit, phases, latency, inbox, inboxphases, inboxbatch, e2e, "
-                "quorum, console, soak)");
+                "quorum, console, soak, cleanup)");
         selected.insert(token);
     }
     return selected;
@@ -323,6 +326,12 @@ int main() {
         attempt("console", [&] {
             consoleLatency(envInt("BENCH_CONSOLE_ROWS", 1000000),
                            static_cast<int>(envInt("BENCH_CONSOLE_REQUESTS", 200)));
+            return 0;
+        });
+
+    if (on("cleanup"))
+        attempt("cleanup", [&] {
+            cleanupComparison(envInt("BENCH_CLEANUP_ROWS", 10000000));
             return 0;
         });
 

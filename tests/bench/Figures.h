@@ -108,4 +108,12 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run);
 /// (its total included).
 void consoleLatency(std::int64_t rows, int requests);
 
+/// Figure "cleanup": rows old deduplication rows (two days, 10 days ago; seeded by INSERT ...
+/// SELECT from seq_1_to_N) in a fresh MariaDB table, removed as cleanup:dedup does with
+/// dedup.partitioning = none (DELETE batches of 1,000), then again in a daily-partitioned table
+/// (DROP PARTITION of the whole days). Meanwhile a stand-in for the inbox's database side
+/// commits a batch of 50 dedup rows every 10 ms on the same table. Prints each cleanup's time
+/// and the stand-in's p99 (and max) during it, beside its p99 in the 5 s before.
+void cleanupComparison(std::int64_t rows);
+
 } // namespace msgbus::bench

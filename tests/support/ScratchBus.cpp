@@ -3,6 +3,7 @@
 #include "core/amqp/AmqpConsumer.h"
 #include "core/amqp/AmqpPublisher.h"
 #include "core/amqp/AmqpUrl.h"
+#include "core/config/PartitionSettings.h"
 #include "core/db/Schema.h"
 #include "core/db/Transaction.h"
 #include "core/inbox/InboxConsumer.h"
@@ -35,8 +36,7 @@ void ScratchBus::open(const std::string& connector, const std::map<std::string, 
     auto config = configFrom(properties);
     settings = core::Settings::load(*config);
     database = std::make_unique<core::Database>(settings.db);
-    core::Schema::apply(*database, {settings.outbox.table, settings.dedupTable,
-                                    settings.failedTable, settings.host.table});
+    core::Schema::apply(*database, core::tableNamesOf(settings));
     if (prepare) {
         auto session = database->session();
         prepare(*session);
