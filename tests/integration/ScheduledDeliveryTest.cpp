@@ -26,6 +26,7 @@
 
 #include <future>
 #include <map>
+#include <regex>
 #include <thread>
 
 using namespace msgbus;
@@ -141,7 +142,9 @@ class ScheduledDeliveryTest : public CppUnit::TestFixture {
         std::string out;
         CPPUNIT_ASSERT_EQUAL_MESSAGE(
             out, 0, bus.msgbus("publish order.placed '{\"n\":1}' --delay 1h", out));
-        const std::string id = out.substr(0, 36);
+        std::smatch printed;
+        CPPUNIT_ASSERT_MESSAGE(out, std::regex_search(out, printed, std::regex("[0-9a-f-]{36}")));
+        const std::string id = printed.str();
         Poco::Int64 availableAt = 0;
         {
             auto session = bus.database->session();
