@@ -16,6 +16,7 @@
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
+#include <msgbus/Error.h>
 #include <msgbus/OutboxWriter.h>
 
 #include <Poco/Data/RecordSet.h>
@@ -177,7 +178,9 @@ class ScheduledDeliveryTest : public CppUnit::TestFixture {
         // Key k: 0 at once, 1 in an hour, 2 at once. 0 and 2 leave at once, in their order; 1
         // takes its place when it falls due. A message waiting for its time is no failure:
         // holding its key back would stall the key for the whole delay (hours, days).
-        Bus bus(connector, {{"outbox.ordered", "true"}, {"outbox.lanes", "4"}});
+        // One relay, owning every lane.
+        Bus bus(connector,
+                {{"outbox.ordered", "true"}, {"outbox.lanes", "4"}, {"outbox.workers", "1"}});
         Message delayed = numbered(1, "k");
         delayed.setDelay(std::chrono::hours(1));
         bus.write({numbered(0, "k"), delayed, numbered(2, "k"), numbered(3)});
@@ -300,7 +303,7 @@ public:
     void testAMillionFutureRowsLeaveTheClaimReadingTheDueRowsOnly() {
         Bus bus("MySQL");
         const std::string table = bus.settings.outbox.table;
-        const std::int64_t now = core::nowMillis();
+        const std::int64_t startMs = core::nowMillis();
         {
             // A million rows due in the next days, written before (lower seq than) the due ones.
             auto session = bus.database->session();
@@ -308,7 +311,7 @@ public:
                             " (message_id, message_name, headers, body, created_at, "
                             "available_at, attempts) SELECT UNHEX(LPAD(HEX(seq), 32, '0')), "
                             "'order.placed', '{}', '{}', " +
-                            std::to_string(now) + ", " + std::to_string(now + 3600 * 1000) +
+                            std::to_string(startMs) + ", " + std::to_string(startMs + 3600 * 1000) +
                             " + seq, 0 FROM seq_1_to_1000000",
                 now;
             *session << "ANALYZE TABLE " + table, now;
