@@ -16,8 +16,13 @@
 namespace msgbus::core::cli {
 namespace {
 
+/// A row due within this much is refused like a due one: between reading the clock and the
+/// DELETE, a relay may claim it (on SQLite, where a claim takes no row lock, it would then be
+/// published and reported cancelled).
+constexpr std::int64_t kCancelMarginMs = 1000;
+
 /// Why a row was left in place, or empty when it was cancelled.
-std::string refusalText(const CancelOutcome& outcome, std::int64_t nowMs) {
+std::string refusalText(const CancelOutcome& outcome) {
     if (outcome.cancelled)
         return "";
     if (!outcome.availableAt)
@@ -25,8 +30,7 @@ std::string refusalText(const CancelOutcome& outcome, std::int64_t nowMs) {
     if (outcome.attempts > 0)
         return "a relay tried it already (" + std::to_string(outcome.attempts) +
                " attempt(s)); it goes to the failed table after outbox.max_attempts";
-    return "due since " + isoTimeText(std::min(*outcome.availableAt, nowMs)) +
-           ": a relay may be publishing it";
+    return "due at " + isoMillisText(*outcome.availableAt) + ": a relay may be publishing it";
 }
 
 std::optional<std::int64_t> auditBegin(ActionAudit& audit, Poco::Data::Session& session,
@@ -82,12 +86,12 @@ int outboxCancel(const std::vector<std::string>& args) {
     for (const auto& id : ids) {
         // One statement each, committed on its own: a relay waiting on one row's lock is not
         // kept waiting for the others.
-        const std::int64_t now = nowMillis();
+        const std::int64_t now = nowMillis() + kCancelMarginMs;
         const auto outcome = store.cancelScheduled(*session, id, now);
         if (outcome.cancelled)
             ++cancelled;
         else
-            std::cerr << "refused " << id.toString() << ": " << refusalText(outcome, now) << "\n";
+            std::cerr << "refused " << id.toString() << ": " << refusalText(outcome) << "\n";
     }
     auditFinish(audit, *session, auditId, cancelled, ids.size() - cancelled);
     std::cout << "cancelled " << cancelled << " message(s)";

@@ -241,7 +241,7 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(
             out, 1, bus.msgbus("outbox:cancel " + ids[0] + " " + ids[1] + " " + unknown, out));
         CPPUNIT_ASSERT_MESSAGE(out,
-                               out.find("refused " + ids[0] + ": due since") != std::string::npos);
+                               out.find("refused " + ids[0] + ": due at") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(out, out.find("refused " + unknown + ": not in the outbox") !=
                                         std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(out,
