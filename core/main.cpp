@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
         {"cleanup:dedup", cli::cleanupDedup},
         {"outbox:list", cli::outboxList},
         {"outbox:replay", cli::outboxReplay},
+        {"outbox:cancel", cli::outboxCancel},
         {"cleanup:outbox", cli::cleanupOutbox},
         {"check", cli::check},
         {"console", cli::consoleCommand},

@@ -7,6 +7,7 @@
 #include "core/cli/ConsoleCommand.h"
 #include "core/cli/Loaded.h"
 #include "core/cli/Progress.h"
+#include "core/cli/TimeArgument.h"
 #include "core/config/ConfigLoader.h"
 #include "core/config/PartitionSettings.h"
 #include "core/config/Settings.h"
@@ -88,8 +89,9 @@ std::string usage() {
            "                               run one worker in the foreground\n"
            "  setup [--dump-sql] [--schema-only | --topology-only]\n"
            "                               create the tables and declare the AMQP topology\n"
-           "  publish <name> <json> [--key K] [--header k=v]...\n"
-           "                               write one event to the outbox\n"
+           "  publish <name> <json> [--key K] [--header k=v]... [--delay D | --at T]\n"
+           "                               write one event to the outbox; --delay 10m or\n"
+           "                               --at 2026-11-26T14:00Z: published at that time\n"
            "  stats [--json]               outbox depth, oldest pending age, retry/failed rows\n"
            "  plugins [--json]             loaded libraries, ABI, classes, handled names\n"
            "  failed:list [--source S] [--name N] [--limit N] [--json]\n"
@@ -107,10 +109,13 @@ std::string usage() {
            "                               retry horizon (at least 1h) needs --force\n"
            "  outbox:list [--name N]... [--id ID]... [--since T] [--until T]\n"
            "              [--status pending|delivered|all] [--limit 100] [--json]\n"
-           "                               rows still to be sent, and deliveries kept by\n"
+           "                               rows still to be sent (with the time each is\n"
+           "                               due), and deliveries kept by\n"
            "                               outbox.keep_delivered (time, exchange, routing key)\n"
            "  outbox:replay <id>... | --name N... --since T [--until T] [--dry-run]\n"
            "                               send delivered messages again with their ids\n"
+           "  outbox:cancel <id>...        remove scheduled messages before they are due;\n"
+           "                               exit 1 when one is due, tried or gone already\n"
            "  cleanup:outbox --older-than 7d [--batch-size 1000]\n"
            "                               remove kept deliveries; safe on several hosts\n"
            "                               T: an age (15m, 2h, 7d) or ISO-8601 "
@@ -180,11 +185,18 @@ int setup(const std::vector<std::string>& args) {
 }
 
 int publish(const std::vector<std::string>& args) {
-    CommandLine line(args, {"config", "key", "header"}, {});
+    CommandLine line(args, {"config", "key", "header", "delay", "at"}, {});
     if (line.positional().size() != 2)
         throw UsageError("publish needs <name> <json>");
     auto loaded = loadSettings(line);
     Message message(line.positional()[0], line.positional()[1]);
+    if (line.has("delay") && line.has("at"))
+        throw UsageError("--delay and --at exclude each other");
+    if (auto delay = line.value("delay"))
+        message.setDelay(parseAge("--delay", *delay));
+    if (auto at = line.value("at"))
+        message.setDeliverAt(std::chrono::system_clock::time_point(
+            std::chrono::milliseconds(parseIsoTime("--at", *at))));
     if (auto key = line.value("key"))
         message.setPartitionKey(*key);
     for (const auto& header : line.values("header")) {

@@ -21,6 +21,7 @@ int cleanupDedup(const std::vector<std::string>& args);
 int outboxList(const std::vector<std::string>& args);
 int outboxReplay(const std::vector<std::string>& args);
 int cleanupOutbox(const std::vector<std::string>& args);
+int outboxCancel(const std::vector<std::string>& args);
 int check(const std::vector<std::string>& args);
 int consoleCommand(const std::vector<std::string>& args);
 

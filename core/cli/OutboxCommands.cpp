@@ -90,17 +90,23 @@ std::string deliveredJson(const DeliveryRecord& r) {
 void printTable(const std::vector<PendingRecord>& pending,
                 const std::vector<DeliveryRecord>& delivered) {
     std::cout << std::left << std::setw(10) << "STATUS" << std::setw(38) << "MESSAGE ID"
-              << std::setw(26) << "NAME" << std::setw(22) << "TIME" << std::setw(5) << "TRY"
+              << std::setw(26) << "NAME" << std::setw(22) << "TIME" << std::setw(22) << "DUE"
+              << std::setw(5) << "TRY"
               << "ROUTE / LAST ERROR\n";
+    // DUE: when a relay may send the row (its delivery time, or its next attempt after a
+    // failure); "now" once that time has come.
+    const std::int64_t now = nowMillis();
     for (const auto& r : pending)
         std::cout << std::left << std::setw(10) << "pending" << std::setw(38) << r.messageId
                   << std::setw(26) << shortText(r.name, 25) << std::setw(22)
-                  << isoTimeText(r.createdAt) << std::setw(5) << r.attempts
-                  << shortText(r.lastError.value_or("-"), 60) << "\n";
+                  << isoTimeText(r.createdAt) << std::setw(22)
+                  << (r.availableAt > now ? isoTimeText(r.availableAt) : "now") << std::setw(5)
+                  << r.attempts << shortText(r.lastError.value_or("-"), 60) << "\n";
     for (const auto& r : delivered)
         std::cout << std::left << std::setw(10) << "delivered" << std::setw(38) << r.messageId
                   << std::setw(26) << shortText(r.name, 25) << std::setw(22)
-                  << isoTimeText(r.deliveredAt) << std::setw(5) << r.attempts
+                  << isoTimeText(r.deliveredAt) << std::setw(22) << "-" << std::setw(5)
+                  << r.attempts
                   << shortText(
                          (r.exchange.empty() ? "(default)" : r.exchange) + " / " + r.routingKey, 60)
                   << "\n";

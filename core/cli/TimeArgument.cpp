@@ -66,6 +66,14 @@ std::int64_t parsePointInTime(const std::string& flag, const std::string& text,
     return nowMs - parseAge(flag, text).count();
 }
 
+std::int64_t parseIsoTime(const std::string& flag, const std::string& text) {
+    if (auto ms = isoMillis(text))
+        return *ms;
+    throw UsageError(flag + " '" + text +
+                     "': expected an ISO-8601 time (2026-11-26T14:00:00Z, "
+                     "2026-11-26T16:00+02:00; UTC without an offset)");
+}
+
 std::string isoTimeText(std::int64_t ms) {
     std::time_t seconds = static_cast<std::time_t>(ms / 1000);
     std::tm tm{};

@@ -16,6 +16,10 @@ std::chrono::milliseconds parseAge(const std::string& flag, const std::string& t
 /// flag and the text when it is neither.
 std::int64_t parsePointInTime(const std::string& flag, const std::string& text, std::int64_t nowMs);
 
+/// An ISO-8601 date or time only (as parsePointInTime() reads it, without ages), in ms since
+/// the epoch: for a time to come (--at), where an age would be ambiguous.
+std::int64_t parseIsoTime(const std::string& flag, const std::string& text);
+
 /// ms since the epoch as ISO-8601 UTC with seconds ("2026-11-26T14:00:00Z").
 std::string isoTimeText(std::int64_t ms);
 

@@ -17,19 +17,19 @@ struct AuditEntry {
     std::int64_t at = 0;    ///< when it began, ms since the epoch
     std::string who;        ///< the console user, "console" (loopback, no login), "cli:<os user>"
     std::string origin;     ///< "console" or "cli"
-    std::string action;     ///< "retry", "remove", "replay"
+    std::string action;     ///< "retry", "remove", "replay", "cancel" (outbox:cancel)
     std::string filterJson; ///< what it was asked to act on (ids, group, filter), JSON
     std::int64_t count = 0; ///< rows it was asked to act on
     std::int64_t done = 0;
     std::int64_t refused = 0;
 };
 
-/// The audit trail of operators' actions (auditTableOf(failed.table)): every retry, removal
-/// and replay, from the console and from the `failed:*` commands. An action is written when it
-/// begins (so one cut short by a crash still shows what was asked) and completed with its
-/// outcome when it ends, each write committed on its own.
-/// Runs on the caller's session (outside a transaction of the action's rows). Not thread-safe
-/// (one per action); throws what the database throws.
+/// The audit trail of operators' actions (auditTableOf(failed.table)): every retry, removal,
+/// replay and cancellation, from the console, the `failed:*` commands and outbox:cancel. An action
+/// is written when it begins (so one cut short by a crash still shows what was asked) and completed
+/// with its outcome when it ends, each write committed on its own. Runs on the caller's session
+/// (outside a transaction of the action's rows). Not thread-safe (one per action); throws what the
+/// database throws.
 class ActionAudit {
 public:
     ActionAudit(Dialect dialect, const std::string& failedTable);

@@ -43,7 +43,7 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Rela
       _settler(database.dialect(), _settings.outbox, _settings.failedTable, _store),
       _outageBackoff(Backoff::forOutage()), _log(Poco::Logger::get("msgbus.relay")),
       _pipelineDepth(settings.outbox.ordered ? 1 : 2),
-      _workerName("relay " + std::to_string(index)) {
+      _workerName("relay " + std::to_string(index)), _dueTime(database, settings.outbox.table) {
     if (database.dialect() == Dialect::SQLite)
         _sqliteLock.emplace(requireSqliteFile(settings));
     if (settings.outbox.ordered) {
@@ -111,7 +111,9 @@ void OutboxRelay::run(StopToken& stop, RelayWakeup& wakeup) {
         if (_publisher.isConnected())
             _metrics.brokerOk();
         noteNode();
-        wakeup.sleepFor(stop, now - lastRows < pollInterval ? streamPoll : pollInterval, wakeups);
+        wakeup.sleepFor(
+            stop, _dueTime.sleepBefore(now - lastRows < pollInterval ? streamPoll : pollInterval),
+            wakeups);
     }
     drain();
 }

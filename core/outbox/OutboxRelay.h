@@ -8,6 +8,7 @@
 #include "core/metrics/Metrics.h"
 #include "core/outbox/BatchSettler.h"
 #include "core/outbox/DeliveredStore.h"
+#include "core/outbox/DueTimeWatch.h"
 #include "core/outbox/LaneOwnership.h"
 #include "core/outbox/OutboxStore.h"
 #include "core/outbox/PublishSpans.h"
@@ -59,7 +60,8 @@ public:
     ~OutboxRelay();
 
     /// Runs batches until stop is requested; returns after the batches in flight are settled.
-    /// Idle, it polls the outbox every outbox.poll_interval_ms, or at once when wakeup rings.
+    /// Idle, it polls the outbox every outbox.poll_interval_ms, or at once when wakeup rings,
+    /// or when a scheduled row falls due (DueTimeWatch).
     void run(StopToken& stop, RelayWakeup& wakeup);
     /// run() without a wake-up: the outbox is polled at the poll interval only.
     void run(StopToken& stop) {
@@ -132,6 +134,7 @@ private:
     std::uint64_t _nodeNotedFor = 0;
     bool _nodeNotedConnected = false;
     std::deque<PendingBatch> _inFlight; ///< oldest first
+    DueTimeWatch _dueTime;              ///< shortens the idle sleep before a scheduled row
 };
 
 } // namespace msgbus::core

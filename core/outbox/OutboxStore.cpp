@@ -2,11 +2,13 @@
 
 #include <msgbus/internal/SqlIdentifier.h>
 
+#include <Poco/Data/LOB.h>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <tuple>
 
@@ -164,12 +166,14 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
 namespace {
 
 // Keys with a row backing off (only ever a key's head: the rows behind it are never tried while
-// it waits). Few rows, found through the (available_at, seq) index.
+// it waits). Few rows, found through the (available_at, seq) index. A scheduled row (a future
+// available_at, never tried) holds nothing back: it takes its place in its key's order when it
+// falls due, and the key's other rows go out meanwhile.
 std::vector<std::string> backingOffKeys(Poco::Data::Session& session, const std::string& table,
                                         Poco::Int64 now) {
     std::vector<std::string> keys;
     session << "SELECT DISTINCT partition_key FROM " + table +
-                   " WHERE available_at > ? AND partition_key IS NOT NULL",
+                   " WHERE available_at > ? AND attempts > 0 AND partition_key IS NOT NULL",
         use(now), into(keys), Poco::Data::Keywords::now;
     return keys;
 }
@@ -208,7 +212,7 @@ std::string OutboxStore::orderedClaimSql(int lanes, const std::string& laneList,
                       (_dialect == Dialect::MySQL ? " FORCE INDEX (PRIMARY)" : "") +
                       " WHERE (partition_key IS NULL AND available_at <= ?)";
     if (allLanes || !laneList.empty()) {
-        sql += " OR (partition_key IS NOT NULL";
+        sql += " OR (partition_key IS NOT NULL AND available_at <= ?";
         if (!allLanes)
             sql += " AND MOD(CRC32(partition_key), " + std::to_string(lanes) + ") IN (" + laneList +
                    ")";
@@ -233,9 +237,11 @@ std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, i
     const std::string sql = orderedClaimSql(lanes, laneList, allLanes, keyed ? blocked.size() : 0);
     auto bindFilters = [&](Poco::Data::Statement& select) {
         select, use(now);
-        if (keyed)
+        if (keyed) {
+            select, use(now);
             for (auto& key : blocked)
                 select, use(key);
+        }
         select, use(max);
     };
     // Fence (MariaDB): the rows due in seq order, read without locks. A keyed row among them
@@ -290,11 +296,54 @@ void OutboxStore::recordAttempt(Poco::Data::Session& session, std::int64_t seq, 
         use(a), use(at), use(e), use(s), now;
 }
 
+CancelOutcome OutboxStore::cancelScheduled(Poco::Data::Session& session, const Id& id,
+                                           std::int64_t nowMs) {
+    Poco::Data::BLOB key(id.bytes().data(), id.bytes().size());
+    CancelOutcome outcome;
+    std::vector<Poco::Int64> seqs, available, attempts;
+    session << "SELECT seq, available_at, attempts FROM " + _table + " WHERE message_id = ?",
+        use(key), into(seqs), into(available), into(attempts), Poco::Data::Keywords::now;
+    if (seqs.empty())
+        return outcome;
+    outcome.availableAt = available.front();
+    outcome.attempts = static_cast<int>(attempts.front());
+    // By primary key, as the relay locks and deletes: a DELETE through the message_id index
+    // would lock that index entry first and deadlock with a relay deleting the row it claimed.
+    Poco::Int64 seq = seqs.front();
+    Poco::Int64 now = nowMs;
+    Poco::Data::Statement remove(session);
+    remove << "DELETE FROM " + _table + " WHERE seq = ? AND available_at > ? AND attempts = 0",
+        use(seq), use(now);
+    outcome.cancelled = remove.execute() > 0;
+    if (!outcome.cancelled) {
+        // Claimed and settled meanwhile (gone, or tried and due again later): read it again.
+        CancelOutcome current;
+        std::vector<Poco::Int64> again, tried;
+        session << "SELECT available_at, attempts FROM " + _table + " WHERE seq = ?", use(seq),
+            into(again), into(tried), Poco::Data::Keywords::now;
+        if (!again.empty()) {
+            current.availableAt = again.front();
+            current.attempts = static_cast<int>(tried.front());
+        }
+        return current;
+    }
+    return outcome;
+}
+
 std::pair<std::int64_t, std::optional<std::int64_t>>
 OutboxStore::depth(Poco::Data::Session& session) {
     Poco::Int64 count = 0;
     Poco::Nullable<Poco::Int64> oldest;
-    session << "SELECT COUNT(*), MIN(created_at) FROM " + _table, into(count), into(oldest), now;
+    // The oldest is the longest waiting for a relay: a scheduled row counts from its delivery
+    // time (not before it, or every message scheduled for next week would raise the age alarm),
+    // a row tried before from its creation (a failing head stays visible as it ages).
+    Poco::Int64 nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    session << "SELECT COUNT(*), MIN(CASE WHEN attempts > 0 THEN created_at WHEN available_at <= "
+               "? THEN available_at END) FROM " +
+                   _table,
+        use(nowMs), into(count), into(oldest), now;
     std::optional<std::int64_t> o;
     if (!oldest.isNull())
         o = oldest.value();

@@ -44,6 +44,14 @@ struct PendingRecord : ListedMessage {
     std::optional<std::string> lastError;
 };
 
+/// What OutboxStore::cancelScheduled() found.
+struct CancelOutcome {
+    bool cancelled = false;
+    /// When not cancelled: the row as it stands (nothing when there is no row of that id).
+    std::optional<std::int64_t> availableAt;
+    int attempts = 0;
+};
+
 /// SQL on the outbox table. Stateless apart from the table name; every call runs
 /// on the caller's session and inside the caller's transaction.
 class OutboxStore {
@@ -64,7 +72,9 @@ public:
     /// The ordered form (outbox.ordered = true): due rows without a partition key, and rows of
     /// the given lanes (CRC32(key) % lanes) whose key has no row backing off, in seq order, so
     /// that each key's rows go out in the order they were written and a failing head holds
-    /// back only its own key. allLanes: SQLite, where the one relay owns every lane.
+    /// back only its own key. A scheduled row (never tried, available_at in the future) holds
+    /// back nothing: its key's rows go out in seq order among those that are due.
+    /// allLanes: SQLite, where the one relay owns every lane.
     std::vector<OutboxRow> claimOrdered(Poco::Data::Session& session, int limit, std::int64_t nowMs,
                                         int lanes, const std::set<int>& ownedLanes, bool allLanes);
 
@@ -75,7 +85,15 @@ public:
     void recordAttempt(Poco::Data::Session& session, std::int64_t seq, int attempts,
                        std::int64_t availableAt, const std::string& error);
 
-    /// Rows waiting (all, due or not) and the created_at of the oldest, for stats and metrics.
+    /// Removes the row of the message id while it waits for its delivery time: never tried
+    /// (attempts = 0) and available_at later than nowMs. The guard sits in the DELETE's own
+    /// WHERE, so a relay that claims the row meanwhile wins (the DELETE waits for its lock and
+    /// then finds the row gone or due). Autocommit or the caller's transaction.
+    CancelOutcome cancelScheduled(Poco::Data::Session& session, const Id& id, std::int64_t nowMs);
+
+    /// Rows waiting (all, due or not) and since when the oldest has waited for a relay, for
+    /// stats and metrics: its created_at, or for a scheduled row its delivery time (none while
+    /// every row waits for its delivery time).
     std::pair<std::int64_t, std::optional<std::int64_t>> depth(Poco::Data::Session& session);
 
     /// Pending rows matching the filter (its window is on created_at), newest first, at most

@@ -12,6 +12,7 @@
 #include <Poco/Nullable.h>
 #include <Poco/String.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace msgbus {
@@ -51,6 +52,7 @@ void OutboxWriter::validate(const Message& message, std::size_t maxBodyBytes) {
             throw InvalidArgument("message '" + message.name() + "' header '" + key +
                                   "': keys must be non-empty and keys and values valid UTF-8");
     }
+    message.deliverAt(); // throws on a malformed delivery time
     if (message.partitionKey() &&
         (message.partitionKey()->size() > 255 || !json::isValidUtf8(*message.partitionKey())))
         throw InvalidArgument("message '" + message.name() +
@@ -85,12 +87,13 @@ std::vector<Id> OutboxWriter::write(std::vector<Message>& messages) {
     std::string headers;
     Poco::Data::BLOB body;
     std::int64_t createdAt = 0;
+    std::int64_t availableAt = 0;
     Poco::Data::Statement insert(_session);
     insert << "INSERT INTO " << _options.table
            << " (message_id, message_name, partition_key, headers, body, created_at, "
               "available_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
         use(id), use(name), use(partitionKey), use(headers), use(body), use(createdAt),
-        use(createdAt);
+        use(availableAt);
     for (const auto& message : messages) {
         const auto& bytes = message.id().bytes();
         id.assignRaw(bytes.data(), bytes.size());
@@ -99,10 +102,22 @@ std::vector<Id> OutboxWriter::write(std::vector<Message>& messages) {
             partitionKey = *message.partitionKey();
         else
             partitionKey.clear();
-        headers = json::toObject(message.headers());
         body.assignRaw(reinterpret_cast<const unsigned char*>(message.payload().data()),
                        message.payload().size());
         createdAt = message.createdAt();
+        const auto deliverAt = message.deliverAt();
+        // A delivery time in the past is due now, in its place among the rows written now
+        // (not ahead of rows that have waited longer).
+        availableAt = deliverAt ? std::max(now, *deliverAt) : createdAt;
+        if (deliverAt) {
+            // The schedule lives in available_at; the stored headers go to the broker as they
+            // are, and the consumers have no use for it.
+            auto stored = message.headers();
+            stored.erase(Message::kDeliverAtHeader);
+            headers = json::toObject(stored);
+        } else {
+            headers = json::toObject(message.headers());
+        }
         insert.execute();
         _unannounced = true;
     }

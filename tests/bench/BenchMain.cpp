@@ -6,7 +6,8 @@
 // (services.sh env while the local three-node RabbitMQ cluster runs; `./run bench` starts it)
 // is needed by the "quorum" figure only, which fails without it rather than being left out.
 // Knobs:
-//   BENCH_ONLY=raw,relay,audit,phases,latency,inbox,inboxphases,inboxbatch,e2e,quorum,console
+//   BENCH_ONLY=raw,relay,audit,phases,latency,inbox,inboxphases,inboxbatch,e2e,quorum,console,
+//   scheduled
 //   a subset (default: all; soak only when named)
 //   BENCH_ROWS (100000)            outbox rows per relay figure
 //   BENCH_RAW_MESSAGES (100000)    raw publish loop messages; BENCH_RAW_BATCH (1000)
@@ -26,6 +27,9 @@
 //                                 queue (BENCH_INBOX_PREFETCH applies)
 //   BENCH_CONSOLE_ROWS (1000000), BENCH_CONSOLE_REQUESTS (200)   "console": failed rows of the
 //                                 big group, requests per measured page
+//   BENCH_SCHEDULED_ROWS (10000), BENCH_SCHEDULED_SECONDS (60)   "scheduled": messages due
+//                                 evenly within that many seconds, run at the default poll
+//                                 interval and at 5000 ms (the relay then wakes for due rows)
 //   BENCH_LOG_LEVEL (warning)      Poco log level of the host's loggers (stderr)
 //   BENCH_ONLY=soak (never by default): `msgbus run` with the orders sample for
 //   BENCH_SOAK_SECONDS (600) at BENCH_SOAK_RATE (2000) orders/s; see SoakBench.h
@@ -59,9 +63,9 @@ using namespace msgbus::bench;
 
 namespace {
 
-const std::set<std::string> kFigures{"raw",     "relay",       "audit",  "phases",
-                                     "latency", "inboxphases", "inbox",  "inboxbatch",
-                                     "e2e",     "quorum",      "console"};
+const std::set<std::string> kFigures{"raw",     "relay",       "audit",   "phases",
+                                     "latency", "inboxphases", "inbox",   "inboxbatch",
+                                     "e2e",     "quorum",      "console", "scheduled"};
 /// Figures only BENCH_ONLY runs: the soak takes ten minutes, the cleanup's seeding as long.
 const std::set<std::string> kOnRequest{"soak", "cleanup"};
 
@@ -87,7 +91,7 @@ std::set<std::string> selectedFigures() {
             throw std::runtime_error(
                 "BENCH_ONLY: unknown figure '" + token +
                 "' (raw, relay, audit, phases, latency, inbox, inboxphases, inboxbatch, e2e, "
-                "quorum, console, soak, cleanup)");
+                "quorum, console, scheduled, soak, cleanup)");
         selected.insert(token);
     }
     return selected;
@@ -334,6 +338,13 @@ int main() {
             cleanupComparison(envInt("BENCH_CLEANUP_ROWS", 10000000));
             return 0;
         });
+    if (on("scheduled"))
+        for (int pollMs : {50, 5000})
+            attempt("scheduled lateness", [&] {
+                return scheduledLateness(envInt("BENCH_SCHEDULED_ROWS", 10000),
+                                         static_cast<int>(envInt("BENCH_SCHEDULED_SECONDS", 60)),
+                                         pollMs);
+            });
 
     if (auto others = attempt("teardown", otherMysqlConnections))
         note("other MariaDB client connections at the end: " + std::to_string(*others));

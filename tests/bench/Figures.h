@@ -116,4 +116,11 @@ void consoleLatency(std::int64_t rows, int requests);
 /// and the stand-in's p99 (and max) during it, beside its p99 in the 5 s before.
 void cleanupComparison(std::int64_t rows);
 
+/// Figure "scheduled": rows messages written with delivery times spread evenly over
+/// spreadSeconds (the first due 5 s after the writing starts), then `msgbus run`'s host (no
+/// doorbell, outbox.poll_interval_ms = pollMs) on MariaDB and a consumer that records each
+/// message's lateness (receive time minus delivery time). Prints p50/p99/max in ms; throws
+/// when a message is missing or arrived before its time.
+Latencies scheduledLateness(std::int64_t rows, int spreadSeconds, int pollMs);
+
 } // namespace msgbus::bench

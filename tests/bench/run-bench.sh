@@ -8,7 +8,7 @@
 # hand (the "quorum" figure fails unless tests/support/services.sh cluster-start ran first):
 #   eval "$(tests/support/services.sh env)"; MSGBUS_BUILD_DIR=build tests/bench/run-bench.sh
 # Knobs (see tests/bench/BenchMain.cpp): BENCH_ONLY=raw,relay,phases,latency,inbox,inboxphases,inboxbatch,
-# e2e,quorum,outage (the e2e database outage test for BENCH_OUTAGE_SECONDS),soak (never by
+# e2e,quorum,scheduled,outage (the e2e database outage test for BENCH_OUTAGE_SECONDS),soak (never by
 # default: `msgbus run` for BENCH_SOAK_SECONDS at BENCH_SOAK_RATE orders/s), cleanup (never by
 # default: DELETE vs DROP PARTITION of BENCH_CLEANUP_ROWS dedup rows), BENCH_ROWS, BENCH_RAW_MESSAGES, BENCH_RATE, BENCH_SECONDS, BENCH_INBOX_MESSAGES,
 # BENCH_QUORUM_ROWS, BENCH_QUORUM_INBOX_MESSAGES, ...

@@ -4,6 +4,7 @@
 
 #include "msgbus/Id.h"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -51,6 +52,25 @@ public:
     const std::optional<std::string>& partitionKey() const noexcept { return _partitionKey; }
     void setPartitionKey(std::string key) { _partitionKey = std::move(key); }
     void clearPartitionKey() noexcept { _partitionKey.reset(); }
+
+    /// The header that carries the delivery time while the message is on its way into the
+    /// outbox. The outbox writer moves it into the row's available_at and leaves it out of the
+    /// stored headers, so it never reaches the broker.
+    static constexpr const char* kDeliverAtHeader = "x-msgbus-deliver-at";
+
+    /// Scheduled delivery: the relay publishes the message at this time, not before (within
+    /// about a second after it). A time in the past means at once. Kept as a header, not a
+    /// member, so that the class's layout (and with it the plugin ABI) stays as it was: plugins
+    /// built before this existed still load and pass messages to the host.
+    void setDeliverAt(std::chrono::system_clock::time_point at);
+    /// setDeliverAt(now + delay): the delay counts from this call. A negative delay throws
+    /// InvalidArgument.
+    void setDelay(std::chrono::milliseconds delay);
+    /// The delivery time in UTC milliseconds since the epoch, or empty when the message is to go
+    /// at once. Throws InvalidArgument when the header holds no such number.
+    std::optional<std::int64_t> deliverAt() const;
+    /// Sends the message at once again (removes a delivery time).
+    void clearDeliverAt() { _headers.erase(kDeliverAtHeader); }
 
 private:
     std::optional<Id> _id;

@@ -23,7 +23,9 @@ class Doorbell;
 /// Validates each message where it enters (name, payload is a JSON object, valid UTF-8, size),
 /// throwing InvalidArgument that names the message and the problem, so a bad event is refused in
 /// the producer's transaction instead of being discovered by the relay. Mints the id (UUIDv7)
-/// unless the message has one, and sets createdAt when it is 0.
+/// unless the message has one, and sets createdAt when it is 0. A message with a delivery time
+/// (Message::setDeliverAt/setDelay) gets it as the row's available_at (a time in the past: now),
+/// and the relays publish it when it falls due; the delivery-time header is not stored.
 ///
 /// After the application's COMMIT, notify() rings the hosts' relays (see Doorbell), so the rows
 /// are published at once rather than at the relays' next poll; OutboxTransaction does both.

@@ -22,6 +22,7 @@ class TimeArgumentTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testImpossibleDatesAndTextAreRefusedNamingTheFlag);
     CPPUNIT_TEST(testIsoTimeTextRoundTrips);
     CPPUNIT_TEST(testIsoMillisTextRoundTripsToTheMillisecond);
+    CPPUNIT_TEST(testIsoTimeOnlyRefusesAgesNamingTheFlag);
     CPPUNIT_TEST_SUITE_END();
 
     static constexpr std::int64_t kNow = 1795669200000; // 2026-11-26T05:00:00Z
@@ -103,6 +104,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("2026-11-26T05:00:01.250Z"), isoMillisText(kNow + 1250));
         for (std::int64_t ms : {kNow, kNow + 7, kNow + 999, kNow + 61001})
             CPPUNIT_ASSERT_EQUAL(ms, parsePointInTime("--until", isoMillisText(ms), 0));
+    }
+
+    void testIsoTimeOnlyRefusesAgesNamingTheFlag() {
+        CPPUNIT_ASSERT_EQUAL(kNow, parseIsoTime("--at", "2026-11-26T05:00:00Z"));
+        CPPUNIT_ASSERT_EQUAL(kNow, parseIsoTime("--at", "2026-11-26T07:00+02:00"));
+        const std::string text = usageOf([] { parseIsoTime("--at", "10m"); });
+        CPPUNIT_ASSERT(text.find("--at '10m'") != std::string::npos);
+        CPPUNIT_ASSERT(text.find("ISO-8601") != std::string::npos);
     }
 };
 
