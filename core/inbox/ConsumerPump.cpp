@@ -28,7 +28,8 @@ void ConsumerPump::run(StopToken& stop) {
             _wake.drain();
             flush();
             // A lane's settle() ends the wait at once: its acks go out without delay.
-            auto delivery = _consumer.nextOrWake(kWait, _wake.fd());
+            auto delivery =
+                _consumer.nextOrWake(kWait, _wake.fd(), [this](bool idle) { waiting(idle); });
             _metrics.brokerOk();
             if (delivery)
                 route(std::move(*delivery));
@@ -66,6 +67,7 @@ void ConsumerPump::connect() {
         for (auto& queue : _queues)
             queue.clear();
         _settlements.clear();
+        _idle = false;
         _epoch = _consumer.epoch();
         _endpoint = _consumer.endpoint();
     }
@@ -99,6 +101,17 @@ void ConsumerPump::route(amqp::Delivery delivery) {
     _arrivals[lane].notify_one();
 }
 
+void ConsumerPump::waiting(bool idle) {
+    {
+        std::lock_guard lock(_mutex);
+        _idle = idle;
+    }
+    // Lanes gathering a batch close it now instead of waiting out inbox.batch_wait_ms.
+    if (idle)
+        for (auto& arrival : _arrivals)
+            arrival.notify_all();
+}
+
 void ConsumerPump::flush() {
     std::vector<Settlement> work;
     {
@@ -118,7 +131,8 @@ void ConsumerPump::flush() {
 }
 
 std::optional<amqp::Delivery> ConsumerPump::take(unsigned lane, std::uint64_t epoch,
-                                                 std::chrono::milliseconds timeout) {
+                                                 std::chrono::milliseconds timeout,
+                                                 bool untilIdle) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(_mutex);
     for (;;) {
@@ -130,6 +144,8 @@ std::optional<amqp::Delivery> ConsumerPump::take(unsigned lane, std::uint64_t ep
             queue.pop_front();
             return delivery;
         }
+        if (untilIdle && _idle)
+            return std::nullopt;
         if (_arrivals[lane].wait_until(lock, deadline) == std::cv_status::timeout &&
             _queues[lane].empty() && _epoch == epoch)
             return std::nullopt;
