@@ -269,6 +269,20 @@ public:
             core::OutboxRelay relay(*bus.database, bus.plugins, settings, bus.metrics, 0);
             relay.run(stop, wakeup);
         });
+        // A failed assertion still releases the replies and stops and joins the relay.
+        struct Joined {
+            test::TcpRelay& proxy;
+            core::StopToken& stop;
+            core::RelayWakeup& wakeup;
+            std::thread& thread;
+            ~Joined() {
+                proxy.holdReplies(false);
+                stop.requestStop();
+                wakeup.wake();
+                if (thread.joinable())
+                    thread.join();
+            }
+        } joined{proxy, stop, wakeup, relayThread};
         // A first row through the whole round trip: the relay is connected and idle.
         const auto warmUp = bus.write(1, "order.placed");
         wakeup.wake();
