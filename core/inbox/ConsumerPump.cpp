@@ -8,6 +8,10 @@ namespace {
 
 /// The longest the pump waits for the broker when nothing happens: how soon it notices a stop.
 constexpr std::chrono::milliseconds kWait{100};
+/// How long the socket must stay empty before a gathering lane closes its batch: the broker
+/// sends the messages of one publish burst one by one, a few microseconds apart, and a batch of
+/// one message each would cost a commit each.
+constexpr std::chrono::microseconds kQuietGap{1000};
 
 } // namespace
 
@@ -105,6 +109,8 @@ void ConsumerPump::waiting(bool idle) {
     {
         std::lock_guard lock(_mutex);
         _idle = idle;
+        if (idle)
+            _idleSince = std::chrono::steady_clock::now();
     }
     // Lanes gathering a batch close it now instead of waiting out inbox.batch_wait_ms.
     if (idle)
@@ -144,8 +150,14 @@ std::optional<amqp::Delivery> ConsumerPump::take(unsigned lane, std::uint64_t ep
             queue.pop_front();
             return delivery;
         }
-        if (untilIdle && _idle)
-            return std::nullopt;
+        if (untilIdle && _idle) {
+            const auto now = std::chrono::steady_clock::now();
+            const auto quietEnd = _idleSince + kQuietGap;
+            if (now >= quietEnd || now >= deadline)
+                return std::nullopt;
+            _arrivals[lane].wait_until(lock, std::min(deadline, quietEnd));
+            continue;
+        }
         if (_arrivals[lane].wait_until(lock, deadline) == std::cv_status::timeout &&
             _queues[lane].empty() && _epoch == epoch)
             return std::nullopt;

@@ -49,8 +49,8 @@ public:
     void run(StopToken& stop);
 
     /// The next delivery for lane within timeout, from connection epoch. untilIdle: nothing
-    /// as soon as the lane's queue is empty and the pump waits on a socket with nothing to
-    /// read (the broker sent all it had: a batch need not wait for more). Throws
+    /// as soon as the lane's queue is empty and the pump has waited a millisecond on a socket
+    /// with nothing to read (the broker sent all it had: a batch need not wait for more). Throws
     /// BrokerConnectionLost when that connection is gone.
     std::optional<amqp::Delivery> take(unsigned lane, std::uint64_t epoch,
                                        std::chrono::milliseconds timeout, bool untilIdle = false);
@@ -100,6 +100,7 @@ private:
     std::vector<Settlement> _settlements;
     std::uint64_t _epoch = 0; ///< 0 while not connected
     bool _idle = false;       ///< the pump waits on a socket with nothing to read
+    std::chrono::steady_clock::time_point _idleSince; ///< when that wait began
     std::string _endpoint;
 };
 

@@ -286,6 +286,8 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
     }
     host.stop();
     const auto& arrivals = tap.stop();
+    const auto consumed = host.metrics().consumed.load();
+    const auto batches = host.metrics().handlerDuration.count();
 
     std::vector<std::string> ids;
     std::vector<Poco::Int64> created;
@@ -329,7 +331,8 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
          rateLabel(production) + " msg/s, handlers ran for " + std::to_string(handled) + "; " +
          std::to_string(samples) + " samples after a " + std::to_string(kWarmUpMillis) +
          " ms warm-up; the handler stamps handled_at inside the inbox transaction, just "
-         "before its commit");
+         "before its commit; the inbox committed " +
+         std::to_string(consumed) + " messages in " + std::to_string(batches) + " batches");
     const auto failed = bus.queryInt("SELECT COUNT(*) FROM " + settings.failedTable);
     if (handled < production.written || failed != 0)
         note("end-to-end: " + std::to_string(production.written - handled) +
