@@ -131,14 +131,22 @@ void AmqpConsumer::fail(const std::string& message, std::uint16_t replyCode, int
     throw AmqpError(message, true, replyCode, status);
 }
 
-std::optional<Delivery> AmqpConsumer::nextOrWake(std::chrono::milliseconds timeout, int wakeFd) {
+std::optional<Delivery> AmqpConsumer::nextOrWake(std::chrono::milliseconds timeout, int wakeFd,
+                                                 const std::function<void(bool)>& waiting) {
     requireConnected("consume");
     amqp_connection_state_t state = _connection->state();
     // rabbitmq-c may hold whole frames or bytes it already read: then there is no waiting.
     if (!amqp_frames_enqueued(state) && !amqp_data_in_buffer(state)) {
         pollfd fds[2] = {{amqp_get_sockfd(state), POLLIN, 0}, {wakeFd, POLLIN, 0}};
         // An interrupted or failed poll only ends the wait early: next() finds out what is up.
-        ::poll(fds, 2, static_cast<int>(timeout.count()));
+        // The first look does not wait: only a socket with nothing to read is a real wait.
+        if (!waiting || ::poll(fds, 2, 0) == 0) {
+            if (waiting)
+                waiting(true);
+            ::poll(fds, 2, static_cast<int>(timeout.count()));
+            if (waiting)
+                waiting(false);
+        }
     }
     // Also after a wait that timed out: rabbitmq-c sends heartbeats only from inside its calls.
     return next(std::chrono::milliseconds(0));

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,8 +71,11 @@ public:
     std::optional<Delivery> next(std::chrono::milliseconds timeout);
 
     /// Like next(timeout), but the wait also ends when wakeFd becomes readable (the caller has
-    /// other work for this thread, such as acks to send); the caller drains wakeFd.
-    std::optional<Delivery> nextOrWake(std::chrono::milliseconds timeout, int wakeFd);
+    /// other work for this thread, such as acks to send); the caller drains wakeFd. When
+    /// nothing at all is buffered or readable, waiting(true) is called before the wait and
+    /// waiting(false) after it: the caller learns that the broker has sent nothing more yet.
+    std::optional<Delivery> nextOrWake(std::chrono::milliseconds timeout, int wakeFd,
+                                       const std::function<void(bool)>& waiting = {});
 
     /// basic.ack of a delivery of epoch. Returns false, doing nothing, when epoch is not the
     /// current connection's (or there is none). Throws AmqpError (connectionLost) when the

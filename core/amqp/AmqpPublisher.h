@@ -103,6 +103,13 @@ public:
     /// already).
     std::vector<PublishOutcome> await(BatchId id);
 
+    /// Reads confirms until the batch is settled, its deadline passes or wakeFd (an eventfd or
+    /// any pollable descriptor, never read here) becomes readable. Returns false when wakeFd
+    /// ended the wait with the batch still unsettled; true when await(id) returns at once
+    /// (nothing left to wait for). Broker failures are handled as in await(). Lets a caller
+    /// do other work (claim and publish the next batch) while confirms are outstanding.
+    bool awaitOrWake(BatchId id, int wakeFd);
+
     /// True while a connection exists and is usable.
     bool isConnected() const noexcept;
     /// The node of the current connection ("host:port vhost '/'"), "" without one.

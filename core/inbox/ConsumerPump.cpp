@@ -8,6 +8,10 @@ namespace {
 
 /// The longest the pump waits for the broker when nothing happens: how soon it notices a stop.
 constexpr std::chrono::milliseconds kWait{100};
+/// How long the socket must stay empty before a gathering lane closes its batch: the broker
+/// sends the messages of one publish burst one by one, a few microseconds apart, and a batch of
+/// one message each would cost a commit each.
+constexpr std::chrono::microseconds kQuietGap{1000};
 
 } // namespace
 
@@ -28,7 +32,8 @@ void ConsumerPump::run(StopToken& stop) {
             _wake.drain();
             flush();
             // A lane's settle() ends the wait at once: its acks go out without delay.
-            auto delivery = _consumer.nextOrWake(kWait, _wake.fd());
+            auto delivery =
+                _consumer.nextOrWake(kWait, _wake.fd(), [this](bool idle) { waiting(idle); });
             _metrics.brokerOk();
             if (delivery)
                 route(std::move(*delivery));
@@ -66,6 +71,7 @@ void ConsumerPump::connect() {
         for (auto& queue : _queues)
             queue.clear();
         _settlements.clear();
+        _idle = false;
         _epoch = _consumer.epoch();
         _endpoint = _consumer.endpoint();
     }
@@ -99,6 +105,19 @@ void ConsumerPump::route(amqp::Delivery delivery) {
     _arrivals[lane].notify_one();
 }
 
+void ConsumerPump::waiting(bool idle) {
+    {
+        std::lock_guard lock(_mutex);
+        _idle = idle;
+        if (idle)
+            _idleSince = std::chrono::steady_clock::now();
+    }
+    // Lanes gathering a batch close it now instead of waiting out inbox.batch_wait_ms.
+    if (idle)
+        for (auto& arrival : _arrivals)
+            arrival.notify_all();
+}
+
 void ConsumerPump::flush() {
     std::vector<Settlement> work;
     {
@@ -118,7 +137,8 @@ void ConsumerPump::flush() {
 }
 
 std::optional<amqp::Delivery> ConsumerPump::take(unsigned lane, std::uint64_t epoch,
-                                                 std::chrono::milliseconds timeout) {
+                                                 std::chrono::milliseconds timeout,
+                                                 bool untilIdle) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(_mutex);
     for (;;) {
@@ -129,6 +149,14 @@ std::optional<amqp::Delivery> ConsumerPump::take(unsigned lane, std::uint64_t ep
             amqp::Delivery delivery = std::move(queue.front());
             queue.pop_front();
             return delivery;
+        }
+        if (untilIdle && _idle) {
+            const auto now = std::chrono::steady_clock::now();
+            const auto quietEnd = _idleSince + kQuietGap;
+            if (now >= quietEnd || now >= deadline)
+                return std::nullopt;
+            _arrivals[lane].wait_until(lock, std::min(deadline, quietEnd));
+            continue;
         }
         if (_arrivals[lane].wait_until(lock, deadline) == std::cv_status::timeout &&
             _queues[lane].empty() && _epoch == epoch)

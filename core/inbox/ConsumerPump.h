@@ -48,10 +48,12 @@ public:
     /// the connection (what is still unsettled goes back to the broker).
     void run(StopToken& stop);
 
-    /// The next delivery for lane within timeout, from connection epoch. Throws
+    /// The next delivery for lane within timeout, from connection epoch. untilIdle: nothing
+    /// as soon as the lane's queue is empty and the pump has waited a millisecond on a socket
+    /// with nothing to read (the broker sent all it had: a batch need not wait for more). Throws
     /// BrokerConnectionLost when that connection is gone.
     std::optional<amqp::Delivery> take(unsigned lane, std::uint64_t epoch,
-                                       std::chrono::milliseconds timeout);
+                                       std::chrono::milliseconds timeout, bool untilIdle = false);
 
     /// Acks (ack) or nacks lane's deliveries tags of epoch: sent by the pump's thread soon
     /// after, each tag once and only if lane holds it. False when epoch is no longer the
@@ -78,6 +80,8 @@ private:
     void connect();
     void lost();
     void route(amqp::Delivery delivery);
+    /// The pump starts (true) or ends (false) a wait on a socket with nothing to read.
+    void waiting(bool idle);
     /// Sends the acks and nacks asked for so far.
     void flush();
 
@@ -95,6 +99,8 @@ private:
     std::vector<std::condition_variable> _arrivals; ///< one per lane; also on epoch changes
     std::vector<Settlement> _settlements;
     std::uint64_t _epoch = 0; ///< 0 while not connected
+    bool _idle = false;       ///< the pump waits on a socket with nothing to read
+    std::chrono::steady_clock::time_point _idleSince; ///< when that wait began
     std::string _endpoint;
 };
 

@@ -50,14 +50,15 @@ std::size_t InboxLane::receive(Batch& batch, DeliveryBudget& budget) {
 
 void InboxLane::gather(std::vector<amqp::Delivery>& deliveries, std::size_t want,
                        std::exception_ptr& brokerError) {
-    // What is already here, up to want, waiting at most inbox.batch_wait_ms for more. One
-    // commit then covers all of them.
+    // What is already here, up to want, waiting at most inbox.batch_wait_ms for more, and only
+    // while the broker is still sending: once the pump finds the socket empty, the batch closes
+    // (a lone message does not wait out the batch wait). One commit then covers all of them.
     const auto deadline = std::chrono::steady_clock::now() + _settings.inbox.batchWait;
     try {
         while (deliveries.size() < want) {
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now());
-            auto next = nextDelivery(std::max(left, std::chrono::milliseconds(0)));
+            auto next = nextDelivery(std::max(left, std::chrono::milliseconds(0)), true);
             if (!next)
                 break;
             deliveries.push_back(std::move(*next));

@@ -76,7 +76,9 @@ private:
     /// from budget (0 when none came).
     std::size_t receive(Batch& batch, DeliveryBudget& budget);
     /// What arrived during an outage hold first, then the broker's next delivery.
-    std::optional<amqp::Delivery> nextDelivery(std::chrono::milliseconds timeout);
+    /// untilIdle: nothing once the broker has sent all it had (see ConsumerPump::take).
+    std::optional<amqp::Delivery> nextDelivery(std::chrono::milliseconds timeout,
+                                               bool untilIdle = false);
     void gather(std::vector<amqp::Delivery>& deliveries, std::size_t want,
                 std::exception_ptr& brokerError);
     /// Counts the batch's redeliveries, then plans it (planRuns).

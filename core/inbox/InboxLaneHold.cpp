@@ -6,7 +6,8 @@
 
 namespace msgbus::core {
 
-std::optional<amqp::Delivery> InboxLane::nextDelivery(std::chrono::milliseconds timeout) {
+std::optional<amqp::Delivery> InboxLane::nextDelivery(std::chrono::milliseconds timeout,
+                                                      bool untilIdle) {
     while (!_arrived.empty()) {
         amqp::Delivery delivery = std::move(_arrived.front());
         _arrived.pop_front();
@@ -14,7 +15,7 @@ std::optional<amqp::Delivery> InboxLane::nextDelivery(std::chrono::milliseconds 
         if (delivery.connectionEpoch == _consumer.epoch())
             return delivery;
     }
-    return _consumer.next(timeout);
+    return _consumer.next(timeout, untilIdle);
 }
 
 void InboxLane::holdBatch(const Batch& batch, const std::string& error) {

@@ -26,12 +26,12 @@ public:
     void connect() { _epoch = _pump.waitConnected(std::chrono::milliseconds(200)); }
     bool isConnected() const { return _epoch != 0 && _pump.liveEpoch() == _epoch; }
 
-    /// This lane's next delivery within timeout. Throws BrokerConnectionLost when the
-    /// connection this lane took is gone.
-    std::optional<amqp::Delivery> next(std::chrono::milliseconds timeout) {
+    /// This lane's next delivery within timeout (untilIdle: see ConsumerPump::take). Throws
+    /// BrokerConnectionLost when the connection this lane took is gone.
+    std::optional<amqp::Delivery> next(std::chrono::milliseconds timeout, bool untilIdle = false) {
         if (_epoch == 0)
             throw BrokerConnectionLost();
-        return _pump.take(_lane, _epoch, timeout);
+        return _pump.take(_lane, _epoch, timeout, untilIdle);
     }
 
     /// Acks the deliveries tags of epoch (exactly those: never a delivery of this lane that

@@ -6,6 +6,7 @@
 #include "core/db/Transaction.h"
 #include "core/outbox/BatchOutcomes.h"
 #include "core/outbox/OrderedHoldBack.h"
+#include "core/outbox/RefusedRows.h"
 #include "core/util/Clock.h"
 
 #include <msgbus/Error.h>
@@ -40,6 +41,7 @@ OutboxRelay::OutboxRelay(Database& database, PluginRegistry& plugins, const Rela
     : _database(database), _plugins(plugins), _settings(settings), _metrics(metrics),
       _store(database.dialect(), settings.outbox.table, settings.outbox.maxBodyBytes),
       _publisher(amqp::AmqpNodes::parse(settings.amqp.url), publisherOptions(settings, index)),
+      _refused(_publisher, plugins, settings.outbox.confirmTimeout, settings.outbox.ordered),
       _settler(database.dialect(), _settings.outbox, _settings.failedTable, _store),
       _outageBackoff(Backoff::forOutage()), _log(Poco::Logger::get("msgbus.relay")),
       _pipelineDepth(settings.outbox.ordered ? 1 : 2),
@@ -78,6 +80,7 @@ void OutboxRelay::run(StopToken& stop, RelayWakeup& wakeup) {
     const auto pollInterval = _settings.outbox.pollInterval;
     const auto streamPoll = std::max(std::chrono::milliseconds(1), pollInterval / 10);
     auto lastRows = SteadyClock::now() - pollInterval;
+    const RelayWakeup::Subscription rings(wakeup, _rung);
     while (!stop.stopRequested()) {
         // Read before the poll: a wake() during the poll or keepAlive() ends the next sleep.
         const std::uint64_t wakeups = wakeup.epoch();
@@ -122,6 +125,9 @@ bool OutboxRelay::step() {
     // Keep the pipeline full while the outbox has full batches waiting; otherwise settle the
     // oldest batch before claiming again.
     if (_inFlight.size() < _pipelineDepth) {
+        // This claim sees every row committed before the rings so far (a producer rings after
+        // its commit): forget them.
+        _rung.drain();
         auto batch = claim(!_inFlight.empty());
         if (batch) {
             const bool full =
@@ -134,6 +140,12 @@ bool OutboxRelay::step() {
             return false;
         }
     }
+    // Rows committed while the oldest batch's confirms are outstanding (a ring) are claimed and
+    // published at once when the pipeline has room, instead of after that confirm.
+    const auto& publishId = _inFlight.front().publishId;
+    if (_inFlight.size() < _pipelineDepth && publishId &&
+        !_publisher.awaitOrWake(*publishId, _rung.fd()))
+        return true;
     PendingBatch oldest = std::move(_inFlight.front());
     _inFlight.pop_front();
     finish(oldest);
@@ -342,37 +354,7 @@ bool OutboxRelay::isolateRefused(const PendingBatch& batch,
             other.publishId.reset();
         }
     }
-    auto plugins = _plugins.current();
-    if (!plugins || !plugins->serializer || !plugins->routing)
-        return false;
-    bool settledAll = true;
-    // Ordered lanes: once a key's row is refused, its later rows wait (unpublished) behind it.
-    std::set<std::string> heldKeys;
-    if (_lanes)
-        for (const auto& f : failures)
-            if (batch.rows[f.index].partitionKey)
-                heldKeys.insert(*batch.rows[f.index].partitionKey);
-    for (std::size_t index : suspects) {
-        const auto& row = batch.rows[index];
-        if (_lanes && row.partitionKey && heldKeys.count(*row.partitionKey))
-            continue;
-        const std::size_t failuresBefore = failures.size();
-        if (auto message =
-                encodeRow(row, index, *plugins->serializer, *plugins->routing, failures)) {
-            BatchOutcomes alone;
-            sortAloneOutcome(
-                row, index,
-                _publisher.publishBatch({std::move(*message)}, _settings.outbox.confirmTimeout)
-                    .front(),
-                alone);
-            confirmed.insert(confirmed.end(), alone.confirmed.begin(), alone.confirmed.end());
-            failures.insert(failures.end(), alone.failures.begin(), alone.failures.end());
-            settledAll = settledAll && !alone.transient;
-        }
-        if (_lanes && row.partitionKey && failures.size() != failuresBefore)
-            heldKeys.insert(*row.partitionKey);
-    }
-    return settledAll;
+    return _refused.isolate(batch.rows, suspects, confirmed, failures);
 }
 
 void OutboxRelay::settleAgain(Poco::Data::Session& session, const PendingBatch& batch,

@@ -12,6 +12,7 @@
 #include "core/outbox/LaneOwnership.h"
 #include "core/outbox/OutboxStore.h"
 #include "core/outbox/PublishSpans.h"
+#include "core/outbox/RefusedRows.h"
 #include "core/outbox/RelayWakeup.h"
 #include "core/outbox/RowFailure.h"
 #include "core/outbox/SqliteRelayLock.h"
@@ -45,7 +46,9 @@ namespace msgbus::core {
 /// batch before it and claims and publishes the next, so neither the broker nor the database
 /// waits for the other. Two batches are in flight at most, each holding its own session and
 /// claim transaction; SKIP LOCKED keeps the second claim off the first one's rows (on SQLite,
-/// the claim leaves out the seqs in flight). Ordered
+/// the claim leaves out the seqs in flight). Rows committed while the oldest batch waits for
+/// its confirms (a ring of the RelayWakeup: the doorbell or an inbox publish) are claimed and
+/// published at once when a second batch may be in flight, not after that confirm. Ordered
 /// lanes run one batch at a time (a key's next rows must not leave before its earlier ones
 /// are confirmed).
 ///
@@ -123,6 +126,7 @@ private:
     Metrics& _metrics;
     OutboxStore _store;
     amqp::AmqpPublisher _publisher;
+    RefusedRows _refused; ///< after _publisher, which it uses
     BatchSettler _settler;
     Backoff _outageBackoff;
     Poco::Logger& _log;
@@ -135,6 +139,8 @@ private:
     bool _nodeNotedConnected = false;
     std::deque<PendingBatch> _inFlight; ///< oldest first
     DueTimeWatch _dueTime;              ///< shortens the idle sleep before a scheduled row
+    /// Signalled by the host's RelayWakeup while run() runs: rows were committed.
+    WakeSignal _rung;
 };
 
 } // namespace msgbus::core

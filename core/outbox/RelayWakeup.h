@@ -1,6 +1,10 @@
 #pragma once
 
 #include "core/util/StopToken.h"
+#include "core/util/WakeSignal.h"
+
+#include <algorithm>
+#include <vector>
 
 #include <chrono>
 #include <condition_variable>
@@ -17,14 +21,37 @@ namespace msgbus::core {
 /// shared by its relays, and outlives them.
 class RelayWakeup {
 public:
-    /// Ends every current sleepFor() early.
+    /// Ends every current sleepFor() early and signals every subscribed WakeSignal.
     void wake() {
         {
             std::lock_guard lock(_mutex);
             ++_wakeups;
+            for (WakeSignal* signal : _signals)
+                signal->signal();
         }
         _cv.notify_all();
     }
+
+    /// Signals signal on every wake() while it lives: a relay that waits for the broker's
+    /// confirms in poll() learns of rows committed meanwhile (RAII; signal outlives it).
+    class Subscription {
+    public:
+        Subscription(RelayWakeup& wakeup, WakeSignal& signal) : _wakeup(wakeup), _signal(signal) {
+            std::lock_guard lock(_wakeup._mutex);
+            _wakeup._signals.push_back(&_signal);
+        }
+        ~Subscription() {
+            std::lock_guard lock(_wakeup._mutex);
+            auto& signals = _wakeup._signals;
+            signals.erase(std::remove(signals.begin(), signals.end(), &_signal), signals.end());
+        }
+        Subscription(const Subscription&) = delete;
+        Subscription& operator=(const Subscription&) = delete;
+
+    private:
+        RelayWakeup& _wakeup;
+        WakeSignal& _signal;
+    };
 
     /// The count of wake() calls so far. A relay reads it before it polls the outbox and
     /// sleeps with it, so that a wake() between its poll and its sleep ends that sleep at once.
@@ -63,6 +90,7 @@ private:
     }
 
     std::uint64_t _wakeups = 0;
+    std::vector<WakeSignal*> _signals;
     std::mutex _mutex;
     std::condition_variable _cv;
 };

@@ -198,12 +198,27 @@ ScratchQueue::ScratchQueue(const std::string& pattern, BrokerTarget target)
     core::amqp::declareTopology(*connection, spec);
 }
 
+ScratchQueue::ScratchQueue(const std::string& pattern, const ScratchQueue& other)
+    : _target(other._target), _exchange(other._exchange), _queue(uniqueName("bench_tap")),
+      _ownsExchange(false) {
+    auto connection = setupConnection(_target);
+    core::amqp::TopologySpec spec;
+    core::amqp::QueueSpec queue;
+    queue.name = _queue;
+    queue.bindings.push_back({_exchange, pattern});
+    queue.type = _target.queueType;
+    spec.queues.push_back(queue);
+    core::amqp::declareTopology(*connection, spec);
+}
+
 ScratchQueue::~ScratchQueue() {
     try {
         auto connection = setupConnection(_target);
         amqp_queue_delete(connection->state(), connection->channel(),
                           amqp_cstring_bytes(_queue.c_str()), 0, 0);
         connection->checkRpcReply("queue.delete " + _queue);
+        if (!_ownsExchange)
+            return;
         amqp_exchange_delete(connection->state(), connection->channel(),
                              amqp_cstring_bytes(_exchange.c_str()), 0);
         connection->checkRpcReply("exchange.delete " + _exchange);

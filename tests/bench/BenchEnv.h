@@ -139,6 +139,9 @@ private:
 class ScratchQueue {
 public:
     explicit ScratchQueue(const std::string& pattern = "#", BrokerTarget target = singleBroker());
+    /// A second queue bound with pattern to other's exchange (which other keeps and deletes):
+    /// a tap that receives a copy of what other receives.
+    ScratchQueue(const std::string& pattern, const ScratchQueue& other);
     ~ScratchQueue();
     ScratchQueue(const ScratchQueue&) = delete;
     ScratchQueue& operator=(const ScratchQueue&) = delete;
@@ -157,6 +160,7 @@ private:
     BrokerTarget _target;
     std::string _exchange;
     std::string _queue;
+    bool _ownsExchange = true;
 };
 
 /// A host configuration for one figure, as `msgbus run` would read it from a properties file:

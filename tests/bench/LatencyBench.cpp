@@ -18,6 +18,7 @@
 #include <atomic>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <stdexcept>
 #include <thread>
 
@@ -105,6 +106,57 @@ std::map<std::string, std::string> doorbellProperties(const LatencyRun& run,
     out["outbox.doorbell"] = run.ring ? address : "";
     return out;
 }
+
+/// Receives a copy of the messages (a tap queue on the figure's exchange) and notes when each
+/// arrived, by message id: where the broker's delivery falls between the producer's commit and
+/// the handler's.
+class Tap {
+public:
+    explicit Tap(const std::string& queue)
+        : _thread([this, queue] {
+              try {
+                  run(queue);
+              } catch (const std::exception& e) {
+                  _error = core::errorText(e);
+              }
+          }) {}
+    ~Tap() { stop(); }
+
+    /// Stops receiving; returns arrival times (ms, wall clock) by message id.
+    const std::map<std::string, std::int64_t>& stop() {
+        _stop = true;
+        if (_thread.joinable())
+            _thread.join();
+        if (!_error.empty())
+            note("end-to-end tap: " + _error);
+        return _arrivals;
+    }
+
+private:
+    void run(const std::string& queue) {
+        core::amqp::AmqpConsumer::Options options;
+        options.queue = queue;
+        options.prefetch = 1000;
+        options.connectionName = "msgbus bench e2e tap";
+        core::amqp::AmqpConsumer consumer(core::amqp::AmqpUrl::parse(amqpUrl()), options);
+        consumer.connect();
+        while (!_stop) {
+            auto delivery = consumer.next(std::chrono::milliseconds(100));
+            if (!delivery)
+                continue;
+            const std::int64_t now = core::nowMillis();
+            if (delivery->wire.properties.messageId)
+                _arrivals.emplace(*delivery->wire.properties.messageId, now);
+            consumer.ack(delivery->deliveryTag, false, delivery->connectionEpoch);
+        }
+        consumer.close();
+    }
+
+    std::atomic<bool> _stop{false};
+    std::map<std::string, std::int64_t> _arrivals;
+    std::string _error;
+    std::thread _thread; ///< last: starts once the rest is built
+};
 
 std::string rateLabel(const Production& production) {
     return std::to_string(
@@ -210,7 +262,10 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
     const auto& settings = bus.settings;
     const Doorbell doorbell(run.ring ? address : "");
     bus.execute("CREATE TABLE bench_latency (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, "
-                "created_at BIGINT NOT NULL, handled_at BIGINT NOT NULL)");
+                "message_id VARCHAR(64) NULL, created_at BIGINT NOT NULL, "
+                "handled_at BIGINT NOT NULL)");
+    ScratchQueue tapQueue("bench.#", queue);
+    Tap tap(tapQueue.queue());
 
     core::Host host(bus.config, hostSettings(settings), "");
     host.start();
@@ -230,15 +285,30 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     host.stop();
+    const auto& arrivals = tap.stop();
+    const auto consumed = host.metrics().consumed.load();
+    const auto batches = host.metrics().handlerDuration.count();
 
-    std::vector<Poco::Int64> values;
+    std::vector<std::string> ids;
+    std::vector<Poco::Int64> created;
+    std::vector<Poco::Int64> handledAt;
     {
         auto session = bus.database->session();
         Poco::Int64 from = warmUpEnd;
-        *session << "SELECT handled_at - created_at FROM bench_latency WHERE created_at >= ?",
-            use(from), into(values), now;
+        *session << "SELECT message_id, created_at, handled_at FROM bench_latency "
+                    "WHERE created_at >= ?",
+            use(from), into(ids), into(created), into(handledAt), now;
     }
-    std::vector<double> latencies(values.begin(), values.end());
+    std::vector<double> latencies;
+    std::vector<double> toDelivery;
+    std::vector<double> fromDelivery;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        latencies.push_back(static_cast<double>(handledAt[i] - created[i]));
+        if (auto it = arrivals.find(ids[i]); it != arrivals.end()) {
+            toDelivery.push_back(static_cast<double>(it->second - created[i]));
+            fromDelivery.push_back(static_cast<double>(handledAt[i] - it->second));
+        }
+    }
     const std::string setup =
         "MariaDB, " + std::to_string(rate) +
         " msg/s offered, outbox.workers=" + std::to_string(settings.outbox.workers) + ", poll " +
@@ -248,11 +318,21 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
     const auto samples = latencies.size();
     const Latencies result{percentile(latencies, 0.50), percentile(latencies, 0.99)};
     reportLatencies("end-to-end latency commit->handler", setup, latencies);
+    const auto tapped = toDelivery.size();
+    reportLatencies("end-to-end split commit->broker delivery", setup, toDelivery);
+    reportLatencies("end-to-end split broker delivery->handler", setup, fromDelivery);
+    note("end-to-end split: " + std::to_string(tapped) +
+         " messages also timed at a tap queue bound beside the inbox's (its consumer's arrival "
+         "stands for the inbox's); commit->delivery is the relay's claim, publish and confirm "
+         "plus the broker's routing, delivery->handler the inbox's batch gathering and handler, "
+         "up to the handler's statement before the commit; each split's percentiles are its "
+         "own, they do not add up");
     note("end-to-end: producer wrote " + std::to_string(production.written) + " at " +
          rateLabel(production) + " msg/s, handlers ran for " + std::to_string(handled) + "; " +
          std::to_string(samples) + " samples after a " + std::to_string(kWarmUpMillis) +
          " ms warm-up; the handler stamps handled_at inside the inbox transaction, just "
-         "before its commit");
+         "before its commit; the inbox committed " +
+         std::to_string(consumed) + " messages in " + std::to_string(batches) + " batches");
     const auto failed = bus.queryInt("SELECT COUNT(*) FROM " + settings.failedTable);
     if (handled < production.written || failed != 0)
         note("end-to-end: " + std::to_string(production.written - handled) +

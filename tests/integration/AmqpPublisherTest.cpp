@@ -6,6 +6,7 @@
 #include "core/amqp/AmqpError.h"
 #include "core/amqp/AmqpUrl.h"
 #include "core/amqp/Topology.h"
+#include "core/util/WakeSignal.h"
 
 #include "support/AmqpTestSupport.h"
 #include "support/PublishOutcomeAssert.h"
@@ -115,6 +116,7 @@ class AmqpPublisherTest : public msgbus::test::AmqpFixture {
     CPPUNIT_TEST(testEmptyBatchDoesNotConnect);
     CPPUNIT_TEST(testTenThousandPublishRate);
     CPPUNIT_TEST(testPipelinedBatchesSettleIndependently);
+    CPPUNIT_TEST(testAwaitOrWakeEndsOnTheWakeSignalAndThenWaitsForTheConfirms);
     CPPUNIT_TEST(testReturnsAreMatchedAcrossBatchesInFlight);
     CPPUNIT_TEST(testTimeoutOfOneBatchFailsEveryBatchInFlight);
     CPPUNIT_TEST(testMissingExchangeWhileAnotherBatchIsInFlight);
@@ -150,6 +152,26 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::uint32_t(1200), messageCount(queue));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), publisher.connectCount());
         CPPUNIT_ASSERT_THROW(publisher.await(a), msgbus::InvalidArgument); // awaited already
+    }
+
+    void testAwaitOrWakeEndsOnTheWakeSignalAndThenWaitsForTheConfirms() {
+        auto [exchange, queue] = declareBound("#");
+        AmqpPublisher publisher(*_url);
+        msgbus::core::WakeSignal rung;
+        auto a = publisher.submit(messages(exchange, "k", 1, 3), kConfirmTimeout);
+        // Rung before the confirms were read: the wait ends at once, nothing collected...
+        rung.signal();
+        CPPUNIT_ASSERT(!publisher.awaitOrWake(a, rung.fd()));
+        // ...and the caller may publish more before it waits again.
+        auto b = publisher.submit(messages(exchange, "k", 101, 2), kConfirmTimeout);
+        rung.drain();
+        CPPUNIT_ASSERT(publisher.awaitOrWake(a, rung.fd()));
+        for (const auto& outcome : publisher.await(a))
+            assertResult(PublishResult::Confirmed, outcome);
+        for (const auto& outcome : publisher.await(b))
+            assertResult(PublishResult::Confirmed, outcome);
+        CPPUNIT_ASSERT_EQUAL(std::uint32_t(5), messageCount(queue));
+        CPPUNIT_ASSERT_THROW(publisher.awaitOrWake(a, rung.fd()), msgbus::InvalidArgument);
     }
 
     void testReturnsAreMatchedAcrossBatchesInFlight() {

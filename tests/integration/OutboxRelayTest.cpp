@@ -12,6 +12,7 @@
 #include "core/util/StopToken.h"
 #include "support/HostProcess.h"
 #include "support/ScratchBus.h"
+#include "support/TcpRelay.h"
 #include "support/TestEnv.h"
 
 #include <msgbus/OutboxWriter.h>
@@ -35,6 +36,7 @@ class OutboxRelayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUnroutableRowGoesToFailedTableWhileOthersPass);
     CPPUNIT_TEST(testOnlyOneRelayPerSqliteFileAndTheOtherTakesOver);
     CPPUNIT_TEST(testBodyLongerThanTheReadWindowIsPublishedWhole);
+    CPPUNIT_TEST(testRowsRungDuringAConfirmWaitArePublishedBeforeThatConfirm);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::ScratchBus {
@@ -222,6 +224,89 @@ public:
         }
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), sizes.size());
         CPPUNIT_ASSERT(std::find(sizes.begin(), sizes.end(), big.size()) != sizes.end());
+    }
+
+    /// The next message id on consumer within 60 s; fails the test when none comes.
+    static std::string nextId(core::amqp::AmqpConsumer& consumer) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (auto d = consumer.next(std::chrono::milliseconds(200))) {
+                consumer.ack(d->deliveryTag, false, d->connectionEpoch);
+                return d->wire.properties.messageId.value_or("");
+            }
+        }
+        CPPUNIT_FAIL("no message reached the queue within 60 s");
+        return "";
+    }
+
+    static void waitForOutboxRows(Bus& bus, int rows) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (bus.outboxRows() != rows && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        CPPUNIT_ASSERT_EQUAL(rows, bus.outboxRows());
+    }
+
+    void testRowsRungDuringAConfirmWaitArePublishedBeforeThatConfirm() {
+        // The relay's broker connection runs through a TCP relay that can hold the broker's
+        // replies: a batch's confirm is then outstanding for as long as the test wants.
+        Bus bus("MySQL", {{"outbox.poll_interval_ms", "60000"}});
+        const auto broker = core::amqp::AmqpUrl::parse(test::amqpUrl());
+        test::TcpRelay proxy(broker.host() == "localhost" ? "127.0.0.1" : broker.host(),
+                             broker.port());
+        auto settings = core::relaySettingsOf(bus.settings);
+        settings.amqp.url =
+            core::amqp::AmqpUrl("127.0.0.1", static_cast<std::uint16_t>(proxy.port()),
+                                broker.vhost(), broker.user(), broker.password())
+                .text();
+        core::amqp::AmqpConsumer::Options options;
+        options.queue = bus.queue;
+        core::amqp::AmqpConsumer consumer(broker, options); // straight to the broker
+        consumer.connect();
+
+        core::RelayWakeup wakeup;
+        core::StopToken stop;
+        std::thread relayThread([&] {
+            core::OutboxRelay relay(*bus.database, bus.plugins, settings, bus.metrics, 0);
+            relay.run(stop, wakeup);
+        });
+        // A failed assertion still releases the replies and stops and joins the relay.
+        struct Joined {
+            test::TcpRelay& proxy;
+            core::StopToken& stop;
+            core::RelayWakeup& wakeup;
+            std::thread& thread;
+            ~Joined() {
+                proxy.holdReplies(false);
+                stop.requestStop();
+                wakeup.wake();
+                if (thread.joinable())
+                    thread.join();
+            }
+        } joined{proxy, stop, wakeup, relayThread};
+        // A first row through the whole round trip: the relay is connected and idle.
+        const auto warmUp = bus.write(1, "order.placed");
+        wakeup.wake();
+        CPPUNIT_ASSERT_EQUAL(*warmUp.begin(), nextId(consumer));
+        waitForOutboxRows(bus, 0);
+
+        proxy.holdReplies(true);
+        const auto first = bus.write(1, "order.placed");
+        wakeup.wake();
+        CPPUNIT_ASSERT_EQUAL(*first.begin(), nextId(consumer)); // published, its confirm held
+        const auto second = bus.write(1, "order.placed");
+        wakeup.wake();
+        // Published while the first one's confirm is still outstanding...
+        CPPUNIT_ASSERT_EQUAL(*second.begin(), nextId(consumer));
+        // ...and neither row deleted before its confirm.
+        CPPUNIT_ASSERT_EQUAL(2, bus.outboxRows());
+
+        proxy.holdReplies(false);
+        waitForOutboxRows(bus, 0);
+        stop.requestStop();
+        wakeup.wake();
+        relayThread.join();
+        CPPUNIT_ASSERT(!consumer.next(std::chrono::milliseconds(300))); // nothing twice
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), bus.metrics.confirmed.load());
     }
 };
 

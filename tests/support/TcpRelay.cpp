@@ -107,9 +107,10 @@ void TcpRelay::loop() {
             std::lock_guard lock(_mutex);
             generation = _generation;
             fds.push_back({_listener, POLLIN, 0});
+            const bool held = _holdReplies;
             for (auto [client, server] : _pairs) {
                 fds.push_back({client, POLLIN, 0});
-                fds.push_back({server, POLLIN, 0});
+                fds.push_back({held ? -1 : server, POLLIN, 0}); // poll() skips a negative fd
             }
         }
         ::poll(fds.data(), fds.size(), 50);

@@ -27,6 +27,9 @@ public:
 
     void cut();
     void restore();
+    /// While held, nothing the server sends reaches the clients (it waits in the kernel); the
+    /// clients' bytes still reach the server. Released, it all follows in order.
+    void holdReplies(bool held) { _holdReplies = held; }
 
     /// connection (a MySQL connection string "host=…;port=…;…") through this relay.
     std::string through(const std::string& connection) const;
@@ -46,6 +49,7 @@ private:
     std::vector<std::pair<int, int>> _pairs; ///< client, server; guarded by _mutex
     unsigned _generation = 0;                ///< guarded by _mutex: bumped by cut()
     std::atomic<bool> _running{true};
+    std::atomic<bool> _holdReplies{false};
     std::thread _thread;
 };
 

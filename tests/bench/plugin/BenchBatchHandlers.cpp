@@ -64,9 +64,10 @@ public:
                                          .count();
         std::string values;
         for (const auto& message : messages)
-            values += (values.empty() ? "(" : ",(") + std::to_string(message.createdAt()) + "," +
-                      std::to_string(handled) + ")";
-        context.session() << "INSERT INTO " + _table + " (created_at, handled_at) VALUES " + values,
+            values += (values.empty() ? "('" : ",('") + message.id().toString() + "'," +
+                      std::to_string(message.createdAt()) + "," + std::to_string(handled) + ")";
+        context.session() << "INSERT INTO " + _table +
+                                 " (message_id, created_at, handled_at) VALUES " + values,
             now;
     }
 

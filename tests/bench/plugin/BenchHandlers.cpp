@@ -5,7 +5,8 @@
 // {"k":<integer>,...}. (Its batch version is BenchBatchHandlers.cpp.)
 // LatencyHandler (bench.e2e): records the message's createdAt (the producer's write time) and
 // the time the handler ran, in the inbox transaction, so the bench can compute producer commit →
-// handler commit from the table after the run.
+// handler commit from the table after the run (and, by the message id, the split at the
+// broker's delivery).
 #include "BenchPayload.h"
 
 #include <msgbus/Plugin.h>
@@ -53,18 +54,20 @@ public:
     void configure(const Poco::Util::AbstractConfiguration& config) override {
         std::string table = config.getString("latency_table", "bench_latency");
         msgbus::validateSqlIdentifier(table, "plugin.<id>.config.latency_table");
-        _sql = "INSERT INTO " + table + " (created_at, handled_at) VALUES (?, ?)";
+        _sql = "INSERT INTO " + table + " (message_id, created_at, handled_at) VALUES (?, ?, ?)";
     }
     std::vector<std::string> messageNames() const override { return {"bench.e2e"}; }
 
     void handle(const msgbus::Message& message, msgbus::HandlerContext& context) override {
         Poco::Int64 created = message.createdAt();
         Poco::Int64 handled = nowMillis();
-        context.session() << _sql, use(created), use(handled), now;
+        std::string id = message.id().toString();
+        context.session() << _sql, use(id), use(created), use(handled), now;
     }
 
 private:
-    std::string _sql = "INSERT INTO bench_latency (created_at, handled_at) VALUES (?, ?)";
+    std::string _sql =
+        "INSERT INTO bench_latency (message_id, created_at, handled_at) VALUES (?, ?, ?)";
 };
 
 } // namespace bench
