@@ -8,7 +8,9 @@
 #include "core/cli/DatabaseCheck.h"
 #include "core/cli/PluginCheck.h"
 #include "core/cli/ReservedStdout.h"
+#include "core/config/ConfigError.h"
 #include "core/config/ConfigLoader.h"
+#include "core/config/SessionDemand.h"
 #include "core/config/Settings.h"
 #include "core/db/ConnectionString.h"
 
@@ -25,6 +27,19 @@ SecretMask secretsOf(const Settings& settings) {
     for (const auto& url : nodes.urls())
         mask.add(url.password());
     return mask;
+}
+
+/// `msgbus run` refuses a pool smaller than what its workers hold at once: say so here first.
+void checkPool(const Settings& settings, CheckReport& report) {
+    const SessionDemand demand = SessionDemand::of(settings);
+    try {
+        requirePoolForHost(settings);
+        report.ok("database pool", "db.pool.max = " + std::to_string(settings.db.poolMax) +
+                                       " covers the " + std::to_string(demand.total()) +
+                                       " sessions `msgbus run` holds at once (" + demand.why + ")");
+    } catch (const ConfigError& e) {
+        report.fail("database pool", e.what());
+    }
 }
 
 } // namespace
@@ -50,6 +65,7 @@ int check(const std::vector<std::string>& args) {
     report.ok("configuration", path);
     for (const auto& warning : warnings)
         report.info("configuration", warning);
+    checkPool(settings, report);
     report.attempt("database", [&] { DatabaseCheck(settings, report).run(); });
     report.attempt("broker", [&] { BrokerCheck(settings, report).run(); });
     report.attempt("plugins", [&] { PluginCheck(settings, config, report).run(); });

@@ -10,6 +10,7 @@
 #include "core/cli/TimeArgument.h"
 #include "core/config/ConfigLoader.h"
 #include "core/config/PartitionSettings.h"
+#include "core/config/SessionDemand.h"
 #include "core/config/Settings.h"
 #include "core/console/Console.h"
 #include "core/db/Database.h"
@@ -284,6 +285,7 @@ int plugins(const std::vector<std::string>& args) {
 int run(const std::vector<std::string>& args) {
     CommandLine line(args, {"config"}, {});
     auto loaded = loadSettings(line);
+    requirePoolForHost(loaded.settings);
     // Declared before the host, so it outlives the host's admin endpoint that serves it.
     std::unique_ptr<console::Console> console;
     Host host(loaded.config, loaded.settings, loaded.path);

@@ -141,6 +141,16 @@ std::vector<DeliveryRecord> deliveries(Poco::Data::Session& session, const std::
 
 } // namespace
 
+DeliveredStore existingDeliveredStore(const OperationsContext& context,
+                                      Poco::Data::Session& session) {
+    DeliveredStore store(context.database.dialect(), context.settings.outbox.table);
+    if (!store.exists(session))
+        throw ApiError(404, "the table " + store.table() +
+                                " does not exist: `msgbus setup` creates it, and "
+                                "outbox.keep_delivered = true fills it");
+    return store;
+}
+
 ApiResponse outboxDelivered(const OperationsContext& context, const ApiRequest& request) {
     const ListFormat format = listFormatOf(request);
     const QueryParameters query(request);
@@ -151,11 +161,7 @@ ApiResponse outboxDelivered(const OperationsContext& context, const ApiRequest& 
                           ? static_cast<int>(query.integer("limit", 50, 1, 1000))
                           : kMaxExportRows;
     auto session = context.database.session();
-    DeliveredStore store(context.database.dialect(), context.settings.outbox.table);
-    if (!store.exists(*session))
-        throw ApiError(404, "the table " + store.table() +
-                                " does not exist: `msgbus setup` creates it, and "
-                                "outbox.keep_delivered = true fills it");
+    DeliveredStore store = existingDeliveredStore(context, *session);
     // One more than a page: whether there is a next one.
     // A download is the whole list, not a page of it.
     auto rows = deliveries(*session, store.table(), filter, id,

@@ -119,11 +119,7 @@ ApiResponse outboxReplay(const OperationsContext& context, const ApiRequest& req
     const std::int64_t startedMs = nowMillis();
     const RowFilter given = replayFilter(body, startedMs);
     auto session = context.database.session();
-    DeliveredStore store(context.database.dialect(), context.settings.outbox.table);
-    if (!store.exists(*session))
-        throw ApiError(404, "the table " + store.table() +
-                                " does not exist: `msgbus setup` creates it, and "
-                                "outbox.keep_delivered = true fills it");
+    DeliveredStore store = existingDeliveredStore(context, *session);
     DeliveryReplay replay(context.database, *session, store, given, startedMs);
     const std::int64_t total = replay.total();
     if (body->has("expected_count") && integerIn(body, "expected_count", "a whole number") != total)

@@ -76,29 +76,28 @@ bool HeartbeatStore::insert(Poco::Data::Session& session, const HostBeat& beat) 
 }
 
 bool HeartbeatStore::beat(Poco::Data::Session& session, const HostBeat& beat) {
-    BoundBeat b(beat);
-    Poco::Data::Statement update(session);
-    update << "UPDATE " + _table +
-                  " SET version = ?, plugin_generation = ?, plugins = ?, consumers = ?, "
-                  "beat_interval_ms = ?, last_beat = ?, stopped_at = NULL WHERE id = ? AND "
-                  "instance = ?",
-        use(b.version), use(b.generation), use(b.plugins), use(b.consumers), use(b.interval),
-        use(b.lastBeat), use(b.id), use(b.instance);
-    return update.execute() > 0;
+    return update(session, beat, beat.instance, false);
 }
 
 bool HeartbeatStore::takeOver(Poco::Data::Session& session, const HostBeat& beat,
                               const std::string& previousInstance) {
+    return update(session, beat, previousInstance, true);
+}
+
+bool HeartbeatStore::update(Poco::Data::Session& session, const HostBeat& beat,
+                            const std::string& ownerInstance, bool takeOver) {
     BoundBeat b(beat);
-    std::string previous = previousInstance;
+    std::string owner = ownerInstance;
     Poco::Data::Statement update(session);
-    update << "UPDATE " + _table +
-                  " SET instance = ?, hostname = ?, pid = ?, version = ?, plugin_generation = ?, "
-                  "plugins = ?, consumers = ?, beat_interval_ms = ?, started_at = ?, last_beat "
-                  "= ?, stopped_at = NULL WHERE id = ? AND instance = ?",
-        use(b.instance), use(b.hostname), use(b.pid), use(b.version), use(b.generation),
-        use(b.plugins), use(b.consumers), use(b.interval), use(b.startedAt), use(b.lastBeat),
-        use(b.id), use(previous);
+    update << "UPDATE " + _table + " SET " +
+                  (takeOver ? "instance = ?, hostname = ?, pid = ?, started_at = ?, " : "") +
+                  "version = ?, plugin_generation = ?, plugins = ?, consumers = ?, "
+                  "beat_interval_ms = ?, last_beat = ?, stopped_at = NULL WHERE id = ? AND "
+                  "instance = ?";
+    if (takeOver)
+        update, use(b.instance), use(b.hostname), use(b.pid), use(b.startedAt);
+    update, use(b.version), use(b.generation), use(b.plugins), use(b.consumers), use(b.interval),
+        use(b.lastBeat), use(b.id), use(owner);
     return update.execute() > 0;
 }
 

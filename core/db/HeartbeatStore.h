@@ -60,6 +60,10 @@ public:
     const std::string& table() const noexcept { return _table; }
 
 private:
+    /// Updates the row of beat.id while ownerInstance owns it: the beat's columns, and with
+    /// takeOver also the owner's own (instance, hostname, pid, started_at).
+    bool update(Poco::Data::Session& session, const HostBeat& beat,
+                const std::string& ownerInstance, bool takeOver);
     std::vector<HostBeat> select(Poco::Data::Session& session, const std::string& where,
                                  std::string key);
 

@@ -3,6 +3,8 @@
 #include "core/util/Backoff.h"
 #include "core/util/ErrorText.h"
 
+#include <algorithm>
+
 namespace msgbus::core {
 namespace {
 
@@ -124,16 +126,39 @@ void ConsumerPump::flush() {
         std::lock_guard lock(_mutex);
         work.swap(_settlements);
     }
+    // What the lanes asked for since the last turn goes out together, one kind at a time:
+    // a lane's acks may fill the hole below another's, and then one "multiple" frame covers
+    // them all instead of one frame per tag above the hole.
+    send(work, true, false);
+    send(work, false, true);
+    send(work, false, false);
+}
+
+void ConsumerPump::send(const std::vector<Settlement>& work, bool ack, bool requeue) {
+    const std::uint64_t epoch = _consumer.epoch();
+    std::vector<std::uint64_t> tags;
     for (const auto& s : work) {
-        if (s.epoch != _consumer.epoch())
+        if (s.epoch != epoch || s.ack != ack || (!ack && s.requeue != requeue))
             continue;
-        for (const auto& frame : _ledger.settle(_ledger.ownedBy(s.lane, s.tags))) {
-            if (s.ack)
-                _consumer.ack(frame.tag, frame.multiple, s.epoch);
-            else
-                _consumer.nack(frame.tag, frame.multiple, s.requeue, s.epoch);
-        }
+        const auto owned = _ledger.ownedBy(s.lane, s.tags);
+        tags.insert(tags.end(), owned.begin(), owned.end());
     }
+    if (tags.empty())
+        return;
+    std::sort(tags.begin(), tags.end());
+    tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+    const auto frames = _ledger.settle(tags);
+    for (const auto& frame : frames) {
+        if (ack)
+            _consumer.ack(frame.tag, frame.multiple, epoch);
+        else
+            _consumer.nack(frame.tag, frame.multiple, requeue, epoch);
+    }
+    Metrics::add(_metrics.settleFrames, frames.size());
+    // Counted once the broker has them back, not when a lane asked: a give-back that never
+    // went out (its connection broke first) cost the message nothing.
+    if (!ack && requeue)
+        Metrics::add(_metrics.givenBack, tags.size());
 }
 
 std::optional<amqp::Delivery> ConsumerPump::take(unsigned lane, std::uint64_t epoch,

@@ -31,7 +31,8 @@ public:
 /// The broker side of an inbox consumer with several batches in flight: one thread owns the
 /// AMQP connection (rabbitmq-c connections are not thread-safe), receives the deliveries,
 /// hands each to a lane (LaneRouter) and sends the acks and nacks the lanes ask for, each
-/// covering exactly that lane's deliveries (AckLedger).
+/// covering exactly that lane's deliveries (AckLedger); what several lanes asked for between
+/// two turns goes out together, in as few frames as the unsettled tags allow.
 ///
 /// Connection: connects, and reconnects with backoff when it breaks. Each connection is an
 /// epoch; when one breaks, the deliveries queued for the lanes are dropped (the broker has
@@ -84,6 +85,9 @@ private:
     void waiting(bool idle);
     /// Sends the acks and nacks asked for so far.
     void flush();
+    /// Settles, in the fewest frames, the tags of work's settlements of one kind (acks, or
+    /// nacks with or without requeue) of the live connection.
+    void send(const std::vector<Settlement>& work, bool ack, bool requeue);
 
     amqp::AmqpConsumer _consumer;
     Metrics& _metrics;

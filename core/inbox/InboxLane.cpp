@@ -25,7 +25,7 @@ InboxLane::InboxLane(Database& database, PluginRegistry& plugins,
       _redeliveries(redeliveries),
       _runs(database.dialect(), settings.pipeline.dedupTable, settings.consumer.name),
       _redeliveryLimit(settings.inbox.maxRedeliveries, settings.queueDeliveryLimit),
-      _log(Poco::Logger::get("msgbus.inbox")) {}
+      _log(Poco::Logger::get("msgbus.inbox")), _conflicts(metrics, settings.consumer.name, _log) {}
 
 std::size_t InboxLane::receive(Batch& batch, DeliveryBudget& budget) {
     if (!_consumer.isConnected())
@@ -246,6 +246,7 @@ void InboxLane::runPartsRetryingConflicts(const PluginSet& plugins, const Batch&
         } catch (const std::exception& e) {
             if (!isLockConflict(e) || conflicts >= kConflictRetries)
                 throw;
+            _conflicts.rerun(conflicts + 1, errorText(e));
             std::uniform_int_distribution<int> pause(1, 10 * (conflicts + 1));
             std::this_thread::sleep_for(std::chrono::milliseconds(pause(_jitter)));
         }
@@ -275,8 +276,7 @@ std::optional<std::vector<ProcessResult>> InboxLane::process(const PluginSet& pl
         for (std::size_t i = 0; i < batch.deliveries.size(); ++i)
             _redeliveries.gaveBack(batch.deliveries[i], errorText(e),
                                    &batch.items[i] != e.suspect());
-        if (_consumer.nack(tagsOf(batch.deliveries), true, batch.lastEpoch))
-            Metrics::add(_metrics.givenBack, batch.deliveries.size());
+        _consumer.nack(tagsOf(batch.deliveries), true, batch.lastEpoch);
         batch.unsettled = false;
         _hold.end("a handler's statement died while the database answers: given back");
         throw;
@@ -310,8 +310,7 @@ void InboxLane::giveBackUnsettled(Batch& batch, const std::string& error) {
     batch.unsettled = false;
     for (const auto& d : batch.deliveries)
         _redeliveries.gaveBack(d, error, false);
-    if (_consumer.nack(tagsOf(batch.deliveries), true, batch.lastEpoch))
-        Metrics::add(_metrics.givenBack, batch.deliveries.size());
+    _consumer.nack(tagsOf(batch.deliveries), true, batch.lastEpoch);
 }
 
 bool InboxLane::settle(const Batch& batch, const std::vector<ProcessResult>& results) {
@@ -327,8 +326,7 @@ bool InboxLane::settle(const Batch& batch, const std::vector<ProcessResult>& res
         if (isGivenBack(results[i])) {
             _redeliveries.gaveBack(d, "it could be neither processed nor stored",
                                    results[i] == ProcessResult::Requeue);
-            if (_consumer.nack({d.deliveryTag}, true, d.connectionEpoch))
-                Metrics::add(_metrics.givenBack);
+            _consumer.nack({d.deliveryTag}, true, d.connectionEpoch);
         } else {
             _redeliveries.settled(d);
             _consumer.ack({d.deliveryTag}, d.connectionEpoch);
@@ -349,8 +347,10 @@ void InboxLane::run(StopToken& stop, DeliveryBudget& budget) {
         try {
             reserved = receive(batch, budget);
             if (reserved == 0) {
+                // Another lane reserved the rest of a limited run: wait until it puts some
+                // back or reaches the limit (a stop ends the wait too).
                 if (!_arrived.empty())
-                    stop.sleepFor(std::chrono::milliseconds(10));
+                    budget.waitForRoom(stop.token(), std::chrono::seconds(1));
                 continue;
             }
             arrange(batch);

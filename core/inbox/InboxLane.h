@@ -3,6 +3,7 @@
 #include "core/amqp/Delivery.h"
 #include "core/inbox/DeliveryBudget.h"
 #include "core/inbox/LaneDeliveries.h"
+#include "core/inbox/LockConflictLog.h"
 #include "core/inbox/MessageProcessor.h"
 #include "core/inbox/OutageHold.h"
 #include "core/inbox/RedeliveryLimit.h"
@@ -143,6 +144,7 @@ private:
     std::minstd_rand _jitter{std::random_device{}()};
     static constexpr int kConflictRetries = 3;
     Poco::Logger& _log;
+    LockConflictLog _conflicts;
 };
 
 } // namespace msgbus::core

@@ -77,9 +77,7 @@ void InboxLane::holdEnded(OutageHold::End end, Batch& batch, std::exception_ptr 
             tags.push_back(d.deliveryTag);
     _arrived.clear();
     try {
-        const std::size_t count = tags.size();
-        if (_consumer.nack(std::move(tags), true, batch.lastEpoch))
-            Metrics::add(_metrics.givenBack, count);
+        _consumer.nack(std::move(tags), true, batch.lastEpoch);
     } catch (const std::exception&) {
         batch.brokerError = std::current_exception();
     }

@@ -57,6 +57,10 @@ std::string Metrics::prometheus() const {
             "Datagrams on the doorbell that were no ring for this host's outbox", doorbellIgnored);
     counter("msgbus_doorbell_wakeups_total", "Relay wake-ups caused by doorbell rings",
             doorbellWakeups);
+    counter("msgbus_inbox_settle_frames_total",
+            "basic.ack and basic.nack frames sent by the inbox consumers", settleFrames);
+    out += lockConflictReruns.render("msgbus_inbox_lock_conflict_reruns_total",
+                                     "Inbox batches run again after losing a lock conflict");
     if (spans) {
         const auto plain = [&out](const char* name, const char* help, std::uint64_t value) {
             out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" +

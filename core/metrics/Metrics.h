@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/metrics/CounterByConsumer.h"
 #include "core/metrics/HeldDeliveries.h"
 #include "core/metrics/Histogram.h"
 
@@ -40,6 +41,11 @@ struct Metrics {
     /// Deliveries the inbox gave back to the broker (nack with requeue): each costs the message
     /// a redelivery, and on a quorum queue a step towards its x-delivery-limit.
     std::atomic<std::uint64_t> givenBack{0};
+    /// basic.ack and basic.nack frames the inbox sent: fewer than the deliveries when one
+    /// "multiple" frame settles a run of them.
+    std::atomic<std::uint64_t> settleFrames{0};
+    /// Inbox batches run again after losing a lock conflict (deadlock or lock wait timeout).
+    CounterByConsumer lockConflictReruns;
     std::atomic<std::uint64_t> reloads{0};
     std::atomic<std::uint64_t> reloadFailures{0};
     std::atomic<std::uint64_t> doorbellRings{0};   ///< rings for this host's outbox table

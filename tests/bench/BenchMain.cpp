@@ -172,7 +172,7 @@ void batchInboxAgainstCeiling(std::int64_t messages) {
     if (auto rate = attempt("consume ceiling", [&] { return consumeCeiling(messages, "before"); }))
         ceilings.push_back(*rate);
     const auto batch = attempt("inbox with the batch handler", [&] {
-        return inboxThroughput(messages, 0, singleBroker(), 0, true);
+        return inboxThroughput(messages, 0, singleBroker(), 0, InboxWork::Batch);
     });
     if (auto rate = attempt("consume ceiling", [&] { return consumeCeiling(messages, "after"); }))
         ceilings.push_back(*rate);
@@ -280,6 +280,12 @@ int main() {
                     [&] { return inboxThroughput(inboxMessages, 0, single, concurrency); });
         inbox = attempt("inbox",
                         [&] { return inboxThroughput(inboxMessages, rawSqlMessages, single, 2); });
+        // The same with a row of its own per message: what batches in flight give when their
+        // handlers do not contend for the same rows.
+        for (int concurrency : {1, 2, 4})
+            attempt("inbox, own rows, concurrency " + std::to_string(concurrency), [&] {
+                return inboxThroughput(inboxMessages, 0, single, concurrency, InboxWork::OwnRows);
+            });
     }
     if (on("inboxbatch"))
         batchInboxAgainstCeiling(batchInboxMessages);

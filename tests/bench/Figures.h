@@ -79,11 +79,16 @@ struct InboxRates {
 /// MariaDB; beside it the raw per-message loop (dedup insert + UPDATE, one commit each) for
 /// rawMessages messages, none when rawMessages is 0. Prints the rates and, with the raw loop,
 /// their ratio against its targets. concurrency: batches in flight (0: the host's default).
-/// With batchHandler, the consumer runs the batch version of the bench handler
-/// (libmsgbus-bench-batch-handlers.so: one UPDATE per batch handler call).
+/// work: what the handler does (InboxWork). Also notes the ack and nack frames the consumer
+/// sent per 100,000 messages.
+enum class InboxWork {
+    SharedCounters, ///< one UPDATE of one of 100 counter rows each: batches in flight contend
+    OwnRows,        ///< one INSERT of a row of its own each: nothing to contend for
+    Batch,          ///< the batch handler: one UPDATE per batch handler call
+};
 InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
                            const BrokerTarget& target, int concurrency = 0,
-                           bool batchHandler = false);
+                           InboxWork work = InboxWork::SharedCounters);
 
 /// The machine's limit for a consumer: messages bench.count deliveries pre-loaded in a fresh
 /// queue as for inboxThroughput, then consumed by rabbitmq-c directly (no database, no

@@ -120,7 +120,9 @@ std::pair<double, std::int64_t> rawPerCommitLoop(BenchBus& bus, std::int64_t mes
 } // namespace
 
 InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
-                           const BrokerTarget& target, int concurrency, bool batchHandler) {
+                           const BrokerTarget& target, int concurrency, InboxWork work) {
+    const bool batchHandler = work == InboxWork::Batch;
+    const bool ownRows = work == InboxWork::OwnRows;
     ScratchQueue queue("bench.#", target);
     ScratchMysqlDatabase mysql;
     std::map<std::string, std::string> extra{{"inbox.consumers", "bench"},
@@ -131,14 +133,19 @@ InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
         extra["inbox.consumer.bench.concurrency"] = std::to_string(concurrency);
     if (batchHandler)
         extra["plugin.bench.library"] = "libmsgbus-bench-batch-handlers.so";
+    if (ownRows)
+        extra["plugin.bench.config.own_table"] = "bench_own";
     if (const long prefetch = envInt("BENCH_INBOX_PREFETCH", 0))
         extra["inbox.consumer.bench.prefetch"] = std::to_string(prefetch);
     BenchBus bus("MySQL", mysql.connection(), queue.exchange(), extra);
     const auto& settings = bus.settings;
     createCounter(bus, "bench_counter");
+    bus.execute("CREATE TABLE bench_own (k BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB");
 
     const std::string where = target.describe();
-    const std::string inbox = batchHandler ? "inbox with the batch handler" : "inbox";
+    const std::string inbox = batchHandler ? "inbox with the batch handler"
+                              : ownRows    ? "inbox, a row of its own per message"
+                                           : "inbox";
     const std::string figure = where.empty() ? inbox : inbox + " (" + where + ")";
     const double preloadRate = preload(bus, queue.exchange(), messages);
     const auto queued = queue.settledMessageCount(static_cast<std::uint64_t>(messages));
@@ -166,7 +173,8 @@ InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
     finished.requestStop();
     watchdog.join();
 
-    const auto counted = bus.queryInt("SELECT SUM(n) FROM bench_counter");
+    const auto counted = bus.queryInt(ownRows ? "SELECT COUNT(*) FROM bench_own"
+                                              : "SELECT SUM(n) FROM bench_counter");
     const auto deduped = bus.queryInt("SELECT COUNT(*) FROM " + settings.dedupTable);
     const auto failed = bus.queryInt("SELECT COUNT(*) FROM " + settings.failedTable);
     if (counted != messages || deduped != messages || failed != 0)
@@ -178,12 +186,21 @@ InboxRates inboxThroughput(std::int64_t messages, std::int64_t rawMessages,
                                  " messages within " + std::to_string(kConsumeTimeout.count()) +
                                  " s");
     const double inboxRate = static_cast<double>(counted) / elapsed;
+    const std::string statements = batchHandler ? "1 UPDATE per batch"
+                                   : ownRows    ? "1 INSERT each, no shared row"
+                                                : "1 UPDATE each of 100 shared rows";
     report(inbox + " (MariaDB, " + (where.empty() ? "" : where + ", ") + std::to_string(messages) +
-               " msgs, " + (batchHandler ? "1 UPDATE per batch" : "1 UPDATE each") + ", prefetch " +
+               " msgs, " + statements + ", prefetch " +
                std::to_string(settings.inbox.consumers[0].prefetch) + ", concurrency " +
                std::to_string(settings.inbox.consumers[0].concurrency) + ")",
            inboxRate, "msg/s");
     reportCpu(figure, cpu, counted);
+    note(figure + ", concurrency " + std::to_string(settings.inbox.consumers[0].concurrency) +
+         ": " +
+         std::to_string(static_cast<long long>(
+             100000.0 * static_cast<double>(bus.metrics.settleFrames.load()) /
+             static_cast<double>(std::max<std::int64_t>(1, counted)))) +
+         " ack/nack frames per 100,000 messages");
     if (rawMessages == 0)
         return {inboxRate, std::nullopt};
 

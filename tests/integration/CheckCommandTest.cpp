@@ -37,6 +37,7 @@ class CheckCommandTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPasswordsAreNeverShown);
     CPPUNIT_TEST(testBrokenPluginAndHandlerlessConsumerAreNamed);
     CPPUNIT_TEST(testBadConfigurationIsExitTwoNamingTheKey);
+    CPPUNIT_TEST(testPoolSmallerThanTheWorkersFailsCheckAndRun);
     CPPUNIT_TEST(testDatabaseIsNamedWithoutCredentials);
     CPPUNIT_TEST(testSecretMaskHidesEverySecret);
     CPPUNIT_TEST(testDedupRowsOlderThanTheRetentionAreAnInfo);
@@ -378,6 +379,22 @@ public:
         assertContains(output, "db.connector");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 2, bus.run("check --verbose", output));
         assertContains(output, "--verbose");
+    }
+
+    void testPoolSmallerThanTheWorkersFailsCheckAndRun() {
+        // 4 lanes + 2 relays + the retry worker hold 7 sessions at once.
+        Bus bus("MySQL", test::createMysqlDatabase(),
+                {{"db.pool.max", "6"},
+                 {"outbox.workers", "2"},
+                 {"inbox.consumer.orders.concurrency", "4"}});
+        bus.setup();
+        std::string output;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 1, bus.run("check", output));
+        assertContains(output, "FAIL database pool: configuration key 'db.pool.max': 6 sessions "
+                               "are fewer than the 7");
+        assertContains(output, "inbox.consumer.orders.concurrency = 4");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(output, 2, bus.run("run", output));
+        assertContains(output, "set db.pool.max to 7 or more");
     }
 
     void testDatabaseIsNamedWithoutCredentials() {

@@ -7,6 +7,7 @@
 #include "core/host/Host.h"
 #include "support/HostProcess.h"
 #include "support/InProcessHost.h"
+#include "support/LoopbackUdp.h"
 #include "support/TestEnv.h"
 
 #include <msgbus/Doorbell.h>
@@ -30,25 +31,14 @@ using namespace msgbus;
 using namespace std::chrono_literals;
 using namespace Poco::Data::Keywords;
 
+using test::freeUdpPort;
+
 namespace {
 
 /// The relays poll this rarely: whatever is published well before it was rung.
 const std::string kPollMillis = "60000";
 /// How long a rung row may take under load: generous, and far below the poll interval.
 constexpr auto kPatience = 20s;
-
-/// A UDP port nobody listens on (free a moment ago): each test rings its own host only.
-int freeUdpPort() {
-    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
 
 std::map<std::string, std::string> hostProperties(const std::string& doorbell) {
     // No consumer (so no retry worker), no HTTP endpoint: the relay alone uses the database,
@@ -206,15 +196,10 @@ public:
 
     void testARollbackRingsNothingAndACommitRingsOnce() {
         Outbox outbox;
-        const int listener = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address);
-        socklen_t length = sizeof address;
-        ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
-        auto doorbell = std::make_shared<const Doorbell>("udp://127.0.0.1:" +
-                                                         std::to_string(ntohs(address.sin_port)));
+        const test::LoopbackUdpSocket listening;
+        const int listener = listening.fd();
+        auto doorbell =
+            std::make_shared<const Doorbell>("udp://127.0.0.1:" + std::to_string(listening.port()));
         {
             OutboxTransaction tx(*outbox.session, {outbox.table}, doorbell);
             auto events = orders(1);
@@ -240,7 +225,6 @@ public:
         char buffer[256];
         CPPUNIT_ASSERT(::recv(listener, buffer, sizeof buffer, 0) > 0);
         CPPUNIT_ASSERT(::recv(listener, buffer, sizeof buffer, MSG_DONTWAIT) < 0);
-        ::close(listener);
     }
 };
 

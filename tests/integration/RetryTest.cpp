@@ -1,15 +1,8 @@
 // Handler failures against real MariaDB and RabbitMQ: retry rows, the retry worker, failed rows
 // after retry.max_retries, and one effect in the end.
-#include "core/amqp/AmqpPublisher.h"
-#include "core/amqp/AmqpUrl.h"
-#include "core/config/Settings.h"
-#include "core/db/Database.h"
 #include "core/failed/FailedStore.h"
-#include "core/inbox/InboxConsumer.h"
 #include "core/inbox/RetryWorker.h"
-#include "core/metrics/Metrics.h"
-#include "core/util/StopToken.h"
-#include "support/ScratchBus.h"
+#include "support/FlakyBus.h"
 #include "support/TestEnv.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -26,46 +19,12 @@ class RetryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testFailingMessageDoesNotUndoTheOthersInItsBatch);
     CPPUNIT_TEST_SUITE_END();
 
-    struct Bus : test::ScratchBus {
-        core::amqp::AmqpPublisher publisher{core::amqp::AmqpUrl::parse(test::amqpUrl())};
-
-        explicit Bus(const std::string& connector) : ScratchBus("retry") {
-            open(connector,
-                 {{"plugin.flaky.library", "libmsgbus-test-flaky.so"},
-                  {"inbox.consumers", "flaky"},
-                  {"inbox.consumer.flaky.queue", queue},
-                  {"inbox.consumer.flaky.plugins", "flaky"},
-                  {"retry.max_retries", "3"},
-                  {"retry.delay_ms", "20"},
-                  {"retry.multiplier", "1"}},
-                 "#", [](Poco::Data::Session& session) {
-                     session << "CREATE TABLE flaky_effects (k VARCHAR(64) PRIMARY KEY, attempt "
-                                "INT)",
-                         now;
-                 });
-        }
-
-        void send(const std::vector<std::pair<std::string, int>>& messages) {
-            std::vector<core::amqp::OutgoingMessage> out;
-            for (const auto& [key, failUntil] : messages) {
-                Message m("test.flaky", R"({"key":")" + key + R"(","failUntil":)" +
-                                            std::to_string(failUntil) + "}");
-                m.setId(Id::generate());
-                m.setCreatedAt(1700000000000);
-                out.push_back(
-                    {out.size(), exchange, "test.flaky", plugins.current()->serializer->encode(m)});
-            }
-            for (const auto& outcome : publisher.publishBatch(out, std::chrono::seconds(10)))
-                CPPUNIT_ASSERT(outcome.result == core::amqp::PublishResult::Confirmed);
-        }
-
-        void consume(std::uint64_t n) {
-            core::StopToken stop;
-            core::InboxConsumer consumer(
-                *database, plugins,
-                core::inboxWorkerSettingsOf(settings, settings.inbox.consumers[0]), metrics, {});
-            consumer.run(stop, n);
-        }
+    struct Bus : test::FlakyBus {
+        explicit Bus(const std::string& connector)
+            : FlakyBus("retry", connector,
+                       {{"retry.max_retries", "3"},
+                        {"retry.delay_ms", "20"},
+                        {"retry.multiplier", "1"}}) {}
 
         /// Runs the retry worker until no retry row is left or the deadline passes.
         void retryUntilSettled() {
@@ -84,7 +43,7 @@ class RetryTest : public CppUnit::TestFixture {
 public:
     void testHandlerFailingTwiceThenSucceedingHasOneEffectAndNoRetryRow() {
         Bus bus("MySQL");
-        bus.send({{"k1", 2}});
+        bus.sendFlaky({{"k1", 2, std::nullopt}});
         bus.consume(1);
         CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable +
                                           " WHERE queue_name = 'retry'"));
@@ -97,7 +56,7 @@ public:
 
     void testAlwaysFailingHandlerEndsAsFailedRowAfterMaxRetries() {
         Bus bus("SQLite");
-        bus.send({{"k2", 1000}});
+        bus.sendFlaky({{"k2", 1000, std::nullopt}});
         bus.consume(1);
         bus.retryUntilSettled();
         CPPUNIT_ASSERT_EQUAL(0, bus.count("SELECT COUNT(*) FROM flaky_effects"));
@@ -115,10 +74,10 @@ public:
 
     void testFailingMessageDoesNotUndoTheOthersInItsBatch() {
         Bus bus("MySQL");
-        std::vector<std::pair<std::string, int>> batch;
+        std::vector<Bus::Flaky> batch;
         for (int i = 0; i < 50; ++i)
-            batch.push_back({"ok" + std::to_string(i), i == 25 ? 1000 : 0});
-        bus.send(batch);
+            batch.push_back({"ok" + std::to_string(i), i == 25 ? 1000 : 0, std::nullopt});
+        bus.sendFlaky(batch);
         bus.consume(50);
         CPPUNIT_ASSERT_EQUAL(49, bus.count("SELECT COUNT(*) FROM flaky_effects"));
         CPPUNIT_ASSERT_EQUAL(49, bus.count("SELECT COUNT(*) FROM " + bus.settings.dedupTable));

@@ -101,7 +101,7 @@ std::map<std::string, std::string> baseProperties(const std::string& connector,
     std::map<std::string, std::string> p{
         {"db.connector", connector},
         {"db.connection", connection},
-        {"db.pool.max", "8"},
+        {"db.pool.max", "16"},
         {"amqp.url", amqpUrl()},
         {"plugins.dir", pluginDir()},
         {"plugins.runtime_dir", tempDir("runtime")},

@@ -2,7 +2,10 @@
 //
 // CounterHandler (bench.count): one UPDATE per message, the smallest realistic unit of handler
 // work: `UPDATE <counter_table> SET n = n + 1 WHERE id = k % 100`, k read from the payload
-// {"k":<integer>,...}. (Its batch version is BenchBatchHandlers.cpp.)
+// {"k":<integer>,...}. (Its batch version is BenchBatchHandlers.cpp.) With
+// plugin.<id>.config.own_table set, each message inserts a row of its own there instead
+// (`INSERT INTO <own_table> (k) VALUES (k)`): the same one statement, with no lock shared with
+// another message, so batches in flight never wait for each other.
 // LatencyHandler (bench.e2e): records the message's createdAt (the producer's write time) and
 // the time the handler ran, in the inbox transaction, so the bench can compute producer commit →
 // handler commit from the table after the run (and, by the message id, the split at the
@@ -37,16 +40,24 @@ public:
         std::string table = config.getString("counter_table", "bench_counter");
         msgbus::validateSqlIdentifier(table, "plugin.<id>.config.counter_table");
         _sql = "UPDATE " + table + " SET n = n + 1 WHERE id = ?";
+        _ownRows = config.has("own_table");
+        if (_ownRows) {
+            std::string own = config.getString("own_table");
+            msgbus::validateSqlIdentifier(own, "plugin.<id>.config.own_table");
+            _sql = "INSERT INTO " + own + " (k) VALUES (?)";
+        }
     }
     std::vector<std::string> messageNames() const override { return {"bench.count"}; }
 
     void handle(const msgbus::Message& message, msgbus::HandlerContext& context) override {
-        Poco::Int64 id = keyOf(message.payload()) % kCounterRows;
+        const Poco::Int64 k = keyOf(message.payload());
+        Poco::Int64 id = _ownRows ? k : k % kCounterRows;
         context.session() << _sql, use(id), now;
     }
 
 private:
     std::string _sql = "UPDATE bench_counter SET n = n + 1 WHERE id = ?";
+    bool _ownRows = false;
 };
 
 class LatencyHandler : public msgbus::Handler {

@@ -1,13 +1,18 @@
 // Fixture: a handler that fails until a given attempt, then records its effect.
 // Payload {"key":"k","failUntil":N}: attempts 1..N throw, attempt N+1 inserts key into
 // flaky_effects (a PRIMARY KEY, so a second effect would fail loudly).
+// LockOrderHandler: payload {"key":"k","rows":[2,1],"pauseMs":N} updates those rows of
+// lock_rows in that order, pausing N ms after each, then records key in flaky_effects: two
+// batches that take the rows in opposite orders deadlock.
 #include <msgbus/Plugin.h>
 
 #include <Poco/Data/Session.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace {
 
@@ -31,8 +36,29 @@ public:
     }
 };
 
+class LockOrderHandler : public msgbus::Handler {
+public:
+    std::vector<std::string> messageNames() const override { return {"test.lockorder"}; }
+
+    void handle(const msgbus::Message& message, msgbus::HandlerContext& context) override {
+        Poco::JSON::Parser parser;
+        auto body = parser.parse(message.payload()).extract<Poco::JSON::Object::Ptr>();
+        const auto rows = body->getArray("rows");
+        const auto pause = std::chrono::milliseconds(body->getValue<int>("pauseMs"));
+        for (std::size_t i = 0; i < rows->size(); ++i) {
+            int row = rows->getElement<int>(static_cast<unsigned>(i));
+            context.session() << "UPDATE lock_rows SET n = n + 1 WHERE id = ?", use(row), now;
+            std::this_thread::sleep_for(pause);
+        }
+        std::string key = body->getValue<std::string>("key");
+        int attempt = context.attempt();
+        context.session() << "INSERT INTO flaky_effects (k, attempt) VALUES (?, ?)", use(key),
+            use(attempt), now;
+    }
+};
+
 } // namespace
 
 MSGBUS_PLUGIN("flaky", "1.0.0")
 
-MSGBUS_HANDLERS(FlakyHandler)
+MSGBUS_HANDLERS(FlakyHandler, LockOrderHandler)

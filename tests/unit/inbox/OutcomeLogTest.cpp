@@ -1,10 +1,10 @@
 // OutcomeLog: the log line of each committed outcome, with the fields of the JSON log format.
 #include "core/inbox/OutcomeLog.h"
+#include "support/CapturingChannel.h"
 
 #include "core/util/Logging.h"
 
 #include <Poco/AutoPtr.h>
-#include <Poco/Channel.h>
 #include <Poco/Logger.h>
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -23,11 +23,7 @@ namespace {
 
 const char* const idText = "0190a6f2-3b4c-7d5e-8f60-1a2b3c4d5e6f";
 
-class CapturingChannel : public Poco::Channel {
-public:
-    void log(const Poco::Message& message) override { lines.push_back(message); }
-    std::vector<Poco::Message> lines;
-};
+using msgbus::test::CapturingChannel;
 
 struct Outcome {
     Outcome(ProcessResult result, std::string error) : item(&wire, 3) {

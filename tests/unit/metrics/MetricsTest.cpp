@@ -29,6 +29,7 @@ class MetricsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSummaryNamesTheSixCountersInOrder);
     CPPUNIT_TEST(testAddCountsOneOrN);
     CPPUNIT_TEST(testPrometheusRendersEveryCounterWithHelpAndType);
+    CPPUNIT_TEST(testPrometheusRendersTheInboxSettleFramesAndLockConflictRerunsPerConsumer);
     CPPUNIT_TEST(testPrometheusLeavesSpanCountersOutWithoutTracing);
     CPPUNIT_TEST(testPrometheusShowsSpanCountersWhenTracing);
     CPPUNIT_TEST(testPrometheusEndsWithTheThreeHistograms);
@@ -99,6 +100,26 @@ public:
             counterBlock("msgbus_doorbell_wakeups_total", "Relay wake-ups caused by doorbell rings",
                          1);
         CPPUNIT_ASSERT_EQUAL(expected, text.substr(0, expected.size()));
+    }
+
+    void testPrometheusRendersTheInboxSettleFramesAndLockConflictRerunsPerConsumer() {
+        Metrics m;
+        m.settleFrames = 7;
+        m.lockConflictReruns.add("orders");
+        m.lockConflictReruns.add("billing", 2);
+        m.lockConflictReruns.add("orders");
+        const std::string text = m.prometheus();
+        CPPUNIT_ASSERT(contains(text, counterBlock("msgbus_inbox_settle_frames_total",
+                                                   "basic.ack and basic.nack frames sent by the "
+                                                   "inbox consumers",
+                                                   7)));
+        CPPUNIT_ASSERT(
+            contains(text, "# HELP msgbus_inbox_lock_conflict_reruns_total Inbox batches run again "
+                           "after losing a lock conflict\n"
+                           "# TYPE msgbus_inbox_lock_conflict_reruns_total counter\n"
+                           "msgbus_inbox_lock_conflict_reruns_total{consumer=\"billing\"} 2\n"
+                           "msgbus_inbox_lock_conflict_reruns_total{consumer=\"orders\"} 2\n"));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), m.lockConflictReruns.value("shipping"));
     }
 
     void testPrometheusLeavesSpanCountersOutWithoutTracing() {

@@ -3,6 +3,7 @@
 // address or a live Unix socket is never taken from another host.
 #include "core/outbox/DoorbellListener.h"
 #include "core/outbox/DoorbellSocket.h"
+#include "support/LoopbackUdp.h"
 
 #include <msgbus/Doorbell.h>
 #include <msgbus/Error.h>
@@ -30,6 +31,7 @@ using msgbus::core::DoorbellListener;
 using msgbus::core::DoorbellSocket;
 using msgbus::core::Metrics;
 using msgbus::core::RelayWakeup;
+using msgbus::test::freeUdpPort;
 using namespace std::chrono_literals;
 
 namespace {
@@ -46,19 +48,6 @@ bool eventually(const std::function<bool()>& predicate) {
         std::this_thread::sleep_for(2ms);
     }
     return predicate();
-}
-
-/// A UDP port nobody listens on (free a moment ago).
-int freeUdpPort() {
-    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
 }
 
 std::string tempPath(const std::string& name) {

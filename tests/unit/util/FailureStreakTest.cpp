@@ -1,8 +1,8 @@
 // FailureStreak: one warning when failures begin, one information line when they end.
 #include "core/util/FailureStreak.h"
+#include "support/CapturingChannel.h"
 
 #include <Poco/AutoPtr.h>
-#include <Poco/Channel.h>
 #include <Poco/Logger.h>
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -13,11 +13,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-class CapturingChannel : public Poco::Channel {
-public:
-    void log(const Poco::Message& message) override { lines.push_back(message); }
-    std::vector<Poco::Message> lines;
-};
+using msgbus::test::CapturingChannel;
 
 } // namespace
 
