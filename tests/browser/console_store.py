@@ -235,7 +235,7 @@ class RealConsoleBackend:
         p = {
             "db.connector": "MySQL",
             "db.connection": self.db.connection(self.database),
-            "db.pool.max": "4",
+            "db.pool.max": "8",
             "amqp.url": self.amqp_url,
             "amqp.management.url": self.management_url,
             f"amqp.exchange.{self.exchange}.type": "topic",
