@@ -1,8 +1,8 @@
 // ConsumerPump against a real RabbitMQ: a lane's give-back counts in
 // msgbus_inbox_given_back_total when the nack frame goes to the broker, once per delivery,
 // however often it was asked for, and a lane cannot settle another lane's delivery.
-#include "core/inbox/ConsumerPump.h"
 #include "core/amqp/AmqpNodes.h"
+#include "core/inbox/ConsumerPump.h"
 #include "core/metrics/Metrics.h"
 #include "core/util/StopToken.h"
 #include "support/ScratchBus.h"
