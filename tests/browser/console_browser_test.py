@@ -364,7 +364,7 @@ def no_script_errors(b):
 def firefox(base, backend):
     """The same console in Firefox: a message page drawn by the console's script (it holds the
     lease's holder, read from the API), saved as console-firefox.png."""
-    png, colours = firefox_check.check_console(base, backend.special["leased"], "host-b",
+    png, colours = firefox_check.check_console(base, backend.special["leased"], "by host-b",
                                                backend.artifacts)
     print(f"          Firefox drew the message page: {png} ({colours} colours)", flush=True)
 
