@@ -30,6 +30,7 @@ import tempfile
 import time
 
 import console_store
+import firefox_check
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
@@ -43,7 +44,7 @@ WAIT_S = 30  # generous: other builds and tests share the machine's two cores
 RETRIED_GROUP = console_store.RETRIED_GROUP  # the seed's group that holds the special rows
 # The screenshots the README shows (--docs copies them to docs/).
 README_SHOTS = ["failed", "message", "confirm", "retry", "actions", "outbox", "queues", "hosts",
-                "phone"]
+                "phone", "firefox"]
 REASON_PATTERNS = {"cut_body": r"cut", "leased": r"holds it \(leased by host-b ", "old": r"dedup"}
 
 
@@ -360,6 +361,14 @@ def no_script_errors(b):
     check(not errors, f"script errors in the browser: {errors}")
 
 
+def firefox(base, backend):
+    """The same console in Firefox: a message page drawn by the console's script (it holds the
+    lease's holder, read from the API), saved as console-firefox.png."""
+    png, colours = firefox_check.check_console(base, backend.special["leased"], "by host-b",
+                                               backend.artifacts)
+    print(f"          Firefox drew the message page: {png} ({colours} colours)", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--msgbus", required=True, help="the msgbus binary under test")
@@ -404,6 +413,7 @@ def main():
             ("phone-sized window", lambda: phone(browser, base)),
             ("read-only console", lambda: read_only(browser, read_only_backend)),
             ("no script errors", lambda: no_script_errors(browser)),
+            ("Firefox", lambda: firefox(base, backend)),
         ]
         print(f"  {time.monotonic() - started:5.1f} s  browser started", flush=True)
         for step, run in steps:
