@@ -1,4 +1,5 @@
 // outbox:cancel: removes scheduled messages before their delivery time.
+#include "core/cli/CliAudit.h"
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
 #include "core/cli/Loaded.h"
@@ -33,34 +34,12 @@ std::string refusalText(const CancelOutcome& outcome) {
     return "due at " + isoMillisText(*outcome.availableAt) + ": a relay may be publishing it";
 }
 
-std::optional<std::int64_t> auditBegin(ActionAudit& audit, Poco::Data::Session& session,
-                                       const std::vector<Id>& ids) {
+/// The audit trail's filter: the ids named.
+std::string idsFilter(const std::vector<Id>& ids) {
     std::string filter = "{\"ids\":[";
     for (std::size_t i = 0; i < ids.size(); ++i)
         filter += (i ? "," : "") + json::quote(ids[i].toString());
-    filter += "]}";
-    try {
-        return audit.begin(session, {0, nowMillis(), ActionAudit::cliUser(), "cli", "cancel",
-                                     filter, static_cast<std::int64_t>(ids.size()), 0, 0});
-    } catch (const std::exception& e) {
-        // A missing audit table must not keep a message from being cancelled before its time.
-        std::cerr << "warning: the action is not in the audit trail (" << audit.table()
-                  << "; run msgbus setup if it is missing): " << e.what() << "\n";
-        return std::nullopt;
-    }
-}
-
-void auditFinish(ActionAudit& audit, Poco::Data::Session& session, std::optional<std::int64_t> id,
-                 std::size_t done, std::size_t refused) {
-    if (!id)
-        return;
-    try {
-        audit.finish(session, *id, static_cast<std::int64_t>(done),
-                     static_cast<std::int64_t>(refused));
-    } catch (const std::exception& e) {
-        std::cerr << "warning: the audit trail's row " << *id << " lacks the outcome: " << e.what()
-                  << "\n";
-    }
+    return filter + "]}";
 }
 
 } // namespace
@@ -81,7 +60,7 @@ int outboxCancel(const std::vector<std::string>& args) {
     auto session = database.session();
     OutboxStore store(database.dialect(), loaded.settings.outbox.table);
     ActionAudit audit(database.dialect(), loaded.settings.failedTable);
-    const auto auditId = auditBegin(audit, *session, ids);
+    const auto auditId = auditBegin(audit, *session, "cancel", idsFilter(ids), ids.size());
     std::size_t cancelled = 0;
     for (const auto& id : ids) {
         // One statement each, committed on its own: a relay waiting on one row's lock is not

@@ -1,4 +1,5 @@
 // failed:list, failed:show, failed:retry, failed:remove and cleanup:dedup.
+#include "core/cli/CliAudit.h"
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
 #include "core/cli/Loaded.h"
@@ -131,34 +132,6 @@ std::string auditFilter(const CommandLine& line) {
     return out + "}";
 }
 
-/// Writes the start of a command's action to the audit trail; nullopt (and a warning) when the
-/// trail cannot be written: a missing audit table must not stop an operator's repair.
-std::optional<std::int64_t> auditBegin(ActionAudit& audit, Poco::Data::Session& session,
-                                       const std::string& action, const CommandLine& line,
-                                       std::size_t rows) {
-    try {
-        return audit.begin(session, {0, nowMillis(), ActionAudit::cliUser(), "cli", action,
-                                     auditFilter(line), static_cast<std::int64_t>(rows), 0, 0});
-    } catch (const std::exception& e) {
-        std::cerr << "warning: the action is not in the audit trail (" << audit.table()
-                  << "; run msgbus setup if it is missing): " << e.what() << "\n";
-        return std::nullopt;
-    }
-}
-
-void auditFinish(ActionAudit& audit, Poco::Data::Session& session, std::optional<std::int64_t> id,
-                 std::size_t done, std::size_t refused) {
-    if (!id)
-        return;
-    try {
-        audit.finish(session, *id, static_cast<std::int64_t>(done),
-                     static_cast<std::int64_t>(refused));
-    } catch (const std::exception& e) {
-        std::cerr << "warning: the audit trail's row " << *id << " lacks the outcome: " << e.what()
-                  << "\n";
-    }
-}
-
 /// Refuses (UsageError) an explicit --older-than age shorter than the retry horizon, unless
 /// forced.
 void requireBeyondRetryHorizon(const RetrySettings& retry, const std::string& olderThan,
@@ -264,7 +237,7 @@ int failedRetry(const std::vector<std::string>& args) {
                            : std::optional<std::int64_t>(now - s.dedupRetention.count());
     RefusalReport report(s.dedupRetention);
     ActionAudit audit(database.dialect(), s.failedTable);
-    const auto auditId = auditBegin(audit, *session, "retry", line, rows.size());
+    const auto auditId = auditBegin(audit, *session, "retry", auditFilter(line), rows.size());
     const RetryDestination destination{s.outbox.table, s.outbox.maxBodyBytes, s.retry.maxRetries};
     int outbox = 0, inbox = 0;
     {
@@ -298,7 +271,7 @@ int failedRemove(const std::vector<std::string>& args) {
     GuardedChange change(loaded.settings.failedTable, nowMillis());
     RefusalReport report(loaded.settings.dedupRetention);
     ActionAudit audit(database.dialect(), loaded.settings.failedTable);
-    const auto auditId = auditBegin(audit, *session, "remove", line, rows.size());
+    const auto auditId = auditBegin(audit, *session, "remove", auditFilter(line), rows.size());
     std::size_t removed = 0;
     Transaction tx(*session, database.dialect());
     for (const auto& row : rows) {
