@@ -57,6 +57,7 @@ void HandlerRunner::run(Poco::Data::Session& session, PreparedMessage& p) const 
     p.endNanos = 0;
     try {
         p.handler->handler->handle(*p.message, context);
+        context.flush();
     } catch (...) {
         p.endNanos = unixNanosNow();
         throw;
@@ -91,6 +92,7 @@ void HandlerRunner::runBatch(Poco::Data::Session& session,
                               lent.messages(), spanIds, first.item->attempt, _consumer, rerun);
     try {
         first.handler->batch->handleBatch(lent.messages(), context);
+        context.flush();
     } catch (...) {
         ended();
         throw;

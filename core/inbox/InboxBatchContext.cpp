@@ -10,20 +10,34 @@ InboxBatchContext::InboxBatchContext(Poco::Data::Session& session, OutboxWriter:
                                      Poco::Logger& logger, std::span<const Message> messages,
                                      std::span<const std::string> spanIds, int attempt,
                                      const std::string& consumer, bool rerun)
-    : _session(session), _writer(session, std::move(outbox)), _logger(logger), _messages(messages),
-      _spanIds(spanIds), _attempt(attempt), _consumer(consumer), _rerun(rerun),
-      _published(messages.size(), 0) {}
+    : _session(session), _maxBodyBytes(outbox.maxBodyBytes), _writer(session, std::move(outbox)),
+      _logger(logger), _messages(messages), _spanIds(spanIds), _attempt(attempt),
+      _consumer(consumer), _rerun(rerun), _published(messages.size(), 0) {}
 
 void InboxBatchContext::publish(Message message) {
-    _writer.write(message);
+    keep(std::move(message));
     ++_published.front();
 }
 
 void InboxBatchContext::publish(Message message, const Message& cause) {
     const std::size_t i = indexOf(cause);
     inheritContext(_messages[i], message, _spanIds[i]);
-    _writer.write(message);
+    keep(std::move(message));
     ++_published[i];
+}
+
+void InboxBatchContext::keep(Message&& message) {
+    // Checked here, so that the handler learns of an invalid message at its publish().
+    OutboxWriter::validate(message, _maxBodyBytes);
+    _pending.push_back(std::move(message));
+}
+
+void InboxBatchContext::flush() {
+    if (_pending.empty())
+        return;
+    std::vector<Message> pending = std::move(_pending);
+    _pending.clear();
+    _writer.write(pending);
 }
 
 std::size_t InboxBatchContext::indexOf(const Message& cause) const {

@@ -12,10 +12,13 @@
 namespace msgbus::core {
 
 /// The BatchHandlerContext of one batch handler call inside the inbox transaction: publish()
-/// writes to the outbox through the same session, so the new events commit or roll back with
-/// the handler's work and the deduplication records. publish(message, cause) carries the
-/// cause's trace and correlation (inheritContext), its traceparent naming the cause's handling
-/// span (spanIds, one per message, "" when none); publish(message) carries none.
+/// checks the message at once and keeps it; flush(), after the call returned and before its
+/// savepoint ends, writes all it kept to the outbox through the same session with multi-row
+/// INSERTs (a round trip per statement, not per message), so the new events commit or roll
+/// back with the handler's work and the deduplication records, and a failing write fails the
+/// call (whose messages then run alone, so that the guilty one is found). publish(message, cause)
+/// carries the cause's trace and correlation (inheritContext), its traceparent naming the cause's
+/// handling span (spanIds, one per message, "" when none); publish(message) carries none.
 ///
 /// Borrows session, logger, messages, spanIds and consumer: they must outlive it.
 class InboxBatchContext : public BatchHandlerContext {
@@ -37,12 +40,20 @@ public:
     /// without a cause count for the first message (the relay is woken when any is > 0).
     int published(std::size_t i) const noexcept { return _published[i]; }
 
+    /// Writes what publish() kept; throws what the write throws (nothing is kept then).
+    void flush();
+
 private:
     /// The position of cause among the call's messages; throws InvalidArgument when it is none.
     std::size_t indexOf(const Message& cause) const;
 
+    /// Checks message and keeps it for flush().
+    void keep(Message&& message);
+
     Poco::Data::Session& _session;
+    std::size_t _maxBodyBytes;
     OutboxWriter _writer;
+    std::vector<Message> _pending; ///< published, not yet written
     Poco::Logger& _logger;
     std::span<const Message> _messages;
     std::span<const std::string> _spanIds;

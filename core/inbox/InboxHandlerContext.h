@@ -8,27 +8,41 @@
 #include <Poco/Logger.h>
 
 #include <functional>
+#include <vector>
 
 namespace msgbus::core {
 
 /// The HandlerContext of one message (the cause) inside the inbox transaction: publish()
-/// writes to the outbox through the same session, so the new events commit or roll back with
-/// the handler's work and the deduplication record. Each carries the cause's trace and
-/// correlation (inheritContext); with spanId, their traceparent names this handling as parent.
+/// checks the message at once and keeps it; flush(), after the handler returned and before its
+/// savepoint ends, writes all it kept to the outbox through the same session with multi-row
+/// INSERTs (a round trip per statement, not per message), so the new events commit or roll
+/// back with the handler's work and the deduplication record, and a failing write is this
+/// handling's failure. Each carries the cause's trace and correlation (inheritContext); with
+/// spanId, their traceparent names this handling as parent.
 class InboxHandlerContext : public HandlerContext {
 public:
     InboxHandlerContext(Poco::Data::Session& session, OutboxWriter::Options outbox,
                         Poco::Logger& logger, const Message& cause, int attempt,
                         const std::string& consumer, bool rerun = false,
                         std::string spanId = std::string())
-        : _session(session), _writer(session, std::move(outbox)), _logger(logger), _cause(cause),
-          _attempt(attempt), _consumer(consumer), _rerun(rerun), _spanId(std::move(spanId)) {}
+        : _session(session), _maxBodyBytes(outbox.maxBodyBytes),
+          _writer(session, std::move(outbox)), _logger(logger), _cause(cause), _attempt(attempt),
+          _consumer(consumer), _rerun(rerun), _spanId(std::move(spanId)) {}
 
     Poco::Data::Session& session() override { return _session; }
     void publish(Message message) override {
         inheritContext(_cause, message, _spanId);
-        _writer.write(message);
+        OutboxWriter::validate(message, _maxBodyBytes);
+        _pending.push_back(std::move(message));
         ++_published;
+    }
+    /// Writes what publish() kept; throws what the write throws (nothing is kept then).
+    void flush() {
+        if (_pending.empty())
+            return;
+        std::vector<Message> pending = std::move(_pending);
+        _pending.clear();
+        _writer.write(pending);
     }
     Poco::Logger& logger() override { return _logger; }
     int attempt() const override { return _attempt; }
@@ -40,7 +54,9 @@ public:
 
 private:
     Poco::Data::Session& _session;
+    std::size_t _maxBodyBytes;
     OutboxWriter _writer;
+    std::vector<Message> _pending; ///< published, not yet written
     Poco::Logger& _logger;
     const Message& _cause;
     int _attempt;

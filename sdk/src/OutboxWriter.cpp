@@ -78,50 +78,65 @@ std::vector<Id> OutboxWriter::write(std::vector<Message>& messages) {
             message.setCreatedAt(now);
         ids.push_back(message.id());
     }
+    // Multi-row statements, each one round trip, bounded in rows (SQLite's bound-parameter
+    // limit) and in bytes (one statement must fit MariaDB's max_allowed_packet).
+    std::size_t first = 0;
+    while (first < messages.size()) {
+        std::size_t last = first + 1;
+        std::size_t bytes = messages[first].payload().size();
+        while (last < messages.size() && last - first < kMaxRowsPerStatement &&
+               bytes + messages[last].payload().size() <= kMaxBytesPerStatement)
+            bytes += messages[last++].payload().size();
+        insertRows(std::span<const Message>(messages).subspan(first, last - first), now);
+        first = last;
+    }
+    return ids;
+}
 
-    // One prepared statement re-executed per row: the bound variables are re-read on each
-    // execute(), and every row goes through the caller's transaction.
-    Poco::Data::BLOB id;
-    std::string name;
-    Poco::Nullable<std::string> partitionKey;
-    std::string headers;
-    Poco::Data::BLOB body;
-    std::int64_t createdAt = 0;
-    std::int64_t availableAt = 0;
+void OutboxWriter::insertRows(std::span<const Message> rows, std::int64_t now) {
+    // Poco binds by reference: every bound value lives in these vectors, sized before the first
+    // use() so that none of them moves.
+    const std::size_t n = rows.size();
+    std::vector<Poco::Data::BLOB> ids(n);
+    std::vector<std::string> names(n);
+    std::vector<Poco::Nullable<std::string>> partitionKeys(n);
+    std::vector<std::string> headers(n);
+    std::vector<Poco::Data::BLOB> bodies(n);
+    std::vector<std::int64_t> createdAts(n);
+    std::vector<std::int64_t> availableAts(n);
     Poco::Data::Statement insert(_session);
     insert << "INSERT INTO " << _options.table
            << " (message_id, message_name, partition_key, headers, body, created_at, "
-              "available_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-        use(id), use(name), use(partitionKey), use(headers), use(body), use(createdAt),
-        use(availableAt);
-    for (const auto& message : messages) {
+              "available_at, attempts) VALUES ";
+    for (std::size_t i = 0; i < n; ++i) {
+        const Message& message = rows[i];
         const auto& bytes = message.id().bytes();
-        id.assignRaw(bytes.data(), bytes.size());
-        name = message.name();
+        ids[i].assignRaw(bytes.data(), bytes.size());
+        names[i] = message.name();
         if (message.partitionKey())
-            partitionKey = *message.partitionKey();
-        else
-            partitionKey.clear();
-        body.assignRaw(reinterpret_cast<const unsigned char*>(message.payload().data()),
-                       message.payload().size());
-        createdAt = message.createdAt();
+            partitionKeys[i] = *message.partitionKey();
+        bodies[i].assignRaw(reinterpret_cast<const unsigned char*>(message.payload().data()),
+                            message.payload().size());
+        createdAts[i] = message.createdAt();
         const auto deliverAt = message.deliverAt();
         // A delivery time in the past is due now, in its place among the rows written now
         // (not ahead of rows that have waited longer).
-        availableAt = deliverAt ? std::max(now, *deliverAt) : createdAt;
+        availableAts[i] = deliverAt ? std::max(now, *deliverAt) : createdAts[i];
         if (deliverAt) {
             // The schedule lives in available_at; the stored headers go to the broker as they
             // are, and the consumers have no use for it.
             auto stored = message.headers();
             stored.erase(Message::kDeliverAtHeader);
-            headers = json::toObject(stored);
+            headers[i] = json::toObject(stored);
         } else {
-            headers = json::toObject(message.headers());
+            headers[i] = json::toObject(message.headers());
         }
-        insert.execute();
-        _unannounced = true;
+        insert << (i ? ", (?, ?, ?, ?, ?, ?, ?, 0)" : "(?, ?, ?, ?, ?, ?, ?, 0)");
+        insert, use(ids[i]), use(names[i]), use(partitionKeys[i]), use(headers[i]), use(bodies[i]),
+            use(createdAts[i]), use(availableAts[i]);
     }
-    return ids;
+    insert.execute();
+    _unannounced = true;
 }
 
 void OutboxWriter::notify(const Doorbell& doorbell) noexcept {

@@ -34,7 +34,9 @@ public:
     /// minted here unless the message has one. An invalid message (its name; a payload that is
     /// not a JSON object or is over outbox.max_body_bytes; its headers or partition key) throws
     /// InvalidArgument, which left uncaught is a transient failure of the handling, retried like
-    /// any other. A database error throws Poco's exception.
+    /// any other. The host writes the messages a call published together, with multi-row
+    /// INSERTs, after handle() returns and before its work is kept: a database error of that
+    /// write fails the handling as if handle() had thrown it.
     virtual void publish(Message message) = 0;
 
     /// A logger for this handler ("msgbus.plugin.<id>").

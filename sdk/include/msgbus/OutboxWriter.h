@@ -6,6 +6,8 @@
 #include "msgbus/Message.h"
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,9 +46,17 @@ public:
 
     /// Inserts one row; returns the message's id (also stored into message).
     Id write(Message& message);
-    /// Inserts the messages, one prepared statement executed once per row in the caller's
-    /// transaction; returns their ids in order. Validates them all before the first insert.
+    /// Inserts the messages in the caller's transaction with multi-row INSERTs (at most
+    /// kMaxRowsPerStatement rows and, past the first row, kMaxBytesPerStatement payload bytes
+    /// each: a round trip per statement, not per row); returns their ids in order. Validates
+    /// them all before the first insert. When a statement fails, which of its rows was at fault
+    /// is not known; the caller's transaction decides what the failure undoes.
     std::vector<Id> write(std::vector<Message>& messages);
+
+    /// The most rows one INSERT of write() carries.
+    static constexpr std::size_t kMaxRowsPerStatement = 100;
+    /// The most payload bytes one INSERT of write() carries, unless a single row is larger.
+    static constexpr std::size_t kMaxBytesPerStatement = 4 * 1024 * 1024;
 
     /// Call after the transaction that holds the written rows committed (not before: a relay
     /// woken early finds nothing and sleeps again). Rings doorbell when rows were written since
@@ -60,6 +70,9 @@ public:
     static void validate(const Message& message, std::size_t maxBodyBytes);
 
 private:
+    /// One multi-row INSERT of rows (validated, with ids and createdAt set).
+    void insertRows(std::span<const Message> rows, std::int64_t now);
+
     Poco::Data::Session& _session;
     Options _options;
     bool _mysql;

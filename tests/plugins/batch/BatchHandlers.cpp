@@ -11,6 +11,9 @@
 //   summary   its row, and publishes test.batch.summary {"calls":1} without a cause
 //   late      its row and what the others publish, then throws runtime_error("late <k>")
 //   slow      its row, after a statement of 2 s (longer than the test's db.io_timeout_ms)
+//   collide   its row, and publishes test.batch.done with the id <k> (a UUID): when the outbox
+//             already has a row of that id, the call's outbox write fails after it returned
+//   oversized its row, and publishes a test.batch.done whose payload is over 1 MiB (refused)
 // PlainHandler (test.plain), payload {"key":"k","mode":M}: ok (its row) or poison (throws).
 #include <msgbus/Plugin.h>
 
@@ -74,6 +77,16 @@ public:
                     messages[i]);
             if (orders[i].mode == "summary")
                 context.publish(msgbus::Message("test.batch.summary", R"({"calls":1})"));
+            if (orders[i].mode == "collide") {
+                msgbus::Message done("test.batch.done", R"({"key":"collide"})");
+                done.setId(msgbus::Id::parse(orders[i].key));
+                context.publish(std::move(done), messages[i]);
+            }
+            if (orders[i].mode == "oversized")
+                context.publish(
+                    msgbus::Message("test.batch.done",
+                                    R"({"pad":")" + std::string(1 << 20, 'x') + R"("})"),
+                    messages[i]);
         }
         for (const auto& o : orders)
             if (o.mode == "late")

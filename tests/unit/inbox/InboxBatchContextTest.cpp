@@ -54,6 +54,8 @@ class InboxBatchContextTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPublishWithoutACauseStartsAfresh);
     CPPUNIT_TEST(testACopyOfACauseIsFoundByItsId);
     CPPUNIT_TEST(testACauseFromOutsideTheCallIsRefused);
+    CPPUNIT_TEST(testPublishedMessagesAreWrittenTogetherAtFlush);
+    CPPUNIT_TEST(testAnInvalidMessageIsRefusedAtItsPublish);
     CPPUNIT_TEST_SUITE_END();
 
     struct Call {
@@ -75,6 +77,7 @@ public:
     void testPublishWithACauseContinuesThatCause() {
         Call call;
         call.context.publish(Message("test.second.done", "{}"), call.messages[1]);
+        call.context.flush();
         const std::string headers = headersOf(call.session, "test.second.done");
         CPPUNIT_ASSERT(headers.find("second") != std::string::npos);
         CPPUNIT_ASSERT(headers.find(call.messages[1].id().toString()) != std::string::npos);
@@ -89,6 +92,7 @@ public:
     void testPublishWithoutACauseStartsAfresh() {
         Call call;
         call.context.publish(Message("test.summary", "{}"));
+        call.context.flush();
         const std::string headers = headersOf(call.session, "test.summary");
         CPPUNIT_ASSERT(headers.find("traceparent") == std::string::npos);
         CPPUNIT_ASSERT(headers.find("correlation-id") == std::string::npos);
@@ -101,6 +105,7 @@ public:
         Call call;
         const Message copy = call.messages[0];
         call.context.publish(Message("test.first.done", "{}"), copy);
+        call.context.flush();
         CPPUNIT_ASSERT(headersOf(call.session, "test.first.done").find("first") !=
                        std::string::npos);
         CPPUNIT_ASSERT_EQUAL(1, call.context.published(0));
@@ -114,6 +119,48 @@ public:
         int rows = -1;
         call.session << "SELECT COUNT(*) FROM " + names.outbox, into(rows), now;
         CPPUNIT_ASSERT_EQUAL(0, rows);
+    }
+
+    void testPublishedMessagesAreWrittenTogetherAtFlush() {
+        Call call;
+        // More than one statement's worth of rows.
+        const int n = static_cast<int>(OutboxWriter::kMaxRowsPerStatement) * 2 + 5;
+        for (int i = 0; i < n; ++i)
+            call.context.publish(Message("test.many", R"({"i":)" + std::to_string(i) + "}"),
+                                 call.messages[i % 2]);
+        CPPUNIT_ASSERT_EQUAL(0, outboxRows(call.session));
+        call.context.flush();
+        CPPUNIT_ASSERT_EQUAL(n, outboxRows(call.session));
+        int distinct = 0;
+        call.session << "SELECT COUNT(DISTINCT message_id) FROM " + names.outbox, into(distinct),
+            now;
+        CPPUNIT_ASSERT_EQUAL(n, distinct);
+        CPPUNIT_ASSERT_EQUAL(n / 2 + 1, call.context.published(0));
+        CPPUNIT_ASSERT_EQUAL(n / 2, call.context.published(1));
+        // Flushed once, nothing is written twice.
+        call.context.flush();
+        CPPUNIT_ASSERT_EQUAL(n, outboxRows(call.session));
+    }
+
+    void testAnInvalidMessageIsRefusedAtItsPublish() {
+        Call call;
+        call.context.publish(Message("test.good", "{}"), call.messages[0]);
+        CPPUNIT_ASSERT_THROW(call.context.publish(Message("test.bad", "[1]"), call.messages[1]),
+                             InvalidArgument);
+        CPPUNIT_ASSERT_THROW(
+            call.context.publish(Message("test.big", R"({"x":")" + std::string(2000, 'x') + "\"}"),
+                                 call.messages[1]),
+            InvalidArgument);
+        call.context.flush();
+        CPPUNIT_ASSERT_EQUAL(1, outboxRows(call.session));
+        CPPUNIT_ASSERT_EQUAL(0, call.context.published(1));
+    }
+
+private:
+    static int outboxRows(Poco::Data::Session& session) {
+        int rows = -1;
+        session << "SELECT COUNT(*) FROM " + names.outbox, into(rows), now;
+        return rows;
     }
 };
 
