@@ -1,6 +1,7 @@
 #include "core/db/Database.h"
 
 #include "core/db/DbErrors.h"
+#include "core/db/MysqlLink.h"
 
 #include <msgbus/Error.h>
 
@@ -56,8 +57,12 @@ Poco::Data::Session Database::openDedicated() const {
 }
 
 Poco::Data::Session Database::connect() const {
-    if (_dialect == Dialect::SQLite)
-        return Poco::Data::Session(_connector, _connection);
+    if (_dialect == Dialect::SQLite) {
+        Poco::Data::Session session(_connector, _connection);
+        session << "PRAGMA busy_timeout = 10000", now;
+        session << "PRAGMA foreign_keys = ON", now;
+        return session;
+    }
     // The login timeout bounds the TCP connect and the handshake: a server that accepts the
     // connection but never answers (frozen) must not hold the caller longer than any other
     // statement would.
@@ -67,6 +72,10 @@ Poco::Data::Session Database::connect() const {
             : Poco::Data::Session::LOGIN_TIMEOUT_DEFAULT;
     Poco::Data::Session session(_connector, _connection, loginSeconds);
     applyIoTimeout(session);
+    // Session defaults, once per connection (a pooled session keeps them); Transaction ends
+    // with "COMMIT; SET autocommit = 1" in one round trip.
+    session << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", now;
+    MysqlLink::allowMultiStatements(session);
     return session;
 }
 
@@ -87,55 +96,63 @@ void Database::applyIoTimeout(Poco::Data::Session& session) const {
     pvio->methods->set_timeout(pvio, PVIO_WRITE_TIMEOUT, seconds);
 }
 
-Poco::Data::Session Database::borrowLive() {
-    for (int attempt = 1;; ++attempt) {
-        std::optional<Poco::Data::Session> session;
+Poco::Data::Session Database::borrowLive(bool ping) {
+    // A restarted server leaves every idle session dead, each found out by a ping failing at
+    // once; a frozen one lets a ping wait db.io_timeout_ms, so a borrow pings at most two.
+    for (int pinged = 0; pinged < 2;) {
+        std::optional<IdleSession> idle;
         {
             std::lock_guard lock(_mutex);
-            if (!_idle.empty()) {
-                session.emplace(std::move(_idle.back()));
-                _idle.pop_back();
-            }
+            if (_idle.empty())
+                break;
+            idle.emplace(std::move(_idle.back()));
+            _idle.pop_back();
         }
-        // A new connection is made outside the lock: one slow connect must not hold up the
-        // threads returning or borrowing other sessions.
-        if (!session)
-            session.emplace(connect());
+        const bool trusted =
+            _dialect != Dialect::MySQL ||
+            (!ping && std::chrono::steady_clock::now() - idle->since <= kTrustIdleFor);
+        if (trusted)
+            return std::move(idle->session);
+        ++pinged;
+        if (MysqlLink::ping(idle->session))
+            return std::move(idle->session);
+        // The server had closed it (a restart, wait_timeout): drop it.
         try {
-            if (_dialect == Dialect::MySQL) {
-                // Ping and set the session defaults in one round trip per borrow.
-                *session << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", now;
-            } else {
-                *session << "PRAGMA busy_timeout = 10000", now;
-                *session << "PRAGMA foreign_keys = ON", now;
-            }
-            return std::move(*session);
-        } catch (const std::exception& e) {
-            if (attempt >= 2 || !isConnectionLost(e))
-                throw;
-            // A session the server had closed (an idle one, after a restart or wait_timeout):
-            // drop it and try a fresh one.
-            try {
-                session->close();
-            } catch (...) {
-            }
+            idle->session.close();
+        } catch (...) {
         }
     }
+    // A new connection is made outside the lock: one slow connect must not hold up the threads
+    // returning or borrowing other sessions.
+    return connect();
+}
+
+bool Database::resetForReuse(Poco::Data::Session& session) const {
+    if (!session.isConnected())
+        return false;
+    if (_dialect == Dialect::SQLite) {
+        if (session.isTransaction())
+            session.rollback();
+        return true;
+    }
+    if (MysqlLink::closed(session))
+        return false;
+    if (session.isTransaction())
+        session.rollback(); // Poco's own begin(): its rollback() clears its flag too
+    else if (MysqlLink::inTransaction(session))
+        MysqlLink::query(session, "ROLLBACK", "ROLLBACK before reuse");
+    // Autocommit off (a COMMIT that failed, Poco's begin(), a caller's SET) would leave the
+    // next user inside an implicit transaction without knowing; the server's last reply says,
+    // without a query.
+    if (!MysqlLink::autocommit(session))
+        MysqlLink::query(session, "SET autocommit = 1", "autocommit before reuse");
+    return true;
 }
 
 void Database::giveBack(std::unique_ptr<Poco::Data::Session> session) noexcept {
     bool keep = false;
     try {
-        if (session && session->isConnected()) {
-            if (session->isTransaction())
-                session->rollback();
-            // Poco's begin() switches autocommit off and commit() never switches it back: a
-            // session goes back with it on, or the next user would hold an implicit
-            // transaction (and a stale snapshot) without knowing.
-            if (_dialect == Dialect::MySQL)
-                session->setFeature("autoCommit", true);
-            keep = true;
-        }
+        keep = session && resetForReuse(*session);
     } catch (...) {
         // It cannot be reset (the connection is gone): it is dropped, not reused.
     }
@@ -148,13 +165,17 @@ void Database::giveBack(std::unique_ptr<Poco::Data::Session> session) noexcept {
     {
         std::lock_guard lock(_mutex);
         if (keep)
-            _idle.push_back(std::move(*session));
+            _idle.push_back(IdleSession{std::move(*session), std::chrono::steady_clock::now()});
         --_borrowed;
     }
     _available.notify_one();
 }
 
 PooledSession Database::session() {
+    return session(false);
+}
+
+PooledSession Database::session(bool ping) {
     {
         std::unique_lock lock(_mutex);
         if (!_available.wait_for(lock, _poolWait, [this] { return _borrowed < _maxSessions; }))
@@ -164,12 +185,12 @@ PooledSession Database::session() {
                 " ms; db.pool.max = " + std::to_string(_maxSessions) + ")");
         ++_borrowed;
     }
-    return borrowCounted();
+    return borrowCounted(ping);
 }
 
 bool Database::isReachable() noexcept {
     try {
-        auto pooled = session();
+        auto pooled = session(true);
         *pooled << "SELECT 1", Poco::Data::Keywords::now;
         return true;
     } catch (...) {
@@ -184,13 +205,13 @@ std::optional<PooledSession> Database::trySession() {
             return std::nullopt;
         ++_borrowed;
     }
-    return borrowCounted();
+    return borrowCounted(false);
 }
 
-PooledSession Database::borrowCounted() {
+PooledSession Database::borrowCounted(bool ping) {
     // The slot is already counted in _borrowed: give it back if no session comes of it.
     try {
-        return PooledSession(*this, borrowLive());
+        return PooledSession(*this, borrowLive(ping));
     } catch (...) {
         {
             std::lock_guard lock(_mutex);

@@ -5,6 +5,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -38,10 +39,12 @@ private:
 /// The connection pool for MariaDB/MySQL or SQLite, and the dialect that goes with it.
 ///
 /// session() waits while all db.pool.max sessions are out (Poco's pool would throw at once), at
-/// most db.pool.wait_ms, and hands out only live sessions: a MySQL session is pinged before use and
-/// replaced once if it is dead (poco#3429: the pool hands out sessions the server already closed).
-/// Sessions come with autocommit on and READ COMMITTED (MySQL), or WAL and a busy timeout (SQLite).
-/// Thread-safe.
+/// most db.pool.wait_ms, and hands out only live sessions: a MySQL session that was idle for
+/// longer than kTrustIdleFor is pinged before use and replaced if it is dead (poco#3429: the pool
+/// hands out sessions the server already closed); one back more recently is used as it is, so a
+/// busy worker pays no round trip per borrow. A session whose connection was closed under a
+/// statement never goes back to the pool. Sessions come with autocommit on and READ COMMITTED
+/// (MySQL), or WAL and a busy timeout (SQLite), set once per connection. Thread-safe.
 class Database {
 public:
     explicit Database(const DatabaseSettings& settings);
@@ -70,11 +73,29 @@ public:
     /// Registers the MySQL and SQLite connectors once per process.
     static void registerConnectors();
 
+    /// A pooled MySQL session idle for at most this long is handed out without a ping: a
+    /// connection the server dropped within it fails its first statement, which the callers
+    /// treat as transient like any lost connection.
+    static constexpr std::chrono::milliseconds kTrustIdleFor{1000};
+
 private:
     friend class PooledSession;
+    /// A session back in the pool, and since when.
+    struct IdleSession {
+        Poco::Data::Session session;
+        std::chrono::steady_clock::time_point since;
+    };
+
+    /// A new connection with the session defaults set.
     Poco::Data::Session connect() const;
-    Poco::Data::Session borrowLive();
-    PooledSession borrowCounted();
+    /// True when session may go back to the pool: its connection is open, with no transaction
+    /// and autocommit on (put right here when they are not).
+    bool resetForReuse(Poco::Data::Session& session) const;
+    /// session() that pings even a recently used session (the outage probe).
+    PooledSession session(bool ping);
+    /// A live session: a recent idle one, a pinged older one, or a new connection.
+    Poco::Data::Session borrowLive(bool ping);
+    PooledSession borrowCounted(bool ping);
     void giveBack(std::unique_ptr<Poco::Data::Session> session) noexcept;
     void applyIoTimeout(Poco::Data::Session& session) const;
 
@@ -86,8 +107,8 @@ private:
     std::chrono::milliseconds _ioTimeout;
     std::mutex _mutex;
     std::condition_variable _available;
-    int _borrowed = 0;                      ///< guarded by _mutex
-    std::vector<Poco::Data::Session> _idle; ///< guarded by _mutex
+    int _borrowed = 0;              ///< guarded by _mutex
+    std::vector<IdleSession> _idle; ///< guarded by _mutex; the most recently used last
 };
 
 } // namespace msgbus::core

@@ -1,5 +1,7 @@
 #include "core/db/Transaction.h"
 
+#include "core/db/MysqlLink.h"
+
 #include <Poco/Data/DataException.h>
 
 namespace msgbus::core {
@@ -8,16 +10,20 @@ using namespace Poco::Data::Keywords;
 
 Transaction::Transaction(Poco::Data::Session& session, Dialect dialect)
     : _session(session), _dialect(dialect) {
-    // A rollback that failed (the connection died) leaves Poco believing a transaction is
-    // open, and its begin() would then fail with "Already in transaction", which nobody would
-    // read as the lost connection it is.
-    if (_dialect == Dialect::MySQL && _session.isTransaction())
+    // A session whose connection died under its last statement: said as the lost connection
+    // it is, not as whatever BEGIN on a closed handle would report.
+    if (_dialect == Dialect::MySQL && MysqlLink::closed(_session))
         throw Poco::Data::SessionUnavailableException(
-            "the session's last transaction could not be rolled back: its connection is gone");
+            "the session's connection is gone (closed after an earlier error)");
     if (_dialect == Dialect::SQLite)
         _session << "BEGIN IMMEDIATE", now;
     else
-        _session.begin();
+        // Autocommit off for the transaction, not a bare BEGIN: after a deadlock the server
+        // has rolled the transaction back, and a statement run after it (a handler that
+        // swallowed the error) must not commit on its own. Text queries, one round trip each
+        // (Poco's begin() and autoCommit feature cost a prepared statement more); the end of
+        // the transaction switches autocommit back on in its own round trip.
+        MysqlLink::query(_session, "SET autocommit = 0", "BEGIN");
     _active = true;
 }
 
@@ -27,8 +33,7 @@ Transaction::~Transaction() {
     try {
         rollback();
     } catch (...) {
-        // The connection is gone; the server rolled back for us. (Poco still believes a
-        // transaction is open: see the constructor.)
+        // The connection is gone; the server rolled back for us.
     }
 }
 
@@ -36,7 +41,7 @@ void Transaction::commit() {
     if (_dialect == Dialect::SQLite)
         _session << "COMMIT", now;
     else
-        _session.commit();
+        MysqlLink::query(_session, "COMMIT; SET autocommit = 1", "COMMIT");
     _active = false;
 }
 
@@ -45,7 +50,7 @@ void Transaction::rollback() {
     if (_dialect == Dialect::SQLite)
         _session << "ROLLBACK", now;
     else
-        _session.rollback();
+        MysqlLink::query(_session, "ROLLBACK; SET autocommit = 1", "ROLLBACK");
 }
 
 void Transaction::Savepoints::set(const std::string& name) {

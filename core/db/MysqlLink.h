@@ -1,0 +1,37 @@
+#pragma once
+
+#include <Poco/Data/Session.h>
+
+#include <string>
+
+namespace msgbus::core {
+
+/// What the host reads or sends directly on the MariaDB Connector/C connection under a Poco
+/// MySQL session. Poco runs every statement as a prepared statement (a prepare and an execute:
+/// two round trips) and its begin() and autoCommit feature add statements of their own; the
+/// transaction boundaries and the pool's checks go through here instead, in one round trip each
+/// or none. Each takes a session of the MySQL connector; not thread-safe, like the session.
+class MysqlLink {
+public:
+    /// Sends sql as one text query of statements that return no rows ("COMMIT; SET
+    /// autocommit = 1": several, separated by ';', after allowMultiStatements()), in one round
+    /// trip. Throws Poco::Data::MySQL::TransactionException carrying the server's error number
+    /// (so that isConnectionLost() and isLockConflict() read it), naming what; the statements
+    /// after a failing one do not run.
+    static void query(Poco::Data::Session& session, const std::string& sql,
+                      const std::string& what);
+    /// Lets query() send several statements at once, for the rest of the connection (one round
+    /// trip). Prepared statements stay one statement each whatever this says.
+    static void allowMultiStatements(Poco::Data::Session& session);
+
+    /// True when the server's last reply said a transaction is open (no round trip).
+    static bool inTransaction(Poco::Data::Session& session) noexcept;
+    /// True when the server's last reply said autocommit is on (no round trip).
+    static bool autocommit(Poco::Data::Session& session) noexcept;
+    /// True when Connector/C has closed the connection after an error (no round trip).
+    static bool closed(Poco::Data::Session& session) noexcept;
+    /// One COM_PING round trip: true when the server answers. Never throws.
+    static bool ping(Poco::Data::Session& session) noexcept;
+};
+
+} // namespace msgbus::core
