@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <regex>
 
@@ -76,6 +77,7 @@ void TcpRelay::closeAll() {
     if (_listener >= 0)
         ::close(_listener);
     _listener = -1;
+    _readers.clear();
     for (auto [client, server] : _pairs) {
         ::shutdown(client, SHUT_RDWR);
         ::close(client);
@@ -84,11 +86,58 @@ void TcpRelay::closeAll() {
     _pairs.clear();
 }
 
-bool TcpRelay::pump(int from, int to) {
+void TcpRelay::MysqlCommandReader::feed(const char* data, std::size_t size,
+                                        std::map<int, int>& commands) {
+    while (size > 0) {
+        if (unread > 0) {
+            const std::size_t skipped = std::min(unread, size);
+            unread -= skipped;
+            data += skipped;
+            size -= skipped;
+            continue;
+        }
+        header.push_back(*data++);
+        --size;
+        if (header.size() < 4)
+            continue;
+        const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(header[i]); };
+        const std::size_t length = byte(0) | (byte(1) << 8) | (byte(2) << 16);
+        if (header.size() == 4 && length > 0)
+            continue; // the command byte is next
+        if (byte(3) == 0 && length > 0)
+            ++commands[byte(4)];
+        unread = length - (header.size() - 4);
+        header.clear();
+    }
+}
+
+int TcpRelay::mysqlRoundTrips() {
+    std::lock_guard lock(_mutex);
+    int total = 0;
+    for (auto [command, count] : _mysqlCommands)
+        // COM_STMT_SEND_LONG_DATA and COM_STMT_CLOSE get no reply.
+        if (command != 0x18 && command != 0x19)
+            total += count;
+    return total;
+}
+
+std::map<int, int> TcpRelay::mysqlCommands() {
+    std::lock_guard lock(_mutex);
+    return _mysqlCommands;
+}
+
+void TcpRelay::resetMysqlCommands() {
+    std::lock_guard lock(_mutex);
+    _mysqlCommands.clear();
+}
+
+bool TcpRelay::pump(int from, int to, MysqlCommandReader* reader) {
     char buffer[65536];
     const ssize_t n = ::read(from, buffer, sizeof buffer);
     if (n <= 0)
         return false;
+    if (reader)
+        reader->feed(buffer, static_cast<std::size_t>(n), _mysqlCommands);
     for (ssize_t sent = 0; sent < n;) {
         const ssize_t w =
             ::send(to, buffer + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
@@ -120,11 +169,13 @@ void TcpRelay::loop() {
         std::vector<std::pair<int, int>> alive;
         for (std::size_t i = 0; i < _pairs.size(); ++i) {
             auto [client, server] = _pairs[i];
-            const bool ok = (!(fds[1 + 2 * i].revents) || pump(client, server)) &&
-                            (!(fds[2 + 2 * i].revents) || pump(server, client));
+            const bool ok =
+                (!(fds[1 + 2 * i].revents) || pump(client, server, &_readers[client])) &&
+                (!(fds[2 + 2 * i].revents) || pump(server, client, nullptr));
             if (ok) {
                 alive.push_back(_pairs[i]);
             } else {
+                _readers.erase(client);
                 ::close(client);
                 ::close(server);
             }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -31,23 +32,44 @@ public:
     /// clients' bytes still reach the server. Released, it all follows in order.
     void holdReplies(bool held) { _holdReplies = held; }
 
+    /// The MySQL protocol commands the clients sent through the relay since the last
+    /// resetMysqlCommands(), over all connections, that the server answers: each one a round
+    /// trip (a text query, a prepare, an execute, a ping; not a statement close, which gets no
+    /// reply). Read from the bytes themselves: the first packet of each command.
+    int mysqlRoundTrips();
+    /// The same, by command byte (0x03 query, 0x16 prepare, 0x17 execute, 0x0e ping, …).
+    std::map<int, int> mysqlCommands();
+    void resetMysqlCommands();
+
     /// connection (a MySQL connection string "host=…;port=…;…") through this relay.
     std::string through(const std::string& connection) const;
 
 private:
     void listen();
     void loop();
-    /// Copies what is ready on one side to the other; false when the pair ended.
-    static bool pump(int from, int to);
+    /// Finds the commands in what a client sends (a MySQL packet: 3 bytes of length, 1 of
+    /// sequence number, the payload; a command is a packet of sequence 0, its first byte the
+    /// command).
+    struct MysqlCommandReader {
+        std::string header;     ///< the first bytes of the packet being read, up to 5
+        std::size_t unread = 0; ///< payload bytes of that packet still to come
+        void feed(const char* data, std::size_t size, std::map<int, int>& commands);
+    };
+
+    /// Copies what is ready on one side to the other; false when the pair ended. Feeds what
+    /// it copied to reader when there is one.
+    bool pump(int from, int to, MysqlCommandReader* reader);
     void closeAll();
 
     std::string _host;
     int _targetPort;
     int _port = 0;
     std::mutex _mutex;
-    int _listener = -1;                      ///< guarded by _mutex
-    std::vector<std::pair<int, int>> _pairs; ///< client, server; guarded by _mutex
-    unsigned _generation = 0;                ///< guarded by _mutex: bumped by cut()
+    int _listener = -1;                         ///< guarded by _mutex
+    std::vector<std::pair<int, int>> _pairs;    ///< client, server; guarded by _mutex
+    std::map<int, MysqlCommandReader> _readers; ///< by client; guarded by _mutex
+    std::map<int, int> _mysqlCommands;          ///< guarded by _mutex
+    unsigned _generation = 0;                   ///< guarded by _mutex: bumped by cut()
     std::atomic<bool> _running{true};
     std::atomic<bool> _holdReplies{false};
     std::thread _thread;

@@ -1,0 +1,190 @@
+// The round trips of an inbox batch on the real MariaDB, counted from the bytes: the processor's
+// database goes through a TcpRelay that reads the MySQL commands each client sends. A batch of
+// 100 messages whose batch handler publishes one message each costs a small number of round
+// trips, the same as a batch of 10: the published messages are written with multi-row INSERTs
+// at the end of the call, the session is not pinged or reset per borrow, and the transaction
+// is one BEGIN and one COMMIT. What the calls publish is all there (ids, correlation, trace),
+// and a publish that fails, at its publish() or at the call's write, fails only its message.
+//
+// Uses the tests/plugins/batch fixture (modes described there).
+#include "core/failed/FailedStore.h"
+#include "core/inbox/MessageProcessor.h"
+#include "support/ScratchBus.h"
+#include "support/TcpRelay.h"
+#include "support/TestEnv.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <cstdio>
+#include <regex>
+#include <set>
+
+using namespace msgbus;
+using namespace Poco::Data::Keywords;
+using core::ProcessResult;
+
+class InboxRoundTripsTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(InboxRoundTripsTest);
+    CPPUNIT_TEST(testABatchOfAHundredCostsAsManyRoundTripsAsABatchOfTen);
+    CPPUNIT_TEST(testEveryPublishedMessageIsWrittenWithItsCausesContext);
+    CPPUNIT_TEST(testAFailingPublishFailsOnlyItsMessage);
+    CPPUNIT_TEST_SUITE_END();
+
+    /// The batch fixture's bus, its processor on a database reached through relay.
+    struct Bus : test::ScratchBus {
+        Bus() : ScratchBus("roundtrips"), relay(relayToMariaDb()) {
+            open("MySQL",
+                 {{"plugin.batch.library", "libmsgbus-test-batch.so"},
+                  {"inbox.consumers", "batch"},
+                  {"inbox.consumer.batch.queue", queue},
+                  {"inbox.consumer.batch.plugins", "batch"},
+                  {"retry.delay_ms", "60000"}},
+                 "#", [](Poco::Data::Session& session) {
+                     session << "CREATE TABLE batch_effects (seq BIGINT AUTO_INCREMENT PRIMARY "
+                                "KEY, k VARCHAR(64) NOT NULL, call_id INT NOT NULL, call_size "
+                                "INT NOT NULL, rerun INT NOT NULL, attempt INT NOT NULL)",
+                         now;
+                 });
+            auto db = settings.db;
+            db.connection = relay.through(db.connection);
+            counted = std::make_unique<core::Database>(db);
+            processor = std::make_unique<core::MessageProcessor>(
+                *counted, core::pipelineSettingsOf(settings), metrics, "batch");
+        }
+
+        Message message(const std::string& key, const std::string& mode) {
+            Message m("test.batch", R"({"key":")" + key + R"(","mode":")" + mode + R"("})");
+            m.setId(Id::generate());
+            m.setHeader("correlation-id", "conversation-" + key);
+            m.setHeader("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+            return m;
+        }
+
+        std::vector<ProcessResult> process(const std::vector<Message>& messages) {
+            std::vector<WireMessage> wires;
+            for (const auto& m : messages)
+                wires.push_back(plugins.current()->serializer->encode(m));
+            std::vector<core::InboxItem> items;
+            for (const auto& w : wires)
+                items.emplace_back(&w);
+            return processor->processBatch(*plugins.current(), items);
+        }
+
+        std::vector<Message> batch(int n, const std::string& prefix, const std::string& mode) {
+            std::vector<Message> messages;
+            for (int i = 0; i < n; ++i)
+                messages.push_back(message(prefix + std::to_string(i), mode));
+            return messages;
+        }
+
+        /// The round trips of processing messages (all handled), the session already pooled.
+        int roundTripsOf(const std::vector<Message>& messages) {
+            relay.resetMysqlCommands();
+            for (auto r : process(messages))
+                CPPUNIT_ASSERT(r == ProcessResult::Handled);
+            return relay.mysqlRoundTrips();
+        }
+
+        std::string describeCommands() {
+            std::string out;
+            for (auto [command, count] : relay.mysqlCommands()) {
+                char hex[8];
+                std::snprintf(hex, sizeof hex, " 0x%02x", command);
+                out += hex + (":" + std::to_string(count));
+            }
+            return out;
+        }
+
+        test::TcpRelay relay;
+        std::unique_ptr<core::Database> counted;
+        std::unique_ptr<core::MessageProcessor> processor;
+    };
+
+    static test::TcpRelay relayToMariaDb() {
+        std::smatch host, port;
+        const std::string connection = test::mysqlConnection();
+        std::regex_search(connection, host, std::regex("host=([^;]*)"));
+        std::regex_search(connection, port, std::regex("port=([0-9]+)"));
+        return test::TcpRelay(host[1].str() == "localhost" ? "127.0.0.1" : host[1].str(),
+                              port.empty() ? 3306 : std::stoi(port[1].str()));
+    }
+
+public:
+    void testABatchOfAHundredCostsAsManyRoundTripsAsABatchOfTen() {
+        Bus bus;
+        // The first batch connects (handshake, session defaults); the later ones reuse it.
+        bus.roundTripsOf(bus.batch(5, "warm-", "publish"));
+        const int ten = bus.roundTripsOf(bus.batch(10, "ten-", "publish"));
+        const std::string tenCommands = bus.describeCommands();
+        const int hundred = bus.roundTripsOf(bus.batch(100, "hundred-", "publish"));
+        const std::string what = "10 messages:" + tenCommands +
+                                 "; 100 messages:" + bus.describeCommands() +
+                                 " (command byte: count)";
+        // 12 on this machine: "SET autocommit = 0"; the duplicates' SELECT, the dedup INSERT,
+        // the handler's INSERT, the outbox INSERT and the dedup-row check (each a prepare and
+        // an execute); "COMMIT; SET autocommit = 1". One more when the session had been idle
+        // long enough to be pinged (a slow moment on a loaded machine).
+        CPPUNIT_ASSERT_MESSAGE(what, ten <= 13);
+        CPPUNIT_ASSERT_MESSAGE(what, hundred <= ten + 1);
+        CPPUNIT_ASSERT_EQUAL(115, bus.count("SELECT COUNT(*) FROM " + bus.settings.outbox.table));
+    }
+
+    void testEveryPublishedMessageIsWrittenWithItsCausesContext() {
+        Bus bus;
+        // 250 messages: the outbox write of the call takes three statements.
+        const auto causes = bus.batch(250, "c-", "publish");
+        for (auto r : bus.process(causes))
+            CPPUNIT_ASSERT(r == ProcessResult::Handled);
+        auto session = bus.database->session();
+        std::vector<std::string> headers;
+        *session << "SELECT headers FROM " + bus.settings.outbox.table +
+                        " WHERE message_name = 'test.batch.done'",
+            into(headers), now;
+        CPPUNIT_ASSERT_EQUAL(std::size_t(250), headers.size());
+        CPPUNIT_ASSERT_EQUAL(
+            250, bus.count("SELECT COUNT(DISTINCT message_id) FROM " + bus.settings.outbox.table));
+        std::set<std::string> causesSeen;
+        for (const auto& h : headers) {
+            const auto at = h.find("conversation-c-");
+            CPPUNIT_ASSERT_MESSAGE(h, at != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(h,
+                                   h.find("0af7651916cd43dd8448eb211c80319c") != std::string::npos);
+            for (const auto& c : causes)
+                if (h.find(c.id().toString()) != std::string::npos)
+                    causesSeen.insert(c.id().toString());
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(250), causesSeen.size());
+        CPPUNIT_ASSERT_EQUAL(250, bus.count("SELECT COUNT(*) FROM batch_effects"));
+    }
+
+    void testAFailingPublishFailsOnlyItsMessage() {
+        Bus bus;
+        // A row already holds the id that the colliding message's publish will use: the
+        // call's outbox write fails after the handler returned.
+        const Id taken = Id::generate();
+        {
+            auto session = bus.database->session();
+            std::vector<Message> first{Message("test.batch.done", R"({"key":"first"})")};
+            first.front().setId(taken);
+            OutboxWriter(*session, OutboxWriter::Options{bus.settings.outbox.table}).write(first);
+        }
+        auto messages = bus.batch(8, "g-", "publish");
+        messages.insert(messages.begin() + 3, bus.message(taken.toString(), "collide"));
+        messages.insert(messages.begin() + 6, bus.message("big", "oversized"));
+        const auto results = bus.process(messages);
+        for (std::size_t i = 0; i < results.size(); ++i)
+            CPPUNIT_ASSERT_MESSAGE(
+                std::to_string(i),
+                results[i] == (i == 3 || i == 6 ? ProcessResult::Retry : ProcessResult::Handled));
+        // The neighbours ran again alone and wrote and published once each.
+        CPPUNIT_ASSERT_EQUAL(8, bus.count("SELECT COUNT(*) FROM batch_effects"));
+        CPPUNIT_ASSERT_EQUAL(9, bus.count("SELECT COUNT(*) FROM " + bus.settings.outbox.table));
+        auto session = bus.database->session();
+        const auto retry = core::FailedStore(bus.database->dialect(), bus.settings.failedTable)
+                               .list(*session, "retry", "", "", 100);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), retry.size());
+        CPPUNIT_ASSERT_EQUAL(8, bus.count("SELECT COUNT(*) FROM " + bus.settings.dedupTable));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(InboxRoundTripsTest);
