@@ -153,6 +153,11 @@ std::string rawLabel(const std::vector<double>& raws) {
 /// doorbell and a shorter inbox batch wait, which shows the batch wait's share of the rest.
 void endToEndFigures(int rate, int seconds) {
     const std::string targets = "p50 <= 3 ms, p99 <= 10 ms";
+    // What the machine itself can do at the same load, against the same targets.
+    if (const auto raw =
+            attempt("raw end-to-end latency", [&] { return rawEndToEndLatency(rate, seconds); }))
+        note("raw end-to-end (no msgbus) against the target " + targets + ": " +
+             (raw->p50 <= 3 && raw->p99 <= 10 ? "met" : "MISSED"));
     for (const LatencyRun& run : {LatencyRun{false, {}}, LatencyRun{true, {}},
                                   LatencyRun{true, {{"inbox.batch_wait_ms", "1"}}}}) {
         const auto latencies =

@@ -107,6 +107,13 @@ void inboxPhases(std::int64_t messages);
 /// Prints p50/p99/max in ms.
 Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run);
 
+/// Figure 5's floor, run beside it: the same load and durability through raw loops with no
+/// msgbus (RawEndToEndBench.cpp): a producer committing outbox rows, a relay (claim FOR UPDATE
+/// SKIP LOCKED, rabbitmq-c publish and confirm, DELETE, COMMIT) woken in process after each
+/// commit, a consumer (one multi-row INSERT and COMMIT of what has arrived, then an ack).
+/// Prints commit → handler commit p50/p99/max in ms.
+Latencies rawEndToEndLatency(int rate, int seconds);
+
 /// Figure "console": rows failed rows of one group (seeded by INSERT ... SELECT doubling) and 3
 /// small groups in a fresh MariaDB database, the console served in-process (HTTP on loopback);
 /// prints p50 and p99 over requests GETs of the groups page and of the big group's first page
