@@ -25,8 +25,9 @@ namespace msgbus::core {
 /// Callers serialise passes on one table (PartitionRotation's lock): a leftover is then never
 /// a table another pass is still working on.
 ///
-/// When <t>_retired_<p> would be longer than an identifier may be, the days are dropped in place
-/// as before (the lock is held longer, nothing else changes).
+/// A day the catalogue counts no rows in, or whose <t>_retired_<p> would be longer than an
+/// identifier may be, is dropped in place by step 3 (its lock is held longer, nothing else
+/// changes).
 class PartitionRetirement {
 public:
     explicit PartitionRetirement(DailyPartitions table) : _table(std::move(table)) {}
