@@ -2,6 +2,7 @@
 
 #include "core/db/AdvisoryLock.h"
 #include "core/db/Database.h"
+#include "core/db/DbErrors.h"
 #include "core/db/PartitionRetirement.h"
 
 #include <msgbus/Error.h>
@@ -108,7 +109,17 @@ PartitionRotation::Dropped PartitionRotation::drop(Poco::Data::Session& session,
     // First what an interrupted drop left: its retired tables hold only days it had chosen.
     dropped.leftovers = retirement.dropLeftovers(session);
     dropped.partitions = DailyPartitions::olderThan(table.list(session), cutoffMs);
-    retirement.drop(session, dropped.partitions);
+    try {
+        retirement.drop(session, dropped.partitions);
+    } catch (const std::exception& e) {
+        if (!isLockConflict(e))
+            throw;
+        throw Error("dropping old partitions of " + table.table() + ": its metadata lock was " +
+                    "not granted within " + std::to_string(kLockWait.count()) +
+                    " s (a long transaction on the table?); nothing is lost, the drop runs "
+                    "again later (" +
+                    e.what() + ")");
+    }
     return dropped;
 }
 
