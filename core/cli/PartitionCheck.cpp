@@ -3,6 +3,7 @@
 #include "core/config/PartitionSettings.h"
 #include "core/db/Database.h"
 #include "core/db/PartitionLayout.h"
+#include "core/db/PartitionRetirement.h"
 #include "core/db/PartitionRotation.h"
 #include "core/util/Clock.h"
 
@@ -66,6 +67,12 @@ void PartitionCheck::run(Database& database) {
     for (const auto& table : {rotation.dedup(), rotation.delivered()})
         _report.attempt("partitions of " + table.table(), [&] {
             checkDays(_report, table, table.list(*session), _settings.partitioning.daysAhead);
+            for (const auto& name : PartitionRetirement(table).leftovers(*session))
+                _report.info("partitions of " + table.table(),
+                             "table " + name +
+                                 " is left by an interrupted partition drop (it holds only rows "
+                                 "that were being dropped); the next maintenance pass or cleanup "
+                                 "drops it");
         });
 }
 

@@ -13,7 +13,10 @@ namespace {
 /// Another process's maintenance pass is a few DDL statements: worth waiting for.
 constexpr std::chrono::seconds kLockWait{60};
 
-void print(const std::vector<TablePartition>& dropped, const std::string& table) {
+void print(const PartitionRotation::Dropped& done, const std::string& table) {
+    for (const auto& name : done.leftovers)
+        std::cout << "dropped " << name << ", left by an interrupted partition drop\n";
+    const auto& dropped = done.partitions;
     if (dropped.empty())
         return;
     std::int64_t rows = 0;

@@ -134,17 +134,4 @@ DailyPartitions::olderThan(const std::vector<TablePartition>& partitions, std::i
     return old;
 }
 
-std::vector<TablePartition> DailyPartitions::dropOlderThan(Poco::Data::Session& session,
-                                                           std::int64_t cutoffMs) const {
-    const auto old = olderThan(list(session), cutoffMs);
-    if (old.empty())
-        return old;
-    std::string names;
-    for (const auto& p : old)
-        names += (names.empty() ? "" : ", ") + p.name;
-    // One statement: the table's metadata lock is taken once for all the days.
-    session << "ALTER TABLE " + _table + " DROP PARTITION " + names, now;
-    return old;
-}
-
 } // namespace msgbus::core

@@ -54,12 +54,8 @@ public:
     std::vector<std::string> addThrough(Poco::Data::Session& session, std::int64_t nowMs,
                                         int daysAhead) const;
 
-    /// Drops, in one statement, every partition whose rows are all older than cutoffMs (its
-    /// bound at or below it); returns them. The future partition is never dropped.
-    std::vector<TablePartition> dropOlderThan(Poco::Data::Session& session,
-                                              std::int64_t cutoffMs) const;
-
-    /// The partitions dropOlderThan(cutoffMs) would drop, of the listed ones.
+    /// The listed partitions whose rows are all older than cutoffMs (their bound at or below
+    /// it): the ones a cleanup to cutoffMs drops. Never the future partition.
     static std::vector<TablePartition> olderThan(const std::vector<TablePartition>& partitions,
                                                  std::int64_t cutoffMs);
 

@@ -2,6 +2,8 @@
 
 #include "core/db/AdvisoryLock.h"
 #include "core/db/Database.h"
+#include "core/db/DbErrors.h"
+#include "core/db/PartitionRetirement.h"
 
 #include <msgbus/Error.h>
 
@@ -64,14 +66,16 @@ PartitionRotation::Result PartitionRotation::run(std::int64_t nowMs, std::chrono
     for (const auto& table : {dedup(), delivered()})
         for (const auto& name : table.addThrough(*session, nowMs, _tables.partitioning.daysAhead))
             result.added.push_back(table.table() + "." + name);
-    if (drop)
-        result.droppedDedup = dedup().dropOlderThan(*session, nowMs - _retention.count());
+    if (!drop)
+        return result;
+    result.droppedDedup = this->drop(*session, dedup(), nowMs - _retention.count());
+    result.leftovers = PartitionRetirement(delivered()).dropLeftovers(*session);
     return result;
 }
 
-std::vector<TablePartition> PartitionRotation::dropDedupOlderThan(std::int64_t cutoffMs,
-                                                                  std::int64_t nowMs,
-                                                                  std::chrono::seconds lockWait) {
+PartitionRotation::Dropped PartitionRotation::dropDedupOlderThan(std::int64_t cutoffMs,
+                                                                 std::int64_t nowMs,
+                                                                 std::chrono::seconds lockWait) {
     if (cutoffMs > nowMs - _retention.count())
         throw Error("refusing to drop deduplication partitions newer than dedup.retention: a "
                     "day inside the window may hold the row of a message that can still come "
@@ -80,21 +84,43 @@ std::vector<TablePartition> PartitionRotation::dropDedupOlderThan(std::int64_t c
     return dropUnderLock(dedup(), cutoffMs, lockWait);
 }
 
-std::vector<TablePartition>
+PartitionRotation::Dropped
 PartitionRotation::dropDeliveredOlderThan(std::int64_t cutoffMs, std::chrono::seconds lockWait) {
     return dropUnderLock(delivered(), cutoffMs, lockWait);
 }
 
-std::vector<TablePartition> PartitionRotation::dropUnderLock(const DailyPartitions& table,
-                                                             std::int64_t cutoffMs,
-                                                             std::chrono::seconds lockWait) {
+PartitionRotation::Dropped PartitionRotation::dropUnderLock(const DailyPartitions& table,
+                                                            std::int64_t cutoffMs,
+                                                            std::chrono::seconds lockWait) {
     auto session = _database.session();
     AdvisoryLock lock(*session, kLockPrefix, _tables.dedup, lockWait);
     if (!lock.held())
         throw Error("another msgbus process kept the partition maintenance lock " + lock.name() +
                     " for " + std::to_string(lockWait.count()) + " s; run the cleanup again");
     ShortLockWait wait(*session);
-    return table.dropOlderThan(*session, cutoffMs);
+    return drop(*session, table, cutoffMs);
+}
+
+PartitionRotation::Dropped PartitionRotation::drop(Poco::Data::Session& session,
+                                                   const DailyPartitions& table,
+                                                   std::int64_t cutoffMs) {
+    const PartitionRetirement retirement(table);
+    Dropped dropped;
+    // First what an interrupted drop left: its retired tables hold only days it had chosen.
+    dropped.leftovers = retirement.dropLeftovers(session);
+    dropped.partitions = DailyPartitions::olderThan(table.list(session), cutoffMs);
+    try {
+        retirement.drop(session, dropped.partitions);
+    } catch (const std::exception& e) {
+        if (!isLockConflict(e))
+            throw;
+        throw Error("dropping old partitions of " + table.table() + ": its metadata lock was " +
+                    "not granted within " + std::to_string(kLockWait.count()) +
+                    " s (a long transaction on the table?); nothing is lost, the drop runs "
+                    "again later (" +
+                    e.what() + ")");
+    }
+    return dropped;
 }
 
 } // namespace msgbus::core

@@ -30,7 +30,11 @@ bool PartitionMaintainer::runOnce() {
             added += (added.empty() ? "" : ", ") + name;
         if (!added.empty())
             log.information("partitions: added %s", added);
-        for (const auto& p : pass.droppedDedup)
+        for (const auto& name : pass.droppedDedup.leftovers)
+            log.information("partitions: dropped %s, left by an interrupted partition drop", name);
+        for (const auto& name : pass.leftovers)
+            log.information("partitions: dropped %s, left by an interrupted partition drop", name);
+        for (const auto& p : pass.droppedDedup.partitions)
             log.information("partitions: dropped %s.%s (about %s rows), older than dedup.retention",
                             _tables.dedup, p.name, std::to_string(p.rows));
         return true;

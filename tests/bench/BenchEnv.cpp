@@ -3,6 +3,7 @@
 #include "core/amqp/AmqpConnection.h"
 #include "core/amqp/AmqpNodes.h"
 #include "core/amqp/Topology.h"
+#include "core/config/PartitionSettings.h"
 #include "core/db/Schema.h"
 #include "core/db/Transaction.h"
 #include "core/plugins/PluginLoader.h"
@@ -258,7 +259,7 @@ void ScratchQueue::purge() const {
 
 BenchBus::BenchBus(const std::string& connector, const std::string& connection,
                    const std::string& exchange, const std::map<std::string, std::string>& extra) {
-    std::map<std::string, std::string> properties{
+    properties = {
         {"db.connector", connector},
         {"db.connection", connection},
         {"amqp.url", amqpUrl()},
@@ -285,8 +286,8 @@ BenchBus::BenchBus(const std::string& connector, const std::string& connection,
 
     settings = core::Settings::load(*config);
     database = std::make_unique<core::Database>(settings.db);
-    core::Schema::apply(*database,
-                        {settings.outbox.table, settings.dedupTable, settings.failedTable});
+    // As `msgbus setup` creates them: with the configured partitioning.
+    core::Schema::apply(*database, core::tableNamesOf(settings));
     plugins.publish(core::PluginLoader(core::pluginManifestOf(settings), config).load(1));
 }
 

@@ -180,6 +180,9 @@ public:
     std::int64_t queryInt(const std::string& sql);
     void execute(const std::string& sql);
 
+    /// The properties the configuration was built from (for a properties file that a `msgbus`
+    /// command run by the figure reads).
+    std::map<std::string, std::string> properties;
     Poco::AutoPtr<Poco::Util::LayeredConfiguration> config;
     core::Settings settings;
     std::unique_ptr<core::Database> database;

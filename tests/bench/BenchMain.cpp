@@ -34,8 +34,9 @@
 //   BENCH_ONLY=soak (never by default): `msgbus run` with the orders sample for
 //   BENCH_SOAK_SECONDS (600) at BENCH_SOAK_RATE (2000) orders/s; see SoakBench.h
 //   BENCH_ONLY=cleanup (never by default: seeding takes minutes): BENCH_CLEANUP_ROWS
-//   (10000000) old deduplication rows removed by batched DELETE, then dropped by partition,
-//   with the inbox's dedup transaction p99 during each; see cleanupComparison in Figures.h
+//   (10000000) old deduplication rows dropped by partition, then removed by batched DELETE,
+//   each by `msgbus cleanup:dedup`, with the inbox's p50/p99 at BENCH_CLEANUP_RATE (500)
+//   msg/s before and during each; see cleanupComparison in Figures.h
 #include "BenchEnv.h"
 #include "Figures.h"
 #include "SoakBench.h"

@@ -120,12 +120,14 @@ Latencies rawEndToEndLatency(int rate, int seconds);
 /// (its total included).
 void consoleLatency(std::int64_t rows, int requests);
 
-/// Figure "cleanup": rows old deduplication rows (two days, 10 days ago; seeded by INSERT ...
-/// SELECT from seq_1_to_N) in a fresh MariaDB table, removed as cleanup:dedup does with
-/// dedup.partitioning = none (DELETE batches of 1,000), then again in a daily-partitioned table
-/// (DROP PARTITION of the whole days). Meanwhile a stand-in for the inbox's database side
-/// commits a batch of 50 dedup rows every 10 ms on the same table. Prints each cleanup's time
-/// and the stand-in's p99 (and max) during it, beside its p99 in the 5 s before.
+/// Figure "cleanup": rows old deduplication rows (two days, 10 days ago; time-ordered ids;
+/// seeded by INSERT ... SELECT from seq_1_to_N) in a fresh daily-partitioned MariaDB table,
+/// dropped by `msgbus cleanup:dedup` (DROP PARTITION of the whole days), then again in an
+/// unpartitioned table, removed by the same command's DELETE batches of 1,000. Meanwhile the
+/// host's inbox consumer (InboxConsumer, the bench handler) handles BENCH_CLEANUP_RATE (500)
+/// msg/s published at an even pace, its dedup rows going into the table being cleaned. Prints
+/// each cleanup's time and the inbox's p50/p99/max (createdAt -> handler) in the 20 s before
+/// it and while it runs; throws when a message was lost, doubled or failed.
 void cleanupComparison(std::int64_t rows);
 
 /// Figure "scheduled": rows messages written with delivery times spread evenly over

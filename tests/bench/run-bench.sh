@@ -10,7 +10,8 @@
 # Knobs (see tests/bench/BenchMain.cpp): BENCH_ONLY=raw,relay,phases,latency,inbox,inboxphases,inboxbatch,
 # e2e,quorum,scheduled,outage (the e2e database outage test for BENCH_OUTAGE_SECONDS),soak (never by
 # default: `msgbus run` for BENCH_SOAK_SECONDS at BENCH_SOAK_RATE orders/s), cleanup (never by
-# default: DELETE vs DROP PARTITION of BENCH_CLEANUP_ROWS dedup rows), BENCH_ROWS, BENCH_RAW_MESSAGES, BENCH_RATE, BENCH_SECONDS, BENCH_INBOX_MESSAGES,
+# default: DELETE vs DROP PARTITION of BENCH_CLEANUP_ROWS dedup rows by msgbus cleanup:dedup while the inbox
+# handles BENCH_CLEANUP_RATE msg/s; BENCH_CLEANUP_MODES=drop or delete runs one), BENCH_ROWS, BENCH_RAW_MESSAGES, BENCH_RATE, BENCH_SECONDS, BENCH_INBOX_MESSAGES,
 # BENCH_QUORUM_ROWS, BENCH_QUORUM_INBOX_MESSAGES, ...
 set -euo pipefail
 

@@ -93,6 +93,21 @@ struct PartitionedBus {
             now;
     }
 
+    void execute(const std::string& sql) {
+        auto session = database->session();
+        *session << sql, now;
+    }
+
+    /// The tables of this bus's database that partition drops swap days out into.
+    std::vector<std::string> retiredTables() {
+        auto session = database->session();
+        std::vector<std::string> names;
+        *session << "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                    "DATABASE() AND TABLE_NAME LIKE '%\\_retired\\_p%'",
+            into(names), now;
+        return names;
+    }
+
     std::int64_t count(const std::string& table, const std::string& where = "1=1") {
         auto session = database->session();
         Poco::Int64 n = -1;
@@ -136,6 +151,7 @@ class PartitioningTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSetupCreatesTodayAndTheDaysAheadAndCheckReportsThem);
     CPPUNIT_TEST(testMaintenanceAddsDaysAndDropsOnlyDaysPastTheRetention);
     CPPUNIT_TEST(testTwoMaintainersAtOnceBothSucceed);
+    CPPUNIT_TEST(testAnInterruptedDropIsFinishedByTheNextPass);
     CPPUNIT_TEST(testDuplicateRecordedOnAnotherDayIsStillADuplicate);
     CPPUNIT_TEST(testConcurrentDuplicateOnTheNextDayWaitsAndIsADuplicate);
     CPPUNIT_TEST(testInboxRunsAMessageRecordedOnAnotherDayNoMore);
@@ -179,15 +195,24 @@ public:
         bus.insertDedup(today - 5 * kDay + 1000, 2); // 5 days ago: past the retention
         bus.insertDedup(today - 2 * kDay + 1000, 3); // the day the 2d window begins in
         bus.insertDedup(now, 4);
+        // Counted, the days with rows are swapped out before their drop (not dropped in place).
+        bus.execute("ANALYZE TABLE " + bus.settings.dedupTable);
 
         // Nothing to add (setup did); the days wholly older than now - 2d go.
         const auto pass = rotation.run(now, std::chrono::seconds(5), true);
         CPPUNIT_ASSERT(pass.ran);
         // Partitions whose bound is at or before now - 2d: the days 5, 4 and 3 days ago.
-        CPPUNIT_ASSERT_EQUAL(std::size_t(3), pass.droppedDedup.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), pass.droppedDedup.partitions.size());
         CPPUNIT_ASSERT_EQUAL(core::DailyPartitions::nameOf(today - 5 * kDay),
-                             pass.droppedDedup.front().name);
+                             pass.droppedDedup.partitions.front().name);
+        CPPUNIT_ASSERT(pass.droppedDedup.leftovers.empty());
+        // The rows of the dropped days are gone, the newer ones stay, and the tables the days
+        // were swapped out into are gone too.
         CPPUNIT_ASSERT_EQUAL(std::int64_t(7), bus.count(bus.settings.dedupTable));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0),
+                             bus.count(bus.settings.dedupTable,
+                                       "processed_at < " + std::to_string(today - 2 * kDay)));
+        CPPUNIT_ASSERT(bus.retiredTables().empty());
         const auto names = bus.partitionNames(rotation.dedup());
         CPPUNIT_ASSERT_EQUAL(core::DailyPartitions::nameOf(today - 2 * kDay), names.front());
 
@@ -224,6 +249,59 @@ public:
         // At now + 10d with the 7d retention, today .. today + 2 are past it: today + 3 .. +13
         // and the future partition are left.
         CPPUNIT_ASSERT_EQUAL(std::size_t(11 + 1), names.size());
+        CPPUNIT_ASSERT(bus.retiredTables().empty());
+    }
+
+    void testAnInterruptedDropIsFinishedByTheNextPass() {
+        PartitionedBus bus(Properties{{"dedup.retention", "2d"}});
+        bus.run("setup --schema-only");
+        auto rotation = bus.rotation();
+        bus.addPastDays(rotation.dedup(), 5);
+        bus.addPastDays(rotation.delivered(), 5);
+        const std::int64_t now = core::nowMillis();
+        const std::int64_t today = core::DailyPartitions::dayStart(now);
+        bus.insertDedup(today - 5 * kDay + 1000, 3);
+        bus.insertDedup(today - 4 * kDay + 1000, 2);
+        bus.insertDedup(now, 4);
+        bus.insertDelivered(now, 1);
+        // A process killed after swapping the oldest day out of the deduplication table: the
+        // day's partition is empty, its rows sit in the retired table. And one killed right
+        // after creating a retired table for the delivered table.
+        const std::string oldest = core::DailyPartitions::nameOf(today - 5 * kDay);
+        const std::string dedupRetired = bus.settings.dedupTable + "_retired_" + oldest;
+        const std::string delivered = core::deliveredTableOf(bus.settings.outbox.table);
+        const std::string deliveredRetired = delivered + "_retired_" + oldest;
+        bus.execute("CREATE TABLE " + dedupRetired + " LIKE " + bus.settings.dedupTable);
+        bus.execute("ALTER TABLE " + dedupRetired + " REMOVE PARTITIONING");
+        bus.execute("ALTER TABLE " + bus.settings.dedupTable + " EXCHANGE PARTITION " + oldest +
+                    " WITH TABLE " + dedupRetired);
+        bus.execute("CREATE TABLE " + deliveredRetired + " LIKE " + delivered);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), bus.count(dedupRetired));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), bus.retiredTables().size());
+
+        std::string check;
+        test::runCommand(test::msgbusBinary() + " check --config " + bus.config, &check);
+        assertContains(check, "table " + dedupRetired + " is left by an interrupted");
+        assertContains(check, "table " + deliveredRetired + " is left by an interrupted");
+
+        const auto pass = rotation.run(now, std::chrono::seconds(5), true);
+        CPPUNIT_ASSERT(pass.ran);
+        CPPUNIT_ASSERT(std::vector<std::string>{dedupRetired} == pass.droppedDedup.leftovers);
+        CPPUNIT_ASSERT(std::vector<std::string>{deliveredRetired} == pass.leftovers);
+        // The emptied day went with the other days past the retention (5, 4 and 3 days ago).
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), pass.droppedDedup.partitions.size());
+        CPPUNIT_ASSERT_EQUAL(oldest, pass.droppedDedup.partitions.front().name);
+        CPPUNIT_ASSERT(bus.retiredTables().empty());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(4), bus.count(bus.settings.dedupTable));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), bus.count(delivered));
+        CPPUNIT_ASSERT_EQUAL(core::DailyPartitions::nameOf(today - 2 * kDay),
+                             bus.partitionNames(rotation.dedup()).front());
+
+        // A user's table that merely starts like a retired one is not touched.
+        const std::string own = bus.settings.dedupTable + "_retired_notes";
+        bus.execute("CREATE TABLE " + own + " (id INT)");
+        rotation.run(now, std::chrono::seconds(5), true);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), bus.count(own));
     }
 
     void testDuplicateRecordedOnAnotherDayIsStillADuplicate() {
@@ -337,7 +415,7 @@ public:
         // At the window's edge: only the days wholly older than now - 3d.
         const auto dropped =
             rotation.dropDedupOlderThan(now - 3 * kDay, now, std::chrono::seconds(5));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), dropped.size()); // 4 days ago
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), dropped.partitions.size()); // 4 days ago
     }
 
     void testCleanupDropsWholeDaysAndKeepsNewerRows() {
@@ -351,6 +429,7 @@ public:
         bus.insertDedup(now - 5 * kDay, 4);
         bus.insertDedup(now - 2 * kDay - 3600000, 3); // older than 2d, in the edge day
         bus.insertDedup(now - 3600000, 2);
+        bus.execute("ANALYZE TABLE " + bus.settings.dedupTable);
         const std::string out = bus.run("cleanup:dedup");
         assertContains(out, "dropped");
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2), bus.count(bus.settings.dedupTable));
