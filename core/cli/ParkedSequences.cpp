@@ -108,14 +108,14 @@ void ParkedSequences::printCounts(std::ostream& out, Poco::Data::Session& sessio
 }
 
 bool ParkedSequences::releaseHead(Poco::Data::Session& session, const FailedRecord& row) const {
-    if (!_ordered || !row.messageId || row.source.rfind(kInboxSource, 0) != 0)
+    if (!_ordered || !row.messageId)
         return false;
-    const std::string consumer = row.source.substr(kInboxSource.size());
+    std::vector<std::string> ordered;
     for (const auto& c : _settings.inbox.consumers)
-        if (c.name == consumer && c.ordered)
-            return SequenceStore(_dialect, _settings.dedupTable)
-                       .resolve(session, consumer, *row.messageId) > 0;
-    return false;
+        if (c.ordered)
+            ordered.push_back(c.name);
+    return SequenceStore(_dialect, _settings.dedupTable)
+        .resolveRow(session, row.source, *row.messageId, ordered);
 }
 
 } // namespace msgbus::core::cli

@@ -136,6 +136,15 @@ std::size_t SequenceStore::resolve(Poco::Data::Session& session, const std::stri
     return update.execute();
 }
 
+bool SequenceStore::resolveRow(Poco::Data::Session& session, const std::string& source,
+                               const Id& head, const std::vector<std::string>& orderedConsumers) {
+    // Only a configured name reaches the SQL: the source column is data.
+    for (const auto& consumer : orderedConsumers)
+        if (source == "amqp:" + consumer)
+            return resolve(session, consumer, head) > 0;
+    return false;
+}
+
 std::vector<std::string> SequenceStore::released(Poco::Data::Session& session,
                                                  const std::string& consumer, int limit) {
     std::vector<std::string> keys;

@@ -76,6 +76,12 @@ public:
     /// due. Returns how many sequences it resolved (0 or 1).
     std::size_t resolve(Poco::Data::Session& session, const std::string& consumer, const Id& head);
 
+    /// resolve() for an operator's removal or skip of a failed-table row: source is the row's
+    /// ("amqp:<consumer>"); nothing happens unless that consumer is one of orderedConsumers.
+    /// True when the row was a head.
+    bool resolveRow(Poco::Data::Session& session, const std::string& source, const Id& head,
+                    const std::vector<std::string>& orderedConsumers);
+
     /// Up to limit keys of consumer whose head is resolved.
     std::vector<std::string> released(Poco::Data::Session& session, const std::string& consumer,
                                       int limit);
