@@ -58,7 +58,7 @@ double oneRun(std::int64_t messages, bool ordered) {
                   {"plugin.bench.config.own_table", "bench_own"},
                   {"plugin.bench.config.fail_first_keys", std::to_string(kKeys)},
                   {"plugin.bench.config.fail_every", std::to_string(kFailEvery)},
-                  {"retry.delay_ms", "50"},
+                  {"retry.delay_ms", "1000"},
                   {"retry.multiplier", "1"}});
     bus.execute("CREATE TABLE bench_own (k BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB");
     preloadKeyed(bus, queue.exchange(), messages);
