@@ -105,8 +105,16 @@ double oneRun(std::int64_t messages, bool ordered) {
 } // namespace
 
 double orderedInbox(std::int64_t messages) {
-    const double unordered = oneRun(messages, false);
-    const double ordered = oneRun(messages, true);
+    // Interleaved (U O O U), each mode's mean: others load the shared machine in waves, and a
+    // wave would otherwise fall on one mode only.
+    double unordered = oneRun(messages, false);
+    double ordered = oneRun(messages, true);
+    ordered = (ordered + oneRun(messages, true)) / 2;
+    unordered = (unordered + oneRun(messages, false)) / 2;
+    report("inbox, 1 % of keys failing a first attempt, unordered (mean of 2 runs)", unordered,
+           "msg/s");
+    report("inbox, 1 % of keys failing a first attempt, ordered (mean of 2 runs)", ordered,
+           "msg/s");
     const double ratio = ordered / unordered;
     reportRatio("inbox ordered / unordered, 1 % of keys failing a first attempt", ratio,
                 std::string("target >= 0.90: ") + (ratio >= 0.9 ? "met" : "MISSED"));
