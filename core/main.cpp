@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
         {"failed:show", cli::failedShow},
         {"failed:retry", cli::failedRetry},
         {"failed:remove", cli::failedRemove},
+        {"failed:skip", cli::failedSkip},
         {"cleanup:dedup", cli::cleanupDedup},
         {"outbox:list", cli::outboxList},
         {"outbox:replay", cli::outboxReplay},

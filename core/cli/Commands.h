@@ -17,6 +17,7 @@ int failedList(const std::vector<std::string>& args);
 int failedShow(const std::vector<std::string>& args);
 int failedRetry(const std::vector<std::string>& args);
 int failedRemove(const std::vector<std::string>& args);
+int failedSkip(const std::vector<std::string>& args);
 int cleanupDedup(const std::vector<std::string>& args);
 int outboxList(const std::vector<std::string>& args);
 int outboxReplay(const std::vector<std::string>& args);

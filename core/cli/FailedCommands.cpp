@@ -3,6 +3,7 @@
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
 #include "core/cli/Loaded.h"
+#include "core/cli/ParkedSequences.h"
 #include "core/cli/PartitionDrops.h"
 #include "core/cli/Progress.h"
 #include "core/cli/RefusalReport.h"
@@ -165,11 +166,13 @@ int failedList(const std::vector<std::string>& args) {
     auto rows =
         store.list(*session, "", line.value("source").value_or(""), line.value("name").value_or(""),
                    static_cast<int>(line.integer("limit", 50)));
+    const ParkedSequences parked(loaded.settings, database.dialect());
     if (line.has("json")) {
         std::string out = "{\"rows\":[";
         for (std::size_t i = 0; i < rows.size(); ++i)
             out += (i ? "," : "") + rowJson(rows[i], false);
-        std::cout << out << "],\"count\":" << rows.size() << "}\n";
+        std::cout << out << "],\"count\":" << rows.size()
+                  << ",\"parked\":" << parked.json(*session, 1000, nowMillis()) << "}\n";
         return 0;
     }
     std::cout << std::left << std::setw(8) << "ID" << std::setw(7) << "QUEUE" << std::setw(20)
@@ -183,6 +186,7 @@ int failedList(const std::vector<std::string>& args) {
                   << shortText(r.messageName.value_or("-"), 23) << std::setw(5) << r.attempts
                   << shortText(r.errorClass + ": " + r.errorMessage, 80) << "\n";
     std::cout << rows.size() << " row(s)\n";
+    parked.print(std::cout, *session, 1000, nowMillis());
     return 0;
 }
 
@@ -269,6 +273,7 @@ int failedRemove(const std::vector<std::string>& args) {
     FailedStore store(database.dialect(), loaded.settings.failedTable);
     auto rows = selectRows(line, store, *session);
     GuardedChange change(loaded.settings.failedTable, nowMillis());
+    const ParkedSequences parked(loaded.settings, database.dialect());
     RefusalReport report(loaded.settings.dedupRetention);
     ActionAudit audit(database.dialect(), loaded.settings.failedTable);
     const auto auditId = auditBegin(audit, *session, "remove", auditFilter(line), rows.size());
@@ -279,6 +284,9 @@ int failedRemove(const std::vector<std::string>& args) {
         const auto refusal = change.remove(*session, row.id);
         report.add(row.id, refusal, !line.has("all"));
         removed += refusal.reason == Refusal::None ? 1 : 0;
+        // A removed head lets its key go on: the parked messages run next.
+        if (refusal.reason == Refusal::None)
+            parked.releaseHead(*session, row);
     }
     tx.commit();
     auditFinish(audit, *session, auditId, removed, rows.size() - removed);

@@ -7,6 +7,7 @@
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
 #include "core/cli/Loaded.h"
+#include "core/cli/ParkedSequences.h"
 #include "core/db/Database.h"
 #include "core/failed/FailedStore.h"
 #include "core/outbox/OutboxStore.h"
@@ -126,9 +127,13 @@ int stats(const std::vector<std::string>& args) {
     double age = oldest ? static_cast<double>(nowMillis() - *oldest) / 1000.0 : 0.0;
     const BrokerQueues broker = brokerQueuesOf(s);
     const std::int64_t nowMs = nowMillis();
+    const ParkedSequences parked(s, database.dialect());
     if (line.has("json")) {
         std::cout << "{\"outbox_pending\":" << pending << ",\"oldest_pending_age_seconds\":" << age
-                  << ",\"retry\":" << retry << ",\"failed\":" << failed << ",\"queues\":[";
+                  << ",\"retry\":" << retry << ",\"failed\":" << failed << ","
+                  << parked.countsJson(*session)
+                  << ",\"parked_sequences_list\":" << parked.json(*session, 100, nowMs)
+                  << ",\"queues\":[";
         for (std::size_t i = 0; i < broker.queues.size(); ++i)
             std::cout << (i ? "," : "") << queueJson(broker.queues[i], nowMs);
         std::cout << "],\"broker_error\":"
@@ -141,6 +146,7 @@ int stats(const std::vector<std::string>& args) {
                   << "oldest pending age:    " << age << " s\n"
                   << "retry rows:            " << retry << "\n"
                   << "failed rows:           " << failed << "\n";
+        parked.printCounts(std::cout, *session);
         for (const auto& q : broker.queues)
             std::cout << "queue " << q.name << ": " << queueLine(q, nowMs) << "\n";
         if (!broker.error.empty())
@@ -150,6 +156,7 @@ int stats(const std::vector<std::string>& args) {
         else if (s.amqp.managementUrl.empty())
             std::cout << "(unacked counts and the age of the oldest ready message need "
                          "amqp.management.url)\n";
+        parked.print(std::cout, *session, 100, nowMs);
     }
     return 0;
 }

@@ -58,6 +58,7 @@ constexpr std::array kKeys{
     ConfigKey{"inbox.consumer.<name>.prefetch", kDefault},
     ConfigKey{"inbox.consumer.<name>.concurrency", kDefault},
     ConfigKey{"inbox.consumer.<name>.plugins", kNoDefault},
+    ConfigKey{"inbox.consumer.<name>.ordered", kDefault},
     ConfigKey{"inbox.batch_size", kDefault},
     ConfigKey{"inbox.batch_wait_ms", kDefault},
     ConfigKey{"inbox.max_redeliveries", kDefault},

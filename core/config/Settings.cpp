@@ -259,6 +259,7 @@ void loadInbox(ConfigReader& read, Settings& s) {
         consumer.prefetch = read.integer32(prefix + ".prefetch", consumer.prefetch, 1, 65535);
         consumer.concurrency = read.integer32(prefix + ".concurrency", consumer.concurrency, 1, 64);
         consumer.plugins = read.list(prefix + ".plugins");
+        consumer.ordered = read.boolean(prefix + ".ordered", consumer.ordered);
         for (const auto& id : consumer.plugins)
             if (!s.plugin(id))
                 throw ConfigError(prefix + ".plugins",

@@ -105,6 +105,9 @@ struct ConsumerSettings {
     /// messages stay on one of them, in queue order.
     int concurrency = 2;
     std::vector<std::string> plugins; ///< empty: every loaded handler
+    /// A message whose x-partition-key has a head in the retry or failed table is parked
+    /// behind it instead of running (SequenceStore), so a key's effects keep their order.
+    bool ordered = false;
     bool operator==(const ConsumerSettings&) const = default;
 };
 

@@ -32,7 +32,17 @@ PipelineSettings pipelineSettingsOf(const Settings& settings) {
     pipeline.maxBodyBytes = settings.outbox.maxBodyBytes;
     pipeline.retry = settings.retry;
     pipeline.maxRedeliveries = settings.inbox.maxRedeliveries;
+    for (const auto& consumer : settings.inbox.consumers)
+        if (consumer.ordered)
+            pipeline.orderedConsumers.push_back(consumer.name);
     return pipeline;
+}
+
+bool PipelineSettings::isOrdered(const std::string& consumer) const {
+    for (const auto& name : orderedConsumers)
+        if (name == consumer)
+            return true;
+    return false;
 }
 
 InboxWorkerSettings inboxWorkerSettingsOf(const Settings& settings,

@@ -43,6 +43,11 @@ struct PipelineSettings {
     std::size_t maxBodyBytes = 0; ///< outbox.max_body_bytes, for the handlers' OutboxWriter
     RetrySettings retry;
     int maxRedeliveries = 0;
+    /// The consumers with inbox.consumer.<c>.ordered = true: their messages park behind a
+    /// failed message of the same partition key.
+    std::vector<std::string> orderedConsumers;
+
+    bool isOrdered(const std::string& consumer) const;
 };
 
 /// One inbox consumer (an inbox.consumers entry).

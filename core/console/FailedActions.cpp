@@ -13,6 +13,7 @@
 #include "core/failed/FailedStore.h"
 #include "core/failed/FailureGroup.h"
 #include "core/failed/OutboxEnvelope.h"
+#include "core/inbox/SequenceStore.h"
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
 
@@ -282,6 +283,12 @@ std::size_t FailedActions::remove(Poco::Data::Session& session,
                                   const std::vector<FailedListRow>& rows,
                                   std::vector<Refused>& refused) {
     GuardedChange change(_context.settings.failedTable, nowMillis());
+    // A removed head of a parked key lets the key go on (ordered consumers).
+    std::vector<std::string> ordered;
+    for (const auto& consumer : _context.settings.inbox.consumers)
+        if (consumer.ordered)
+            ordered.push_back(consumer.name);
+    SequenceStore sequences(_context.database.dialect(), _context.settings.dedupTable);
     std::size_t done = 0;
     for (std::size_t from = 0; from < rows.size(); from += kRemoveChunk) {
         Transaction tx(session, _context.database.dialect());
@@ -289,9 +296,12 @@ std::size_t FailedActions::remove(Poco::Data::Session& session,
         std::vector<Refused> chunkRefused;
         for (std::size_t i = from; i < std::min(rows.size(), from + kRemoveChunk); ++i) {
             const auto refusal = change.remove(session, rows[i].id);
-            if (refusal.reason == Refusal::None)
+            if (refusal.reason == Refusal::None) {
                 ++chunkDone;
-            else
+                if (!ordered.empty() && rows[i].messageIdHex && Id::isValid(*rows[i].messageIdHex))
+                    sequences.resolveRow(session, rows[i].source, Id::parse(*rows[i].messageIdHex),
+                                         ordered);
+            } else
                 chunkRefused.push_back(
                     {rows[i].id, reasonText(refusal, _context.settings.dedupRetention)});
         }

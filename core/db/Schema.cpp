@@ -2,6 +2,7 @@
 
 #include "core/db/DailyPartitions.h"
 #include "core/db/Database.h"
+#include "core/db/ParkingTables.h"
 #include "core/db/PartitionLayout.h"
 #include "core/db/SchemaInspector.h"
 
@@ -349,8 +350,10 @@ std::vector<TableSpec> Schema::tables(const TableNames& t) {
     validateSqlIdentifier(t.failed, "failed.table");
     validateSqlIdentifier(auditTableOf(t.failed), "failed.table");
     validateSqlIdentifier(t.hosts, "host.table");
-    return {outboxTable(t), deliveredTable(t), dedupTable(t), runsTable(t),
-            failedTable(t), auditTable(t),     hostsTable(t)};
+    validateSqlIdentifier(parkedTableOf(t.dedup), "dedup.table");
+    validateSqlIdentifier(sequencesTableOf(t.dedup), "dedup.table");
+    return {outboxTable(t), deliveredTable(t), dedupTable(t),     runsTable(t),  failedTable(t),
+            auditTable(t),  hostsTable(t),     sequencesTable(t), parkedTable(t)};
 }
 
 std::vector<std::string> Schema::statements(Dialect dialect, const TableNames& tables) {

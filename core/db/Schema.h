@@ -76,7 +76,8 @@ struct IndexSpec {
 /// One msgbus table as `msgbus setup` creates it: the single description that both the DDL and
 /// `msgbus check` are derived from, so the two cannot drift apart.
 struct TableSpec {
-    std::string role; ///< "outbox", "delivered", "dedup", "runs", "failed", "audit", "hosts"
+    std::string role; ///< "outbox", "delivered", "dedup", "runs", "failed", "audit", "hosts",
+                      ///< "sequences", "parked"
     std::string name;
     std::vector<ColumnSpec> columns;
     /// The primary key's columns. A one-column key is part of that column's definition
@@ -90,11 +91,12 @@ struct TableSpec {
     std::string partitionColumn{};
 };
 
-/// The DDL of the outbox, delivered, deduplication, runs, failed, audit and hosts tables. Every
-/// statement is idempotent (IF NOT EXISTS), so `msgbus setup` can run any number of times.
+/// The DDL of the outbox, delivered, deduplication, runs, failed, audit, hosts, sequences and
+/// parked tables. Every statement is idempotent (IF NOT EXISTS), so `msgbus setup` can run any
+/// number of times.
 class Schema {
 public:
-    /// The six tables, in the order the DDL creates them. Throws msgbus::InvalidArgument
+    /// The tables, in the order the DDL creates them. Throws msgbus::InvalidArgument
     /// naming the key of a table name that is not a plain SQL identifier.
     static std::vector<TableSpec> tables(const TableNames& tables);
     static std::vector<std::string> statements(Dialect dialect, const TableNames& tables);

@@ -41,19 +41,22 @@ std::vector<Id> idsOf(const HandlerCall& call) {
 
 BatchTransaction::BatchTransaction(Dialect dialect, std::string consumer,
                                    RedeliveryLimit redeliveryLimit, DedupStore& dedup,
-                                   FailureRecorder& recorder, const HandlerRunner& runner)
+                                   FailureRecorder& recorder, const HandlerRunner& runner,
+                                   KeyParking& parking)
     : _dialect(dialect), _consumer(std::move(consumer)), _redeliveryLimit(redeliveryLimit),
-      _dedup(dedup), _recorder(recorder), _runner(runner) {}
+      _dedup(dedup), _recorder(recorder), _runner(runner), _parking(parking) {}
 
 void BatchTransaction::run(Poco::Data::Session& session, std::span<PreparedMessage> batch,
                            bool savepoints) {
     Transaction tx(session, _dialect);
-    std::vector<PreparedMessage*> fresh = screen(session, batch);
+    _parking.reset();
+    std::vector<PreparedMessage*> fresh = _parking.begin(session, screen(session, batch));
     if (savepoints)
         runWithSavepoints(session, fresh);
     else
         runFast(session, fresh);
     _recorder.removeSettledRetryRows(session, batch);
+    _parking.resolveHeads(session, batch);
     tx.commit();
 }
 
@@ -65,7 +68,7 @@ std::vector<PreparedMessage*> BatchTransaction::screen(Poco::Data::Session& sess
         p.error.clear();
         p.published = 0;
         if (p.reject) {
-            _recorder.record(session, p, *p.reject);
+            recordFailure(session, p, *p.reject);
             continue;
         }
         // The same message twice in one batch (a redelivered copy): the later one is a duplicate.
@@ -79,7 +82,7 @@ std::vector<PreparedMessage*> BatchTransaction::screen(Poco::Data::Session& sess
         if (!p.handler || p.result != ProcessResult::Handled)
             continue;
         if (_redeliveryLimit.exceeded(*p.item)) {
-            _recorder.record(session, p, _redeliveryLimit.failure(*p.item));
+            recordFailure(session, p, _redeliveryLimit.failure(*p.item));
             continue;
         }
         fresh.push_back(&p);
@@ -138,10 +141,13 @@ void BatchTransaction::runCallFast(Poco::Data::Session& session, const HandlerCa
 void BatchTransaction::runWithSavepoints(Poco::Data::Session& session,
                                          std::span<PreparedMessage*> fresh) {
     std::vector<PreparedMessage*> handled;
-    for (const auto& call : HandlerCalls::plan(fresh)) {
+    for (auto call : HandlerCalls::plan(fresh)) {
+        // A message whose key failed earlier in this transaction parks instead of running.
+        std::erase_if(call.messages,
+                      [&](PreparedMessage* p) { return _parking.parkIfBlocked(session, *p); });
         if (call.messages.size() > 1)
             runCallWithSavepoint(session, call, handled);
-        else
+        else if (!call.messages.empty())
             runOneWithSavepoint(session, *call.messages.front(), handled);
     }
     requireDedupRows(session, handled);
@@ -189,7 +195,7 @@ void BatchTransaction::runOneWithSavepoint(Poco::Data::Session& session, Prepare
         throw TransactionLost("the inbox transaction failed under handler " + failure.error +
                               " (rolling back to its savepoint: " + errorText(e) + ")");
     }
-    _recorder.record(session, p, failure);
+    recordFailure(session, p, failure);
 }
 
 void BatchTransaction::runCallWithSavepoint(Poco::Data::Session& session, const HandlerCall& call,
@@ -231,9 +237,11 @@ void BatchTransaction::runCallWithSavepoint(Poco::Data::Session& session, const 
                                   " (rolling back to its savepoint: " + errorText(e) + ")");
         }
     }
-    // Which message made the call fail is unknown: each runs again alone.
+    // Which message made the call fail is unknown: each runs again alone (after the key of
+    // one of them failed, its later messages park).
     for (auto* p : call.messages)
-        runOneWithSavepoint(session, *p, handled);
+        if (!_parking.parkIfBlocked(session, *p))
+            runOneWithSavepoint(session, *p, handled);
 }
 
 void BatchTransaction::requireDedupRows(Poco::Data::Session& session,
@@ -250,6 +258,12 @@ void BatchTransaction::requireDedupRows(Poco::Data::Session& session,
     if (!_dedup.exists(session, handled.front()->message->id(), _consumer))
         throw TransactionLost("the inbox transaction was rolled back while its handlers ran "
                               "(its dedup rows vanished; did a handler catch a deadlock?)");
+}
+
+void BatchTransaction::recordFailure(Poco::Data::Session& session, PreparedMessage& p,
+                                     const Failure& failure) {
+    _recorder.record(session, p, failure);
+    _parking.failed(session, p);
 }
 
 } // namespace msgbus::core

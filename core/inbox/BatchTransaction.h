@@ -6,6 +6,7 @@
 #include "core/inbox/HandlerCalls.h"
 #include "core/inbox/HandlerRunner.h"
 #include "core/inbox/InboxItem.h"
+#include "core/inbox/KeyParking.h"
 #include "core/inbox/PreparedMessage.h"
 #include "core/inbox/RedeliveryLimit.h"
 
@@ -69,7 +70,8 @@ public:
 
     /// Borrows dedup, recorder and runner, which must outlive it.
     BatchTransaction(Dialect dialect, std::string consumer, RedeliveryLimit redeliveryLimit,
-                     DedupStore& dedup, FailureRecorder& recorder, const HandlerRunner& runner);
+                     DedupStore& dedup, FailureRecorder& recorder, const HandlerRunner& runner,
+                     KeyParking& parking);
 
     /// Runs batch in a transaction of its own on session and commits it; on any exception
     /// nothing of it is committed. Sets each message's outcome.
@@ -91,6 +93,8 @@ private:
     void runCallWithSavepoint(Poco::Data::Session& session, const HandlerCall& call,
                               std::vector<PreparedMessage*>& handled);
     void requireDedupRows(Poco::Data::Session& session, std::span<PreparedMessage*> handled);
+    /// Records p's failure, and opens its key's sequence when the consumer is ordered.
+    void recordFailure(Poco::Data::Session& session, PreparedMessage& p, const Failure& failure);
 
     Dialect _dialect;
     std::string _consumer;
@@ -98,6 +102,7 @@ private:
     DedupStore& _dedup;
     FailureRecorder& _recorder;
     const HandlerRunner& _runner;
+    KeyParking& _parking;
 };
 
 } // namespace msgbus::core

@@ -123,6 +123,12 @@ bool DedupStore::exists(Poco::Data::Session& session, const Id& id, const std::s
     return present > 0;
 }
 
+void DedupStore::remove(Poco::Data::Session& session, const Id& id, const std::string& consumer) {
+    session << "DELETE FROM " + _table + " WHERE message_id = X'" + hexOf(id) +
+                   "' AND consumer = '" + consumer + "'",
+        now;
+}
+
 std::size_t DedupStore::removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs,
                                         int batchSize) {
     // SQLite: the table is WITHOUT ROWID, so the victims are picked by their key.

@@ -57,6 +57,10 @@ public:
     /// inserted reads as gone once the server rolled that transaction back under it.
     bool exists(Poco::Data::Session& session, const Id& id, const std::string& consumer);
 
+    /// Deletes the row of (id, consumer), on every day when partitioned: a parked message that
+    /// failed when it was released was not processed after all, and its retry must run it.
+    void remove(Poco::Data::Session& session, const Id& id, const std::string& consumer);
+
     // Alike on purpose: each store purges its own table (its statement; purgeBatch runs it).
     /// Deletes up to batchSize rows older than cutoff; returns how many went.
     std::size_t removeOlderThan(Poco::Data::Session& session, std::int64_t cutoffMs, int batchSize);

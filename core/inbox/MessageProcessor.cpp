@@ -20,10 +20,12 @@ MessageProcessor::MessageProcessor(Database& database, const PipelineSettings& s
     : _database(database), _metrics(metrics), _consumer(std::move(consumer)), _decoder(_consumer),
       _dedup(database.dialect(), settings.dedupTable, settings.dedupPartitioned),
       _recorder(database.dialect(), settings.failedTable, "amqp:" + _consumer, settings.retry),
+      _sequences(database.dialect(), settings.dedupTable),
+      _parking(_consumer, settings.isOrdered(_consumer), _sequences, _dedup),
       _runner(OutboxWriter::Options{settings.outboxTable, settings.maxBodyBytes}, _consumer,
               metrics.spans),
       _transaction(database.dialect(), _consumer, RedeliveryLimit(settings.maxRedeliveries), _dedup,
-                   _recorder, _runner),
+                   _recorder, _runner, _parking),
       _outcomeLog(Poco::Logger::get("msgbus.inbox"), _consumer),
       _onOutboxWrite(std::move(onOutboxWrite)), _log(Poco::Logger::get("msgbus.inbox")) {}
 
@@ -126,6 +128,7 @@ bool MessageProcessor::recordGuilty(Poco::Data::Session& session, PreparedMessag
     try {
         Transaction tx(session, _database.dialect());
         _recorder.record(session, p, failure);
+        _parking.failed(session, p);
         tx.commit();
         return true;
     } catch (const std::exception& e) {
@@ -174,6 +177,9 @@ void MessageProcessor::count(const PreparedMessage& p, std::int64_t committedAt)
     case ProcessResult::Failed:
         Metrics::add(_metrics.failed);
         break;
+    case ProcessResult::Parked:
+        Metrics::add(_metrics.parked);
+        break;
     case ProcessResult::Requeue:
     case ProcessResult::RequeueSuspect:
         break;
@@ -183,7 +189,8 @@ void MessageProcessor::count(const PreparedMessage& p, std::int64_t committedAt)
 void MessageProcessor::recordSpan(const PreparedMessage& p) {
     // Only a committed handling is a span: nothing a duplicate ran was kept, and a message
     // given back runs again.
-    if (!_metrics.spans || isGivenBack(p.result) || p.result == ProcessResult::Duplicate)
+    if (!_metrics.spans || isGivenBack(p.result) || p.result == ProcessResult::Duplicate ||
+        p.result == ProcessResult::Parked)
         return;
     if (auto span = HandlingSpan::of(p, _consumer, unixNanosNow()))
         _metrics.spans->record(std::move(*span));

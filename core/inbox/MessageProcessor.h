@@ -8,6 +8,7 @@
 #include "core/inbox/FailureRecorder.h"
 #include "core/inbox/HandlerRunner.h"
 #include "core/inbox/InboxItem.h"
+#include "core/inbox/KeyParking.h"
 #include "core/inbox/LoneMessages.h"
 #include "core/inbox/MessageDecoder.h"
 #include "core/inbox/OutcomeLog.h"
@@ -54,6 +55,11 @@ namespace msgbus::core {
 /// dedup rows vanished under the handlers, as after a deadlock a handler swallowed) aborts the
 /// batch. Which failure leads where, FailureClassifier decides; retry or failed, RetryPolicy.
 ///
+/// For an ordered consumer (inbox.consumer.<c>.ordered), KeyParking parks the messages whose
+/// partition key waits behind a head in the retry or failed table, in the same transaction,
+/// and a head that succeeds from the retry table releases its key (SequenceReleaser runs the
+/// parked messages).
+///
 /// Once committed, outcomes are counted (Metrics), logged (OutcomeLog) and traced
 /// (HandlingSpan).
 ///
@@ -92,6 +98,8 @@ private:
     MessageDecoder _decoder;
     DedupStore _dedup;
     FailureRecorder _recorder;
+    SequenceStore _sequences;
+    KeyParking _parking;
     HandlerRunner _runner;
     BatchTransaction _transaction;
     OutcomeLog _outcomeLog;

@@ -8,6 +8,8 @@ enum class ProcessResult {
     Duplicate,      ///< the dedup row existed: nothing ran
     Retry,          ///< the handler failed: a retry row was written
     Failed,         ///< permanent: a failed row was written
+    Parked,         ///< its key waits behind a failed head (ordered consumer): stored with its
+                    ///< dedup row in the parked table, to run when the head is resolved
     Requeue,        ///< nothing could be committed for it (the database went away meanwhile): the
                     ///< caller gives it back to the broker and backs off; not the message's fault
     RequeueSuspect, ///< nothing could be stored for it, not even a failed row, while its

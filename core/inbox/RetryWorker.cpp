@@ -25,6 +25,10 @@ RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins,
                                                                consumer, onOutboxWrite));
     for (const auto& [source, processor] : _processors)
         _sources.push_back(source);
+    for (const auto& consumer : settings.consumers)
+        if (settings.pipeline.isOrdered(consumer))
+            _releasers.push_back(std::make_unique<SequenceReleaser>(
+                database, settings.pipeline, metrics, consumer, onOutboxWrite));
 }
 
 int RetryWorker::retryDue() {
@@ -55,6 +59,9 @@ int RetryWorker::retryDue(const StopToken& stop) {
         if (it != _processors.end() && retryRow(*it->second, row))
             ++attempted;
     }
+    for (auto& releaser : _releasers)
+        if (!stop.stopRequested())
+            attempted += releaser->releaseDue(*_pluginsInUse, stop);
     return attempted;
 }
 

@@ -3,6 +3,7 @@
 #include "core/inbox/LeaseSettler.h"
 #include "core/inbox/MessageProcessor.h"
 #include "core/inbox/RetryPolicy.h"
+#include "core/inbox/SequenceReleaser.h"
 #include "core/plugins/PluginRegistry.h"
 #include "core/util/StopToken.h"
 
@@ -29,6 +30,9 @@ namespace msgbus::core {
 /// counted), and the cycle stops and backs off, logging once per outage (LeaseSettler keeps
 /// the writes the database was away for). The stop token is checked between rows: a stop waits
 /// for the row in hand only.
+///
+/// After the due rows, each ordered consumer's SequenceReleaser runs the parked messages whose
+/// head is resolved: a head's successful retry releases its key within the same cycle.
 /// One thread.
 // Alike on purpose: the inbox workers share one shape (database, plugins, their settings
 // slice, metrics, the relays' wake-up; run until the stop token).
@@ -65,6 +69,7 @@ private:
     LeaseSettler _settler;
     std::map<std::string, std::unique_ptr<MessageProcessor>> _processors;
     std::vector<std::string> _sources; ///< the keys of _processors: the rows this host retries
+    std::vector<std::unique_ptr<SequenceReleaser>> _releasers; ///< one per ordered consumer
     std::shared_ptr<const PluginSet> _pluginsInUse;
     std::string _leaseOwner;
 };

@@ -48,6 +48,9 @@ std::string Metrics::prometheus() const {
             givenBack);
     counter("msgbus_retried_total", "Retry rows written", retried);
     counter("msgbus_failed_total", "Rows moved to the failed table", failed);
+    counter("msgbus_inbox_parked_total",
+            "Deliveries parked behind a failed message of their partition key", parked);
+    counter("msgbus_inbox_released_total", "Parked messages run after their key's head", released);
     counter("msgbus_plugin_reloads_total", "Successful plugin reloads", reloads);
     counter("msgbus_plugin_reload_failures_total", "Failed plugin reloads (old set kept)",
             reloadFailures);

@@ -38,6 +38,8 @@ struct Metrics {
     std::atomic<std::uint64_t> deduplicated{0}; ///< deliveries skipped as duplicates
     std::atomic<std::uint64_t> retried{0};      ///< retry rows written
     std::atomic<std::uint64_t> failed{0};       ///< rows moved to the failed table
+    std::atomic<std::uint64_t> parked{0};       ///< deliveries parked behind their key's head
+    std::atomic<std::uint64_t> released{0};     ///< parked messages run after their head
     /// Deliveries the inbox gave back to the broker (nack with requeue): each costs the message
     /// a redelivery, and on a quorum queue a step towards its x-delivery-limit.
     std::atomic<std::uint64_t> givenBack{0};

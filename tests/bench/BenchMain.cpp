@@ -30,6 +30,8 @@
 //   BENCH_SCHEDULED_ROWS (10000), BENCH_SCHEDULED_SECONDS (60)   "scheduled": messages due
 //                                 evenly within that many seconds, run at the default poll
 //                                 interval and at 5000 ms (the relay then wakes for due rows)
+//   BENCH_ORDERED_MESSAGES (50000)   "ordered" (only when named): messages of each run, the
+//                                 inbox unordered and ordered with 1 % of keys failing once
 //   BENCH_LOG_LEVEL (warning)      Poco log level of the host's loggers (stderr)
 //   BENCH_ONLY=soak (never by default): `msgbus run` with the orders sample for
 //   BENCH_SOAK_SECONDS (600) at BENCH_SOAK_RATE (2000) orders/s; see SoakBench.h
@@ -68,7 +70,7 @@ const std::set<std::string> kFigures{"raw",     "relay",       "audit",   "phase
                                      "latency", "inboxphases", "inbox",   "inboxbatch",
                                      "e2e",     "quorum",      "console", "scheduled"};
 /// Figures only BENCH_ONLY runs: the soak takes ten minutes, the cleanup's seeding as long.
-const std::set<std::string> kOnRequest{"soak", "cleanup"};
+const std::set<std::string> kOnRequest{"soak", "cleanup", "ordered"};
 
 void setUpLogging() {
     Poco::AutoPtr<Poco::PatternFormatter> formatter(
@@ -92,7 +94,7 @@ std::set<std::string> selectedFigures() {
             throw std::runtime_error(
                 "BENCH_ONLY: unknown figure '" + token +
                 "' (raw, relay, audit, phases, latency, inbox, inboxphases, inboxbatch, e2e, "
-                "quorum, console, scheduled, soak, cleanup)");
+                "quorum, console, scheduled, soak, cleanup, ordered)");
         selected.insert(token);
     }
     return selected;
@@ -357,6 +359,9 @@ int main() {
                                          static_cast<int>(envInt("BENCH_SCHEDULED_SECONDS", 60)),
                                          pollMs);
             });
+
+    if (on("ordered"))
+        attempt("ordered", [&] { return orderedInbox(envInt("BENCH_ORDERED_MESSAGES", 50000)); });
 
     if (auto others = attempt("teardown", otherMysqlConnections))
         note("other MariaDB client connections at the end: " + std::to_string(*others));

@@ -137,4 +137,11 @@ void cleanupComparison(std::int64_t rows);
 /// when a message is missing or arrived before its time.
 Latencies scheduledLateness(std::int64_t rows, int spreadSeconds, int pollMs);
 
+/// Figure "ordered": messages bench.count messages over 1,000 partition keys, the first message
+/// of 1 % of the keys failing its first attempt, consumed with the retry worker running beside
+/// the consumer until every effect is committed: unordered, then with
+/// inbox.consumer.<c>.ordered = true, interleaved (U O O U). Prints each run's rate, each mode's
+/// mean and the ratio of the means (target >= 0.90).
+double orderedInbox(std::int64_t messages);
+
 } // namespace msgbus::bench

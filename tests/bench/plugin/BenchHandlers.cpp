@@ -5,7 +5,10 @@
 // {"k":<integer>,...}. (Its batch version is BenchBatchHandlers.cpp.) With
 // plugin.<id>.config.own_table set, each message inserts a row of its own there instead
 // (`INSERT INTO <own_table> (k) VALUES (k)`): the same one statement, with no lock shared with
-// another message, so batches in flight never wait for each other.
+// another message, so batches in flight never wait for each other. With
+// plugin.<id>.config.fail_first_keys = K and fail_every = M, the first message of each of K keys
+// (k < K) whose key k % K is a multiple of M fails its first attempt (the "ordered" figure: 1 %
+// of the keys with M = 100).
 // LatencyHandler (bench.e2e): records the message's createdAt (the producer's write time) and
 // the time the handler ran, in the inbox transaction, so the bench can compute producer commit →
 // handler commit from the table after the run (and, by the message id, the split at the
@@ -19,6 +22,8 @@
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <chrono>
+#include <stdexcept>
+#include <string>
 
 namespace bench {
 
@@ -46,11 +51,16 @@ public:
             msgbus::validateSqlIdentifier(own, "plugin.<id>.config.own_table");
             _sql = "INSERT INTO " + own + " (k) VALUES (?)";
         }
+        _failKeys = config.getInt64("fail_first_keys", 0);
+        _failEvery = config.getInt64("fail_every", 0);
     }
     std::vector<std::string> messageNames() const override { return {"bench.count"}; }
 
     void handle(const msgbus::Message& message, msgbus::HandlerContext& context) override {
         const Poco::Int64 k = keyOf(message.payload());
+        if (_failEvery > 0 && context.attempt() == 1 && k < _failKeys && k % _failEvery == 0)
+            throw std::runtime_error("bench: the first attempt of key " + std::to_string(k) +
+                                     " fails on purpose");
         Poco::Int64 id = _ownRows ? k : k % kCounterRows;
         context.session() << _sql, use(id), now;
     }
@@ -58,6 +68,8 @@ public:
 private:
     std::string _sql = "UPDATE bench_counter SET n = n + 1 WHERE id = ?";
     bool _ownRows = false;
+    Poco::Int64 _failKeys = 0;
+    Poco::Int64 _failEvery = 0;
 };
 
 class LatencyHandler : public msgbus::Handler {

@@ -90,6 +90,10 @@ public:
                          "Deliveries given back to the broker (requeued)", 2) +
             counterBlock("msgbus_retried_total", "Retry rows written", 6) +
             counterBlock("msgbus_failed_total", "Rows moved to the failed table", 5) +
+            counterBlock("msgbus_inbox_parked_total",
+                         "Deliveries parked behind a failed message of their partition key", 0) +
+            counterBlock("msgbus_inbox_released_total",
+                         "Parked messages run after their key's head", 0) +
             counterBlock("msgbus_plugin_reloads_total", "Successful plugin reloads", 4) +
             counterBlock("msgbus_plugin_reload_failures_total",
                          "Failed plugin reloads (old set kept)", 3) +

@@ -1,0 +1,98 @@
+// failed:skip: an operator lets a parked key go on without its head.
+#include "core/cli/CliAudit.h"
+#include "core/cli/CommandLine.h"
+#include "core/cli/Commands.h"
+#include "core/cli/Loaded.h"
+#include "core/cli/ParkedSequences.h"
+#include "core/db/Database.h"
+#include "core/db/Transaction.h"
+#include "core/failed/ActionAudit.h"
+#include "core/failed/FailedStore.h"
+#include "core/util/Clock.h"
+
+#include <iostream>
+
+namespace msgbus::core::cli {
+
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+std::vector<std::int64_t> rowIds(const CommandLine& line) {
+    std::vector<std::int64_t> ids;
+    for (const auto& text : line.positional()) {
+        std::size_t used = 0;
+        long long id = 0;
+        try {
+            id = std::stoll(text, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != text.size() || id <= 0)
+            throw UsageError("'" + text + "' is not a failed row id");
+        ids.push_back(id);
+    }
+    if (ids.empty())
+        throw UsageError("failed:skip needs one or more row ids (the heads of parked keys)");
+    return ids;
+}
+
+/// Moves the row to 'failed' (kept for inspection, never retried on its own) unless a live
+/// host is running it: a retry that ran after the parked messages would break the key's order.
+bool keepAsFailed(Poco::Data::Session& session, const std::string& table, std::int64_t id,
+                  std::int64_t nowMs) {
+    Poco::Int64 now = nowMs;
+    Poco::Data::Statement update(session);
+    update << "UPDATE " + table +
+                  " SET queue_name = 'failed', failed_at = COALESCE(failed_at, ?), "
+                  "available_at = ? WHERE id = " +
+                  std::to_string(id) + " AND NOT (queue_name = 'running' AND available_at > " +
+                  std::to_string(nowMs) + ")",
+        use(now), use(now);
+    return update.execute() > 0;
+}
+
+} // namespace
+
+int failedSkip(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config"}, {});
+    const auto ids = rowIds(line);
+    auto loaded = loadSettings(line);
+    const auto& s = loaded.settings;
+    Database database(s.db);
+    auto session = database.session();
+    FailedStore store(database.dialect(), s.failedTable);
+    const ParkedSequences parked(s, database.dialect());
+    ActionAudit audit(database.dialect(), s.failedTable);
+    std::string filter = "{\"ids\":[";
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        filter += (i ? "," : "") + std::to_string(ids[i]);
+    const auto auditId = auditBegin(audit, *session, "skip", filter + "]}", ids.size());
+    std::size_t skipped = 0;
+    for (auto id : ids) {
+        Transaction tx(*session, database.dialect());
+        const auto row = store.find(*session, id);
+        if (!row) {
+            std::cerr << "row " << id << ": no such failed row\n";
+            continue;
+        }
+        if (!keepAsFailed(*session, s.failedTable, id, nowMillis())) {
+            std::cerr << "row " << id << ": a live host is running it; try again when it ends\n";
+            continue;
+        }
+        if (!parked.releaseHead(*session, *row)) {
+            std::cerr << "row " << id
+                      << ": not the head of a parked key (failed:list shows the parked keys); "
+                         "left as it was\n";
+            continue;
+        }
+        tx.commit();
+        ++skipped;
+    }
+    auditFinish(audit, *session, auditId, skipped, ids.size() - skipped);
+    std::cout << "skipped " << skipped << " head(s): their parked messages run next; the rows "
+              << "stay in the failed table\n";
+    return skipped == ids.size() ? 0 : 1;
+}
+
+} // namespace msgbus::core::cli

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "core/config/Settings.h"
+#include "core/db/Dialect.h"
+#include "core/failed/FailedStore.h"
+
+#include <Poco/Data/Session.h>
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+namespace msgbus::core::cli {
+
+/// The parked sequences of ordered consumers as the operator commands show them (failed:list,
+/// stats): each key with its head's message id and last error, how many messages wait behind
+/// it and how long the oldest has waited. Nothing is read when no consumer is ordered, so a
+/// database set up before ordered consumption existed needs no new tables.
+class ParkedSequences {
+public:
+    ParkedSequences(const Settings& settings, Dialect dialect);
+
+    /// Whether any consumer is ordered (else every method is empty).
+    bool any() const noexcept { return _ordered; }
+
+    /// Up to limit sequences as a JSON array.
+    std::string json(Poco::Data::Session& session, int limit, std::int64_t nowMs) const;
+    /// Up to limit sequences as a table under a heading; nothing when none is open.
+    void print(std::ostream& out, Poco::Data::Session& session, int limit,
+               std::int64_t nowMs) const;
+    /// {"sequences": n, "parked": m} counts for stats, as JSON members (without braces).
+    std::string countsJson(Poco::Data::Session& session) const;
+    void printCounts(std::ostream& out, Poco::Data::Session& session) const;
+
+    /// Releases the key whose head is row (an inbox row of an ordered consumer): its parked
+    /// messages run next. True when row was a head.
+    bool releaseHead(Poco::Data::Session& session, const FailedRecord& row) const;
+
+private:
+    /// "<error class>: <message>" of the head's row, or "" when it has none any more.
+    std::string headError(Poco::Data::Session& session, const std::string& consumer,
+                          const Id& head) const;
+
+    const Settings& _settings;
+    Dialect _dialect;
+    bool _ordered = false;
+};
+
+} // namespace msgbus::core::cli
