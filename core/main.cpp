@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
         {"failed:retry", cli::failedRetry},
         {"failed:remove", cli::failedRemove},
         {"failed:skip", cli::failedSkip},
+        {"parked:release", cli::parkedRelease},
         {"cleanup:dedup", cli::cleanupDedup},
         {"outbox:list", cli::outboxList},
         {"outbox:replay", cli::outboxReplay},

@@ -18,6 +18,7 @@ int failedShow(const std::vector<std::string>& args);
 int failedRetry(const std::vector<std::string>& args);
 int failedRemove(const std::vector<std::string>& args);
 int failedSkip(const std::vector<std::string>& args);
+int parkedRelease(const std::vector<std::string>& args);
 int cleanupDedup(const std::vector<std::string>& args);
 int outboxList(const std::vector<std::string>& args);
 int outboxReplay(const std::vector<std::string>& args);

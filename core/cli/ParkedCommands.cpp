@@ -1,4 +1,6 @@
-// failed:skip: an operator lets a parked key go on without its head.
+// failed:skip: an operator lets a parked key go on without its head. parked:release: the
+// escape for a key that is stuck whatever its head (its head row moved to another consumer,
+// or is gone): its parked messages run next.
 #include "core/cli/CliAudit.h"
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
@@ -8,7 +10,11 @@
 #include "core/db/Transaction.h"
 #include "core/failed/ActionAudit.h"
 #include "core/failed/FailedStore.h"
+#include "core/inbox/SequenceStore.h"
 #include "core/util/Clock.h"
+#include "core/util/Utf8Text.h"
+
+#include <msgbus/internal/Json.h>
 
 #include <iostream>
 
@@ -93,6 +99,43 @@ int failedSkip(const std::vector<std::string>& args) {
     std::cout << "skipped " << skipped << " head(s): their parked messages run next; the rows "
               << "stay in the failed table\n";
     return skipped == ids.size() ? 0 : 1;
+}
+
+int parkedRelease(const std::vector<std::string>& args) {
+    CommandLine line(args, {"config"}, {});
+    if (line.positional().size() != 2)
+        throw UsageError("parked:release needs a consumer and a partition key (failed:list shows "
+                         "the parked keys)");
+    const std::string& consumer = line.positional()[0];
+    auto loaded = loadSettings(line);
+    const auto& s = loaded.settings;
+    bool known = false;
+    for (const auto& c : s.inbox.consumers)
+        known = known || c.name == consumer;
+    // Only a configured name reaches the SQL.
+    if (!known)
+        throw UsageError("parked:release: '" + consumer + "' is no consumer of this configuration");
+    const std::string key = SequenceStore::keyOf(line.positional()[1]);
+    Database database(s.db);
+    auto session = database.session();
+    SequenceStore store(database.dialect(), s.dedupTable);
+    ActionAudit audit(database.dialect(), s.failedTable);
+    const auto auditId = auditBegin(audit, *session, "parked-release",
+                                    "{\"consumer\":" + json::quote(consumer) +
+                                        ",\"key\":" + json::quote(lossyUtf8(key)) + "}",
+                                    1);
+    Transaction tx(*session, database.dialect());
+    const bool released = store.release(*session, consumer, key);
+    tx.commit();
+    auditFinish(audit, *session, auditId, released ? 1 : 0, released ? 0 : 1);
+    if (!released) {
+        std::cerr << "consumer " << consumer << " has no parked sequence for key '"
+                  << singleLineText(lossyUtf8(key)) << "'\n";
+        return 1;
+    }
+    std::cout << "released key '" << singleLineText(lossyUtf8(key)) << "' of consumer " << consumer
+              << ": its parked messages run next; its head's row, if any, stays where it is\n";
+    return 0;
 }
 
 } // namespace msgbus::core::cli

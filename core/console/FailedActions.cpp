@@ -3,6 +3,7 @@
 #include "core/config/RetryHorizon.h"
 #include "core/console/CsvTable.h"
 #include "core/console/FailedPages.h"
+#include "core/console/HeadRedirect.h"
 #include "core/console/JsonText.h"
 #include "core/console/QueryParams.h"
 #include "core/db/Database.h"
@@ -216,14 +217,15 @@ FailedActions::Plan FailedActions::plan(Poco::Data::Session& session,
 }
 
 std::string
-FailedActions::redirectRefusal(const FailedListRow& row, const std::string& to,
+FailedActions::redirectRefusal(Poco::Data::Session& session, const FailedListRow& row,
+                               const std::string& to,
                                const std::map<std::string, std::set<std::string>>& names) const {
     if (row.source == OutboxEnvelope::source)
         return "an outbox message goes back to the outbox: it has no consumer to retry it in";
     auto it = names.find(to);
     if (!row.messageName || it == names.end() || !it->second.count(*row.messageName))
         return "consumer " + to + " has no handler for " + row.messageName.value_or("(no name)");
-    return "";
+    return headRedirectRefusal(session, _context.database.dialect(), _context.settings, row);
 }
 
 std::size_t FailedActions::retry(Poco::Data::Session& session, const Plan& plan,
@@ -242,7 +244,7 @@ std::size_t FailedActions::retry(Poco::Data::Session& session, const Plan& plan,
     for (const auto& row : rows) {
         std::optional<Redirect> redirect;
         if (plan.toConsumer) {
-            if (auto why = redirectRefusal(row, *plan.toConsumer, names); !why.empty()) {
+            if (auto why = redirectRefusal(session, row, *plan.toConsumer, names); !why.empty()) {
                 refused.push_back({row.id, why});
                 continue;
             }
@@ -284,10 +286,7 @@ std::size_t FailedActions::remove(Poco::Data::Session& session,
                                   std::vector<Refused>& refused) {
     GuardedChange change(_context.settings.failedTable, nowMillis());
     // A removed head of a parked key lets the key go on (ordered consumers).
-    std::vector<std::string> ordered;
-    for (const auto& consumer : _context.settings.inbox.consumers)
-        if (consumer.ordered)
-            ordered.push_back(consumer.name);
+    const std::vector<std::string> ordered = orderedConsumersOf(_context.settings);
     SequenceStore sequences(_context.database.dialect(), _context.settings.dedupTable);
     std::size_t done = 0;
     for (std::size_t from = 0; from < rows.size(); from += kRemoveChunk) {

@@ -54,8 +54,10 @@ private:
                       const std::vector<FailedListRow>& rows, std::vector<Refused>& refused);
     std::size_t remove(Poco::Data::Session& session, const std::vector<FailedListRow>& rows,
                        std::vector<Refused>& refused);
-    /// Why row may not go to consumer to (it has no handler for the name), or "".
-    std::string redirectRefusal(const FailedListRow& row, const std::string& to,
+    /// Why row may not go to consumer to (it has no handler for the name, or it is the head of
+    /// a parked key), or "".
+    std::string redirectRefusal(Poco::Data::Session& session, const FailedListRow& row,
+                                const std::string& to,
                                 const std::map<std::string, std::set<std::string>>& names) const;
 
     const ConsoleContext& _context;

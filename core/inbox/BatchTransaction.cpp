@@ -50,7 +50,10 @@ void BatchTransaction::run(Poco::Data::Session& session, std::span<PreparedMessa
                            bool savepoints) {
     Transaction tx(session, _dialect);
     _parking.reset();
-    std::vector<PreparedMessage*> fresh = _parking.begin(session, screen(session, batch));
+    // Parking comes before the redelivery limit: a message of an open key waits behind its
+    // head, and one that hit the limit must not make itself the head in the head's place.
+    std::vector<PreparedMessage*> fresh =
+        withinRedeliveryLimit(session, _parking.begin(session, screen(session, batch)));
     if (savepoints)
         runWithSavepoints(session, fresh);
     else
@@ -78,15 +81,25 @@ std::vector<PreparedMessage*> BatchTransaction::screen(Poco::Data::Session& sess
     markKnownDuplicates(session, batch);
 
     std::vector<PreparedMessage*> fresh;
-    for (auto& p : batch) {
-        if (!p.handler || p.result != ProcessResult::Handled)
-            continue;
-        if (_redeliveryLimit.exceeded(*p.item)) {
-            recordFailure(session, p, _redeliveryLimit.failure(*p.item));
-            continue;
-        }
-        fresh.push_back(&p);
-    }
+    for (auto& p : batch)
+        if (p.handler && p.result == ProcessResult::Handled)
+            fresh.push_back(&p);
+    return fresh;
+}
+
+std::vector<PreparedMessage*>
+BatchTransaction::withinRedeliveryLimit(Poco::Data::Session& session,
+                                        std::vector<PreparedMessage*> fresh) {
+    // In order: after one of a key hit the limit and became its head, the key's later
+    // messages park behind it.
+    std::erase_if(fresh, [&](PreparedMessage* p) {
+        if (_parking.parkIfBlocked(session, *p))
+            return true;
+        if (!_redeliveryLimit.exceeded(*p->item))
+            return false;
+        recordFailure(session, *p, _redeliveryLimit.failure(*p->item));
+        return true;
+    });
     return fresh;
 }
 

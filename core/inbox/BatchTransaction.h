@@ -78,6 +78,10 @@ public:
     void run(Poco::Data::Session& session, std::span<PreparedMessage> batch, bool savepoints);
 
 private:
+    /// Records the messages past the redelivery limit as failed and parks the later messages
+    /// of their keys; returns the rest, in order.
+    std::vector<PreparedMessage*> withinRedeliveryLimit(Poco::Data::Session& session,
+                                                        std::vector<PreparedMessage*> fresh);
     /// Resets the outcomes, records what cannot run; returns the messages whose handlers run.
     std::vector<PreparedMessage*> screen(Poco::Data::Session& session,
                                          std::span<PreparedMessage> batch);

@@ -33,13 +33,21 @@ std::vector<PreparedMessage*> KeyParking::begin(Poco::Data::Session& session,
             keys.push_back(*key);
     if (keys.empty())
         return fresh;
-    _blocked.merge(_store.lockOpen(session, _consumer, keys));
+    const auto open = _store.lockOpen(session, _consumer, keys);
+    for (const auto& [key, head] : open)
+        _blocked.insert(key);
     if (_blocked.empty())
         return fresh;
     std::vector<PreparedMessage*> run, parked;
     for (auto* p : fresh) {
         auto key = keyOf(*p);
-        (key && _blocked.count(*key) ? parked : run).push_back(p);
+        const auto it = key ? open.find(*key) : open.end();
+        if (it != open.end() && it->second == p->message->id())
+            // The head itself, delivered again (its ack was lost after its failure committed):
+            // its retry or failed row owns it, and parked behind itself it would run last.
+            p->result = ProcessResult::Duplicate;
+        else
+            (key && _blocked.count(*key) ? parked : run).push_back(p);
     }
     park(session, parked);
     return run;
@@ -56,14 +64,14 @@ bool KeyParking::parkIfBlocked(Poco::Data::Session& session, PreparedMessage& p)
     return true;
 }
 
-void KeyParking::failed(Poco::Data::Session& session, const PreparedMessage& p) {
+void KeyParking::failed(Poco::Data::Session& session, const PreparedMessage& p, bool replaceHead) {
     if (!_ordered || !p.message)
         return;
     const auto& partitionKey = p.message->partitionKey();
     if (!partitionKey || partitionKey->empty())
         return;
     const std::string key = SequenceStore::keyOf(*partitionKey);
-    _store.open(session, _consumer, key, p.message->id(), nowMillis());
+    _store.open(session, _consumer, key, p.message->id(), nowMillis(), replaceHead);
     _blocked.insert(key);
 }
 

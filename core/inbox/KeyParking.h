@@ -41,7 +41,7 @@ public:
     /// After the screening of a transaction: reads the open sequences of fresh's keys (a locking
     /// read), parks the messages whose key is open and returns the others, in their order. A parked
     /// message's dedup row that exists already (another worker committed it since the batch
-    /// looked) makes it a duplicate instead.
+    /// looked) makes it a duplicate instead, and so does a key's head delivered again.
     std::vector<PreparedMessage*> begin(Poco::Data::Session& session,
                                         std::vector<PreparedMessage*> fresh);
 
@@ -49,9 +49,9 @@ public:
     bool parkIfBlocked(Poco::Data::Session& session, PreparedMessage& p);
 
     /// After p's failure was recorded (p.result Retry or Failed): opens its key's sequence with
-    /// p as the head (or makes p the head), and later messages of its key in this transaction
-    /// park.
-    void failed(Poco::Data::Session& session, const PreparedMessage& p);
+    /// p as the head (an open sequence keeps its head unless replaceHead: see
+    /// SequenceStore::open), and later messages of its key in this transaction park.
+    void failed(Poco::Data::Session& session, const PreparedMessage& p, bool replaceHead = false);
 
     /// The heads among batch's messages from the retry table that are now done: their
     /// sequences are released (head NULL), to run their parked messages (SequenceReleaser).

@@ -3,10 +3,24 @@
 #include "core/db/Transaction.h"
 #include "core/failed/StoredEnvelope.h"
 #include "core/inbox/FailureClassifier.h"
+#include "core/inbox/TransactionLost.h"
 #include "core/util/ErrorText.h"
 
 namespace msgbus::core {
 namespace {
+
+/// A parked message's handler lost the connection under its own statement (slower than
+/// db.io_timeout_ms, or killed): nothing of the transaction committed, and the message is the
+/// likely cause.
+class ParkedStatementLost : public Error {
+public:
+    ParkedStatementLost(const std::string& what, ParkedMessage parked)
+        : Error(what), _parked(std::move(parked)) {}
+    const ParkedMessage& parked() const noexcept { return _parked; }
+
+private:
+    ParkedMessage _parked;
+};
 
 /// Parked messages per transaction: few, so that a crash repeats little and a key's release
 /// never holds its sequence lock long; more than one, so that a long sequence commits less.
@@ -36,9 +50,24 @@ int SequenceReleaser::releaseDue(const PluginSet& plugins, const StopToken& stop
         keys = _store.released(*session, _consumer, kKeysPerCycle);
     }
     int settled = 0;
-    for (const auto& key : keys)
-        while (!stop.stopRequested() && releaseSome(plugins, key, settled)) {
+    for (const auto& key : keys) {
+        // One key's trouble is that key's: the keys after it, and the consumers after this one,
+        // are released all the same. Only a database that is gone ends the cycle.
+        try {
+            while (!stop.stopRequested() && releaseSome(plugins, key, settled)) {
+            }
+        } catch (const ParkedStatementLost& e) {
+            if (!_database.isReachable())
+                throw;
+            settleLost(plugins, e.parked(), errorText(e));
+        } catch (const std::exception& e) {
+            if (!_database.isReachable())
+                throw;
+            _log.error("consumer %s: the release of a parked key failed; it is tried again next "
+                       "cycle: %s",
+                       _consumer, errorText(e));
         }
+    }
     if (_published && _onOutboxWrite)
         _onOutboxWrite();
     _published = false;
@@ -69,6 +98,13 @@ bool SequenceReleaser::releaseSome(const PluginSet& plugins, const std::string& 
             break;
         }
     }
+    // A handler that caught a deadlock and carried on leaves a transaction the server already
+    // rolled back (the first parked row's removal with it, and the sequence's lock): committing
+    // now would keep only what ran after the deadlock, and run the rest again next cycle.
+    if (_store.parkedExists(*session, parked.front().id))
+        throw TransactionLost("the release transaction of consumer " + _consumer +
+                              " was rolled back while its handlers ran (a removed parked row is "
+                              "back; did a handler catch a deadlock?)");
     tx.commit();
     settled += ran;
     Metrics::add(_metrics.released, static_cast<std::uint64_t>(ran));
@@ -106,11 +142,48 @@ bool SequenceReleaser::runParked(Poco::Data::Session& session, const PluginSet& 
     } catch (...) {
         const Failure failure =
             FailureClassifier::ofHandler(p.handlerName(), std::current_exception());
+        bool statementLost = false;
+        try {
+            throw;
+        } catch (const std::exception& e) {
+            statementLost = FailureClassifier::isDatabaseGone(e);
+        } catch (...) {
+        }
         // Fails when the transaction itself is gone (deadlock, lost connection): then nothing
-        // of it commits and the release runs again.
-        sp.rollbackTo(kSavepoint);
+        // of it commits and the release runs again, unless the message's own statement took
+        // the connection with it (see settleLost).
+        try {
+            sp.rollbackTo(kSavepoint);
+        } catch (const std::exception& e) {
+            if (statementLost && FailureClassifier::isDatabaseGone(e))
+                throw ParkedStatementLost(
+                    "the database connection was lost under handler " + failure.error, parked);
+            throw;
+        }
         return !fail(session, p, failure);
     }
+}
+
+void SequenceReleaser::settleLost(const PluginSet& plugins, const ParkedMessage& parked,
+                                  const std::string& error) {
+    // Run again, it would lose the connection again, first in line every cycle: it counts as
+    // its handler's failure and becomes the key's head, in a transaction of its own.
+    WireMessage wire;
+    try {
+        wire = envelopeFromJson(parked.headersJson, parked.body);
+    } catch (const std::exception&) {
+        wire.body = parked.body;
+    }
+    const InboxItem item(&wire, 1);
+    auto prepared = _decoder.prepare(plugins, std::span<const InboxItem>(&item, 1));
+    auto session = _database.session();
+    Transaction tx(*session, _database.dialect());
+    if (!_store.lockReleased(*session, _consumer, parked.key) ||
+        !_store.parkedExists(*session, parked.id))
+        return;
+    _store.removeParked(*session, parked.id);
+    fail(*session, prepared.front(), FailureClassifier::ofLostStatement(error));
+    tx.commit();
 }
 
 bool SequenceReleaser::fail(Poco::Data::Session& session, PreparedMessage& p,
@@ -125,7 +198,8 @@ bool SequenceReleaser::fail(Poco::Data::Session& session, PreparedMessage& p,
                  _consumer, p.id() ? p.id()->toString() : std::string("<no id>"), p.error);
     if (!p.message || !p.message->partitionKey())
         return false;
-    _parking.failed(session, p);
+    // Under the sequence's lock, with its head resolved: p takes the released head's place.
+    _parking.failed(session, p, true);
     return true;
 }
 

@@ -40,8 +40,9 @@ public:
                      std::string consumer, std::function<void()> onOutboxWrite = {});
 
     /// Releases the consumer's resolved sequences, until stop is requested (checked between
-    /// transactions); returns how many parked messages it settled. Throws when the database
-    /// fails (nothing of the transaction in hand is committed; the next cycle goes on).
+    /// transactions); returns how many parked messages it settled. A key whose release fails
+    /// is logged and tried again next cycle; the other keys go on. Throws only when the
+    /// database is gone (nothing of the transaction in hand is committed).
     int releaseDue(const PluginSet& plugins, const StopToken& stop);
 
     const std::string& consumer() const noexcept { return _consumer; }
@@ -52,6 +53,10 @@ private:
     /// Runs one parked message under a savepoint; false when it became the key's new head.
     bool runParked(Poco::Data::Session& session, const PluginSet& plugins,
                    const ParkedMessage& parked);
+    /// Records the failure of parked, whose handler lost the connection under its statement,
+    /// on a fresh session: it becomes its key's head.
+    void settleLost(const PluginSet& plugins, const ParkedMessage& parked,
+                    const std::string& error);
     /// Records p's failure; true when it became the key's head.
     bool fail(Poco::Data::Session& session, PreparedMessage& p, const Failure& failure);
 

@@ -52,37 +52,49 @@ std::string SequenceStore::keyOf(const std::string& partitionKey) {
     return "sha256:" + Poco::DigestEngine::digestToHex(sha.digest());
 }
 
-std::set<std::string> SequenceStore::lockOpen(Poco::Data::Session& session,
-                                              const std::string& consumer,
-                                              const std::vector<std::string>& keys) {
-    std::set<std::string> open;
+std::map<std::string, std::optional<Id>>
+SequenceStore::lockOpen(Poco::Data::Session& session, const std::string& consumer,
+                        const std::vector<std::string>& keys) {
+    std::map<std::string, std::optional<Id>> open;
     if (keys.empty())
         return open;
     std::vector<std::string> found;
+    std::vector<Poco::Nullable<std::string>> heads;
     std::vector<std::string> bound = keys;
     Poco::Data::Statement select(session);
-    select << "SELECT partition_key FROM " + _sequences + " WHERE consumer = '" + consumer +
-                  "' AND partition_key IN (" + placeholders(keys.size()) + ")" +
+    select << "SELECT partition_key, hex(head_message_id) FROM " + _sequences +
+                  " WHERE consumer = '" + consumer + "' AND partition_key IN (" +
+                  placeholders(keys.size()) + ")" +
                   (_dialect == Dialect::MySQL ? " FOR UPDATE" : ""),
-        into(found);
+        into(found), into(heads);
     for (auto& key : bound)
         select, use(key);
     select.execute();
-    open.insert(found.begin(), found.end());
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        std::optional<Id> head;
+        if (!heads[i].isNull() && Id::isValid(heads[i].value()))
+            head = Id::parse(heads[i].value());
+        open.emplace(found[i], head);
+    }
     return open;
 }
 
 void SequenceStore::open(Poco::Data::Session& session, const std::string& consumer,
-                         const std::string& key, const Id& head, std::int64_t nowMs) {
+                         const std::string& key, const Id& head, std::int64_t nowMs,
+                         bool replaceHead) {
     std::string c = consumer, k = key;
     Poco::Data::BLOB h = blobOf(head);
     Poco::Int64 at = nowMs;
+    const std::string onDuplicate =
+        _dialect == Dialect::MySQL
+            ? (replaceHead ? " ON DUPLICATE KEY UPDATE head_message_id = VALUES(head_message_id)"
+                           : " ON DUPLICATE KEY UPDATE head_message_id = head_message_id")
+            : (replaceHead ? " ON CONFLICT (consumer, partition_key) DO UPDATE SET "
+                             "head_message_id = excluded.head_message_id"
+                           : " ON CONFLICT (consumer, partition_key) DO NOTHING");
     session << "INSERT INTO " + _sequences +
                    " (consumer, partition_key, head_message_id, opened_at) VALUES (?, ?, ?, ?)" +
-                   (_dialect == Dialect::MySQL
-                        ? " ON DUPLICATE KEY UPDATE head_message_id = VALUES(head_message_id)"
-                        : " ON CONFLICT (consumer, partition_key) DO UPDATE SET "
-                          "head_message_id = excluded.head_message_id"),
+                   onDuplicate,
         use(c), use(k), use(h), use(at), now;
 }
 
@@ -198,6 +210,45 @@ std::vector<ParkedMessage> SequenceStore::nextParked(Poco::Data::Session& sessio
 
 void SequenceStore::removeParked(Poco::Data::Session& session, std::int64_t id) {
     session << "DELETE FROM " + _parked + " WHERE id = " + std::to_string(id), now;
+}
+
+bool SequenceStore::parkedExists(Poco::Data::Session& session, std::int64_t id) {
+    Poco::Int64 n = 0;
+    session << "SELECT COUNT(*) FROM " + _parked + " WHERE id = " + std::to_string(id), into(n),
+        now;
+    return n > 0;
+}
+
+std::optional<std::string>
+SequenceStore::keyHeadedBy(Poco::Data::Session& session, const std::string& source, const Id& head,
+                           const std::vector<std::string>& orderedConsumers) {
+    for (const auto& consumer : orderedConsumers) {
+        if (source != "amqp:" + consumer)
+            continue;
+        Poco::Data::BLOB h = blobOf(head);
+        std::vector<std::string> keys;
+        session << "SELECT partition_key FROM " + _sequences + " WHERE consumer = '" + consumer +
+                       "' AND head_message_id = ?",
+            use(h), into(keys), now;
+        if (!keys.empty())
+            return keys.front();
+    }
+    return std::nullopt;
+}
+
+bool SequenceStore::release(Poco::Data::Session& session, const std::string& consumer,
+                            const std::string& key) {
+    std::string k = key;
+    std::vector<Poco::Int64> found;
+    session << "SELECT opened_at FROM " + _sequences + " WHERE consumer = '" + consumer +
+                   "' AND partition_key = ?" + (_dialect == Dialect::MySQL ? " FOR UPDATE" : ""),
+        use(k), into(found), now;
+    if (found.empty())
+        return false;
+    session << "UPDATE " + _sequences + " SET head_message_id = NULL WHERE consumer = '" +
+                   consumer + "' AND partition_key = ?",
+        use(k), now;
+    return true;
 }
 
 void SequenceStore::close(Poco::Data::Session& session, const std::string& consumer,

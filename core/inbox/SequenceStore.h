@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -59,14 +60,19 @@ public:
     /// any key a producer sends must still order its messages).
     static std::string keyOf(const std::string& partitionKey);
 
-    /// Which of keys (keyOf forms) have an open sequence of consumer, read with a row lock on
-    /// MariaDB (SELECT ... FOR UPDATE) that is held until the caller's transaction ends.
-    std::set<std::string> lockOpen(Poco::Data::Session& session, const std::string& consumer,
-                                   const std::vector<std::string>& keys);
+    /// Which of keys (keyOf forms) have an open sequence of consumer, with each one's head
+    /// (nothing: released), read with a row lock on MariaDB (SELECT ... FOR UPDATE) that is
+    /// held until the caller's transaction ends.
+    std::map<std::string, std::optional<Id>> lockOpen(Poco::Data::Session& session,
+                                                      const std::string& consumer,
+                                                      const std::vector<std::string>& keys);
 
-    /// Opens key's sequence with head as its head, or makes head the head of the open one.
+    /// Opens key's sequence with head as its head. When it is open already, its head stays
+    /// unless replaceHead (the release, whose parked message failed under the sequence's lock,
+    /// is the only one that may take a released sequence's place): a head that is still
+    /// retrying or waiting for an operator must not be overtaken by a later message.
     void open(Poco::Data::Session& session, const std::string& consumer, const std::string& key,
-              const Id& head, std::int64_t nowMs);
+              const Id& head, std::int64_t nowMs, bool replaceHead = false);
 
     /// Inserts the parked rows in their order (a few multi-row statements).
     void park(Poco::Data::Session& session, const std::string& consumer,
@@ -96,6 +102,20 @@ public:
                                           const std::string& key, int limit);
 
     void removeParked(Poco::Data::Session& session, std::int64_t id);
+
+    /// Whether the parked row id is there (a deleted one comes back when the server rolled the
+    /// transaction that deleted it back).
+    bool parkedExists(Poco::Data::Session& session, std::int64_t id);
+
+    /// The key whose head is the failed-table row of source ("amqp:<consumer>") and message
+    /// id head, when it is one (and that consumer is one of orderedConsumers).
+    std::optional<std::string> keyHeadedBy(Poco::Data::Session& session, const std::string& source,
+                                           const Id& head,
+                                           const std::vector<std::string>& orderedConsumers);
+
+    /// An operator's escape: releases key's sequence whatever its head (the head's retry or
+    /// failed row, if any, stays where it is). True when the key had a sequence.
+    bool release(Poco::Data::Session& session, const std::string& consumer, const std::string& key);
 
     /// Deletes key's sequence (call it under lockReleased, with no parked message left).
     void close(Poco::Data::Session& session, const std::string& consumer, const std::string& key);

@@ -3,6 +3,7 @@
 // order, exactly once; other keys never wait. Effects are numbered in commit order
 // (flaky_effects.n) and named "<partition key>-<sequence number>", so a test reads each key's
 // order off the table.
+#include "core/console/HeadRedirect.h"
 #include "core/failed/FailedStore.h"
 #include "core/inbox/RetryWorker.h"
 #include "core/inbox/SequenceStore.h"
@@ -32,6 +33,11 @@ class OrderedInboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPoisonBetweenGoodMessagesOfAnOrderedConsumer);
     CPPUNIT_TEST(testUnorderedConsumerDoesNotPark);
     CPPUNIT_TEST(testFailedHeadIsReleasedBySkipAndByRemove);
+    CPPUNIT_TEST(testLostStatementOnReleaseDoesNotHoldOtherKeys);
+    CPPUNIT_TEST(testRedeliveredHeadIsADuplicateNotParkedBehindItself);
+    CPPUNIT_TEST(testALaterFailureKeepsTheHeadOnMariaDb);
+    CPPUNIT_TEST(testALaterFailureKeepsTheHeadOnSqlite);
+    CPPUNIT_TEST(testHeadIsNotRedirectedAndParkedReleaseFreesItsKey);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::FlakyBus {
@@ -60,6 +66,30 @@ class OrderedInboxTest : public CppUnit::TestFixture {
                          queue + "'");
         }
         int effects() { return count("SELECT COUNT(*) FROM flaky_effects"); }
+        /// A test.flaky message with a fresh id: "<key>-<n>" of partition key key.
+        Message keyed(const std::string& key, int n, int failUntil, bool kill = false) {
+            Message m("test.flaky", "{\"key\":\"" + key + "-" + std::to_string(n) +
+                                        "\",\"failUntil\":" + std::to_string(failUntil) +
+                                        (kill ? ",\"kill\":true}" : "}"));
+            m.setId(Id::generate());
+            m.setPartitionKey(key);
+            return m;
+        }
+        void sendMessages(const std::vector<Message>& messages) {
+            std::vector<WireMessage> wires;
+            for (const auto& m : messages)
+                wires.push_back(plugins.current()->serializer->encode(m));
+            send(wires, "test.flaky");
+        }
+        /// The head of key's sequence of consumer flaky (nothing: released or no sequence).
+        std::optional<Id> headOf(const std::string& key) {
+            auto session = database->session();
+            core::SequenceStore store(database->dialect(), settings.dedupTable);
+            for (const auto& s : store.list(*session, std::string("flaky"), 100))
+                if (s.key == key)
+                    return s.head;
+            return std::nullopt;
+        }
         bool hasEffect(const std::string& k) {
             return count("SELECT COUNT(*) FROM flaky_effects WHERE k = '" + k + "'") == 1;
         }
@@ -256,6 +286,101 @@ public:
         CPPUNIT_ASSERT_EQUAL(2, bus.effects());
         // Skipped, A-1 is kept for inspection; removed, B-1 is gone.
         CPPUNIT_ASSERT_EQUAL(1, bus.rows("failed"));
+    }
+
+    void testLostStatementOnReleaseDoesNotHoldOtherKeys() {
+        Bus bus("MySQL");
+        // A opened first, so its release comes first every cycle; A-2's handler kills its own
+        // connection every time it runs.
+        const Message a2 = bus.keyed("A", 2, 0, true);
+        bus.sendMessages({bus.keyed("A", 1, 1), a2, bus.keyed("B", 1, 1), bus.keyed("B", 2, 0)});
+        bus.consume(4);
+        CPPUNIT_ASSERT_EQUAL(2, bus.parked());
+        // B's parked message runs although A-2 loses the connection under it on release.
+        bus.retryUntil([&] { return bus.hasEffect("B-2") && bus.headOf("A") == a2.id(); });
+        CPPUNIT_ASSERT(bus.hasEffect("A-1"));
+        CPPUNIT_ASSERT(bus.hasEffect("B-1"));
+        // A-2 became A's head, with its failure stored: its retry or failed row owns it.
+        CPPUNIT_ASSERT_EQUAL(0, bus.parked());
+        CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable +
+                                          " WHERE error_message LIKE '%A-2%' OR "
+                                          "error_message LIKE '%connection%'"));
+    }
+
+    void testRedeliveredHeadIsADuplicateNotParkedBehindItself() {
+        Bus bus("SQLite");
+        const Message head = bus.keyed("A", 1, 1);
+        bus.sendMessages({head, bus.keyed("A", 2, 0)});
+        bus.consume(2);
+        CPPUNIT_ASSERT_EQUAL(1, bus.parked());
+        // The head comes back (its ack lost after its failure committed): its retry row owns
+        // it; parked, it would run after A-2.
+        bus.sendMessages({head});
+        bus.consume(1);
+        CPPUNIT_ASSERT_EQUAL(1, bus.parked());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), bus.metrics.deduplicated.load());
+        bus.retryUntilSettled();
+        bus.assertInOrder({{"A", 2}});
+    }
+
+    static void laterFailureKeepsTheHead(const std::string& connector) {
+        Bus bus(connector);
+        auto session = bus.database->session();
+        core::SequenceStore store(bus.database->dialect(), bus.settings.dedupTable);
+        const Id head = Id::generate(), later = Id::generate();
+        store.open(*session, "flaky", "K", head, 1);
+        // A later message of K that fails outside the release (past the redelivery limit, or
+        // run alone) does not take the head's place.
+        store.open(*session, "flaky", "K", later, 2);
+        CPPUNIT_ASSERT(bus.headOf("K") == head);
+        // The release, under the released sequence's lock, does.
+        store.resolve(*session, "flaky", head);
+        store.open(*session, "flaky", "K", later, 3, true);
+        CPPUNIT_ASSERT(bus.headOf("K") == later);
+        CPPUNIT_ASSERT_EQUAL(1, bus.sequences());
+    }
+
+public:
+    void testALaterFailureKeepsTheHeadOnMariaDb() { laterFailureKeepsTheHead("MySQL"); }
+    void testALaterFailureKeepsTheHeadOnSqlite() { laterFailureKeepsTheHead("SQLite"); }
+
+    void testHeadIsNotRedirectedAndParkedReleaseFreesItsKey() {
+        Bus bus("SQLite", true, 0);
+        const std::string config = bus.writeConfig(test::tempDir("orderedrelease"));
+        const Message head = bus.keyed("A", 1, 1000);
+        bus.sendMessages({head, bus.keyed("A", 2, 0)});
+        bus.consume(2);
+        CPPUNIT_ASSERT_EQUAL(1, bus.parked());
+        core::FailedListRow row;
+        row.source = "amqp:flaky";
+        row.messageIdHex = head.id().toString();
+        {
+            auto session = bus.database->session();
+            const std::string why =
+                core::headRedirectRefusal(*session, bus.database->dialect(), bus.settings, row);
+            CPPUNIT_ASSERT_MESSAGE(why, why.find("head of parked key 'A'") != std::string::npos);
+            row.messageIdHex = Id::generate().toString();
+            CPPUNIT_ASSERT_EQUAL(
+                std::string(),
+                core::headRedirectRefusal(*session, bus.database->dialect(), bus.settings, row));
+        }
+        std::string output;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            output, 1,
+            test::runCommand(
+                test::msgbusBinary() + " parked:release flaky nokey --config " + config, &output));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            output, 0,
+            test::runCommand(test::msgbusBinary() + " parked:release flaky A --config " + config,
+                             &output));
+        bus.retryUntil([&] { return bus.parked() == 0 && bus.sequences() == 0; });
+        CPPUNIT_ASSERT(bus.hasEffect("A-2"));
+        CPPUNIT_ASSERT_EQUAL(1, bus.rows("failed"));
+        // Both commands are audited; the first released nothing.
+        CPPUNIT_ASSERT_EQUAL(2, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable +
+                                          "_audit WHERE action = 'parked-release'"));
+        CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable +
+                                          "_audit WHERE action = 'parked-release' AND done = 1"));
     }
 };
 

@@ -1,6 +1,7 @@
 // Fixture: a handler that fails until a given attempt, then records its effect.
 // Payload {"key":"k","failUntil":N}: attempts 1..N throw, attempt N+1 inserts key into
-// flaky_effects (a PRIMARY KEY, so a second effect would fail loudly).
+// flaky_effects (a PRIMARY KEY, so a second effect would fail loudly). With "kill":true every
+// attempt kills its own MariaDB connection instead (a statement lost under the handler).
 // LockOrderHandler: payload {"key":"k","rows":[2,1],"pauseMs":N} updates those rows of
 // lock_rows in that order, pausing N ms after each, then records key in flaky_effects: two
 // batches that take the rows in opposite orders deadlock.
@@ -27,6 +28,11 @@ public:
         auto body = parser.parse(message.payload()).extract<Poco::JSON::Object::Ptr>();
         std::string key = body->getValue<std::string>("key");
         int failUntil = body->getValue<int>("failUntil");
+        if (body->has("kill") && body->getValue<bool>("kill")) {
+            Poco::Int64 self = 0;
+            context.session() << "SELECT CONNECTION_ID()", into(self), now;
+            context.session() << "KILL " + std::to_string(self), now;
+        }
         if (context.attempt() <= failUntil)
             throw std::runtime_error("flaky: attempt " + std::to_string(context.attempt()) +
                                      " of " + key + " fails on purpose");
