@@ -34,6 +34,7 @@ class OrderedInboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUnorderedConsumerDoesNotPark);
     CPPUNIT_TEST(testFailedHeadIsReleasedBySkipAndByRemove);
     CPPUNIT_TEST(testLostStatementOnReleaseDoesNotHoldOtherKeys);
+    CPPUNIT_TEST(testReleaseUnderAHandlerThatSwallowsARollbackDoesNotCommit);
     CPPUNIT_TEST(testRedeliveredHeadIsADuplicateNotParkedBehindItself);
     CPPUNIT_TEST(testALaterFailureKeepsTheHeadOnMariaDb);
     CPPUNIT_TEST(testALaterFailureKeepsTheHeadOnSqlite);
@@ -67,10 +68,10 @@ class OrderedInboxTest : public CppUnit::TestFixture {
         }
         int effects() { return count("SELECT COUNT(*) FROM flaky_effects"); }
         /// A test.flaky message with a fresh id: "<key>-<n>" of partition key key.
-        Message keyed(const std::string& key, int n, int failUntil, bool kill = false) {
+        Message keyed(const std::string& key, int n, int failUntil, const std::string& extra = "") {
             Message m("test.flaky", "{\"key\":\"" + key + "-" + std::to_string(n) +
-                                        "\",\"failUntil\":" + std::to_string(failUntil) +
-                                        (kill ? ",\"kill\":true}" : "}"));
+                                        "\",\"failUntil\":" + std::to_string(failUntil) + extra +
+                                        "}");
             m.setId(Id::generate());
             m.setPartitionKey(key);
             return m;
@@ -292,7 +293,7 @@ public:
         Bus bus("MySQL");
         // A opened first, so its release comes first every cycle; A-2's handler kills its own
         // connection every time it runs.
-        const Message a2 = bus.keyed("A", 2, 0, true);
+        const Message a2 = bus.keyed("A", 2, 0, ",\"kill\":true");
         bus.sendMessages({bus.keyed("A", 1, 1), a2, bus.keyed("B", 1, 1), bus.keyed("B", 2, 0)});
         bus.consume(4);
         CPPUNIT_ASSERT_EQUAL(2, bus.parked());
@@ -305,6 +306,20 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable +
                                           " WHERE error_message LIKE '%A-2%' OR "
                                           "error_message LIKE '%connection%'"));
+    }
+
+    void testReleaseUnderAHandlerThatSwallowsARollbackDoesNotCommit() {
+        Bus bus("MySQL");
+        // On release, A-2's handler rolls the transaction back (as the server does on a
+        // deadlock) and carries on once; committed, A-3 would run before A-2 ran again.
+        const std::string unique = Id::generate().toString();
+        const std::string key = "A" + unique.substr(0, 8);
+        bus.sendMessages({bus.keyed(key, 1, 1), bus.keyed(key, 2, 0, ",\"rollbackOnce\":true"),
+                          bus.keyed(key, 3, 0)});
+        bus.consume(3);
+        CPPUNIT_ASSERT_EQUAL(2, bus.parked());
+        bus.retryUntilSettled();
+        bus.assertInOrder({{key, 3}});
     }
 
     void testRedeliveredHeadIsADuplicateNotParkedBehindItself() {

@@ -1,7 +1,9 @@
 // Fixture: a handler that fails until a given attempt, then records its effect.
 // Payload {"key":"k","failUntil":N}: attempts 1..N throw, attempt N+1 inserts key into
 // flaky_effects (a PRIMARY KEY, so a second effect would fail loudly). With "kill":true every
-// attempt kills its own MariaDB connection instead (a statement lost under the handler).
+// attempt kills its own MariaDB connection instead (a statement lost under the handler); with
+// "rollbackOnce":true its first run in this process rolls the caller's transaction back and
+// carries on, as a handler that catches a deadlock does (the server rolled back everything).
 // LockOrderHandler: payload {"key":"k","rows":[2,1],"pauseMs":N} updates those rows of
 // lock_rows in that order, pausing N ms after each, then records key in flaky_effects: two
 // batches that take the rows in opposite orders deadlock.
@@ -12,12 +14,22 @@
 #include <Poco/JSON/Parser.h>
 
 #include <chrono>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
 namespace {
 
 using namespace Poco::Data::Keywords;
+
+/// True the first time key is asked about in this process.
+bool firstTime(const std::string& key) {
+    static std::mutex mutex;
+    static std::set<std::string> seen;
+    std::lock_guard<std::mutex> lock(mutex);
+    return seen.insert(key).second;
+}
 
 class FlakyHandler : public msgbus::Handler {
 public:
@@ -36,6 +48,8 @@ public:
         if (context.attempt() <= failUntil)
             throw std::runtime_error("flaky: attempt " + std::to_string(context.attempt()) +
                                      " of " + key + " fails on purpose");
+        if (body->has("rollbackOnce") && firstTime(key))
+            context.session() << "ROLLBACK", now;
         int attempt = context.attempt();
         context.session() << "INSERT INTO flaky_effects (k, attempt) VALUES (?, ?)", use(key),
             use(attempt), now;
