@@ -5,6 +5,7 @@
 
 #include <msgbus/internal/Json.h>
 
+#include <Poco/Data/DataException.h>
 #include <Poco/Data/LOB.h>
 #include <Poco/Data/Statement.h>
 
@@ -32,6 +33,21 @@ ParkedSequences::ParkedSequences(const Settings& settings, Dialect dialect)
         _ordered = _ordered || consumer.ordered;
 }
 
+bool ParkedSequences::shown(Poco::Data::Session& session) const {
+    if (_ordered)
+        return true;
+    try {
+        std::vector<Poco::Int64> one;
+        session << "SELECT 1 FROM " +
+                       SequenceStore(_dialect, _settings.dedupTable).sequencesTable() + " LIMIT 1",
+            into(one), now;
+        return !one.empty();
+    } catch (const Poco::Data::DataException&) {
+        // No such table: ordered consumption was never set up here.
+        return false;
+    }
+}
+
 std::string ParkedSequences::headError(Poco::Data::Session& session, const std::string& consumer,
                                        const Id& head) const {
     std::string source = kInboxSource + consumer;
@@ -45,7 +61,7 @@ std::string ParkedSequences::headError(Poco::Data::Session& session, const std::
 
 std::string ParkedSequences::json(Poco::Data::Session& session, int limit,
                                   std::int64_t nowMs) const {
-    if (!_ordered)
+    if (!shown(session))
         return "[]";
     SequenceStore store(_dialect, _settings.dedupTable);
     std::string out = "[";
@@ -66,7 +82,7 @@ std::string ParkedSequences::json(Poco::Data::Session& session, int limit,
 
 void ParkedSequences::print(std::ostream& out, Poco::Data::Session& session, int limit,
                             std::int64_t nowMs) const {
-    if (!_ordered)
+    if (!shown(session))
         return;
     SequenceStore store(_dialect, _settings.dedupTable);
     const auto sequences = store.list(session, std::nullopt, limit);
@@ -88,7 +104,7 @@ void ParkedSequences::print(std::ostream& out, Poco::Data::Session& session, int
 }
 
 std::string ParkedSequences::countsJson(Poco::Data::Session& session) const {
-    if (!_ordered)
+    if (!shown(session))
         return "\"parked_sequences\":0,\"parked\":0";
     SequenceStore store(_dialect, _settings.dedupTable);
     Poco::Int64 sequences = 0;
@@ -98,7 +114,7 @@ std::string ParkedSequences::countsJson(Poco::Data::Session& session) const {
 }
 
 void ParkedSequences::printCounts(std::ostream& out, Poco::Data::Session& session) const {
-    if (!_ordered)
+    if (!shown(session))
         return;
     SequenceStore store(_dialect, _settings.dedupTable);
     Poco::Int64 sequences = 0;
@@ -108,14 +124,15 @@ void ParkedSequences::printCounts(std::ostream& out, Poco::Data::Session& sessio
 }
 
 bool ParkedSequences::releaseHead(Poco::Data::Session& session, const FailedRecord& row) const {
-    if (!_ordered || !row.messageId)
+    if (!row.messageId || !shown(session))
         return false;
-    std::vector<std::string> ordered;
+    // Every configured consumer: a head left from when its consumer was ordered is released
+    // the same way.
+    std::vector<std::string> consumers;
     for (const auto& c : _settings.inbox.consumers)
-        if (c.ordered)
-            ordered.push_back(c.name);
+        consumers.push_back(c.name);
     return SequenceStore(_dialect, _settings.dedupTable)
-        .resolveRow(session, row.source, *row.messageId, ordered);
+        .resolveRow(session, row.source, *row.messageId, consumers);
 }
 
 } // namespace msgbus::core::cli

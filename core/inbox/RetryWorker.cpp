@@ -9,6 +9,8 @@
 
 #include <msgbus/Error.h>
 
+#include <algorithm>
+
 namespace msgbus::core {
 
 RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins,
@@ -18,17 +20,46 @@ RetryWorker::RetryWorker(Database& database, PluginRegistry& plugins,
       _failed(database.dialect(), settings.pipeline.failedTable), _policy(settings.pipeline.retry),
       _log(Poco::Logger::get("msgbus.retry")),
       _settler(database, settings.pipeline.failedTable, _policy, metrics, _log),
-      _leaseOwner(settings.leaseOwner) {
+      _leaseOwner(settings.leaseOwner), _pipeline(settings.pipeline), _metrics(metrics),
+      _onOutboxWrite(onOutboxWrite) {
     for (const auto& consumer : settings.consumers)
         _processors.emplace("amqp:" + consumer,
                             std::make_unique<MessageProcessor>(database, settings.pipeline, metrics,
                                                                consumer, onOutboxWrite));
     for (const auto& [source, processor] : _processors)
         _sources.push_back(source);
-    for (const auto& consumer : settings.consumers)
+    for (const auto& consumer : settings.consumers) {
         if (settings.pipeline.isOrdered(consumer))
             _releasers.push_back(std::make_unique<SequenceReleaser>(
                 database, settings.pipeline, metrics, consumer, onOutboxWrite));
+        else
+            _unordered.push_back(consumer);
+    }
+}
+
+void RetryWorker::adoptLeftoverSequences() {
+    if (_unordered.empty())
+        return;
+    std::vector<std::string> open;
+    try {
+        auto session = _database.session();
+        open = SequenceStore(_database.dialect(), _pipeline.dedupTable).consumers(*session);
+    } catch (const std::exception&) {
+        if (!_database.isReachable())
+            throw;
+        // No sequences table: ordered consumption was never set up here.
+    }
+    for (const auto& consumer : _unordered) {
+        if (std::find(open.begin(), open.end(), consumer) == open.end())
+            continue;
+        _log.warning("consumer %s is not ordered, but keys of it are parked from when it was: "
+                     "released keys still run their parked messages; a head is released only by "
+                     "failed:skip, failed:remove or parked:release (failed:list shows them)",
+                     consumer);
+        _releasers.push_back(std::make_unique<SequenceReleaser>(_database, _pipeline, _metrics,
+                                                                consumer, _onOutboxWrite));
+    }
+    _unordered.clear();
 }
 
 int RetryWorker::retryDue() {
@@ -40,6 +71,7 @@ int RetryWorker::retryDue(const StopToken& stop) {
     // What the database was away for last time comes first: a lease given back before the
     // claim is claimed again with its attempts as they were.
     _settler.settleOwed();
+    adoptLeftoverSequences();
     std::vector<FailedRecord> rows;
     {
         auto session = _database.session();

@@ -60,6 +60,9 @@ private:
     /// Moves row (as it was read) to "failed"; false when it changed since it was read.
     bool markUnreadable(FailedRecord row, const std::string& error);
     bool markFailed(FailedRecord row, const std::string& errorClass, const std::string& error);
+    /// Once: releasers for the consumers that are not ordered but have sequences left from when
+    /// they were (their parked messages must not be stranded), with a warning.
+    void adoptLeftoverSequences();
 
     Database& _database;
     PluginRegistry& _plugins;
@@ -72,6 +75,11 @@ private:
     std::vector<std::unique_ptr<SequenceReleaser>> _releasers; ///< one per ordered consumer
     std::shared_ptr<const PluginSet> _pluginsInUse;
     std::string _leaseOwner;
+    /// For adoptLeftoverSequences: the consumers that are not ordered, until it has run.
+    std::vector<std::string> _unordered;
+    PipelineSettings _pipeline;
+    Metrics& _metrics;
+    std::function<void()> _onOutboxWrite;
 };
 
 } // namespace msgbus::core

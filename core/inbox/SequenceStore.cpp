@@ -303,6 +303,12 @@ std::vector<SequenceInfo> SequenceStore::list(Poco::Data::Session& session,
     return out;
 }
 
+std::vector<std::string> SequenceStore::consumers(Poco::Data::Session& session) {
+    std::vector<std::string> out;
+    session << "SELECT DISTINCT consumer FROM " + _sequences, into(out), now;
+    return out;
+}
+
 std::int64_t SequenceStore::parkedCount(Poco::Data::Session& session) {
     Poco::Int64 n = 0;
     session << "SELECT COUNT(*) FROM " + _parked, into(n), now;

@@ -124,6 +124,9 @@ public:
     std::vector<SequenceInfo> list(Poco::Data::Session& session,
                                    const std::optional<std::string>& consumer, int limit);
 
+    /// The consumers that have open sequences.
+    std::vector<std::string> consumers(Poco::Data::Session& session);
+
     /// How many messages are parked, over every consumer.
     std::int64_t parkedCount(Poco::Data::Session& session);
 

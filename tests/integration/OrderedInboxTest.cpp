@@ -39,6 +39,7 @@ class OrderedInboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testALaterFailureKeepsTheHeadOnMariaDb);
     CPPUNIT_TEST(testALaterFailureKeepsTheHeadOnSqlite);
     CPPUNIT_TEST(testHeadIsNotRedirectedAndParkedReleaseFreesItsKey);
+    CPPUNIT_TEST(testParkedKeysOutliveTurningOrderedOff);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::FlakyBus {
@@ -396,6 +397,31 @@ public:
                                           "_audit WHERE action = 'parked-release'"));
         CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable +
                                           "_audit WHERE action = 'parked-release' AND done = 1"));
+    }
+
+    void testParkedKeysOutliveTurningOrderedOff() {
+        Bus bus("SQLite", true, 0);
+        bus.sendMessages({bus.keyed("A", 1, 1000), bus.keyed("A", 2, 0)});
+        bus.consume(2);
+        CPPUNIT_ASSERT_EQUAL(1, bus.parked());
+        // The operator turns ordered off with A still parked: A stays in view, its head can
+        // still be skipped, and the retry worker still runs its parked message.
+        bus.properties["inbox.consumer.flaky.ordered"] = "false";
+        for (auto& consumer : bus.settings.inbox.consumers)
+            consumer.ordered = false;
+        const std::string config = bus.writeConfig(test::tempDir("orderedoff"));
+        std::string output;
+        CPPUNIT_ASSERT_EQUAL(
+            0, test::runCommand(test::msgbusBinary() + " failed:list --config " + config, &output));
+        CPPUNIT_ASSERT_MESSAGE(output, output.find("parked sequences") != std::string::npos);
+        const std::string head =
+            std::to_string(bus.count("SELECT id FROM " + bus.settings.failedTable));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            output, 0,
+            test::runCommand(test::msgbusBinary() + " failed:skip " + head + " --config " + config,
+                             &output));
+        bus.retryUntil([&] { return bus.parked() == 0 && bus.sequences() == 0; });
+        CPPUNIT_ASSERT(bus.hasEffect("A-2"));
     }
 };
 
