@@ -4,6 +4,7 @@
 #include "core/failed/StoredEnvelope.h"
 #include "core/inbox/FailureClassifier.h"
 #include "core/inbox/TransactionLost.h"
+#include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
 
 namespace msgbus::core {
@@ -131,6 +132,9 @@ bool SequenceReleaser::runParked(Poco::Data::Session& session, const PluginSet& 
     if (unreadable || p.reject || !p.handler)
         return !fail(session, p, unreadable ? *unreadable : *p.reject);
 
+    // Its dedup row was written when it parked, but a head that waited longer than
+    // dedup.retention saw it cleaned: written again, a late redelivery stays a duplicate.
+    _dedup.tryInsert(session, p.message->id(), _consumer, p.message->name(), nowMillis());
     Transaction::Savepoints sp(session);
     sp.set(kSavepoint);
     try {

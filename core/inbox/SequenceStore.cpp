@@ -129,6 +129,10 @@ void SequenceStore::park(Poco::Data::Session& session, const std::string& consum
             sql += std::string(i ? ", " : "") + "('" + consumer +
                    "', ?, ?, ?, ?, COALESCE(?, X''), ?)";
         }
+        // A message parked already comes again when its deduplication row was cleaned while it
+        // waited (dedup.retention): it stays parked once, and its dedup row is back.
+        sql += _dialect == Dialect::MySQL ? " ON DUPLICATE KEY UPDATE message_id = message_id"
+                                          : " ON CONFLICT (consumer, message_id) DO NOTHING";
         insert << sql;
         for (std::size_t i = 0; i < n; ++i)
             insert, use(keys[i]), use(ids[i]), use(names[i]), use(headers[i]), use(bodies[i]),

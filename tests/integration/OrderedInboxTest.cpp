@@ -40,6 +40,8 @@ class OrderedInboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testALaterFailureKeepsTheHeadOnSqlite);
     CPPUNIT_TEST(testHeadIsNotRedirectedAndParkedReleaseFreesItsKey);
     CPPUNIT_TEST(testParkedKeysOutliveTurningOrderedOff);
+    CPPUNIT_TEST(testParkingOutlivesDedupRetentionOnMariaDb);
+    CPPUNIT_TEST(testParkingOutlivesDedupRetentionOnSqlite);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::FlakyBus {
@@ -398,6 +400,39 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM " + bus.settings.failedTable +
                                           "_audit WHERE action = 'parked-release' AND done = 1"));
     }
+
+    static void parkingOutlivesDedupRetention(const std::string& connector) {
+        Bus bus(connector);
+        const Message later = bus.keyed("A", 2, 0);
+        bus.sendMessages({bus.keyed("A", 1, 1), later});
+        bus.consume(2);
+        CPPUNIT_ASSERT_EQUAL(1, bus.parked());
+        const auto cleanDedup = [&] {
+            auto session = bus.database->session();
+            *session << "DELETE FROM " + bus.settings.dedupTable, now;
+        };
+        // A-1 waits longer than dedup.retention: A-2's dedup row is cleaned, and the broker
+        // delivers A-2 again. It stays parked once, not a failure of its own.
+        cleanDedup();
+        bus.sendMessages({later});
+        bus.consume(1);
+        CPPUNIT_ASSERT_EQUAL(1, bus.parked());
+        CPPUNIT_ASSERT_EQUAL(0, bus.rows("failed"));
+        CPPUNIT_ASSERT_EQUAL(1, bus.rows("retry"));
+        CPPUNIT_ASSERT_EQUAL(1, bus.count("SELECT COUNT(*) FROM " + bus.settings.dedupTable));
+        // Cleaned again before the release: the release writes it again.
+        cleanDedup();
+        bus.retryUntilSettled();
+        CPPUNIT_ASSERT_EQUAL(2, bus.count("SELECT COUNT(*) FROM " + bus.settings.dedupTable));
+        // A late redelivery of A-2 is a duplicate.
+        bus.sendMessages({later});
+        bus.consume(1);
+        bus.assertInOrder({{"A", 2}});
+    }
+
+public:
+    void testParkingOutlivesDedupRetentionOnMariaDb() { parkingOutlivesDedupRetention("MySQL"); }
+    void testParkingOutlivesDedupRetentionOnSqlite() { parkingOutlivesDedupRetention("SQLite"); }
 
     void testParkedKeysOutliveTurningOrderedOff() {
         Bus bus("SQLite", true, 0);
