@@ -73,7 +73,7 @@ Poco::Data::Session Database::connect() const {
     Poco::Data::Session session(_connector, _connection, loginSeconds);
     applyIoTimeout(session);
     // Session defaults, once per connection (a pooled session keeps them); Transaction ends
-    // with "COMMIT; SET autocommit = 1" in one round trip.
+    // with "COMMIT; SET autocommit = 1, …" in one round trip, which also puts these back.
     session << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", now;
     MysqlLink::allowMultiStatements(session);
     return session;

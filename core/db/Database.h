@@ -44,7 +44,8 @@ private:
 /// hands out sessions the server already closed); one back more recently is used as it is, so a
 /// busy worker pays no round trip per borrow. A session whose connection was closed under a
 /// statement never goes back to the pool. Sessions come with autocommit on and READ COMMITTED
-/// (MySQL), or WAL and a busy timeout (SQLite), set once per connection. Thread-safe.
+/// (MySQL), or WAL and a busy timeout (SQLite), set once per connection; a Transaction's end
+/// puts the MySQL session settings back. Thread-safe.
 class Database {
 public:
     explicit Database(const DatabaseSettings& settings);

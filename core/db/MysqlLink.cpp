@@ -1,47 +1,103 @@
 #include "core/db/MysqlLink.h"
 
+#include <Poco/Data/DataException.h>
 #include <Poco/Data/MySQL/MySQLException.h>
 
 #include <mysql.h>
 
 #include <algorithm>
+#include <exception>
 
 namespace msgbus::core {
 namespace {
 
 MYSQL* handleOf(Poco::Data::Session& session) noexcept {
     try {
+        // A closed Poco session still hands out its freed handle (no round trip here).
+        if (!session.isConnected())
+            return nullptr;
         return Poco::AnyCast<MYSQL*>(session.getProperty("handle"));
     } catch (...) {
         return nullptr;
     }
 }
 
+/// How far the statements of one text went: how many succeeded, and the failure of the one
+/// after them (none when all succeeded).
+struct Outcome {
+    std::size_t done = 0;
+    std::exception_ptr error;
+};
+
+Outcome send(MYSQL* handle, const std::string& sql, const std::string& what) {
+    Outcome outcome;
+    if (!(handle->client_flag & CLIENT_MULTI_STATEMENTS) && sql.find(';') != std::string::npos) {
+        // A connection not opened by Database (a caller's own session): one at a time.
+        for (std::size_t from = 0, end = 0; from < sql.size(); from = end + 1) {
+            end = std::min(sql.find(';', from), sql.size());
+            const std::string one = sql.substr(from, end - from);
+            if (one.find_first_not_of(' ') == std::string::npos)
+                continue;
+            Outcome single = send(handle, one, what);
+            if (single.error) {
+                outcome.error = single.error;
+                return outcome;
+            }
+            ++outcome.done;
+        }
+        return outcome;
+    }
+    if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0) {
+        outcome.error = std::make_exception_ptr(
+            Poco::Data::MySQL::TransactionException(what + " failed", handle));
+        return outcome;
+    }
+    // The results of the later statements are already on their way: reading them costs no
+    // round trip, and leaving them unread would break the connection's next command.
+    outcome.done = 1;
+    for (int more = 0; (more = mysql_next_result(handle)) != -1; ++outcome.done)
+        if (more > 0) {
+            outcome.error = std::make_exception_ptr(
+                Poco::Data::MySQL::TransactionException(what + " failed", handle));
+            return outcome;
+        }
+    return outcome;
+}
+
+MYSQL* connectedHandle(Poco::Data::Session& session, const std::string& what) {
+    MYSQL* handle = handleOf(session);
+    if (!handle)
+        // Said as the lost connection it is, so that the callers treat it as transient.
+        throw Poco::Data::SessionUnavailableException(
+            what + " failed: the session has no connection (closed)");
+    return handle;
+}
+
 } // namespace
 
 void MysqlLink::query(Poco::Data::Session& session, const std::string& sql,
                       const std::string& what) {
-    MYSQL* handle = handleOf(session);
-    if (!handle)
-        throw Poco::Data::MySQL::TransactionException(what + ": the session has no connection");
-    if (!(handle->client_flag & CLIENT_MULTI_STATEMENTS) && sql.find(';') != std::string::npos) {
-        // A connection not opened by Database (a caller's own session): one at a time.
-        std::size_t from = 0;
-        for (std::size_t end = 0; from < sql.size(); from = end + 1) {
-            end = std::min(sql.find(';', from), sql.size());
-            const std::string one = sql.substr(from, end - from);
-            if (one.find_first_not_of(' ') != std::string::npos)
-                query(session, one, what);
-        }
-        return;
+    const Outcome outcome = send(connectedHandle(session, what), sql, what);
+    if (outcome.error)
+        std::rethrow_exception(outcome.error);
+}
+
+std::optional<std::string> MysqlLink::endTransaction(Poco::Data::Session& session,
+                                                     const std::string& sql,
+                                                     const std::string& what) {
+    const Outcome outcome = send(connectedHandle(session, what), sql, what);
+    if (!outcome.error)
+        return std::nullopt;
+    if (outcome.done == 0)
+        std::rethrow_exception(outcome.error);
+    abandon(session);
+    try {
+        std::rethrow_exception(outcome.error);
+    } catch (const Poco::Exception& e) {
+        return e.displayText();
+    } catch (const std::exception& e) {
+        return std::string(e.what());
     }
-    if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
-        throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
-    // The results of the later statements are already on their way: reading them costs no
-    // round trip, and leaving them unread would break the connection's next command.
-    for (int more = 0; (more = mysql_next_result(handle)) != -1;)
-        if (more > 0)
-            throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
 }
 
 void MysqlLink::allowMultiStatements(Poco::Data::Session& session) {
@@ -71,6 +127,17 @@ bool MysqlLink::closed(Poco::Data::Session& session) noexcept {
 bool MysqlLink::ping(Poco::Data::Session& session) noexcept {
     MYSQL* handle = handleOf(session);
     return handle && handle->net.pvio && mysql_ping(handle) == 0;
+}
+
+void MysqlLink::abandon(Poco::Data::Session& session) noexcept {
+    MYSQL* handle = handleOf(session);
+    if (!handle || !handle->net.pvio)
+        return;
+    // mariadb_cancel shuts the socket down; the ping then fails at once, and Connector/C
+    // closes the connection's I/O as after any lost connection (mysql_close cannot be used:
+    // the Poco session still holds the handle). No reconnect: Poco leaves it off.
+    mariadb_cancel(handle);
+    mysql_ping(handle);
 }
 
 } // namespace msgbus::core

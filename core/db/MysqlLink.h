@@ -2,6 +2,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include <optional>
 #include <string>
 
 namespace msgbus::core {
@@ -17,9 +18,19 @@ public:
     /// autocommit = 1": several, separated by ';', after allowMultiStatements()), in one round
     /// trip. Throws Poco::Data::MySQL::TransactionException carrying the server's error number
     /// (so that isConnectionLost() and isLockConflict() read it), naming what; the statements
-    /// after a failing one do not run.
+    /// after a failing one do not run. A session without a connection (closed) throws
+    /// Poco::Data::SessionUnavailableException: a lost connection, like the server's 2006.
     static void query(Poco::Data::Session& session, const std::string& sql,
                       const std::string& what);
+    /// query() for text whose first statement ends a transaction (COMMIT or ROLLBACK) and whose
+    /// later ones put the session's settings back. Once the first has succeeded, the
+    /// transaction has ended as asked whatever the later ones do: their failure (the connection
+    /// lost between the results, a KILL QUERY) throws nothing, but the connection is closed, so
+    /// that the session, whose settings are now unknown, is never used again (its next
+    /// statement fails as on a lost connection, and the pool drops it); the later statement's
+    /// error is returned then. Throws as query() when the first statement failed.
+    static std::optional<std::string>
+    endTransaction(Poco::Data::Session& session, const std::string& sql, const std::string& what);
     /// Lets query() send several statements at once, for the rest of the connection (one round
     /// trip). Prepared statements stay one statement each whatever this says.
     static void allowMultiStatements(Poco::Data::Session& session);
@@ -32,6 +43,9 @@ public:
     static bool closed(Poco::Data::Session& session) noexcept;
     /// One COM_PING round trip: true when the server answers. Never throws.
     static bool ping(Poco::Data::Session& session) noexcept;
+    /// Closes the connection as a lost one would be (closed() is true afterwards); the Poco
+    /// session stays valid, its statements fail. Never throws.
+    static void abandon(Poco::Data::Session& session) noexcept;
 };
 
 } // namespace msgbus::core

@@ -3,10 +3,34 @@
 #include "core/db/MysqlLink.h"
 
 #include <Poco/Data/DataException.h>
+#include <Poco/Logger.h>
 
 namespace msgbus::core {
 
 using namespace Poco::Data::Keywords;
+
+namespace {
+
+/// What the end of a transaction sends after its COMMIT or ROLLBACK, in the same round trip:
+/// autocommit back on, and the session settings a handler might have changed put back to what
+/// a new connection gets, so that they never follow the pooled session to its next user (a
+/// relay's SKIP LOCKED claims under REPEATABLE READ take gap locks; another sql_mode changes
+/// how our statements parse and what they store; another time zone, lock wait or
+/// completion_type changes what they do or how long they wait).
+const std::string kSessionDefaults =
+    "; SET autocommit = 1, sql_mode = DEFAULT, time_zone = DEFAULT, "
+    "innodb_lock_wait_timeout = DEFAULT, lock_wait_timeout = DEFAULT, "
+    "foreign_key_checks = DEFAULT, unique_checks = DEFAULT, completion_type = DEFAULT"
+    "; SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, READ WRITE";
+
+void warnAbandoned(const std::string& what, const std::string& error) {
+    Poco::Logger::get("msgbus.db")
+        .warning("%s succeeded, but putting the session back in order failed (%s): the "
+                 "connection is closed instead of going back to the pool",
+                 what, error);
+}
+
+} // namespace
 
 Transaction::Transaction(Poco::Data::Session& session, Dialect dialect)
     : _session(session), _dialect(dialect) {
@@ -40,8 +64,11 @@ Transaction::~Transaction() {
 void Transaction::commit() {
     if (_dialect == Dialect::SQLite)
         _session << "COMMIT", now;
-    else
-        MysqlLink::query(_session, "COMMIT; SET autocommit = 1", "COMMIT");
+    else if (auto error =
+                 MysqlLink::endTransaction(_session, "COMMIT" + kSessionDefaults, "COMMIT"))
+        // Committed: the caller must not give the work back or run it again; the session is
+        // closed, so its next statement fails as on a lost connection.
+        warnAbandoned("COMMIT", *error);
     _active = false;
 }
 
@@ -49,8 +76,9 @@ void Transaction::rollback() {
     _active = false;
     if (_dialect == Dialect::SQLite)
         _session << "ROLLBACK", now;
-    else
-        MysqlLink::query(_session, "ROLLBACK; SET autocommit = 1", "ROLLBACK");
+    else if (auto error =
+                 MysqlLink::endTransaction(_session, "ROLLBACK" + kSessionDefaults, "ROLLBACK"))
+        warnAbandoned("ROLLBACK", *error);
 }
 
 void Transaction::Savepoints::set(const std::string& name) {

@@ -78,29 +78,56 @@ std::vector<Id> OutboxWriter::write(std::vector<Message>& messages) {
             message.setCreatedAt(now);
         ids.push_back(message.id());
     }
+    std::vector<std::string> headers;
+    std::vector<std::size_t> sizes;
+    headers.reserve(messages.size());
+    sizes.reserve(messages.size());
+    for (const auto& message : messages) {
+        headers.push_back(storedHeaders(message));
+        sizes.push_back(rowBytes(message, headers.back()));
+    }
     // Multi-row statements, each one round trip, bounded in rows (SQLite's bound-parameter
-    // limit) and in bytes (one statement must fit MariaDB's max_allowed_packet).
+    // limit) and in bytes: every column of every row counts, headers as much as payloads, or
+    // a statement could outgrow MariaDB's max_allowed_packet (the server then drops the
+    // connection, which would pass for an outage blamed on the handler).
     std::size_t first = 0;
     while (first < messages.size()) {
         std::size_t last = first + 1;
-        std::size_t bytes = messages[first].payload().size();
+        std::size_t bytes = sizes[first];
         while (last < messages.size() && last - first < kMaxRowsPerStatement &&
-               bytes + messages[last].payload().size() <= kMaxBytesPerStatement)
-            bytes += messages[last++].payload().size();
-        insertRows(std::span<const Message>(messages).subspan(first, last - first), now);
+               bytes + sizes[last] <= kMaxBytesPerStatement)
+            bytes += sizes[last++];
+        insertRows(std::span<const Message>(messages).subspan(first, last - first),
+                   std::span<std::string>(headers).subspan(first, last - first), now);
         first = last;
     }
     return ids;
 }
 
-void OutboxWriter::insertRows(std::span<const Message> rows, std::int64_t now) {
-    // Poco binds by reference: every bound value lives in these vectors, sized before the first
-    // use() so that none of them moves.
+std::string OutboxWriter::storedHeaders(const Message& message) {
+    if (!message.deliverAt())
+        return json::toObject(message.headers());
+    // The schedule lives in available_at; the stored headers go to the broker as they are,
+    // and the consumers have no use for it.
+    auto stored = message.headers();
+    stored.erase(Message::kDeliverAtHeader);
+    return json::toObject(stored);
+}
+
+std::size_t OutboxWriter::rowBytes(const Message& message, const std::string& headers) {
+    return kRowOverheadBytes + message.id().bytes().size() + message.name().size() +
+           (message.partitionKey() ? message.partitionKey()->size() : 0) + headers.size() +
+           message.payload().size();
+}
+
+void OutboxWriter::insertRows(std::span<const Message> rows, std::span<std::string> headers,
+                              std::int64_t now) {
+    // Poco binds by reference (never to const): every bound value lives in these vectors or in
+    // headers, sized before the first use() so that none of them moves.
     const std::size_t n = rows.size();
     std::vector<Poco::Data::BLOB> ids(n);
     std::vector<std::string> names(n);
     std::vector<Poco::Nullable<std::string>> partitionKeys(n);
-    std::vector<std::string> headers(n);
     std::vector<Poco::Data::BLOB> bodies(n);
     std::vector<std::int64_t> createdAts(n);
     std::vector<std::int64_t> availableAts(n);
@@ -122,15 +149,6 @@ void OutboxWriter::insertRows(std::span<const Message> rows, std::int64_t now) {
         // A delivery time in the past is due now, in its place among the rows written now
         // (not ahead of rows that have waited longer).
         availableAts[i] = deliverAt ? std::max(now, *deliverAt) : createdAts[i];
-        if (deliverAt) {
-            // The schedule lives in available_at; the stored headers go to the broker as they
-            // are, and the consumers have no use for it.
-            auto stored = message.headers();
-            stored.erase(Message::kDeliverAtHeader);
-            headers[i] = json::toObject(stored);
-        } else {
-            headers[i] = json::toObject(message.headers());
-        }
         insert << (i ? ", (?, ?, ?, ?, ?, ?, ?, 0)" : "(?, ?, ?, ?, ?, ?, ?, 0)");
         insert, use(ids[i]), use(names[i]), use(partitionKeys[i]), use(headers[i]), use(bodies[i]),
             use(createdAts[i]), use(availableAts[i]);

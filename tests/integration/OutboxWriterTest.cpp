@@ -25,6 +25,7 @@ class OutboxWriterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testCommitLeavesOneRowWithEveryFieldOnSqlite);
     CPPUNIT_TEST(testInvalidMessagesAreRefusedWhereTheyEnter);
     CPPUNIT_TEST(testPinnedIdIsKept);
+    CPPUNIT_TEST(testHeadersCountTowardsTheStatementSize);
     CPPUNIT_TEST_SUITE_END();
 
     struct Fixture {
@@ -145,6 +146,32 @@ public:
         Id pinned = Id::parse("0190a6f2-3b4c-7d5e-8f60-1a2b3c4d5e6f");
         m.setId(pinned);
         CPPUNIT_ASSERT(OutboxWriter(*session, {f.table, 1024}).write(m) == pinned);
+    }
+
+    void testHeadersCountTowardsTheStatementSize() {
+        auto f = open("MySQL");
+        auto session = f.database->session();
+        Poco::Int64 packet = 0;
+        *session << "SELECT @@max_allowed_packet", into(packet), now;
+        // Small payloads, large headers: together more than the server takes in one packet,
+        // in fewer rows than one statement may hold. Counted by payload alone they would go
+        // in one INSERT, and the server would drop the connection.
+        const std::size_t headerBytes = 256 * 1024;
+        const std::size_t rows = static_cast<std::size_t>(packet) * 5 / 4 / headerBytes + 1;
+        CPPUNIT_ASSERT(rows < OutboxWriter::kMaxRowsPerStatement);
+        std::vector<Message> messages;
+        for (std::size_t i = 0; i < rows; ++i) {
+            messages.emplace_back("order.placed", R"({"n":1})");
+            messages.back().setHeader("note", std::string(headerBytes, 'h'));
+        }
+        core::Transaction tx(*session, f.database->dialect());
+        OutboxWriter(*session, {f.table, 1024 * 1024}).write(messages);
+        tx.commit();
+        int stored = 0;
+        *session << "SELECT COUNT(*) FROM " + f.table + " WHERE LENGTH(headers) > " +
+                        std::to_string(headerBytes),
+            into(stored), now;
+        CPPUNIT_ASSERT_EQUAL(static_cast<int>(rows), stored);
     }
 };
 

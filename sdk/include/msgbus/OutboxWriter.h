@@ -47,16 +47,22 @@ public:
     /// Inserts one row; returns the message's id (also stored into message).
     Id write(Message& message);
     /// Inserts the messages in the caller's transaction with multi-row INSERTs (at most
-    /// kMaxRowsPerStatement rows and, past the first row, kMaxBytesPerStatement payload bytes
-    /// each: a round trip per statement, not per row); returns their ids in order. Validates
+    /// kMaxRowsPerStatement rows and, past the first row, kMaxBytesPerStatement bytes of all
+    /// their columns, headers included, each: a round trip per statement, not per row); returns
+    /// their ids in order. Validates
     /// them all before the first insert. When a statement fails, which of its rows was at fault
     /// is not known; the caller's transaction decides what the failure undoes.
     std::vector<Id> write(std::vector<Message>& messages);
 
     /// The most rows one INSERT of write() carries.
     static constexpr std::size_t kMaxRowsPerStatement = 100;
-    /// The most payload bytes one INSERT of write() carries, unless a single row is larger.
+    /// The most bytes one INSERT of write() carries (every column of every row, with
+    /// kRowOverheadBytes a row for the protocol's framing), unless a single row is larger: well
+    /// below MariaDB's default max_allowed_packet of 16 MiB.
     static constexpr std::size_t kMaxBytesPerStatement = 4 * 1024 * 1024;
+    /// What a row costs in a statement besides its values' bytes (length prefixes, types, the
+    /// two 8-byte times), counted generously.
+    static constexpr std::size_t kRowOverheadBytes = 128;
 
     /// Call after the transaction that holds the written rows committed (not before: a relay
     /// woken early finds nothing and sleeps again). Rings doorbell when rows were written since
@@ -70,8 +76,14 @@ public:
     static void validate(const Message& message, std::size_t maxBodyBytes);
 
 private:
-    /// One multi-row INSERT of rows (validated, with ids and createdAt set).
-    void insertRows(std::span<const Message> rows, std::int64_t now);
+    /// One multi-row INSERT of rows (validated, with ids and createdAt set) with their stored
+    /// headers.
+    void insertRows(std::span<const Message> rows, std::span<std::string> headers,
+                    std::int64_t now);
+    /// The headers column of message: its headers as JSON, without the delivery time.
+    static std::string storedHeaders(const Message& message);
+    /// What message's row adds to a statement, in bytes.
+    static std::size_t rowBytes(const Message& message, const std::string& headers);
 
     Poco::Data::Session& _session;
     Options _options;
