@@ -7,9 +7,11 @@
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/LayeredConfiguration.h>
+#include <functional>
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -193,7 +195,8 @@ public:
 /// Publishes messages bench.count messages (benchPayload, kPayloadBytes) to exchange through the
 /// core publisher with bus's serializer, 1,000 per confirmed batch; returns msg/s. (Defined with
 /// the inbox figures.)
-double preload(BenchBus& bus, const std::string& exchange, std::int64_t messages);
+double preload(BenchBus& bus, const std::string& exchange, std::int64_t messages,
+               const std::function<std::string(std::int64_t)>& partitionKeyOf = {});
 
 /// The JSON payload every figure sends: {"k":<k>,"pad":"xxx…"} padded to bytes (at least the
 /// object without padding).

@@ -42,7 +42,8 @@ void createCounter(BenchBus& bus, const std::string& table) {
 
 } // namespace
 
-double preload(BenchBus& bus, const std::string& exchange, std::int64_t messages) {
+double preload(BenchBus& bus, const std::string& exchange, std::int64_t messages,
+               const std::function<std::string(std::int64_t)>& partitionKeyOf) {
     core::amqp::AmqpPublisher::Options options;
     options.connection.connectionName = "msgbus bench preload";
     core::amqp::AmqpPublisher publisher(core::amqp::AmqpNodes::parse(bus.settings.amqp.url),
@@ -55,6 +56,8 @@ double preload(BenchBus& bus, const std::string& exchange, std::int64_t messages
             Message message("bench.count", benchPayload(done, kPayloadBytes));
             message.setId(Id::generate());
             message.setCreatedAt(core::nowMillis());
+            if (partitionKeyOf)
+                message.setPartitionKey(partitionKeyOf(done));
             batch.push_back({i, exchange, "bench.count", plugins->serializer->encode(message)});
         }
         for (const auto& outcome : publisher.publishBatch(batch, std::chrono::seconds(30)))

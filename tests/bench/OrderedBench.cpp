@@ -23,28 +23,6 @@ constexpr std::int64_t kKeys = 1000;
 constexpr std::int64_t kFailEvery = 100; ///< 1 % of the keys
 constexpr auto kDeadline = std::chrono::seconds(300);
 
-/// messages bench.count messages, message k with partition key "key-<k % kKeys>".
-void preloadKeyed(BenchBus& bus, const std::string& exchange, std::int64_t messages) {
-    core::amqp::AmqpPublisher::Options options;
-    options.connection.connectionName = "msgbus bench ordered preload";
-    core::amqp::AmqpPublisher publisher(core::amqp::AmqpNodes::parse(bus.settings.amqp.url),
-                                        options);
-    auto plugins = bus.plugins.current();
-    for (std::int64_t done = 0; done < messages;) {
-        std::vector<core::amqp::OutgoingMessage> batch;
-        for (std::uint64_t i = 0; i < 1000 && done < messages; ++i, ++done) {
-            Message message("bench.count", benchPayload(done, kPayloadBytes));
-            message.setId(Id::generate());
-            message.setCreatedAt(core::nowMillis());
-            message.setPartitionKey("key-" + std::to_string(done % kKeys));
-            batch.push_back({i, exchange, "bench.count", plugins->serializer->encode(message)});
-        }
-        for (const auto& outcome : publisher.publishBatch(batch, std::chrono::seconds(30)))
-            if (outcome.result != core::amqp::PublishResult::Confirmed)
-                throw std::runtime_error("preload: a message was not confirmed: " + outcome.error);
-    }
-}
-
 /// The rate (msg/s) from the first delivery to the last message's effect, with the retry
 /// worker (retries and releases) running beside the consumer.
 double oneRun(std::int64_t messages, bool ordered) {
@@ -61,7 +39,9 @@ double oneRun(std::int64_t messages, bool ordered) {
                   {"retry.delay_ms", "1000"},
                   {"retry.multiplier", "1"}});
     bus.execute("CREATE TABLE bench_own (k BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB");
-    preloadKeyed(bus, queue.exchange(), messages);
+    // Message k has partition key "key-<k % kKeys>".
+    preload(bus, queue.exchange(), messages,
+            [](std::int64_t k) { return "key-" + std::to_string(k % kKeys); });
     if (queue.settledMessageCount(static_cast<std::uint64_t>(messages)) !=
         static_cast<std::uint64_t>(messages))
         throw std::runtime_error("the queue does not hold the preloaded messages");

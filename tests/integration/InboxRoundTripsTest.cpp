@@ -32,7 +32,7 @@ class InboxRoundTripsTest : public CppUnit::TestFixture {
 
     /// The batch fixture's bus, its processor on a database reached through relay.
     struct Bus : test::ScratchBus {
-        Bus() : ScratchBus("roundtrips"), relay(relayToMariaDb()) {
+        Bus() : ScratchBus("roundtrips"), relay(test::relayToMariaDb()) {
             open("MySQL",
                  {{"plugin.batch.library", "libmsgbus-test-batch.so"},
                   {"inbox.consumers", "batch"},
@@ -99,15 +99,6 @@ class InboxRoundTripsTest : public CppUnit::TestFixture {
         std::unique_ptr<core::Database> counted;
         std::unique_ptr<core::MessageProcessor> processor;
     };
-
-    static test::TcpRelay relayToMariaDb() {
-        std::smatch host, port;
-        const std::string connection = test::mysqlConnection();
-        std::regex_search(connection, host, std::regex("host=([^;]*)"));
-        std::regex_search(connection, port, std::regex("port=([0-9]+)"));
-        return test::TcpRelay(host[1].str() == "localhost" ? "127.0.0.1" : host[1].str(),
-                              port.empty() ? 3306 : std::stoi(port[1].str()));
-    }
 
 public:
     void testABatchOfAHundredCostsAsManyRoundTripsAsABatchOfTen() {

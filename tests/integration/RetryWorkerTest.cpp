@@ -237,7 +237,7 @@ public:
         Bus bus;
         const auto ids =
             std::vector<std::int64_t>{bus.retryRow("a", "pause"), bus.retryRow("b", "pause", 2)};
-        test::TcpRelay relay = relayToMariaDb();
+        test::TcpRelay relay = test::relayToMariaDb();
         auto settings = bus.settings;
         settings.db.connection = relay.through(settings.db.connection);
         settings.db.ioTimeout = std::chrono::milliseconds(1000);
@@ -272,7 +272,7 @@ public:
         // counted, the row is not left "running" for its lease to count it.
         Bus bus(std::map<std::string, std::string>{{"retry.lease_ms", "600000"}});
         const auto id = bus.retryRow("napper", "nap"); // 0.5 s in its handler
-        test::TcpRelay relay = relayToMariaDb();
+        test::TcpRelay relay = test::relayToMariaDb();
         auto settings = bus.settings;
         settings.db.connection = relay.through(settings.db.connection);
         settings.db.ioTimeout = std::chrono::milliseconds(1000);
@@ -308,16 +308,6 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("retry"), bus.row(id)->queueName);
         CPPUNIT_ASSERT_EQUAL(1, bus.row(id)->attempts);
         CPPUNIT_ASSERT(bus.row(id)->availableAt <= core::nowMillis());
-    }
-
-private:
-    static test::TcpRelay relayToMariaDb() {
-        std::smatch host, port;
-        const std::string connection = test::mysqlConnection();
-        std::regex_search(connection, host, std::regex("host=([^;]*)"));
-        std::regex_search(connection, port, std::regex("port=([0-9]+)"));
-        return test::TcpRelay(host[1].str() == "localhost" ? "127.0.0.1" : host[1].str(),
-                              port.empty() ? 3306 : std::stoi(port[1].str()));
     }
 };
 

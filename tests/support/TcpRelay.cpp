@@ -1,5 +1,7 @@
 #include "support/TcpRelay.h"
 
+#include "support/TestEnv.h"
+
 #include <msgbus/Error.h>
 
 #include <arpa/inet.h>
@@ -195,6 +197,15 @@ void TcpRelay::loop() {
             }
         }
     }
+}
+
+TcpRelay relayToMariaDb() {
+    std::smatch host, port;
+    const std::string connection = mysqlConnection();
+    std::regex_search(connection, host, std::regex("host=([^;]*)"));
+    std::regex_search(connection, port, std::regex("port=([0-9]+)"));
+    return TcpRelay(host[1].str() == "localhost" ? "127.0.0.1" : host[1].str(),
+                    port.empty() ? 3306 : std::stoi(port[1].str()));
 }
 
 } // namespace msgbus::test

@@ -75,4 +75,7 @@ private:
     std::thread _thread;
 };
 
+/// A relay in front of the test MariaDB (MSGBUS_TEST_MYSQL), to count or cut its traffic.
+TcpRelay relayToMariaDb();
+
 } // namespace msgbus::test
