@@ -4,10 +4,13 @@
 
 #include <cppunit/TestAssert.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 namespace msgbus::test {
 
@@ -50,6 +53,40 @@ FrozenService::FrozenService(const std::string& recordedPid) {
     CPPUNIT_ASSERT_MESSAGE("no recorded " + recordedPid + " pid under " + std::string(dir),
                            _pid > 0);
     CPPUNIT_ASSERT_EQUAL(0, ::kill(_pid, SIGSTOP));
+    awaitEveryThreadStopped();
+}
+
+namespace {
+
+/// True when every thread of the process is in the stopped state ('T'); false while one runs.
+bool everyThreadStopped(int pid) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    for (const auto& task :
+         fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+        std::ifstream in(task.path() / "stat");
+        std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const auto end = stat.rfind(") ");
+        if (end != std::string::npos && end + 2 < stat.size() && stat[end + 2] != 'T' &&
+            stat[end + 2] != 't')
+            return false;
+    }
+    return !error;
+}
+
+} // namespace
+
+// kill() only queues SIGSTOP: one thread must be scheduled to start the group stop, and on a
+// busy machine a connection thread can still read and answer a query in between. A test that
+// sends its statement right after the freeze needs the server stopped for real.
+void FrozenService::awaitEveryThreadStopped() const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!everyThreadStopped(_pid)) {
+        if (std::chrono::steady_clock::now() > deadline)
+            CPPUNIT_FAIL("pid " + std::to_string(_pid) +
+                         " was sent SIGSTOP but still runs 10 s later");
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
 }
 
 FrozenService::~FrozenService() {

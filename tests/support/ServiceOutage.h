@@ -35,6 +35,8 @@ public:
     FrozenService& operator=(const FrozenService&) = delete;
 
 private:
+    void awaitEveryThreadStopped() const;
+
     int _pid = 0;
 };
 
