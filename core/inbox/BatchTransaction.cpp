@@ -8,6 +8,7 @@
 #include "core/util/Clock.h"
 #include "core/util/ErrorText.h"
 
+#include <algorithm>
 #include <set>
 
 namespace msgbus::core {
@@ -53,7 +54,7 @@ void BatchTransaction::run(Poco::Data::Session& session, std::span<PreparedMessa
     // Parking comes before the redelivery limit: a message of an open key waits behind its
     // head, and one that hit the limit must not make itself the head in the head's place.
     std::vector<PreparedMessage*> fresh =
-        withinRedeliveryLimit(session, _parking.begin(session, screen(session, batch)));
+        withinRedeliveryLimit(session, _parking.begin(session, screen(session, batch, savepoints)));
     if (savepoints)
         runWithSavepoints(session, fresh);
     else
@@ -64,7 +65,8 @@ void BatchTransaction::run(Poco::Data::Session& session, std::span<PreparedMessa
 }
 
 std::vector<PreparedMessage*> BatchTransaction::screen(Poco::Data::Session& session,
-                                                       std::span<PreparedMessage> batch) {
+                                                       std::span<PreparedMessage> batch,
+                                                       bool savepoints) {
     std::set<Id> inBatch;
     for (auto& p : batch) {
         p.result = ProcessResult::Handled;
@@ -78,7 +80,8 @@ std::vector<PreparedMessage*> BatchTransaction::screen(Poco::Data::Session& sess
         if (!inBatch.insert(p.message->id()).second)
             p.result = ProcessResult::Duplicate;
     }
-    markKnownDuplicates(session, batch);
+    if (looksUpDuplicates(batch, savepoints))
+        markKnownDuplicates(session, batch);
 
     std::vector<PreparedMessage*> fresh;
     for (auto& p : batch)
@@ -101,6 +104,18 @@ BatchTransaction::withinRedeliveryLimit(Poco::Data::Session& session,
         return true;
     });
     return fresh;
+}
+
+bool BatchTransaction::looksUpDuplicates(std::span<const PreparedMessage> batch,
+                                         bool savepoints) const {
+    // A batch of first deliveries skips the lookup (a round trip, two with the prepare): a
+    // duplicate among them (a relay republished it) makes the dedup insert come up short,
+    // and the run with savepoints, which always looks up, marks it. Parking must know a
+    // duplicate before it stores it, so ordered consumers always look up.
+    if (savepoints || _parking.ordered())
+        return true;
+    return !std::all_of(batch.begin(), batch.end(),
+                        [](const PreparedMessage& p) { return p.item && p.item->firstDelivery; });
 }
 
 void BatchTransaction::markKnownDuplicates(Poco::Data::Session& session,

@@ -84,7 +84,9 @@ private:
                                                         std::vector<PreparedMessage*> fresh);
     /// Resets the outcomes, records what cannot run; returns the messages whose handlers run.
     std::vector<PreparedMessage*> screen(Poco::Data::Session& session,
-                                         std::span<PreparedMessage> batch);
+                                         std::span<PreparedMessage> batch, bool savepoints);
+    /// Whether the batch looks its ids up in the deduplication table before running.
+    bool looksUpDuplicates(std::span<const PreparedMessage> batch, bool savepoints) const;
     void markKnownDuplicates(Poco::Data::Session& session, std::span<PreparedMessage> batch);
     void runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh);
     /// Runs call in the fast path; throws HandlerFailedInFastPath or BatchCallLost.

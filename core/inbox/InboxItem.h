@@ -32,6 +32,10 @@ struct InboxItem {
     /// running it, or the broker counted it to its limit without this host seeing why): the
     /// handler is told (HandlerContext::isRerun()).
     bool rerun = false;
+    /// The broker delivers it for the first time (not flagged redelivered) and it comes from
+    /// no retry row: only a republish can make it a duplicate, which the dedup insert still
+    /// catches, so the batch need not look its id up beforehand.
+    bool firstDelivery = false;
 };
 
 } // namespace msgbus::core

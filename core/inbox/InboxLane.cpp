@@ -205,6 +205,7 @@ void InboxLane::planRuns(Batch& batch) {
         const auto& d = batch.deliveries[i];
         InboxItem item{&d.wire, 1, 0};
         item.decodeError = d.decodeError;
+        item.firstDelivery = !d.redelivered;
         const int tracked = batch.tracked[i];
         // Only a delivery that counts as redelivered carries a last error: spare the lookup.
         const std::string trackedError =

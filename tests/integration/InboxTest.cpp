@@ -26,6 +26,8 @@ class InboxTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(InboxTest);
     CPPUNIT_TEST(testDuplicateDeliveryRunsHandlerOnceOnMariaDb);
     CPPUNIT_TEST(testDuplicateDeliveryRunsHandlerOnceOnSqlite);
+    CPPUNIT_TEST(testRepublishedCopyAmongFirstDeliveriesRunsOnceOnMariaDb);
+    CPPUNIT_TEST(testRepublishedCopyAmongFirstDeliveriesRunsOnceOnSqlite);
     CPPUNIT_TEST(testMalformedMessagesAreFailedWithReasonAndGoodOnesPass);
     CPPUNIT_TEST(testHandlerFailureRollsBackAndWritesRetryRow);
     CPPUNIT_TEST(testEveryMalformedClassIsFailedByteForByteAndNamed);
@@ -73,9 +75,36 @@ class InboxTest : public CppUnit::TestFixture {
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), inbox.metrics.deduplicated.load());
     }
 
+    // A relay that died between the broker's confirm and its DELETE publishes the rows again:
+    // the broker delivers those copies as first deliveries (not flagged redelivered), in a
+    // later batch than the originals, between new messages. A batch of first deliveries does
+    // not look its ids up beforehand; the dedup insert catches the copy.
+    void republishedCopyRunsOnce(const std::string& connector) {
+        Inbox inbox(connector);
+        Message x = order("o-1");
+        inbox.send({inbox.encode(x), inbox.encode(order("o-2"))}, "order.placed");
+        inbox.consume(2);
+        inbox.send({inbox.encode(order("o-3")), inbox.encode(x), inbox.encode(order("o-4"))},
+                   "order.placed");
+        inbox.consume(3);
+        CPPUNIT_ASSERT_EQUAL(4, inbox.count("SELECT COUNT(*) FROM order_projection"));
+        CPPUNIT_ASSERT_EQUAL(4, inbox.count("SELECT COUNT(*) FROM " + inbox.settings.dedupTable));
+        CPPUNIT_ASSERT_EQUAL(4, inbox.count("SELECT COUNT(*) FROM " + inbox.settings.outbox.table +
+                                            " WHERE message_name = 'order.confirmed'"));
+        CPPUNIT_ASSERT_EQUAL(0, inbox.count("SELECT COUNT(*) FROM " + inbox.settings.failedTable));
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(4), inbox.metrics.consumed.load());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), inbox.metrics.deduplicated.load());
+    }
+
 public:
     void testDuplicateDeliveryRunsHandlerOnceOnMariaDb() { duplicateRunsOnce("MySQL"); }
     void testDuplicateDeliveryRunsHandlerOnceOnSqlite() { duplicateRunsOnce("SQLite"); }
+    void testRepublishedCopyAmongFirstDeliveriesRunsOnceOnMariaDb() {
+        republishedCopyRunsOnce("MySQL");
+    }
+    void testRepublishedCopyAmongFirstDeliveriesRunsOnceOnSqlite() {
+        republishedCopyRunsOnce("SQLite");
+    }
 
     void testMalformedMessagesAreFailedWithReasonAndGoodOnesPass() {
         Inbox inbox("SQLite");
