@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
+#include <string>
 
 namespace msgbus::core {
 namespace {
@@ -80,6 +82,32 @@ void MysqlLink::query(Poco::Data::Session& session, const std::string& sql,
     const Outcome outcome = send(connectedHandle(session, what), sql, what);
     if (outcome.error)
         std::rethrow_exception(outcome.error);
+}
+
+std::uint64_t MysqlLink::execute(Poco::Data::Session& session, const std::string& sql,
+                                 const std::string& what) {
+    MYSQL* handle = connectedHandle(session, what);
+    if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+        throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
+    const my_ulonglong changed = mysql_affected_rows(handle);
+    return changed == static_cast<my_ulonglong>(-1) ? 0 : static_cast<std::uint64_t>(changed);
+}
+
+std::optional<std::int64_t> MysqlLink::selectInteger(Poco::Data::Session& session,
+                                                     const std::string& sql,
+                                                     const std::string& what) {
+    MYSQL* handle = connectedHandle(session, what);
+    if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+        throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
+    // Owns the result: freed on every way out, or the connection's next command fails.
+    const std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(handle),
+                                                                  mysql_free_result);
+    if (!result)
+        throw Poco::Data::MySQL::TransactionException(what + " returned no result", handle);
+    MYSQL_ROW row = mysql_fetch_row(result.get());
+    if (!row || mysql_num_fields(result.get()) == 0 || !row[0])
+        return std::nullopt;
+    return std::stoll(row[0]);
 }
 
 std::optional<std::string> MysqlLink::endTransaction(Poco::Data::Session& session,

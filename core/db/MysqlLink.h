@@ -2,6 +2,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,16 @@ public:
     /// Poco::Data::SessionUnavailableException: a lost connection, like the server's 2006.
     static void query(Poco::Data::Session& session, const std::string& sql,
                       const std::string& what);
+    /// Runs one statement that returns no rows as a text query, in one round trip (a Poco
+    /// statement prepares first: two); returns the rows it changed. For statements whose
+    /// values are written into sql (numbers, hex literals, checked names), never user text.
+    /// Throws as query().
+    static std::uint64_t execute(Poco::Data::Session& session, const std::string& sql,
+                                 const std::string& what);
+    /// Runs one SELECT as a text query, in one round trip; returns its first row's first
+    /// column as an integer (std::nullopt: no row, or NULL). Same rules as execute().
+    static std::optional<std::int64_t>
+    selectInteger(Poco::Data::Session& session, const std::string& sql, const std::string& what);
     /// query() for text whose first statement ends a transaction (COMMIT or ROLLBACK) and whose
     /// later ones put the session's settings back. Once the first has succeeded, the
     /// transaction has ended as asked whatever the later ones do: their failure (the connection

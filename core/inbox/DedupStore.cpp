@@ -1,5 +1,6 @@
 #include "core/inbox/DedupStore.h"
 
+#include "core/db/MysqlLink.h"
 #include "core/db/RowPurge.h"
 
 #include <msgbus/internal/SqlIdentifier.h>
@@ -73,6 +74,16 @@ std::size_t DedupStore::heldElsewhere(Poco::Data::Session& session, const std::s
     return static_cast<std::size_t>(found);
 }
 
+std::size_t DedupStore::insertedBy(Poco::Data::Session& session, const std::string& sql) const {
+    // On MariaDB as a text query: every value is already in the text (hex ids, numbers,
+    // checked names), and a prepared statement would cost a second round trip per batch.
+    if (_dialect == Dialect::MySQL)
+        return MysqlLink::execute(session, sql, "writing deduplication rows");
+    Poco::Data::Statement insert(session);
+    insert << sql;
+    return insert.execute();
+}
+
 std::size_t DedupStore::tryInsertAll(Poco::Data::Session& session, const std::string& consumer,
                                      const std::vector<Entry>& entries, std::int64_t processedAt) {
     if (entries.empty())
@@ -84,9 +95,7 @@ std::size_t DedupStore::tryInsertAll(Poco::Data::Session& session, const std::st
         sql += (i ? ",(X'" : "(X'") + hexOf(entries[i].id) + "','" + consumer + "','" +
                entries[i].messageName + "'," + at + ")";
     sql += onDuplicateDoNothing(_dialect);
-    Poco::Data::Statement insert(session);
-    insert << sql;
-    const std::size_t inserted = insert.execute();
+    const std::size_t inserted = insertedBy(session, sql);
     if (!_partitioned || inserted == 0)
         return inserted;
     std::string ids;
@@ -116,10 +125,13 @@ std::set<Id> DedupStore::findProcessed(Poco::Data::Session& session, const std::
 }
 
 bool DedupStore::exists(Poco::Data::Session& session, const Id& id, const std::string& consumer) {
+    const std::string sql = "SELECT COUNT(*) FROM " + _table + " WHERE message_id = X'" +
+                            hexOf(id) + "' AND consumer = '" + consumer + "'";
+    if (_dialect == Dialect::MySQL)
+        return MysqlLink::selectInteger(session, sql, "looking up a deduplication row")
+                   .value_or(0) > 0;
     Poco::Int64 present = 0;
-    session << "SELECT COUNT(*) FROM " + _table + " WHERE message_id = X'" + hexOf(id) +
-                   "' AND consumer = '" + consumer + "'",
-        into(present), now;
+    session << sql, into(present), now;
     return present > 0;
 }
 

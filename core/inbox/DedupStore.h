@@ -71,6 +71,8 @@ public:
     const std::string& table() const noexcept { return _table; }
 
 private:
+    /// Runs an INSERT of deduplication rows; returns how many it wrote.
+    std::size_t insertedBy(Poco::Data::Session& session, const std::string& sql) const;
     /// Partitioned: how many of ids already have a row of consumer's with another processed_at
     /// than this insert's (another day, or earlier today). A locking read, made after the
     /// insert: of two transactions inserting the same message at once on different days, the
