@@ -110,6 +110,39 @@ std::optional<std::int64_t> MysqlLink::selectInteger(Poco::Data::Session& sessio
     return std::stoll(row[0]);
 }
 
+std::vector<std::int64_t> MysqlLink::selectIntegers(Poco::Data::Session& session,
+                                                    const std::string& sql,
+                                                    const std::string& what) {
+    MYSQL* handle = connectedHandle(session, what);
+    if (!(handle->client_flag & CLIENT_MULTI_STATEMENTS) && sql.find(';') != std::string::npos)
+        throw Poco::Data::MySQL::TransactionException(
+            what + ": several statements on a connection that does not allow them", handle);
+    if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+        throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
+    std::vector<std::int64_t> values;
+    std::exception_ptr failure;
+    // Every result is read, also after a failure: one left unread breaks the connection's
+    // next command.
+    for (int more = 0; more == 0; more = mysql_next_result(handle)) {
+        const std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(handle),
+                                                                      mysql_free_result);
+        if (!result) {
+            if (mysql_field_count(handle) != 0 && !failure)
+                failure = std::make_exception_ptr(
+                    Poco::Data::MySQL::TransactionException(what + " failed", handle));
+            continue;
+        }
+        while (MYSQL_ROW row = mysql_fetch_row(result.get()))
+            values.push_back(row[0] ? std::stoll(row[0]) : 0);
+    }
+    if (mysql_errno(handle) != 0 && !failure)
+        failure = std::make_exception_ptr(
+            Poco::Data::MySQL::TransactionException(what + " failed", handle));
+    if (failure)
+        std::rethrow_exception(failure);
+    return values;
+}
+
 std::optional<std::string> MysqlLink::endTransaction(Poco::Data::Session& session,
                                                      const std::string& sql,
                                                      const std::string& what) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace msgbus::core {
 
@@ -33,6 +34,12 @@ public:
     /// column as an integer (std::nullopt: no row, or NULL). Same rules as execute().
     static std::optional<std::int64_t>
     selectInteger(Poco::Data::Session& session, const std::string& sql, const std::string& what);
+    /// Runs sql as one text query, in one round trip, and returns the first column of every
+    /// row of its statements that return rows, as integers (NULL as 0). sql may hold several
+    /// statements (a SET before a SELECT) once allowMultiStatements() ran. Same rules as
+    /// execute().
+    static std::vector<std::int64_t>
+    selectIntegers(Poco::Data::Session& session, const std::string& sql, const std::string& what);
     /// query() for text whose first statement ends a transaction (COMMIT or ROLLBACK) and whose
     /// later ones put the session's settings back. Once the first has succeeded, the
     /// transaction has ended as asked whatever the later ones do: their failure (the connection

@@ -32,22 +32,39 @@ void warnAbandoned(const std::string& what, const std::string& error) {
 
 } // namespace
 
-Transaction::Transaction(Poco::Data::Session& session, Dialect dialect)
-    : _session(session), _dialect(dialect) {
+// Autocommit off for the transaction, not a bare BEGIN: after a deadlock the server has rolled
+// the transaction back, and a statement run after it (a handler that swallowed the error) must
+// not commit on its own. A text query, one round trip (Poco's begin() and autoCommit feature
+// cost a prepared statement more); the end of the transaction switches autocommit back on in
+// its own round trip.
+const std::string Transaction::kBeginSql = "SET autocommit = 0";
+
+namespace {
+
+void requireConnection(Poco::Data::Session& session) {
     // A session whose connection died under its last statement: said as the lost connection
     // it is, not as whatever BEGIN on a closed handle would report.
-    if (_dialect == Dialect::MySQL && MysqlLink::closed(_session))
+    if (MysqlLink::closed(session))
         throw Poco::Data::SessionUnavailableException(
             "the session's connection is gone (closed after an earlier error)");
+}
+
+} // namespace
+
+Transaction::Transaction(Poco::Data::Session& session, BeginsWithNextQuery)
+    : _session(session), _dialect(Dialect::MySQL) {
+    requireConnection(_session);
+    _active = true;
+}
+
+Transaction::Transaction(Poco::Data::Session& session, Dialect dialect)
+    : _session(session), _dialect(dialect) {
+    if (_dialect == Dialect::MySQL)
+        requireConnection(_session);
     if (_dialect == Dialect::SQLite)
         _session << "BEGIN IMMEDIATE", now;
     else
-        // Autocommit off for the transaction, not a bare BEGIN: after a deadlock the server
-        // has rolled the transaction back, and a statement run after it (a handler that
-        // swallowed the error) must not commit on its own. Text queries, one round trip each
-        // (Poco's begin() and autoCommit feature cost a prepared statement more); the end of
-        // the transaction switches autocommit back on in its own round trip.
-        MysqlLink::query(_session, "SET autocommit = 0", "BEGIN");
+        MysqlLink::query(_session, kBeginSql, "BEGIN");
     _active = true;
 }
 

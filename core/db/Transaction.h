@@ -17,6 +17,14 @@ namespace msgbus::core {
 class Transaction {
 public:
     Transaction(Poco::Data::Session& session, Dialect dialect);
+    /// MySQL only: the transaction the caller starts itself, with kBeginSql in front of its
+    /// first text query (MysqlLink), which saves the begin's own round trip. Sends nothing;
+    /// commits and rolls back as the other form does (a rollback of a transaction whose first
+    /// query never ran is harmless).
+    struct BeginsWithNextQuery {};
+    Transaction(Poco::Data::Session& session, BeginsWithNextQuery);
+    /// What begins a MySQL transaction, as the first statement of a text query.
+    static const std::string kBeginSql;
     ~Transaction();
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;

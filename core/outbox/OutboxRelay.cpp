@@ -190,15 +190,19 @@ std::optional<OutboxRelay::PendingBatch> OutboxRelay::claim(bool pipelined) {
     auto& session = **batch.session;
     _settler.lookForDeliveredTable(session);
     const bool mysql = _database.dialect() == Dialect::MySQL;
-    if (mysql)
+    // Plain claims begin their transaction with their first query (one round trip less on
+    // every batch's way to the broker); ordered claims read more first and begin on their own.
+    if (mysql && !_lanes)
+        batch.claim = std::make_unique<Transaction>(session, Transaction::BeginsWithNextQuery{});
+    else if (mysql)
         batch.claim = std::make_unique<Transaction>(session, Dialect::MySQL);
     if (_lanes) {
         _lanes->refresh();
         batch.rows = _store.claimOrdered(session, _settings.outbox.batchSize, nowMillis(),
                                          _lanes->lanes(), _lanes->owned(), _lanes->ownsAll());
     } else {
-        batch.rows =
-            _store.claimDue(session, _settings.outbox.batchSize, nowMillis(), inFlightSeqs());
+        batch.rows = _store.claimDue(session, _settings.outbox.batchSize, nowMillis(),
+                                     inFlightSeqs(), mysql);
     }
     _metrics.databaseOk();
     if (batch.rows.empty()) {

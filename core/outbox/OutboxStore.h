@@ -66,8 +66,11 @@ public:
     /// get disjoint batches, and a dead relay's locks vanish with its connection.
     /// inFlight: rows this relay claimed and has not settled yet (its pipelined batches); they
     /// are left out (on SQLite nothing else would keep them out).
+    /// beginsTransaction (MySQL): the claim's first query begins the caller's transaction
+    /// (Transaction::BeginsWithNextQuery), saving the begin's round trip.
     std::vector<OutboxRow> claimDue(Poco::Data::Session& session, int limit, std::int64_t nowMs,
-                                    const std::vector<std::int64_t>& inFlight = {});
+                                    const std::vector<std::int64_t>& inFlight = {},
+                                    bool beginsTransaction = false);
 
     /// The ordered form (outbox.ordered = true): due rows without a partition key, and rows of
     /// the given lanes (CRC32(key) % lanes) whose key has no row backing off, in seq order, so

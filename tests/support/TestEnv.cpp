@@ -6,6 +6,7 @@
 #include "core/db/Database.h"
 
 #include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
 
 #include <amqp.h>
 
@@ -20,6 +21,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace msgbus::test {
@@ -60,7 +63,15 @@ std::string msgbusBinary() {
 
 std::string uniqueName(const std::string& prefix) {
     static std::atomic<int> counter{0};
-    return prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+    // The pid alone repeats: pids wrap at 32768 here, and a CI run starts thousands of
+    // processes (the RabbitMQ tools among them) while the databases and queues of earlier
+    // test processes stay. A random tag drawn once per process tells them apart.
+    static const std::string tag = [] {
+        char hex[9];
+        std::snprintf(hex, sizeof hex, "%08x", std::random_device{}());
+        return std::string(hex);
+    }();
+    return prefix + "_" + std::to_string(::getpid()) + tag + "_" + std::to_string(++counter);
 }
 
 std::string tempDir(const std::string& prefix) {
@@ -132,9 +143,12 @@ std::string createMysqlDatabase() {
     std::string base = mysqlConnection();
     core::Database::registerConnectors();
     std::string name = uniqueName("t");
-    {
+    try {
         Poco::Data::Session session("MySQL", base);
         session << "CREATE DATABASE " + name + " CHARACTER SET utf8mb4", Poco::Data::Keywords::now;
+    } catch (const Poco::Exception& e) {
+        // Poco's what() is only "MySQL": say what the server said.
+        throw std::runtime_error("creating the scratch database " + name + ": " + e.displayText());
     }
     auto pos = base.find("db=");
     if (pos == std::string::npos)
