@@ -13,7 +13,7 @@ constexpr std::chrono::milliseconds kWait{100};
 /// How long the socket must stay empty before a gathering lane closes its batch: the broker
 /// sends the messages of one publish burst one by one, a few microseconds apart, and a batch of
 /// one message each would cost a commit each.
-constexpr std::chrono::microseconds kQuietGap{1000};
+constexpr std::chrono::microseconds kQuietGap{200};
 
 } // namespace
 
