@@ -42,8 +42,7 @@ bool LargeColumnReader::Results::take(std::size_t row, std::string& headers, std
         body = std::move(_stringBodies[row]);
     else
         body = bytesOf(_blobBodies[row]);
-    return static_cast<std::size_t>(_headerLengths[row]) != headers.size() ||
-           static_cast<std::size_t>(_bodyLengths[row]) != body.size();
+    return wasCut(headers, _headerLengths[row], body, _bodyLengths[row]);
 }
 
 void LargeColumnReader::readWhole(Poco::Data::Session& session, const std::string& table,

@@ -57,6 +57,14 @@ public:
     /// results must outlive the statement's execution.
     void bind(Poco::Data::Statement& select, Results& results) const;
 
+    /// True when headers or body came back shorter than their full lengths (a window cut
+    /// them): the row must be read again whole.
+    static bool wasCut(const std::string& headers, std::int64_t headersLength,
+                       const std::string& body, std::int64_t bodyLength) {
+        return static_cast<std::size_t>(headersLength) != headers.size() ||
+               static_cast<std::size_t>(bodyLength) != body.size();
+    }
+
     /// Reads one row's headers and body whole. table and keyColumn are trusted identifiers; on
     /// MySQL no other statement of session may have an open result.
     void readWhole(Poco::Data::Session& session, const std::string& table,

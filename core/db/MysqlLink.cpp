@@ -143,6 +143,29 @@ std::vector<std::int64_t> MysqlLink::selectIntegers(Poco::Data::Session& session
     return values;
 }
 
+std::vector<MysqlLink::TextRow> MysqlLink::selectRows(Poco::Data::Session& session,
+                                                      const std::string& sql,
+                                                      const std::string& what) {
+    MYSQL* handle = connectedHandle(session, what);
+    if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+        throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
+    const std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(handle),
+                                                                  mysql_free_result);
+    if (!result)
+        throw Poco::Data::MySQL::TransactionException(what + " returned no result", handle);
+    const unsigned columns = mysql_num_fields(result.get());
+    std::vector<TextRow> rows;
+    rows.reserve(mysql_num_rows(result.get()));
+    while (MYSQL_ROW row = mysql_fetch_row(result.get())) {
+        const unsigned long* lengths = mysql_fetch_lengths(result.get());
+        TextRow& out = rows.emplace_back(columns);
+        for (unsigned c = 0; c < columns; ++c)
+            if (row[c])
+                out[c].emplace(row[c], lengths[c]);
+    }
+    return rows;
+}
+
 std::optional<std::string> MysqlLink::endTransaction(Poco::Data::Session& session,
                                                      const std::string& sql,
                                                      const std::string& what) {

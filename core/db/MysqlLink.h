@@ -40,6 +40,12 @@ public:
     /// execute().
     static std::vector<std::int64_t>
     selectIntegers(Poco::Data::Session& session, const std::string& sql, const std::string& what);
+    /// One row of a text query's result: each column's bytes, std::nullopt for NULL.
+    using TextRow = std::vector<std::optional<std::string>>;
+    /// Runs one SELECT as a text query, in one round trip, and returns its rows (binary-safe:
+    /// BLOBs come back byte for byte). Same rules as execute().
+    static std::vector<TextRow> selectRows(Poco::Data::Session& session, const std::string& sql,
+                                           const std::string& what);
     /// query() for text whose first statement ends a transaction (COMMIT or ROLLBACK) and whose
     /// later ones put the session's settings back. Once the first has succeeded, the
     /// transaction has ended as asked whatever the later ones do: their failure (the connection

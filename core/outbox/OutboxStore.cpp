@@ -58,56 +58,6 @@ OutboxStore::OutboxStore(Dialect dialect, std::string table, std::size_t bodyWin
         _claimSql += " FOR UPDATE SKIP LOCKED";
 }
 
-std::vector<OutboxRow> OutboxStore::readRows(Poco::Data::Statement& select) const {
-    std::vector<Poco::Int64> seqs;
-    std::vector<std::string> ids;
-    std::vector<std::string> names;
-    std::vector<Poco::Nullable<std::string>> keys;
-    LargeColumnReader::Results heavy;
-    std::vector<Poco::Int64> created;
-    std::vector<Poco::Int64> attempts;
-    std::vector<Poco::Int64> available;
-    select, into(seqs), into(ids), into(names), into(keys);
-    _heavy.bind(select, heavy);
-    select, into(created), into(attempts), into(available);
-    select.execute();
-
-    std::vector<OutboxRow> rows;
-    rows.reserve(seqs.size());
-    for (std::size_t i = 0; i < seqs.size(); ++i) {
-        OutboxRow row;
-        row.seq = seqs[i];
-        // One row with a bad id must not fail the whole claim: every relay would stop on the
-        // same head row for ever.
-        try {
-            row.id = Id::parse(ids[i]);
-        } catch (const std::exception& e) {
-            row.readError = "outbox row seq " + std::to_string(seqs[i]) + ": message_id (hex " +
-                            ids[i].substr(0, 80) + ") is not a valid id: " + e.what();
-        }
-        row.name = std::move(names[i]);
-        if (!keys[i].isNull())
-            row.partitionKey = keys[i].value();
-        row.truncated = heavy.take(i, row.headersJson, row.body);
-        row.createdAt = created[i];
-        row.attempts = static_cast<int>(attempts[i]);
-        row.availableAt = available[i];
-        rows.push_back(std::move(row));
-    }
-    return rows;
-}
-
-std::vector<OutboxRow> OutboxStore::completeRows(Poco::Data::Session& session,
-                                                 std::vector<OutboxRow> rows) {
-    // After the claim statement is gone: MySQL allows one open statement result per connection.
-    for (auto& row : rows)
-        if (row.truncated) {
-            _heavy.readWhole(session, _table, "seq", row.seq, row.headersJson, row.body);
-            row.truncated = false;
-        }
-    return rows;
-}
-
 std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int limit,
                                              std::int64_t nowMs,
                                              const std::vector<std::int64_t>& inFlight,
@@ -131,9 +81,8 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
     // every deadlock after a publish means a republished batch). So: find candidates with a
     // plain, lock-free read of the index, then lock rows by primary key only. The candidates
     // include rows other relays hold (skipped when locking) and this relay's own batches in
-    // flight (left out here).
-    // A text query (numbers only), in one round trip with the begin of the transaction when
-    // the caller asks: a prepared statement would add a round trip to every claim's latency.
+    // flight (left out here). Both are text queries, the first with the transaction's begin
+    // when asked: a prepared statement costs two round trips on every batch's way out.
     const std::int64_t wanted =
         2 * static_cast<std::int64_t>(limit) + static_cast<std::int64_t>(inFlight.size());
     std::vector<std::int64_t> candidates = MysqlLink::selectIntegers(
@@ -156,14 +105,14 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
         // whole primary key, even with FORCE INDEX, and a scan waits on and locks other
         // relays' rows (checked with EXPLAIN on MariaDB 10.11). No ORDER BY: a sort would lock
         // every candidate before the LIMIT applies; the rows are sorted here instead.
-        Poco::Data::Statement select(session);
-        select
-            << "SELECT o.seq, hex(o.message_id), o.message_name, o.partition_key, " +
-                   _heavy.columns("o.") + ", o.created_at, o.attempts, o.available_at FROM " +
-                   seqTable(candidates) + " STRAIGHT_JOIN " + _table +
-                   " o ON o.seq = k.seq WHERE o.available_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED",
-            use(now), use(max);
-        rows = readRows(select);
+        rows = readTextRows(MysqlLink::selectRows(
+            session,
+            "SELECT o.seq, hex(o.message_id), o.message_name, o.partition_key, " +
+                _heavy.columns("o.") + ", o.created_at, o.attempts, o.available_at FROM " +
+                seqTable(candidates) + " STRAIGHT_JOIN " + _table +
+                " o ON o.seq = k.seq WHERE o.available_at <= " + std::to_string(nowMs) + " LIMIT " +
+                std::to_string(limit) + " FOR UPDATE SKIP LOCKED",
+            "locking outbox rows"));
     }
     std::sort(rows.begin(), rows.end(), [](const OutboxRow& a, const OutboxRow& b) {
         return std::tie(a.availableAt, a.seq) < std::tie(b.availableAt, b.seq);

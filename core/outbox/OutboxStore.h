@@ -2,6 +2,7 @@
 
 #include "core/db/Dialect.h"
 #include "core/db/LargeColumnReader.h"
+#include "core/db/MysqlLink.h"
 #include "core/db/RowFilter.h"
 
 #include <msgbus/Id.h>
@@ -112,6 +113,8 @@ private:
     std::string orderedClaimSql(int lanes, const std::string& laneList, bool allLanes,
                                 std::size_t blockedKeys) const;
     std::vector<OutboxRow> readRows(Poco::Data::Statement& select) const;
+    /// readRows() for the same columns read by a MariaDB text query.
+    static std::vector<OutboxRow> readTextRows(const std::vector<MysqlLink::TextRow>& cells);
     std::vector<OutboxRow> completeRows(Poco::Data::Session& session, std::vector<OutboxRow> rows);
 
     Dialect _dialect;
