@@ -1,0 +1,79 @@
+// The round trips of a relay batch on the real MariaDB, counted from the bytes: the relay's
+// database goes through a TcpRelay that reads the MySQL commands each client sends. A batch
+// costs the same few round trips whether it holds 10 rows or 100, and every one of them is a
+// text query: the claim's begin and candidates' read together, the locking read, the DELETE of
+// the confirmed rows, and the COMMIT with the session's reset. No prepared statement (a
+// prepare and an execute: two round trips) is left on a batch's way to the broker.
+#include "core/config/WorkerSettings.h"
+#include "core/outbox/OutboxRelay.h"
+#include "support/ScratchBus.h"
+#include "support/TcpRelay.h"
+#include "support/TestEnv.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <cstdio>
+
+using namespace msgbus;
+
+class RelayRoundTripsTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(RelayRoundTripsTest);
+    CPPUNIT_TEST(testABatchOfAHundredCostsAsManyRoundTripsAsABatchOfTen);
+    CPPUNIT_TEST_SUITE_END();
+
+    /// A bus whose relay reaches MariaDB through relay, so that its commands can be counted.
+    struct Bus : test::ScratchBus {
+        Bus() : ScratchBus("relayroundtrips"), relay(test::relayToMariaDb()) {
+            open("MySQL", {{"outbox.batch_size", "100"}});
+            auto db = settings.db;
+            db.connection = relay.through(db.connection);
+            counted = std::make_unique<core::Database>(db);
+            outboxRelay = std::make_unique<core::OutboxRelay>(
+                *counted, plugins, core::relaySettingsOf(settings), metrics, 0);
+        }
+
+        /// The round trips of relaying count rows in one batch (the session already pooled).
+        int roundTripsOf(int count) {
+            writeOutbox(count, "test.roundtrips");
+            relay.resetMysqlCommands();
+            CPPUNIT_ASSERT_EQUAL(count, outboxRelay->relayBatch());
+            return relay.mysqlRoundTrips();
+        }
+
+        std::string describeCommands() {
+            std::string out;
+            for (auto [command, n] : relay.mysqlCommands()) {
+                char hex[8];
+                std::snprintf(hex, sizeof hex, " 0x%02x", command);
+                out += hex + (":" + std::to_string(n));
+            }
+            return out;
+        }
+
+        test::TcpRelay relay;
+        std::unique_ptr<core::Database> counted;
+        std::unique_ptr<core::OutboxRelay> outboxRelay;
+    };
+
+public:
+    void testABatchOfAHundredCostsAsManyRoundTripsAsABatchOfTen() {
+        Bus bus;
+        // The first batch connects (handshake, session defaults); the later ones reuse it.
+        bus.roundTripsOf(5);
+        const int ten = bus.roundTripsOf(10);
+        const std::string tenCommands = bus.describeCommands();
+        const int hundred = bus.roundTripsOf(100);
+        const std::string what = "10 rows:" + tenCommands + "; 100 rows:" + bus.describeCommands() +
+                                 " (command byte: count)";
+        // 4 on this machine, all text queries (0x03): "SET autocommit = 0; SELECT seq ...",
+        // the locking SELECT, the DELETE, "COMMIT; SET autocommit = 1, ...". One more when the
+        // session had been idle long enough to be pinged (a slow moment on a loaded machine).
+        CPPUNIT_ASSERT_MESSAGE(what, ten <= 5);
+        CPPUNIT_ASSERT_MESSAGE(what, hundred <= ten + 1);
+        CPPUNIT_ASSERT_MESSAGE(what, tenCommands.find("0x16") == std::string::npos); // prepare
+        CPPUNIT_ASSERT_EQUAL(0, bus.count("SELECT COUNT(*) FROM " + bus.settings.outbox.table));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(115), bus.drainMessageIds().size());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(RelayRoundTripsTest);
