@@ -5,11 +5,10 @@
 #include "core/cli/CommandLine.h"
 #include "core/cli/Commands.h"
 #include "core/cli/Loaded.h"
-#include "core/cli/ParkedSequences.h"
 #include "core/db/Database.h"
 #include "core/db/Transaction.h"
 #include "core/failed/ActionAudit.h"
-#include "core/failed/FailedStore.h"
+#include "core/inbox/HeadSkip.h"
 #include "core/inbox/SequenceStore.h"
 #include "core/util/Clock.h"
 #include "core/util/Utf8Text.h"
@@ -43,21 +42,6 @@ std::vector<std::int64_t> rowIds(const CommandLine& line) {
     return ids;
 }
 
-/// Moves the row to 'failed' (kept for inspection, never retried on its own) unless a live
-/// host is running it: a retry that ran after the parked messages would break the key's order.
-bool keepAsFailed(Poco::Data::Session& session, const std::string& table, std::int64_t id,
-                  std::int64_t nowMs) {
-    Poco::Int64 now = nowMs;
-    Poco::Data::Statement update(session);
-    update << "UPDATE " + table +
-                  " SET queue_name = 'failed', failed_at = COALESCE(failed_at, ?), "
-                  "available_at = ? WHERE id = " +
-                  std::to_string(id) + " AND NOT (queue_name = 'running' AND available_at > " +
-                  std::to_string(nowMs) + ")",
-        use(now), use(now);
-    return update.execute() > 0;
-}
-
 } // namespace
 
 int failedSkip(const std::vector<std::string>& args) {
@@ -67,8 +51,7 @@ int failedSkip(const std::vector<std::string>& args) {
     const auto& s = loaded.settings;
     Database database(s.db);
     auto session = database.session();
-    FailedStore store(database.dialect(), s.failedTable);
-    const ParkedSequences parked(s, database.dialect());
+    const HeadSkip heads(s, database.dialect());
     ActionAudit audit(database.dialect(), s.failedTable);
     std::string filter = "{\"ids\":[";
     for (std::size_t i = 0; i < ids.size(); ++i)
@@ -76,24 +59,15 @@ int failedSkip(const std::vector<std::string>& args) {
     const auto auditId = auditBegin(audit, *session, "skip", filter + "]}", ids.size());
     std::size_t skipped = 0;
     for (auto id : ids) {
-        Transaction tx(*session, database.dialect());
-        const auto row = store.find(*session, id);
-        if (!row) {
-            std::cerr << "row " << id << ": no such failed row\n";
-            continue;
-        }
-        if (!keepAsFailed(*session, s.failedTable, id, nowMillis())) {
-            std::cerr << "row " << id << ": a live host is running it; try again when it ends\n";
-            continue;
-        }
-        if (!parked.releaseHead(*session, *row)) {
-            std::cerr << "row " << id
-                      << ": not the head of a parked key (failed:list shows the parked keys); "
-                         "left as it was\n";
-            continue;
-        }
-        tx.commit();
-        ++skipped;
+        const auto outcome = heads.skip(*session, id, nowMillis());
+        if (outcome == HeadSkip::Outcome::Skipped)
+            ++skipped;
+        else
+            std::cerr << "row " << id << ": " << HeadSkip::describe(outcome)
+                      << (outcome == HeadSkip::Outcome::NotAHead
+                              ? " (failed:list shows the parked keys)"
+                              : "")
+                      << "\n";
     }
     auditFinish(audit, *session, auditId, skipped, ids.size() - skipped);
     std::cout << "skipped " << skipped << " head(s): their parked messages run next; the rows "

@@ -28,24 +28,13 @@ std::string ageText(const std::optional<std::int64_t>& since, std::int64_t nowMs
 } // namespace
 
 ParkedSequences::ParkedSequences(const Settings& settings, Dialect dialect)
-    : _settings(settings), _dialect(dialect) {
+    : _settings(settings), _dialect(dialect), _heads(settings, dialect) {
     for (const auto& consumer : settings.inbox.consumers)
         _ordered = _ordered || consumer.ordered;
 }
 
 bool ParkedSequences::shown(Poco::Data::Session& session) const {
-    if (_ordered)
-        return true;
-    try {
-        std::vector<Poco::Int64> one;
-        session << "SELECT 1 FROM " +
-                       SequenceStore(_dialect, _settings.dedupTable).sequencesTable() + " LIMIT 1",
-            into(one), now;
-        return !one.empty();
-    } catch (const Poco::Data::DataException&) {
-        // No such table: ordered consumption was never set up here.
-        return false;
-    }
+    return _heads.sequencesShown(session);
 }
 
 std::string ParkedSequences::headError(Poco::Data::Session& session, const std::string& consumer,
@@ -124,15 +113,7 @@ void ParkedSequences::printCounts(std::ostream& out, Poco::Data::Session& sessio
 }
 
 bool ParkedSequences::releaseHead(Poco::Data::Session& session, const FailedRecord& row) const {
-    if (!row.messageId || !shown(session))
-        return false;
-    // Every configured consumer: a head left from when its consumer was ordered is released
-    // the same way.
-    std::vector<std::string> consumers;
-    for (const auto& c : _settings.inbox.consumers)
-        consumers.push_back(c.name);
-    return SequenceStore(_dialect, _settings.dedupTable)
-        .resolveRow(session, row.source, *row.messageId, consumers);
+    return _heads.releaseHead(session, row);
 }
 
 } // namespace msgbus::core::cli

@@ -3,6 +3,7 @@
 #include "core/config/Settings.h"
 #include "core/db/Dialect.h"
 #include "core/failed/FailedStore.h"
+#include "core/inbox/HeadSkip.h"
 
 #include <Poco/Data/Session.h>
 
@@ -47,6 +48,7 @@ private:
 
     const Settings& _settings;
     Dialect _dialect;
+    HeadSkip _heads;
     bool _ordered = false;
 };
 

@@ -41,9 +41,8 @@ struct InboxRetry {
     std::optional<Redirect> redirect;
 };
 
-/// Retries inbox rows (one guarded UPDATE each) in transactions of kRemoveChunk rows: a commit
-/// per row made a group of 4,000 take most of a minute on a busy server. Each refused row goes
-/// to refused with its reason.
+/// Retries inbox rows (one guarded UPDATE each) in transactions of kRemoveChunk rows (a commit
+/// per row made 4,000 rows take most of a minute on a busy server); refused rows get a reason.
 std::size_t retryInboxRows(Poco::Data::Session& session, Dialect dialect, GuardedChange& change,
                            int maxAttempts, std::chrono::milliseconds retention,
                            const std::vector<InboxRetry>& rows,
@@ -176,8 +175,8 @@ FailedActions::Plan FailedActions::plan(Poco::Data::Session& session,
                                         const Poco::JSON::Object::Ptr& body) {
     Plan plan;
     plan.action = body->optValue<std::string>("action", "");
-    if (plan.action != "retry" && plan.action != "remove")
-        throw ApiError(400, "'action' must be retry or remove");
+    if (plan.action != "retry" && plan.action != "remove" && plan.action != "skip")
+        throw ApiError(400, "'action' must be retry, remove or skip");
     if (body->has("to_consumer") && !body->isNull("to_consumer")) {
         if (plan.action != "retry")
             throw ApiError(400, "to_consumer goes with a retry only");
@@ -192,6 +191,8 @@ FailedActions::Plan FailedActions::plan(Poco::Data::Session& session,
     if (byIds == byGroup)
         throw ApiError(400, "give either ids or group");
     if (byGroup) {
+        if (plan.action == "skip")
+            throw ApiError(400, "a skip names its rows by id: the heads of parked keys");
         plan.ids = groupIds(session, body);
         return plan;
     }
@@ -332,8 +333,9 @@ ApiResponse FailedActions::act(const ApiRequest& request) {
     const std::int64_t actionId = audit.begin(
         *session, {0, nowMillis(), request.user.empty() ? "console" : request.user, "console",
                    plan.action, compact(body), static_cast<std::int64_t>(plan.ids.size()), 0, 0});
-    const std::size_t done = plan.action == "retry" ? retry(*session, plan, rows, refused)
-                                                    : remove(*session, rows, refused);
+    const std::size_t done = plan.action == "retry"    ? retry(*session, plan, rows, refused)
+                             : plan.action == "remove" ? remove(*session, rows, refused)
+                                                       : skip(*session, rows, refused);
     audit.finish(*session, actionId, static_cast<std::int64_t>(done),
                  static_cast<std::int64_t>(refused.size()));
     Poco::Logger::get("msgbus.console")

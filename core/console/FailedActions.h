@@ -15,8 +15,9 @@
 
 namespace msgbus::core::console {
 
-/// POST /api/failed/actions: retry or remove failed rows, named by id or as a whole group, and
-/// GET /api/actions: the audit trail.
+/// POST /api/failed/actions: retry or remove failed rows, named by id or as a whole group, or
+/// skip heads of parked keys by id (the row stays failed, the messages parked behind it run
+/// next), and GET /api/actions: the audit trail.
 ///
 /// Every row goes through the guards of `failed:retry` and `failed:remove` (GuardedChange, in
 /// the UPDATE's or DELETE's own WHERE): a retry never runs a cut body, a row a live host holds
@@ -54,6 +55,9 @@ private:
                       const std::vector<FailedListRow>& rows, std::vector<Refused>& refused);
     std::size_t remove(Poco::Data::Session& session, const std::vector<FailedListRow>& rows,
                        std::vector<Refused>& refused);
+    /// Skips heads of parked keys (HeadSkip, as `failed:skip`), each in its own transaction.
+    std::size_t skip(Poco::Data::Session& session, const std::vector<FailedListRow>& rows,
+                     std::vector<Refused>& refused);
     /// Why row may not go to consumer to (it has no handler for the name, or it is the head of
     /// a parked key), or "".
     std::string redirectRefusal(Poco::Data::Session& session, const FailedListRow& row,

@@ -1,5 +1,7 @@
 #include "core/console/FailedPages.h"
 
+#include "core/inbox/HeadSkip.h"
+
 #include "core/console/CsvTable.h"
 #include "core/console/JsonText.h"
 #include "core/console/MessageDetail.h"
@@ -182,7 +184,9 @@ ApiResponse FailedPages::message(const ApiRequest& request) {
         FailedStore(_context.database.dialect(), _context.settings.failedTable).find(*session, id);
     if (!row)
         throw ApiError(404, "no failed message " + std::to_string(id));
-    return jsonResponse(messageDetailJson(*row, _context.settings.console, nowMillis()));
+    const auto parkedKey =
+        HeadSkip(_context.settings, _context.database.dialect()).keyHeadedBy(*session, *row);
+    return jsonResponse(messageDetailJson(*row, _context.settings.console, nowMillis(), parkedKey));
 }
 
 } // namespace msgbus::core::console

@@ -5,6 +5,7 @@
 #include "core/console/JsonText.h"
 #include "core/console/QueryParams.h"
 #include "core/failed/GuardedChange.h"
+#include "core/util/Utf8Text.h"
 
 namespace msgbus::core::console {
 namespace {
@@ -37,7 +38,7 @@ std::optional<std::string> traceIdOf(const std::string& traceparent) {
 }
 
 std::string messageDetailJson(const FailedRecord& row, const ConsoleSettings& console,
-                              std::int64_t nowMs) {
+                              std::int64_t nowMs, const std::optional<std::string>& parkedKey) {
     const HeaderView::View headers = HeaderView(console.maskedHeaders).of(row.envelopeJson);
     std::optional<std::string> traceId, traceLink;
     for (const auto& [name, value] : headers.headers)
@@ -64,7 +65,10 @@ std::string messageDetailJson(const FailedRecord& row, const ConsoleSettings& co
            ",\"lease\":{\"running\":" + (running ? "true" : "false") +
            ",\"by\":" + jsonString(running ? row.leasedBy : std::nullopt) +
            ",\"until\":" + (running ? std::to_string(row.availableAt) : "null") +
-           "},\"trace_id\":" + jsonString(traceId) + ",\"trace_link\":" + jsonString(traceLink) +
+           "},\"parked_key\":" +
+           jsonString(parkedKey ? std::optional<std::string>(lossyUtf8(*parkedKey))
+                                : std::nullopt) +
+           ",\"trace_id\":" + jsonString(traceId) + ",\"trace_link\":" + jsonString(traceLink) +
            ",\"properties\":" + entriesJson(headers.properties) +
            ",\"headers\":" + entriesJson(headers.headers) + ",\"body\":" + bodyJson(row) + "}";
 }

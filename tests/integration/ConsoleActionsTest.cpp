@@ -1,10 +1,12 @@
 // The console's actions against real MariaDB and SQLite: each guard of failed:retry and
 // failed:remove with its reason per refused row, a group action's count confirmation and cap,
 // a retry to another consumer only where it handles the name, an outbox row back into the
-// outbox, and the audit trail written by the console and by the CLI's failed:* commands.
+// outbox, the skip of a parked key's head, and the audit trail written by the console and by
+// the CLI's failed:* commands.
 #include "core/db/Schema.h"
 #include "core/failed/GuardedChange.h"
 #include "core/failed/OutboxEnvelope.h"
+#include "core/inbox/SequenceStore.h"
 #include "core/util/Clock.h"
 #include "support/ConsoleFixture.h"
 #include "support/TestEnv.h"
@@ -101,6 +103,8 @@ class ConsoleActionsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRetryToAnotherConsumerOnlyWhereItHandlesTheName);
     CPPUNIT_TEST(testOutboxRowGoesBackIntoTheOutbox);
     CPPUNIT_TEST(testCliFailedCommandsWriteTheAuditTrail);
+    CPPUNIT_TEST(testSkipReleasesTheKeyOfAParkedHeadOnlyOnMariaDb);
+    CPPUNIT_TEST(testSkipReleasesTheKeyOfAParkedHeadOnlyOnSqlite);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -186,6 +190,61 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(reply.body, std::int64_t{1}, numberOf(reply.json, "done"));
         CPPUNIT_ASSERT_EQUAL(1, f.count("SELECT COUNT(*) FROM " + f.settings.outbox.table));
         CPPUNIT_ASSERT_EQUAL(0, f.count("SELECT COUNT(*) FROM " + f.settings.failedTable));
+    }
+
+    // An ordered consumer's failed row that heads a parked key: the message page names the key
+    // and the skip keeps the row as failed while the key goes on; a row that heads no key is
+    // refused with the reason, and a skip never takes a whole group.
+    void skipReleasesTheKeyOfAParkedHeadOnly(const std::string& connector) {
+        ConsoleFixture f(connector, {{"inbox.consumers", "orders"},
+                                     {"inbox.consumer.orders.queue", "q1"},
+                                     {"inbox.consumer.orders.ordered", "true"}});
+        const auto head = f.insertFailed("orders", "order.placed", "HandlerFailed", "boom", 0,
+                                         "retry", core::nowMillis() + kDay);
+        const auto lone = f.insertFailed("orders", "order.placed", "HandlerFailed", "boom");
+        core::SequenceStore sequences(f.database->dialect(), f.settings.dedupTable);
+        {
+            auto session = f.database->session();
+            const auto row = core::FailedStore(f.database->dialect(), f.settings.failedTable)
+                                 .find(*session, head);
+            sequences.open(*session, "orders", core::SequenceStore::keyOf("customer-7"),
+                           *row->messageId, core::nowMillis());
+        }
+        const auto page = f.get("/api/failed/messages/" + std::to_string(head));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(page.body, std::string("customer-7"),
+                                     page.json->getValue<std::string>("parked_key"));
+        CPPUNIT_ASSERT(
+            f.get("/api/failed/messages/" + std::to_string(lone)).json->isNull("parked_key"));
+
+        auto group = f.act(R"({"action":"skip","group":"g","expected_count":1})");
+        CPPUNIT_ASSERT_EQUAL(400, group.status);
+        const auto done = f.act(R"({"action":"skip","ids":[)" + std::to_string(head) + "," +
+                                std::to_string(lone) + "]}");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(done.body, std::int64_t{1}, numberOf(done.json, "done"));
+        const auto refused = refusedOf(done);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), refused.size());
+        assertContains(refused.at(lone), "not the head of a parked key");
+        // Kept as a failed row, no longer retried; its key's parked messages are due.
+        CPPUNIT_ASSERT_EQUAL(
+            1, f.count("SELECT COUNT(*) FROM " + f.settings.failedTable +
+                       " WHERE queue_name = 'failed' AND id = " + std::to_string(head)));
+        {
+            auto session = f.database->session();
+            const auto released = sequences.released(*session, "orders", 10);
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), released.size());
+            CPPUNIT_ASSERT_EQUAL(core::SequenceStore::keyOf("customer-7"), released.front());
+        }
+        CPPUNIT_ASSERT(
+            f.get("/api/failed/messages/" + std::to_string(head)).json->isNull("parked_key"));
+        auto audit = f.get("/api/actions").json->getArray("actions")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("skip"), audit->getValue<std::string>("action"));
+    }
+
+    void testSkipReleasesTheKeyOfAParkedHeadOnlyOnMariaDb() {
+        skipReleasesTheKeyOfAParkedHeadOnly("MySQL");
+    }
+    void testSkipReleasesTheKeyOfAParkedHeadOnlyOnSqlite() {
+        skipReleasesTheKeyOfAParkedHeadOnly("SQLite");
     }
 
     void testCliFailedCommandsWriteTheAuditTrail() {

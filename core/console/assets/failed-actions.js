@@ -1,4 +1,4 @@
-// Retry and remove of failed messages: one row, a selection or a whole group, always through a
+// Retry, remove and skip of failed messages: one row, a selection or a whole group, always through a
 // confirmation, then the outcome with every refused row and its reason.
 
 import {ApiError, getJson, postJson} from './api.js';
@@ -6,7 +6,8 @@ import {confirmDialog} from './dialog.js';
 import {fill, fmtCount, h, toast} from './dom.js';
 import {dataTable, exportButtons} from './table.js';
 
-const VERB = {retry: 'Retry', remove: 'Remove'};
+const VERB = {retry: 'Retry', remove: 'Remove', skip: 'Skip'};
+const DONE = {retry: 'retried', remove: 'removed', skip: 'skipped'};
 const SHOWN_REFUSALS = 200;
 
 /** The consumers the hosts run, for "retry to another consumer" (empty when unknown). */
@@ -35,6 +36,10 @@ function explanation(action) {
   if (action === 'retry')
     return h('p', {class: 'hint'}, 'Refused and listed afterwards: rows whose body was cut when ' +
         'stored, rows a running host holds, and rows older than the deduplication window.');
+  if (action === 'skip')
+    return h('p', {class: 'hint'}, 'The message stays here as failed and is not retried; the ' +
+        'later messages of its key that were parked behind it run next, in order. Refused: ' +
+        'rows that head no parked key and rows a running host holds.');
   return h('p', {class: 'hint'}, 'Removed messages are gone for good. Rows a running host holds ' +
       'are refused.');
 }
@@ -43,7 +48,7 @@ function explanation(action) {
 export function actionResult(action, result) {
   const refused = result.refused || [];
   const done = result.done ?? 0;
-  const verbDone = action === 'retry' ? 'retried' : 'removed';
+  const verbDone = DONE[action];
   const summary = `${fmtCount(done)} ${verbDone}` +
       (refused.length ? `, ${fmtCount(refused.length)} refused` : '') +
       (result.action_id ? ` (action #${result.action_id})` : '');

@@ -51,6 +51,10 @@ function facts(m) {
         lease.until ? ` (${fmtDuration(lease.until - Date.now())} left)` : '') : 'not leased'],
     ['Trace', trace],
   ];
+  if (m.parked_key != null)
+    rows.push(['Parked behind it', h('span', {'data-parked-key': m.parked_key},
+        'the later messages of key ', h('span', {class: 'mono'}, m.parked_key),
+        ' (an ordered consumer) wait until this one is retried, removed or skipped')]);
   return h('dl', {class: 'facts'}, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
 
@@ -117,6 +121,10 @@ export async function renderMessage(main, route, ctx) {
           h('button', {type: 'button', class: 'btn btn-primary', 'data-action': 'retry-one',
             onclick: () => runFailedAction({action: 'retry', target: {ids: [m.id]},
               consumer: m.consumer, label: `message #${m.id}`, resultEl})}, 'Retry'),
+          m.parked_key == null ? null :
+            h('button', {type: 'button', class: 'btn', 'data-action': 'skip-one',
+              onclick: () => runFailedAction({action: 'skip', target: {ids: [m.id]},
+                consumer: m.consumer, label: `message #${m.id}`, resultEl})}, 'Skip'),
           h('button', {type: 'button', class: 'btn btn-danger', 'data-action': 'remove-one',
             onclick: () => runFailedAction({action: 'remove', target: {ids: [m.id]},
               consumer: m.consumer, label: `message #${m.id}`, resultEl})}, 'Remove')),
