@@ -253,6 +253,23 @@ def audit_page(b, done, special_count):
     b.shot("actions")
 
 
+def skip_parked_head(b, base, backend):
+    """The message page of a row that heads a parked key names the key and offers Skip; the
+    skip keeps the row failed and releases the key."""
+    check(not backend.parked_key_released(), "the seeded key does not wait for its head")
+    b.driver.get(base + f"#/failed/message/{backend.parked_head}")
+    check("customer-42" in b.text("[data-parked-key]"), "the parked key is not named")
+    b.find("button[data-action=skip-one]").click()
+    b.find("dialog button[data-confirm]").click()
+    b.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-result=skip]"), "the skip's outcome")
+    result = b.text("[data-result=skip] h2")
+    check("1 skipped" in result, f"outcome {result!r}")
+    check(backend.parked_key_released(), "the parked key was not released")
+    b.driver.refresh()
+    b.find("section.card")
+    check(not b.all("button[data-action=skip-one]"), "Skip still offered once the key went on")
+
+
 def outbox_page(b):
     """The delivered trail holds the confirmations the host published for the retried orders."""
     b.nav("outbox")
@@ -405,6 +422,7 @@ def main():
             ("open messages", lambda: open_messages(browser, state["group_url"], backend.special)),
             ("retry the group", lambda: state.update(done=retry_group(browser, backend, store))),
             ("audit page", lambda: audit_page(browser, state["done"], len(backend.special))),
+            ("skip a parked key's head", lambda: skip_parked_head(browser, base, backend)),
             ("outbox page", lambda: outbox_page(browser)),
             ("queues page", lambda: queues_page(browser)),
             ("hosts page", lambda: hosts_page(browser)),

@@ -298,6 +298,13 @@ class RealConsoleBackend:
         self.db.run("\n".join(sql), self.database)
         ids = self.db.run("SELECT id FROM messenger_messages ORDER BY id", self.database).split()
         self.special = {kind: int(ids[i]) for kind, i in special_index.items()}
+        # The old row (refused by the retry for its age) heads a parked key of an ordered
+        # consumer: its page offers Skip, which keeps it failed and releases the key.
+        self.parked_head = self.special["old"]
+        self.db.run("INSERT INTO message_broker_deduplication_sequences (consumer, "
+                    "partition_key, head_message_id, opened_at) SELECT 'orders', 'customer-42', "
+                    f"message_id, {now_ms} FROM messenger_messages WHERE id = "
+                    f"{self.parked_head}", self.database)
         self.retried_orders = {r.order_id for r in rows if r.group is GROUPS[RETRIED_GROUP]}
 
     def start(self):
@@ -336,6 +343,13 @@ class RealConsoleBackend:
         return ReadOnlyConsole(self)
 
     # -- what the test asks --------------------------------------------------------------------
+
+    def parked_key_released(self):
+        """True when the seeded parked key no longer waits for its head: resolved, or already
+        closed by the running host's release (nothing was parked behind it)."""
+        return self.db.scalar("SELECT COUNT(*) FROM message_broker_deduplication_sequences "
+                              "WHERE partition_key = 'customer-42' AND head_message_id IS NOT "
+                              "NULL", self.database) == 0
 
     def rows_handled(self, done):
         """Waits until the running host has handled the retried rows: the orders handler's
