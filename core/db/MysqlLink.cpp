@@ -66,6 +66,15 @@ Outcome send(MYSQL* handle, const std::string& sql, const std::string& what) {
     return outcome;
 }
 
+/// Reads and frees whatever results follow the first one (a query of several statements): one
+/// left unread breaks the connection's next command. The later statements' errors are theirs
+/// to report; the callers below send one statement.
+void drainLaterResults(MYSQL* handle) noexcept {
+    while (mysql_next_result(handle) == 0)
+        if (MYSQL_RES* result = mysql_store_result(handle))
+            mysql_free_result(result);
+}
+
 MYSQL* connectedHandle(Poco::Data::Session& session, const std::string& what) {
     MYSQL* handle = handleOf(session);
     if (!handle)
@@ -90,6 +99,7 @@ std::uint64_t MysqlLink::execute(Poco::Data::Session& session, const std::string
     if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
         throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
     const my_ulonglong changed = mysql_affected_rows(handle);
+    drainLaterResults(handle);
     return changed == static_cast<my_ulonglong>(-1) ? 0 : static_cast<std::uint64_t>(changed);
 }
 
@@ -102,8 +112,11 @@ std::optional<std::int64_t> MysqlLink::selectInteger(Poco::Data::Session& sessio
     // Owns the result: freed on every way out, or the connection's next command fails.
     const std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(handle),
                                                                   mysql_free_result);
+    // Checked first: the error of a result that could not be read (a lost connection) must
+    // reach the caller as it is.
     if (!result)
         throw Poco::Data::MySQL::TransactionException(what + " returned no result", handle);
+    drainLaterResults(handle);
     MYSQL_ROW row = mysql_fetch_row(result.get());
     if (!row || mysql_num_fields(result.get()) == 0 || !row[0])
         return std::nullopt;
@@ -119,7 +132,7 @@ std::vector<std::int64_t> MysqlLink::selectIntegers(Poco::Data::Session& session
             what + ": several statements on a connection that does not allow them", handle);
     if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
         throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
-    std::vector<std::int64_t> values;
+    std::vector<std::optional<std::string>> cells;
     std::exception_ptr failure;
     // Every result is read, also after a failure: one left unread breaks the connection's
     // next command.
@@ -133,13 +146,19 @@ std::vector<std::int64_t> MysqlLink::selectIntegers(Poco::Data::Session& session
             continue;
         }
         while (MYSQL_ROW row = mysql_fetch_row(result.get()))
-            values.push_back(row[0] ? std::stoll(row[0]) : 0);
+            cells.push_back(row[0] ? std::optional<std::string>(row[0]) : std::nullopt);
     }
     if (mysql_errno(handle) != 0 && !failure)
         failure = std::make_exception_ptr(
             Poco::Data::MySQL::TransactionException(what + " failed", handle));
     if (failure)
         std::rethrow_exception(failure);
+    // Converted once every result is read: a value that is no number throws with the
+    // connection in order.
+    std::vector<std::int64_t> values;
+    values.reserve(cells.size());
+    for (const auto& cell : cells)
+        values.push_back(cell ? std::stoll(*cell) : 0);
     return values;
 }
 
@@ -151,8 +170,11 @@ std::vector<MysqlLink::TextRow> MysqlLink::selectRows(Poco::Data::Session& sessi
         throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
     const std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(handle),
                                                                   mysql_free_result);
+    // Checked first: the error of a result that could not be read (a lost connection) must
+    // reach the caller as it is.
     if (!result)
         throw Poco::Data::MySQL::TransactionException(what + " returned no result", handle);
+    drainLaterResults(handle);
     const unsigned columns = mysql_num_fields(result.get());
     std::vector<TextRow> rows;
     rows.reserve(mysql_num_rows(result.get()));
