@@ -84,6 +84,14 @@ MYSQL* connectedHandle(Poco::Data::Session& session, const std::string& what) {
     return handle;
 }
 
+/// Sends sql as one text query on session's connection; throws when the server refuses it.
+MYSQL* sendQuery(Poco::Data::Session& session, const std::string& sql, const std::string& what) {
+    MYSQL* handle = connectedHandle(session, what);
+    if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+        throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
+    return handle;
+}
+
 } // namespace
 
 void MysqlLink::query(Poco::Data::Session& session, const std::string& sql,
@@ -95,9 +103,7 @@ void MysqlLink::query(Poco::Data::Session& session, const std::string& sql,
 
 std::uint64_t MysqlLink::execute(Poco::Data::Session& session, const std::string& sql,
                                  const std::string& what) {
-    MYSQL* handle = connectedHandle(session, what);
-    if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
-        throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
+    MYSQL* handle = sendQuery(session, sql, what);
     const my_ulonglong changed = mysql_affected_rows(handle);
     drainLaterResults(handle);
     return changed == static_cast<my_ulonglong>(-1) ? 0 : static_cast<std::uint64_t>(changed);
@@ -106,21 +112,10 @@ std::uint64_t MysqlLink::execute(Poco::Data::Session& session, const std::string
 std::optional<std::int64_t> MysqlLink::selectInteger(Poco::Data::Session& session,
                                                      const std::string& sql,
                                                      const std::string& what) {
-    MYSQL* handle = connectedHandle(session, what);
-    if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
-        throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
-    // Owns the result: freed on every way out, or the connection's next command fails.
-    const std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(handle),
-                                                                  mysql_free_result);
-    // Checked first: the error of a result that could not be read (a lost connection) must
-    // reach the caller as it is.
-    if (!result)
-        throw Poco::Data::MySQL::TransactionException(what + " returned no result", handle);
-    drainLaterResults(handle);
-    MYSQL_ROW row = mysql_fetch_row(result.get());
-    if (!row || mysql_num_fields(result.get()) == 0 || !row[0])
+    const auto rows = selectRows(session, sql, what);
+    if (rows.empty() || rows.front().empty() || !rows.front().front())
         return std::nullopt;
-    return std::stoll(row[0]);
+    return std::stoll(*rows.front().front());
 }
 
 std::vector<std::int64_t> MysqlLink::selectIntegers(Poco::Data::Session& session,
@@ -130,8 +125,7 @@ std::vector<std::int64_t> MysqlLink::selectIntegers(Poco::Data::Session& session
     if (!(handle->client_flag & CLIENT_MULTI_STATEMENTS) && sql.find(';') != std::string::npos)
         throw Poco::Data::MySQL::TransactionException(
             what + ": several statements on a connection that does not allow them", handle);
-    if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
-        throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
+    sendQuery(session, sql, what);
     std::vector<std::optional<std::string>> cells;
     std::exception_ptr failure;
     // Every result is read, also after a failure: one left unread breaks the connection's
@@ -165,9 +159,7 @@ std::vector<std::int64_t> MysqlLink::selectIntegers(Poco::Data::Session& session
 std::vector<MysqlLink::TextRow> MysqlLink::selectRows(Poco::Data::Session& session,
                                                       const std::string& sql,
                                                       const std::string& what) {
-    MYSQL* handle = connectedHandle(session, what);
-    if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
-        throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
+    MYSQL* handle = sendQuery(session, sql, what);
     const std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(handle),
                                                                   mysql_free_result);
     // Checked first: the error of a result that could not be read (a lost connection) must

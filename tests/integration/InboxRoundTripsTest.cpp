@@ -15,7 +15,6 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
-#include <cstdio>
 #include <regex>
 #include <set>
 
@@ -88,16 +87,6 @@ class InboxRoundTripsTest : public CppUnit::TestFixture {
             return relay.mysqlRoundTrips();
         }
 
-        std::string describeCommands() {
-            std::string out;
-            for (auto [command, count] : relay.mysqlCommands()) {
-                char hex[8];
-                std::snprintf(hex, sizeof hex, " 0x%02x", command);
-                out += hex + (":" + std::to_string(count));
-            }
-            return out;
-        }
-
         test::TcpRelay relay;
         std::unique_ptr<core::Database> counted;
         std::unique_ptr<core::MessageProcessor> processor;
@@ -109,10 +98,10 @@ public:
         // The first batch connects (handshake, session defaults); the later ones reuse it.
         bus.roundTripsOf(bus.batch(5, "warm-", "publish"));
         const int ten = bus.roundTripsOf(bus.batch(10, "ten-", "publish"));
-        const std::string tenCommands = bus.describeCommands();
+        const std::string tenCommands = bus.relay.describeMysqlCommands();
         const int hundred = bus.roundTripsOf(bus.batch(100, "hundred-", "publish"));
         const std::string what = "10 messages:" + tenCommands +
-                                 "; 100 messages:" + bus.describeCommands() +
+                                 "; 100 messages:" + bus.relay.describeMysqlCommands() +
                                  " (command byte: count)";
         // 8 on this machine: "SET autocommit = 0"; the dedup INSERT (a text query); the
         // handler's INSERT and the outbox INSERT (each a prepare and an execute); the dedup-row

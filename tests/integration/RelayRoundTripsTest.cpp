@@ -12,8 +12,6 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
-#include <cstdio>
-
 using namespace msgbus;
 
 class RelayRoundTripsTest : public CppUnit::TestFixture {
@@ -40,16 +38,6 @@ class RelayRoundTripsTest : public CppUnit::TestFixture {
             return relay.mysqlRoundTrips();
         }
 
-        std::string describeCommands() {
-            std::string out;
-            for (auto [command, n] : relay.mysqlCommands()) {
-                char hex[8];
-                std::snprintf(hex, sizeof hex, " 0x%02x", command);
-                out += hex + (":" + std::to_string(n));
-            }
-            return out;
-        }
-
         test::TcpRelay relay;
         std::unique_ptr<core::Database> counted;
         std::unique_ptr<core::OutboxRelay> outboxRelay;
@@ -61,9 +49,10 @@ public:
         // The first batch connects (handshake, session defaults); the later ones reuse it.
         bus.roundTripsOf(5);
         const int ten = bus.roundTripsOf(10);
-        const std::string tenCommands = bus.describeCommands();
+        const std::string tenCommands = bus.relay.describeMysqlCommands();
         const int hundred = bus.roundTripsOf(100);
-        const std::string what = "10 rows:" + tenCommands + "; 100 rows:" + bus.describeCommands() +
+        const std::string what = "10 rows:" + tenCommands +
+                                 "; 100 rows:" + bus.relay.describeMysqlCommands() +
                                  " (command byte: count)";
         // 4 on this machine, all text queries (0x03): "SET autocommit = 0; SELECT seq ...",
         // the locking SELECT, the DELETE, "COMMIT; SET autocommit = 1, ...". One more when the

@@ -5,6 +5,7 @@
 #include <msgbus/Error.h>
 
 #include <arpa/inet.h>
+#include <cstdio>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -126,6 +127,16 @@ int TcpRelay::mysqlRoundTrips() {
 std::map<int, int> TcpRelay::mysqlCommands() {
     std::lock_guard lock(_mutex);
     return _mysqlCommands;
+}
+
+std::string TcpRelay::describeMysqlCommands() {
+    std::string out;
+    for (auto [command, count] : mysqlCommands()) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, " 0x%02x", command);
+        out += hex + (":" + std::to_string(count));
+    }
+    return out;
 }
 
 void TcpRelay::resetMysqlCommands() {

@@ -39,6 +39,9 @@ public:
     int mysqlRoundTrips();
     /// The same, by command byte (0x03 query, 0x16 prepare, 0x17 execute, 0x0e ping, …).
     std::map<int, int> mysqlCommands();
+    /// mysqlCommands() as text for an assertion's message: " 0x03:4 0x16:2" (command byte:
+    /// count).
+    std::string describeMysqlCommands();
     void resetMysqlCommands();
 
     /// connection (a MySQL connection string "host=…;port=…;…") through this relay.
