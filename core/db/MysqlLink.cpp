@@ -66,15 +66,6 @@ Outcome send(MYSQL* handle, const std::string& sql, const std::string& what) {
     return outcome;
 }
 
-/// Reads and frees whatever results follow the first one (a query of several statements): one
-/// left unread breaks the connection's next command. The later statements' errors are theirs
-/// to report; the callers below send one statement.
-void drainLaterResults(MYSQL* handle) noexcept {
-    while (mysql_next_result(handle) == 0)
-        if (MYSQL_RES* result = mysql_store_result(handle))
-            mysql_free_result(result);
-}
-
 MYSQL* connectedHandle(Poco::Data::Session& session, const std::string& what) {
     MYSQL* handle = handleOf(session);
     if (!handle)
@@ -103,9 +94,21 @@ void MysqlLink::query(Poco::Data::Session& session, const std::string& sql,
 
 std::uint64_t MysqlLink::execute(Poco::Data::Session& session, const std::string& sql,
                                  const std::string& what) {
-    MYSQL* handle = sendQuery(session, sql, what);
-    const my_ulonglong changed = mysql_affected_rows(handle);
-    drainLaterResults(handle);
+    MYSQL* handle = connectedHandle(session, what);
+    if (!(handle->client_flag & CLIENT_MULTI_STATEMENTS) && sql.find(';') != std::string::npos)
+        throw Poco::Data::MySQL::TransactionException(
+            what + ": several statements on a connection that does not allow them", handle);
+    sendQuery(session, sql, what);
+    my_ulonglong changed = mysql_affected_rows(handle);
+    for (int more = 0; (more = mysql_next_result(handle)) != -1;) {
+        if (more > 0) {
+            // The statements after the failing one did not run; nothing is left to read.
+            throw Poco::Data::MySQL::TransactionException(what + " failed", handle);
+        }
+        if (MYSQL_RES* result = mysql_store_result(handle))
+            mysql_free_result(result);
+        changed = mysql_affected_rows(handle);
+    }
     return changed == static_cast<my_ulonglong>(-1) ? 0 : static_cast<std::uint64_t>(changed);
 }
 
@@ -121,62 +124,52 @@ std::optional<std::int64_t> MysqlLink::selectInteger(Poco::Data::Session& sessio
 std::vector<std::int64_t> MysqlLink::selectIntegers(Poco::Data::Session& session,
                                                     const std::string& sql,
                                                     const std::string& what) {
-    MYSQL* handle = connectedHandle(session, what);
-    if (!(handle->client_flag & CLIENT_MULTI_STATEMENTS) && sql.find(';') != std::string::npos)
-        throw Poco::Data::MySQL::TransactionException(
-            what + ": several statements on a connection that does not allow them", handle);
-    sendQuery(session, sql, what);
-    std::vector<std::optional<std::string>> cells;
-    std::exception_ptr failure;
-    // Every result is read, also after a failure: one left unread breaks the connection's
-    // next command.
-    for (int more = 0; more == 0; more = mysql_next_result(handle)) {
-        const std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(handle),
-                                                                      mysql_free_result);
-        if (!result) {
-            if (mysql_field_count(handle) != 0 && !failure)
-                failure = std::make_exception_ptr(
-                    Poco::Data::MySQL::TransactionException(what + " failed", handle));
-            continue;
-        }
-        while (MYSQL_ROW row = mysql_fetch_row(result.get()))
-            cells.push_back(row[0] ? std::optional<std::string>(row[0]) : std::nullopt);
-    }
-    if (mysql_errno(handle) != 0 && !failure)
-        failure = std::make_exception_ptr(
-            Poco::Data::MySQL::TransactionException(what + " failed", handle));
-    if (failure)
-        std::rethrow_exception(failure);
+    const auto rows = selectRows(session, sql, what);
     // Converted once every result is read: a value that is no number throws with the
     // connection in order.
     std::vector<std::int64_t> values;
-    values.reserve(cells.size());
-    for (const auto& cell : cells)
-        values.push_back(cell ? std::stoll(*cell) : 0);
+    values.reserve(rows.size());
+    for (const auto& row : rows)
+        values.push_back(!row.empty() && row.front() ? std::stoll(*row.front()) : 0);
     return values;
 }
 
 std::vector<MysqlLink::TextRow> MysqlLink::selectRows(Poco::Data::Session& session,
                                                       const std::string& sql,
                                                       const std::string& what) {
-    MYSQL* handle = sendQuery(session, sql, what);
-    const std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(handle),
-                                                                  mysql_free_result);
-    // Checked first: the error of a result that could not be read (a lost connection) must
-    // reach the caller as it is.
-    if (!result)
-        throw Poco::Data::MySQL::TransactionException(what + " returned no result", handle);
-    drainLaterResults(handle);
-    const unsigned columns = mysql_num_fields(result.get());
+    MYSQL* handle = connectedHandle(session, what);
+    if (!(handle->client_flag & CLIENT_MULTI_STATEMENTS) && sql.find(';') != std::string::npos)
+        throw Poco::Data::MySQL::TransactionException(
+            what + ": several statements on a connection that does not allow them", handle);
+    sendQuery(session, sql, what);
     std::vector<TextRow> rows;
-    rows.reserve(mysql_num_rows(result.get()));
-    while (MYSQL_ROW row = mysql_fetch_row(result.get())) {
-        const unsigned long* lengths = mysql_fetch_lengths(result.get());
-        TextRow& out = rows.emplace_back(columns);
-        for (unsigned c = 0; c < columns; ++c)
-            if (row[c])
-                out[c].emplace(row[c], lengths[c]);
+    std::exception_ptr failure;
+    // Every result is read, also after a failure: one left unread breaks the connection's
+    // next command. The statements in front of the SELECT (a transaction's begin) have none.
+    for (int more = 0; more == 0; more = mysql_next_result(handle)) {
+        const std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(handle),
+                                                                      mysql_free_result);
+        if (!result) {
+            // A result that could not be read (a lost connection): its error as it is.
+            if (mysql_field_count(handle) != 0 && !failure)
+                failure = std::make_exception_ptr(
+                    Poco::Data::MySQL::TransactionException(what + " failed", handle));
+            continue;
+        }
+        const unsigned columns = mysql_num_fields(result.get());
+        while (MYSQL_ROW row = mysql_fetch_row(result.get())) {
+            const unsigned long* lengths = mysql_fetch_lengths(result.get());
+            TextRow& out = rows.emplace_back(columns);
+            for (unsigned c = 0; c < columns; ++c)
+                if (row[c])
+                    out[c].emplace(row[c], lengths[c]);
+        }
     }
+    if (mysql_errno(handle) != 0 && !failure)
+        failure = std::make_exception_ptr(
+            Poco::Data::MySQL::TransactionException(what + " failed", handle));
+    if (failure)
+        std::rethrow_exception(failure);
     return rows;
 }
 

@@ -24,10 +24,11 @@ public:
     /// Poco::Data::SessionUnavailableException: a lost connection, like the server's 2006.
     static void query(Poco::Data::Session& session, const std::string& sql,
                       const std::string& what);
-    /// Runs one statement that returns no rows as a text query, in one round trip (a Poco
-    /// statement prepares first: two); returns the rows it changed. For statements whose
-    /// values are written into sql (numbers, hex literals, checked names), never user text.
-    /// Throws as query().
+    /// Runs statements that return no rows as one text query, in one round trip (a Poco
+    /// statement prepares first: two); returns the rows the last one changed (the ones before
+    /// it set the session up: Transaction::kBeginSql). For statements whose values are written
+    /// into sql (numbers, hex literals, checked names), never user text. Throws as query(),
+    /// whichever statement fails.
     static std::uint64_t execute(Poco::Data::Session& session, const std::string& sql,
                                  const std::string& what);
     /// Runs one SELECT as a text query, in one round trip; returns its first row's first
@@ -42,8 +43,9 @@ public:
     selectIntegers(Poco::Data::Session& session, const std::string& sql, const std::string& what);
     /// One row of a text query's result: each column's bytes, std::nullopt for NULL.
     using TextRow = std::vector<std::optional<std::string>>;
-    /// Runs one SELECT as a text query, in one round trip, and returns its rows (binary-safe:
-    /// BLOBs come back byte for byte). Same rules as execute().
+    /// Runs a SELECT as a text query, in one round trip, and returns its rows (binary-safe:
+    /// BLOBs come back byte for byte). sql may hold statements without rows in front of it (a
+    /// transaction's begin) once allowMultiStatements() ran. Same rules as execute().
     static std::vector<TextRow> selectRows(Poco::Data::Session& session, const std::string& sql,
                                            const std::string& what);
     /// query() for text whose first statement ends a transaction (COMMIT or ROLLBACK) and whose

@@ -9,6 +9,7 @@
 #include "core/util/ErrorText.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace msgbus::core {
@@ -49,7 +50,12 @@ BatchTransaction::BatchTransaction(Dialect dialect, std::string consumer,
 
 void BatchTransaction::run(Poco::Data::Session& session, std::span<PreparedMessage> batch,
                            bool savepoints) {
-    Transaction tx(session, _dialect);
+    const bool beginsWithInsert = beginsWithDedupInsert(batch, savepoints);
+    std::optional<Transaction> tx;
+    if (beginsWithInsert)
+        tx.emplace(session, Transaction::BeginsWithNextQuery{});
+    else
+        tx.emplace(session, _dialect);
     _parking.reset();
     // Parking comes before the redelivery limit: a message of an open key waits behind its
     // head, and one that hit the limit must not make itself the head in the head's place.
@@ -58,10 +64,10 @@ void BatchTransaction::run(Poco::Data::Session& session, std::span<PreparedMessa
     if (savepoints)
         runWithSavepoints(session, fresh);
     else
-        runFast(session, fresh);
+        runFast(session, fresh, beginsWithInsert);
     _recorder.removeSettledRetryRows(session, batch);
     _parking.resolveHeads(session, batch);
-    tx.commit();
+    tx->commit();
 }
 
 std::vector<PreparedMessage*> BatchTransaction::screen(Poco::Data::Session& session,
@@ -130,9 +136,24 @@ void BatchTransaction::markKnownDuplicates(Poco::Data::Session& session,
             p.result = ProcessResult::Duplicate;
 }
 
-void BatchTransaction::runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh) {
+bool BatchTransaction::beginsWithDedupInsert(std::span<const PreparedMessage> batch,
+                                             bool savepoints) const {
+    // The transaction's begin rides on the dedup insert (one round trip less per batch) only
+    // when nothing runs before that insert: no savepoints, no duplicates' lookup (ordered
+    // consumers always look up), no rejected message and none past the redelivery limit to
+    // record. A statement run before the begin would commit on its own, outside the batch.
+    if (_dialect != Dialect::MySQL || looksUpDuplicates(batch, savepoints))
+        return false;
+    return std::none_of(batch.begin(), batch.end(), [this](const PreparedMessage& p) {
+        return p.reject || !p.item || _redeliveryLimit.exceeded(*p.item);
+    });
+}
+
+void BatchTransaction::runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh,
+                               bool beginsWithInsert) {
     // Fewer rows than ids: another worker committed one of them since our SELECT.
-    if (_dedup.tryInsertAll(session, _consumer, entriesOf(fresh), nowMillis()) != fresh.size())
+    if (_dedup.tryInsertAll(session, _consumer, entriesOf(fresh), nowMillis(), beginsWithInsert) !=
+        fresh.size())
         throw HandlerFailedInFastPath();
     for (const auto& call : HandlerCalls::plan(fresh))
         runCallFast(session, call);

@@ -88,7 +88,12 @@ private:
     /// Whether the batch looks its ids up in the deduplication table before running.
     bool looksUpDuplicates(std::span<const PreparedMessage> batch, bool savepoints) const;
     void markKnownDuplicates(Poco::Data::Session& session, std::span<PreparedMessage> batch);
-    void runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh);
+    /// Whether the batch's first statement is its dedup insert, which then begins the
+    /// transaction (MariaDB).
+    bool beginsWithDedupInsert(std::span<const PreparedMessage> batch, bool savepoints) const;
+    /// beginsWithInsert: the dedup insert begins the transaction (beginsWithDedupInsert()).
+    void runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh,
+                 bool beginsWithInsert);
     /// Runs call in the fast path; throws HandlerFailedInFastPath or BatchCallLost.
     void runCallFast(Poco::Data::Session& session, const HandlerCall& call);
     void runWithSavepoints(Poco::Data::Session& session, std::span<PreparedMessage*> fresh);

@@ -2,6 +2,7 @@
 
 #include "core/db/MysqlLink.h"
 #include "core/db/RowPurge.h"
+#include "core/db/Transaction.h"
 
 #include <msgbus/internal/SqlIdentifier.h>
 
@@ -85,12 +86,14 @@ std::size_t DedupStore::insertedBy(Poco::Data::Session& session, const std::stri
 }
 
 std::size_t DedupStore::tryInsertAll(Poco::Data::Session& session, const std::string& consumer,
-                                     const std::vector<Entry>& entries, std::int64_t processedAt) {
+                                     const std::vector<Entry>& entries, std::int64_t processedAt,
+                                     bool beginsTransaction) {
     if (entries.empty())
         return 0;
     const std::string at = std::to_string(processedAt);
-    std::string sql =
-        "INSERT INTO " + _table + " (message_id, consumer, message_name, processed_at) VALUES ";
+    std::string sql = (beginsTransaction ? Transaction::kBeginSql + "; " : std::string()) +
+                      "INSERT INTO " + _table +
+                      " (message_id, consumer, message_name, processed_at) VALUES ";
     for (std::size_t i = 0; i < entries.size(); ++i)
         sql += (i ? ",(X'" : "(X'") + hexOf(entries[i].id) + "','" + consumer + "','" +
                entries[i].messageName + "'," + at + ")";

@@ -45,8 +45,11 @@ public:
     /// entries: some existed, committed by another worker since the caller looked). Partitioned,
     /// fewer also when some had a row on another day; the rows this call inserted stay in the
     /// caller's transaction, which the caller rolls back (to a savepoint) on a short count.
+    /// beginsTransaction (MariaDB): the insert is the first statement of a transaction the
+    /// caller made with Transaction::BeginsWithNextQuery, and begins it.
     std::size_t tryInsertAll(Poco::Data::Session& session, const std::string& consumer,
-                             const std::vector<Entry>& entries, std::int64_t processedAt);
+                             const std::vector<Entry>& entries, std::int64_t processedAt,
+                             bool beginsTransaction = false);
 
     /// Which of ids consumer has a row for (one SELECT, whatever their number): the usual
     /// redelivery case.

@@ -75,45 +75,35 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
         rows = readRows(select);
         return completeRows(session, std::move(rows));
     }
-    // MariaDB, in two steps. A locking scan of the (available_at, seq) index would also lock
-    // the index entries of rows it skips (SKIP LOCKED skips the row, not the entry), and the
-    // relays' DELETEs then deadlock on each other's entries (seen in the two-relay e2e test;
-    // every deadlock after a publish means a republished batch). So: find candidates with a
-    // plain, lock-free read of the index, then lock rows by primary key only. The candidates
-    // include rows other relays hold (skipped when locking) and this relay's own batches in
-    // flight (left out here). Both are text queries, the first with the transaction's begin
-    // when asked: a prepared statement costs two round trips on every batch's way out.
+    // MariaDB, in one text query (a prepared statement would cost two round trips on every
+    // batch's way out), with the transaction's begin in front when asked. A locking scan of the
+    // (available_at, seq) index would also lock the index entries of rows it skips (SKIP
+    // LOCKED skips the row, not the entry), and the relays' DELETEs then deadlock on each
+    // other's entries (seen in the two-relay e2e test; every deadlock after a publish means a
+    // republished batch). So the candidates come from a derived table, a plain lock-free read
+    // of the index, and the rows are locked through a join on the primary key (eq_ref) only:
+    // MariaDB 10.11 takes no lock in a derived table under a locking read (checked with
+    // innodb_status_output_locks), and a plain "seq IN (...)" covering a good part of a small
+    // table makes the optimizer scan, wait on and lock the whole primary key. The candidates
+    // include rows other relays hold (skipped when locking); this relay's own batches in
+    // flight are left out. No ORDER BY outside: a sort would lock every candidate before the
+    // LIMIT applies; the rows are sorted here instead.
     const std::int64_t wanted =
         2 * static_cast<std::int64_t>(limit) + static_cast<std::int64_t>(inFlight.size());
-    std::vector<std::int64_t> candidates = MysqlLink::selectIntegers(
+    const std::string due = "available_at <= " + std::to_string(nowMs);
+    rows = readTextRows(MysqlLink::selectRows(
         session,
-        (beginsTransaction ? Transaction::kBeginSql + "; " : std::string()) + "SELECT seq FROM " +
-            _table + " FORCE INDEX (ix_" + _table + "_available) WHERE available_at <= " +
-            std::to_string(nowMs) + " ORDER BY available_at, seq LIMIT " + std::to_string(wanted),
-        "claiming outbox rows");
-    if (!inFlight.empty()) {
-        std::set<std::int64_t> mine(inFlight.begin(), inFlight.end());
-        candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
-                                        [&](Poco::Int64 seq) { return mine.count(seq) > 0; }),
-                         candidates.end());
-    }
-    if (candidates.empty())
-        return rows;
-    {
-        // The candidates are locked through a join on the primary key (eq_ref). A plain
-        // "seq IN (...)" covering a good part of a small table makes the optimizer scan the
-        // whole primary key, even with FORCE INDEX, and a scan waits on and locks other
-        // relays' rows (checked with EXPLAIN on MariaDB 10.11). No ORDER BY: a sort would lock
-        // every candidate before the LIMIT applies; the rows are sorted here instead.
-        rows = readTextRows(MysqlLink::selectRows(
-            session,
+        (beginsTransaction ? Transaction::kBeginSql + "; " : std::string()) +
             "SELECT o.seq, hex(o.message_id), o.message_name, o.partition_key, " +
-                _heavy.columns("o.") + ", o.created_at, o.attempts, o.available_at FROM " +
-                seqTable(candidates) + " STRAIGHT_JOIN " + _table +
-                " o ON o.seq = k.seq WHERE o.available_at <= " + std::to_string(nowMs) + " LIMIT " +
-                std::to_string(limit) + " FOR UPDATE SKIP LOCKED",
-            "locking outbox rows"));
-    }
+            _heavy.columns("o.") +
+            ", o.created_at, o.attempts, o.available_at FROM (SELECT seq FROM " + _table +
+            " FORCE INDEX (ix_" + _table + "_available) WHERE " + due +
+            (inFlight.empty() ? std::string()
+                              : " AND seq NOT IN (" + commaSeparated(inFlight) + ")") +
+            " ORDER BY available_at, seq LIMIT " + std::to_string(wanted) + ") k STRAIGHT_JOIN " +
+            _table + " o ON o.seq = k.seq WHERE o." + due + " LIMIT " + std::to_string(limit) +
+            " FOR UPDATE SKIP LOCKED",
+        "claiming outbox rows"));
     std::sort(rows.begin(), rows.end(), [](const OutboxRow& a, const OutboxRow& b) {
         return std::tie(a.availableAt, a.seq) < std::tie(b.availableAt, b.seq);
     });
