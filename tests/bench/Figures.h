@@ -52,6 +52,11 @@ void relayPhases(std::int64_t rows);
 struct LatencyRun {
     bool ring = false;
     std::map<std::string, std::string> extra;
+    /// End-to-end only: also time each message's broker delivery at a tap queue bound beside
+    /// the inbox's. The broker then routes, stores and delivers every message twice, which
+    /// costs each message about a millisecond on this machine, so a split run is reported on
+    /// its own and never stands for the figure.
+    bool split = false;
 
     /// "doorbell" or "no doorbell", then the extra properties.
     std::string label() const;

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -169,6 +170,8 @@ std::string LatencyRun::label() const {
     std::string out = ring ? "doorbell" : "no doorbell";
     for (const auto& [key, value] : extra)
         out += ", " + key + "=" + value;
+    if (split)
+        out += ", split by a tap queue";
     return out;
 }
 
@@ -264,8 +267,12 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
     bus.execute("CREATE TABLE bench_latency (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, "
                 "message_id VARCHAR(64) NULL, created_at BIGINT NOT NULL, "
                 "handled_at BIGINT NOT NULL)");
-    ScratchQueue tapQueue("bench.#", queue);
-    Tap tap(tapQueue.queue());
+    std::optional<ScratchQueue> tapQueue;
+    std::optional<Tap> tap;
+    if (run.split) {
+        tapQueue.emplace("bench.#", queue);
+        tap.emplace(tapQueue->queue());
+    }
 
     core::Host host(bus.config, hostSettings(settings), "");
     host.start();
@@ -285,7 +292,8 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     host.stop();
-    const auto& arrivals = tap.stop();
+    const std::map<std::string, std::int64_t> noArrivals;
+    const auto& arrivals = tap ? tap->stop() : noArrivals;
     const auto consumed = host.metrics().consumed.load();
     const auto batches = host.metrics().handlerDuration.count();
 
@@ -318,15 +326,17 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
     const auto samples = latencies.size();
     const Latencies result{percentile(latencies, 0.50), percentile(latencies, 0.99)};
     reportLatencies("end-to-end latency commit->handler", setup, latencies);
-    const auto tapped = toDelivery.size();
-    reportLatencies("end-to-end split commit->broker delivery", setup, toDelivery);
-    reportLatencies("end-to-end split broker delivery->handler", setup, fromDelivery);
-    note("end-to-end split: " + std::to_string(tapped) +
-         " messages also timed at a tap queue bound beside the inbox's (its consumer's arrival "
-         "stands for the inbox's); commit->delivery is the relay's claim, publish and confirm "
-         "plus the broker's routing, delivery->handler the inbox's batch gathering and handler, "
-         "up to the handler's statement before the commit; each split's percentiles are its "
-         "own, they do not add up");
+    if (run.split) {
+        reportLatencies("end-to-end split commit->broker delivery", setup, toDelivery);
+        reportLatencies("end-to-end split broker delivery->handler", setup, fromDelivery);
+        note("end-to-end split: " + std::to_string(toDelivery.size()) +
+             " messages also timed at a tap queue bound beside the inbox's (its consumer's "
+             "arrival stands for the inbox's); commit->delivery is the relay's claim, publish "
+             "and confirm plus the broker's routing, delivery->handler the inbox's batch "
+             "gathering and handler, up to the handler's statement before the commit; each "
+             "split's percentiles are its own, they do not add up; the tap doubles the broker's "
+             "work per message, so this run's own total is above the runs without it");
+    }
     note("end-to-end: producer wrote " + std::to_string(production.written) + " at " +
          rateLabel(production) + " msg/s, handlers ran for " + std::to_string(handled) + "; " +
          std::to_string(samples) + " samples after a " + std::to_string(kWarmUpMillis) +
