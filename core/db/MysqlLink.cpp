@@ -121,19 +121,6 @@ std::optional<std::int64_t> MysqlLink::selectInteger(Poco::Data::Session& sessio
     return std::stoll(*rows.front().front());
 }
 
-std::vector<std::int64_t> MysqlLink::selectIntegers(Poco::Data::Session& session,
-                                                    const std::string& sql,
-                                                    const std::string& what) {
-    const auto rows = selectRows(session, sql, what);
-    // Converted once every result is read: a value that is no number throws with the
-    // connection in order.
-    std::vector<std::int64_t> values;
-    values.reserve(rows.size());
-    for (const auto& row : rows)
-        values.push_back(!row.empty() && row.front() ? std::stoll(*row.front()) : 0);
-    return values;
-}
-
 std::vector<MysqlLink::TextRow> MysqlLink::selectRows(Poco::Data::Session& session,
                                                       const std::string& sql,
                                                       const std::string& what) {

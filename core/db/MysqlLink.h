@@ -28,19 +28,14 @@ public:
     /// statement prepares first: two); returns the rows the last one changed (the ones before
     /// it set the session up: Transaction::kBeginSql). For statements whose values are written
     /// into sql (numbers, hex literals, checked names), never user text. Throws as query(),
-    /// whichever statement fails.
+    /// whichever statement fails; several statements need allowMultiStatements() (a session
+    /// of Database has it), else it throws before sending anything.
     static std::uint64_t execute(Poco::Data::Session& session, const std::string& sql,
                                  const std::string& what);
     /// Runs one SELECT as a text query, in one round trip; returns its first row's first
     /// column as an integer (std::nullopt: no row, or NULL). Same rules as execute().
     static std::optional<std::int64_t>
     selectInteger(Poco::Data::Session& session, const std::string& sql, const std::string& what);
-    /// Runs sql as one text query, in one round trip, and returns the first column of every
-    /// row of its statements that return rows, as integers (NULL as 0). sql may hold several
-    /// statements (a SET before a SELECT) once allowMultiStatements() ran. Same rules as
-    /// execute().
-    static std::vector<std::int64_t>
-    selectIntegers(Poco::Data::Session& session, const std::string& sql, const std::string& what);
     /// One row of a text query's result: each column's bytes, std::nullopt for NULL.
     using TextRow = std::vector<std::optional<std::string>>;
     /// Runs a SELECT as a text query, in one round trip, and returns its rows (binary-safe:

@@ -1,6 +1,7 @@
 #include "core/inbox/BatchTransaction.h"
 
 #include "core/db/DbErrors.h"
+#include "core/db/MysqlLink.h"
 #include "core/db/Transaction.h"
 #include "core/inbox/BatchAborted.h"
 #include "core/inbox/FailureClassifier.h"
@@ -151,6 +152,10 @@ bool BatchTransaction::beginsWithDedupInsert(std::span<const PreparedMessage> ba
 
 void BatchTransaction::runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh,
                                bool beginsWithInsert) {
+    // A batch with nothing to run sends no insert, so the begin goes on its own: whatever runs
+    // after it must stay inside the transaction.
+    if (beginsWithInsert && fresh.empty())
+        MysqlLink::query(session, Transaction::kBeginSql, "BEGIN");
     // Fewer rows than ids: another worker committed one of them since our SELECT.
     if (_dedup.tryInsertAll(session, _consumer, entriesOf(fresh), nowMillis(), beginsWithInsert) !=
         fresh.size())

@@ -88,8 +88,7 @@ std::vector<OutboxRow> OutboxStore::claimDue(Poco::Data::Session& session, int l
     // include rows other relays hold (skipped when locking); this relay's own batches in
     // flight are left out. No ORDER BY outside: a sort would lock every candidate before the
     // LIMIT applies; the rows are sorted here instead.
-    const std::int64_t wanted =
-        2 * static_cast<std::int64_t>(limit) + static_cast<std::int64_t>(inFlight.size());
+    const std::int64_t wanted = 2 * static_cast<std::int64_t>(limit);
     const std::string due = "available_at <= " + std::to_string(nowMs);
     rows = readTextRows(MysqlLink::selectRows(
         session,

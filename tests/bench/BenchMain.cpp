@@ -152,8 +152,9 @@ std::string rawLabel(const std::vector<double>& raws) {
     return raws.size() > 1 ? "raw (mean of " + std::to_string(raws.size()) + ")" : "raw";
 }
 
-/// Figure 5 with and without the doorbell in one run, against the targets; then with the
-/// doorbell and a shorter inbox batch wait, which shows the batch wait's share of the rest.
+/// Figure 5 against the targets, after the raw floor: without and with the doorbell, then with
+/// the doorbell and a shorter inbox batch wait (the batch wait's share of the rest), with the
+/// batch handler, and a last run split at a tap queue (a breakdown, not a figure).
 void endToEndFigures(int rate, int seconds) {
     const std::string targets = "p50 <= 3 ms, p99 <= 10 ms";
     // What the machine itself can do at the same load, against the same targets.
