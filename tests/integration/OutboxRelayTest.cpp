@@ -6,9 +6,12 @@
 #include "core/amqp/AmqpUrl.h"
 #include "core/config/Settings.h"
 #include "core/db/Database.h"
+#include "core/db/MysqlLink.h"
 #include "core/db/Transaction.h"
 #include "core/failed/FailedStore.h"
 #include "core/metrics/Metrics.h"
+#include "core/outbox/OutboxStore.h"
+#include "core/util/Clock.h"
 #include "core/util/StopToken.h"
 #include "support/HostProcess.h"
 #include "support/ScratchBus.h"
@@ -37,6 +40,7 @@ class OutboxRelayTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testOnlyOneRelayPerSqliteFileAndTheOtherTakesOver);
     CPPUNIT_TEST(testBodyLongerThanTheReadWindowIsPublishedWhole);
     CPPUNIT_TEST(testRowsRungDuringAConfirmWaitArePublishedBeforeThatConfirm);
+    CPPUNIT_TEST(testAClaimLocksItsOwnRowsOnlyAndTwoClaimsSettleWithoutWaiting);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::ScratchBus {
@@ -307,6 +311,70 @@ public:
         relayThread.join();
         CPPUNIT_ASSERT(!consumer.next(std::chrono::milliseconds(300))); // nothing twice
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), bus.metrics.confirmed.load());
+    }
+
+    void testAClaimLocksItsOwnRowsOnlyAndTwoClaimsSettleWithoutWaiting() {
+        // Two relays' claims (MariaDB): each locks the rows it returns and nothing else (no
+        // index entry of a row it skipped), so the second gets the next rows at once and each
+        // settles without waiting on the other. A claim that locked more would make two
+        // relays' DELETEs wait on and deadlock on each other, republishing a batch.
+        Bus bus("MySQL");
+        bus.write(20, "order.placed");
+        core::OutboxStore store(core::Dialect::MySQL, bus.settings.outbox.table);
+        auto first = bus.database->session();
+        auto second = bus.database->session();
+        // A wait would fail the statement after a second instead of passing unnoticed.
+        *second << "SET SESSION innodb_lock_wait_timeout = 1", now;
+        // The records a session's transaction holds locks on, from InnoDB's status report
+        // with the locks listed: "RECORD LOCKS ... index PRIMARY ..." then one "Record lock,
+        // heap no" line per record, after the "MariaDB thread id N," line. (The "N row
+        // lock(s)" figure above it also counts rows a SKIP LOCKED read tried and left.)
+        *first << "SET GLOBAL innodb_status_output_locks = ON", now;
+        const auto recordsLockedBy = [&](Poco::Data::Session& session) {
+            Poco::Int64 connection = 0;
+            session << "SELECT CONNECTION_ID()", into(connection), now;
+            auto observer = bus.database->session();
+            const auto status =
+                core::MysqlLink::selectRows(*observer, "SHOW ENGINE INNODB STATUS", "status");
+            const std::string text = status.at(0).at(2).value_or("");
+            const auto at = text.find("MariaDB thread id " + std::to_string(connection) + ",");
+            CPPUNIT_ASSERT_MESSAGE(text, at != std::string::npos);
+            const std::string block = text.substr(
+                at, std::min(text.find("---TRANSACTION", at), text.find("\n--------", at)) - at);
+            int records = 0;
+            for (auto p = block.find("RECORD LOCKS"); p != std::string::npos;
+                 p = block.find("RECORD LOCKS", p + 1))
+                CPPUNIT_ASSERT_MESSAGE(
+                    block, block.compare(block.find(" index ", p), 15, " index PRIMARY ") == 0);
+            for (auto p = block.find("Record lock, heap no"); p != std::string::npos;
+                 p = block.find("Record lock, heap no", p + 1))
+                ++records;
+            return records;
+        };
+        core::Transaction firstClaim(*first, core::Transaction::BeginsWithNextQuery{});
+        const auto firstRows = store.claimDue(*first, 5, core::nowMillis(), {}, true);
+        core::Transaction secondClaim(*second, core::Transaction::BeginsWithNextQuery{});
+        const auto secondRows = store.claimDue(*second, 5, core::nowMillis(), {}, true);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5), firstRows.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5), secondRows.size());
+        std::set<std::int64_t> seqs;
+        for (const auto* rows : {&firstRows, &secondRows})
+            for (const auto& row : *rows)
+                seqs.insert(row.seq);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(10), seqs.size()); // disjoint
+        CPPUNIT_ASSERT_EQUAL(5, recordsLockedBy(*first));
+        CPPUNIT_ASSERT_EQUAL(5, recordsLockedBy(*second));
+        const auto seqsOf = [](const std::vector<core::OutboxRow>& rows) {
+            std::vector<std::int64_t> out;
+            for (const auto& row : rows)
+                out.push_back(row.seq);
+            return out;
+        };
+        store.remove(*second, seqsOf(secondRows)); // while the first claim holds its rows
+        secondClaim.commit();
+        store.remove(*first, seqsOf(firstRows));
+        firstClaim.commit();
+        CPPUNIT_ASSERT_EQUAL(10, bus.outboxRows());
     }
 };
 
