@@ -162,11 +162,11 @@ std::vector<MysqlLink::TextRow> MysqlLink::selectRows(Poco::Data::Session& sessi
 
 std::optional<std::string> MysqlLink::endTransaction(Poco::Data::Session& session,
                                                      const std::string& sql,
-                                                     const std::string& what) {
+                                                     const std::string& what, std::size_t before) {
     const Outcome outcome = send(connectedHandle(session, what), sql, what);
     if (!outcome.error)
         return std::nullopt;
-    if (outcome.done == 0)
+    if (outcome.done <= before)
         std::rethrow_exception(outcome.error);
     abandon(session);
     try {

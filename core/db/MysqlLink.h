@@ -49,9 +49,13 @@ public:
     /// lost between the results, a KILL QUERY) throws nothing, but the connection is closed, so
     /// that the session, whose settings are now unknown, is never used again (its next
     /// statement fails as on a lost connection, and the pool drops it); the later statement's
-    /// error is returned then. Throws as query() when the first statement failed.
-    static std::optional<std::string>
-    endTransaction(Poco::Data::Session& session, const std::string& sql, const std::string& what);
+    /// error is returned then. Throws as query() when the first statement failed. before: the
+    /// number of statements in front of the end (the transaction's last work, sent with it):
+    /// their failure throws too, and the transaction is then still open.
+    static std::optional<std::string> endTransaction(Poco::Data::Session& session,
+                                                     const std::string& sql,
+                                                     const std::string& what,
+                                                     std::size_t before = 0);
     /// Lets query() send several statements at once, for the rest of the connection (one round
     /// trip). Prepared statements stay one statement each whatever this says.
     static void allowMultiStatements(Poco::Data::Session& session);

@@ -89,6 +89,18 @@ void Transaction::commit() {
     _active = false;
 }
 
+void Transaction::commitAfter(const std::string& statement, const std::string& what) {
+    if (_dialect == Dialect::SQLite) {
+        _session << statement, now;
+        commit();
+        return;
+    }
+    if (auto error =
+            MysqlLink::endTransaction(_session, statement + "; COMMIT" + kSessionDefaults, what, 1))
+        warnAbandoned(what, *error);
+    _active = false;
+}
+
 void Transaction::rollback() {
     _active = false;
     if (_dialect == Dialect::SQLite)

@@ -67,17 +67,21 @@ void BatchSettler::lookForDeliveredTable(Poco::Data::Session& session) {
                store.table());
 }
 
-void BatchSettler::settle(Poco::Data::Session& session, const std::vector<OutboxRow>& rows,
-                          const std::vector<DeliveredRoute>& routes,
-                          const std::vector<std::int64_t>& confirmed,
-                          const std::vector<RowFailure>& failures) {
+void BatchSettler::settleAndCommit(Poco::Data::Session& session, Transaction& tx,
+                                   const std::vector<OutboxRow>& rows,
+                                   const std::vector<DeliveredRoute>& routes,
+                                   const std::vector<std::int64_t>& confirmed,
+                                   const std::vector<RowFailure>& failures) {
     _settled = {};
     recordDelivered(session, routes, confirmed);
     std::vector<std::int64_t> toDelete = confirmed;
     const std::int64_t now = nowMillis();
     for (const auto& failure : failures)
         settleFailure(session, rows[failure.index], failure, now, toDelete);
-    _store.remove(session, toDelete);
+    if (toDelete.empty())
+        tx.commit();
+    else
+        tx.commitAfter(_store.removeSql(toDelete), "deleting confirmed outbox rows and committing");
 }
 
 void BatchSettler::settleFailure(Poco::Data::Session& session, const OutboxRow& row,

@@ -278,12 +278,11 @@ void OutboxRelay::finish(PendingBatch& batch) {
     auto& session = **batch.session;
     try {
         if (batch.claim) {
-            _settler.settle(session, rows, batch.routes, confirmed, failures);
-            batch.claim->commit();
+            _settler.settleAndCommit(session, *batch.claim, rows, batch.routes, confirmed,
+                                     failures);
         } else {
             Transaction tx(session, _database.dialect());
-            _settler.settle(session, rows, batch.routes, confirmed, failures);
-            tx.commit();
+            _settler.settleAndCommit(session, tx, rows, batch.routes, confirmed, failures);
         }
     } catch (const std::exception& e) {
         // The broker has confirmed these rows: a deadlock or lock timeout here must not send
@@ -369,8 +368,7 @@ void OutboxRelay::settleAgain(Poco::Data::Session& session, const PendingBatch& 
     for (int attempt = 1;; ++attempt) {
         try {
             Transaction tx(session, _database.dialect());
-            _settler.settle(session, batch.rows, batch.routes, confirmed, failures);
-            tx.commit();
+            _settler.settleAndCommit(session, tx, batch.rows, batch.routes, confirmed, failures);
             _log.information("relay: settled a confirmed batch again after: %s", why);
             return;
         } catch (const std::exception& e) {

@@ -217,19 +217,22 @@ std::vector<OutboxRow> OutboxStore::claimOrdered(Poco::Data::Session& session, i
 void OutboxStore::remove(Poco::Data::Session& session, const std::vector<std::int64_t>& seqs) {
     if (seqs.empty())
         return;
-    if (_dialect == Dialect::MySQL) {
-        // A join on the primary key, for the reason given in claimDue: "DELETE ... WHERE seq IN
-        // (...)" turned into a scan of the whole table when the batch was a large part of it,
-        // and two relays' scans deadlocked on each other's rows (InnoDB's deadlock report in the
-        // two-relay e2e test). The lost transaction's rows were then claimed and published again
-        // by the other relay. A text query (numbers only): one round trip per settled batch.
-        MysqlLink::execute(session,
-                           "DELETE o FROM " + seqTable(seqs) + " STRAIGHT_JOIN " + _table +
-                               " o ON o.seq = k.seq",
-                           "deleting confirmed outbox rows");
-        return;
-    }
-    session << "DELETE FROM " + _table + " WHERE seq IN (" + commaSeparated(seqs) + ")", now;
+    if (_dialect == Dialect::MySQL)
+        // A text query (numbers only): one round trip per settled batch.
+        MysqlLink::execute(session, removeSql(seqs), "deleting confirmed outbox rows");
+    else
+        session << removeSql(seqs), now;
+}
+
+std::string OutboxStore::removeSql(const std::vector<std::int64_t>& seqs) const {
+    if (_dialect == Dialect::SQLite)
+        return "DELETE FROM " + _table + " WHERE seq IN (" + commaSeparated(seqs) + ")";
+    // A join on the primary key, for the reason given in claimDue: "DELETE ... WHERE seq IN
+    // (...)" turned into a scan of the whole table when the batch was a large part of it, and
+    // two relays' scans deadlocked on each other's rows (InnoDB's deadlock report in the
+    // two-relay e2e test). The lost transaction's rows were then claimed and published again
+    // by the other relay.
+    return "DELETE o FROM " + seqTable(seqs) + " STRAIGHT_JOIN " + _table + " o ON o.seq = k.seq";
 }
 
 void OutboxStore::recordAttempt(Poco::Data::Session& session, std::int64_t seq, int attempts,

@@ -84,6 +84,9 @@ public:
 
     /// Deletes the rows in one statement.
     void remove(Poco::Data::Session& session, const std::vector<std::int64_t>& seqs);
+    /// The statement remove() runs (seqs not empty), for a caller that sends it with its
+    /// commit (Transaction::commitAfter).
+    std::string removeSql(const std::vector<std::int64_t>& seqs) const;
 
     /// Records a failed attempt: attempts, next available_at and the error.
     void recordAttempt(Poco::Data::Session& session, std::int64_t seq, int attempts,

@@ -48,6 +48,8 @@ class TransactionEndTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testACommitThatClosesTheConnectionCountsAsCommitted);
     CPPUNIT_TEST(testAFailingCommitStillThrows);
     CPPUNIT_TEST(testASessionWithoutConnectionIsALostConnection);
+    CPPUNIT_TEST(testTheLastWorkSentWithTheCommitIsCommittedWithTheRest);
+    CPPUNIT_TEST(testTheLastWorkFailingWithTheCommitCommitsNothingAndRollsBack);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -128,6 +130,44 @@ public:
         } catch (const std::exception& e) {
             CPPUNIT_ASSERT_MESSAGE(e.what(), core::isConnectionLost(e));
         }
+    }
+
+    void testTheLastWorkSentWithTheCommitIsCommittedWithTheRest() {
+        core::Database database(onePooledSession(_connection));
+        {
+            auto session = database.session();
+            core::Transaction tx(*session, core::Dialect::MySQL);
+            *session << "INSERT INTO t VALUES (5)", now;
+            tx.commitAfter("INSERT INTO t VALUES (6)", "inserting and committing");
+            CPPUNIT_ASSERT(!tx.active());
+        }
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(2), rowsSeenElsewhere());
+        // The session went back to the pool with autocommit on.
+        auto session = database.session();
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(1), number(*session, "SELECT @@autocommit"));
+    }
+
+    void testTheLastWorkFailingWithTheCommitCommitsNothingAndRollsBack() {
+        core::Database database(onePooledSession(_connection));
+        {
+            auto session = database.session();
+            core::Transaction tx(*session, core::Dialect::MySQL);
+            *session << "INSERT INTO t VALUES (7)", now;
+            // A duplicate key: the COMMIT behind it never runs, the transaction stays open.
+            try {
+                tx.commitAfter("INSERT INTO t VALUES (7)", "inserting and committing");
+                CPPUNIT_FAIL("a failing last statement was committed");
+            } catch (const Poco::Data::MySQL::TransactionException& e) {
+                CPPUNIT_ASSERT_MESSAGE(e.displayText(),
+                                       e.displayText().find("inserting and "
+                                                            "committing") != std::string::npos);
+            }
+            CPPUNIT_ASSERT(tx.active());
+            CPPUNIT_ASSERT(!core::MysqlLink::closed(*session));
+        } // rolled back here
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(0), rowsSeenElsewhere());
+        auto session = database.session();
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(1), number(*session, "SELECT @@autocommit"));
     }
 
 private:
