@@ -43,15 +43,15 @@ public:
     /// transaction's begin) once allowMultiStatements() ran. Same rules as execute().
     static std::vector<TextRow> selectRows(Poco::Data::Session& session, const std::string& sql,
                                            const std::string& what);
-    /// query() for text whose first statement ends a transaction (COMMIT or ROLLBACK) and whose
-    /// later ones put the session's settings back. Once the first has succeeded, the
-    /// transaction has ended as asked whatever the later ones do: their failure (the connection
-    /// lost between the results, a KILL QUERY) throws nothing, but the connection is closed, so
-    /// that the session, whose settings are now unknown, is never used again (its next
-    /// statement fails as on a lost connection, and the pool drops it); the later statement's
-    /// error is returned then. Throws as query() when the first statement failed. before: the
-    /// number of statements in front of the end (the transaction's last work, sent with it):
-    /// their failure throws too, and the transaction is then still open.
+    /// query() for text that ends a transaction (COMMIT or ROLLBACK, after before statements
+    /// of the transaction's last work) and whose later statements put the session's settings
+    /// back. Once the end has succeeded, the transaction has ended as asked whatever the later
+    /// ones do: their failure (the connection lost between the results, a KILL QUERY) throws
+    /// nothing, but the connection is closed, so that the session, whose settings are now
+    /// unknown, is never used again (its next statement fails as on a lost connection, and the
+    /// pool drops it); the later statement's error is returned then. Throws as query() when
+    /// the end or a statement before it failed: nothing was committed then, and the
+    /// transaction is still open, unless the end's own answer was lost with the connection.
     static std::optional<std::string> endTransaction(Poco::Data::Session& session,
                                                      const std::string& sql,
                                                      const std::string& what,

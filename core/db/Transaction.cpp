@@ -2,6 +2,8 @@
 
 #include "core/db/MysqlLink.h"
 
+#include <msgbus/Error.h>
+
 #include <Poco/Data/DataException.h>
 #include <Poco/Logger.h>
 
@@ -90,6 +92,10 @@ void Transaction::commit() {
 }
 
 void Transaction::commitAfter(const std::string& statement, const std::string& what) {
+    // The COMMIT's place in the text is counted: a second statement would shift it, and a
+    // failing COMMIT would then read as committed.
+    if (statement.find(';') != std::string::npos)
+        throw Error("Transaction::commitAfter takes one statement: " + what);
     if (_dialect == Dialect::SQLite) {
         _session << statement, now;
         commit();

@@ -18,11 +18,11 @@
 
 namespace msgbus::core {
 
-/// The settle of a relayed batch, inside the caller's transaction: confirmed rows are deleted
-/// (or, with outbox.keep_delivered, moved to the delivered table with their route); a failed
-/// row gets its attempt, error and backoff, or after outbox.max_attempts (at once when the
-/// failure is permanent) moves to the failed table. What a settle did is logged and counted by
-/// report(), after the caller committed: a settle rolled back and run again counts once.
+/// The settle of a relayed batch, in the caller's transaction, which it commits: confirmed rows
+/// are deleted (or, with outbox.keep_delivered, moved to the delivered table with their route);
+/// a failed row gets its attempt, error and backoff, or after outbox.max_attempts (at once when
+/// the failure is permanent) moves to the failed table. What a settle did is logged and counted
+/// by report(), once it committed: a settle rolled back and run again counts once.
 /// One per relay thread; not thread-safe.
 class BatchSettler {
 public:
@@ -37,14 +37,16 @@ public:
     /// Settles the batch in tx, the transaction open on session, and commits it; the DELETE
     /// of the settled rows goes with the COMMIT (one round trip on MariaDB). routes[i]: where
     /// rows[i] was published (for the delivered table); confirmed holds seqs, failures row
-    /// indexes. Throws, tx still open, when the settle fails.
+    /// indexes. Throws, tx still open, when the settle fails; when the COMMIT's answer was lost
+    /// with the connection, whether it committed is unknown (the rows are confirmed ones, so
+    /// either way no row is lost).
     void settleAndCommit(Poco::Data::Session& session, Transaction& tx,
                          const std::vector<OutboxRow>& rows,
                          const std::vector<DeliveredRoute>& routes,
                          const std::vector<std::int64_t>& confirmed,
                          const std::vector<RowFailure>& failures);
 
-    /// Logs what the last committed settle() did; returns how many rows it failed.
+    /// Logs what the last committed settleAndCommit() did; returns how many rows it failed.
     std::uint64_t report();
 
 private:
@@ -62,7 +64,7 @@ private:
     Poco::Logger& _log;
     std::optional<DeliveredStore> _delivered; ///< set while keep_delivered has its table
     std::chrono::steady_clock::time_point _lookForDeliveredAt{};
-    /// What settle() did, reported once its transaction committed.
+    /// What settleAndCommit() did, reported once its transaction committed.
     struct Report {
         std::uint64_t failed = 0;
         std::vector<std::string> errors;

@@ -218,7 +218,7 @@ void OutboxStore::remove(Poco::Data::Session& session, const std::vector<std::in
     if (seqs.empty())
         return;
     if (_dialect == Dialect::MySQL)
-        // A text query (numbers only): one round trip per settled batch.
+        // A text query (numbers only): one round trip.
         MysqlLink::execute(session, removeSql(seqs), "deleting confirmed outbox rows");
     else
         session << removeSql(seqs), now;
