@@ -99,6 +99,8 @@ std::uint64_t MysqlLink::execute(Poco::Data::Session& session, const std::string
         throw Poco::Data::MySQL::TransactionException(
             what + ": several statements on a connection that does not allow them", handle);
     sendQuery(session, sql, what);
+    // Each result's count is read as it comes (not through send()): mysql_next_result() resets
+    // the count even when it finds no further result.
     my_ulonglong changed = mysql_affected_rows(handle);
     for (int more = 0; (more = mysql_next_result(handle)) != -1;) {
         if (more > 0) {
