@@ -189,6 +189,11 @@ void MysqlLink::allowMultiStatements(Poco::Data::Session& session) {
     handle->client_flag |= CLIENT_MULTI_STATEMENTS;
 }
 
+bool MysqlLink::multiStatements(Poco::Data::Session& session) noexcept {
+    MYSQL* handle = handleOf(session);
+    return handle && (handle->client_flag & CLIENT_MULTI_STATEMENTS) != 0;
+}
+
 bool MysqlLink::inTransaction(Poco::Data::Session& session) noexcept {
     MYSQL* handle = handleOf(session);
     return handle && (handle->server_status & SERVER_STATUS_IN_TRANS) != 0;

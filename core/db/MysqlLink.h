@@ -60,6 +60,8 @@ public:
     /// trip). Prepared statements stay one statement each whatever this says.
     static void allowMultiStatements(Poco::Data::Session& session);
 
+    /// True when allowMultiStatements() ran on the connection (no round trip).
+    static bool multiStatements(Poco::Data::Session& session) noexcept;
     /// True when the server's last reply said a transaction is open (no round trip).
     static bool inTransaction(Poco::Data::Session& session) noexcept;
     /// True when the server's last reply said autocommit is on (no round trip).

@@ -1,5 +1,6 @@
 #include "core/db/Transaction.h"
 
+#include "core/db/DbErrors.h"
 #include "core/db/MysqlLink.h"
 
 #include <msgbus/Error.h>
@@ -31,6 +32,9 @@ void warnAbandoned(const std::string& what, const std::string& error) {
                  "connection is closed instead of going back to the pool",
                  what, error);
 }
+
+/// The server's error for a SIGNAL with a user SQLSTATE (ER_SIGNAL_EXCEPTION).
+constexpr int kSignalledError = 1644;
 
 } // namespace
 
@@ -104,6 +108,42 @@ void Transaction::commitAfter(const std::string& statement, const std::string& w
     if (auto error =
             MysqlLink::endTransaction(_session, statement + "; COMMIT" + kSessionDefaults, what, 1))
         warnAbandoned(what, *error);
+    _active = false;
+}
+
+void Transaction::commitIf(const std::string& condition, const std::string& refusal,
+                           const std::string& what) {
+    if (refusal.find_first_of("'\\") != std::string::npos)
+        throw Error("Transaction::commitIf: the refusal must hold no quote: " + what);
+    const std::string check = "SELECT CASE WHEN " + condition + " THEN 1 ELSE 0 END";
+    if (_dialect == Dialect::SQLite || !MysqlLink::multiStatements(_session)) {
+        // In process (SQLite), or a session that cannot send the check and the COMMIT as one
+        // text: the check first, then the COMMIT.
+        Poco::Int64 holds = 0;
+        if (_dialect == Dialect::SQLite)
+            _session << check, into(holds), now;
+        else
+            holds = MysqlLink::selectInteger(_session, check, what).value_or(0);
+        if (!holds)
+            throw ConditionFailed(refusal);
+        commit();
+        return;
+    }
+    // SIGNAL only exists inside a compound statement; one of those is a single statement of a
+    // multi-statement text, so the COMMIT behind it runs only when the condition held.
+    // The server keeps at most 128 characters of a signalled message; ConditionFailed has all.
+    const std::string guard = "BEGIN NOT ATOMIC IF NOT (" + condition +
+                              ") THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '" +
+                              refusal.substr(0, 128) + "'; END IF; END";
+    try {
+        if (auto error =
+                MysqlLink::endTransaction(_session, guard + "; COMMIT" + kSessionDefaults, what, 1))
+            warnAbandoned(what, *error);
+    } catch (const std::exception& e) {
+        if (mysqlErrorNumber(e) == kSignalledError)
+            throw ConditionFailed(refusal);
+        throw;
+    }
     _active = false;
 }
 

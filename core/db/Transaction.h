@@ -4,6 +4,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include <stdexcept>
 #include <string>
 
 namespace msgbus::core {
@@ -34,6 +35,19 @@ public:
     /// (a text query: numbers, hex literals and checked names only). When statement fails,
     /// nothing is committed and the transaction stays open. Throws as commit(), naming what.
     void commitAfter(const std::string& statement, const std::string& what);
+    /// What commitIf() throws when its condition did not hold: nothing was committed, and the
+    /// transaction is still open (the destructor rolls it back).
+    class ConditionFailed : public std::runtime_error {
+    public:
+        using std::runtime_error::runtime_error;
+    };
+    /// Commits only when condition (an SQL boolean expression, by the rules of commitAfter())
+    /// holds at the end of the transaction; else throws ConditionFailed(refusal). On MySQL the
+    /// check and the COMMIT are one round trip: the server raises the refusal itself, so that
+    /// the COMMIT behind it never runs. refusal must hold no quote. Throws as commit(), naming
+    /// what, for any other failure.
+    void commitIf(const std::string& condition, const std::string& refusal,
+                  const std::string& what);
     void rollback();
     bool active() const noexcept { return _active; }
 

@@ -32,6 +32,13 @@ void markAlone(const HandlerCall& call) {
         p->runsAlone = true;
 }
 
+/// The id of the first message, whose dedup row the transaction wrote first; none when empty.
+std::optional<Id> firstOf(std::span<PreparedMessage* const> messages) {
+    if (messages.empty())
+        return std::nullopt;
+    return messages.front()->message->id();
+}
+
 std::vector<Id> idsOf(const HandlerCall& call) {
     std::vector<Id> ids;
     ids.reserve(call.messages.size());
@@ -62,13 +69,11 @@ void BatchTransaction::run(Poco::Data::Session& session, std::span<PreparedMessa
     // head, and one that hit the limit must not make itself the head in the head's place.
     std::vector<PreparedMessage*> fresh =
         withinRedeliveryLimit(session, _parking.begin(session, screen(session, batch, savepoints)));
-    if (savepoints)
-        runWithSavepoints(session, fresh);
-    else
-        runFast(session, fresh, beginsWithInsert);
+    const std::optional<Id> firstDedupRow =
+        savepoints ? runWithSavepoints(session, fresh) : runFast(session, fresh, beginsWithInsert);
     _recorder.removeSettledRetryRows(session, batch);
     _parking.resolveHeads(session, batch);
-    tx->commit();
+    commit(*tx, firstDedupRow);
 }
 
 std::vector<PreparedMessage*> BatchTransaction::screen(Poco::Data::Session& session,
@@ -150,8 +155,9 @@ bool BatchTransaction::beginsWithDedupInsert(std::span<const PreparedMessage> ba
     });
 }
 
-void BatchTransaction::runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh,
-                               bool beginsWithInsert) {
+std::optional<Id> BatchTransaction::runFast(Poco::Data::Session& session,
+                                            std::span<PreparedMessage*> fresh,
+                                            bool beginsWithInsert) {
     // A batch with nothing to run sends no insert, so the begin goes on its own: whatever runs
     // after it must stay inside the transaction.
     if (beginsWithInsert && fresh.empty())
@@ -162,7 +168,7 @@ void BatchTransaction::runFast(Poco::Data::Session& session, std::span<PreparedM
         throw HandlerFailedInFastPath();
     for (const auto& call : HandlerCalls::plan(fresh))
         runCallFast(session, call);
-    requireDedupRows(session, fresh);
+    return firstOf(fresh);
 }
 
 void BatchTransaction::runCallFast(Poco::Data::Session& session, const HandlerCall& call) {
@@ -192,8 +198,8 @@ void BatchTransaction::runCallFast(Poco::Data::Session& session, const HandlerCa
     }
 }
 
-void BatchTransaction::runWithSavepoints(Poco::Data::Session& session,
-                                         std::span<PreparedMessage*> fresh) {
+std::optional<Id> BatchTransaction::runWithSavepoints(Poco::Data::Session& session,
+                                                      std::span<PreparedMessage*> fresh) {
     std::vector<PreparedMessage*> handled;
     for (auto call : HandlerCalls::plan(fresh)) {
         // A message whose key failed earlier in this transaction parks instead of running.
@@ -204,7 +210,7 @@ void BatchTransaction::runWithSavepoints(Poco::Data::Session& session,
         else if (!call.messages.empty())
             runOneWithSavepoint(session, *call.messages.front(), handled);
     }
-    requireDedupRows(session, handled);
+    return firstOf(handled);
 }
 
 void BatchTransaction::runOneWithSavepoint(Poco::Data::Session& session, PreparedMessage& p,
@@ -298,20 +304,26 @@ void BatchTransaction::runCallWithSavepoint(Poco::Data::Session& session, const 
             runOneWithSavepoint(session, *p, handled);
 }
 
-void BatchTransaction::requireDedupRows(Poco::Data::Session& session,
-                                        std::span<PreparedMessage*> handled) {
-    // A handler that catches a deadlock and carries on leaves a transaction that the server
-    // has already rolled back, our dedup rows with it; committing now would keep only what
-    // ran after the deadlock. The first handled message's dedup row was written while the
+void BatchTransaction::commit(Transaction& tx, const std::optional<Id>& firstDedupRow) {
+    // A handler that catches a deadlock and carries on leaves a transaction that the server has
+    // already rolled back, our dedup rows with it; committing then would keep only what ran
+    // after the deadlock. The first handled message's dedup row was written while the
     // transaction was still whole (in the fast path before any handler ran; with savepoints
     // after the earlier handlers failed and were rolled back to their savepoints, which fails
     // once the transaction is gone), so it is gone whenever the transaction was rolled back
-    // under the handlers whose work is kept: one primary-key lookup per batch finds that out.
-    if (handled.empty())
+    // under the work it would commit. The COMMIT itself checks for it: no round trip of its own.
+    if (!firstDedupRow) {
+        tx.commit();
         return;
-    if (!_dedup.exists(session, handled.front()->message->id(), _consumer))
+    }
+    try {
+        tx.commitIf(_dedup.existsCondition(*firstDedupRow, _consumer),
+                    "msgbus: the inbox transaction was rolled back while its handlers ran",
+                    "COMMIT");
+    } catch (const Transaction::ConditionFailed&) {
         throw TransactionLost("the inbox transaction was rolled back while its handlers ran "
                               "(its dedup rows vanished; did a handler catch a deadlock?)");
+    }
 }
 
 void BatchTransaction::recordFailure(Poco::Data::Session& session, PreparedMessage& p,

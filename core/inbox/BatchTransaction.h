@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/db/Dialect.h"
+#include "core/db/Transaction.h"
 #include "core/inbox/DedupStore.h"
 #include "core/inbox/FailureRecorder.h"
 #include "core/inbox/HandlerCalls.h"
@@ -13,6 +14,7 @@
 #include <Poco/Data/Session.h>
 
 #include <exception>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -92,18 +94,22 @@ private:
     /// transaction (MariaDB).
     bool beginsWithDedupInsert(std::span<const PreparedMessage> batch, bool savepoints) const;
     /// beginsWithInsert: the dedup insert begins the transaction (beginsWithDedupInsert()).
-    void runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh,
-                 bool beginsWithInsert);
+    /// Returns the first message whose dedup row it wrote (see commit()).
+    std::optional<Id> runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh,
+                              bool beginsWithInsert);
     /// Runs call in the fast path; throws HandlerFailedInFastPath or BatchCallLost.
     void runCallFast(Poco::Data::Session& session, const HandlerCall& call);
-    void runWithSavepoints(Poco::Data::Session& session, std::span<PreparedMessage*> fresh);
+    /// Returns the first handled message, whose dedup row it wrote first (see commit()).
+    std::optional<Id> runWithSavepoints(Poco::Data::Session& session,
+                                        std::span<PreparedMessage*> fresh);
     /// Runs one message under a savepoint; adds it to handled, or records its failure.
     void runOneWithSavepoint(Poco::Data::Session& session, PreparedMessage& p,
                              std::vector<PreparedMessage*>& handled);
     /// Runs a batch call under a savepoint; when it fails, each of its messages alone.
     void runCallWithSavepoint(Poco::Data::Session& session, const HandlerCall& call,
                               std::vector<PreparedMessage*>& handled);
-    void requireDedupRows(Poco::Data::Session& session, std::span<PreparedMessage*> handled);
+    /// Commits tx, unless the dedup row of firstDedupRow is gone: then throws TransactionLost.
+    void commit(Transaction& tx, const std::optional<Id>& firstDedupRow);
     /// Records p's failure, and opens its key's sequence when the consumer is ordered.
     void recordFailure(Poco::Data::Session& session, PreparedMessage& p, const Failure& failure);
 

@@ -127,15 +127,9 @@ std::set<Id> DedupStore::findProcessed(Poco::Data::Session& session, const std::
     return processed;
 }
 
-bool DedupStore::exists(Poco::Data::Session& session, const Id& id, const std::string& consumer) {
-    const std::string sql = "SELECT COUNT(*) FROM " + _table + " WHERE message_id = X'" +
-                            hexOf(id) + "' AND consumer = '" + consumer + "'";
-    if (_dialect == Dialect::MySQL)
-        return MysqlLink::selectInteger(session, sql, "looking up a deduplication row")
-                   .value_or(0) > 0;
-    Poco::Int64 present = 0;
-    session << sql, into(present), now;
-    return present > 0;
+std::string DedupStore::existsCondition(const Id& id, const std::string& consumer) const {
+    return "EXISTS (SELECT 1 FROM " + _table + " WHERE message_id = X'" + hexOf(id) +
+           "' AND consumer = '" + consumer + "')";
 }
 
 void DedupStore::remove(Poco::Data::Session& session, const Id& id, const std::string& consumer) {

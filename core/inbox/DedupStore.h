@@ -56,9 +56,10 @@ public:
     std::set<Id> findProcessed(Poco::Data::Session& session, const std::string& consumer,
                                const std::vector<Id>& ids);
 
-    /// Whether the row of (id, consumer) exists, as the caller's transaction sees it: a row it
-    /// inserted reads as gone once the server rolled that transaction back under it.
-    bool exists(Poco::Data::Session& session, const Id& id, const std::string& consumer);
+    /// An SQL condition (both dialects) that holds while the row of (id, consumer) exists, as
+    /// the transaction it runs in sees it: a row that transaction inserted reads as gone once
+    /// the server rolled it back. For Transaction::commitIf().
+    std::string existsCondition(const Id& id, const std::string& consumer) const;
 
     /// Deletes the row of (id, consumer), on every day when partitioned: a parked message that
     /// failed when it was released was not processed after all, and its retry must run it.

@@ -50,6 +50,9 @@ class TransactionEndTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testASessionWithoutConnectionIsALostConnection);
     CPPUNIT_TEST(testTheLastWorkSentWithTheCommitIsCommittedWithTheRest);
     CPPUNIT_TEST(testTheLastWorkFailingWithTheCommitCommitsNothingAndRollsBack);
+    CPPUNIT_TEST(testACommitWhoseConditionHoldsCommits);
+    CPPUNIT_TEST(testACommitWhoseConditionFailsCommitsNothing);
+    CPPUNIT_TEST(testACommitConditionSeesATransactionTheServerRolledBack);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -168,6 +171,61 @@ public:
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(0), rowsSeenElsewhere());
         auto session = database.session();
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(1), number(*session, "SELECT @@autocommit"));
+    }
+
+    void testACommitWhoseConditionHoldsCommits() {
+        core::Database database(onePooledSession(_connection));
+        {
+            auto session = database.session();
+            core::Transaction tx(*session, core::Dialect::MySQL);
+            *session << "INSERT INTO t VALUES (8)", now;
+            tx.commitIf("EXISTS (SELECT 1 FROM t WHERE id = 8)", "row 8 is gone", "committing");
+            CPPUNIT_ASSERT(!tx.active());
+        }
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(1), rowsSeenElsewhere());
+        auto session = database.session();
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(1), number(*session, "SELECT @@autocommit"));
+    }
+
+    void testACommitWhoseConditionFailsCommitsNothing() {
+        core::Database database(onePooledSession(_connection));
+        {
+            auto session = database.session();
+            core::Transaction tx(*session, core::Dialect::MySQL);
+            *session << "INSERT INTO t VALUES (9)", now;
+            try {
+                tx.commitIf("EXISTS (SELECT 1 FROM t WHERE id = 99)", "row 99 is missing",
+                            "committing");
+                CPPUNIT_FAIL("committed although the condition failed");
+            } catch (const core::Transaction::ConditionFailed& e) {
+                CPPUNIT_ASSERT_EQUAL(std::string("row 99 is missing"), std::string(e.what()));
+            }
+            // The COMMIT behind the check never ran: the transaction is open, the session fine.
+            CPPUNIT_ASSERT(tx.active());
+            CPPUNIT_ASSERT(!core::MysqlLink::closed(*session));
+            CPPUNIT_ASSERT(core::MysqlLink::inTransaction(*session));
+        } // rolled back here
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(0), rowsSeenElsewhere());
+        auto session = database.session();
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(1), number(*session, "SELECT @@autocommit"));
+    }
+
+    void testACommitConditionSeesATransactionTheServerRolledBack() {
+        core::Database database(onePooledSession(_connection));
+        {
+            auto session = database.session();
+            core::Transaction tx(*session, core::Dialect::MySQL);
+            *session << "INSERT INTO t VALUES (10)", now;
+            // What a deadlock does under a handler that swallows it: the server rolls the
+            // transaction back, and the handler's next statement starts another one.
+            *session << "ROLLBACK", now;
+            *session << "INSERT INTO t VALUES (11)", now;
+            CPPUNIT_ASSERT_THROW(tx.commitIf("EXISTS (SELECT 1 FROM t WHERE id = 10)",
+                                             "row 10 is gone", "committing"),
+                                 core::Transaction::ConditionFailed);
+        }
+        // Not even what ran after the rollback.
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(0), rowsSeenElsewhere());
     }
 
 private:
