@@ -10,6 +10,7 @@
 #include "core/util/ErrorText.h"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <set>
 
@@ -166,19 +167,22 @@ std::optional<Id> BatchTransaction::runFast(Poco::Data::Session& session,
     if (_dedup.tryInsertAll(session, _consumer, entriesOf(fresh), nowMillis(), beginsWithInsert) !=
         fresh.size())
         throw HandlerFailedInFastPath();
+    std::vector<Message> published;
     for (const auto& call : HandlerCalls::plan(fresh))
-        runCallFast(session, call);
+        runCallFast(session, call, published);
+    writePublished(session, fresh, published);
     return firstOf(fresh);
 }
 
-void BatchTransaction::runCallFast(Poco::Data::Session& session, const HandlerCall& call) {
+void BatchTransaction::runCallFast(Poco::Data::Session& session, const HandlerCall& call,
+                                   std::vector<Message>& published) {
     PreparedMessage& first = *call.messages.front();
     const bool several = call.messages.size() > 1;
     try {
         if (call.batch)
-            _runner.runBatch(session, call.messages);
+            _runner.runBatch(session, call.messages, &published);
         else
-            _runner.run(session, first);
+            _runner.run(session, first, &published);
     } catch (const std::exception& e) {
         // Whatever it was, the run with savepoints tells the handler's failure from the
         // transaction's; a lost connection under a handler names the likely culprit, unless
@@ -194,6 +198,39 @@ void BatchTransaction::runCallFast(Poco::Data::Session& session, const HandlerCa
     } catch (...) {
         if (several)
             markAlone(call);
+        throw HandlerFailedInFastPath();
+    }
+}
+
+void BatchTransaction::writePublished(Poco::Data::Session& session, std::span<PreparedMessage*> ran,
+                                      std::vector<Message>& published) {
+    // Without savepoints, what all the handlers published goes to the outbox in one multi-row
+    // write, not one per handler call (a prepare and an execute each). Whose publish made it
+    // fail is unknown: the run with savepoints, where each call writes its own, finds out.
+    try {
+        _runner.writeDeferred(session, published);
+    } catch (const std::exception& e) {
+        if (!FailureClassifier::isDatabaseGone(e))
+            throw HandlerFailedInFastPath();
+        // The write took the connection with it (a statement past the server's packet limit
+        // does): as when a handler's own statement does, its publishers are the suspects.
+        std::vector<PreparedMessage*> publishers;
+        std::copy_if(ran.begin(), ran.end(), std::back_inserter(publishers),
+                     [](const PreparedMessage* p) { return p->published > 0; });
+        if (publishers.empty())
+            throw HandlerFailedInFastPath();
+        const std::string error =
+            "the outbox write of what handler " + publishers.front()->handlerName() +
+            (publishers.size() > 1 ? " and others" : "") + " published: " + errorText(e);
+        if (publishers.size() == 1)
+            throw HandlerFailedInFastPath(publishers.front()->item, error);
+        std::vector<Id> ids;
+        for (auto* p : publishers) {
+            p->runsAlone = true;
+            ids.push_back(p->message->id());
+        }
+        throw BatchCallLost(error, ids);
+    } catch (...) {
         throw HandlerFailedInFastPath();
     }
 }

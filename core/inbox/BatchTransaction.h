@@ -30,8 +30,9 @@ namespace msgbus::core {
 /// The handlers run as HandlerCalls plans them: a batch handler's messages together in one
 /// call. Two ways to run:
 /// - the fast path (no savepoints): the dedup rows by one multi-row insert-or-ignore, then the
-///   handler calls. Any handler failure throws HandlerFailedInFastPath: the transaction is
-///   rolled back whole and the caller runs the batch again with savepoints.
+///   handler calls, then what they all published in one multi-row write. Any handler failure
+///   (or a failure of that write) throws HandlerFailedInFastPath: the transaction is rolled
+///   back whole and the caller runs the batch again with savepoints.
 /// - with savepoints: one per call, so that a handler's failure undoes only its own work and
 ///   the message gets a retry or failed row. A batch call that fails is rolled back to its
 ///   savepoint and each of its messages runs again alone under a savepoint of its own, so that
@@ -59,8 +60,9 @@ public:
         std::string error;
     };
 
-    /// The connection was lost under a batch handler's call with several messages (ids): none
-    /// of them is to blame yet (see LoneMessages). Nothing was committed.
+    /// The connection was lost under a batch handler's call with several messages (ids), or
+    /// under the write of what several handlers published: none of them is to blame yet (see
+    /// LoneMessages). Nothing was committed.
     class BatchCallLost : public std::exception {
     public:
         BatchCallLost(std::string error_, std::vector<Id> ids_)
@@ -97,8 +99,13 @@ private:
     /// Returns the first message whose dedup row it wrote (see commit()).
     std::optional<Id> runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh,
                               bool beginsWithInsert);
-    /// Runs call in the fast path; throws HandlerFailedInFastPath or BatchCallLost.
-    void runCallFast(Poco::Data::Session& session, const HandlerCall& call);
+    /// Runs call in the fast path, adding what its handler published to published; throws
+    /// HandlerFailedInFastPath or BatchCallLost.
+    void runCallFast(Poco::Data::Session& session, const HandlerCall& call,
+                     std::vector<Message>& published);
+    /// Writes what the handlers of ran published (published); throws as runCallFast().
+    void writePublished(Poco::Data::Session& session, std::span<PreparedMessage*> ran,
+                        std::vector<Message>& published);
     /// Returns the first handled message, whose dedup row it wrote first (see commit()).
     std::optional<Id> runWithSavepoints(Poco::Data::Session& session,
                                         std::span<PreparedMessage*> fresh);

@@ -42,16 +42,17 @@ std::string HandlerRunner::spanFor(const Message& message) const {
     return _spans && !traceIdOf(message).empty() ? newSpanId() : std::string();
 }
 
-void HandlerRunner::run(Poco::Data::Session& session, PreparedMessage& p) const {
+void HandlerRunner::run(Poco::Data::Session& session, PreparedMessage& p,
+                        std::vector<Message>* deferTo) const {
     if (p.handler->batch) {
         PreparedMessage* one = &p;
-        runBatch(session, std::span<PreparedMessage* const>(&one, 1));
+        runBatch(session, std::span<PreparedMessage* const>(&one, 1), deferTo);
         return;
     }
     p.spanId = spanFor(*p.message);
     InboxHandlerContext context(
         session, _outbox, Poco::Logger::get("msgbus.plugin." + p.handler->pluginId), *p.message,
-        p.item->attempt, _consumer, p.handlerRan || p.item->rerun, p.spanId);
+        p.item->attempt, _consumer, p.handlerRan || p.item->rerun, p.spanId, deferTo);
     p.handlerRan = true;
     p.startNanos = unixNanosNow();
     p.endNanos = 0;
@@ -66,8 +67,8 @@ void HandlerRunner::run(Poco::Data::Session& session, PreparedMessage& p) const 
     p.published = context.published();
 }
 
-void HandlerRunner::runBatch(Poco::Data::Session& session,
-                             std::span<PreparedMessage* const> call) const {
+void HandlerRunner::runBatch(Poco::Data::Session& session, std::span<PreparedMessage* const> call,
+                             std::vector<Message>* deferTo) const {
     const PreparedMessage& first = *call.front();
     const bool rerun = first.handlerRan || first.item->rerun;
     std::vector<std::string> spanIds;
@@ -87,9 +88,9 @@ void HandlerRunner::runBatch(Poco::Data::Session& session,
             p->endNanos = end;
     };
     LentMessages lent(call);
-    InboxBatchContext context(session, _outbox,
-                              Poco::Logger::get("msgbus.plugin." + first.handler->pluginId),
-                              lent.messages(), spanIds, first.item->attempt, _consumer, rerun);
+    InboxBatchContext context(
+        session, _outbox, Poco::Logger::get("msgbus.plugin." + first.handler->pluginId),
+        lent.messages(), spanIds, first.item->attempt, _consumer, rerun, deferTo);
     try {
         first.handler->batch->handleBatch(lent.messages(), context);
         context.flush();
@@ -100,6 +101,14 @@ void HandlerRunner::runBatch(Poco::Data::Session& session,
     ended();
     for (std::size_t i = 0; i < call.size(); ++i)
         call[i]->published = context.published(i);
+}
+
+void HandlerRunner::writeDeferred(Poco::Data::Session& session,
+                                  std::vector<Message>& messages) const {
+    if (messages.empty())
+        return;
+    OutboxWriter writer(session, _outbox);
+    writer.write(messages);
 }
 
 } // namespace msgbus::core

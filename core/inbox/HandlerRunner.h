@@ -7,8 +7,8 @@
 #include <Poco/Data/Session.h>
 
 #include <span>
-
 #include <string>
+#include <vector>
 
 namespace msgbus::core {
 
@@ -28,14 +28,20 @@ public:
     HandlerRunner(OutboxWriter::Options outbox, std::string consumer, SpanExporter* const& spans);
 
     /// Runs p's handler (p.handler and p.message are required); sets p's run fields (handlerRan,
-    /// spanId, startNanos, endNanos, published). A batch handler gets p alone.
-    void run(Poco::Data::Session& session, PreparedMessage& p) const;
+    /// spanId, startNanos, endNanos, published). A batch handler gets p alone. With deferTo,
+    /// what the handler publishes is appended there instead of being written (writeDeferred()).
+    void run(Poco::Data::Session& session, PreparedMessage& p,
+             std::vector<Message>* deferTo = nullptr) const;
 
     /// Runs one BatchHandler::handleBatch() call over call (one or more messages of the same
     /// batch handler, attempt and rerun flag; see HandlerCalls) and sets each message's run
     /// fields. The messages are lent to the handler as one contiguous span for the call and
     /// are back in place when it returns or throws.
-    void runBatch(Poco::Data::Session& session, std::span<PreparedMessage* const> call) const;
+    void runBatch(Poco::Data::Session& session, std::span<PreparedMessage* const> call,
+                  std::vector<Message>* deferTo = nullptr) const;
+
+    /// Writes messages that runs with deferTo collected to the outbox, with multi-row INSERTs.
+    void writeDeferred(Poco::Data::Session& session, std::vector<Message>& messages) const;
 
 private:
     /// A new span id for a traced message when spans are recorded, else "".

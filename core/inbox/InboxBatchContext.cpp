@@ -4,15 +4,19 @@
 
 #include <msgbus/Error.h>
 
+#include <algorithm>
+#include <iterator>
+
 namespace msgbus::core {
 
 InboxBatchContext::InboxBatchContext(Poco::Data::Session& session, OutboxWriter::Options outbox,
                                      Poco::Logger& logger, std::span<const Message> messages,
                                      std::span<const std::string> spanIds, int attempt,
-                                     const std::string& consumer, bool rerun)
+                                     const std::string& consumer, bool rerun,
+                                     std::vector<Message>* deferTo)
     : _session(session), _maxBodyBytes(outbox.maxBodyBytes), _writer(session, std::move(outbox)),
       _logger(logger), _messages(messages), _spanIds(spanIds), _attempt(attempt),
-      _consumer(consumer), _rerun(rerun), _published(messages.size(), 0) {}
+      _consumer(consumer), _rerun(rerun), _published(messages.size(), 0), _deferTo(deferTo) {}
 
 void InboxBatchContext::publish(Message message) {
     keep(std::move(message));
@@ -37,7 +41,10 @@ void InboxBatchContext::flush() {
         return;
     std::vector<Message> pending = std::move(_pending);
     _pending.clear();
-    _writer.write(pending);
+    if (_deferTo)
+        std::move(pending.begin(), pending.end(), std::back_inserter(*_deferTo));
+    else
+        _writer.write(pending);
 }
 
 std::size_t InboxBatchContext::indexOf(const Message& cause) const {

@@ -26,7 +26,8 @@ public:
     InboxBatchContext(Poco::Data::Session& session, OutboxWriter::Options outbox,
                       Poco::Logger& logger, std::span<const Message> messages,
                       std::span<const std::string> spanIds, int attempt,
-                      const std::string& consumer, bool rerun);
+                      const std::string& consumer, bool rerun,
+                      std::vector<Message>* deferTo = nullptr);
 
     Poco::Data::Session& session() override { return _session; }
     void publish(Message message) override;
@@ -40,7 +41,8 @@ public:
     /// without a cause count for the first message (the relay is woken when any is > 0).
     int published(std::size_t i) const noexcept { return _published[i]; }
 
-    /// Writes what publish() kept; throws what the write throws (nothing is kept then).
+    /// Writes what publish() kept; throws what the write throws (nothing is kept then). With
+    /// deferTo, appends it there instead, for the caller to write.
     void flush();
 
 private:
@@ -61,6 +63,7 @@ private:
     const std::string& _consumer;
     bool _rerun;
     std::vector<int> _published;
+    std::vector<Message>* _deferTo; ///< where flush() puts what was published, when not null
 };
 
 } // namespace msgbus::core

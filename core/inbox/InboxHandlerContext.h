@@ -7,7 +7,9 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
 #include <functional>
+#include <iterator>
 #include <vector>
 
 namespace msgbus::core {
@@ -24,10 +26,10 @@ public:
     InboxHandlerContext(Poco::Data::Session& session, OutboxWriter::Options outbox,
                         Poco::Logger& logger, const Message& cause, int attempt,
                         const std::string& consumer, bool rerun = false,
-                        std::string spanId = std::string())
+                        std::string spanId = std::string(), std::vector<Message>* deferTo = nullptr)
         : _session(session), _maxBodyBytes(outbox.maxBodyBytes),
           _writer(session, std::move(outbox)), _logger(logger), _cause(cause), _attempt(attempt),
-          _consumer(consumer), _rerun(rerun), _spanId(std::move(spanId)) {}
+          _consumer(consumer), _rerun(rerun), _spanId(std::move(spanId)), _deferTo(deferTo) {}
 
     Poco::Data::Session& session() override { return _session; }
     void publish(Message message) override {
@@ -36,13 +38,17 @@ public:
         _pending.push_back(std::move(message));
         ++_published;
     }
-    /// Writes what publish() kept; throws what the write throws (nothing is kept then).
+    /// Writes what publish() kept; throws what the write throws (nothing is kept then). With
+    /// deferTo, appends it there instead, for the caller to write.
     void flush() {
         if (_pending.empty())
             return;
         std::vector<Message> pending = std::move(_pending);
         _pending.clear();
-        _writer.write(pending);
+        if (_deferTo)
+            std::move(pending.begin(), pending.end(), std::back_inserter(*_deferTo));
+        else
+            _writer.write(pending);
     }
     Poco::Logger& logger() override { return _logger; }
     int attempt() const override { return _attempt; }
@@ -62,7 +68,8 @@ private:
     int _attempt;
     const std::string& _consumer;
     bool _rerun;
-    std::string _spanId; ///< the span of this handling, when spans are recorded
+    std::string _spanId;            ///< the span of this handling, when spans are recorded
+    std::vector<Message>* _deferTo; ///< where flush() puts what was published, when not null
     int _published = 0;
 };
 

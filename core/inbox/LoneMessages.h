@@ -9,7 +9,8 @@
 
 namespace msgbus::core {
 
-/// The messages whose batch handler call lost the database connection: any of them may have
+/// The messages whose batch handler call lost the database connection (or the batch's one write
+/// of what its handlers published, which counts those handlers' messages): any of them may have
 /// caused it (a statement past db.io_timeout_ms, a killed query), and the call's statements
 /// left behind on the server hold their locks until they end, so the batch cannot run again at
 /// once. The batch goes back to the broker without blaming anyone; when these messages come

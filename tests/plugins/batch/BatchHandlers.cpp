@@ -14,7 +14,9 @@
 //   collide   its row, and publishes test.batch.done with the id <k> (a UUID): when the outbox
 //             already has a row of that id, the call's outbox write fails after it returned
 //   oversized its row, and publishes a test.batch.done whose payload is over 1 MiB (refused)
-// PlainHandler (test.plain), payload {"key":"k","mode":M}: ok (its row) or poison (throws).
+// PlainHandler (test.plain), payload {"key":"k","mode":M}: ok (its row), poison (throws), publish
+// (its row, and publishes test.plain.done {"key":"<k>"}) or collide (its row, and publishes
+// test.plain.done with the id <k>, as the batch handler's collide).
 #include <msgbus/Plugin.h>
 
 #include <Poco/Data/Session.h>
@@ -108,6 +110,13 @@ public:
         context.session() << "INSERT INTO batch_effects (k, call_id, call_size, rerun, attempt) "
                              "VALUES (?, ?, 0, ?, ?)",
             use(o.key), bind(call), bind(rerun), bind(attempt), now;
+        if (o.mode == "publish")
+            context.publish(msgbus::Message("test.plain.done", R"({"key":")" + o.key + R"("})"));
+        if (o.mode == "collide") {
+            msgbus::Message done("test.plain.done", R"({"key":"collide"})");
+            done.setId(msgbus::Id::parse(o.key));
+            context.publish(std::move(done));
+        }
     }
 };
 
