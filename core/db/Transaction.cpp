@@ -130,14 +130,16 @@ void Transaction::commitIf(const std::string& condition, const std::string& refu
         return;
     }
     // SIGNAL only exists inside a compound statement; one of those is a single statement of a
-    // multi-statement text, so the COMMIT behind it runs only when the condition held.
+    // multi-statement text, so the COMMIT behind it runs only when the condition held. It is
+    // parsed in the default sql_mode, whatever mode the transaction's work left set (ORACLE
+    // mode reads BEGIN otherwise); the end puts the session's defaults back anyway.
     // The server keeps at most 128 characters of a signalled message; ConditionFailed has all.
-    const std::string guard = "BEGIN NOT ATOMIC IF NOT (" + condition +
+    const std::string guard = "SET sql_mode = DEFAULT; BEGIN NOT ATOMIC IF NOT (" + condition +
                               ") THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '" +
                               refusal.substr(0, 128) + "'; END IF; END";
     try {
         if (auto error =
-                MysqlLink::endTransaction(_session, guard + "; COMMIT" + kSessionDefaults, what, 1))
+                MysqlLink::endTransaction(_session, guard + "; COMMIT" + kSessionDefaults, what, 2))
             warnAbandoned(what, *error);
     } catch (const std::exception& e) {
         if (mysqlErrorNumber(e) == kSignalledError)

@@ -42,10 +42,11 @@ public:
         using std::runtime_error::runtime_error;
     };
     /// Commits only when condition (an SQL boolean expression, by the rules of commitAfter())
-    /// holds at the end of the transaction; else throws ConditionFailed(refusal). On MySQL the
-    /// check and the COMMIT are one round trip: the server raises the refusal itself, so that
-    /// the COMMIT behind it never runs. refusal must hold no quote. Throws as commit(), naming
-    /// what, for any other failure.
+    /// holds at the end of the transaction; else throws ConditionFailed(refusal). On MySQL with
+    /// multi-statements (every session of Database) the check and the COMMIT are one round
+    /// trip: the server raises the refusal itself, so that the COMMIT behind it never runs;
+    /// elsewhere the check is a SELECT of its own. refusal must hold no quote. Throws as commit(),
+    /// naming what, for any other failure.
     void commitIf(const std::string& condition, const std::string& refusal,
                   const std::string& what);
     void rollback();

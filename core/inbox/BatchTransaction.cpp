@@ -178,11 +178,14 @@ void BatchTransaction::runCallFast(Poco::Data::Session& session, const HandlerCa
                                    std::vector<Message>& published) {
     PreparedMessage& first = *call.messages.front();
     const bool several = call.messages.size() > 1;
+    // A message that comes back after the batch's write of what was published lost the
+    // connection writes its own publishes within its call, so that a loss there names it.
+    std::vector<Message>* deferTo = first.runsAlone ? nullptr : &published;
     try {
         if (call.batch)
-            _runner.runBatch(session, call.messages, &published);
+            _runner.runBatch(session, call.messages, deferTo);
         else
-            _runner.run(session, first, &published);
+            _runner.run(session, first, deferTo);
     } catch (const std::exception& e) {
         // Whatever it was, the run with savepoints tells the handler's failure from the
         // transaction's; a lost connection under a handler names the likely culprit, unless
@@ -191,7 +194,8 @@ void BatchTransaction::runCallFast(Poco::Data::Session& session, const HandlerCa
             markAlone(call);
         if (FailureClassifier::isDatabaseGone(e)) {
             if (several)
-                throw BatchCallLost(first.handlerName() + ": " + errorText(e), idsOf(call));
+                throw BatchCallLost("batch handler " + first.handlerName() + ": " + errorText(e),
+                                    idsOf(call));
             throw HandlerFailedInFastPath(first.item, first.handlerName() + ": " + errorText(e));
         }
         throw HandlerFailedInFastPath();
@@ -212,24 +216,23 @@ void BatchTransaction::writePublished(Poco::Data::Session& session, std::span<Pr
     } catch (const std::exception& e) {
         if (!FailureClassifier::isDatabaseGone(e))
             throw HandlerFailedInFastPath();
-        // The write took the connection with it (a statement past the server's packet limit
-        // does): as when a handler's own statement does, its publishers are the suspects.
-        std::vector<PreparedMessage*> publishers;
-        std::copy_if(ran.begin(), ran.end(), std::back_inserter(publishers),
-                     [](const PreparedMessage* p) { return p->published > 0; });
-        if (publishers.empty())
-            throw HandlerFailedInFastPath();
-        const std::string error =
-            "the outbox write of what handler " + publishers.front()->handlerName() +
-            (publishers.size() > 1 ? " and others" : "") + " published: " + errorText(e);
-        if (publishers.size() == 1)
-            throw HandlerFailedInFastPath(publishers.front()->item, error);
+        // The write took the connection with it (a statement past the server's packet limit,
+        // a lock wait past db.io_timeout_ms): any publisher may be the cause, none is blamed
+        // yet. They come back as lone messages, each writing its own publishes in its call, so
+        // that a loss there names the one.
         std::vector<Id> ids;
-        for (auto* p : publishers) {
-            p->runsAlone = true;
-            ids.push_back(p->message->id());
-        }
-        throw BatchCallLost(error, ids);
+        std::string handlers;
+        for (auto* p : ran)
+            if (p->published > 0) {
+                p->runsAlone = true;
+                ids.push_back(p->message->id());
+                if (handlers.find(p->handlerName()) == std::string::npos)
+                    handlers += (handlers.empty() ? "" : ", ") + p->handlerName();
+            }
+        if (ids.empty())
+            throw HandlerFailedInFastPath();
+        throw BatchCallLost("the outbox write of what " + handlers + " published: " + errorText(e),
+                            ids);
     } catch (...) {
         throw HandlerFailedInFastPath();
     }
@@ -327,7 +330,7 @@ void BatchTransaction::runCallWithSavepoint(Poco::Data::Session& session, const 
             sp.rollbackTo(kSavepoint);
         } catch (const std::exception& e) {
             if (statementLost && FailureClassifier::isDatabaseGone(e))
-                throw BatchCallLost(failure.error, idsOf(call));
+                throw BatchCallLost("batch handler " + failure.error, idsOf(call));
             if (conflict)
                 std::rethrow_exception(conflict);
             throw TransactionLost("the inbox transaction failed under handler " + failure.error +
@@ -348,7 +351,8 @@ void BatchTransaction::commit(Transaction& tx, const std::optional<Id>& firstDed
     // transaction was still whole (in the fast path before any handler ran; with savepoints
     // after the earlier handlers failed and were rolled back to their savepoints, which fails
     // once the transaction is gone), so it is gone whenever the transaction was rolled back
-    // under the work it would commit. The COMMIT itself checks for it: no round trip of its own.
+    // under the work it would commit. The COMMIT itself checks for it (on MariaDB in the same
+    // round trip).
     if (!firstDedupRow) {
         tx.commit();
         return;

@@ -42,7 +42,9 @@ namespace msgbus::core {
 ///   statement lost the connection; BatchCallLost when a call's with several messages did.
 ///
 /// A batch call with several messages that fails marks them (PreparedMessage::runsAlone): a
-/// later run of the batch hands each of them over alone.
+/// later run of the batch hands each of them over alone. So does a lost connection under the
+/// fast path's one write of what the handlers published, for the messages that published; a
+/// message marked so writes its own publishes within its call.
 ///
 /// Not thread-safe: one per worker thread.
 class BatchTransaction {
@@ -61,8 +63,9 @@ public:
     };
 
     /// The connection was lost under a batch handler's call with several messages (ids), or
-    /// under the write of what several handlers published: none of them is to blame yet (see
-    /// LoneMessages). Nothing was committed.
+    /// under the write of what the handlers of a batch published (ids: those that published):
+    /// none of them is to blame yet (see LoneMessages). Nothing was committed. error starts
+    /// with what lost it ("batch handler <name>: …").
     class BatchCallLost : public std::exception {
     public:
         BatchCallLost(std::string error_, std::vector<Id> ids_)

@@ -16,7 +16,9 @@ namespace msgbus::core {
 /// savepoint ends, writes all it kept to the outbox through the same session with multi-row
 /// INSERTs (a round trip per statement, not per message), so the new events commit or roll
 /// back with the handler's work and the deduplication records, and a failing write fails the
-/// call (whose messages then run alone, so that the guilty one is found). publish(message, cause)
+/// call (whose messages then run alone, so that the guilty one is found); in a batch without
+/// savepoints, flush() hands them to the batch instead (deferTo), which writes what all its
+/// handlers published at once. publish(message, cause)
 /// carries the cause's trace and correlation (inheritContext), its traceparent naming the cause's
 /// handling span (spanIds, one per message, "" when none); publish(message) carries none.
 ///

@@ -19,8 +19,9 @@ namespace msgbus::core {
 /// savepoint ends, writes all it kept to the outbox through the same session with multi-row
 /// INSERTs (a round trip per statement, not per message), so the new events commit or roll
 /// back with the handler's work and the deduplication record, and a failing write is this
-/// handling's failure. Each carries the cause's trace and correlation (inheritContext); with
-/// spanId, their traceparent names this handling as parent.
+/// handling's failure. In a batch without savepoints, flush() hands them to the batch instead
+/// (deferTo), which writes what all its handlers published at once. Each carries the cause's trace
+/// and correlation (inheritContext); with spanId, their traceparent names this handling as parent.
 class InboxHandlerContext : public HandlerContext {
 public:
     InboxHandlerContext(Poco::Data::Session& session, OutboxWriter::Options outbox,

@@ -66,8 +66,8 @@ void MessageProcessor::run(Poco::Data::Session& session, std::span<PreparedMessa
         // Its statements may still hold their locks on the server: the batch goes back, no
         // message blamed, and those messages run alone when they return.
         _lone.remember(lost.ids);
-        throw BatchAborted("the database connection was lost under batch handler " + lost.error +
-                               " with " + std::to_string(lost.ids.size()) +
+        throw BatchAborted("the database connection was lost under " + lost.error + " with " +
+                               std::to_string(lost.ids.size()) +
                                " messages; they run alone when they come back",
                            nullptr);
     } catch (const std::exception& e) {

@@ -13,6 +13,8 @@
 #include "support/ScratchBus.h"
 #include "support/TestEnv.h"
 
+#include <msgbus/OutboxWriter.h>
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <chrono>
@@ -35,6 +37,7 @@ class BatchHandlerTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testPublishedWithACauseCarryItsCorrelationAndRollBackWithTheCall);
     CPPUNIT_TEST(testConsumerRunsTheBatchHandlerFromTheQueue);
     CPPUNIT_TEST(testConnectionLostUnderABatchCallBlamesOnlyTheSlowMessage);
+    CPPUNIT_TEST(testConnectionLostUnderTheBatchsPublishWriteBlamesOnlyTheBlockedMessage);
     CPPUNIT_TEST_SUITE_END();
 
     struct Bus : test::ScratchBus {
@@ -324,6 +327,78 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed.size());
         CPPUNIT_ASSERT_EQUAL(std::string("RedeliveryLimit"), failed[0].errorClass);
         CPPUNIT_ASSERT_EQUAL(0, test::queueDepth(bus.queue));
+    }
+
+    void testConnectionLostUnderTheBatchsPublishWriteBlamesOnlyTheBlockedMessage() {
+        // Another transaction holds an outbox row with the id one handler publishes under: the
+        // batch's one write of what its handlers published waits for that lock past
+        // db.io_timeout_ms and takes the connection. Any publisher may be the cause: the batch
+        // goes back with no suspect; when it comes back, the publishers write their own
+        // publishes within their calls, and the blocked one loses the connection there: the
+        // suspect.
+        Bus bus("MySQL", {{"db.io_timeout_ms", "1000"}});
+        const Id blocked = Id::generate();
+        Poco::Data::Session blocker("MySQL", bus.settings.db.connection);
+        blocker << "START TRANSACTION", now;
+        std::vector<Message> holding{Message("test.plain.done", R"({"key":"holding"})")};
+        holding.front().setId(blocked);
+        OutboxWriter(blocker, OutboxWriter::Options{bus.settings.outbox.table}).write(holding);
+
+        auto wires = goodOnes(bus, 2);
+        wires.push_back(bus.wire("test.plain", "p-0", "publish"));
+        wires.push_back(bus.wire("test.plain", blocked.toString(), "collide"));
+        wires.push_back(bus.wire("test.plain", "p-1", "publish"));
+        std::vector<core::InboxItem> items;
+        for (const auto& w : wires)
+            items.emplace_back(&w);
+        const auto suspectOf = [&]() -> const core::InboxItem* {
+            try {
+                bus.processor->processBatch(*bus.plugins.current(), items);
+            } catch (const core::BatchAborted& aborted) {
+                return aborted.suspect() ? aborted.suspect() : &items.back() + 1;
+            }
+            CPPUNIT_FAIL("the batch was committed");
+            return nullptr;
+        };
+        CPPUNIT_ASSERT(suspectOf() == &items.back() + 1); // none
+        // The INSERT left behind waits for the blocker's lock and holds the dedup rows' locks.
+        killWaitingOutboxInserts(bus);
+        CPPUNIT_ASSERT(suspectOf() == &items[3]);
+        killWaitingOutboxInserts(bus);
+        blocker << "ROLLBACK", now;
+        CPPUNIT_ASSERT_EQUAL(0, bus.count("SELECT COUNT(*) FROM batch_effects"));
+        CPPUNIT_ASSERT_EQUAL(0, bus.count("SELECT COUNT(*) FROM " + bus.settings.outbox.table));
+        CPPUNIT_ASSERT_EQUAL(0, bus.count("SELECT COUNT(*) FROM " + bus.settings.dedupTable));
+
+        // Run again once the lock is gone: the lone messages and their neighbours all commit.
+        assertAll(bus.process(wires), ProcessResult::Handled);
+        CPPUNIT_ASSERT_EQUAL(5, bus.count("SELECT COUNT(*) FROM batch_effects"));
+        CPPUNIT_ASSERT_EQUAL(3, bus.count("SELECT COUNT(*) FROM " + bus.settings.outbox.table));
+    }
+
+    /// Kills the statements of this test's database that still write the outbox on the server
+    /// (their client gave up on them), and waits until they are gone.
+    static void killWaitingOutboxInserts(Bus& bus) {
+        const std::string sql = "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = "
+                                "DATABASE() AND INFO LIKE 'INSERT INTO " +
+                                bus.settings.outbox.table + "%'";
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        for (;;) {
+            auto session = bus.database->session();
+            std::vector<Poco::Int64> ids;
+            *session << sql, into(ids), now;
+            if (ids.empty())
+                return;
+            CPPUNIT_ASSERT_MESSAGE("an outbox INSERT still runs after 60 s",
+                                   std::chrono::steady_clock::now() < deadline);
+            for (auto id : ids)
+                try {
+                    *session << "KILL " + std::to_string(id), now;
+                } catch (const std::exception&) {
+                    // It ended meanwhile.
+                }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
     }
 
     /// Waits (up to 60 s) until no statement of this test's database sleeps on the server.

@@ -2,10 +2,10 @@
 // database goes through a TcpRelay that reads the MySQL commands each client sends. A batch of
 // 100 messages whose batch handler publishes one message each costs a small number of round
 // trips, the same as a batch of 10: the published messages are written with multi-row INSERTs
-// at the end of the call, the session is not pinged or reset per borrow, and the transaction
-// begins with its first statement and ends with one COMMIT. What the calls publish is all there
-// (ids, correlation, trace), and a publish that fails, at its publish() or at the call's write,
-// fails only its message.
+// after the batch's last handler (per-message handlers' publishes too), the session is not pinged
+// or reset per borrow, and the transaction begins with its first statement and ends with one
+// COMMIT. What the calls publish is all there (ids, correlation, trace), and a publish that fails,
+// at its publish() or at the call's write, fails only its message.
 //
 // Uses the tests/plugins/batch fixture (modes described there).
 #include "core/failed/FailedStore.h"
@@ -213,6 +213,7 @@ public:
         // The batch ran again with savepoints: each handler's work and publish once, the
         // colliding one's rolled back.
         CPPUNIT_ASSERT_EQUAL(8, bus.count("SELECT COUNT(*) FROM batch_effects"));
+        CPPUNIT_ASSERT_EQUAL(8, bus.count("SELECT COUNT(*) FROM batch_effects WHERE rerun = 1"));
         CPPUNIT_ASSERT_EQUAL(9, bus.count("SELECT COUNT(*) FROM " + bus.settings.outbox.table));
         CPPUNIT_ASSERT_EQUAL(8, bus.count("SELECT COUNT(*) FROM " + bus.settings.dedupTable));
         auto session = bus.database->session();

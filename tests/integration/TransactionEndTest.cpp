@@ -193,6 +193,8 @@ public:
             auto session = database.session();
             core::Transaction tx(*session, core::Dialect::MySQL);
             *session << "INSERT INTO t VALUES (9)", now;
+            // The check goes with the COMMIT in one text, as on every session of Database.
+            CPPUNIT_ASSERT(core::MysqlLink::multiStatements(*session));
             try {
                 tx.commitIf("EXISTS (SELECT 1 FROM t WHERE id = 99)", "row 99 is missing",
                             "committing");
