@@ -167,20 +167,22 @@ std::optional<Id> BatchTransaction::runFast(Poco::Data::Session& session,
     if (_dedup.tryInsertAll(session, _consumer, entriesOf(fresh), nowMillis(), beginsWithInsert) !=
         fresh.size())
         throw HandlerFailedInFastPath();
+    // A message back after the batch's one write lost the connection writes its publishes
+    // within its call, so that a loss there names it; the others of its batch then write theirs
+    // in their calls too, so that the outbox keeps the order in which the handlers published.
+    const bool defer = std::none_of(fresh.begin(), fresh.end(),
+                                    [](const PreparedMessage* p) { return p->runsAlone; });
     std::vector<Message> published;
     for (const auto& call : HandlerCalls::plan(fresh))
-        runCallFast(session, call, published);
+        runCallFast(session, call, defer ? &published : nullptr);
     writePublished(session, fresh, published);
     return firstOf(fresh);
 }
 
 void BatchTransaction::runCallFast(Poco::Data::Session& session, const HandlerCall& call,
-                                   std::vector<Message>& published) {
+                                   std::vector<Message>* deferTo) {
     PreparedMessage& first = *call.messages.front();
     const bool several = call.messages.size() > 1;
-    // A message that comes back after the batch's write of what was published lost the
-    // connection writes its own publishes within its call, so that a loss there names it.
-    std::vector<Message>* deferTo = first.runsAlone ? nullptr : &published;
     try {
         if (call.batch)
             _runner.runBatch(session, call.messages, deferTo);
@@ -221,17 +223,19 @@ void BatchTransaction::writePublished(Poco::Data::Session& session, std::span<Pr
         // yet. They come back as lone messages, each writing its own publishes in its call, so
         // that a loss there names the one.
         std::vector<Id> ids;
-        std::string handlers;
+        std::set<std::string> handlers;
         for (auto* p : ran)
             if (p->published > 0) {
                 p->runsAlone = true;
                 ids.push_back(p->message->id());
-                if (handlers.find(p->handlerName()) == std::string::npos)
-                    handlers += (handlers.empty() ? "" : ", ") + p->handlerName();
+                handlers.insert(p->handlerName());
             }
         if (ids.empty())
             throw HandlerFailedInFastPath();
-        throw BatchCallLost("the outbox write of what " + handlers + " published: " + errorText(e),
+        std::string names;
+        for (const auto& name : handlers)
+            names += (names.empty() ? "" : ", ") + name;
+        throw BatchCallLost("the outbox write of what " + names + " published: " + errorText(e),
                             ids);
     } catch (...) {
         throw HandlerFailedInFastPath();

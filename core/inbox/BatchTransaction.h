@@ -43,8 +43,8 @@ namespace msgbus::core {
 ///
 /// A batch call with several messages that fails marks them (PreparedMessage::runsAlone): a
 /// later run of the batch hands each of them over alone. So does a lost connection under the
-/// fast path's one write of what the handlers published, for the messages that published; a
-/// message marked so writes its own publishes within its call.
+/// fast path's one write of what the handlers published, for the messages that published; in a
+/// batch that holds a message marked so, every call writes its own publishes.
 ///
 /// Not thread-safe: one per worker thread.
 class BatchTransaction {
@@ -102,10 +102,10 @@ private:
     /// Returns the first message whose dedup row it wrote (see commit()).
     std::optional<Id> runFast(Poco::Data::Session& session, std::span<PreparedMessage*> fresh,
                               bool beginsWithInsert);
-    /// Runs call in the fast path, adding what its handler published to published; throws
-    /// HandlerFailedInFastPath or BatchCallLost.
+    /// Runs call in the fast path, adding what its handler published to deferTo (when null,
+    /// the call writes it itself); throws HandlerFailedInFastPath or BatchCallLost.
     void runCallFast(Poco::Data::Session& session, const HandlerCall& call,
-                     std::vector<Message>& published);
+                     std::vector<Message>* deferTo);
     /// Writes what the handlers of ran published (published); throws as runCallFast().
     void writePublished(Poco::Data::Session& session, std::span<PreparedMessage*> ran,
                         std::vector<Message>& published);

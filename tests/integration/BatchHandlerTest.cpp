@@ -351,16 +351,19 @@ public:
         std::vector<core::InboxItem> items;
         for (const auto& w : wires)
             items.emplace_back(&w);
+        std::string error;
         const auto suspectOf = [&]() -> const core::InboxItem* {
             try {
                 bus.processor->processBatch(*bus.plugins.current(), items);
             } catch (const core::BatchAborted& aborted) {
+                error = aborted.what();
                 return aborted.suspect() ? aborted.suspect() : &items.back() + 1;
             }
             CPPUNIT_FAIL("the batch was committed");
             return nullptr;
         };
         CPPUNIT_ASSERT(suspectOf() == &items.back() + 1); // none
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("the outbox write of what") != std::string::npos);
         // The INSERT left behind waits for the blocker's lock and holds the dedup rows' locks.
         killWaitingOutboxInserts(bus);
         CPPUNIT_ASSERT(suspectOf() == &items[3]);
@@ -374,6 +377,9 @@ public:
         assertAll(bus.process(wires), ProcessResult::Handled);
         CPPUNIT_ASSERT_EQUAL(5, bus.count("SELECT COUNT(*) FROM batch_effects"));
         CPPUNIT_ASSERT_EQUAL(3, bus.count("SELECT COUNT(*) FROM " + bus.settings.outbox.table));
+        // Only the publishers were made lone: the batch handler's two still shared a call.
+        CPPUNIT_ASSERT_EQUAL(2,
+                             bus.count("SELECT COUNT(*) FROM batch_effects WHERE call_size = 2"));
     }
 
     /// Kills the statements of this test's database that still write the outbox on the server
