@@ -2,6 +2,7 @@
 
 #include "core/inbox/InboxBatchContext.h"
 #include "core/inbox/InboxHandlerContext.h"
+#include "core/inbox/PublishedWrite.h"
 #include "core/tracing/SpanExporter.h"
 #include "core/tracing/TraceContext.h"
 
@@ -105,10 +106,7 @@ void HandlerRunner::runBatch(Poco::Data::Session& session, std::span<PreparedMes
 
 void HandlerRunner::writeDeferred(Poco::Data::Session& session,
                                   std::vector<Message>& messages) const {
-    if (messages.empty())
-        return;
-    OutboxWriter writer(session, _outbox);
-    writer.write(messages);
+    PublishedWrite(session, _outbox, nullptr).take(std::move(messages));
 }
 
 } // namespace msgbus::core

@@ -4,9 +4,6 @@
 
 #include <msgbus/Error.h>
 
-#include <algorithm>
-#include <iterator>
-
 namespace msgbus::core {
 
 InboxBatchContext::InboxBatchContext(Poco::Data::Session& session, OutboxWriter::Options outbox,
@@ -14,9 +11,10 @@ InboxBatchContext::InboxBatchContext(Poco::Data::Session& session, OutboxWriter:
                                      std::span<const std::string> spanIds, int attempt,
                                      const std::string& consumer, bool rerun,
                                      std::vector<Message>* deferTo)
-    : _session(session), _maxBodyBytes(outbox.maxBodyBytes), _writer(session, std::move(outbox)),
-      _logger(logger), _messages(messages), _spanIds(spanIds), _attempt(attempt),
-      _consumer(consumer), _rerun(rerun), _published(messages.size(), 0), _deferTo(deferTo) {}
+    : _session(session), _maxBodyBytes(outbox.maxBodyBytes),
+      _write(session, std::move(outbox), deferTo), _logger(logger), _messages(messages),
+      _spanIds(spanIds), _attempt(attempt), _consumer(consumer), _rerun(rerun),
+      _published(messages.size(), 0) {}
 
 void InboxBatchContext::publish(Message message) {
     keep(std::move(message));
@@ -37,14 +35,9 @@ void InboxBatchContext::keep(Message&& message) {
 }
 
 void InboxBatchContext::flush() {
-    if (_pending.empty())
-        return;
     std::vector<Message> pending = std::move(_pending);
     _pending.clear();
-    if (_deferTo)
-        std::move(pending.begin(), pending.end(), std::back_inserter(*_deferTo));
-    else
-        _writer.write(pending);
+    _write.take(std::move(pending));
 }
 
 std::size_t InboxBatchContext::indexOf(const Message& cause) const {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/inbox/PublishedWrite.h"
+
 #include <msgbus/BatchHandler.h>
 #include <msgbus/OutboxWriter.h>
 
@@ -56,7 +58,7 @@ private:
 
     Poco::Data::Session& _session;
     std::size_t _maxBodyBytes;
-    OutboxWriter _writer;
+    PublishedWrite _write;
     std::vector<Message> _pending; ///< published, not yet written
     Poco::Logger& _logger;
     std::span<const Message> _messages;
@@ -65,7 +67,6 @@ private:
     const std::string& _consumer;
     bool _rerun;
     std::vector<int> _published;
-    std::vector<Message>* _deferTo; ///< where flush() puts what was published, when not null
 };
 
 } // namespace msgbus::core

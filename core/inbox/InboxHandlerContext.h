@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/inbox/PublishedWrite.h"
 #include "core/tracing/TraceContext.h"
 
 #include <msgbus/HandlerContext.h>
@@ -7,9 +8,7 @@
 
 #include <Poco/Logger.h>
 
-#include <algorithm>
 #include <functional>
-#include <iterator>
 #include <vector>
 
 namespace msgbus::core {
@@ -29,8 +28,8 @@ public:
                         const std::string& consumer, bool rerun = false,
                         std::string spanId = std::string(), std::vector<Message>* deferTo = nullptr)
         : _session(session), _maxBodyBytes(outbox.maxBodyBytes),
-          _writer(session, std::move(outbox)), _logger(logger), _cause(cause), _attempt(attempt),
-          _consumer(consumer), _rerun(rerun), _spanId(std::move(spanId)), _deferTo(deferTo) {}
+          _write(session, std::move(outbox), deferTo), _logger(logger), _cause(cause),
+          _attempt(attempt), _consumer(consumer), _rerun(rerun), _spanId(std::move(spanId)) {}
 
     Poco::Data::Session& session() override { return _session; }
     void publish(Message message) override {
@@ -42,14 +41,9 @@ public:
     /// Writes what publish() kept; throws what the write throws (nothing is kept then). With
     /// deferTo, appends it there instead, for the caller to write.
     void flush() {
-        if (_pending.empty())
-            return;
         std::vector<Message> pending = std::move(_pending);
         _pending.clear();
-        if (_deferTo)
-            std::move(pending.begin(), pending.end(), std::back_inserter(*_deferTo));
-        else
-            _writer.write(pending);
+        _write.take(std::move(pending));
     }
     Poco::Logger& logger() override { return _logger; }
     int attempt() const override { return _attempt; }
@@ -62,15 +56,14 @@ public:
 private:
     Poco::Data::Session& _session;
     std::size_t _maxBodyBytes;
-    OutboxWriter _writer;
+    PublishedWrite _write;
     std::vector<Message> _pending; ///< published, not yet written
     Poco::Logger& _logger;
     const Message& _cause;
     int _attempt;
     const std::string& _consumer;
     bool _rerun;
-    std::string _spanId;            ///< the span of this handling, when spans are recorded
-    std::vector<Message>* _deferTo; ///< where flush() puts what was published, when not null
+    std::string _spanId; ///< the span of this handling, when spans are recorded
     int _published = 0;
 };
 

@@ -92,6 +92,16 @@ class InboxRoundTripsTest : public CppUnit::TestFixture {
             return relay.mysqlRoundTrips();
         }
 
+        /// The id of an outbox row written now (a message named name): a publish under it fails.
+        Id takenOutboxId(const std::string& name) {
+            const Id taken = Id::generate();
+            auto session = database->session();
+            std::vector<Message> first{Message(name, R"({"key":"first"})")};
+            first.front().setId(taken);
+            OutboxWriter(*session, OutboxWriter::Options{settings.outbox.table}).write(first);
+            return taken;
+        }
+
         test::TcpRelay relay;
         std::unique_ptr<core::Database> counted;
         std::unique_ptr<core::MessageProcessor> processor;
@@ -152,13 +162,7 @@ public:
         Bus bus;
         // A row already holds the id that the colliding message's publish will use: the
         // call's outbox write fails after the handler returned.
-        const Id taken = Id::generate();
-        {
-            auto session = bus.database->session();
-            std::vector<Message> first{Message("test.batch.done", R"({"key":"first"})")};
-            first.front().setId(taken);
-            OutboxWriter(*session, OutboxWriter::Options{bus.settings.outbox.table}).write(first);
-        }
+        const Id taken = bus.takenOutboxId("test.batch.done");
         auto messages = bus.batch(8, "g-", "publish");
         messages.insert(messages.begin() + 3, bus.message(taken.toString(), "collide"));
         messages.insert(messages.begin() + 6, bus.message("big", "oversized"));
@@ -195,13 +199,7 @@ public:
         Bus bus;
         // A row already holds the id the colliding handler publishes with: the batch's one
         // outbox write fails after all its handlers returned.
-        const Id taken = Id::generate();
-        {
-            auto session = bus.database->session();
-            std::vector<Message> first{Message("test.plain.done", R"({"key":"first"})")};
-            first.front().setId(taken);
-            OutboxWriter(*session, OutboxWriter::Options{bus.settings.outbox.table}).write(first);
-        }
+        const Id taken = bus.takenOutboxId("test.plain.done");
         auto messages = bus.batch(8, "p-", "publish", "test.plain");
         messages.insert(messages.begin() + 4,
                         bus.message(taken.toString(), "collide", "test.plain"));
