@@ -11,9 +11,11 @@ namespace {
 /// The longest the pump waits for the broker when nothing happens: how soon it notices a stop.
 constexpr std::chrono::milliseconds kWait{100};
 /// How long the socket must stay empty before a gathering lane closes its batch: the broker
-/// sends the messages of one publish burst one by one, a few microseconds apart, and a batch of
-/// one message each would cost a commit each.
-constexpr std::chrono::microseconds kQuietGap{200};
+/// hands a publish burst over in clumps whose messages come a few microseconds apart, and a
+/// batch of one message each would cost a commit each. Short, because what comes after the
+/// batch closed does not wait for it: it goes to an open lane (LaneRouter). At 1,000 msg/s in
+/// bursts of 10, a batch's gathering took 0.35 ms at the median with 200 µs, 0.16 ms with 50.
+constexpr std::chrono::microseconds kQuietGap{50};
 
 } // namespace
 
@@ -22,7 +24,8 @@ ConsumerPump::ConsumerPump(amqp::AmqpNodes nodes, amqp::AmqpConsumer::Options op
                            std::string consumerName)
     : _consumer(std::move(nodes), std::move(options)), _metrics(metrics),
       _name(std::move(consumerName)), _log(Poco::Logger::get("msgbus.inbox")),
-      _router(lanes, chunk), _queues(_router.lanes()), _arrivals(_router.lanes()) {}
+      _router(lanes, chunk), _queues(_router.lanes()), _arrivals(_router.lanes()),
+      _open(_router.lanes(), 0) {}
 
 void ConsumerPump::run(StopToken& stop) {
     Backoff backoff = Backoff::forOutage();
@@ -97,14 +100,21 @@ void ConsumerPump::lost() {
 }
 
 void ConsumerPump::route(amqp::Delivery delivery) {
-    const unsigned lane =
-        _router.laneOf(delivery, [this](unsigned l) { return _ledger.unsettled(l); });
-    _ledger.received(delivery.deliveryTag, lane);
+    unsigned lane = 0;
     {
         std::lock_guard lock(_mutex);
+        lane = _router.laneOf(
+            delivery, [this](unsigned l) { return _ledger.unsettled(l); },
+            [this](unsigned l) { return _open[l] != 0; });
+        _ledger.received(delivery.deliveryTag, lane);
         _queues[lane].push_back(std::move(delivery));
     }
     _arrivals[lane].notify_one();
+}
+
+void ConsumerPump::laneOpen(unsigned lane, bool open) {
+    std::lock_guard lock(_mutex);
+    _open[lane] = open ? 1 : 0;
 }
 
 void ConsumerPump::waiting(bool idle) {

@@ -50,8 +50,8 @@ public:
     void run(StopToken& stop);
 
     /// The next delivery for lane within timeout, from connection epoch. untilIdle: nothing
-    /// as soon as the lane's queue is empty and the pump has waited a millisecond on a socket
-    /// with nothing to read (the broker sent all it had: a batch need not wait for more). Throws
+    /// as soon as the lane's queue is empty and the pump's socket has had nothing to read for
+    /// a moment, 50 µs: the broker sent all it had, and a batch need not wait for more. Throws
     /// BrokerConnectionLost when that connection is gone.
     std::optional<amqp::Delivery> take(unsigned lane, std::uint64_t epoch,
                                        std::chrono::milliseconds timeout, bool untilIdle = false);
@@ -61,6 +61,10 @@ public:
     /// connection's (nothing to do: the broker has them back).
     bool settle(unsigned lane, std::vector<std::uint64_t> tags, bool ack, bool requeue,
                 std::uint64_t epoch);
+
+    /// lane waits for or gathers a batch (open), or runs one: deliveries without a partition
+    /// key go to an open lane rather than queue behind a running batch (see LaneRouter).
+    void laneOpen(unsigned lane, bool open);
 
     /// The connection's epoch once connected, waiting at most timeout; 0 when not connected.
     std::uint64_t waitConnected(std::chrono::milliseconds timeout);
@@ -102,6 +106,7 @@ private:
     std::vector<std::deque<amqp::Delivery>> _queues;
     std::vector<std::condition_variable> _arrivals; ///< one per lane; also on epoch changes
     std::vector<Settlement> _settlements;
+    std::vector<char> _open;  ///< per lane: see laneOpen()
     std::uint64_t _epoch = 0; ///< 0 while not connected
     bool _idle = false;       ///< the pump waits on a socket with nothing to read
     std::chrono::steady_clock::time_point _idleSince; ///< when that wait began

@@ -30,6 +30,7 @@ InboxLane::InboxLane(Database& database, PluginRegistry& plugins,
 std::size_t InboxLane::receive(Batch& batch, DeliveryBudget& budget) {
     if (!_consumer.isConnected())
         _consumer.connect();
+    _consumer.open(true);
     auto first = nextDelivery(std::chrono::milliseconds(200));
     if (!first)
         return 0;
@@ -68,6 +69,7 @@ void InboxLane::gather(std::vector<amqp::Delivery>& deliveries, std::size_t want
         // now; the broker redelivers and the dedup rows catch it).
         brokerError = std::current_exception();
     }
+    _consumer.open(false);
 }
 
 void InboxLane::runsFailed(const char* what, const std::exception& e) {

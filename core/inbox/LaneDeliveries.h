@@ -34,6 +34,9 @@ public:
         return _pump.take(_lane, _epoch, timeout, untilIdle);
     }
 
+    /// This lane waits for or gathers a batch (open), or runs one (see ConsumerPump::laneOpen).
+    void open(bool isOpen) { _pump.laneOpen(_lane, isOpen); }
+
     /// Acks the deliveries tags of epoch (exactly those: never a delivery of this lane that
     /// is not done). False when epoch is not the live connection's.
     bool ack(std::vector<std::uint64_t> tags, std::uint64_t epoch) {

@@ -50,23 +50,33 @@ unsigned LaneRouter::laneOfKey(const std::string& key) const noexcept {
     return static_cast<unsigned>(hash % _lanes);
 }
 
-unsigned LaneRouter::laneOf(const amqp::Delivery& delivery,
-                            const std::function<std::size_t(unsigned)>& load) {
+unsigned LaneRouter::laneOf(const amqp::Delivery& delivery, const Load& load, const Open& open) {
     if (_lanes == 1)
         return 0;
     if (const auto* header = delivery.wire.header(kPartitionKeyHeader))
         if (auto key = keyText(*header))
             return laneOfKey(*key);
     if (_inChunk >= _chunk) {
+        _current = leastLoaded(load, [](unsigned) { return true; });
         _inChunk = 0;
-        unsigned best = _current;
-        for (unsigned lane = 0; lane < _lanes; ++lane)
-            if (load(lane) < load(best))
-                best = lane;
-        _current = best;
+    } else if (open && !open(_current)) {
+        // The run's lane runs its batch now: carry on with an open lane that holds less (one
+        // that holds more is working through a backlog, and would only start this later).
+        if (const unsigned next = leastLoaded(load, open); next != _current) {
+            _current = next;
+            _inChunk = 0;
+        }
     }
     ++_inChunk;
     return _current;
+}
+
+unsigned LaneRouter::leastLoaded(const Load& load, const Open& candidate) const {
+    unsigned best = _current;
+    for (unsigned lane = 0; lane < _lanes; ++lane)
+        if (candidate(lane) && load(lane) < load(best))
+            best = lane;
+    return best;
 }
 
 } // namespace msgbus::core

@@ -1,5 +1,5 @@
 // LaneRouter: a partition key's deliveries always go to one lane; the others go in runs to
-// the least loaded lane.
+// the least loaded lane, and move to an open lane as soon as their run's lane runs a batch.
 #include "core/inbox/LaneRouter.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -27,6 +27,10 @@ class LaneRouterTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testDeliveriesWithoutAKeyGoInRunsToTheLeastLoadedLane);
     CPPUNIT_TEST(testAKeySentAsANumberStaysOnOneLane);
     CPPUNIT_TEST(testOneLaneTakesEverything);
+    CPPUNIT_TEST(testARunMovesToAnOpenLaneWhenItsLaneRunsABatch);
+    CPPUNIT_TEST(testARunStaysWhenNoLaneIsOpen);
+    CPPUNIT_TEST(testARunStaysOnARunningLaneThatHoldsLessThanTheOpenOnes);
+    CPPUNIT_TEST(testAKeyStaysOnItsLaneWhileThatLaneRuns);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -82,6 +86,77 @@ public:
             CPPUNIT_ASSERT_EQUAL(lane,
                                  router.laneOf(numeric, [&](unsigned l) { return loads[l]; }));
         }
+    }
+
+    void testARunMovesToAnOpenLaneWhenItsLaneRunsABatch() {
+        LaneRouter router(3, 100);
+        std::vector<std::size_t> loads = {0, 0, 0};
+        std::vector<bool> open = {true, true, true};
+        auto route = [&] {
+            const unsigned lane = router.laneOf(
+                Delivery{}, [&](unsigned l) { return loads[l]; },
+                [&](unsigned l) { return open[l]; });
+            ++loads[lane];
+            return lane;
+        };
+        CPPUNIT_ASSERT_EQUAL(0u, route());
+        CPPUNIT_ASSERT_EQUAL(0u, route()); // lane 0 gathers: its batch takes these too
+        open[0] = false;                   // lane 0 closed its batch and runs it
+        loads[2] = 1;
+        CPPUNIT_ASSERT_EQUAL(1u, route()); // the least loaded open lane, at once
+        CPPUNIT_ASSERT_EQUAL(1u, route()); // and the run stays there while it is open
+        open[1] = false;
+        open[0] = true; // lane 0 is done and waits again
+        loads[0] = 0;
+        CPPUNIT_ASSERT_EQUAL(0u, route());
+    }
+
+    void testARunStaysWhenNoLaneIsOpen() {
+        // Every lane runs a batch: the run goes on where it was (neighbouring tags, one ack
+        // frame), up to its chunk, and then to the least loaded lane as always.
+        LaneRouter router(2, 3);
+        std::vector<std::size_t> loads = {0, 0};
+        auto closed = [](unsigned) { return false; };
+        auto route = [&] {
+            const unsigned lane = router.laneOf(
+                Delivery{}, [&](unsigned l) { return loads[l]; }, closed);
+            ++loads[lane];
+            return lane;
+        };
+        CPPUNIT_ASSERT_EQUAL(0u, route());
+        CPPUNIT_ASSERT_EQUAL(0u, route());
+        CPPUNIT_ASSERT_EQUAL(0u, route());
+        CPPUNIT_ASSERT_EQUAL(1u, route()); // chunk full: the least loaded lane
+    }
+
+    void testARunStaysOnARunningLaneThatHoldsLessThanTheOpenOnes() {
+        // An open lane that holds more works through a backlog: a delivery sent there would
+        // start no sooner.
+        LaneRouter router(2, 100);
+        std::vector<std::size_t> loads = {0, 0};
+        std::vector<bool> open = {true, true};
+        auto route = [&] {
+            const unsigned lane = router.laneOf(
+                Delivery{}, [&](unsigned l) { return loads[l]; },
+                [&](unsigned l) { return open[l]; });
+            ++loads[lane];
+            return lane;
+        };
+        CPPUNIT_ASSERT_EQUAL(0u, route());
+        open[0] = false;
+        loads[1] = 50;
+        CPPUNIT_ASSERT_EQUAL(0u, route());
+        loads[1] = 0;
+        CPPUNIT_ASSERT_EQUAL(1u, route());
+    }
+
+    void testAKeyStaysOnItsLaneWhileThatLaneRuns() {
+        LaneRouter router(4, 10);
+        const unsigned lane = router.laneOfKey("order-9");
+        auto none = [](unsigned) { return std::size_t(0); };
+        auto othersOpen = [&](unsigned l) { return l != lane; };
+        for (int i = 0; i < 5; ++i)
+            CPPUNIT_ASSERT_EQUAL(lane, router.laneOf(withKey("order-9"), none, othersOpen));
     }
 
     void testOneLaneTakesEverything() {
