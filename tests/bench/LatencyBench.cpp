@@ -1,6 +1,7 @@
 // Figures 3 and 5: latency at a steady offered load, through the host as `msgbus run` runs it.
 #include "BenchEnv.h"
 #include "Figures.h"
+#include "plugin/BenchPayload.h"
 
 #include "core/amqp/AmqpConsumer.h"
 #include "core/amqp/AmqpUrl.h"
@@ -55,8 +56,11 @@ Production produce(core::Database& database, const core::Settings& settings,
     while (std::chrono::steady_clock::now() < end) {
         std::vector<Message> batch;
         batch.reserve(kPerTransaction);
-        for (int i = 0; i < kPerTransaction; ++i)
+        const std::string created = std::to_string(::bench::nowMicros());
+        for (int i = 0; i < kPerTransaction; ++i) {
             batch.emplace_back(name, benchPayload(result.written + i, kPayloadBytes));
+            batch.back().setHeader(::bench::kCreatedMicrosHeader, created);
+        }
         core::Transaction tx(*session, database.dialect());
         writer.write(batch);
         tx.commit();
@@ -79,11 +83,11 @@ core::Settings hostSettings(const core::Settings& settings) {
     return copy;
 }
 
-void reportLatencies(const std::string& what, const std::string& setup,
-                     std::vector<double>& millis) {
-    report(what + " p50 (" + setup + ")", percentile(millis, 0.50), "ms");
-    report(what + " p99 (" + setup + ")", percentile(millis, 0.99), "ms");
-    report(what + " max (" + setup + ")", percentile(millis, 1.0), "ms");
+void reportLatencies(const std::string& what, const std::string& setup, std::vector<double>& millis,
+                     int decimals = 0) {
+    report(what + " p50 (" + setup + ")", percentile(millis, 0.50), "ms", decimals);
+    report(what + " p99 (" + setup + ")", percentile(millis, 0.99), "ms", decimals);
+    report(what + " max (" + setup + ")", percentile(millis, 1.0), "ms", decimals);
 }
 
 /// A doorbell address of the bench's own (the loopback broadcast address, as by default, on a
@@ -123,7 +127,7 @@ public:
           }) {}
     ~Tap() { stop(); }
 
-    /// Stops receiving; returns arrival times (ms, wall clock) by message id.
+    /// Stops receiving; returns arrival times (µs, wall clock) by message id.
     const std::map<std::string, std::int64_t>& stop() {
         _stop = true;
         if (_thread.joinable())
@@ -145,7 +149,7 @@ private:
             auto delivery = consumer.next(std::chrono::milliseconds(100));
             if (!delivery)
                 continue;
-            const std::int64_t now = core::nowMillis();
+            const std::int64_t now = ::bench::nowMicros();
             if (delivery->wire.properties.messageId)
                 _arrivals.emplace(*delivery->wire.properties.messageId, now);
             consumer.ack(delivery->deliveryTag, false, delivery->connectionEpoch);
@@ -302,7 +306,7 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
     std::vector<Poco::Int64> handledAt;
     {
         auto session = bus.database->session();
-        Poco::Int64 from = warmUpEnd;
+        Poco::Int64 from = warmUpEnd * 1000; // the handlers write microseconds
         *session << "SELECT message_id, created_at, handled_at FROM bench_latency "
                     "WHERE created_at >= ?",
             use(from), into(ids), into(created), into(handledAt), now;
@@ -310,11 +314,12 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
     std::vector<double> latencies;
     std::vector<double> toDelivery;
     std::vector<double> fromDelivery;
+    const auto millis = [](Poco::Int64 micros) { return static_cast<double>(micros) / 1000.0; };
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        latencies.push_back(static_cast<double>(handledAt[i] - created[i]));
+        latencies.push_back(millis(handledAt[i] - created[i]));
         if (auto it = arrivals.find(ids[i]); it != arrivals.end()) {
-            toDelivery.push_back(static_cast<double>(it->second - created[i]));
-            fromDelivery.push_back(static_cast<double>(handledAt[i] - it->second));
+            toDelivery.push_back(millis(it->second - created[i]));
+            fromDelivery.push_back(millis(handledAt[i] - it->second));
         }
     }
     const std::string setup =
@@ -325,10 +330,10 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
         std::to_string(settings.inbox.batchWait.count()) + ", " + run.label();
     const auto samples = latencies.size();
     const Latencies result{percentile(latencies, 0.50), percentile(latencies, 0.99)};
-    reportLatencies("end-to-end latency commit->handler", setup, latencies);
+    reportLatencies("end-to-end latency commit->handler", setup, latencies, 1);
     if (run.split) {
-        reportLatencies("end-to-end split commit->broker delivery", setup, toDelivery);
-        reportLatencies("end-to-end split broker delivery->handler", setup, fromDelivery);
+        reportLatencies("end-to-end split commit->broker delivery", setup, toDelivery, 1);
+        reportLatencies("end-to-end split broker delivery->handler", setup, fromDelivery, 1);
         note("end-to-end split: " + std::to_string(toDelivery.size()) +
              " messages also timed at a tap queue bound beside the inbox's (its consumer's "
              "arrival stands for the inbox's); commit->delivery is the relay's claim, publish "
@@ -340,8 +345,9 @@ Latencies endToEndLatency(int rate, int seconds, const LatencyRun& run) {
     note("end-to-end: producer wrote " + std::to_string(production.written) + " at " +
          rateLabel(production) + " msg/s, handlers ran for " + std::to_string(handled) + "; " +
          std::to_string(samples) + " samples after a " + std::to_string(kWarmUpMillis) +
-         " ms warm-up; the handler stamps handled_at inside the inbox transaction, just "
-         "before its commit; the inbox committed " +
+         " ms warm-up; from the producer's stamp just before its write and commit to the "
+         "handler's just before its INSERT, inside the inbox transaction, both in "
+         "microseconds; the inbox committed " +
          std::to_string(consumed) + " messages in " + std::to_string(batches) + " batches");
     const auto failed = bus.queryInt("SELECT COUNT(*) FROM " + settings.failedTable);
     if (handled < production.written || failed != 0)

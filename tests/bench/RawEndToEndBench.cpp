@@ -6,6 +6,7 @@
 // commits before acks); the producer wakes the relay in process, as the doorbell does.
 #include "BenchEnv.h"
 #include "Figures.h"
+#include "plugin/BenchPayload.h"
 
 #include "core/amqp/AmqpConnection.h"
 #include "core/amqp/AmqpConsumer.h"
@@ -193,7 +194,7 @@ std::int64_t consumeRows(const std::string& connection, const std::string& queue
         }
         std::vector<std::string> ids(batch.size());
         std::vector<Poco::Int64> created(batch.size());
-        Poco::Int64 handledAt = core::nowMillis();
+        Poco::Int64 handledAt = ::bench::nowMicros();
         Poco::Data::Statement insert(session);
         insert << "INSERT INTO raw_inbox (message_id, created_at, handled_at) VALUES ";
         for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -264,7 +265,7 @@ Latencies rawEndToEndLatency(int rate, int seconds) {
             for (int i = 0; i < kPerTransaction; ++i) {
                 ids[i] = Id::generate().toString();
                 bodies[i] = benchPayload(written + i, kPayloadBytes);
-                created[i] = core::nowMillis();
+                created[i] = ::bench::nowMicros();
                 insert << (i ? ", (?, ?, ?)" : "(?, ?, ?)");
                 insert, use(ids[i]), use(created[i]), use(bodies[i]);
             }
@@ -288,20 +289,22 @@ Latencies rawEndToEndLatency(int rate, int seconds) {
     std::vector<Poco::Int64> created, handledAt;
     {
         auto session = open(mysql.connection());
-        Poco::Int64 from = warmUpEnd;
+        Poco::Int64 from = warmUpEnd * 1000; // stamped in microseconds
         session << "SELECT created_at, handled_at FROM raw_inbox WHERE created_at >= ?", use(from),
             into(created), into(handledAt), now;
     }
     std::vector<double> latencies;
     for (std::size_t i = 0; i < created.size(); ++i)
-        latencies.push_back(static_cast<double>(handledAt[i] - created[i]));
+        latencies.push_back(static_cast<double>(handledAt[i] - created[i]) / 1000.0);
     const std::string setup = "raw loops, no msgbus, MariaDB, " + std::to_string(rate) +
                               " msg/s offered, woken in process";
     const Latencies result{percentile(latencies, 0.50), percentile(latencies, 0.99)};
-    report("raw end-to-end latency commit->handler commit p50 (" + setup + ")", result.p50, "ms");
-    report("raw end-to-end latency commit->handler commit p99 (" + setup + ")", result.p99, "ms");
+    report("raw end-to-end latency commit->handler commit p50 (" + setup + ")", result.p50, "ms",
+           1);
+    report("raw end-to-end latency commit->handler commit p99 (" + setup + ")", result.p99, "ms",
+           1);
     report("raw end-to-end latency commit->handler commit max (" + setup + ")",
-           percentile(latencies, 1.0), "ms");
+           percentile(latencies, 1.0), "ms", 1);
     note("raw end-to-end: producer committed " + std::to_string(written) + " rows (" +
          std::to_string(kPerTransaction) + " per transaction); relay: claim of up to " +
          std::to_string(kBatch) +

@@ -4,7 +4,8 @@
 //
 // CounterBatchHandler (bench.count): the call's increments summed per counter row, then one
 // `UPDATE <counter_table> SET n = n + CASE id WHEN r THEN c ... END WHERE id IN (r, ...)`.
-// LatencyBatchHandler (bench.e2e): one multi-row INSERT of (created_at, handled_at).
+// LatencyBatchHandler (bench.e2e): one multi-row INSERT of (created_at, handled_at), in
+// microseconds.
 #include "BenchPayload.h"
 
 #include <msgbus/Plugin.h>
@@ -59,13 +60,11 @@ public:
 
     void handleBatch(std::span<const msgbus::Message> messages,
                      msgbus::BatchHandlerContext& context) override {
-        const std::int64_t handled = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count();
+        const std::int64_t handled = nowMicros();
         std::string values;
         for (const auto& message : messages)
             values += (values.empty() ? "('" : ",('") + message.id().toString() + "'," +
-                      std::to_string(message.createdAt()) + "," + std::to_string(handled) + ")";
+                      std::to_string(createdMicros(message)) + "," + std::to_string(handled) + ")";
         context.session() << "INSERT INTO " + _table +
                                  " (message_id, created_at, handled_at) VALUES " + values,
             now;

@@ -9,10 +9,10 @@
 // plugin.<id>.config.fail_first_keys = K and fail_every = M, the first message of each of K keys
 // (k < K) whose key k % K is a multiple of M fails its first attempt (the "ordered" figure: 1 %
 // of the keys with M = 100).
-// LatencyHandler (bench.e2e): records the message's createdAt (the producer's write time) and
-// the time the handler ran, in the inbox transaction, so the bench can compute producer commit →
-// handler commit from the table after the run (and, by the message id, the split at the
-// broker's delivery).
+// LatencyHandler (bench.e2e): records when the message was created (the producer's stamp, in
+// microseconds) and the time the handler ran, in the inbox transaction, so the bench can compute
+// producer commit → handler commit from the table after the run (and, by the message id, the split
+// at the broker's delivery).
 #include "BenchPayload.h"
 
 #include <msgbus/Plugin.h>
@@ -28,16 +28,6 @@
 namespace bench {
 
 using namespace Poco::Data::Keywords;
-
-namespace {
-
-std::int64_t nowMillis() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-} // namespace
 
 class CounterHandler : public msgbus::Handler {
 public:
@@ -82,8 +72,8 @@ public:
     std::vector<std::string> messageNames() const override { return {"bench.e2e"}; }
 
     void handle(const msgbus::Message& message, msgbus::HandlerContext& context) override {
-        Poco::Int64 created = message.createdAt();
-        Poco::Int64 handled = nowMillis();
+        Poco::Int64 created = createdMicros(message);
+        Poco::Int64 handled = nowMicros();
         std::string id = message.id().toString();
         context.session() << _sql, use(id), use(created), use(handled), now;
     }
