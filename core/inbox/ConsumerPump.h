@@ -51,7 +51,8 @@ public:
 
     /// The next delivery for lane within timeout, from connection epoch. untilIdle: nothing
     /// as soon as the lane's queue is empty and the pump's socket has had nothing to read for
-    /// a moment, 50 µs: the broker sent all it had, and a batch need not wait for more. Throws
+    /// a moment (50 µs with several lanes, 200 µs with one): the broker sent all it had, and a
+    /// batch need not wait for more; the lane then counts as closed (see laneOpen()). Throws
     /// BrokerConnectionLost when that connection is gone.
     std::optional<amqp::Delivery> take(unsigned lane, std::uint64_t epoch,
                                        std::chrono::milliseconds timeout, bool untilIdle = false);
@@ -106,9 +107,10 @@ private:
     std::vector<std::deque<amqp::Delivery>> _queues;
     std::vector<std::condition_variable> _arrivals; ///< one per lane; also on epoch changes
     std::vector<Settlement> _settlements;
-    std::vector<char> _open;  ///< per lane: see laneOpen()
-    std::uint64_t _epoch = 0; ///< 0 while not connected
-    bool _idle = false;       ///< the pump waits on a socket with nothing to read
+    std::vector<char> _open;                   ///< per lane: see laneOpen()
+    const std::chrono::microseconds _quietGap; ///< see take()
+    std::uint64_t _epoch = 0;                  ///< 0 while not connected
+    bool _idle = false;                        ///< the pump waits on a socket with nothing to read
     std::chrono::steady_clock::time_point _idleSince; ///< when that wait began
     std::string _endpoint;
 };

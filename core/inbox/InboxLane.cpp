@@ -36,8 +36,10 @@ std::size_t InboxLane::receive(Batch& batch, DeliveryBudget& budget) {
         return 0;
     const std::size_t want = budget.take(static_cast<std::size_t>(_settings.inbox.batchSize));
     if (want == 0) {
-        // The lanes of a limited run reserved the rest: keep it for when they put some back.
+        // The lanes of a limited run reserved the rest: keep it for when they put some back
+        // (waiting for that, the lane takes nothing: closed).
         _arrived.push_front(std::move(*first));
+        _consumer.open(false);
         return 0;
     }
     batch.deliveries.clear();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 
 namespace msgbus::core {
@@ -56,13 +57,15 @@ unsigned LaneRouter::laneOf(const amqp::Delivery& delivery, const Load& load, co
     if (const auto* header = delivery.wire.header(kPartitionKeyHeader))
         if (auto key = keyText(*header))
             return laneOfKey(*key);
+    const auto isOpen = [&](unsigned lane) { return !open || open(lane); };
     if (_inChunk >= _chunk) {
-        _current = leastLoaded(load, [](unsigned) { return true; });
+        _current = best(load, isOpen, [](unsigned) { return true; });
         _inChunk = 0;
-    } else if (open && !open(_current)) {
-        // The run's lane runs its batch now: carry on with an open lane that holds less (one
-        // that holds more is working through a backlog, and would only start this later).
-        if (const unsigned next = leastLoaded(load, open); next != _current) {
+    } else if (!isOpen(_current)) {
+        // The run's lane runs its batch now, and what comes next would wait for that batch's
+        // handlers and commit: an open lane that holds no more starts it sooner. (One that
+        // holds more has a batch's worth or a backlog of its own to get through first.)
+        if (const unsigned next = best(load, isOpen, isOpen); next != _current) {
             _current = next;
             _inChunk = 0;
         }
@@ -71,12 +74,14 @@ unsigned LaneRouter::laneOf(const amqp::Delivery& delivery, const Load& load, co
     return _current;
 }
 
-unsigned LaneRouter::leastLoaded(const Load& load, const Open& candidate) const {
-    unsigned best = _current;
+unsigned LaneRouter::best(const Load& load, const Open& open, const Open& candidate) const {
+    // The least loaded candidate; on a tie an open lane, then the current one.
+    const auto rank = [&](unsigned lane) { return std::make_pair(load(lane), !open(lane)); };
+    unsigned chosen = _current;
     for (unsigned lane = 0; lane < _lanes; ++lane)
-        if (candidate(lane) && load(lane) < load(best))
-            best = lane;
-    return best;
+        if (candidate(lane) && rank(lane) < rank(chosen))
+            chosen = lane;
+    return chosen;
 }
 
 } // namespace msgbus::core

@@ -17,11 +17,11 @@ namespace msgbus::core {
 /// then to the least loaded lane.
 ///
 /// A lane is open while it waits for a batch or gathers one, and closed while it runs one.
-/// When the lane of the current run closes, the run moves at once to an open lane that holds
-/// less: a delivery that arrives while a batch runs then starts on a lane that is free, instead
-/// of waiting out that batch's handlers and commit behind it (at a moderate rate, a burst that
-/// the broker hands over in two parts would otherwise take two batches' time, one after the
-/// other).
+/// Once the lane of the current run has closed, the next delivery goes to an open lane that
+/// holds no more: a delivery that arrives while a batch runs then starts on a lane that is
+/// free, instead of waiting out that batch's handlers and commit behind it (at a moderate rate,
+/// a burst that the broker hands over in two parts would otherwise take two batches' time, one
+/// after the other). On a tie, an open lane is preferred at the end of a run as well.
 ///
 /// Not thread-safe: the broker connection's thread owns it.
 class LaneRouter {
@@ -42,8 +42,9 @@ public:
     unsigned lanes() const noexcept { return _lanes; }
 
 private:
-    /// The current lane, or the least loaded candidate that holds less than it.
-    unsigned leastLoaded(const Load& load, const Open& candidate) const;
+    /// Among the current lane and the candidates: the least loaded, an open one on a tie, the
+    /// current one on a further tie.
+    unsigned best(const Load& load, const Open& open, const Open& candidate) const;
 
     unsigned _lanes;
     std::size_t _chunk;

@@ -195,7 +195,8 @@ void reportLatencies(const std::string& how, const std::string& when, std::vecto
     report(label + " max", percentile(ms, 1.0), "ms", 1);
 }
 
-/// The latencies (handler time - createdAt, ms) of the messages created in each phase.
+/// The latencies (handler time - creation, ms) of the messages created in each phase. The bench
+/// handler writes both in microseconds.
 void reportPhases(BenchBus& bus, const std::string& how, const Phases& phases) {
     std::vector<Poco::Int64> created;
     std::vector<Poco::Int64> handled;
@@ -207,10 +208,11 @@ void reportPhases(BenchBus& bus, const std::string& how, const Phases& phases) {
     std::vector<double> before;
     std::vector<double> during;
     for (std::size_t i = 0; i < created.size(); ++i) {
-        const auto ms = static_cast<double>(handled[i] - created[i]);
-        if (created[i] >= phases.beforeFrom && created[i] < phases.cleanupFrom)
+        const auto ms = static_cast<double>(handled[i] - created[i]) / 1000.0;
+        const Poco::Int64 createdMs = created[i] / 1000;
+        if (createdMs >= phases.beforeFrom && createdMs < phases.cleanupFrom)
             before.push_back(ms);
-        else if (created[i] >= phases.cleanupFrom && created[i] < phases.cleanupTo)
+        else if (createdMs >= phases.cleanupFrom && createdMs < phases.cleanupTo)
             during.push_back(ms);
     }
     reportLatencies(how, "before the cleanup", before);
