@@ -18,6 +18,24 @@ Delivery withKey(const std::string& key) {
     return d;
 }
 
+/// A router over lanes whose loads and open states a test sets; route() sends a delivery
+/// without a key and counts it on its lane.
+struct Lanes {
+    Lanes(unsigned lanes, std::size_t chunk, bool isOpen)
+        : router(lanes, chunk), loads(lanes, 0), open(lanes, isOpen) {}
+
+    unsigned route() {
+        const unsigned lane = router.laneOf(
+            Delivery{}, [&](unsigned l) { return loads[l]; }, [&](unsigned l) { return open[l]; });
+        ++loads[lane];
+        return lane;
+    }
+
+    LaneRouter router;
+    std::vector<std::size_t> loads;
+    std::vector<bool> open;
+};
+
 } // namespace
 
 class LaneRouterTest : public CppUnit::TestFixture {
@@ -89,65 +107,41 @@ public:
     }
 
     void testARunMovesToAnOpenLaneWhenItsLaneRunsABatch() {
-        LaneRouter router(3, 100);
-        std::vector<std::size_t> loads = {0, 0, 0};
-        std::vector<bool> open = {true, true, true};
-        auto route = [&] {
-            const unsigned lane = router.laneOf(
-                Delivery{}, [&](unsigned l) { return loads[l]; },
-                [&](unsigned l) { return open[l]; });
-            ++loads[lane];
-            return lane;
-        };
-        CPPUNIT_ASSERT_EQUAL(0u, route());
-        CPPUNIT_ASSERT_EQUAL(0u, route()); // lane 0 gathers: its batch takes these too
-        open[0] = false;                   // lane 0 closed its batch and runs it
+        Lanes lanes(3, 100, true);
+        auto& [router, loads, open] = lanes;
+        CPPUNIT_ASSERT_EQUAL(0u, lanes.route());
+        CPPUNIT_ASSERT_EQUAL(0u, lanes.route()); // lane 0 gathers: its batch takes these too
+        open[0] = false;                         // lane 0 closed its batch and runs it
         loads[2] = 1;
-        CPPUNIT_ASSERT_EQUAL(1u, route()); // the least loaded open lane, at once
-        CPPUNIT_ASSERT_EQUAL(1u, route()); // and the run stays there while it is open
+        CPPUNIT_ASSERT_EQUAL(1u, lanes.route()); // the least loaded open lane, at once
+        CPPUNIT_ASSERT_EQUAL(1u, lanes.route()); // and the run stays there while it is open
         open[1] = false;
         open[0] = true; // lane 0 is done and waits again
         loads[0] = 0;
-        CPPUNIT_ASSERT_EQUAL(0u, route());
+        CPPUNIT_ASSERT_EQUAL(0u, lanes.route());
     }
 
     void testARunStaysWhenNoLaneIsOpen() {
         // Every lane runs a batch: the run goes on where it was (neighbouring tags, one ack
         // frame), up to its chunk, and then to the least loaded lane as always.
-        LaneRouter router(2, 3);
-        std::vector<std::size_t> loads = {0, 0};
-        auto closed = [](unsigned) { return false; };
-        auto route = [&] {
-            const unsigned lane = router.laneOf(
-                Delivery{}, [&](unsigned l) { return loads[l]; }, closed);
-            ++loads[lane];
-            return lane;
-        };
-        CPPUNIT_ASSERT_EQUAL(0u, route());
-        CPPUNIT_ASSERT_EQUAL(0u, route());
-        CPPUNIT_ASSERT_EQUAL(0u, route());
-        CPPUNIT_ASSERT_EQUAL(1u, route()); // chunk full: the least loaded lane
+        Lanes lanes(2, 3, false);
+        CPPUNIT_ASSERT_EQUAL(0u, lanes.route());
+        CPPUNIT_ASSERT_EQUAL(0u, lanes.route());
+        CPPUNIT_ASSERT_EQUAL(0u, lanes.route());
+        CPPUNIT_ASSERT_EQUAL(1u, lanes.route()); // chunk full: the least loaded lane
     }
 
     void testARunStaysOnARunningLaneThatHoldsLessThanTheOpenOnes() {
         // An open lane that holds more works through a backlog: a delivery sent there would
         // start no sooner.
-        LaneRouter router(2, 100);
-        std::vector<std::size_t> loads = {0, 0};
-        std::vector<bool> open = {true, true};
-        auto route = [&] {
-            const unsigned lane = router.laneOf(
-                Delivery{}, [&](unsigned l) { return loads[l]; },
-                [&](unsigned l) { return open[l]; });
-            ++loads[lane];
-            return lane;
-        };
-        CPPUNIT_ASSERT_EQUAL(0u, route());
+        Lanes lanes(2, 100, true);
+        auto& [router, loads, open] = lanes;
+        CPPUNIT_ASSERT_EQUAL(0u, lanes.route());
         open[0] = false;
         loads[1] = 50;
-        CPPUNIT_ASSERT_EQUAL(0u, route());
+        CPPUNIT_ASSERT_EQUAL(0u, lanes.route());
         loads[1] = 2; // as much as lane 0: the open lane starts it sooner
-        CPPUNIT_ASSERT_EQUAL(1u, route());
+        CPPUNIT_ASSERT_EQUAL(1u, lanes.route());
     }
 
     void testAKeyStaysOnItsLaneWhileThatLaneRuns() {
